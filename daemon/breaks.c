@@ -1,0 +1,1 @@
+/* breaks.c: being written. */

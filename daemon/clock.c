@@ -1,0 +1,1 @@
+/* clock.c: being written. */

@@ -1,0 +1,129 @@
+/* The configuration as a value: parsed from an INI file (with the system's
+ * inih) into a fresh struct, validated whole, then swapped in by the caller.
+ * Pure: no logging, no libevent; errors are collected as "file:line: message". */
+#ifndef SMB_CONF_H
+#define SMB_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CONF_NAME_MAX    32   /* list and break names: [a-z0-9_-], 1..32 bytes */
+#define CONF_FILE_MAX    (1 << 20) /* the config file itself, bytes */
+#define CONF_LINE_MAX    8192 /* one line of the config file, bytes */
+#define CONF_ERRORS_MAX  100  /* errors reported for one file; more are summarised */
+#define CONF_WINDOWS_MAX 32   /* time windows in one break */
+#define CONF_GROUP_MAX   64
+
+enum conf_answer {
+	CONF_ANSWER_NXDOMAIN,
+	CONF_ANSWER_NULL, /* 0.0.0.0 / :: */
+	CONF_ANSWER_REFUSED,
+};
+
+/* An address with a port, for listen and upstream. */
+struct conf_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+/* A [list NAME] section. Strings are owned by the list. */
+struct conf_list {
+	char name[CONF_NAME_MAX + 1];
+	unsigned line; /* line of the section header */
+	char **services;
+	size_t n_services;
+	char **domains;
+	size_t n_domains;
+	char **files; /* globs, as written */
+	size_t n_files;
+	char **allow;
+	size_t n_allow;
+};
+
+/* One weekly window: starts on each day of `days` at `start` (seconds after
+ * local midnight) and ends at `end`; end <= start means it ends the next day.
+ * 24:00 is allowed as an end. */
+struct conf_window {
+	uint32_t start; /* 0 .. 86399 */
+	uint32_t end;   /* 0 .. 86400 */
+};
+
+/* Day bits: bit 0 = Monday ... bit 6 = Sunday. */
+#define CONF_DAY(i)    (1u << (i))
+#define CONF_DAYS_ALL  0x7fu
+
+/* A [break NAME] section. */
+struct conf_break {
+	char name[CONF_NAME_MAX + 1];
+	unsigned line;
+	uint8_t days;
+	struct conf_window windows[CONF_WINDOWS_MAX];
+	size_t n_windows;
+	size_t *lists; /* indices into conf.lists */
+	size_t n_lists;
+	bool strict;
+};
+
+struct conf {
+	char *path;
+	/* [daemon] */
+	struct conf_addr listen[4];
+	size_t n_listen;
+	bool upstream_auto;
+	struct conf_addr *upstreams;
+	size_t n_upstreams;
+	bool intercept;
+	enum conf_answer blocked_answer;
+	uint32_t blocked_ttl;   /* seconds */
+	uint32_t learn_min;     /* seconds */
+	uint32_t learn_max;     /* seconds */
+	uint32_t pause_default; /* seconds */
+	char control_group[CONF_GROUP_MAX + 1];
+	/* [list NAME] and [break NAME], in file order */
+	struct conf_list *lists;
+	size_t n_lists;
+	struct conf_break *breaks;
+	size_t n_breaks;
+};
+
+/* Errors of one parse, each a complete "file:line: message (hint)" string. */
+struct conf_errors {
+	char **msgs;
+	size_t n;
+	size_t dropped; /* errors beyond CONF_ERRORS_MAX, counted only */
+};
+
+/* Parse `len` bytes of `text` as the file `path` (used in messages). On success
+ * returns 0 and a new conf in *out; otherwise -EINVAL with every error of the
+ * file in errs (all in one pass), -ENOMEM, and *out untouched. */
+int conf_parse(const char *path, const char *text, size_t len, struct conf **out,
+	       struct conf_errors *errs);
+/* Read and parse a file. A file that cannot be read is one error "path: why". */
+int conf_load(const char *path, struct conf **out, struct conf_errors *errs);
+void conf_free(struct conf *c);
+void conf_errors_clear(struct conf_errors *errs);
+
+const struct conf_list *conf_find_list(const struct conf *c, const char *name);
+const struct conf_break *conf_find_break(const struct conf *c, const char *name);
+
+/* Typed value parsers, shared with smctl's argument parsing and the state file.
+ * Each returns 0 or -EINVAL (-ERANGE when out of range). */
+/* "90s", "45m", "1h30m", "2d", "1d12h"; a bare number is refused (say the unit). */
+int conf_parse_duration(const char *s, uint64_t *secs);
+/* "HH:MM" or "HH:MM:SS", 00:00 .. 23:59:59; `allow_24` also takes "24:00". */
+int conf_parse_time_of_day(const char *s, bool allow_24, uint32_t *secs);
+/* "mon", "mon-fri", "fri-mon" (wraps), "daily", "weekdays", "weekends",
+ * several separated by spaces or commas. */
+int conf_parse_days(const char *s, uint8_t *mask);
+/* "yes"/"no", "true"/"false", "on"/"off", "1"/"0". */
+int conf_parse_bool(const char *s, bool *out);
+/* "ip", "ip:port", "[ipv6]:port"; default_port when no port is given. */
+int conf_parse_addr(const char *s, uint16_t default_port, struct conf_addr *out);
+/* [a-z0-9_-], 1..CONF_NAME_MAX. */
+bool conf_valid_name(const char *s);
+/* Formats a duration the way users write it: "1h30m", "45m", "2d". */
+void conf_format_duration(uint64_t secs, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,159 @@
+/* The control protocol between smbreakd and smctl, over a Unix stream socket.
+ * Shared by both programs; pure (no I/O).
+ *
+ * A message is an 8-byte header followed by `len` bytes of attributes:
+ *
+ *   offset size field
+ *   0      2    version  PROTO_VERSION; a peer answers another version with
+ *                        PROTO_RESULT_USAGE and the message "protocol version"
+ *   2      2    type     request: enum proto_cmd; answer: PROTO_REPLY;
+ *                        unsolicited (smctl watch): PROTO_EVENT
+ *   4      4    len      payload bytes, 0 .. PROTO_MSG_MAX - PROTO_HDR_LEN
+ *
+ * All integers are in host byte order (the socket never leaves the machine).
+ * Each attribute is a 4-byte header {u16 len, u16 type} where len counts the
+ * header and the value but not the padding, then the value, then zero padding
+ * to a multiple of 4 (netlink's layout). Values by kind:
+ *   u32, u64, i64 (seconds since the epoch): exactly 4/8/8 bytes;
+ *   str: 1..PROTO_STR_MAX bytes including a terminating NUL, no other NUL,
+ *        no control characters except tab;
+ *   flag: empty; presence means true;
+ *   nest: a sequence of attributes, at most PROTO_NEST_MAX deep.
+ * A request carries one command; the daemon answers each request with one
+ * PROTO_REPLY carrying PROTO_A_RESULT, in order. Unknown attribute types are
+ * skipped (a newer peer may add some); a known type with a bad length makes the
+ * whole message malformed. */
+#ifndef SMB_PROTO_H
+#define SMB_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION  1
+#define PROTO_HDR_LEN  8
+#define PROTO_MSG_MAX  65536
+#define PROTO_STR_MAX  1024
+#define PROTO_NEST_MAX 4
+
+enum proto_cmd {
+	PROTO_CMD_STATUS = 1, /* read-only */
+	PROTO_CMD_PAUSE,      /* changes state: root or control_group */
+	PROTO_CMD_RESUME,     /* changes state */
+	PROTO_CMD_SKIP,       /* changes state */
+	PROTO_CMD_SCHEDULE,   /* read-only */
+	PROTO_CMD_RELOAD,     /* changes state */
+	PROTO_CMD_CHECK,      /* read-only */
+	PROTO_CMD_STATS,      /* read-only */
+	PROTO_CMD_WATCH,      /* read-only; the connection then receives PROTO_EVENTs */
+	PROTO_CMD_LISTS,      /* read-only: names of lists and breaks (completion) */
+	PROTO_CMD_MAX_,
+	PROTO_REPLY = 0x100,
+	PROTO_EVENT = 0x101,
+};
+
+enum proto_result {
+	PROTO_RESULT_OK = 0,
+	PROTO_RESULT_REFUSED = 1, /* not allowed now (strict, permission) or failed */
+	PROTO_RESULT_USAGE = 2,   /* the request itself is wrong */
+};
+
+enum proto_kind { PROTO_K_NONE, PROTO_K_U32, PROTO_K_U64, PROTO_K_I64, PROTO_K_STR, PROTO_K_FLAG,
+		  PROTO_K_NEST };
+
+enum proto_attr_type {
+	/* requests */
+	PROTO_A_DURATION = 1, /* u64 seconds: pause length */
+	PROTO_A_UNTIL,        /* str "HH:MM[:SS]": pause until, daemon's local time */
+	PROTO_A_STRICT,       /* flag */
+	PROTO_A_LIST,         /* str, repeated: list names */
+	PROTO_A_DAYS,         /* u32: schedule horizon in days */
+	PROTO_A_DOMAIN,       /* str: smctl check */
+	/* replies */
+	PROTO_A_RESULT,       /* u32 enum proto_result */
+	PROTO_A_MESSAGE,      /* str: one human sentence */
+	PROTO_A_ERROR,        /* str, repeated: e.g. config errors "file:line: ..." */
+	PROTO_A_NOW,          /* i64: the daemon's clock */
+	PROTO_A_BLOCKING,     /* flag: some list is in force */
+	PROTO_A_INFORCE,      /* str, repeated: lists in force now */
+	PROTO_A_BREAK,        /* nest: a break (see below) */
+	PROTO_A_NAME,         /* str */
+	PROTO_A_KIND,         /* str: "scheduled" | "adhoc" */
+	PROTO_A_START,        /* i64 */
+	PROTO_A_END,          /* i64 */
+	PROTO_A_ON,           /* flag: the break is on now */
+	PROTO_A_SKIPPED,      /* flag: this occurrence was skipped */
+	PROTO_A_COUNTER,      /* nest: PROTO_A_NAME + PROTO_A_VALUE */
+	PROTO_A_VALUE,        /* u64 */
+	PROTO_A_CONFIG,       /* str: path of the config in force */
+	PROTO_A_VERSION,      /* str: daemon version */
+	PROTO_A_EVENT,        /* str: event kind for PROTO_EVENT ("start", "end", ...) */
+	PROTO_A_NEXT,         /* nest: like PROTO_A_BREAK, the next scheduled break */
+	PROTO_A_MAX_,
+};
+
+/* The kind of each attribute type, PROTO_K_NONE for unknown ones. */
+enum proto_kind proto_attr_kind(uint16_t type);
+/* Its JSON name ("duration", "until", ...), NULL for unknown ones. */
+const char *proto_attr_name(uint16_t type);
+/* A command's name ("status", ...) and whether it changes state. */
+const char *proto_cmd_name(uint16_t cmd);
+bool proto_cmd_changes_state(uint16_t cmd);
+
+/* Building. Every put fails with -EMSGSIZE once the message would pass
+ * PROTO_MSG_MAX; the builder then stays failed, so callers may check once at
+ * proto_msg_finish. */
+struct proto_msg {
+	uint8_t buf[PROTO_MSG_MAX];
+	size_t len;
+	int err;
+};
+
+void proto_msg_init(struct proto_msg *m, uint16_t type);
+int proto_put(struct proto_msg *m, uint16_t type, const void *data, size_t len);
+int proto_put_u32(struct proto_msg *m, uint16_t type, uint32_t v);
+int proto_put_u64(struct proto_msg *m, uint16_t type, uint64_t v);
+int proto_put_i64(struct proto_msg *m, uint16_t type, int64_t v);
+int proto_put_str(struct proto_msg *m, uint16_t type, const char *s); /* cut at PROTO_STR_MAX-1 */
+int proto_put_flag(struct proto_msg *m, uint16_t type);
+/* Returns an offset for proto_nest_end, or a negative errno. */
+long proto_nest_start(struct proto_msg *m, uint16_t type);
+void proto_nest_end(struct proto_msg *m, long offset);
+/* Fills in the header's length; returns the total bytes to send or m->err. */
+int proto_msg_finish(struct proto_msg *m);
+
+/* Parsing. proto_hdr_parse looks at the first bytes of a stream: returns 0 with
+ * the header when at least PROTO_HDR_LEN bytes are there and it is acceptable,
+ * -EAGAIN when fewer bytes are there, -EPROTONOSUPPORT for another version,
+ * -EMSGSIZE for a length over the bound. */
+struct proto_hdr {
+	uint16_t version;
+	uint16_t type;
+	uint32_t len;
+};
+int proto_hdr_parse(const void *buf, size_t len, struct proto_hdr *out);
+
+/* Validates a whole payload: every attribute's framing, every known type's
+ * length and string rules, nests recursively. 0 or -EPROTO. */
+int proto_validate(const void *payload, size_t len);
+
+struct proto_attr {
+	uint16_t type;
+	uint16_t len; /* value bytes */
+	const uint8_t *data;
+};
+struct proto_iter {
+	const uint8_t *p, *end;
+};
+/* Iterates over a validated payload or nest (proto_attr_nest). */
+void proto_iter_init(struct proto_iter *it, const void *payload, size_t len);
+bool proto_iter_next(struct proto_iter *it, struct proto_attr *a);
+void proto_attr_nest(const struct proto_attr *a, struct proto_iter *it);
+uint32_t proto_attr_u32(const struct proto_attr *a);
+uint64_t proto_attr_u64(const struct proto_attr *a);
+int64_t proto_attr_i64(const struct proto_attr *a);
+const char *proto_attr_str(const struct proto_attr *a);
+/* The first attribute of `type` in a validated payload, or false. */
+bool proto_find(const void *payload, size_t len, uint16_t type, struct proto_attr *out);
+
+#endif

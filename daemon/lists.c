@@ -1,0 +1,719 @@
+/* List files and the service catalog: the line parser (pure), the streaming
+ * file loader, catalog lookups and the build of a domains structure from a
+ * configuration. See lists.h. */
+#include "lists.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define READ_CHUNK (256 * 1024) /* > LISTS_LINE_MAX, so a whole line always fits */
+
+/* ---- the line parser ---- */
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Quotes a token for a message: at most 60 bytes, unprintable bytes as '?'. */
+static void quote(const char *s, size_t len, char *buf, size_t cap)
+{
+	size_t o = 0, max = len > 60 ? 60 : len;
+	for (size_t i = 0; i < max && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (len > max && o + 4 < cap) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+}
+
+static void set_why(struct lists_line *out, const char *why, const char *tok, size_t len)
+{
+	if (out->why[0])
+		return; /* the first problem of a line is the one reported */
+	if (!tok) {
+		snprintf(out->why, sizeof(out->why), "%s", why);
+		return;
+	}
+	char q[80];
+	quote(tok, len, q, sizeof(q));
+	snprintf(out->why, sizeof(out->why), "%s: '%s'", why, q);
+}
+
+/* Whether a hosts-format token is an address (the hosts file's first column). */
+static bool is_address(const char *tok, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 16];
+	unsigned char bin[16];
+	if (len == 7 && memcmp(tok, "0.0.0.0", 7) == 0)
+		return true;
+	if (len == 9 && memcmp(tok, "127.0.0.1", 9) == 0)
+		return true;
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, tok, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, bin) == 1)
+		return true;
+	char *pct = strchr(buf, '%'); /* fe80::1%lo0 */
+	if (pct)
+		*pct = '\0';
+	return strchr(buf, ':') && inet_pton(AF_INET6, buf, bin) == 1;
+}
+
+/* The loopback and link names that every hosts file carries. */
+static bool is_local_name(const char *tok, size_t len)
+{
+	static const char *const names[] = {
+	    "localhost",
+	    "localhost.localdomain",
+	    "localhost4",
+	    "localhost6",
+	    "localhost4.localdomain4",
+	    "localhost6.localdomain6",
+	    "local",
+	    "localdomain",
+	    "broadcasthost",
+	    "ip6-localhost",
+	    "ip6-loopback",
+	    "ip6-localnet",
+	    "ip6-mcastprefix",
+	    "ip6-allnodes",
+	    "ip6-allrouters",
+	    "ip6-allhosts",
+	};
+	if (len > 0 && tok[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && strncasecmp(names[i], tok, len) == 0)
+			return true;
+	return false;
+}
+
+static void add_name(struct lists_line *out, const char *tok, size_t len)
+{
+	const char *why;
+	size_t n;
+	/* "*.example.com" in a list means the subdomains; matching always
+	 * includes them, so the entry is the domain itself. */
+	if (len > 2 && tok[0] == '*' && tok[1] == '.') {
+		tok += 2;
+		len -= 2;
+	}
+	if (out->n == LISTS_LINE_NAMES) {
+		set_why(out, "more than 32 names on one line; the rest skipped", NULL, 0);
+		return;
+	}
+	if (domains_normalize(tok, len, out->names[out->n], &n, &why) < 0) {
+		set_why(out, why, tok, len);
+		return;
+	}
+	out->lens[out->n++] = (uint8_t)n;
+}
+
+int lists_parse_line(const char *line, size_t len, struct lists_line *out)
+{
+	out->n = 0;
+	out->ignored = 0;
+	out->why[0] = '\0';
+	if (memchr(line, '\0', len)) {
+		set_why(out, "binary data (a NUL byte)", NULL, 0);
+		return -EINVAL;
+	}
+	if (len > LISTS_LINE_MAX) {
+		set_why(out, "line longer than 4096 bytes", NULL, 0);
+		return -EINVAL;
+	}
+	while (len > 0 && is_space(line[len - 1]))
+		len--;
+	size_t p = 0;
+	while (p < len && is_space(line[p]))
+		p++;
+	/* Comments: '#' (hosts, plain), '!' and "[Adblock Plus 2.0]" (adblock). */
+	if (p == len || line[p] == '#' || line[p] == '!' || line[p] == '[')
+		return 0;
+	/* A '#' after a blank starts a comment at the end of the line. */
+	for (size_t i = p + 1; i < len; i++) {
+		if (line[i] == '#' && is_space(line[i - 1])) {
+			len = i;
+			while (len > p && is_space(line[len - 1]))
+				len--;
+			break;
+		}
+	}
+
+	const char *tok[LISTS_LINE_NAMES + 2];
+	size_t tlen[LISTS_LINE_NAMES + 2], nt = 0;
+	bool too_many = false;
+	while (p < len) {
+		size_t s = p;
+		while (p < len && !is_space(line[p]))
+			p++;
+		if (nt < sizeof(tok) / sizeof(tok[0])) {
+			tok[nt] = line + s;
+			tlen[nt++] = p - s;
+		} else {
+			too_many = true;
+		}
+		while (p < len && is_space(line[p]))
+			p++;
+	}
+
+	if (tlen[0] >= 2 && tok[0][0] == '@' && tok[0][1] == '@') {
+		set_why(out, "exception rules are not supported (use allow = in the config)",
+		        tok[0], tlen[0]);
+		return -EINVAL;
+	}
+	if (tlen[0] >= 2 && tok[0][0] == '|' && tok[0][1] == '|') {
+		/* Adblock: ||name^ and nothing else; options and paths narrow a
+		 * rule in ways a DNS filter cannot follow. */
+		const char *caret = memchr(tok[0], '^', tlen[0]);
+		if (nt > 1 || !caret) {
+			set_why(out, "adblock rule that is not ||name^", tok[0], tlen[0]);
+			return -EINVAL;
+		}
+		size_t rest = tlen[0] - (size_t)(caret + 1 - tok[0]);
+		if (rest > 0 && !(rest == 1 && caret[1] == '|')) {
+			set_why(out,
+			        "adblock rule with options or a path (only ||name^ is supported)",
+			        tok[0], tlen[0]);
+			return -EINVAL;
+		}
+		add_name(out, tok[0] + 2, (size_t)(caret - tok[0]) - 2);
+		return out->n ? (int)out->n : -EINVAL;
+	}
+	if (is_address(tok[0], tlen[0])) {
+		if (nt == 1) {
+			set_why(out, "address without a name", tok[0], tlen[0]);
+			return -EINVAL;
+		}
+		for (size_t i = 1; i < nt; i++) {
+			if (is_local_name(tok[i], tlen[i]) || is_address(tok[i], tlen[i]))
+				out->ignored++;
+			else
+				add_name(out, tok[i], tlen[i]);
+		}
+		if (too_many)
+			set_why(out, "more than 32 names on one line; the rest skipped", NULL, 0);
+		if (out->n == 0 && out->why[0])
+			return -EINVAL;
+		return (int)out->n;
+	}
+	if (nt > 1) {
+		set_why(out, "several words (expected a domain, 'ADDRESS NAME...' or ||name^)",
+		        tok[0], (size_t)(tok[nt - 1] + tlen[nt - 1] - tok[0]));
+		return -EINVAL;
+	}
+	if (memchr(tok[0], '/', tlen[0])) {
+		set_why(out, "a URL or path, not a domain name", tok[0], tlen[0]);
+		return -EINVAL;
+	}
+	add_name(out, tok[0], tlen[0]);
+	return out->n ? (int)out->n : -EINVAL;
+}
+
+/* ---- the file loader ---- */
+
+struct loader {
+	const char *path;
+	lists_name_fn on_name;
+	lists_error_fn on_error;
+	void *ctx;
+	struct lists_stats *st;
+	size_t reported;
+	int stop; /* a callback's error */
+	struct lists_line parsed;
+};
+
+static void report(struct loader *l, unsigned line, const char *why)
+{
+	l->st->errors++;
+	if (l->reported >= LISTS_ERRORS_MAX || !l->on_error)
+		return;
+	l->reported++;
+	char msg[PATH_MAX + LISTS_WHY_MAX + 32];
+	snprintf(msg, sizeof(msg), "%s:%u: %s", l->path, line, why);
+	l->on_error(l->ctx, msg);
+}
+
+static void report_file(const char *path, lists_error_fn on_error, void *ctx, const char *why)
+{
+	if (!on_error)
+		return;
+	char msg[PATH_MAX + 256];
+	snprintf(msg, sizeof(msg), "%s: %s", path, why);
+	on_error(ctx, msg);
+}
+
+static void handle_line(struct loader *l, const char *s, size_t len, unsigned line)
+{
+	l->st->lines++;
+	int r = lists_parse_line(s, len, &l->parsed);
+	l->st->ignored += l->parsed.ignored;
+	if (l->parsed.why[0])
+		report(l, line, l->parsed.why);
+	for (int i = 0; i < r && !l->stop; i++) {
+		int e = l->on_name ? l->on_name(l->ctx, l->parsed.names[i], l->parsed.lens[i], line)
+		                   : 0;
+		if (e < 0)
+			l->stop = e;
+		else
+			l->st->names++;
+	}
+}
+
+static int load_fd(struct loader *l, int fd)
+{
+	char *buf = malloc(READ_CHUNK);
+	if (!buf)
+		return -ENOMEM;
+	size_t have = 0;
+	unsigned line = 0;
+	bool skipping = false, first = true;
+	int ret = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, READ_CHUNK - have);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		bool eof = r == 0;
+		have += (size_t)r;
+		size_t pos = 0;
+		if (first && (have >= 3 || eof)) {
+			first = false;
+			if (have >= 2 && ((uint8_t)buf[0] == 0xff && (uint8_t)buf[1] == 0xfe)) {
+				ret = -EILSEQ;
+				break;
+			}
+			if (have >= 2 && ((uint8_t)buf[0] == 0xfe && (uint8_t)buf[1] == 0xff)) {
+				ret = -EILSEQ;
+				break;
+			}
+			if (have >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+				pos = 3;
+		} else if (first) {
+			continue;
+		}
+		while (pos < have && !l->stop) {
+			char *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t len = (size_t)(nl - (buf + pos));
+			if (skipping) {
+				skipping = false;
+			} else {
+				line++;
+				if (len > LISTS_LINE_MAX) {
+					l->st->lines++;
+					report(l, line, "line longer than 4096 bytes; skipped");
+				} else {
+					handle_line(l, buf + pos, len, line);
+				}
+			}
+			pos += len + 1;
+		}
+		if (l->stop) {
+			ret = l->stop;
+			break;
+		}
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (have > LISTS_LINE_MAX) {
+			if (!skipping) {
+				line++;
+				l->st->lines++;
+				report(l, line, "line longer than 4096 bytes; skipped");
+				skipping = true;
+			}
+			have = 0;
+		}
+		if (eof) {
+			if (have > 0 && !skipping) {
+				line++;
+				handle_line(l, buf, have, line);
+				if (l->stop)
+					ret = l->stop;
+			}
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_error, void *ctx,
+                    struct lists_stats *st)
+{
+	struct lists_stats dummy;
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	struct loader *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*l = (struct loader){
+	    .path = path, .on_name = on_name, .on_error = on_error, .ctx = ctx, .st = st};
+	/* O_NONBLOCK so that a FIFO put where a list was expected cannot hang
+	 * the daemon; it is refused below as not a regular file. */
+	int ret, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		char why[128];
+		snprintf(why, sizeof(why), "cannot open: %s", strerror(-ret));
+		report_file(path, on_error, ctx, why);
+		free(l);
+		return ret;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0) {
+		ret = -errno;
+		report_file(path, on_error, ctx, "cannot stat");
+	} else if (S_ISDIR(sb.st_mode)) {
+		ret = -EISDIR;
+		report_file(path, on_error, ctx, "is a directory, not a list file");
+	} else if (!S_ISREG(sb.st_mode)) {
+		ret = -EINVAL;
+		report_file(path, on_error, ctx, "not a regular file");
+	} else {
+		ret = load_fd(l, fd);
+		if (ret == -EILSEQ)
+			report_file(path, on_error, ctx,
+			            "UTF-16 text is not supported (save the list as UTF-8)");
+		else if (ret < 0) {
+			char why[128];
+			snprintf(why, sizeof(why), "%s: %s",
+			         ret == l->stop ? "load stopped" : "read failed", strerror(-ret));
+			report_file(path, on_error, ctx, why);
+		}
+		if (st->errors > l->reported && on_error) {
+			char why[96];
+			snprintf(why, sizeof(why), "%zu more bad lines not shown",
+			         st->errors - l->reported);
+			report_file(path, on_error, ctx, why);
+		}
+	}
+	close(fd);
+	free(l);
+	return ret;
+}
+
+/* ---- globs and the catalog ---- */
+
+void lists_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int lists_glob(const char *pattern, char ***paths, size_t *n)
+{
+	*paths = NULL;
+	*n = 0;
+	if (!strpbrk(pattern, "*?[")) {
+		struct stat sb;
+		if (stat(pattern, &sb) < 0)
+			return -errno;
+		char **v = calloc(1, sizeof(char *));
+		if (!v || !(v[0] = strdup(pattern))) {
+			free(v);
+			return -ENOMEM;
+		}
+		*paths = v;
+		*n = 1;
+		return 0;
+	}
+	glob_t g;
+	int r = glob(pattern, 0, NULL, &g);
+	if (r == GLOB_NOMATCH)
+		return 0;
+	if (r != 0) {
+		if (r != GLOB_NOSPACE)
+			globfree(&g);
+		return r == GLOB_NOSPACE ? -ENOMEM : -EIO;
+	}
+	char **v = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof(char *));
+	if (!v) {
+		globfree(&g);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		if (!(v[i] = strdup(g.gl_pathv[i]))) {
+			lists_strv_free(v, i);
+			globfree(&g);
+			return -ENOMEM;
+		}
+	}
+	*paths = v;
+	*n = g.gl_pathc;
+	globfree(&g);
+	return 0;
+}
+
+bool lists_service_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > LISTS_SERVICE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int service_path(const char *datadir, const char *name, char *buf, size_t len)
+{
+	if (!lists_service_name_valid(name))
+		return -EINVAL;
+	int r = snprintf(buf, len, "%s/services/%s.list", datadir, name);
+	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lists_services(const char *datadir, char ***names, size_t *n)
+{
+	char dir[PATH_MAX];
+	*names = NULL;
+	*n = 0;
+	if (snprintf(dir, sizeof(dir), "%s/services", datadir) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	char **v = calloc(LISTS_SERVICES_MAX, sizeof(char *));
+	if (!v) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && k < LISTS_SERVICES_MAX) {
+		size_t len = strlen(de->d_name);
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".list") != 0)
+			continue;
+		char *s = strndup(de->d_name, len - 5);
+		if (!s) {
+			lists_strv_free(v, k);
+			closedir(d);
+			return -ENOMEM;
+		}
+		if (!lists_service_name_valid(s)) {
+			free(s);
+			continue;
+		}
+		v[k++] = s;
+	}
+	closedir(d);
+	qsort(v, k, sizeof(char *), cmp_str);
+	*names = v;
+	*n = k;
+	return 0;
+}
+
+bool lists_service_exists(const char *datadir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	return service_path(datadir, name, path, sizeof(path)) == 0 && stat(path, &sb) == 0 &&
+	       S_ISREG(sb.st_mode);
+}
+
+void lists_unknown_service(const char *datadir, const char *name, char *buf, size_t len)
+{
+	char **v;
+	size_t n, o;
+	int r = snprintf(buf, len, "unknown service '%s' (known: ", name);
+	o = r < 0 ? 0 : (size_t)r;
+	if (lists_services(datadir, &v, &n) < 0 || n == 0) {
+		snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
+		         "none; no catalog in %s/services)", datadir);
+		return;
+	}
+	for (size_t i = 0; i < n && o < len; i++) {
+		r = snprintf(buf + o, len - o, "%s%s", v[i], i + 1 < n ? ", " : ")");
+		o += r < 0 ? 0 : (size_t)r;
+	}
+	lists_strv_free(v, n);
+}
+
+int lists_load_service(const char *datadir, const char *name, lists_name_fn on_name,
+                       lists_error_fn on_error, void *ctx, struct lists_stats *st)
+{
+	char path[PATH_MAX];
+	int r = service_path(datadir, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	return lists_load_file(path, on_name, on_error, ctx, st);
+}
+
+/* ---- building from a configuration ---- */
+
+struct build {
+	struct domains_builder *b;
+	uint32_t origin;
+	lists_error_fn on_error;
+	void *ctx;
+};
+
+static int add_cb(void *ctx, const char *name, size_t len, unsigned line)
+{
+	struct build *bd = ctx;
+	return domains_builder_add(bd->b, name, len, bd->origin, line);
+}
+
+static void err_cb(void *ctx, const char *msg)
+{
+	struct build *bd = ctx;
+	if (bd->on_error)
+		bd->on_error(bd->ctx, msg);
+}
+
+static void errorf(struct build *bd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void errorf(struct build *bd, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err_cb(bd, msg);
+}
+
+/* Adds the values of `domains =` or `allow =`. */
+static int add_values(struct build *bd, const struct conf *c, const struct conf_list *l, size_t li,
+                      char **vals, size_t n, bool allow, struct lists_summary *sum)
+{
+	if (n == 0)
+		return 0;
+	int o = domains_builder_origin(bd->b, (unsigned)li, allow, allow ? "allow =" : "domains =");
+	if (o < 0)
+		return o;
+	for (size_t i = 0; i < n; i++) {
+		const char *why = "not a domain name";
+		char norm[DOMAINS_NAME_MAX + 1];
+		size_t nl;
+		if (domains_normalize(vals[i], strlen(vals[i]), norm, &nl, &why) < 0) {
+			errorf(bd, "%s:%u: list %s: %s '%s': %s", c->path ? c->path : "config",
+			       l->line, l->name, allow ? "allow" : "domains", vals[i], why);
+			sum->errors[li]++;
+			continue;
+		}
+		int r = domains_builder_add(bd->b, norm, nl, (uint32_t)o, 0);
+		if (r < 0)
+			return r;
+		sum->entries[li]++;
+	}
+	return 0;
+}
+
+int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_error, void *ctx,
+                struct domains **out, struct lists_summary *sum)
+{
+	struct lists_summary dummy;
+	if (!sum)
+		sum = &dummy;
+	memset(sum, 0, sizeof(*sum));
+	struct build bd = {.on_error = on_error, .ctx = ctx};
+	if (c->n_lists > DOMAINS_LISTS_MAX) {
+		errorf(&bd, "%s: %zu lists; at most %d are supported", c->path ? c->path : "config",
+		       c->n_lists, DOMAINS_LISTS_MAX);
+		return -E2BIG;
+	}
+	bd.b = domains_builder_new();
+	if (!bd.b)
+		return -ENOMEM;
+	int ret = 0;
+	for (size_t li = 0; li < c->n_lists; li++) {
+		const struct conf_list *l = &c->lists[li];
+		for (size_t i = 0; i < l->n_services; i++) {
+			if (!lists_service_exists(datadir, l->services[i])) {
+				char msg[1024];
+				lists_unknown_service(datadir, l->services[i], msg, sizeof(msg));
+				errorf(&bd, "%s:%u: list %s: %s", c->path ? c->path : "config",
+				       l->line, l->name, msg);
+				ret = ret ? ret : -ENOENT;
+				continue;
+			}
+			char src[64];
+			snprintf(src, sizeof(src), "service %s", l->services[i]);
+			int o = domains_builder_origin(bd.b, (unsigned)li, false, src);
+			if (o < 0) {
+				ret = o;
+				goto out;
+			}
+			bd.origin = (uint32_t)o;
+			struct lists_stats st;
+			int r =
+			    lists_load_service(datadir, l->services[i], add_cb, err_cb, &bd, &st);
+			sum->entries[li] += st.names;
+			sum->errors[li] += st.errors;
+			if (r < 0)
+				ret = ret ? ret : r;
+		}
+		int r = add_values(&bd, c, l, li, l->domains, l->n_domains, false, sum);
+		if (r == 0)
+			r = add_values(&bd, c, l, li, l->allow, l->n_allow, true, sum);
+		if (r < 0) {
+			ret = r;
+			goto out;
+		}
+		for (size_t fi = 0; fi < l->n_files; fi++) {
+			char **paths;
+			size_t np;
+			r = lists_glob(l->files[fi], &paths, &np);
+			if (r < 0) {
+				errorf(&bd, "%s: list %s: %s", l->files[fi], l->name, strerror(-r));
+				ret = ret ? ret : r;
+				continue;
+			}
+			for (size_t k = 0; k < np; k++) {
+				int o = domains_builder_origin(bd.b, (unsigned)li, false, paths[k]);
+				if (o < 0) {
+					lists_strv_free(paths, np);
+					ret = o;
+					goto out;
+				}
+				bd.origin = (uint32_t)o;
+				struct lists_stats st;
+				r = lists_load_file(paths[k], add_cb, err_cb, &bd, &st);
+				sum->entries[li] += st.names;
+				sum->errors[li] += st.errors;
+				sum->files[li]++;
+				if (r < 0)
+					ret = ret ? ret : r;
+			}
+			lists_strv_free(paths, np);
+		}
+	}
+out:
+	if (ret < 0) {
+		domains_builder_free(bd.b);
+		return ret;
+	}
+	*out = domains_builder_finish(bd.b);
+	return *out ? 0 : -ENOMEM;
+}

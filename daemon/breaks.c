@@ -1,1 +1,937 @@
-/* breaks.c: being written. */
+/* The break state machine and the control commands that act on it. Every
+ * evaluation starts from the facts (config, state, clock) rather than from
+ * remembered transitions, so a clock step, a reload or a restart all converge
+ * on the same answer. */
+#include "breaks.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "notify.h"
+#include "paths.h"
+#include "sched.h"
+#include "state.h"
+
+struct breaks {
+	struct event_base *base;
+	struct conf *conf;
+	char *state_dir;
+	struct state state;
+	struct clock *clock;
+	struct breaks_hooks hooks;
+	/* Per conf break: on at the last evaluation (skipped ones count as off). */
+	bool *was_on;
+	bool adhoc_was_on;
+	bool started;
+	struct breaks_inforce inforce;
+	char boot_id[STATE_BOOT_ID_LEN + 1];
+};
+
+/* ---- small formatting helpers ---- */
+
+/* "12:00" today, "Tue 12:00" within a week, else "2026-03-08 12:00". */
+static void fmt_when(time_t t, time_t now, char *buf, size_t len)
+{
+	struct tm tt, tn;
+
+	localtime_r(&t, &tt);
+	localtime_r(&now, &tn);
+	if (tt.tm_year == tn.tm_year && tt.tm_yday == tn.tm_yday)
+		strftime(buf, len, "%H:%M", &tt);
+	else if (t > now && t - now < 6 * 86400)
+		strftime(buf, len, "%a %H:%M", &tt);
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tt);
+}
+
+static void fmt_lists(const struct conf *c, uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++) {
+		if (!(mask & (UINT64_C(1) << i)))
+			continue;
+		int n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", c->lists[i].name);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+	if (!off)
+		snprintf(buf, len, "(none)");
+}
+
+static uint64_t all_lists(const struct conf *c)
+{
+	return c->n_lists >= 64 ? UINT64_MAX : (UINT64_C(1) << c->n_lists) - 1;
+}
+
+static uint64_t break_lists(const struct conf *c, const struct conf_break *br)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < br->n_lists; i++)
+		if (br->lists[i] < BREAKS_LISTS_MAX)
+			m |= UINT64_C(1) << br->lists[i];
+	(void)c;
+	return m;
+}
+
+static uint64_t adhoc_lists(const struct conf *c, const struct state_adhoc *a)
+{
+	uint64_t m = 0;
+
+	if (a->n_lists == 0)
+		return all_lists(c);
+	for (size_t i = 0; i < a->n_lists; i++)
+		for (size_t j = 0; j < c->n_lists && j < BREAKS_LISTS_MAX; j++)
+			if (strcmp(a->lists[i], c->lists[j].name) == 0)
+				m |= UINT64_C(1) << j;
+	return m;
+}
+
+/* ---- the ad-hoc break's clocks ---- */
+
+static bool same_boot(const struct breaks *b)
+{
+	return b->state.adhoc.boot_id[0] && strcmp(b->state.adhoc.boot_id, b->boot_id) == 0;
+}
+
+/* When the ad-hoc break ends, as a wall-clock instant seen from now. A strict
+ * one ends only when its wall-clock end and its CLOCK_BOOTTIME length have
+ * both passed; the boot measure is known only within its own boot. */
+static time_t adhoc_end(const struct breaks *b, time_t now)
+{
+	const struct state_adhoc *a = &b->state.adhoc;
+	time_t end = a->end;
+
+	if (a->strict && same_boot(b)) {
+		int64_t left = a->boot_start + a->length - state_boottime();
+		if (left > 0 && now + left > end)
+			end = now + left;
+	}
+	return end;
+}
+
+/* ---- events ---- */
+
+static void put_break(struct proto_msg *m, uint16_t type, const char *name, const char *kind,
+		      time_t start, time_t end, bool on, bool strict, bool skipped, const struct conf *c,
+		      uint64_t lists)
+{
+	long nest = proto_nest_start(m, type);
+
+	if (nest < 0)
+		return;
+	proto_put_str(m, PROTO_A_NAME, name);
+	proto_put_str(m, PROTO_A_KIND, kind);
+	proto_put_i64(m, PROTO_A_START, start);
+	proto_put_i64(m, PROTO_A_END, end);
+	if (on)
+		proto_put_flag(m, PROTO_A_ON);
+	if (strict)
+		proto_put_flag(m, PROTO_A_STRICT);
+	if (skipped)
+		proto_put_flag(m, PROTO_A_SKIPPED);
+	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++)
+		if (lists & (UINT64_C(1) << i))
+			proto_put_str(m, PROTO_A_LIST, c->lists[i].name);
+	proto_nest_end(m, nest);
+}
+
+/* Logs one line and sends the same sentence to `smctl watch`. */
+static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
+{
+	struct proto_msg *m;
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_notice("%s", line);
+	if (!b->hooks.event)
+		return;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	proto_msg_init(m, PROTO_EVENT);
+	proto_put_str(m, PROTO_A_EVENT, kind);
+	proto_put_i64(m, PROTO_A_NOW, now);
+	proto_put_str(m, PROTO_A_MESSAGE, line);
+	if (proto_msg_finish(m) > 0)
+		b->hooks.event(b->hooks.arg, m);
+	free(m);
+}
+
+/* ---- evaluation ---- */
+
+static int save_state(struct breaks *b)
+{
+	int r = state_save(b->state_dir, &b->state);
+
+	if (r < 0)
+		log_error("state: cannot write %s/state: %s", b->state_dir, strerror(-r));
+	return r;
+}
+
+static void consider(time_t *next, time_t t, time_t now)
+{
+	if (t > now && (*next == 0 || t < *next))
+		*next = t;
+}
+
+static void evaluate(struct breaks *b)
+{
+	const struct conf *c = b->conf;
+	struct breaks_inforce in = {0};
+	time_t now = time(NULL), next = 0;
+	char when[32], lists[256];
+	bool state_dirty = false;
+
+	size_t before = b->state.n_skips;
+	state_prune(&b->state, now);
+	state_dirty |= before != b->state.n_skips;
+
+	/* The ad-hoc break first: it may have just ended. */
+	struct state_adhoc *a = &b->state.adhoc;
+	if (a->on && adhoc_end(b, now) <= now) {
+		a->on = false;
+		state_dirty = true;
+	}
+	if (a->on) {
+		time_t end = adhoc_end(b, now);
+		in.lists |= adhoc_lists(c, a);
+		in.strict |= a->strict;
+		consider(&next, end, now);
+		if (!b->adhoc_was_on) {
+			fmt_when(end, now, when, sizeof(when));
+			fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
+			emit(b, now, "start", "pause started: lists %s until %s%s", lists, when,
+			     a->strict ? " (strict)" : "");
+		}
+	} else if (b->adhoc_was_on) {
+		emit(b, now, "end", "pause ended");
+	}
+	b->adhoc_was_on = a->on;
+
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		const struct conf_break *br = &c->breaks[i];
+		time_t s, e;
+		bool on = sched_active(br, now, &s, &e);
+
+		if (on) {
+			consider(&next, e, now);
+			if (state_is_skipped(&b->state, br->name, e))
+				on = false;
+		}
+		if (sched_next_interval(br, now, &s, &e))
+			consider(&next, s, now);
+		if (on) {
+			in.lists |= break_lists(c, br);
+			in.strict |= br->strict;
+		}
+		if (on && !b->was_on[i]) {
+			sched_active(br, now, &s, &e);
+			fmt_when(e, now, when, sizeof(when));
+			fmt_lists(c, break_lists(c, br), lists, sizeof(lists));
+			emit(b, now, "start", "break %s started: lists %s until %s%s", br->name, lists,
+			     when, br->strict ? " (strict)" : "");
+		} else if (!on && b->was_on[i]) {
+			emit(b, now, "end", "break %s ended", br->name);
+		}
+		b->was_on[i] = on;
+	}
+	in.until = next;
+
+	if (state_dirty)
+		save_state(b);
+	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict) {
+		fmt_lists(c, in.lists, lists, sizeof(lists));
+		log_info("in force: %s%s", in.lists ? lists : "nothing",
+			 in.strict ? " (strict)" : "");
+		b->inforce = in;
+		b->started = true;
+		if (b->hooks.enforce)
+			b->hooks.enforce(b->hooks.arg, c, &b->inforce);
+	}
+	b->inforce.until = in.until;
+	if (clock_arm(b->clock, next) < 0)
+		log_error("clock: cannot arm the timer: %s", strerror(errno));
+	if (next) {
+		fmt_when(next, now, when, sizeof(when));
+		log_debug("next evaluation at %s", when);
+	}
+}
+
+static void on_clock(void *arg, enum clock_reason why)
+{
+	struct breaks *b = arg;
+
+	if (why == CLOCK_STEPPED)
+		log_info("clock: the system clock was set; re-evaluating breaks");
+	else if (why == CLOCK_TZ_CHANGED)
+		log_info("clock: the timezone changed; re-evaluating breaks");
+	evaluate(b);
+}
+
+/* ---- lifecycle ---- */
+
+int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
+	       const struct breaks_hooks *hooks, struct breaks **out)
+{
+	struct breaks *b = calloc(1, sizeof(*b));
+	char err[256] = "";
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->base = base;
+	if (hooks)
+		b->hooks = *hooks;
+	b->state_dir = strdup(state_dir);
+	b->was_on = calloc(conf->n_breaks ? conf->n_breaks : 1, sizeof(bool));
+	if (!b->state_dir || !b->was_on) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (state_boot_id(b->boot_id) < 0)
+		b->boot_id[0] = '\0';
+	r = state_load(state_dir, &b->state, err, sizeof(err));
+	if (r == 1) {
+		log_error("state: %s/state is unreadable (%s); kept as state.bad, starting with no "
+			  "pause and no skips",
+			  state_dir, err);
+	} else if (r < 0) {
+		log_error("state: cannot read %s/state: %s", state_dir, strerror(-r));
+		goto fail;
+	} else if (b->state.adhoc.on) {
+		log_info("state: restored the pause that ends at %jd", (intmax_t)b->state.adhoc.end);
+	}
+	r = clock_new(base, on_clock, b, &b->clock);
+	if (r < 0) {
+		log_error("clock: cannot create the timer: %s", strerror(-r));
+		goto fail;
+	}
+	b->conf = conf;
+	*out = b;
+	return 0;
+fail:
+	breaks_free(b);
+	conf_free(conf);
+	return r;
+}
+
+int breaks_start(struct breaks *b)
+{
+	evaluate(b);
+	return 0;
+}
+
+void breaks_free(struct breaks *b)
+{
+	if (!b)
+		return;
+	clock_free(b->clock);
+	conf_free(b->conf);
+	free(b->was_on);
+	free(b->state_dir);
+	free(b);
+}
+
+const struct conf *breaks_conf(const struct breaks *b)
+{
+	return b->conf;
+}
+
+/* ---- reload ---- */
+
+static void add_error(struct conf_errors *errs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_error(struct conf_errors *errs, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	char **v;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	v = realloc(errs->msgs, (errs->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	errs->msgs = v;
+	if ((v[errs->n] = strdup(buf)))
+		errs->n++;
+}
+
+/* The first of need[] that is not in have[], or NULL. */
+static const char *missing(char *const *need, size_t n, char *const *have, size_t m)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < m && strcmp(need[i], have[j]) != 0)
+			j++;
+		if (j == m)
+			return need[i];
+	}
+	return NULL;
+}
+
+/* A list under a strict break may gain entries but not lose any, and may not
+ * gain allow entries. */
+static void check_list_kept(const struct conf_list *o, const struct conf *nc, const char *why,
+			    struct conf_errors *errs)
+{
+	const struct conf_list *n = conf_find_list(nc, o->name);
+	const char *m;
+
+	if (!n) {
+		add_error(errs, "%s: list '%s' cannot be removed", why, o->name);
+		return;
+	}
+	if ((m = missing(o->domains, o->n_domains, n->domains, n->n_domains)))
+		add_error(errs, "%s: list '%s' cannot lose domain '%s'", why, o->name, m);
+	if ((m = missing(o->services, o->n_services, n->services, n->n_services)))
+		add_error(errs, "%s: list '%s' cannot lose service '%s'", why, o->name, m);
+	if ((m = missing(o->files, o->n_files, n->files, n->n_files)))
+		add_error(errs, "%s: list '%s' cannot lose file '%s'", why, o->name, m);
+	if ((m = missing(n->allow, n->n_allow, o->allow, o->n_allow)))
+		add_error(errs, "%s: list '%s' cannot gain allow entry '%s'", why, o->name, m);
+}
+
+/* During a strict break a reload may tighten but not loosen what is blocked
+ * right now. */
+static void check_strict(const struct breaks *b, const struct conf *nc, time_t now,
+			 struct conf_errors *errs)
+{
+	const struct conf *oc = b->conf;
+	const struct state_adhoc *a = &b->state.adhoc;
+	char why[128], when[32];
+
+	if (a->on && a->strict) {
+		fmt_when(adhoc_end(b, now), now, when, sizeof(when));
+		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
+		uint64_t m = adhoc_lists(oc, a);
+		for (size_t i = 0; i < oc->n_lists && i < BREAKS_LISTS_MAX; i++)
+			if (m & (UINT64_C(1) << i))
+				check_list_kept(&oc->lists[i], nc, why, errs);
+	}
+	for (size_t i = 0; i < oc->n_breaks; i++) {
+		const struct conf_break *ob = &oc->breaks[i], *nb;
+		time_t s, e, ns, ne;
+
+		if (!ob->strict || !b->was_on[i] || !sched_active(ob, now, &s, &e))
+			continue;
+		fmt_when(e, now, when, sizeof(when));
+		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
+			 when);
+		nb = conf_find_break(nc, ob->name);
+		if (!nb || !nb->strict || !sched_active(nb, now, &ns, &ne) || ne < e) {
+			add_error(errs, "%s: the break must stay strict and on until then", why);
+			continue;
+		}
+		for (size_t j = 0; j < ob->n_lists; j++) {
+			const struct conf_list *ol = &oc->lists[ob->lists[j]];
+			size_t k = 0;
+			while (k < nb->n_lists && strcmp(nc->lists[nb->lists[k]].name, ol->name))
+				k++;
+			if (k == nb->n_lists)
+				add_error(errs, "%s: the break cannot drop list '%s'", why, ol->name);
+			check_list_kept(ol, nc, why, errs);
+		}
+	}
+}
+
+int breaks_reload(struct breaks *b, struct conf_errors *errs)
+{
+	struct conf *nc = NULL, *oc = b->conf;
+	time_t now = time(NULL);
+	bool *was_on;
+	int r;
+
+	r = conf_load(oc->path, &nc, errs);
+	if (r < 0) {
+		log_error("reload: %s rejected with %zu error(s); the running configuration stays",
+			  oc->path, errs->n + errs->dropped);
+		for (size_t i = 0; i < errs->n; i++)
+			log_error("%s", errs->msgs[i]);
+		return -EINVAL;
+	}
+	if (b->inforce.strict) {
+		check_strict(b, nc, now, errs);
+		if (errs->n) {
+			log_warn("reload: refused, it would loosen a strict break; the running "
+				 "configuration stays");
+			for (size_t i = 0; i < errs->n; i++)
+				log_warn("%s", errs->msgs[i]);
+			conf_free(nc);
+			return -EPERM;
+		}
+	}
+	was_on = calloc(nc->n_breaks ? nc->n_breaks : 1, sizeof(bool));
+	if (!was_on) {
+		conf_free(nc);
+		return -ENOMEM;
+	}
+	/* Carry "on" over by name so a break that stays on is not announced again. */
+	for (size_t i = 0; i < nc->n_breaks; i++)
+		for (size_t j = 0; j < oc->n_breaks; j++)
+			if (strcmp(nc->breaks[i].name, oc->breaks[j].name) == 0)
+				was_on[i] = b->was_on[j];
+	for (size_t i = 0; i < b->state.adhoc.n_lists; i++)
+		if (!conf_find_list(nc, b->state.adhoc.lists[i]))
+			log_warn("reload: the pause names list '%s', which no longer exists",
+				 b->state.adhoc.lists[i]);
+	free(b->was_on);
+	b->was_on = was_on;
+	b->conf = nc;
+	b->started = false; /* list indices may have moved: hand enforcement the new set */
+	log_notice("reload: %s loaded (%zu lists, %zu breaks)", nc->path, nc->n_lists,
+		   nc->n_breaks);
+	if (b->hooks.reloaded)
+		b->hooks.reloaded(b->hooks.arg, nc);
+	evaluate(b);
+	conf_free(oc);
+	return 0;
+}
+
+/* ---- control commands ---- */
+
+static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	proto_put_u32(m, PROTO_A_RESULT, r);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	proto_put_str(m, PROTO_A_MESSAGE, buf);
+}
+
+static void fmt_left(time_t secs, char *buf, size_t len)
+{
+	/* Round up to the minute so "in 0m" never shows for a live break. */
+	if (secs >= 60)
+		secs = (secs + 59) / 60 * 60;
+	conf_format_duration((uint64_t)(secs > 0 ? secs : 0), buf, len);
+}
+
+static void put_adhoc(const struct breaks *b, struct proto_msg *m, uint16_t type, time_t now)
+{
+	const struct state_adhoc *a = &b->state.adhoc;
+
+	put_break(m, type, "pause", "adhoc", a->start, adhoc_end(b, now), true, a->strict, false,
+		  b->conf, adhoc_lists(b->conf, a));
+}
+
+static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
+{
+	struct state_adhoc *a = &b->state.adhoc;
+	char when[32], left[32];
+
+	if (!a->on) {
+		for (size_t i = 0; i < b->conf->n_breaks; i++)
+			if (b->was_on[i]) {
+				reply_result(reply, PROTO_RESULT_REFUSED,
+					     "no pause is on; break '%s' is scheduled (smctl skip "
+					     "ends it early)",
+					     b->conf->breaks[i].name);
+				return 0;
+			}
+		reply_result(reply, PROTO_RESULT_REFUSED, "no pause is on");
+		return 0;
+	}
+	if (a->strict) {
+		time_t end = adhoc_end(b, now);
+		fmt_when(end, now, when, sizeof(when));
+		fmt_left(end - now, left, sizeof(left));
+		reply_result(reply, PROTO_RESULT_REFUSED,
+			     "this pause is strict and cannot be ended early; it ends at %s (in %s)",
+			     when, left);
+		return 0;
+	}
+	struct state_adhoc old = *a;
+	a->on = false;
+	if (save_state(b) < 0) {
+		*a = old;
+		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
+		return 0;
+	}
+	evaluate(b);
+	reply_result(reply, PROTO_RESULT_OK, "pause ended");
+	return 0;
+}
+
+static int cmd_pause(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
+		     size_t len, struct proto_msg *reply, time_t now)
+{
+	const struct conf *c = b->conf;
+	struct state_adhoc *a = &b->state.adhoc, old = *a;
+	struct proto_iter it;
+	struct proto_attr at;
+	bool have_len = false, strict = false;
+	char names[STATE_LISTS_MAX][CONF_NAME_MAX + 1];
+	size_t n_names = 0;
+	time_t end = 0;
+
+	proto_iter_init(&it, payload, len);
+	while (proto_iter_next(&it, &at)) {
+		if (at.type == PROTO_A_DURATION) {
+			uint64_t d = proto_attr_u64(&at);
+			if (d == 0 || d > BREAKS_PAUSE_MAX) {
+				reply_result(reply, PROTO_RESULT_USAGE,
+					     "a pause lasts from 1s to 30d");
+				return 0;
+			}
+			end = now + (time_t)d;
+			have_len = true;
+		} else if (at.type == PROTO_A_UNTIL) {
+			const char *s = proto_attr_str(&at);
+			uint32_t tod;
+			struct tm tm;
+			if (conf_parse_time_of_day(s, false, &tod) < 0) {
+				reply_result(reply, PROTO_RESULT_USAGE,
+					     "bad time '%s': use HH:MM, like 17:30", s);
+				return 0;
+			}
+			localtime_r(&now, &tm);
+			end = sched_local_instant(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tod);
+			for (int d = 1; end <= now && d <= 2; d++) {
+				struct tm t2 = tm;
+				t2.tm_mday += d;
+				t2.tm_hour = 12;
+				t2.tm_isdst = -1;
+				time_t noon = mktime(&t2);
+				localtime_r(&noon, &t2);
+				end = sched_local_instant(t2.tm_year + 1900, t2.tm_mon + 1, t2.tm_mday,
+							  tod);
+			}
+			have_len = true;
+		} else if (at.type == PROTO_A_STRICT) {
+			strict = true;
+		} else if (at.type == PROTO_A_LIST) {
+			const char *s = proto_attr_str(&at);
+			if (!conf_find_list(c, s)) {
+				char all[256];
+				fmt_lists(c, all_lists(c), all, sizeof(all));
+				reply_result(reply, PROTO_RESULT_USAGE, "no list named '%s' (lists: %s)",
+					     s, all);
+				return 0;
+			}
+			if (n_names == STATE_LISTS_MAX) {
+				reply_result(reply, PROTO_RESULT_USAGE, "too many lists");
+				return 0;
+			}
+			snprintf(names[n_names++], sizeof(names[0]), "%s", s);
+		}
+	}
+	/* No length given: `smctl pause` toggles. */
+	if (!have_len) {
+		if (a->on)
+			return cmd_resume(b, reply, now);
+		end = now + (time_t)c->pause_default;
+	}
+
+	if (!a->on) {
+		memset(a, 0, sizeof(*a));
+		a->on = true;
+		a->start = now;
+		a->end = end;
+		a->strict = strict;
+		for (size_t i = 0; i < n_names; i++)
+			memcpy(a->lists[i], names[i], sizeof(names[i]));
+		a->n_lists = n_names;
+	} else {
+		/* Extend, never shorten; strictness and lists only grow. */
+		if (end > a->end)
+			a->end = end;
+		if (a->n_lists && n_names) {
+			for (size_t i = 0; i < n_names; i++) {
+				size_t j = 0;
+				while (j < a->n_lists && strcmp(a->lists[j], names[i]))
+					j++;
+				if (j == a->n_lists && a->n_lists < STATE_LISTS_MAX)
+					memcpy(a->lists[a->n_lists++], names[i], sizeof(names[i]));
+			}
+		} else {
+			a->n_lists = 0;
+		}
+		a->strict |= strict;
+	}
+	if (a->strict) {
+		/* The boot measure covers the whole remaining length from now on. */
+		int64_t boot_now = state_boottime();
+		if (!old.strict || !same_boot(b)) {
+			a->boot_start = boot_now;
+			a->length = a->end - now;
+		} else if (a->boot_start + a->length < boot_now + (a->end - now)) {
+			a->length = boot_now + (a->end - now) - a->boot_start;
+		}
+		snprintf(a->boot_id, sizeof(a->boot_id), "%s", b->boot_id);
+	}
+	if (save_state(b) < 0) {
+		*a = old;
+		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
+		return 0;
+	}
+	char when[32], left[32], lists[256];
+	time_t e = adhoc_end(b, now);
+	fmt_when(e, now, when, sizeof(when));
+	fmt_left(e - now, left, sizeof(left));
+	fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
+	log_info("pause %s by uid %u: until %s, lists %s%s", old.on ? "extended" : "requested",
+		 (unsigned)peer->uid, when, lists, a->strict ? ", strict" : "");
+	if (old.on && a->end == old.end && a->strict == old.strict)
+		reply_result(reply, PROTO_RESULT_OK, "already paused until %s (in %s): lists %s%s",
+			     when, left, lists, a->strict ? ", strict" : "");
+	else
+		reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s", when, left,
+			     lists, a->strict ? ", strict" : "");
+	put_adhoc(b, reply, PROTO_A_BREAK, now);
+	evaluate(b);
+	return 0;
+}
+
+static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct proto_msg *reply,
+		    time_t now)
+{
+	const struct conf *c = b->conf;
+	struct state old = b->state;
+	char skipped[256] = "", strict[256] = "", when[32];
+	size_t n_skipped = 0, n_strict = 0;
+
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		const struct conf_break *br = &c->breaks[i];
+		time_t s, e;
+		size_t off;
+
+		if (!b->was_on[i] || !sched_active(br, now, &s, &e))
+			continue;
+		if (br->strict) {
+			fmt_when(e, now, when, sizeof(when));
+			off = strlen(strict);
+			snprintf(strict + off, sizeof(strict) - off, "%s'%s' is strict and ends at %s",
+				 n_strict ? "; " : "", br->name, when);
+			n_strict++;
+			continue;
+		}
+		if (state_add_skip(&b->state, br->name, e) < 0)
+			continue;
+		off = strlen(skipped);
+		snprintf(skipped + off, sizeof(skipped) - off, "%s%s", n_skipped ? ", " : "",
+			 br->name);
+		n_skipped++;
+	}
+	if (!n_skipped) {
+		if (n_strict)
+			reply_result(reply, PROTO_RESULT_REFUSED, "cannot skip: %s", strict);
+		else
+			reply_result(reply, PROTO_RESULT_REFUSED, "no scheduled break is on");
+		return 0;
+	}
+	if (save_state(b) < 0) {
+		b->state = old;
+		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
+		return 0;
+	}
+	log_info("skip by uid %u: %s", (unsigned)peer->uid, skipped);
+	evaluate(b);
+	if (n_strict)
+		reply_result(reply, PROTO_RESULT_OK, "skipped %s; %s", skipped, strict);
+	else
+		reply_result(reply, PROTO_RESULT_OK, "skipped %s", skipped);
+	return 0;
+}
+
+struct entry {
+	size_t brk;
+	time_t start, end;
+};
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->brk < b->brk ? -1 : a->brk > b->brk;
+}
+
+static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t type,
+			  const struct entry *e, time_t now)
+{
+	const struct conf_break *br = &b->conf->breaks[e->brk];
+	bool on = e->start <= now && now < e->end;
+
+	put_break(m, type, br->name, "scheduled", e->start, e->end, on, br->strict,
+		  state_is_skipped(&b->state, br->name, e->end), b->conf, break_lists(b->conf, br));
+}
+
+static int cmd_schedule(struct breaks *b, const uint8_t *payload, size_t len,
+			struct proto_msg *reply, time_t now)
+{
+	const struct conf *c = b->conf;
+	struct proto_attr at;
+	uint32_t days = BREAKS_SCHEDULE_DAYS;
+	struct entry *v;
+	size_t n = 0;
+
+	if (proto_find(payload, len, PROTO_A_DAYS, &at)) {
+		days = proto_attr_u32(&at);
+		if (days < 1 || days > 60) {
+			reply_result(reply, PROTO_RESULT_USAGE, "--days takes 1 to 60");
+			return 0;
+		}
+	}
+	v = calloc(BREAKS_SCHEDULE_MAX, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	time_t horizon = now + (time_t)days * 86400;
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		time_t s, e, t = now;
+		if (sched_active(&c->breaks[i], now, &s, &e) && n < BREAKS_SCHEDULE_MAX)
+			v[n++] = (struct entry){i, s, e};
+		while (n < BREAKS_SCHEDULE_MAX && sched_next_interval(&c->breaks[i], t, &s, &e) &&
+		       s < horizon) {
+			v[n++] = (struct entry){i, s, e};
+			t = s;
+		}
+	}
+	qsort(v, n, sizeof(*v), entry_cmp);
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_i64(reply, PROTO_A_NOW, now);
+	if (b->state.adhoc.on)
+		put_adhoc(b, reply, PROTO_A_BREAK, now);
+	for (size_t i = 0; i < n; i++)
+		put_scheduled(b, reply, PROTO_A_BREAK, &v[i], now);
+	free(v);
+	return 0;
+}
+
+static int cmd_status(struct breaks *b, struct proto_msg *reply, time_t now)
+{
+	const struct conf *c = b->conf;
+	struct entry next = {0};
+	bool have_next = false;
+
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_i64(reply, PROTO_A_NOW, now);
+	proto_put_str(reply, PROTO_A_VERSION, SMB_VERSION);
+	proto_put_str(reply, PROTO_A_CONFIG, c->path);
+	if (b->inforce.lists)
+		proto_put_flag(reply, PROTO_A_BLOCKING);
+	if (b->inforce.strict)
+		proto_put_flag(reply, PROTO_A_STRICT);
+	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++)
+		if (b->inforce.lists & (UINT64_C(1) << i))
+			proto_put_str(reply, PROTO_A_INFORCE, c->lists[i].name);
+	if (b->state.adhoc.on)
+		put_adhoc(b, reply, PROTO_A_BREAK, now);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		time_t s, e;
+		if (sched_active(&c->breaks[i], now, &s, &e)) {
+			struct entry en = {i, s, e};
+			put_scheduled(b, reply, PROTO_A_BREAK, &en, now);
+		}
+		if (sched_next_interval(&c->breaks[i], now, &s, &e) &&
+		    (!have_next || s < next.start)) {
+			next = (struct entry){i, s, e};
+			have_next = true;
+		}
+	}
+	if (have_next)
+		put_scheduled(b, reply, PROTO_A_NEXT, &next, now);
+	return 0;
+}
+
+static int cmd_reload(struct breaks *b, struct proto_msg *reply)
+{
+	struct conf_errors errs = {0};
+	int r;
+
+	notify_reloading();
+	r = breaks_reload(b, &errs);
+	notify_ready();
+	if (r == 0) {
+		reply_result(reply, PROTO_RESULT_OK, "configuration reloaded from %s",
+			     b->conf->path);
+	} else if (r == -EPERM) {
+		reply_result(reply, PROTO_RESULT_REFUSED,
+			     "reload refused: it would loosen a strict break; the running "
+			     "configuration stays");
+	} else if (r == -EINVAL) {
+		reply_result(reply, PROTO_RESULT_REFUSED,
+			     "%s has errors; the running configuration stays", b->conf->path);
+	} else {
+		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < errs.n; i++)
+		proto_put_str(reply, PROTO_A_ERROR, errs.msgs[i]);
+	if (errs.dropped)
+		proto_put_str(reply, PROTO_A_ERROR, "(more errors not shown)");
+	conf_errors_clear(&errs);
+	return 0;
+}
+
+static int cmd_lists(struct breaks *b, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	for (size_t i = 0; i < c->n_lists; i++)
+		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		if (nest < 0)
+			break;
+		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
+		proto_nest_end(reply, nest);
+	}
+	return 0;
+}
+
+int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
+			  const uint8_t *payload, size_t len, struct proto_msg *reply)
+{
+	struct breaks *b = arg;
+	time_t now = time(NULL);
+
+	switch (cmd) {
+	case PROTO_CMD_STATUS:
+		return cmd_status(b, reply, now);
+	case PROTO_CMD_PAUSE:
+		return cmd_pause(b, peer, payload, len, reply, now);
+	case PROTO_CMD_RESUME:
+		return cmd_resume(b, reply, now);
+	case PROTO_CMD_SKIP:
+		return cmd_skip(b, peer, reply, now);
+	case PROTO_CMD_SCHEDULE:
+		return cmd_schedule(b, payload, len, reply, now);
+	case PROTO_CMD_RELOAD:
+		return cmd_reload(b, reply);
+	case PROTO_CMD_LISTS:
+		return cmd_lists(b, reply);
+	case PROTO_CMD_WATCH:
+		reply_result(reply, PROTO_RESULT_OK, "watching breaks");
+		return 1;
+	default:
+		reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not supported by this daemon",
+			     proto_cmd_name(cmd) ? proto_cmd_name(cmd) : "?");
+		return 0;
+	}
+}

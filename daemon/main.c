@@ -1,1 +1,321 @@
-int main(void) { return 0; }
+/* smbreakd: wires the modules together and runs the event loop; nothing else. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "breaks.h"
+#include "conf.h"
+#include "control.h"
+#include "log.h"
+#include "notify.h"
+#include "paths.h"
+#include "sched.h"
+
+struct options {
+	const char *conf_path;
+	const char *socket_path;
+	const char *state_dir;
+	bool check_only;
+	bool schedule;
+	const char *from;
+	long count;
+	bool debug;
+};
+
+/* The one runtime context. */
+struct smbd {
+	struct event_base *base;
+	struct breaks *breaks;
+	struct control *control;
+	struct event *signals[3];
+	struct event *watchdog;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [-d]\n"
+		"       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
+		"\n"
+		"  -f, --config FILE     configuration (default %s)\n"
+		"  -s, --socket PATH     control socket (default %s)\n"
+		"      --state-dir DIR   state directory (default %s)\n"
+		"  -n, --check-config    check the configuration and exit\n"
+		"      --schedule        with --check-config: print the next transitions\n"
+		"      --from TIME       start of --schedule (default: now), e.g. 2026-03-08T00:00:00\n"
+		"      --count N         transitions to print (default 10)\n"
+		"  -d, --debug           log debug messages\n"
+		"  -V, --version         print the version\n"
+		"  -h, --help            this help\n",
+		SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_STATE = 256, OPT_SCHEDULE, OPT_FROM, OPT_COUNT };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'f'},
+		{"socket", required_argument, NULL, 's'},
+		{"state-dir", required_argument, NULL, OPT_STATE},
+		{"check-config", no_argument, NULL, 'n'},
+		{"schedule", no_argument, NULL, OPT_SCHEDULE},
+		{"from", required_argument, NULL, OPT_FROM},
+		{"count", required_argument, NULL, OPT_COUNT},
+		{"debug", no_argument, NULL, 'd'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	int ch;
+
+	*o = (struct options){SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, false, false, NULL,
+			      10, false};
+	while ((ch = getopt_long(argc, argv, "f:s:ndVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o->conf_path = optarg;
+			break;
+		case 's':
+			o->socket_path = optarg;
+			break;
+		case OPT_STATE:
+			o->state_dir = optarg;
+			break;
+		case 'n':
+			o->check_only = true;
+			break;
+		case OPT_SCHEDULE:
+			o->schedule = true;
+			break;
+		case OPT_FROM:
+			o->from = optarg;
+			break;
+		case OPT_COUNT:
+			errno = 0;
+			o->count = strtol(optarg, &end, 10);
+			if (errno || *end || o->count < 1 || o->count > 10000) {
+				fprintf(stderr, "smbreakd: --count takes 1 to 10000\n");
+				return 2;
+			}
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'V':
+			printf("smbreakd %s\n", SMB_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smbreakd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if ((o->schedule || o->from) && !o->check_only) {
+		fprintf(stderr, "smbreakd: --schedule and --from go with --check-config\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int load_conf(const char *path, struct conf **out)
+{
+	struct conf_errors errs = {0};
+	int r = conf_load(path, out, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	if (errs.dropped)
+		fprintf(stderr, "%s: %zu more errors not shown\n", path, errs.dropped);
+	conf_errors_clear(&errs);
+	return r;
+}
+
+/* --check-config [--schedule]: what a user runs before making a config live. */
+static int check_config(const struct options *o)
+{
+	struct conf *c;
+	time_t from = time(NULL);
+
+	if (o->from && sched_parse_iso(o->from, &from) < 0) {
+		fprintf(stderr, "smbreakd: bad --from '%s': use 2026-03-08T09:00:00\n", o->from);
+		return 2;
+	}
+	if (load_conf(o->conf_path, &c) < 0)
+		return 1;
+	if (!o->schedule) {
+		printf("configuration OK\n");
+	} else if (c->n_breaks == 0) {
+		printf("no breaks are scheduled\n");
+	} else {
+		size_t cap = (size_t)o->count * 96 + 1;
+		char *buf = malloc(cap);
+		if (!buf) {
+			conf_free(c);
+			return 1;
+		}
+		sched_format_transitions(c, from - 1, (size_t)o->count, buf, cap);
+		fputs(buf, stdout);
+		free(buf);
+	}
+	conf_free(c);
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct smbd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		struct conf_errors errs = {0};
+		log_info("SIGHUP: reloading the configuration");
+		notify_reloading();
+		breaks_reload(d->breaks, &errs); /* logs the outcome itself */
+		notify_ready();
+		conf_errors_clear(&errs);
+		return;
+	}
+	log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	notify_watchdog();
+}
+
+static void on_event(void *arg, const struct proto_msg *ev)
+{
+	struct smbd *d = arg;
+
+	if (d->control)
+		control_broadcast(d->control, ev);
+}
+
+static void on_reloaded(void *arg, const struct conf *c)
+{
+	struct smbd *d = arg;
+
+	if (d->control && control_set_group(d->control, c->control_group) < 0)
+		log_warn("control: group '%s' not found; only root may change breaks",
+			 c->control_group);
+}
+
+static int ensure_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void smbd_shutdown(struct smbd *d)
+{
+	control_free(d->control);
+	breaks_free(d->breaks);
+	for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
+		if (d->signals[i])
+			event_free(d->signals[i]);
+	if (d->watchdog)
+		event_free(d->watchdog);
+	if (d->base)
+		event_base_free(d->base);
+}
+
+static int run(const struct options *o)
+{
+	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
+	struct smbd d = {0};
+	struct breaks_hooks hooks = {.event = on_event, .reloaded = on_reloaded, .arg = &d};
+	struct conf *c;
+	char *sockdir;
+	int r;
+
+	if (load_conf(o->conf_path, &c) < 0)
+		return 1;
+	r = ensure_dir(o->state_dir, 0755);
+	if (r < 0) {
+		log_error("cannot create state directory %s: %s", o->state_dir, strerror(-r));
+		conf_free(c);
+		return 1;
+	}
+	sockdir = strdup(o->socket_path);
+	if (sockdir && strrchr(sockdir, '/') && strrchr(sockdir, '/') != sockdir) {
+		*strrchr(sockdir, '/') = '\0';
+		ensure_dir(sockdir, 0755);
+	}
+	free(sockdir);
+
+	d.base = event_base_new();
+	if (!d.base) {
+		log_error("cannot create the event loop");
+		conf_free(c);
+		return 1;
+	}
+	r = breaks_new(d.base, c, o->state_dir, &hooks, &d.breaks);
+	if (r < 0)
+		goto out;
+	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,
+			&d.control);
+	if (r < 0) {
+		log_error("control: cannot listen on %s: %s", o->socket_path, strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d.signals[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
+		if (!d.signals[i] || event_add(d.signals[i], NULL) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	uint64_t wd = notify_watchdog_usec();
+	if (wd) {
+		struct timeval tv = {(time_t)(wd / 2 / 1000000), (suseconds_t)(wd / 2 % 1000000)};
+		d.watchdog = event_new(d.base, -1, EV_PERSIST, on_watchdog, NULL);
+		if (d.watchdog)
+			event_add(d.watchdog, &tv);
+	}
+	r = breaks_start(d.breaks);
+	if (r < 0)
+		goto out;
+	log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION,
+		   o->conf_path, o->socket_path, o->state_dir);
+	notify_ready();
+	event_base_dispatch(d.base);
+	notify_stopping();
+	r = 0;
+out:
+	smbd_shutdown(&d);
+	return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int r;
+
+	log_init(LOG_INFO);
+	r = parse_options(argc, argv, &o);
+	if (r)
+		return r;
+	if (o.debug)
+		log_set_priority(LOG_DEBUG);
+	signal(SIGPIPE, SIG_IGN); /* writes to gone clients fail with EPIPE instead */
+	if (o.check_only)
+		return check_config(&o);
+	return run(&o);
+}

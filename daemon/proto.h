@@ -12,17 +12,25 @@
  *
  * All integers are in host byte order (the socket never leaves the machine).
  * Each attribute is a 4-byte header {u16 len, u16 type} where len counts the
- * header and the value but not the padding, then the value, then zero padding
- * to a multiple of 4 (netlink's layout). Values by kind:
+ * header and the value but not the padding (so 4 <= len <= 65535), then the
+ * value, then zero padding to a multiple of 4 (netlink's layout). The padding
+ * of every attribute, the last one included, is inside the payload and must be
+ * zero, so a payload's length is a multiple of 4. Values are at 4-byte offsets
+ * and are read with memcpy. Values by kind:
  *   u32, u64, i64 (seconds since the epoch): exactly 4/8/8 bytes;
  *   str: 1..PROTO_STR_MAX bytes including a terminating NUL, no other NUL,
- *        no control characters except tab;
+ *        no control characters (0x01-0x1f, 0x7f) except tab; other bytes,
+ *        UTF-8 included, pass unchecked;
  *   flag: empty; presence means true;
- *   nest: a sequence of attributes, at most PROTO_NEST_MAX deep.
+ *   nest: a sequence of attributes; a nest at the top level is at depth 1,
+ *        one inside it at depth 2, and so on up to PROTO_NEST_MAX.
  * A request carries one command; the daemon answers each request with one
  * PROTO_REPLY carrying PROTO_A_RESULT, in order. Unknown attribute types are
- * skipped (a newer peer may add some); a known type with a bad length makes the
- * whole message malformed. */
+ * skipped (a newer peer may add some; their values are not looked into, but
+ * their framing and padding are checked); a known type with a bad length or
+ * value makes the whole message malformed. proto_validate checks, attribute by
+ * attribute in order: header fits, len >= 4, padded length fits, padding is
+ * zero, then the value by its kind (nests recursively). */
 #ifndef SMB_PROTO_H
 #define SMB_PROTO_H
 
@@ -58,8 +66,15 @@ enum proto_result {
 	PROTO_RESULT_USAGE = 2,   /* the request itself is wrong */
 };
 
-enum proto_kind { PROTO_K_NONE, PROTO_K_U32, PROTO_K_U64, PROTO_K_I64, PROTO_K_STR, PROTO_K_FLAG,
-		  PROTO_K_NEST };
+enum proto_kind {
+	PROTO_K_NONE,
+	PROTO_K_U32,
+	PROTO_K_U64,
+	PROTO_K_I64,
+	PROTO_K_STR,
+	PROTO_K_FLAG,
+	PROTO_K_NEST
+};
 
 enum proto_attr_type {
 	/* requests */
@@ -70,43 +85,49 @@ enum proto_attr_type {
 	PROTO_A_DAYS,         /* u32: schedule horizon in days */
 	PROTO_A_DOMAIN,       /* str: smctl check */
 	/* replies */
-	PROTO_A_RESULT,       /* u32 enum proto_result */
-	PROTO_A_MESSAGE,      /* str: one human sentence */
-	PROTO_A_ERROR,        /* str, repeated: e.g. config errors "file:line: ..." */
-	PROTO_A_NOW,          /* i64: the daemon's clock */
-	PROTO_A_BLOCKING,     /* flag: some list is in force */
-	PROTO_A_INFORCE,      /* str, repeated: lists in force now */
-	PROTO_A_BREAK,        /* nest: a break (see below) */
-	PROTO_A_NAME,         /* str */
-	PROTO_A_KIND,         /* str: "scheduled" | "adhoc" */
-	PROTO_A_START,        /* i64 */
-	PROTO_A_END,          /* i64 */
-	PROTO_A_ON,           /* flag: the break is on now */
-	PROTO_A_SKIPPED,      /* flag: this occurrence was skipped */
-	PROTO_A_COUNTER,      /* nest: PROTO_A_NAME + PROTO_A_VALUE */
-	PROTO_A_VALUE,        /* u64 */
-	PROTO_A_CONFIG,       /* str: path of the config in force */
-	PROTO_A_VERSION,      /* str: daemon version */
-	PROTO_A_EVENT,        /* str: event kind for PROTO_EVENT ("start", "end", ...) */
-	PROTO_A_NEXT,         /* nest: like PROTO_A_BREAK, the next scheduled break */
+	PROTO_A_RESULT,   /* u32 enum proto_result */
+	PROTO_A_MESSAGE,  /* str: one human sentence */
+	PROTO_A_ERROR,    /* str, repeated: e.g. config errors "file:line: ..." */
+	PROTO_A_NOW,      /* i64: the daemon's clock */
+	PROTO_A_BLOCKING, /* flag: some list is in force */
+	PROTO_A_INFORCE,  /* str, repeated: lists in force now */
+	PROTO_A_BREAK,    /* nest: a break (see below) */
+	PROTO_A_NAME,     /* str */
+	PROTO_A_KIND,     /* str: "scheduled" | "adhoc" */
+	PROTO_A_START,    /* i64 */
+	PROTO_A_END,      /* i64 */
+	PROTO_A_ON,       /* flag: the break is on now */
+	PROTO_A_SKIPPED,  /* flag: this occurrence was skipped */
+	PROTO_A_COUNTER,  /* nest: PROTO_A_NAME + PROTO_A_VALUE */
+	PROTO_A_VALUE,    /* u64 */
+	PROTO_A_CONFIG,   /* str: path of the config in force */
+	PROTO_A_VERSION,  /* str: daemon version */
+	PROTO_A_EVENT,    /* str: event kind for PROTO_EVENT ("start", "end", ...) */
+	PROTO_A_NEXT,     /* nest: like PROTO_A_BREAK, the next scheduled break */
 	PROTO_A_MAX_,
 };
 
 /* The kind of each attribute type, PROTO_K_NONE for unknown ones. */
 enum proto_kind proto_attr_kind(uint16_t type);
-/* Its JSON name ("duration", "until", ...), NULL for unknown ones. */
+/* Its JSON name ("duration", "until", ...), NULL for unknown ones. Types that
+ * may repeat within one message or nest have plural names ("lists", "breaks",
+ * "errors", "in_force", "counters") and proto_attr_repeated says so. */
 const char *proto_attr_name(uint16_t type);
+bool proto_attr_repeated(uint16_t type);
 /* A command's name ("status", ...) and whether it changes state. */
 const char *proto_cmd_name(uint16_t cmd);
 bool proto_cmd_changes_state(uint16_t cmd);
 
 /* Building. Every put fails with -EMSGSIZE once the message would pass
- * PROTO_MSG_MAX; the builder then stays failed, so callers may check once at
- * proto_msg_finish. */
+ * PROTO_MSG_MAX (or a nest would pass 65535 bytes); the builder then stays
+ * failed, so callers may check once at proto_msg_finish. Opening a nest deeper
+ * than PROTO_NEST_MAX fails with -ELOOP, and finishing with a nest still open
+ * or ending a nest that was not started with -EINVAL. */
 struct proto_msg {
 	uint8_t buf[PROTO_MSG_MAX];
 	size_t len;
 	int err;
+	unsigned depth; /* nests open */
 };
 
 void proto_msg_init(struct proto_msg *m, uint16_t type);
@@ -114,7 +135,9 @@ int proto_put(struct proto_msg *m, uint16_t type, const void *data, size_t len);
 int proto_put_u32(struct proto_msg *m, uint16_t type, uint32_t v);
 int proto_put_u64(struct proto_msg *m, uint16_t type, uint64_t v);
 int proto_put_i64(struct proto_msg *m, uint16_t type, int64_t v);
-int proto_put_str(struct proto_msg *m, uint16_t type, const char *s); /* cut at PROTO_STR_MAX-1 */
+/* Cut at PROTO_STR_MAX-1 bytes (on a UTF-8 boundary); control characters
+ * other than tab become '?' so the message always validates. */
+int proto_put_str(struct proto_msg *m, uint16_t type, const char *s);
 int proto_put_flag(struct proto_msg *m, uint16_t type);
 /* Returns an offset for proto_nest_end, or a negative errno. */
 long proto_nest_start(struct proto_msg *m, uint16_t type);
@@ -145,7 +168,9 @@ struct proto_attr {
 struct proto_iter {
 	const uint8_t *p, *end;
 };
-/* Iterates over a validated payload or nest (proto_attr_nest). */
+/* Iterates over a validated payload or nest (proto_attr_nest). Never reads
+ * out of bounds even on unvalidated bytes: it stops at bad framing. The value
+ * getters return 0 / "" for a value of the wrong length. */
 void proto_iter_init(struct proto_iter *it, const void *payload, size_t len);
 bool proto_iter_next(struct proto_iter *it, struct proto_attr *a);
 void proto_attr_nest(const struct proto_attr *a, struct proto_iter *it);

@@ -1,1 +1,368 @@
-/* state.c: being written. */
+/* The state file: a versioned line format that a person can read, parsed
+ * strictly (a file we cannot trust is set aside, never half-used), and
+ * replaced atomically so a crash leaves either the old or the new state.
+ *
+ *   version 1
+ *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS
+ *   skip NAME UNTIL
+ *
+ * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
+ * names separated by commas. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATE_VERSION 1
+
+static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+int state_format(const struct state *s, char *buf, size_t len)
+{
+	const struct state_adhoc *a = &s->adhoc;
+	size_t off = 0;
+	int r;
+
+	r = append(buf, len, &off, "# smbreak state, written by smbreakd\nversion %d\n",
+		   STATE_VERSION);
+	if (r == 0 && a->on) {
+		r = append(buf, len, &off, "adhoc %" PRId64 " %" PRId64 " %d %" PRId64 " %" PRId64 " %s ",
+			   (int64_t)a->start, (int64_t)a->end, a->strict ? 1 : 0, a->boot_start,
+			   a->length, a->boot_id[0] ? a->boot_id : "-");
+		if (r == 0 && a->n_lists == 0)
+			r = append(buf, len, &off, "*");
+		for (size_t i = 0; r == 0 && i < a->n_lists; i++)
+			r = append(buf, len, &off, "%s%s", i ? "," : "", a->lists[i]);
+		if (r == 0)
+			r = append(buf, len, &off, "\n");
+	}
+	for (size_t i = 0; r == 0 && i < s->n_skips; i++)
+		r = append(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
+			   (int64_t)s->skips[i].until);
+	return r < 0 ? r : (int)off;
+}
+
+static bool parse_i64(const char *tok, int64_t *out)
+{
+	char *end;
+
+	if (!tok || !*tok)
+		return false;
+	errno = 0;
+	long long v = strtoll(tok, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool valid_boot_id(const char *s)
+{
+	if (strcmp(s, "-") == 0)
+		return true;
+	if (strlen(s) != STATE_BOOT_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || *s == '-'))
+			return false;
+	return true;
+}
+
+static int parse_lists(char *tok, struct state_adhoc *a)
+{
+	char *save = NULL;
+
+	a->n_lists = 0;
+	if (strcmp(tok, "*") == 0)
+		return 0;
+	for (char *n = strtok_r(tok, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+		if (!conf_valid_name(n) || a->n_lists == STATE_LISTS_MAX)
+			return -EINVAL;
+		strcpy(a->lists[a->n_lists++], n);
+	}
+	return a->n_lists ? 0 : -EINVAL;
+}
+
+static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
+{
+	int64_t start, end, strict, boot_start, length;
+
+	if (n != 8 || !parse_i64(tok[1], &start) || !parse_i64(tok[2], &end) ||
+	    !parse_i64(tok[3], &strict) || !parse_i64(tok[4], &boot_start) ||
+	    !parse_i64(tok[5], &length) || !valid_boot_id(tok[6]))
+		return -EINVAL;
+	if ((strict != 0 && strict != 1) || end < start || length < 0 || boot_start < 0)
+		return -EINVAL;
+	a->on = true;
+	a->start = (time_t)start;
+	a->end = (time_t)end;
+	a->strict = strict;
+	a->boot_start = boot_start;
+	a->length = length;
+	snprintf(a->boot_id, sizeof(a->boot_id), "%s", strcmp(tok[6], "-") ? tok[6] : "");
+	return parse_lists(tok[7], a);
+}
+
+int state_parse(const char *text, size_t len, struct state *out, char *err, size_t errlen)
+{
+	struct state s;
+	char line[1024];
+	bool have_version = false, have_adhoc = false;
+	size_t lineno = 0, pos = 0;
+
+	memset(&s, 0, sizeof(s));
+	if (memchr(text, '\0', len)) {
+		snprintf(err, errlen, "contains a NUL byte");
+		return -EINVAL;
+	}
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char *tok[10];
+		size_t ntok = 0;
+		char *save = NULL;
+
+		lineno++;
+		if (!nl) {
+			snprintf(err, errlen, "line %zu: unterminated (truncated file?)", lineno);
+			return -EINVAL;
+		}
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "line %zu: too long", lineno);
+			return -EINVAL;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			if (ntok == sizeof(tok) / sizeof(tok[0])) {
+				snprintf(err, errlen, "line %zu: too many fields", lineno);
+				return -EINVAL;
+			}
+			tok[ntok++] = t;
+		}
+		if (!have_version) {
+			int64_t v;
+			if (ntok != 2 || strcmp(tok[0], "version") || !parse_i64(tok[1], &v) ||
+			    v != STATE_VERSION) {
+				snprintf(err, errlen, "line %zu: expected 'version %d'", lineno,
+					 STATE_VERSION);
+				return -EINVAL;
+			}
+			have_version = true;
+		} else if (strcmp(tok[0], "adhoc") == 0) {
+			if (have_adhoc || parse_adhoc(tok, ntok, &s.adhoc) < 0) {
+				snprintf(err, errlen, "line %zu: bad adhoc record", lineno);
+				return -EINVAL;
+			}
+			have_adhoc = true;
+		} else if (strcmp(tok[0], "skip") == 0) {
+			int64_t until;
+			if (ntok != 3 || !conf_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
+			    s.n_skips == STATE_SKIPS_MAX) {
+				snprintf(err, errlen, "line %zu: bad skip record", lineno);
+				return -EINVAL;
+			}
+			strcpy(s.skips[s.n_skips].name, tok[1]);
+			s.skips[s.n_skips++].until = (time_t)until;
+		} else {
+			snprintf(err, errlen, "line %zu: unknown record '%.32s'", lineno, tok[0]);
+			return -EINVAL;
+		}
+	}
+	if (!have_version) {
+		snprintf(err, errlen, "empty or without a version line");
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+static int read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	*len = n;
+	return 0;
+}
+
+int state_load(const char *dir, struct state *out, char *err, size_t errlen)
+{
+	char path[4096], bad[4096];
+	char *buf;
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	buf = malloc(STATE_FILE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	r = read_file(path, buf, STATE_FILE_MAX, &len);
+	if (r == -ENOENT) {
+		free(buf);
+		return 0;
+	}
+	if (r == -EFBIG) {
+		snprintf(err, errlen, "larger than %d bytes", STATE_FILE_MAX);
+	} else if (r < 0) {
+		free(buf);
+		return r;
+	} else if (state_parse(buf, len, out, err, errlen) == 0) {
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	/* Keep the unreadable file for a person to look at; start empty. */
+	snprintf(bad, sizeof(bad), "%s/state.bad", dir);
+	if (rename(path, bad) < 0)
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	return 1;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int state_save(const char *dir, const struct state *s)
+{
+	char path[4096], tmp[4096];
+	char buf[STATE_FILE_MAX];
+	int len, fd, dfd, r;
+
+	len = state_format(s, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.state.tmp", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, buf, (size_t)len);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	/* The rename is durable only once the directory is. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	r = fsync(dfd) < 0 ? -errno : 0;
+	close(dfd);
+	return r;
+}
+
+void state_prune(struct state *s, time_t now)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->n_skips; i++)
+		if (s->skips[i].until > now)
+			s->skips[j++] = s->skips[i];
+	s->n_skips = j;
+}
+
+bool state_is_skipped(const struct state *s, const char *name, time_t until)
+{
+	for (size_t i = 0; i < s->n_skips; i++)
+		if (s->skips[i].until == until && strcmp(s->skips[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int state_add_skip(struct state *s, const char *name, time_t until)
+{
+	if (state_is_skipped(s, name, until))
+		return 0;
+	if (s->n_skips == STATE_SKIPS_MAX)
+		return -ENOSPC;
+	snprintf(s->skips[s->n_skips].name, sizeof(s->skips[0].name), "%s", name);
+	s->skips[s->n_skips++].until = until;
+	return 0;
+}
+
+int state_boot_id(char out[STATE_BOOT_ID_LEN + 1])
+{
+	char buf[64];
+	size_t len = 0;
+	int r = read_file("/proc/sys/kernel/random/boot_id", buf, sizeof(buf) - 1, &len);
+
+	if (r < 0)
+		return r;
+	if (len < STATE_BOOT_ID_LEN)
+		return -EINVAL;
+	memcpy(out, buf, STATE_BOOT_ID_LEN);
+	out[STATE_BOOT_ID_LEN] = '\0';
+	return 0;
+}
+
+int64_t state_boottime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}

@@ -4,11 +4,26 @@
 smb_unit(conf smb_conf)
 smb_unit(sched smb_sched)
 smb_unit(proto smb_proto)
+smb_unit(duration smb_duration)
+smb_unit(control smb_control)
 smb_unit(state smb_state)
+smb_unit(domains smb_domains)
+smb_unit(lists smb_domains)
 
 # Fuzz targets
 smb_fuzz(conf smb_conf)
 smb_fuzz(proto smb_proto)
+smb_fuzz(lists smb_domains)
 
 # System tests
 smb_system(core)
+smb_system(control_abuse)
+
+# nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
+smb_unit(nft_msg smb_nft)
+add_executable(nftdrv system/nftdrv.c)
+target_link_libraries(nftdrv PRIVATE smb_nft)
+foreach(t nft_table nft_traffic nft_errors)
+  smb_system(${t})
+  set_property(TEST system_${t} APPEND PROPERTY ENVIRONMENT "NFTDRV=$<TARGET_FILE:nftdrv>")
+endforeach()

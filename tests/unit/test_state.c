@@ -1,2 +1,153 @@
+/* Unit tests for the state file: text round trips, strict parsing, a bad file
+ * set aside as state.bad, atomic replacement, skips. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "check.h"
-int main(void) { CHECK_DONE(); }
+#include "state.h"
+
+static void test_round_trip(void)
+{
+	struct state s = {0}, t;
+	char buf[4096], err[128];
+
+	s.adhoc.on = true;
+	s.adhoc.strict = true;
+	s.adhoc.start = 1772960400;
+	s.adhoc.end = 1772964000;
+	s.adhoc.boot_start = 1234;
+	s.adhoc.length = 3600;
+	strcpy(s.adhoc.boot_id, "0123abcd-0123-4567-89ab-0123456789ab");
+	strcpy(s.adhoc.lists[0], "social");
+	strcpy(s.adhoc.lists[1], "news");
+	s.adhoc.n_lists = 2;
+	CHECK_INT(state_add_skip(&s, "work", 1772985600), 0);
+	CHECK_INT(state_add_skip(&s, "work", 1772985600), 0); /* idempotent */
+	CHECK_INT(s.n_skips, 1);
+
+	int len = state_format(&s, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK(strstr(buf, "adhoc 1772960400 1772964000 1 1234 3600 "
+			  "0123abcd-0123-4567-89ab-0123456789ab social,news\n") != NULL);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK(t.adhoc.on && t.adhoc.strict);
+	CHECK_INT(t.adhoc.end, 1772964000);
+	CHECK_INT(t.adhoc.length, 3600);
+	CHECK_STR(t.adhoc.boot_id, s.adhoc.boot_id);
+	CHECK_INT(t.adhoc.n_lists, 2);
+	CHECK_STR(t.adhoc.lists[1], "news");
+	CHECK_INT(t.n_skips, 1);
+	CHECK(state_is_skipped(&t, "work", 1772985600));
+	CHECK(!state_is_skipped(&t, "work", 1772985601));
+	CHECK(!state_is_skipped(&t, "night", 1772985600));
+
+	/* An all-lists break without a boot id. */
+	memset(&s, 0, sizeof(s));
+	s.adhoc.on = true;
+	s.adhoc.start = 10;
+	s.adhoc.end = 20;
+	len = state_format(&s, buf, sizeof(buf));
+	CHECK(strstr(buf, "adhoc 10 20 0 0 0 - *\n") != NULL);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.adhoc.n_lists, 0);
+	CHECK_STR(t.adhoc.boot_id, "");
+
+	CHECK_INT(state_format(&s, buf, 10), -ENOSPC);
+}
+
+static void expect_bad(const char *text, const char *why)
+{
+	struct state t;
+	char err[128] = "";
+
+	CHECK_INT(state_parse(text, strlen(text), &t, err, sizeof(err)), -EINVAL);
+	if (strcmp(err, why) != 0) {
+		check_failures++;
+		fprintf(stderr, "parse of \"%s\": error \"%s\", want \"%s\"\n", text, err, why);
+	}
+}
+
+static void test_bad(void)
+{
+	expect_bad("", "empty or without a version line");
+	expect_bad("version 2\n", "line 1: expected 'version 1'");
+	expect_bad("adhoc 1 2 0 0 0 - *\n", "line 1: expected 'version 1'");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *", "line 2: unterminated (truncated file?)");
+	expect_bad("version 1\nadhoc 2 1 0 0 0 - *\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 2 3 0 0 - *\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 xyz *\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - Bad!\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - a,B\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nadhoc 1 2 0 0 0 - *\n",
+		   "line 3: bad adhoc record");
+	expect_bad("version 1\nskip work\n", "line 2: bad skip record");
+	expect_bad("version 1\nskip work 12x\n", "line 2: bad skip record");
+	expect_bad("version 1\nfrobnicate 1\n", "line 2: unknown record 'frobnicate'");
+
+	struct state t;
+	char err[128];
+	const char nul[] = "version 1\n\0\n";
+	CHECK_INT(state_parse(nul, sizeof(nul) - 1, &t, err, sizeof(err)), -EINVAL);
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/smb-state-XXXXXX", path[256], err[128];
+	struct state s = {0}, t;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* Missing file: empty state. */
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 0);
+	CHECK(!t.adhoc.on);
+
+	s.adhoc.on = true;
+	s.adhoc.start = 100;
+	s.adhoc.end = 200;
+	CHECK_INT(state_save(dir, &s), 0);
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 0);
+	CHECK(t.adhoc.on);
+	CHECK_INT(t.adhoc.end, 200);
+	snprintf(path, sizeof(path), "%s/.state.tmp", dir);
+	CHECK(access(path, F_OK) < 0); /* no temp file left behind */
+
+	/* A corrupt file is kept as state.bad and the state starts empty. */
+	snprintf(path, sizeof(path), "%s/state", dir);
+	FILE *f = fopen(path, "w");
+	fputs("version 1\ngarbage here\n", f);
+	fclose(f);
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
+	CHECK_STR(err, "line 2: unknown record 'garbage'");
+	CHECK(!t.adhoc.on);
+	CHECK(access(path, F_OK) < 0);
+	snprintf(path, sizeof(path), "%s/state.bad", dir);
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_prune(void)
+{
+	struct state s = {0};
+
+	state_add_skip(&s, "a", 100);
+	state_add_skip(&s, "b", 200);
+	state_add_skip(&s, "c", 300);
+	state_prune(&s, 200);
+	CHECK_INT(s.n_skips, 1);
+	CHECK_STR(s.skips[0].name, "c");
+	for (int i = 0; i < STATE_SKIPS_MAX; i++)
+		state_add_skip(&s, "x", 1000 + i);
+	CHECK_INT(state_add_skip(&s, "y", 5000), -ENOSPC);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_bad();
+	test_files();
+	test_prune();
+	CHECK_DONE();
+}

@@ -1,0 +1,64 @@
+/* The break state machine: from the configuration, the persistent state and
+ * the clock it computes which lists are in force, tells the enforcement layer
+ * when that changes, arms the timer for the next transition, and answers the
+ * control commands that change or show breaks. */
+#ifndef SMB_BREAKS_H
+#define SMB_BREAKS_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "control.h"
+#include "proto.h"
+
+#define BREAKS_LISTS_MAX     64        /* lists in force are a 64-bit set */
+#define BREAKS_PAUSE_MAX     (30 * 86400)
+#define BREAKS_SCHEDULE_DAYS 7         /* smctl schedule without --days */
+#define BREAKS_SCHEDULE_MAX  400       /* entries in one schedule reply */
+
+/* What is blocked right now: the handoff to enforcement (nftables, DNS). */
+struct breaks_inforce {
+	uint64_t lists; /* bit i = conf->lists[i] */
+	bool strict;    /* some break in force is strict */
+	time_t until;   /* when this set is next due to change; 0 = not scheduled */
+};
+
+/* Called whenever the set in force changes (and once at start), after the
+ * change is logged. The conf pointer stays valid until the next call. */
+typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct breaks_inforce *in);
+/* Called with a finished PROTO_EVENT message for `smctl watch`. */
+typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
+/* Called after a new configuration was swapped in. */
+typedef void (*breaks_reload_fn)(void *arg, const struct conf *c);
+
+struct breaks_hooks {
+	breaks_enforce_fn enforce;
+	breaks_event_fn event;
+	breaks_reload_fn reloaded;
+	void *arg;
+};
+
+struct breaks;
+
+/* Takes ownership of conf. Loads the state from state_dir (a bad one is set
+ * aside and logged) but does not evaluate until breaks_start. */
+int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
+	       const struct breaks_hooks *hooks, struct breaks **out);
+/* Evaluates now, calls enforce, arms the timer. */
+int breaks_start(struct breaks *b);
+void breaks_free(struct breaks *b);
+
+const struct conf *breaks_conf(const struct breaks *b);
+/* Re-reads the config file. On failure the running config stays, the reasons
+ * are in errs, and -EINVAL (rejected) or -EPERM (would loosen a strict break)
+ * is returned. */
+int breaks_reload(struct breaks *b, struct conf_errors *errs);
+
+/* The control handler (control_handler_fn). */
+int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
+			  const uint8_t *payload, size_t len, struct proto_msg *reply);
+
+#endif

@@ -1,0 +1,71 @@
+/* The daemon side of the control socket: accepts smctl connections on a Unix
+ * stream socket in the daemon's libevent loop, frames and validates requests
+ * (proto.h), checks the peer's credentials, and hands each valid request to
+ * one handler; it also streams events to `smctl watch` subscribers. */
+#ifndef SMB_CONTROL_H
+#define SMB_CONTROL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+struct event_base;
+struct control;
+
+/* From the kernel (SO_PEERCRED at connect time), never from the client.
+ * privileged: uid 0, or the control group is the peer's gid or one of its
+ * supplementary groups (SO_PEERGROUPS). */
+struct control_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	bool privileged;
+};
+
+/* Called once per valid request, in order per connection. `payload` has passed
+ * proto_validate. State-changing commands (proto_cmd_changes_state) reach the
+ * handler only from privileged peers, and only known commands reach it at all.
+ * The handler fills `reply` (initialised as PROTO_REPLY, not finished) with at
+ * least PROTO_A_RESULT; control.c finishes and sends it. It returns 0, or 1
+ * for PROTO_CMD_WATCH to subscribe the connection to control_broadcast, or a
+ * negative errno, in which case its reply is replaced by PROTO_RESULT_REFUSED
+ * "internal error: ...". It must not call control_free. */
+typedef int (*control_handler_fn)(void *arg, const struct control_peer *peer, uint16_t cmd,
+                                  const uint8_t *payload, size_t len, struct proto_msg *reply);
+
+/* Creates the socket at `socket_path` (mode 0666: read-only commands are for
+ * everyone) and starts accepting on `base`. A socket file left by a dead daemon
+ * is replaced; a live one fails with -EADDRINUSE, and a path that is not a
+ * socket with -EEXIST. `group` may be NULL or "" (only root may change state).
+ * Returns 0 or a negative errno; control_set_group's -ENOENT is not an error
+ * here (the group is applied as "only root"). */
+int control_new(struct event_base *base, const char *socket_path, const char *group,
+                control_handler_fn fn, void *arg, struct control **out);
+
+/* Changes the control group (on reload) and re-evaluates every connected peer.
+ * Returns 0, or -ENOENT when the group does not exist (then only root is
+ * privileged; applied either way, so the caller may just warn). */
+int control_set_group(struct control *c, const char *group);
+
+/* Queues a finished message (normally PROTO_EVENT) to every watcher. A watcher
+ * whose queue would pass the output bound is dropped. */
+void control_broadcast(struct control *c, const struct proto_msg *event);
+
+/* Counters for status output and tests. */
+struct control_stats {
+	unsigned clients;  /* connected now */
+	unsigned watchers; /* of which subscribed */
+	uint64_t accepted; /* connections served since start */
+	uint64_t rejected; /* connections refused: too many open, in all or of one uid */
+	uint64_t dropped;  /* connections closed for misbehaving (malformed, idle, slow) */
+	uint64_t refused;  /* requests refused for lack of privilege */
+};
+void control_get_stats(const struct control *c, struct control_stats *out);
+
+/* NULL-safe. Closes every client (unsent output is discarded), stops
+ * accepting, and unlinks the socket if it is still ours. */
+void control_free(struct control *c);
+
+#endif

@@ -1,0 +1,71 @@
+/* What the daemon must remember across restarts: the ad-hoc break, skipped
+ * scheduled breaks, and counters. A small versioned text file, parsed strictly
+ * and written atomically (temp file, fsync, rename, fsync of the directory). */
+#ifndef SMB_STATE_H
+#define SMB_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+
+#define STATE_SKIPS_MAX    32
+#define STATE_LISTS_MAX    64
+#define STATE_FILE_MAX     (64 * 1024)
+#define STATE_BOOT_ID_LEN  36
+
+/* The ad-hoc break of `smctl pause`. It ends at `end` (wall clock); a strict
+ * one also runs for `length` seconds of CLOCK_BOOTTIME from `boot_start`, and
+ * ends only when both have passed, so setting the clock forward cannot end it.
+ * The boot measure holds only within the boot whose id it carries. */
+struct state_adhoc {
+	bool on;
+	bool strict;
+	time_t start;
+	time_t end;
+	int64_t boot_start; /* CLOCK_BOOTTIME seconds at start */
+	int64_t length;     /* seconds */
+	char boot_id[STATE_BOOT_ID_LEN + 1];
+	/* list names; none means every list */
+	char lists[STATE_LISTS_MAX][CONF_NAME_MAX + 1];
+	size_t n_lists;
+};
+
+/* A scheduled break ended early with `smctl skip`: the occurrence that ends at
+ * `until` stays off. */
+struct state_skip {
+	char name[CONF_NAME_MAX + 1];
+	time_t until;
+};
+
+struct state {
+	struct state_adhoc adhoc;
+	struct state_skip skips[STATE_SKIPS_MAX];
+	size_t n_skips;
+};
+
+/* Pure text form. state_format returns the length written or -ENOSPC;
+ * state_parse returns 0, or -EINVAL with a reason "line N: why" in err. */
+int state_format(const struct state *s, char *buf, size_t len);
+int state_parse(const char *text, size_t len, struct state *out, char *err, size_t errlen);
+
+/* Load DIR/state. A missing file is an empty state. A file that cannot be
+ * parsed is renamed to DIR/state.bad (replacing an older one) and the state
+ * starts empty: returns 1 in that case with the reason in err, so the caller
+ * can log it. Returns 0 on success, negative errno on I/O errors. */
+int state_load(const char *dir, struct state *out, char *err, size_t errlen);
+/* Write DIR/state atomically. 0 or negative errno. */
+int state_save(const char *dir, const struct state *s);
+
+/* Drops skips that are over at `now`. */
+void state_prune(struct state *s, time_t now);
+bool state_is_skipped(const struct state *s, const char *name, time_t until);
+int state_add_skip(struct state *s, const char *name, time_t until);
+
+/* The boot id of the running kernel (/proc/sys/kernel/random/boot_id). */
+int state_boot_id(char out[STATE_BOOT_ID_LEN + 1]);
+int64_t state_boottime(void);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The whole test suite on a fresh Debian 12 machine, as root: installs the
+# build and test dependencies, then builds and runs every ctest test twice,
+# with gcc, and with clang under AddressSanitizer + UndefinedBehaviorSanitizer
+# (where the libFuzzer targets are built and run briefly too).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libinih-dev
+      clang libclang-rt-14-dev nftables dnsutils iproute2 tzdata python3 util-linux procps)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	-DSMB_SANITIZE=ON -DSMB_FUZZ=ON
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --test-dir build-asan --output-on-failure

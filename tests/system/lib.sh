@@ -1,0 +1,129 @@
+# Shared helpers for the system tests: a scratch directory, starting and
+# stopping smbreakd, reading smctl's JSON, and assertions that say what failed.
+# Sourced by the test scripts; expects SMBREAKD and SMCTL from ctest.
+
+set -u
+: "${SMBREAKD:?set by ctest}" "${SMCTL:?set by ctest}"
+
+T=$(mktemp -d /tmp/smbtest.XXXXXX)
+chmod 755 "$T" # unprivileged smctl runs must reach the socket
+SOCK=$T/smbreak.sock
+STATE=$T/state
+CONF=$T/smbreak.conf
+LOG=$T/daemon.log
+DPID=
+FAILS=0
+CHECKS=0
+
+cleanup() {
+	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+	if [ "$FAILS" -ne 0 ] || [ -n "${KEEP:-}" ]; then
+		echo "--- daemon log ($LOG) ---"
+		cat "$LOG" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	FAILS=$((FAILS + 1))
+	echo "FAIL: $*" >&2
+}
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+}
+
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok; else fail "$what"; fi
+}
+
+# expect_rc WANT DESCRIPTION COMMAND...: the command's exit status must be WANT;
+# its output is left in $OUT.
+expect_rc() {
+	local want=$1 what=$2 rc=0
+	shift 2
+	OUT=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		ok
+	else
+		fail "$what: exit $rc, want $want; output: $OUT"
+	fi
+}
+
+# expect_in TEXT DESCRIPTION: $OUT must contain TEXT.
+expect_in() {
+	case "$OUT" in
+	*"$1"*) ok ;;
+	*) fail "$2: output lacks '$1': $OUT" ;;
+	esac
+}
+
+smctl() {
+	"$SMCTL" -s "$SOCK" "$@"
+}
+
+# js EXPR [smctl args...]: evaluates a Python expression over the parsed JSON
+# of `smctl --json ARGS` (bound to j) and prints the result.
+js() {
+	local expr=$1
+	shift
+	smctl --json "$@" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+v = eval(sys.argv[1], {"j": j})
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$expr"
+}
+
+start_daemon() {
+	"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" -d "$@" >>"$LOG" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 100); do
+		if "$SMCTL" -s "$SOCK" status >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "daemon did not come up"
+	cat "$LOG"
+	exit 1
+}
+
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	local rc=$?
+	DPID=
+	return $rc
+}
+
+kill9_daemon() {
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=
+}
+
+# wait_log TEXT SECONDS: waits until the daemon log contains TEXT.
+wait_log() {
+	local i n=$(($2 * 20))
+	for i in $(seq 1 "$n"); do
+		grep -qF -- "$1" "$LOG" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# HH:MM:SS of now + N seconds, in the test's TZ.
+clock_in() {
+	date -d "@$(($(date +%s) + $1))" +%H:%M:%S
+}
+
+finish() {
+	echo "$CHECKS checks, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,78 @@
+/* Unit tests of the shared duration parser and formatter. */
+#include "check.h"
+#include "duration.h"
+
+#include <errno.h>
+
+static long long parse(const char *s)
+{
+	uint64_t v = 12345;
+	int rc = duration_parse(s, &v);
+
+	return rc < 0 ? rc : (long long)v;
+}
+
+static const char *format(uint64_t secs)
+{
+	static char buf[64];
+
+	duration_format(secs, buf, sizeof(buf));
+	return buf;
+}
+
+int main(void)
+{
+	CHECK_INT(parse("90s"), 90);
+	CHECK_INT(parse("45m"), 2700);
+	CHECK_INT(parse("1h30m"), 5400);
+	CHECK_INT(parse("2d"), 172800);
+	CHECK_INT(parse("1d12h"), 129600);
+	CHECK_INT(parse("1d2h3m4s"), 93784);
+	CHECK_INT(parse("0s"), 0);
+	CHECK_INT(parse("90m"), 5400);
+	CHECK_INT(parse("007m"), 420);
+
+	CHECK_INT(parse(""), -EINVAL);
+	CHECK_INT(parse("90"), -EINVAL); /* say the unit */
+	CHECK_INT(parse("h"), -EINVAL);
+	CHECK_INT(parse("1h 30m"), -EINVAL);
+	CHECK_INT(parse(" 1h"), -EINVAL);
+	CHECK_INT(parse("1h "), -EINVAL);
+	CHECK_INT(parse("30m1h"), -EINVAL); /* out of order */
+	CHECK_INT(parse("1h1h"), -EINVAL);
+	CHECK_INT(parse("1w"), -EINVAL);
+	CHECK_INT(parse("1H"), -EINVAL);
+	CHECK_INT(parse("-1h"), -EINVAL);
+	CHECK_INT(parse("+1h"), -EINVAL);
+	CHECK_INT(parse("1.5h"), -EINVAL);
+	CHECK_INT(parse("1hm"), -EINVAL);
+	CHECK_INT(parse("1h30"), -EINVAL);
+	CHECK_INT(duration_parse(NULL, &(uint64_t){0}), -EINVAL);
+
+	CHECK_INT(parse("4294967295s"), 4294967295LL);
+	CHECK_INT(parse("4294967296s"), -ERANGE);
+	CHECK_INT(parse("49710d"), 49710LL * 86400);
+	CHECK_INT(parse("49711d"), -ERANGE);
+	CHECK_INT(parse("49710d6h28m15s"), 4294967295LL);
+	CHECK_INT(parse("49710d6h28m16s"), -ERANGE);
+	CHECK_INT(parse("99999999999999999999999999d"), -ERANGE);
+	/* Syntax errors win over range errors anywhere in the string. */
+	CHECK_INT(parse("99999999999999999999d1x"), -EINVAL);
+
+	CHECK_STR(format(0), "0s");
+	CHECK_STR(format(90), "1m30s");
+	CHECK_STR(format(5400), "1h30m");
+	CHECK_STR(format(172800), "2d");
+	CHECK_STR(format(86405), "1d5s");
+	CHECK_STR(format(93784), "1d2h3m4s");
+	for (uint64_t s = 0; s < 200000; s += 997)
+		CHECK_INT(parse(format(s)), (long long)s);
+	{
+		char small[4];
+
+		duration_format(93784, small, sizeof(small));
+		CHECK_STR(small, "1d"); /* cut at a whole group, still terminated */
+		duration_format(93784, small, 0);
+	}
+	CHECK_DONE();
+}

@@ -68,6 +68,7 @@ static void usage(FILE *f)
 	    "  reload                     re-read the configuration\n"
 	    "  watch                      print events (breaks starting, ending) as they come\n"
 	    "  lists                      names of the configured lists and breaks\n"
+	    "  services                   the service catalog, with domain counts\n"
 	    "\n"
 	    "  -s, --socket SOCKET        control socket (default %s)\n"
 	    "  -j, --json                 print the reply as JSON\n"
@@ -106,25 +107,34 @@ static bool valid_list_name(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-/* "HH:MM" or "HH:MM:SS", 00:00 .. 23:59:59, as the daemon takes it. */
+static bool two_digits(const char *s, unsigned *out)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return false;
+	*out = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
+	return true;
+}
+
+/* "HH:MM" or "HH:MM:SS" (the hour may be one digit), 00:00 .. 23:59:59: the
+ * daemon's rule (conf_parse_time_of_day), checked here for a usage error. */
 static bool valid_time_of_day(const char *s)
 {
 	unsigned h, m, sec = 0;
-	int n = 0;
 
-	if (strlen(s) == 5) {
-		if (sscanf(s, "%2u:%2u%n", &h, &m, &n) != 2 || n != 5)
-			return false;
-	} else if (strlen(s) == 8) {
-		if (sscanf(s, "%2u:%2u:%2u%n", &h, &m, &sec, &n) != 3 || n != 8)
-			return false;
-	} else {
+	if (*s < '0' || *s > '9')
 		return false;
-	}
-	for (const char *p = s; *p; p++)
-		if ((*p < '0' || *p > '9') && *p != ':')
+	h = (unsigned)(*s++ - '0');
+	if (*s >= '0' && *s <= '9')
+		h = h * 10 + (unsigned)(*s++ - '0');
+	if (*s++ != ':' || !two_digits(s, &m))
+		return false;
+	s += 2;
+	if (*s == ':') {
+		if (!two_digits(s + 1, &sec))
 			return false;
-	return h < 24 && m < 60 && sec < 60;
+		s += 3;
+	}
+	return *s == 0 && h < 24 && m < 60 && sec < 60;
 }
 
 static int parse_days(const char *s, uint32_t *out)
@@ -265,7 +275,7 @@ static int build_pause(const struct args *a)
 
 static int build_days(const struct args *a)
 {
-	uint32_t days;
+	uint32_t days = 0;
 	int r;
 
 	if (a->n_pos)
@@ -315,7 +325,7 @@ static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
 {
 	time_t ts = (time_t)start, te = (time_t)end;
 	struct tm a, b;
-	char s[32], e[32];
+	char s[24], e[16];
 
 	localtime_r(&ts, &a);
 	localtime_r(&te, &b);
@@ -588,13 +598,17 @@ static void print_break_rows(struct brk *v, int n, int64_t now, bool schedule)
 		if (v[i].skipped)
 			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%sskipped",
 			         extra[0] ? ", " : "");
+		/* A row longer than the line is cut; the columns are bounded well below it. */
+		int w;
 		if (schedule)
-			snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %s", w_when, when[i],
-			         w_name, v[i].name, w_lists, lists[i], extra);
+			w = snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %s", w_when, when[i],
+			             w_name, v[i].name, w_lists, lists[i], extra);
 		else
-			snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %-*s  %s", w_name,
-			         v[i].name, w_kind, v[i].kind, w_when, when[i], w_lists, lists[i],
-			         extra);
+			w = snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %-*s  %s", w_name,
+			             v[i].name, w_kind, v[i].kind, w_when, when[i], w_lists,
+			             lists[i], extra);
+		if (w < 0)
+			continue;
 		/* No trailing blanks when the last columns are empty. */
 		len = strlen(line);
 		while (len > 0 && line[len - 1] == ' ')
@@ -697,6 +711,8 @@ static void print_status(const struct reply *r)
 			fmt_left(next.end - next.start, in, sizeof(in));
 			printf(" for %s", in);
 		}
+		if (next.strict)
+			fputs(", strict", stdout);
 		putchar('\n');
 	} else {
 		printf("Next:      no break scheduled\n");
@@ -745,7 +761,90 @@ static void print_lists(const struct reply *r)
 	}
 }
 
-/* For replies without a formatter of their own (check, stats): the message,
+/* smctl check: the verdict, the entries that decide it, and each break. */
+static void print_check(const struct reply *r)
+{
+	struct proto_iter it, nit;
+	struct proto_attr a, n;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		const char *list = "", *kind = "", *entry = "", *source = "", *name = "";
+		uint32_t line = 0;
+		bool on = false, blocked = false;
+
+		if (a.type != PROTO_A_MATCH && a.type != PROTO_A_BREAK)
+			continue;
+		proto_attr_nest(&a, &nit);
+		while (proto_iter_next(&nit, &n)) {
+			switch (n.type) {
+			case PROTO_A_LIST:
+				list = proto_attr_str(&n);
+				break;
+			case PROTO_A_KIND:
+				kind = proto_attr_str(&n);
+				break;
+			case PROTO_A_ENTRY:
+				entry = proto_attr_str(&n);
+				break;
+			case PROTO_A_SOURCE:
+				source = proto_attr_str(&n);
+				break;
+			case PROTO_A_NAME:
+				name = proto_attr_str(&n);
+				break;
+			case PROTO_A_LINE:
+				line = proto_attr_u32(&n);
+				break;
+			case PROTO_A_ON:
+				on = true;
+				break;
+			case PROTO_A_BLOCKED:
+				blocked = true;
+				break;
+			}
+		}
+		if (a.type == PROTO_A_MATCH && line)
+			printf("  list %-12s %-5s %s  (%s:%u)\n", list, kind, entry, source, line);
+		else if (a.type == PROTO_A_MATCH)
+			printf("  list %-12s %-5s %s  (%s)\n", list, kind, entry, source);
+		else
+			printf("  %-5s %-18s %s%s\n", strcmp(kind, "adhoc") ? "break" : "pause",
+			       name, blocked ? "blocks it" : "does not block it",
+			       on ? " (on now)" : "");
+	}
+}
+
+static void print_services(const struct reply *r)
+{
+	struct proto_iter it, nit;
+	struct proto_attr a, n;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		const char *name = "";
+		uint64_t count = 0;
+
+		if (a.type != PROTO_A_SERVICE)
+			continue;
+		proto_attr_nest(&a, &nit);
+		while (proto_iter_next(&nit, &n)) {
+			if (n.type == PROTO_A_NAME)
+				name = proto_attr_str(&n);
+			else if (n.type == PROTO_A_VALUE)
+				count = proto_attr_u64(&n);
+		}
+		printf("%-12s %4llu domains\n", name, (unsigned long long)count);
+	}
+}
+
+/* For replies without a formatter of their own (stats): the message,
  * then every other top-level value as "name: value". */
 static void print_generic(const struct reply *r)
 {
@@ -1005,10 +1104,11 @@ static const struct command commands[] = {
     {"skip", PROTO_CMD_SKIP, false, false, false, build_none, print_common},
     {"schedule", PROTO_CMD_SCHEDULE, false, false, true, build_days, print_schedule},
     {"reload", PROTO_CMD_RELOAD, false, false, false, build_none, print_common},
-    {"check", PROTO_CMD_CHECK, false, false, false, build_check, print_generic},
+    {"check", PROTO_CMD_CHECK, false, false, false, build_check, print_check},
     {"stats", PROTO_CMD_STATS, false, false, true, build_days, print_generic},
     {"watch", PROTO_CMD_WATCH, false, false, false, build_none, print_common},
     {"lists", PROTO_CMD_LISTS, false, false, false, build_none, print_lists},
+    {"services", PROTO_CMD_SERVICES, false, false, false, build_none, print_services},
 };
 
 int main(int argc, char **argv)
@@ -1017,7 +1117,7 @@ int main(int argc, char **argv)
 	const struct command *c = NULL;
 	struct args a = {0};
 	struct reply r;
-	int i, rc, fd, n;
+	int i, rc, fd = -1, n;
 
 	/* Global options, up to the command. */
 	for (i = 1; i < argc; i++) {

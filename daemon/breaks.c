@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "domains.h"
+#include "lists.h"
 #include "log.h"
 #include "notify.h"
 #include "paths.h"
@@ -21,7 +23,9 @@
 struct breaks {
 	struct event_base *base;
 	struct conf *conf;
+	struct domains *domains; /* built from conf's lists; swapped with it */
 	char *state_dir;
+	char *data_dir;
 	struct state state;
 	struct clock *clock;
 	struct breaks_hooks hooks;
@@ -122,8 +126,8 @@ static time_t adhoc_end(const struct breaks *b, time_t now)
 /* ---- events ---- */
 
 static void put_break(struct proto_msg *m, uint16_t type, const char *name, const char *kind,
-		      time_t start, time_t end, bool on, bool strict, bool skipped, const struct conf *c,
-		      uint64_t lists)
+                      time_t start, time_t end, bool on, bool strict, bool skipped,
+                      const struct conf *c, uint64_t lists)
 {
 	long nest = proto_nest_start(m, type);
 
@@ -147,7 +151,7 @@ static void put_break(struct proto_msg *m, uint16_t type, const char *name, cons
 
 /* Logs one line and sends the same sentence to `smctl watch`. */
 static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
 {
@@ -244,8 +248,8 @@ static void evaluate(struct breaks *b)
 			sched_active(br, now, &s, &e);
 			fmt_when(e, now, when, sizeof(when));
 			fmt_lists(c, break_lists(c, br), lists, sizeof(lists));
-			emit(b, now, "start", "break %s started: lists %s until %s%s", br->name, lists,
-			     when, br->strict ? " (strict)" : "");
+			emit(b, now, "start", "break %s started: lists %s until %s%s", br->name,
+			     lists, when, br->strict ? " (strict)" : "");
 		} else if (!on && b->was_on[i]) {
 			emit(b, now, "end", "break %s ended", br->name);
 		}
@@ -258,7 +262,7 @@ static void evaluate(struct breaks *b)
 	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict) {
 		fmt_lists(c, in.lists, lists, sizeof(lists));
 		log_info("in force: %s%s", in.lists ? lists : "nothing",
-			 in.strict ? " (strict)" : "");
+		         in.strict ? " (strict)" : "");
 		b->inforce = in;
 		b->started = true;
 		if (b->hooks.enforce)
@@ -284,10 +288,58 @@ static void on_clock(void *arg, enum clock_reason why)
 	evaluate(b);
 }
 
+static void add_error(struct conf_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_error(struct conf_errors *errs, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	char **v;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	v = realloc(errs->msgs, (errs->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	errs->msgs = v;
+	if ((v[errs->n] = strdup(buf)))
+		errs->n++;
+}
+
+/* ---- domain lists ---- */
+
+static void on_list_error(void *ctx, const char *msg)
+{
+	struct conf_errors *errs = ctx;
+
+	log_warn("%s", msg);
+	if (errs)
+		add_error(errs, "%s", msg);
+}
+
+/* Builds the domain structure of a configuration. Bad lines are reported and
+ * skipped; a missing file or unknown service fails the build, and with it the
+ * start or the reload. */
+static int build_domains(const char *data_dir, const struct conf *c, struct conf_errors *errs,
+                         struct domains **out)
+{
+	struct lists_summary sum;
+	int r = lists_build(c, data_dir, on_list_error, errs, out, &sum);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < c->n_lists && i < DOMAINS_LISTS_MAX; i++)
+		log_info("list %s: %zu entries from %zu files, %zu bad lines skipped",
+		         c->lists[i].name, sum.entries[i], sum.files[i], sum.errors[i]);
+	return 0;
+}
+
 /* ---- lifecycle ---- */
 
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
-	       const struct breaks_hooks *hooks, struct breaks **out)
+               const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out)
 {
 	struct breaks *b = calloc(1, sizeof(*b));
 	char err[256] = "";
@@ -299,9 +351,16 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 	if (hooks)
 		b->hooks = *hooks;
 	b->state_dir = strdup(state_dir);
+	b->data_dir = strdup(data_dir);
 	b->was_on = calloc(conf->n_breaks ? conf->n_breaks : 1, sizeof(bool));
-	if (!b->state_dir || !b->was_on) {
+	if (!b->state_dir || !b->data_dir || !b->was_on) {
 		r = -ENOMEM;
+		goto fail;
+	}
+	r = build_domains(data_dir, conf, NULL, &b->domains);
+	if (r < 0) {
+		log_error("lists: cannot build the domain lists of %s: %s", conf->path,
+		          strerror(-r));
 		goto fail;
 	}
 	if (state_boot_id(b->boot_id) < 0)
@@ -309,13 +368,14 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 	r = state_load(state_dir, &b->state, err, sizeof(err));
 	if (r == 1) {
 		log_error("state: %s/state is unreadable (%s); kept as state.bad, starting with no "
-			  "pause and no skips",
-			  state_dir, err);
+		          "pause and no skips",
+		          state_dir, err);
 	} else if (r < 0) {
 		log_error("state: cannot read %s/state: %s", state_dir, strerror(-r));
 		goto fail;
 	} else if (b->state.adhoc.on) {
-		log_info("state: restored the pause that ends at %jd", (intmax_t)b->state.adhoc.end);
+		log_info("state: restored the pause that ends at %jd",
+		         (intmax_t)b->state.adhoc.end);
 	}
 	r = clock_new(base, on_clock, b, &b->clock);
 	if (r < 0) {
@@ -343,8 +403,10 @@ void breaks_free(struct breaks *b)
 		return;
 	clock_free(b->clock);
 	conf_free(b->conf);
+	domains_free(b->domains);
 	free(b->was_on);
 	free(b->state_dir);
+	free(b->data_dir);
 	free(b);
 }
 
@@ -353,27 +415,12 @@ const struct conf *breaks_conf(const struct breaks *b)
 	return b->conf;
 }
 
-/* ---- reload ---- */
-
-static void add_error(struct conf_errors *errs, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_error(struct conf_errors *errs, const char *fmt, ...)
+const struct domains *breaks_domains(const struct breaks *b)
 {
-	char buf[512];
-	va_list ap;
-	char **v;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	v = realloc(errs->msgs, (errs->n + 1) * sizeof(*v));
-	if (!v)
-		return;
-	errs->msgs = v;
-	if ((v[errs->n] = strdup(buf)))
-		errs->n++;
+	return b->domains;
 }
+
+/* ---- reload ---- */
 
 /* The first of need[] that is not in have[], or NULL. */
 static const char *missing(char *const *need, size_t n, char *const *have, size_t m)
@@ -391,7 +438,7 @@ static const char *missing(char *const *need, size_t n, char *const *have, size_
 /* A list under a strict break may gain entries but not lose any, and may not
  * gain allow entries. */
 static void check_list_kept(const struct conf_list *o, const struct conf *nc, const char *why,
-			    struct conf_errors *errs)
+                            struct conf_errors *errs)
 {
 	const struct conf_list *n = conf_find_list(nc, o->name);
 	const char *m;
@@ -413,7 +460,7 @@ static void check_list_kept(const struct conf_list *o, const struct conf *nc, co
 /* During a strict break a reload may tighten but not loosen what is blocked
  * right now. */
 static void check_strict(const struct breaks *b, const struct conf *nc, time_t now,
-			 struct conf_errors *errs)
+                         struct conf_errors *errs)
 {
 	const struct conf *oc = b->conf;
 	const struct state_adhoc *a = &b->state.adhoc;
@@ -435,7 +482,7 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 			continue;
 		fmt_when(e, now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
-			 when);
+		         when);
 		nb = conf_find_break(nc, ob->name);
 		if (!nb || !nb->strict || !sched_active(nb, now, &ns, &ne) || ne < e) {
 			add_error(errs, "%s: the break must stay strict and on until then", why);
@@ -447,7 +494,8 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 			while (k < nb->n_lists && strcmp(nc->lists[nb->lists[k]].name, ol->name))
 				k++;
 			if (k == nb->n_lists)
-				add_error(errs, "%s: the break cannot drop list '%s'", why, ol->name);
+				add_error(errs, "%s: the break cannot drop list '%s'", why,
+				          ol->name);
 			check_list_kept(ol, nc, why, errs);
 		}
 	}
@@ -456,6 +504,7 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 int breaks_reload(struct breaks *b, struct conf_errors *errs)
 {
 	struct conf *nc = NULL, *oc = b->conf;
+	struct domains *nd = NULL;
 	time_t now = time(NULL);
 	bool *was_on;
 	int r;
@@ -463,25 +512,38 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs)
 	r = conf_load(oc->path, &nc, errs);
 	if (r < 0) {
 		log_error("reload: %s rejected with %zu error(s); the running configuration stays",
-			  oc->path, errs->n + errs->dropped);
+		          oc->path, errs->n + errs->dropped);
 		for (size_t i = 0; i < errs->n; i++)
 			log_error("%s", errs->msgs[i]);
+		return -EINVAL;
+	}
+	r = build_domains(b->data_dir, nc, errs, &nd);
+	if (r < 0) {
+		if (!errs->n)
+			add_error(errs, "%s: cannot build the domain lists: %s", nc->path,
+			          strerror(-r));
+		log_error("reload: the lists of %s cannot be built; the running configuration "
+		          "stays",
+		          nc->path);
+		conf_free(nc);
 		return -EINVAL;
 	}
 	if (b->inforce.strict) {
 		check_strict(b, nc, now, errs);
 		if (errs->n) {
 			log_warn("reload: refused, it would loosen a strict break; the running "
-				 "configuration stays");
+			         "configuration stays");
 			for (size_t i = 0; i < errs->n; i++)
 				log_warn("%s", errs->msgs[i]);
 			conf_free(nc);
+			domains_free(nd);
 			return -EPERM;
 		}
 	}
 	was_on = calloc(nc->n_breaks ? nc->n_breaks : 1, sizeof(bool));
 	if (!was_on) {
 		conf_free(nc);
+		domains_free(nd);
 		return -ENOMEM;
 	}
 	/* Carry "on" over by name so a break that stays on is not announced again. */
@@ -492,24 +554,27 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs)
 	for (size_t i = 0; i < b->state.adhoc.n_lists; i++)
 		if (!conf_find_list(nc, b->state.adhoc.lists[i]))
 			log_warn("reload: the pause names list '%s', which no longer exists",
-				 b->state.adhoc.lists[i]);
+			         b->state.adhoc.lists[i]);
 	free(b->was_on);
 	b->was_on = was_on;
 	b->conf = nc;
 	b->started = false; /* list indices may have moved: hand enforcement the new set */
 	log_notice("reload: %s loaded (%zu lists, %zu breaks)", nc->path, nc->n_lists,
-		   nc->n_breaks);
+	           nc->n_breaks);
 	if (b->hooks.reloaded)
 		b->hooks.reloaded(b->hooks.arg, nc);
+	struct domains *od = b->domains;
+	b->domains = nd;
 	evaluate(b);
 	conf_free(oc);
+	domains_free(od);
 	return 0;
 }
 
 /* ---- control commands ---- */
 
 static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
 {
@@ -536,7 +601,7 @@ static void put_adhoc(const struct breaks *b, struct proto_msg *m, uint16_t type
 	const struct state_adhoc *a = &b->state.adhoc;
 
 	put_break(m, type, "pause", "adhoc", a->start, adhoc_end(b, now), true, a->strict, false,
-		  b->conf, adhoc_lists(b->conf, a));
+	          b->conf, adhoc_lists(b->conf, a));
 }
 
 static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
@@ -548,9 +613,9 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
 		for (size_t i = 0; i < b->conf->n_breaks; i++)
 			if (b->was_on[i]) {
 				reply_result(reply, PROTO_RESULT_REFUSED,
-					     "no pause is on; break '%s' is scheduled (smctl skip "
-					     "ends it early)",
-					     b->conf->breaks[i].name);
+				             "no pause is on; break '%s' is scheduled (smctl skip "
+				             "ends it early)",
+				             b->conf->breaks[i].name);
 				return 0;
 			}
 		reply_result(reply, PROTO_RESULT_REFUSED, "no pause is on");
@@ -560,9 +625,10 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
 		time_t end = adhoc_end(b, now);
 		fmt_when(end, now, when, sizeof(when));
 		fmt_left(end - now, left, sizeof(left));
-		reply_result(reply, PROTO_RESULT_REFUSED,
-			     "this pause is strict and cannot be ended early; it ends at %s (in %s)",
-			     when, left);
+		reply_result(
+		    reply, PROTO_RESULT_REFUSED,
+		    "this pause is strict and cannot be ended early; it ends at %s (in %s)", when,
+		    left);
 		return 0;
 	}
 	struct state_adhoc old = *a;
@@ -578,7 +644,7 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
 }
 
 static int cmd_pause(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
-		     size_t len, struct proto_msg *reply, time_t now)
+                     size_t len, struct proto_msg *reply, time_t now)
 {
 	const struct conf *c = b->conf;
 	struct state_adhoc *a = &b->state.adhoc, old = *a;
@@ -595,7 +661,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 			uint64_t d = proto_attr_u64(&at);
 			if (d == 0 || d > BREAKS_PAUSE_MAX) {
 				reply_result(reply, PROTO_RESULT_USAGE,
-					     "a pause lasts from 1s to 30d");
+				             "a pause lasts from 1s to 30d");
 				return 0;
 			}
 			end = now + (time_t)d;
@@ -606,11 +672,12 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 			struct tm tm;
 			if (conf_parse_time_of_day(s, false, &tod) < 0) {
 				reply_result(reply, PROTO_RESULT_USAGE,
-					     "bad time '%s': use HH:MM, like 17:30", s);
+				             "bad time '%s': use HH:MM, like 17:30", s);
 				return 0;
 			}
 			localtime_r(&now, &tm);
-			end = sched_local_instant(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tod);
+			end =
+			    sched_local_instant(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tod);
 			for (int d = 1; end <= now && d <= 2; d++) {
 				struct tm t2 = tm;
 				t2.tm_mday += d;
@@ -618,8 +685,8 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 				t2.tm_isdst = -1;
 				time_t noon = mktime(&t2);
 				localtime_r(&noon, &t2);
-				end = sched_local_instant(t2.tm_year + 1900, t2.tm_mon + 1, t2.tm_mday,
-							  tod);
+				end = sched_local_instant(t2.tm_year + 1900, t2.tm_mon + 1,
+				                          t2.tm_mday, tod);
 			}
 			have_len = true;
 		} else if (at.type == PROTO_A_STRICT) {
@@ -629,8 +696,8 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 			if (!conf_find_list(c, s)) {
 				char all[256];
 				fmt_lists(c, all_lists(c), all, sizeof(all));
-				reply_result(reply, PROTO_RESULT_USAGE, "no list named '%s' (lists: %s)",
-					     s, all);
+				reply_result(reply, PROTO_RESULT_USAGE,
+				             "no list named '%s' (lists: %s)", s, all);
 				return 0;
 			}
 			if (n_names == STATE_LISTS_MAX) {
@@ -695,20 +762,20 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	fmt_left(e - now, left, sizeof(left));
 	fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
 	log_info("pause %s by uid %u: until %s, lists %s%s", old.on ? "extended" : "requested",
-		 (unsigned)peer->uid, when, lists, a->strict ? ", strict" : "");
+	         (unsigned)peer->uid, when, lists, a->strict ? ", strict" : "");
 	if (old.on && a->end == old.end && a->strict == old.strict)
 		reply_result(reply, PROTO_RESULT_OK, "already paused until %s (in %s): lists %s%s",
-			     when, left, lists, a->strict ? ", strict" : "");
+		             when, left, lists, a->strict ? ", strict" : "");
 	else
 		reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s", when, left,
-			     lists, a->strict ? ", strict" : "");
+		             lists, a->strict ? ", strict" : "");
 	put_adhoc(b, reply, PROTO_A_BREAK, now);
 	evaluate(b);
 	return 0;
 }
 
 static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct proto_msg *reply,
-		    time_t now)
+                    time_t now)
 {
 	const struct conf *c = b->conf;
 	struct state old = b->state;
@@ -725,8 +792,9 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 		if (br->strict) {
 			fmt_when(e, now, when, sizeof(when));
 			off = strlen(strict);
-			snprintf(strict + off, sizeof(strict) - off, "%s'%s' is strict and ends at %s",
-				 n_strict ? "; " : "", br->name, when);
+			snprintf(strict + off, sizeof(strict) - off,
+			         "%s'%s' is strict and ends at %s", n_strict ? "; " : "", br->name,
+			         when);
 			n_strict++;
 			continue;
 		}
@@ -734,7 +802,7 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 			continue;
 		off = strlen(skipped);
 		snprintf(skipped + off, sizeof(skipped) - off, "%s%s", n_skipped ? ", " : "",
-			 br->name);
+		         br->name);
 		n_skipped++;
 	}
 	if (!n_skipped) {
@@ -773,17 +841,17 @@ static int entry_cmp(const void *x, const void *y)
 }
 
 static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t type,
-			  const struct entry *e, time_t now)
+                          const struct entry *e, time_t now)
 {
 	const struct conf_break *br = &b->conf->breaks[e->brk];
 	bool on = e->start <= now && now < e->end;
 
 	put_break(m, type, br->name, "scheduled", e->start, e->end, on, br->strict,
-		  state_is_skipped(&b->state, br->name, e->end), b->conf, break_lists(b->conf, br));
+	          state_is_skipped(&b->state, br->name, e->end), b->conf, break_lists(b->conf, br));
 }
 
 static int cmd_schedule(struct breaks *b, const uint8_t *payload, size_t len,
-			struct proto_msg *reply, time_t now)
+                        struct proto_msg *reply, time_t now)
 {
 	const struct conf *c = b->conf;
 	struct proto_attr at;
@@ -869,14 +937,14 @@ static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 	notify_ready();
 	if (r == 0) {
 		reply_result(reply, PROTO_RESULT_OK, "configuration reloaded from %s",
-			     b->conf->path);
+		             b->conf->path);
 	} else if (r == -EPERM) {
 		reply_result(reply, PROTO_RESULT_REFUSED,
-			     "reload refused: it would loosen a strict break; the running "
-			     "configuration stays");
+		             "reload refused: it would loosen a strict break; the running "
+		             "configuration stays");
 	} else if (r == -EINVAL) {
 		reply_result(reply, PROTO_RESULT_REFUSED,
-			     "%s has errors; the running configuration stays", b->conf->path);
+		             "%s has errors; the running configuration stays", b->conf->path);
 	} else {
 		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
 	}
@@ -905,8 +973,141 @@ static int cmd_lists(struct breaks *b, struct proto_msg *reply)
 	return 0;
 }
 
+static void put_hit(struct breaks *b, struct proto_msg *m, unsigned list, const char *kind,
+                    const struct domains_hit *h)
+{
+	const char *src = domains_origin(b->domains, h->origin, NULL, NULL);
+	long nest = proto_nest_start(m, PROTO_A_MATCH);
+
+	if (nest < 0)
+		return;
+	proto_put_str(m, PROTO_A_LIST, b->conf->lists[list].name);
+	proto_put_str(m, PROTO_A_KIND, kind);
+	proto_put_str(m, PROTO_A_ENTRY, h->entry);
+	proto_put_str(m, PROTO_A_SOURCE, src ? src : "?");
+	if (h->line)
+		proto_put_u32(m, PROTO_A_LINE, h->line);
+	proto_nest_end(m, nest);
+}
+
+/* smctl check: is the name blocked now, would it be during each break, and
+ * which entry of which list (or which allow entry) decides it. */
+static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply,
+                     time_t now)
+{
+	const struct conf *c = b->conf;
+	char name[DOMAINS_NAME_MAX + 1], during[256] = "";
+	struct domains_match m;
+	struct proto_attr at;
+	const char *why = NULL;
+	size_t nlen, off = 0;
+
+	if (!proto_find(payload, len, PROTO_A_DOMAIN, &at) ||
+	    domains_normalize(proto_attr_str(&at), strlen(proto_attr_str(&at)), name, &nlen, &why) <
+	        0) {
+		reply_result(reply, PROTO_RESULT_USAGE, "bad domain name: %s",
+		             why ? why : "none given");
+		return 0;
+	}
+	domains_match(b->domains, name, nlen, &m);
+	bool now_blocked = (m.lists & b->inforce.lists) != 0;
+
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		if (!(break_lists(c, &c->breaks[i]) & m.lists))
+			continue;
+		int n = snprintf(during + off, sizeof(during) - off, "%s%s", off ? ", " : "",
+		                 c->breaks[i].name);
+		if (n > 0 && (size_t)n < sizeof(during) - off)
+			off += (size_t)n;
+	}
+	if (now_blocked)
+		reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
+	else if (m.lists && off)
+		reply_result(reply, PROTO_RESULT_OK,
+		             "%s is not blocked now; breaks that block it: %s", name, during);
+	else if (m.lists)
+		reply_result(reply, PROTO_RESULT_OK,
+		             "%s is not blocked now; it is listed, but no break uses its lists "
+		             "(a pause blocks it)",
+		             name);
+	else if (m.allow)
+		reply_result(reply, PROTO_RESULT_OK, "%s is never blocked: an allow entry frees it",
+		             name);
+	else
+		reply_result(reply, PROTO_RESULT_OK, "%s is in no list", name);
+	proto_put_str(reply, PROTO_A_DOMAIN, name);
+	if (now_blocked)
+		proto_put_flag(reply, PROTO_A_BLOCKED);
+	for (unsigned i = 0; i < c->n_lists && i < DOMAINS_LISTS_MAX; i++) {
+		uint64_t bit = UINT64_C(1) << i;
+		struct domains_why w;
+		if (!((m.block | m.allow) & bit))
+			continue;
+		domains_explain(b->domains, name, nlen, i, &w);
+		if (w.block.found)
+			put_hit(b, reply, i, "block", &w.block);
+		if (w.allow.found)
+			put_hit(b, reply, i, "allow", &w.allow);
+	}
+	if (b->state.adhoc.on) {
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		proto_put_str(reply, PROTO_A_NAME, "pause");
+		proto_put_str(reply, PROTO_A_KIND, "adhoc");
+		proto_put_flag(reply, PROTO_A_ON);
+		if (adhoc_lists(c, &b->state.adhoc) & m.lists)
+			proto_put_flag(reply, PROTO_A_BLOCKED);
+		proto_nest_end(reply, nest);
+	}
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
+		proto_put_str(reply, PROTO_A_KIND, "scheduled");
+		if (b->was_on[i])
+			proto_put_flag(reply, PROTO_A_ON);
+		if (break_lists(c, &c->breaks[i]) & m.lists)
+			proto_put_flag(reply, PROTO_A_BLOCKED);
+		proto_nest_end(reply, nest);
+	}
+	(void)now;
+	return 0;
+}
+
+static int count_name(void *ctx, const char *name, size_t len, unsigned line)
+{
+	(void)name, (void)len, (void)line;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static int cmd_services(struct breaks *b, struct proto_msg *reply)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = lists_services(b->data_dir, &names, &n);
+
+	if (r < 0) {
+		reply_result(reply, PROTO_RESULT_REFUSED,
+		             "cannot read the catalog in %s/services: %s", b->data_dir,
+		             strerror(-r));
+		return 0;
+	}
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t count = 0;
+		struct lists_stats st;
+		if (lists_load_service(b->data_dir, names[i], count_name, NULL, &count, &st) < 0)
+			continue;
+		long nest = proto_nest_start(reply, PROTO_A_SERVICE);
+		proto_put_str(reply, PROTO_A_NAME, names[i]);
+		proto_put_u64(reply, PROTO_A_VALUE, count);
+		proto_nest_end(reply, nest);
+	}
+	lists_strv_free(names, n);
+	return 0;
+}
+
 int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
-			  const uint8_t *payload, size_t len, struct proto_msg *reply)
+                          const uint8_t *payload, size_t len, struct proto_msg *reply)
 {
 	struct breaks *b = arg;
 	time_t now = time(NULL);
@@ -926,12 +1127,16 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 		return cmd_reload(b, reply);
 	case PROTO_CMD_LISTS:
 		return cmd_lists(b, reply);
+	case PROTO_CMD_CHECK:
+		return cmd_check(b, payload, len, reply, now);
+	case PROTO_CMD_SERVICES:
+		return cmd_services(b, reply);
 	case PROTO_CMD_WATCH:
 		reply_result(reply, PROTO_RESULT_OK, "watching breaks");
 		return 1;
 	default:
 		reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not supported by this daemon",
-			     proto_cmd_name(cmd) ? proto_cmd_name(cmd) : "?");
+		             proto_cmd_name(cmd) ? proto_cmd_name(cmd) : "?");
 		return 0;
 	}
 }

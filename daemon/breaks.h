@@ -43,15 +43,19 @@ struct breaks_hooks {
 
 struct breaks;
 
-/* Takes ownership of conf. Loads the state from state_dir (a bad one is set
+/* Takes ownership of conf and builds its domain lists (services from
+ * data_dir/services). Loads the state from state_dir (a bad one is set
  * aside and logged) but does not evaluate until breaks_start. */
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
-	       const struct breaks_hooks *hooks, struct breaks **out);
+	       const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out);
 /* Evaluates now, calls enforce, arms the timer. */
 int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);
 
 const struct conf *breaks_conf(const struct breaks *b);
+/* The domain lists of that configuration. */
+struct domains;
+const struct domains *breaks_domains(const struct breaks *b);
 /* Re-reads the config file. On failure the running config stays, the reasons
  * are in errs, and -EINVAL (rejected) or -EPERM (would loosen a strict break)
  * is returned. */

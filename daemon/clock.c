@@ -110,13 +110,15 @@ int clock_new(struct event_base *base, clock_fn fn, void *arg, struct clock **ou
 	 * directory for the name. Without inotify we lose only TZ-change detection. */
 	c->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (c->ifd >= 0 &&
-	    inotify_add_watch(c->ifd, "/etc", IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) >= 0) {
+	    inotify_add_watch(c->ifd, "/etc",
+	                      IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) >= 0) {
 		c->iev = event_new(base, c->ifd, EV_READ | EV_PERSIST, on_inotify, c);
 		if (c->iev)
 			event_add(c->iev, NULL);
 	} else {
-		log_warn("clock: cannot watch /etc/localtime, timezone changes apply at the next transition: %s",
-			 strerror(errno));
+		log_warn("clock: cannot watch /etc/localtime, timezone changes apply at the next "
+		         "transition: %s",
+		         strerror(errno));
 	}
 	r = clock_rearm(c);
 	if (r < 0)

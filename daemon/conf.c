@@ -1271,6 +1271,8 @@ static void value_names(struct parser *st, enum key k, const char *v)
 			    quote(q, st->tok), CONF_NAME_MAX);
 		else
 			push_str(st, &l->services, &l->n_services, st->tok);
+		if (!l->services_line)
+			l->services_line = st->lineno;
 	}
 }
 

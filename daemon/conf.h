@@ -40,6 +40,7 @@ struct conf_list {
 	unsigned line; /* line of the section header */
 	char **services;
 	size_t n_services;
+	unsigned services_line; /* line of the services key, for catalog errors */
 	char **domains;
 	size_t n_domains;
 	char **files; /* globs, as written */

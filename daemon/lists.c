@@ -654,7 +654,7 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 				char msg[1024];
 				lists_unknown_service(datadir, l->services[i], msg, sizeof(msg));
 				errorf(&bd, "%s:%u: list %s: %s", c->path ? c->path : "config",
-				       l->line, l->name, msg);
+				       l->services_line ? l->services_line : l->line, l->name, msg);
 				ret = ret ? ret : -ENOENT;
 				continue;
 			}

@@ -13,6 +13,8 @@
 #include "breaks.h"
 #include "conf.h"
 #include "control.h"
+#include "domains.h"
+#include "lists.h"
 #include "log.h"
 #include "notify.h"
 #include "paths.h"
@@ -22,6 +24,7 @@ struct options {
 	const char *conf_path;
 	const char *socket_path;
 	const char *state_dir;
+	const char *data_dir;
 	bool check_only;
 	bool schedule;
 	const char *from;
@@ -40,44 +43,48 @@ struct smbd {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [-d]\n"
-		"       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
-		"\n"
-		"  -f, --config FILE     configuration (default %s)\n"
-		"  -s, --socket PATH     control socket (default %s)\n"
-		"      --state-dir DIR   state directory (default %s)\n"
-		"  -n, --check-config    check the configuration and exit\n"
-		"      --schedule        with --check-config: print the next transitions\n"
-		"      --from TIME       start of --schedule (default: now), e.g. 2026-03-08T00:00:00\n"
-		"      --count N         transitions to print (default 10)\n"
-		"  -d, --debug           log debug messages\n"
-		"  -V, --version         print the version\n"
-		"  -h, --help            this help\n",
-		SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR);
+	fprintf(
+	    f,
+	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [-d]\n"
+	    "       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
+	    "\n"
+	    "  -f, --config FILE     configuration (default %s)\n"
+	    "  -s, --socket PATH     control socket (default %s)\n"
+	    "      --state-dir DIR   state directory (default %s)\n"
+	    "      --data-dir DIR    shipped data, services/NAME.list (default %s)\n"
+	    "  -n, --check-config    check the configuration and exit\n"
+	    "      --schedule        with --check-config: print the next transitions\n"
+	    "      --from TIME       start of --schedule (default: now), e.g. 2026-03-08T00:00:00\n"
+	    "      --count N         transitions to print (default 10)\n"
+	    "  -d, --debug           log debug messages\n"
+	    "  -V, --version         print the version\n"
+	    "  -h, --help            this help\n",
+	    SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE = 256, OPT_SCHEDULE, OPT_FROM, OPT_COUNT };
+	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT };
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'f'},
-		{"socket", required_argument, NULL, 's'},
-		{"state-dir", required_argument, NULL, OPT_STATE},
-		{"check-config", no_argument, NULL, 'n'},
-		{"schedule", no_argument, NULL, OPT_SCHEDULE},
-		{"from", required_argument, NULL, OPT_FROM},
-		{"count", required_argument, NULL, OPT_COUNT},
-		{"debug", no_argument, NULL, 'd'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'f'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"state-dir", required_argument, NULL, OPT_STATE},
+	    {"data-dir", required_argument, NULL, OPT_DATA},
+	    {"check-config", no_argument, NULL, 'n'},
+	    {"schedule", no_argument, NULL, OPT_SCHEDULE},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"count", required_argument, NULL, OPT_COUNT},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int ch;
 
-	*o = (struct options){SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, false, false, NULL,
-			      10, false};
+	*o = (struct options){SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR,
+	                      false,         false,           NULL,          10,
+	                      false};
 	while ((ch = getopt_long(argc, argv, "f:s:ndVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -88,6 +95,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATE:
 			o->state_dir = optarg;
+			break;
+		case OPT_DATA:
+			o->data_dir = optarg;
 			break;
 		case 'n':
 			o->check_only = true;
@@ -144,6 +154,12 @@ static int load_conf(const char *path, struct conf **out)
 	return r;
 }
 
+static void print_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
 /* --check-config [--schedule]: what a user runs before making a config live. */
 static int check_config(const struct options *o)
 {
@@ -156,6 +172,14 @@ static int check_config(const struct options *o)
 	}
 	if (load_conf(o->conf_path, &c) < 0)
 		return 1;
+	/* The lists too: an unknown service or a missing list file fails the start. */
+	struct domains *d = NULL;
+	struct lists_summary sum;
+	if (lists_build(c, o->data_dir, print_error, NULL, &d, &sum) < 0) {
+		conf_free(c);
+		return 1;
+	}
+	domains_free(d);
 	if (!o->schedule) {
 		printf("configuration OK\n");
 	} else if (c->n_breaks == 0) {
@@ -213,7 +237,7 @@ static void on_reloaded(void *arg, const struct conf *c)
 
 	if (d->control && control_set_group(d->control, c->control_group) < 0)
 		log_warn("control: group '%s' not found; only root may change breaks",
-			 c->control_group);
+		         c->control_group);
 }
 
 static int ensure_dir(const char *path, mode_t mode)
@@ -266,11 +290,11 @@ static int run(const struct options *o)
 		conf_free(c);
 		return 1;
 	}
-	r = breaks_new(d.base, c, o->state_dir, &hooks, &d.breaks);
+	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
 	if (r < 0)
 		goto out;
 	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,
-			&d.control);
+	                &d.control);
 	if (r < 0) {
 		log_error("control: cannot listen on %s: %s", o->socket_path, strerror(-r));
 		goto out;
@@ -292,8 +316,8 @@ static int run(const struct options *o)
 	r = breaks_start(d.breaks);
 	if (r < 0)
 		goto out;
-	log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION,
-		   o->conf_path, o->socket_path, o->state_dir);
+	log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION, o->conf_path,
+	           o->socket_path, o->state_dir);
 	notify_ready();
 	event_base_dispatch(d.base);
 	notify_stopping();

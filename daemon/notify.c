@@ -58,7 +58,7 @@ int notify_reloading(void)
 	/* systemd 253+ wants the monotonic time to match the reload to this message. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
-		 (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	         (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	return notify_send(buf);
 }
 

@@ -44,13 +44,19 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_VERSION] = {"version", PROTO_K_STR, false},
     [PROTO_A_EVENT] = {"event", PROTO_K_STR, false},
     [PROTO_A_NEXT] = {"next", PROTO_K_NEST, false},
+    [PROTO_A_MATCH] = {"matches", PROTO_K_NEST, true},
+    [PROTO_A_ENTRY] = {"entry", PROTO_K_STR, false},
+    [PROTO_A_SOURCE] = {"source", PROTO_K_STR, false},
+    [PROTO_A_LINE] = {"line", PROTO_K_U32, false},
+    [PROTO_A_BLOCKED] = {"blocked", PROTO_K_FLAG, false},
+    [PROTO_A_SERVICE] = {"services", PROTO_K_NEST, true},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {
     [PROTO_CMD_STATUS] = "status", [PROTO_CMD_PAUSE] = "pause",       [PROTO_CMD_RESUME] = "resume",
     [PROTO_CMD_SKIP] = "skip",     [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
     [PROTO_CMD_CHECK] = "check",   [PROTO_CMD_STATS] = "stats",       [PROTO_CMD_WATCH] = "watch",
-    [PROTO_CMD_LISTS] = "lists",
+    [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services",
 };
 
 enum proto_kind proto_attr_kind(uint16_t type)

@@ -55,6 +55,7 @@ enum proto_cmd {
 	PROTO_CMD_STATS,      /* read-only */
 	PROTO_CMD_WATCH,      /* read-only; the connection then receives PROTO_EVENTs */
 	PROTO_CMD_LISTS,      /* read-only: names of lists and breaks (completion) */
+	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts */
 	PROTO_CMD_MAX_,
 	PROTO_REPLY = 0x100,
 	PROTO_EVENT = 0x101,
@@ -104,6 +105,13 @@ enum proto_attr_type {
 	PROTO_A_VERSION,  /* str: daemon version */
 	PROTO_A_EVENT,    /* str: event kind for PROTO_EVENT ("start", "end", ...) */
 	PROTO_A_NEXT,     /* nest: like PROTO_A_BREAK, the next scheduled break */
+	PROTO_A_MATCH,    /* nest, repeated: a list entry that matched (smctl check):
+			     LIST, KIND ("block" | "allow"), ENTRY, SOURCE, LINE */
+	PROTO_A_ENTRY,    /* str: the list entry that matched */
+	PROTO_A_SOURCE,   /* str: where it came from ("service facebook", a file) */
+	PROTO_A_LINE,     /* u32: line in that file */
+	PROTO_A_BLOCKED,  /* flag: the name is blocked (now, or in that break) */
+	PROTO_A_SERVICE,  /* nest, repeated: NAME + VALUE (domains) of a catalog entry */
 	PROTO_A_MAX_,
 };
 

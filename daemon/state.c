@@ -22,7 +22,7 @@
 #define STATE_VERSION 1
 
 static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
@@ -47,11 +47,12 @@ int state_format(const struct state *s, char *buf, size_t len)
 	int r;
 
 	r = append(buf, len, &off, "# smbreak state, written by smbreakd\nversion %d\n",
-		   STATE_VERSION);
+	           STATE_VERSION);
 	if (r == 0 && a->on) {
-		r = append(buf, len, &off, "adhoc %" PRId64 " %" PRId64 " %d %" PRId64 " %" PRId64 " %s ",
-			   (int64_t)a->start, (int64_t)a->end, a->strict ? 1 : 0, a->boot_start,
-			   a->length, a->boot_id[0] ? a->boot_id : "-");
+		r = append(buf, len, &off,
+		           "adhoc %" PRId64 " %" PRId64 " %d %" PRId64 " %" PRId64 " %s ",
+		           (int64_t)a->start, (int64_t)a->end, a->strict ? 1 : 0, a->boot_start,
+		           a->length, a->boot_id[0] ? a->boot_id : "-");
 		if (r == 0 && a->n_lists == 0)
 			r = append(buf, len, &off, "*");
 		for (size_t i = 0; r == 0 && i < a->n_lists; i++)
@@ -61,7 +62,7 @@ int state_format(const struct state *s, char *buf, size_t len)
 	}
 	for (size_t i = 0; r == 0 && i < s->n_skips; i++)
 		r = append(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
-			   (int64_t)s->skips[i].until);
+		           (int64_t)s->skips[i].until);
 	return r < 0 ? r : (int)off;
 }
 
@@ -171,7 +172,7 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 			if (ntok != 2 || strcmp(tok[0], "version") || !parse_i64(tok[1], &v) ||
 			    v != STATE_VERSION) {
 				snprintf(err, errlen, "line %zu: expected 'version %d'", lineno,
-					 STATE_VERSION);
+				         STATE_VERSION);
 				return -EINVAL;
 			}
 			have_version = true;

@@ -80,7 +80,7 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 }
 
 start_daemon() {
-	"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" -d "$@" >>"$LOG" 2>&1 &
+	"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d "$@" >>"$LOG" 2>&1 &
 	DPID=$!
 	for _ in $(seq 1 100); do
 		if "$SMCTL" -s "$SOCK" status >/dev/null 2>&1; then

@@ -18,6 +18,7 @@ smb_fuzz(lists smb_domains)
 # System tests
 smb_system(core)
 smb_system(control_abuse)
+smb_system(lists)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

@@ -1,0 +1,787 @@
+/* The netlink side of the nftables table: one libnl socket, each change one
+ * batch sent with a single sendmsg, every acknowledgement matched to the
+ * message it answers and every failure turned into a line naming the object
+ * and the kernel's reason. */
+#include "nft.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "log.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define RECV_BUF    (128u * 1024u)
+#define RCVBUF_SIZE (4 * 1024 * 1024)
+
+struct nft {
+	struct nl_sock *sk;
+	int fd;
+	uint32_t seq;
+	int sndbuf;
+	uint8_t *rbuf;
+	/* what the table should hold, to rebuild it when it vanished */
+	struct nft_config cfg;
+	struct nft_prefix *statics;
+	bool have_table;
+	bool have_cfg;              /* nft_table_replace was called: cfg is known */
+	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
+	char err[NFT_ERROR_MAX];
+	size_t err_len;
+	struct nft_batch_stats last;
+};
+
+static void err_add(struct nft *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void err_add(struct nft *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n->err_len + 2 >= sizeof(n->err))
+		return;
+	if (n->err_len > 0)
+		n->err[n->err_len++] = '\n';
+	va_start(ap, fmt);
+	int w = vsnprintf(n->err + n->err_len, sizeof(n->err) - n->err_len, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		n->err_len += (size_t)w;
+	if (n->err_len >= sizeof(n->err))
+		n->err_len = sizeof(n->err) - 1;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sockopt_int(int fd, int level, int opt, int val)
+{
+	/* best effort: a failure shows up as a clear error on send or receive */
+	(void)setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+int nft_new(struct nft **out)
+{
+	struct nft *n = calloc(1, sizeof(*n));
+	int r;
+
+	*out = NULL;
+	if (!n)
+		return -ENOMEM;
+	n->rbuf = malloc(RECV_BUF);
+	n->sk = nl_socket_alloc();
+	if (!n->rbuf || !n->sk) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	nl_socket_disable_auto_ack(n->sk);
+	r = nl_connect(n->sk, NETLINK_NETFILTER);
+	if (r < 0) {
+		r = errno ? -errno : -EIO;
+		goto fail;
+	}
+	n->fd = nl_socket_get_fd(n->sk);
+	sockopt_int(n->fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+	/* errors carry only the header of the failed message, not its payload, so
+	 * that the failures of a large batch cannot overrun the receive buffer */
+	sockopt_int(n->fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
+	if (setsockopt(n->fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){RCVBUF_SIZE}, sizeof(int)) < 0)
+		sockopt_int(n->fd, SOL_SOCKET, SO_RCVBUF, RCVBUF_SIZE);
+	n->seq = (uint32_t)time(NULL);
+	*out = n;
+	return 0;
+fail:
+	nft_free(n);
+	return r;
+}
+
+void nft_free(struct nft *n)
+{
+	if (!n)
+		return;
+	if (n->sk)
+		nl_socket_free(n->sk);
+	free(n->rbuf);
+	free(n->statics);
+	free(n);
+}
+
+const char *nft_error(const struct nft *n)
+{
+	return n->err;
+}
+
+void nft_last_batch(const struct nft *n, struct nft_batch_stats *out)
+{
+	*out = n->last;
+}
+
+/* ---- sending and acknowledgements ---- */
+
+static int send_batch(struct nft *n, const struct nft_batch *b)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	struct iovec iov[NFT_BATCH_PAGES_MAX];
+	struct msghdr mh = {
+	    .msg_name = &kernel,
+	    .msg_namelen = sizeof(kernel),
+	    .msg_iov = iov,
+	    .msg_iovlen = b->n_pages,
+	};
+
+	/* the whole transaction travels in one datagram, so the send buffer must
+	 * hold it; the kernel doubles the value and keeps some for itself */
+	if (b->bytes + 65536 > (size_t)n->sndbuf && b->bytes < (size_t)INT32_MAX / 2) {
+		int want = (int)b->bytes + 65536;
+		if (setsockopt(n->fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+			sockopt_int(n->fd, SOL_SOCKET, SO_SNDBUF, want);
+		n->sndbuf = want;
+	}
+	for (size_t i = 0; i < b->n_pages; i++) {
+		iov[i].iov_base = b->pages[i];
+		iov[i].iov_len = b->page_len[i];
+	}
+	ssize_t w;
+	do
+		w = sendmsg(n->fd, &mh, 0);
+	while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		int e = errno;
+		err_add(n, "nft: send batch of %zu bytes failed: %s", b->bytes, strerror(e));
+		return -e;
+	}
+	n->last.bytes = b->bytes;
+	n->last.messages = b->n_msgs;
+	return 0;
+}
+
+/* Extended acknowledgement attributes after a struct nlmsgerr. */
+static void ext_ack(const struct nlmsghdr *h, const char **msg, uint32_t *off)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t at = sizeof(*e);
+
+	*msg = NULL;
+	*off = 0;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		at += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	const uint8_t *p = (const uint8_t *)e + NLMSG_ALIGN(at);
+	const uint8_t *end = (const uint8_t *)h + h->nlmsg_len;
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			break;
+		const void *data = p + NLA_HDRLEN;
+		size_t dlen = a->nla_len - NLA_HDRLEN;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && dlen > 0 &&
+		    ((const char *)data)[dlen - 1] == '\0')
+			*msg = data;
+		else if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_OFFS && dlen == 4)
+			memcpy(off, data, 4);
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+static void report(struct nft *n, const struct nft_batch *b, const struct nlmsghdr *h, int error)
+{
+	const char *kmsg;
+	uint32_t off;
+	char what[160];
+	const struct nlmsghdr *sent = nft_batch_find(b, h->nlmsg_seq);
+
+	ext_ack(h, &kmsg, &off);
+	if (sent)
+		nft_msg_describe(sent, off, what, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "message %u", h->nlmsg_seq);
+	if (kmsg)
+		err_add(n, "nft: %s failed: %s (%s)", what, strerror(error), kmsg);
+	else
+		err_add(n, "nft: %s failed: %s", what, strerror(error));
+}
+
+/* Waits (bounded) until the socket has data; 0 on data, -ETIMEDOUT. */
+static int wait_readable(struct nft *n, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		struct pollfd p = {.fd = n->fd, .events = POLLIN};
+		int ms = (int)((deadline - now) / 1000000u) + 1;
+		int r = poll(&p, 1, ms);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Reads one datagram into rbuf; its length, or a negative errno. */
+static ssize_t recv_one(struct nft *n, uint64_t deadline)
+{
+	for (;;) {
+		ssize_t len = recv(n->fd, n->rbuf, RECV_BUF, MSG_DONTWAIT | MSG_TRUNC);
+		if (len > (ssize_t)RECV_BUF)
+			return -EMSGSIZE;
+		if (len >= 0)
+			return len;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		int r = wait_readable(n, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int collect_acks(struct nft *n, const struct nft_batch *b)
+{
+	size_t expected = nft_batch_acks(b), got = 0;
+	uint32_t first = b->seq_first, last = b->seq_first + (uint32_t)b->n_msgs - 1;
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
+	int result = 0;
+
+	while (got < expected) {
+		ssize_t len = recv_one(n, deadline);
+		if (len < 0) {
+			if (len == -ENOBUFS)
+				err_add(n, "nft: acknowledgements lost: %s", strerror(ENOBUFS));
+			else
+				err_add(n, "nft: reading acknowledgements (%zu of %zu) failed: %s",
+				        got, expected, strerror((int)-len));
+			return (int)len;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)len);
+		     h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq - first > last - first || h->nlmsg_type != NLMSG_ERROR)
+				continue; /* a late answer to an earlier call */
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+				continue;
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+			if (e->error != 0) {
+				report(n, b, h, -e->error);
+				if (result == 0)
+					result = e->error;
+			}
+			/* an answer to begin or end means the whole batch was refused
+			 * or its commit failed: nothing else will come */
+			if (h->nlmsg_seq == first || h->nlmsg_seq == last)
+				return result ? result : -EPROTO;
+			got++;
+		}
+	}
+	return result;
+}
+
+typedef int (*build_fn)(struct nft *n, struct nft_batch *b, const void *arg);
+
+static int run_batch(struct nft *n, build_fn build, const void *arg)
+{
+	struct nft_batch b;
+	int r = nft_batch_init(&b, n->seq);
+
+	if (r == 0)
+		r = build(n, &b, arg);
+	if (r == 0)
+		r = nft_batch_end(&b);
+	n->seq += (uint32_t)b.n_msgs + 1;
+	if (r < 0) {
+		err_add(n, "nft: building the batch failed: %s", strerror(-r));
+	} else if (nft_batch_acks(&b) > 0) { /* an empty change is not sent */
+		r = send_batch(n, &b);
+		if (r == 0)
+			r = collect_acks(n, &b);
+	}
+	nft_batch_release(&b);
+	return r;
+}
+
+/* Asks the kernel whether the table exists: 1 yes, 0 no, negative on error. */
+static int table_exists(struct nft *n)
+{
+	uint8_t req[NFT_REQ_MAX];
+	uint32_t seq = n->seq++;
+	int len = nft_msg_req_table(req, seq);
+
+	if (len < 0)
+		return len;
+	if (send(n->fd, req, (size_t)len, 0) < 0)
+		return -errno;
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
+	int found = 0;
+	for (;;) {
+		ssize_t got = recv_one(n, deadline);
+		if (got < 0)
+			return (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)got);
+		     h = NLMSG_NEXT(h, got)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				if (e->error == -ENOENT)
+					return 0;
+				if (e->error != 0)
+					return e->error;
+				return found;
+			}
+			found = 1;
+		}
+	}
+}
+
+static int build_table(struct nft *n, struct nft_batch *b, const void *arg);
+
+/* Runs one change; when it fails because the table was deleted by hand, the
+ * table is recreated from what the daemon knows and the change made again. */
+static int commit(struct nft *n, build_fn build, const void *arg)
+{
+	n->err_len = 0;
+	n->err[0] = '\0';
+	int r = run_batch(n, build, arg);
+	if (r != -ENOENT || !n->have_table || table_exists(n) != 0)
+		return r;
+	log_warn("nft: table inet %s was deleted while smbreakd runs; recreating it", NFT_TABLE);
+	n->err_len = 0;
+	n->err[0] = '\0';
+	r = run_batch(n, build_table, NULL);
+	if (r == 0)
+		r = run_batch(n, build, arg);
+	return r;
+}
+
+/* ---- what goes into the table ---- */
+
+static int add_statics(struct nft_batch *b, const struct nft_prefix *v, size_t n)
+{
+	static const struct {
+		int family;
+		const char *set;
+	} fams[] = {{AF_INET, NFT_SET_STATIC4}, {AF_INET6, NFT_SET_STATIC6}};
+
+	if (n == 0)
+		return 0;
+	struct nft_interval *iv = malloc(n * sizeof(*iv));
+	if (!iv)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t f = 0; f < 2 && r == 0; f++) {
+		r = nft_prefixes_merge(v, n, fams[f].family, iv);
+		if (r > 0)
+			r = nft_msg_intervals_add(b, fams[f].set, fams[f].family, iv, (size_t)r);
+	}
+	free(iv);
+	return r;
+}
+
+static int add_block_rules(struct nft_batch *b, uint64_t until_ns)
+{
+	int r = nft_msg_rule_local_return(b);
+	if (r == 0)
+		r = nft_msg_rule_block(b, AF_INET, NFT_SET_STATIC4, until_ns);
+	if (r == 0)
+		r = nft_msg_rule_block(b, AF_INET, NFT_SET_LEARNED4, until_ns);
+	if (r == 0)
+		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_STATIC6, until_ns);
+	if (r == 0)
+		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_LEARNED6, until_ns);
+	return r;
+}
+
+static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
+{
+	int r = nft_msg_rule_mark_accept(b, c->mark);
+	if (r == 0)
+		r = nft_msg_rule_loopback_accept(b);
+	for (int p = 0; p < 2 && r == 0; p++) {
+		int proto = p == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+		r = nft_msg_rule_dnat53(b, AF_INET, proto, &c->dns4, c->dns_port);
+		if (r == 0 && c->has_dns6)
+			r = nft_msg_rule_dnat53(b, AF_INET6, proto, &c->dns6, c->dns_port);
+	}
+	return r;
+}
+
+static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct nft_config *c = &n->cfg;
+	int r;
+
+	(void)arg;
+	/* add-then-delete removes a stale table without failing when there is none */
+	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
+		return r;
+	if ((r = nft_msg_set_add(b, NFT_SET_LEARNED4, AF_INET, false)) ||
+	    (r = nft_msg_set_add(b, NFT_SET_LEARNED6, AF_INET6, false)) ||
+	    (r = nft_msg_set_add(b, NFT_SET_STATIC4, AF_INET, true)) ||
+	    (r = nft_msg_set_add(b, NFT_SET_STATIC6, AF_INET6, true)))
+		return r;
+	if ((r = add_statics(b, c->statics, c->n_statics)))
+		return r;
+	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
+	    (r = nft_msg_rule_refuse_other(b)))
+		return r;
+	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK, "filter", NF_INET_LOCAL_OUT,
+	                                NFT_PRIO_FILTER)))
+		return r;
+	if (c->blocking && (r = add_block_rules(b, c->block_until_ns)))
+		return r;
+	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
+	                                NFT_PRIO_DSTNAT)))
+		return r;
+	if (c->intercept && (r = add_intercept_rules(b, c)))
+		return r;
+	return 0;
+}
+
+static int copy_statics(struct nft *n, const struct nft_prefix *v, size_t count)
+{
+	struct nft_prefix *copy = NULL;
+
+	if (count > 0) {
+		copy = malloc(count * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, v, count * sizeof(*copy));
+	}
+	free(n->statics);
+	n->statics = copy;
+	n->cfg.statics = copy;
+	n->cfg.n_statics = count;
+	return 0;
+}
+
+int nft_table_replace(struct nft *n, const struct nft_config *cfg)
+{
+	n->cfg = *cfg;
+	n->cfg.statics = n->statics; /* until the copy below replaces it */
+	int r = copy_statics(n, cfg->statics, cfg->n_statics);
+	if (r < 0)
+		return r;
+	n->have_cfg = true;
+	r = commit(n, build_table, NULL);
+	if (r == 0)
+		n->have_table = true;
+	return r;
+}
+
+static int build_delete(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	(void)n;
+	(void)arg;
+	int r = nft_msg_table_add(b);
+	return r ? r : nft_msg_table_del(b);
+}
+
+int nft_table_delete(struct nft *n)
+{
+	n->have_table = false;
+	n->err_len = 0;
+	n->err[0] = '\0';
+	return run_batch(n, build_delete, NULL);
+}
+
+static int build_intercept(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const bool *on = arg;
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_INTERCEPT);
+	if (r == 0 && *on)
+		r = add_intercept_rules(b, &n->cfg);
+	return r;
+}
+
+int nft_table_leave(struct nft *n)
+{
+	static const bool off = false;
+	int r = commit(n, build_intercept, &off);
+	if (r == 0)
+		n->cfg.intercept = false;
+	return r;
+}
+
+struct blocking_arg {
+	bool on;
+	uint64_t until_ns;
+};
+
+static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct blocking_arg *a = arg;
+	(void)n;
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
+	if (r == 0 && a->on)
+		r = add_block_rules(b, a->until_ns);
+	return r;
+}
+
+int nft_set_blocking(struct nft *n, bool on, uint64_t until_ns)
+{
+	struct blocking_arg a = {on, until_ns};
+	int r = commit(n, build_blocking, &a);
+	if (r == 0) {
+		n->cfg.blocking = on;
+		n->cfg.block_until_ns = until_ns;
+	}
+	return r;
+}
+
+int nft_set_intercept(struct nft *n, bool on)
+{
+	if (on && !n->have_cfg) {
+		n->err_len = 0;
+		err_add(n, "nft: intercept on needs the redirect target: nft_table_replace first");
+		return -EINVAL;
+	}
+	int r = commit(n, build_intercept, &on);
+	if (r == 0)
+		n->cfg.intercept = on;
+	return r;
+}
+
+static int build_statics(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	(void)arg;
+	int r = nft_msg_elems_flush(b, NFT_SET_STATIC4);
+	if (r == 0)
+		r = nft_msg_elems_flush(b, NFT_SET_STATIC6);
+	if (r == 0)
+		r = add_statics(b, n->cfg.statics, n->cfg.n_statics);
+	return r;
+}
+
+int nft_statics_replace(struct nft *n, const struct nft_prefix *v, size_t count)
+{
+	int r = copy_statics(n, v, count);
+	return r < 0 ? r : commit(n, build_statics, NULL);
+}
+
+struct elems_arg {
+	const struct nft_elem *v;
+	size_t n;
+	bool add;
+	uint32_t min_timeout_ms;
+};
+
+static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct elems_arg *a = arg;
+	int r;
+	(void)n;
+	if (a->add) {
+		r = nft_msg_elems_add(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n, a->min_timeout_ms);
+		if (r == 0)
+			r = nft_msg_elems_add(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n,
+			                      a->min_timeout_ms);
+	} else {
+		r = nft_msg_elems_del(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n);
+		if (r == 0)
+			r = nft_msg_elems_del(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n);
+	}
+	return r;
+}
+
+static uint32_t floor_ms(const struct nft *n)
+{
+	if (!n->floor_deadline_ns)
+		return 0;
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	if (now >= n->floor_deadline_ns)
+		return 0;
+	uint64_t ms = (n->floor_deadline_ns - now + 999999u) / 1000000u;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+int nft_elements_add(struct nft *n, const struct nft_elem *v, size_t count)
+{
+	struct elems_arg a = {v, count, true, floor_ms(n)};
+	return commit(n, build_elems, &a);
+}
+
+int nft_elements_del(struct nft *n, const struct nft_elem *v, size_t count)
+{
+	struct elems_arg a = {v, count, false, 0};
+	return commit(n, build_elems, &a);
+}
+
+static int build_flush(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	(void)n;
+	(void)arg;
+	int r = nft_msg_elems_flush(b, NFT_SET_LEARNED4);
+	return r ? r : nft_msg_elems_flush(b, NFT_SET_LEARNED6);
+}
+
+int nft_elements_flush(struct nft *n)
+{
+	return commit(n, build_flush, NULL);
+}
+
+/* ---- reading the table back ---- */
+
+typedef void (*dump_fn)(const struct nlmsghdr *h, void *arg);
+
+/* Sends a dump request and calls fn for every reply message until the end. */
+static int dump(struct nft *n, int (*req)(void *buf, uint32_t seq, const char *name),
+                const char *name, dump_fn fn, void *arg)
+{
+	uint8_t buf[NFT_REQ_MAX];
+	uint32_t seq = n->seq++;
+	int len = req(buf, seq, name);
+
+	if (len < 0)
+		return len;
+	if (send(n->fd, buf, (size_t)len, 0) < 0) {
+		int e = errno;
+		err_add(n, "nft: list %s failed: %s", name, strerror(e));
+		return -e;
+	}
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
+	for (;;) {
+		ssize_t got = recv_one(n, deadline);
+		if (got < 0) {
+			err_add(n, "nft: list %s failed: %s", name, strerror((int)-got));
+			return (int)got;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)got);
+		     h = NLMSG_NEXT(h, got)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				if (e->error == 0)
+					return 0;
+				err_add(n, "nft: list %s failed: %s", name, strerror(-e->error));
+				return e->error;
+			}
+			fn(h, arg);
+		}
+	}
+}
+
+static int req_elems(void *buf, uint32_t seq, const char *name)
+{
+	return nft_msg_req_elems(buf, seq, name);
+}
+
+static int req_rules(void *buf, uint32_t seq, const char *name)
+{
+	return nft_msg_req_rules(buf, seq, name);
+}
+
+static void count_elem(const struct nft_elem_info *e, void *arg)
+{
+	if (!e->interval_end)
+		++*(size_t *)arg;
+}
+
+static void count_elems(const struct nlmsghdr *h, void *arg)
+{
+	(void)nft_msg_parse_elems(h, count_elem, arg);
+}
+
+static void count_rules(const struct nlmsghdr *h, void *arg)
+{
+	if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
+		++*(unsigned *)arg;
+}
+
+int nft_counts(struct nft *n, struct nft_counts *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	n->err_len = 0;
+	n->err[0] = '\0';
+	if ((r = dump(n, req_elems, NFT_SET_LEARNED4, count_elems, &out->learned4)) ||
+	    (r = dump(n, req_elems, NFT_SET_LEARNED6, count_elems, &out->learned6)) ||
+	    (r = dump(n, req_elems, NFT_SET_STATIC4, count_elems, &out->static4)) ||
+	    (r = dump(n, req_elems, NFT_SET_STATIC6, count_elems, &out->static6)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
+		return r;
+	return 0;
+}
+
+/* Elements of the learned sets that expire before the floor. */
+struct short_elems {
+	struct nft_elem *v;
+	size_t n, cap;
+	uint32_t floor_ms;
+	int err;
+};
+
+static void collect_short(const struct nft_elem_info *e, void *arg)
+{
+	struct short_elems *s = arg;
+	uint64_t left = e->expiration_ms ? e->expiration_ms : e->timeout_ms;
+
+	if (e->timeout_ms == 0 || left >= s->floor_ms || s->err)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct nft_elem *v = realloc(s->v, cap * sizeof(*v));
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	struct nft_elem *x = &s->v[s->n++];
+	memset(x, 0, sizeof(*x));
+	x->family = e->family;
+	memcpy(&x->addr, e->addr, e->family == AF_INET ? 4 : 16);
+	x->timeout_ms = s->floor_ms;
+}
+
+static void collect_short_msg(const struct nlmsghdr *h, void *arg)
+{
+	(void)nft_msg_parse_elems(h, collect_short, arg);
+}
+
+int nft_set_timeout_floor(struct nft *n, uint32_t remaining_ms)
+{
+	n->err_len = 0;
+	n->err[0] = '\0';
+	if (remaining_ms == 0) {
+		n->floor_deadline_ns = 0;
+		return 0;
+	}
+	n->floor_deadline_ns = now_ns(CLOCK_BOOTTIME) + (uint64_t)remaining_ms * 1000000u;
+	struct short_elems s = {.floor_ms = remaining_ms};
+	int r = dump(n, req_elems, NFT_SET_LEARNED4, collect_short_msg, &s);
+	if (r == 0)
+		r = dump(n, req_elems, NFT_SET_LEARNED6, collect_short_msg, &s);
+	if (r == 0)
+		r = s.err;
+	if (r == 0 && s.n > 0) {
+		struct elems_arg a = {s.v, s.n, true, remaining_ms};
+		r = commit(n, build_elems, &a);
+	}
+	free(s.v);
+	return r;
+}

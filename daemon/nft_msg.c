@@ -1,0 +1,1028 @@
+/* Pure building and reading of nf_tables netlink messages: every message is made
+ * with libnl's nlmsg_* / nla_* functions from the uapi definitions and copied
+ * into the pages of a batch; nothing here touches a socket. */
+#include "nft_msg.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_SMALL 4096
+
+/* The nf_tables data types of nft(8), informational for the kernel but what
+ * makes `nft list` print addresses. */
+#define NFT_TYPE_IPADDR  7
+#define NFT_TYPE_IP6ADDR 8
+
+static int addr_len(int family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : -1;
+}
+
+static int nfproto(int family)
+{
+	return family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+}
+
+/* ---- batch pages ---- */
+
+static int batch_reserve(struct nft_batch *b, size_t len, uint8_t **dst)
+{
+	if (len > NFT_BATCH_PAGE)
+		return -EMSGSIZE;
+	if (b->n_pages == 0 || b->page_len[b->n_pages - 1] + len > NFT_BATCH_PAGE) {
+		if (b->n_pages == NFT_BATCH_PAGES_MAX)
+			return -E2BIG;
+		uint8_t **p = realloc(b->pages, (b->n_pages + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		b->pages = p;
+		size_t *l = realloc(b->page_len, (b->n_pages + 1) * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		b->page_len = l;
+		b->pages[b->n_pages] = malloc(NFT_BATCH_PAGE);
+		if (!b->pages[b->n_pages])
+			return -ENOMEM;
+		b->page_len[b->n_pages] = 0;
+		b->n_pages++;
+	}
+	*dst = b->pages[b->n_pages - 1] + b->page_len[b->n_pages - 1];
+	return 0;
+}
+
+/* Copies the message into the batch with the next sequence number and frees it. */
+static int batch_take(struct nft_batch *b, struct nl_msg *m)
+{
+	struct nlmsghdr *h = nlmsg_hdr(m);
+	size_t len = NLMSG_ALIGN(h->nlmsg_len);
+	uint8_t *dst;
+	int r;
+
+	if (b->ended) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (b->n_msgs == b->cap_msgs) {
+		size_t cap = b->cap_msgs ? b->cap_msgs * 2 : 16;
+		struct nft_batch_msg *v = realloc(b->msgs, cap * sizeof(*v));
+		if (!v) {
+			r = -ENOMEM;
+			goto out;
+		}
+		b->msgs = v;
+		b->cap_msgs = cap;
+	}
+	r = batch_reserve(b, len, &dst);
+	if (r < 0)
+		goto out;
+	h->nlmsg_seq = b->seq_first + (uint32_t)b->n_msgs;
+	memcpy(dst, h, h->nlmsg_len);
+	memset(dst + h->nlmsg_len, 0, len - h->nlmsg_len);
+	b->msgs[b->n_msgs].page = (uint32_t)(b->n_pages - 1);
+	b->msgs[b->n_msgs].off = (uint32_t)b->page_len[b->n_pages - 1];
+	b->n_msgs++;
+	b->page_len[b->n_pages - 1] += len;
+	b->bytes += len;
+out:
+	nlmsg_free(m);
+	return r;
+}
+
+static struct nl_msg *msg_new(uint16_t type, uint16_t flags, int family, uint16_t res_id,
+                              size_t size)
+{
+	struct nfgenmsg g = {
+	    .nfgen_family = (uint8_t)family,
+	    .version = NFNETLINK_V0,
+	    .res_id = htons(res_id),
+	};
+	struct nl_msg *m = nlmsg_alloc_size(size);
+
+	if (!m)
+		return NULL;
+	if (!nlmsg_put(m, 0, 0, type, 0, NLM_F_REQUEST | flags) ||
+	    nlmsg_append(m, &g, sizeof(g), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static struct nl_msg *obj_new(int msg, uint16_t flags, size_t size)
+{
+	return msg_new((NFNL_SUBSYS_NFTABLES << 8) | msg, flags, NFPROTO_INET, 0, size);
+}
+
+int nft_batch_init(struct nft_batch *b, uint32_t seq)
+{
+	memset(b, 0, sizeof(*b));
+	b->seq_first = seq;
+	struct nl_msg *m = msg_new(NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, 64);
+	if (!m)
+		return -ENOMEM;
+	return batch_take(b, m);
+}
+
+int nft_batch_end(struct nft_batch *b)
+{
+	struct nl_msg *m = msg_new(NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, 64);
+	if (!m)
+		return -ENOMEM;
+	int r = batch_take(b, m);
+	if (r == 0)
+		b->ended = true;
+	return r;
+}
+
+void nft_batch_release(struct nft_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n_pages; i++)
+		free(b->pages[i]);
+	free(b->pages);
+	free(b->page_len);
+	free(b->msgs);
+	memset(b, 0, sizeof(*b));
+}
+
+const struct nlmsghdr *nft_batch_find(const struct nft_batch *b, uint32_t seq)
+{
+	uint32_t i = seq - b->seq_first;
+
+	if (i >= b->n_msgs)
+		return NULL;
+	return (const struct nlmsghdr *)(b->pages[b->msgs[i].page] + b->msgs[i].off);
+}
+
+size_t nft_batch_acks(const struct nft_batch *b)
+{
+	size_t n = b->n_msgs;
+
+	n -= n > 0;             /* begin */
+	n -= b->ended && n > 0; /* end */
+	return n;
+}
+
+/* ---- attribute helpers: an error sticks, so builders check once at the end ---- */
+
+struct mb {
+	struct nl_msg *m;
+	int err;
+};
+
+static void put(struct mb *b, int type, size_t len, const void *data)
+{
+	if (!b->err && nla_put(b->m, type, (int)len, data) < 0)
+		b->err = -EMSGSIZE;
+}
+
+static void put_str(struct mb *b, int type, const char *s)
+{
+	put(b, type, strlen(s) + 1, s);
+}
+
+static void put_be32(struct mb *b, int type, uint32_t v)
+{
+	uint32_t be = htonl(v);
+	put(b, type, sizeof(be), &be);
+}
+
+static void put_be64(struct mb *b, int type, uint64_t v)
+{
+	uint64_t be = htobe64(v);
+	put(b, type, sizeof(be), &be);
+}
+
+static struct nlattr *nest(struct mb *b, int type)
+{
+	struct nlattr *a = NULL;
+
+	if (!b->err) {
+		a = nla_nest_start(b->m, type | NLA_F_NESTED);
+		if (!a)
+			b->err = -EMSGSIZE;
+	}
+	return a;
+}
+
+static void nest_end(struct mb *b, struct nlattr *a)
+{
+	if (!b->err)
+		nla_nest_end(b->m, a);
+}
+
+static int finish(struct nft_batch *batch, struct mb *b)
+{
+	if (!b->m)
+		return -ENOMEM;
+	if (b->err) {
+		nlmsg_free(b->m);
+		return b->err;
+	}
+	return batch_take(batch, b->m);
+}
+
+/* ---- table, chains, sets ---- */
+
+int nft_msg_table_add(struct nft_batch *batch)
+{
+	struct mb b = {obj_new(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_TABLE_NAME, NFT_TABLE);
+		put_be32(&b, NFTA_TABLE_FLAGS, 0);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_table_del(struct nft_batch *batch)
+{
+	struct mb b = {obj_new(NFT_MSG_DELTABLE, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m)
+		put_str(&b, NFTA_TABLE_NAME, NFT_TABLE);
+	return finish(batch, &b);
+}
+
+int nft_msg_set_add(struct nft_batch *batch, const char *name, int family, bool interval)
+{
+	uint32_t set_id = nft_set_id(name);
+	int alen = addr_len(family);
+	if (alen < 0)
+		return -EINVAL;
+	struct mb b = {obj_new(NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_SET_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_NAME, name);
+		put_be32(&b, NFTA_SET_FLAGS, interval ? NFT_SET_INTERVAL : NFT_SET_TIMEOUT);
+		put_be32(&b, NFTA_SET_KEY_TYPE, alen == 4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+		put_be32(&b, NFTA_SET_KEY_LEN, (uint32_t)alen);
+		if (set_id)
+			put_be32(&b, NFTA_SET_ID, set_id);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_chain_add(struct nft_batch *batch, const char *name)
+{
+	struct mb b = {obj_new(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_CHAIN_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_CHAIN_NAME, name);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_base_chain_add(struct nft_batch *batch, const char *name, const char *type,
+                           unsigned hooknum, int priority)
+{
+	struct mb b = {obj_new(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_CHAIN_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_CHAIN_NAME, name);
+		struct nlattr *h = nest(&b, NFTA_CHAIN_HOOK);
+		put_be32(&b, NFTA_HOOK_HOOKNUM, hooknum);
+		put_be32(&b, NFTA_HOOK_PRIORITY, (uint32_t)priority);
+		nest_end(&b, h);
+		put_be32(&b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+		put_str(&b, NFTA_CHAIN_TYPE, type);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_chain_del(struct nft_batch *batch, const char *name)
+{
+	struct mb b = {obj_new(NFT_MSG_DELCHAIN, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_CHAIN_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_CHAIN_NAME, name);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_chain_flush(struct nft_batch *batch, const char *name)
+{
+	struct mb b = {obj_new(NFT_MSG_DELRULE, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_RULE_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_RULE_CHAIN, name);
+	}
+	return finish(batch, &b);
+}
+
+/* ---- set elements ---- */
+
+static void put_key(struct mb *b, int type, const void *addr, int alen)
+{
+	struct nlattr *k = nest(b, type);
+	put(b, NFTA_DATA_VALUE, (size_t)alen, addr);
+	nest_end(b, k);
+}
+
+static size_t nest_len(const struct nl_msg *m, const struct nlattr *a)
+{
+	return (size_t)((const char *)nlmsg_tail(nlmsg_hdr((struct nl_msg *)m)) - (const char *)a);
+}
+
+/* Writes the elements of one family from v[*i] on into one message, up to the
+ * attribute size limit; *i ends at the first element not written. */
+static int elems_msg(struct nft_batch *batch, int msg, const char *set, int family,
+                     const struct nft_elem *v, size_t n, size_t *i, bool with_timeout,
+                     uint32_t min_timeout_ms)
+{
+	int alen = addr_len(family);
+	uint16_t flags = NLM_F_ACK | (msg == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+	struct mb b = {obj_new(msg, flags, NFT_ELEMS_NEST_MAX + 512), 0};
+	size_t count = 0;
+	/* list elem, key nest, key value, timeout; all padded to 4 */
+	size_t esz = 4 + 4 + 4 + (size_t)alen + (with_timeout ? 12 : 0);
+
+	if (!b.m)
+		return -ENOMEM;
+	put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+	put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
+	struct nlattr *list = nest(&b, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (; *i < n && !b.err; (*i)++) {
+		const struct nft_elem *e = &v[*i];
+		if (e->family != family)
+			continue;
+		if (nest_len(b.m, list) + esz > NFT_ELEMS_NEST_MAX)
+			break;
+		struct nlattr *el = nest(&b, NFTA_LIST_ELEM);
+		uint32_t t = e->timeout_ms;
+		if (with_timeout && t != 0 && t < min_timeout_ms)
+			t = min_timeout_ms;
+		if (with_timeout && t != 0)
+			put_be64(&b, NFTA_SET_ELEM_TIMEOUT, t);
+		put_key(&b, NFTA_SET_ELEM_KEY, &e->addr, alen);
+		nest_end(&b, el);
+		count++;
+	}
+	nest_end(&b, list);
+	if (count == 0 && !b.err) {
+		nlmsg_free(b.m);
+		return 0;
+	}
+	return finish(batch, &b);
+}
+
+static int elems(struct nft_batch *batch, int msg, const char *set, int family,
+                 const struct nft_elem *v, size_t n, bool with_timeout, uint32_t min_timeout_ms)
+{
+	size_t i = 0;
+
+	if (addr_len(family) < 0)
+		return -EINVAL;
+	while (i < n) {
+		int r = elems_msg(batch, msg, set, family, v, n, &i, with_timeout, min_timeout_ms);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
+                      size_t n, uint32_t min_timeout_ms)
+{
+	return elems(b, NFT_MSG_NEWSETELEM, set, family, v, n, true, min_timeout_ms);
+}
+
+int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
+                      size_t n)
+{
+	return elems(b, NFT_MSG_DELSETELEM, set, family, v, n, false, 0);
+}
+
+int nft_msg_elems_flush(struct nft_batch *batch, const char *set)
+{
+	struct mb b = {obj_new(NFT_MSG_DELSETELEM, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_intervals_add(struct nft_batch *batch, const char *set, int family,
+                          const struct nft_interval *v, size_t n)
+{
+	int alen = addr_len(family);
+	size_t i = 0;
+
+	if (alen < 0)
+		return -EINVAL;
+	while (i < n) {
+		struct mb b = {
+		    obj_new(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK, NFT_ELEMS_NEST_MAX + 512),
+		    0};
+		if (!b.m)
+			return -ENOMEM;
+		put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
+		struct nlattr *list = nest(&b, NFTA_SET_ELEM_LIST_ELEMENTS);
+		/* a start and an end element per interval */
+		size_t esz = 2 * (4 + 4 + 4 + (size_t)alen) + 8;
+		for (; i < n && !b.err; i++) {
+			if (nest_len(b.m, list) + esz > NFT_ELEMS_NEST_MAX)
+				break;
+			struct nlattr *el = nest(&b, NFTA_LIST_ELEM);
+			put_key(&b, NFTA_SET_ELEM_KEY, v[i].start, alen);
+			nest_end(&b, el);
+			if (!v[i].end_open) {
+				el = nest(&b, NFTA_LIST_ELEM);
+				put_be32(&b, NFTA_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+				put_key(&b, NFTA_SET_ELEM_KEY, v[i].end, alen);
+				nest_end(&b, el);
+			}
+		}
+		nest_end(&b, list);
+		int r = finish(batch, &b);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int interval_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nft_interval *)a)->start,
+	              ((const struct nft_interval *)b)->start, 16);
+}
+
+int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out)
+{
+	int alen = addr_len(family);
+	size_t k = 0;
+
+	if (alen < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].family != family)
+			continue;
+		if (v[i].len > alen * 8)
+			return -EINVAL;
+		struct nft_interval *iv = &out[k++];
+		memset(iv, 0, sizeof(*iv));
+		memcpy(iv->start, &v[i].addr, (size_t)alen);
+		/* clear the host bits of start, set them in end, then add one */
+		for (int bit = v[i].len; bit < alen * 8; bit++)
+			iv->start[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+		memcpy(iv->end, iv->start, (size_t)alen);
+		for (int bit = v[i].len; bit < alen * 8; bit++)
+			iv->end[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		int j = alen - 1;
+		while (j >= 0 && iv->end[j] == 0xff)
+			iv->end[j--] = 0;
+		if (j < 0)
+			iv->end_open = true;
+		else
+			iv->end[j]++;
+	}
+	if (k == 0)
+		return 0;
+	/* the unused tail bytes of 4-byte addresses are zero, so memcmp over 16 works */
+	qsort(out, k, sizeof(*out), interval_cmp);
+	size_t w = 0;
+	for (size_t i = 1; i < k; i++) {
+		struct nft_interval *cur = &out[w];
+		if (cur->end_open)
+			break;
+		if (memcmp(out[i].start, cur->end, 16) <= 0) {
+			if (out[i].end_open)
+				cur->end_open = true;
+			else if (memcmp(out[i].end, cur->end, 16) > 0)
+				memcpy(cur->end, out[i].end, 16);
+		} else {
+			out[++w] = out[i];
+		}
+	}
+	return (int)(w + 1);
+}
+
+/* ---- rules ---- */
+
+static struct nlattr *expr_begin(struct mb *b, const char *name, struct nlattr **data)
+{
+	struct nlattr *e = nest(b, NFTA_LIST_ELEM);
+	put_str(b, NFTA_EXPR_NAME, name);
+	*data = nest(b, NFTA_EXPR_DATA);
+	return e;
+}
+
+static void expr_end(struct mb *b, struct nlattr *e, struct nlattr *data)
+{
+	nest_end(b, data);
+	nest_end(b, e);
+}
+
+static void expr_meta(struct mb *b, uint32_t key, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_begin(b, "meta", &d);
+	put_be32(b, NFTA_META_KEY, key);
+	put_be32(b, NFTA_META_DREG, dreg);
+	expr_end(b, e, d);
+}
+
+static void expr_cmp(struct mb *b, uint32_t op, uint32_t sreg, const void *data, size_t len)
+{
+	struct nlattr *d, *e = expr_begin(b, "cmp", &d);
+	put_be32(b, NFTA_CMP_SREG, sreg);
+	put_be32(b, NFTA_CMP_OP, op);
+	struct nlattr *v = nest(b, NFTA_CMP_DATA);
+	put(b, NFTA_DATA_VALUE, len, data);
+	nest_end(b, v);
+	expr_end(b, e, d);
+}
+
+static void expr_payload(struct mb *b, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_begin(b, "payload", &d);
+	put_be32(b, NFTA_PAYLOAD_DREG, dreg);
+	put_be32(b, NFTA_PAYLOAD_BASE, base);
+	put_be32(b, NFTA_PAYLOAD_OFFSET, off);
+	put_be32(b, NFTA_PAYLOAD_LEN, len);
+	expr_end(b, e, d);
+}
+
+uint32_t nft_set_id(const char *set)
+{
+	static const char *const names[] = {NFT_SET_LEARNED4, NFT_SET_LEARNED6, NFT_SET_STATIC4,
+	                                    NFT_SET_STATIC6};
+
+	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(set, names[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
+static void expr_lookup(struct mb *b, const char *set, uint32_t sreg)
+{
+	uint32_t id = nft_set_id(set);
+	struct nlattr *d, *e = expr_begin(b, "lookup", &d);
+	put_be32(b, NFTA_LOOKUP_SREG, sreg);
+	put_str(b, NFTA_LOOKUP_SET, set);
+	/* finds the set when it is created in the same transaction */
+	if (id)
+		put_be32(b, NFTA_LOOKUP_SET_ID, id);
+	expr_end(b, e, d);
+}
+
+static void expr_byteorder_hton(struct mb *b, uint32_t reg, uint32_t len, uint32_t size)
+{
+	struct nlattr *d, *e = expr_begin(b, "byteorder", &d);
+	put_be32(b, NFTA_BYTEORDER_SREG, reg);
+	put_be32(b, NFTA_BYTEORDER_DREG, reg);
+	put_be32(b, NFTA_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	put_be32(b, NFTA_BYTEORDER_LEN, len);
+	put_be32(b, NFTA_BYTEORDER_SIZE, size);
+	expr_end(b, e, d);
+}
+
+static void expr_verdict(struct mb *b, int code, const char *chain)
+{
+	struct nlattr *d, *e = expr_begin(b, "immediate", &d);
+	put_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	struct nlattr *data = nest(b, NFTA_IMMEDIATE_DATA);
+	struct nlattr *v = nest(b, NFTA_DATA_VERDICT);
+	put_be32(b, NFTA_VERDICT_CODE, (uint32_t)code);
+	if (chain)
+		put_str(b, NFTA_VERDICT_CHAIN, chain);
+	nest_end(b, v);
+	nest_end(b, data);
+	expr_end(b, e, d);
+}
+
+static void expr_immediate(struct mb *b, uint32_t dreg, const void *data, size_t len)
+{
+	struct nlattr *d, *e = expr_begin(b, "immediate", &d);
+	put_be32(b, NFTA_IMMEDIATE_DREG, dreg);
+	struct nlattr *v = nest(b, NFTA_IMMEDIATE_DATA);
+	put(b, NFTA_DATA_VALUE, len, data);
+	nest_end(b, v);
+	expr_end(b, e, d);
+}
+
+static void expr_reject(struct mb *b, uint32_t type, uint8_t code)
+{
+	struct nlattr *d, *e = expr_begin(b, "reject", &d);
+	put_be32(b, NFTA_REJECT_TYPE, type);
+	put(b, NFTA_REJECT_ICMP_CODE, 1, &code);
+	expr_end(b, e, d);
+}
+
+static void expr_dnat(struct mb *b, int family, uint32_t reg_addr, uint32_t reg_proto)
+{
+	struct nlattr *d, *e = expr_begin(b, "nat", &d);
+	put_be32(b, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+	put_be32(b, NFTA_NAT_FAMILY, (uint32_t)nfproto(family));
+	put_be32(b, NFTA_NAT_REG_ADDR_MIN, reg_addr);
+	put_be32(b, NFTA_NAT_REG_PROTO_MIN, reg_proto);
+	put_be32(b, NFTA_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	expr_end(b, e, d);
+}
+
+static void expr_fib_daddr_type(struct mb *b, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_begin(b, "fib", &d);
+	put_be32(b, NFTA_FIB_DREG, dreg);
+	put_be32(b, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	put_be32(b, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	expr_end(b, e, d);
+}
+
+static void cmp_u32(struct mb *b, uint32_t reg, uint32_t host_value)
+{
+	/* meta values such as nfproto and mark are compared in host byte order */
+	expr_cmp(b, NFT_CMP_EQ, reg, &host_value, sizeof(host_value));
+}
+
+static void cmp_u8(struct mb *b, uint32_t reg, uint8_t value)
+{
+	expr_cmp(b, NFT_CMP_EQ, reg, &value, 1);
+}
+
+static struct nlattr *rule_begin(struct mb *b, const char *chain)
+{
+	put_str(b, NFTA_RULE_TABLE, NFT_TABLE);
+	put_str(b, NFTA_RULE_CHAIN, chain);
+	return nest(b, NFTA_RULE_EXPRESSIONS);
+}
+
+static struct mb rule_new(void)
+{
+	struct mb b = {obj_new(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, MSG_SMALL),
+	               0};
+	return b;
+}
+
+static void match_family(struct mb *b, int family)
+{
+	expr_meta(b, NFT_META_NFPROTO, NFT_REG_1);
+	cmp_u8(b, NFT_REG_1, (uint8_t)nfproto(family));
+}
+
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint64_t until_ns)
+{
+	int alen = addr_len(family);
+	if (alen < 0)
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_family(&b, family);
+	/* the destination address: offset 16 in IPv4, 24 in IPv6 */
+	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
+	             NFT_REG_1);
+	expr_lookup(&b, set, NFT_REG_1);
+	if (until_ns) {
+		uint64_t be = htobe64(until_ns);
+		expr_meta(&b, NFT_META_TIME_NS, NFT_REG_1);
+		/* cmp compares bytes, so the host-order clock is turned big-endian */
+		expr_byteorder_hton(&b, NFT_REG_1, 8, 8);
+		expr_cmp(&b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
+	}
+	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_local_return(struct nft_batch *batch)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	expr_fib_daddr_type(&b, NFT_REG_1);
+	cmp_u32(&b, NFT_REG_1, RTN_LOCAL);
+	expr_verdict(&b, NFT_RETURN, NULL);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_refuse_tcp(struct nft_batch *batch)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_REFUSE);
+	expr_meta(&b, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(&b, NFT_REG_1, IPPROTO_TCP);
+	expr_reject(&b, NFT_REJECT_TCP_RST, 0);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_refuse_other(struct nft_batch *batch)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_REFUSE);
+	/* icmpx admin-prohibited is ICMP code 13 for IPv4, ICMPv6 code 1 for IPv6 */
+	expr_reject(&b, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_mark_accept(struct nft_batch *batch, uint32_t mark)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT);
+	expr_meta(&b, NFT_META_MARK, NFT_REG_1);
+	cmp_u32(&b, NFT_REG_1, mark);
+	expr_verdict(&b, NF_ACCEPT, NULL);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_loopback_accept(struct nft_batch *batch)
+{
+	char name[16] = "lo";
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT);
+	expr_meta(&b, NFT_META_OIFNAME, NFT_REG_1);
+	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, name, sizeof(name));
+	expr_verdict(&b, NF_ACCEPT, NULL);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_dnat53(struct nft_batch *batch, int family, int l4proto, const void *addr,
+                        uint16_t port)
+{
+	int alen = addr_len(family);
+	uint16_t dport = htons(53), to_port = htons(port);
+
+	if (alen < 0 || (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP))
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT);
+	match_family(&b, family);
+	expr_meta(&b, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(&b, NFT_REG_1, (uint8_t)l4proto);
+	/* the destination port is at offset 2 in both UDP and TCP */
+	expr_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &dport, sizeof(dport));
+	expr_immediate(&b, NFT_REG_1, addr, (size_t)alen);
+	expr_immediate(&b, NFT_REG_2, &to_port, sizeof(to_port));
+	expr_dnat(&b, family, NFT_REG_1, NFT_REG_2);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+/* ---- requests ---- */
+
+static int req_finish(struct mb *b, void *buf, uint32_t seq)
+{
+	if (!b->m)
+		return -ENOMEM;
+	if (b->err) {
+		nlmsg_free(b->m);
+		return b->err;
+	}
+	struct nlmsghdr *h = nlmsg_hdr(b->m);
+	int len = (int)h->nlmsg_len;
+	h->nlmsg_seq = seq;
+	if (len > NFT_REQ_MAX) {
+		nlmsg_free(b->m);
+		return -EMSGSIZE;
+	}
+	memcpy(buf, h, (size_t)len);
+	nlmsg_free(b->m);
+	return len;
+}
+
+int nft_msg_req_table(void *buf, uint32_t seq)
+{
+	struct mb b = {obj_new(NFT_MSG_GETTABLE, NLM_F_ACK, MSG_SMALL), 0};
+	if (b.m)
+		put_str(&b, NFTA_TABLE_NAME, NFT_TABLE);
+	return req_finish(&b, buf, seq);
+}
+
+int nft_msg_req_elems(void *buf, uint32_t seq, const char *set)
+{
+	struct mb b = {obj_new(NFT_MSG_GETSETELEM, NLM_F_DUMP | NLM_F_ACK, MSG_SMALL), 0};
+	if (b.m) {
+		put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
+	}
+	return req_finish(&b, buf, seq);
+}
+
+int nft_msg_req_rules(void *buf, uint32_t seq, const char *chain)
+{
+	struct mb b = {obj_new(NFT_MSG_GETRULE, NLM_F_DUMP | NLM_F_ACK, MSG_SMALL), 0};
+	if (b.m) {
+		put_str(&b, NFTA_RULE_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_RULE_CHAIN, chain);
+	}
+	return req_finish(&b, buf, seq);
+}
+
+/* ---- reading ---- */
+
+#define NFGEN_LEN ((int)sizeof(struct nfgenmsg))
+
+static const struct nlattr *find(const struct nlattr *head, int len, int type)
+{
+	const struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, (struct nlattr *)head, len, rem)
+	{
+		if (nla_type(a) == type)
+			return a;
+	}
+	return NULL;
+}
+
+static const struct nlattr *find_in(const struct nlattr *parent, int type)
+{
+	return find(nla_data(parent), nla_len(parent), type);
+}
+
+/* The key value of an element nest: its address bytes and length. */
+static int elem_key(const struct nlattr *el, const uint8_t **val)
+{
+	const struct nlattr *k = find_in(el, NFTA_SET_ELEM_KEY);
+	if (!k)
+		return -1;
+	const struct nlattr *v = find_in(k, NFTA_DATA_VALUE);
+	if (!v || (nla_len(v) != 4 && nla_len(v) != 16))
+		return -1;
+	*val = nla_data(v);
+	return nla_len(v);
+}
+
+static uint64_t get_be64(const struct nlattr *a)
+{
+	uint64_t v;
+	if (!a || nla_len(a) != 8)
+		return 0;
+	memcpy(&v, nla_data(a), 8);
+	return be64toh(v);
+}
+
+int nft_msg_parse_elems(const struct nlmsghdr *h,
+                        void (*fn)(const struct nft_elem_info *e, void *arg), void *arg)
+{
+	if (h->nlmsg_len < NLMSG_HDRLEN + NFGEN_LEN)
+		return -EINVAL;
+	const struct nlattr *list = find(nlmsg_attrdata(h, NFGEN_LEN), nlmsg_attrlen(h, NFGEN_LEN),
+	                                 NFTA_SET_ELEM_LIST_ELEMENTS);
+	if (!list)
+		return 0;
+	const struct nlattr *el;
+	int rem, count = 0;
+	nla_for_each_nested(el, (struct nlattr *)list, rem)
+	{
+		struct nft_elem_info e;
+		const uint8_t *key;
+		memset(&e, 0, sizeof(e));
+		int alen = elem_key(el, &key);
+		if (alen < 0)
+			return -EINVAL;
+		e.family = alen == 4 ? AF_INET : AF_INET6;
+		memcpy(e.addr, key, (size_t)alen);
+		const struct nlattr *f = find_in(el, NFTA_SET_ELEM_FLAGS);
+		if (f && nla_len(f) == 4)
+			e.interval_end = (ntohl(nla_get_u32((struct nlattr *)f)) &
+			                  NFT_SET_ELEM_INTERVAL_END) != 0;
+		e.timeout_ms = get_be64(find_in(el, NFTA_SET_ELEM_TIMEOUT));
+		e.expiration_ms = get_be64(find_in(el, NFTA_SET_ELEM_EXPIRATION));
+		count++;
+		if (fn)
+			fn(&e, arg);
+	}
+	return count;
+}
+
+static const char *attr_str(const struct nlattr *a)
+{
+	if (!a || nla_len(a) < 1 || ((const char *)nla_data(a))[nla_len(a) - 1] != '\0')
+		return "?";
+	return nla_data(a);
+}
+
+static void describe_elems(const struct nlmsghdr *h, const struct nlattr *attrs, int len,
+                           uint32_t bad_off, bool add, char *out, size_t size)
+{
+	const char *set = attr_str(find(attrs, len, NFTA_SET_ELEM_LIST_SET));
+	const char *verb = add ? "add" : "delete";
+	const char *prep = add ? "to" : "from";
+	const struct nlattr *list = find(attrs, len, NFTA_SET_ELEM_LIST_ELEMENTS);
+	const struct nlattr *el;
+	int rem, n = 0;
+
+	if (!list) {
+		snprintf(out, size, "%s set %s", add ? "add to" : "flush", set);
+		return;
+	}
+	const struct nlattr *only = NULL;
+	bool found = false;
+	nla_for_each_nested(el, (struct nlattr *)list, rem)
+	{
+		uint32_t off = (uint32_t)((const char *)el - (const char *)h);
+		n++;
+		only = el;
+		if (bad_off >= off && bad_off < off + el->nla_len) {
+			found = true;
+			break;
+		}
+	}
+	/* the offending element, or the only one when the kernel blamed the set */
+	if (only && (found || n == 1)) {
+		const uint8_t *key;
+		char txt[INET6_ADDRSTRLEN];
+		int alen = elem_key(only, &key);
+		if (alen < 0 || !inet_ntop(alen == 4 ? AF_INET : AF_INET6, key, txt, sizeof(txt)))
+			snprintf(txt, sizeof(txt), "?");
+		snprintf(out, size, "%s set element %s %s %s", verb, txt, prep, set);
+		return;
+	}
+	snprintf(out, size, "%s %d set elements %s %s", verb, n, prep, set);
+}
+
+void nft_msg_describe(const struct nlmsghdr *h, uint32_t bad_off, char *out, size_t size)
+{
+	if (h->nlmsg_type == NFNL_MSG_BATCH_BEGIN || h->nlmsg_type == NFNL_MSG_BATCH_END) {
+		snprintf(out, size, "commit batch");
+		return;
+	}
+	if (h->nlmsg_len < NLMSG_HDRLEN + NFGEN_LEN ||
+	    (h->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) {
+		snprintf(out, size, "message type %u", h->nlmsg_type);
+		return;
+	}
+	const struct nlattr *a = nlmsg_attrdata(h, NFGEN_LEN);
+	int len = nlmsg_attrlen(h, NFGEN_LEN);
+	switch (h->nlmsg_type & 0xff) {
+	case NFT_MSG_NEWTABLE:
+		snprintf(out, size, "add table inet %s", attr_str(find(a, len, NFTA_TABLE_NAME)));
+		break;
+	case NFT_MSG_DELTABLE:
+		snprintf(out, size, "delete table inet %s",
+		         attr_str(find(a, len, NFTA_TABLE_NAME)));
+		break;
+	case NFT_MSG_GETTABLE:
+		snprintf(out, size, "get table inet %s", attr_str(find(a, len, NFTA_TABLE_NAME)));
+		break;
+	case NFT_MSG_NEWCHAIN:
+		snprintf(out, size, "add chain %s", attr_str(find(a, len, NFTA_CHAIN_NAME)));
+		break;
+	case NFT_MSG_DELCHAIN:
+		snprintf(out, size, "delete chain %s", attr_str(find(a, len, NFTA_CHAIN_NAME)));
+		break;
+	case NFT_MSG_NEWRULE:
+		snprintf(out, size, "add rule to chain %s",
+		         attr_str(find(a, len, NFTA_RULE_CHAIN)));
+		break;
+	case NFT_MSG_DELRULE:
+		snprintf(out, size, "flush chain %s", attr_str(find(a, len, NFTA_RULE_CHAIN)));
+		break;
+	case NFT_MSG_GETRULE:
+		snprintf(out, size, "list chain %s", attr_str(find(a, len, NFTA_RULE_CHAIN)));
+		break;
+	case NFT_MSG_NEWSET:
+		snprintf(out, size, "add set %s", attr_str(find(a, len, NFTA_SET_NAME)));
+		break;
+	case NFT_MSG_NEWSETELEM:
+		describe_elems(h, a, len, bad_off, true, out, size);
+		break;
+	case NFT_MSG_DELSETELEM:
+		describe_elems(h, a, len, bad_off, false, out, size);
+		break;
+	case NFT_MSG_GETSETELEM:
+		snprintf(out, size, "list set %s", attr_str(find(a, len, NFTA_SET_ELEM_LIST_SET)));
+		break;
+	default:
+		snprintf(out, size, "nf_tables message %u", h->nlmsg_type & 0xff);
+		break;
+	}
+}

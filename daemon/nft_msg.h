@@ -1,0 +1,174 @@
+/* Pure building and reading of nf_tables netlink messages for the table
+ * `inet smbreak`: batches of libnl messages made from the kernel's uapi headers,
+ * and the few replies the daemon reads back. No socket, no logging. */
+#ifndef SMB_NFT_MSG_H
+#define SMB_NFT_MSG_H
+
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFT_TABLE           "smbreak"
+#define NFT_SET_LEARNED4    "learned4"
+#define NFT_SET_LEARNED6    "learned6"
+#define NFT_SET_STATIC4     "static4"
+#define NFT_SET_STATIC6     "static6"
+#define NFT_CHAIN_BLOCK     "block"  /* filter, hook output: holds the rules only during a break */
+#define NFT_CHAIN_REFUSE    "refuse" /* regular chain: TCP reset, ICMP admin-prohibited otherwise */
+#define NFT_CHAIN_INTERCEPT "intercept" /* nat, hook output: port 53 to the forwarder */
+
+#define NFT_PRIO_FILTER 0
+#define NFT_PRIO_DSTNAT (-100)
+
+/* A batch is kept in fixed pages so that a big one never needs a realloc copy;
+ * one sendmsg sends every page, because the kernel commits a transaction only
+ * when its begin and end arrive in the same datagram. */
+#define NFT_BATCH_PAGE (256u * 1024u)
+/* Bound on one batch (pages * page size): 256 MiB, over 5 million elements. */
+#define NFT_BATCH_PAGES_MAX 1024u
+/* An attribute length is 16 bits, so the element list nest of one message
+ * must stay below 64 KiB; elements are spread over as many messages as needed. */
+#define NFT_ELEMS_NEST_MAX 65000u
+
+/* One address with its own timeout, for the learned sets. */
+struct nft_elem {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	uint32_t timeout_ms; /* 0: no timeout, the element stays until deleted */
+};
+
+/* An address or CIDR block, for the static interval sets. */
+struct nft_prefix {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	uint8_t len; /* 0..32 or 0..128 */
+};
+
+/* Where each message of a batch sits, so that an acknowledgement (matched on
+ * its sequence number) can be traced back to what it was about. */
+struct nft_batch_msg {
+	uint32_t page;
+	uint32_t off;
+};
+
+/* A half-open address range [start, end); end_open: it runs to the top of
+ * the address space (there is no end element then). */
+struct nft_interval {
+	uint8_t start[16];
+	uint8_t end[16];
+	bool end_open;
+};
+
+struct nft_batch {
+	uint8_t **pages;
+	size_t *page_len; /* bytes used in each page */
+	size_t n_pages;
+	struct nft_batch_msg *msgs; /* index: seq - seq_first */
+	size_t n_msgs, cap_msgs;
+	uint32_t seq_first; /* the batch begin message */
+	size_t bytes;
+	bool ended;
+};
+
+/* Starts a batch (writes the begin message with sequence number seq). */
+int nft_batch_init(struct nft_batch *b, uint32_t seq);
+/* Writes the end message; the batch is complete and can be sent. */
+int nft_batch_end(struct nft_batch *b);
+/* Frees the pages; the struct may be reused with nft_batch_init. NULL-safe. */
+void nft_batch_release(struct nft_batch *b);
+/* The message with this sequence number, or NULL when it is not in the batch. */
+const struct nlmsghdr *nft_batch_find(const struct nft_batch *b, uint32_t seq);
+/* Messages that ask for an acknowledgement (all but begin and end). */
+size_t nft_batch_acks(const struct nft_batch *b);
+
+/* Table and objects. Every message asks for an acknowledgement. */
+int nft_msg_table_add(struct nft_batch *b);
+int nft_msg_table_del(struct nft_batch *b);
+/* family: AF_INET or AF_INET6; interval: static (CIDR) set, otherwise a
+ * timeout set for learned addresses. */
+int nft_msg_set_add(struct nft_batch *b, const char *name, int family, bool interval);
+/* The transaction id of one of the table's four sets (1..4), 0 for another name;
+ * rules name a set by it too, so they find it in the batch that creates it. */
+uint32_t nft_set_id(const char *set);
+int nft_msg_chain_add(struct nft_batch *b, const char *name);
+/* A base chain; type "filter" or "nat", hook NF_INET_LOCAL_OUT etc. */
+int nft_msg_base_chain_add(struct nft_batch *b, const char *name, const char *type,
+                           unsigned hooknum, int priority);
+int nft_msg_chain_del(struct nft_batch *b, const char *name);
+/* Deletes every rule of a chain. */
+int nft_msg_chain_flush(struct nft_batch *b, const char *name);
+
+/* Adds the elements of v whose family matches the set's to the set: the
+ * timeout of each is at least min_timeout_ms. Spread over as many messages as
+ * the 64 KiB attribute limit needs. Elements of the other family are skipped. */
+int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
+                      size_t n, uint32_t min_timeout_ms);
+int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
+                      size_t n);
+/* Deletes every element of a set. */
+int nft_msg_elems_flush(struct nft_batch *b, const char *set);
+/* Adds CIDR blocks to an interval set as start/end pairs. The input must be
+ * normalised with nft_prefixes_merge first (the kernel refuses overlaps). */
+int nft_msg_intervals_add(struct nft_batch *b, const char *set, int family,
+                          const struct nft_interval *v, size_t n);
+
+/* Turns the prefixes of one family into sorted, non-overlapping, merged
+ * intervals. out must hold n entries; returns how many were written, or
+ * -EINVAL for a bad family or prefix length. Host bits are ignored. */
+int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out);
+
+/* Rules. */
+/* block chain: traffic of `family` to members of `set` goes to the refuse
+ * chain; until_ns (wall clock, ns since the epoch) > 0 also adds `meta time <
+ * until_ns`, so that rules left behind by a dead daemon stop at the break's end. */
+int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint64_t until_ns);
+/* block chain, first: traffic to the machine's own addresses is never
+ * refused, so that the resets and ICMP errors the refuse chain sends back
+ * reach the local sockets even when a blocked range covers a local address. */
+int nft_msg_rule_local_return(struct nft_batch *b);
+/* refuse chain: TCP gets a reset, everything else ICMP(v6) admin-prohibited. */
+int nft_msg_rule_refuse_tcp(struct nft_batch *b);
+int nft_msg_rule_refuse_other(struct nft_batch *b);
+/* intercept chain: packets carrying the daemon's socket mark are left alone. */
+int nft_msg_rule_mark_accept(struct nft_batch *b, uint32_t mark);
+/* intercept chain: loopback traffic (a local resolver's stub) is left alone. */
+int nft_msg_rule_loopback_accept(struct nft_batch *b);
+/* intercept chain: port-53 traffic of l4proto (IPPROTO_UDP/TCP) goes to addr:port;
+ * addr is a struct in_addr or struct in6_addr after family. */
+int nft_msg_rule_dnat53(struct nft_batch *b, int family, int l4proto, const void *addr,
+                        uint16_t port);
+
+/* Single request messages (not batched) for reading state back. They are
+ * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */
+#define NFT_REQ_MAX 256
+int nft_msg_req_table(void *buf, uint32_t seq);
+int nft_msg_req_elems(void *buf, uint32_t seq, const char *set);
+int nft_msg_req_rules(void *buf, uint32_t seq, const char *chain);
+
+/* Reading replies. An element found in a set dump. */
+struct nft_elem_info {
+	int family;
+	uint8_t addr[16];
+	bool interval_end;
+	uint64_t timeout_ms;    /* 0 when the element has none */
+	uint64_t expiration_ms; /* time left, 0 when none */
+};
+/* Calls fn for every element of a NEWSETELEM message (a dump reply). Returns
+ * the number of elements, or -EINVAL for a malformed message. */
+int nft_msg_parse_elems(const struct nlmsghdr *h,
+                        void (*fn)(const struct nft_elem_info *e, void *arg), void *arg);
+
+/* Describes a sent message for an error line, such as "add set element
+ * 203.0.113.7 to learned4"; bad_off is the kernel's extended-ack offset of the
+ * offending attribute (0 when unknown) and picks the element. */
+void nft_msg_describe(const struct nlmsghdr *h, uint32_t bad_off, char *out, size_t size);
+
+#endif

@@ -1,0 +1,412 @@
+/* Unit tests of the nf_tables message builders: the bytes of rules, chains and
+ * set elements against what `nft --debug=mnl` (nftables 1.0.6) sends for the same
+ * objects, batch framing and splitting, interval merging, reading replies and
+ * the error descriptions. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "nft_msg.h"
+
+/* Attribute nests copied from `nft --debug=mnl -f` of:
+ *   add rule inet smbreak refuse meta l4proto tcp reject with tcp reset
+ *   add rule inet smbreak refuse reject with icmpx admin-prohibited
+ *   add rule inet smbreak block ip daddr @learned4 goto refuse
+ *   add rule inet smbreak block ip6 daddr @learned6 goto refuse
+ *   add rule inet smbreak intercept meta mark 0x00534d42 accept
+ *   add rule inet smbreak intercept oifname "lo" accept
+ *   add rule inet smbreak intercept meta nfproto ipv4 meta l4proto udp udp dport 53 dnat ip to
+ * 127.0.0.153:53 add element inet smbreak learned4 { 203.0.113.7 timeout 10m } add element inet
+ * smbreak learned6 { 2001:db8::5 timeout 30s } (the NFTA_RULE_EXPRESSIONS and
+ * NFTA_SET_ELEM_LIST_ELEMENTS nests), and the hook nests of the two base chains. */
+static const char NFT_REFUSE_TCP[] =
+    "7800048024000180090001006d6574610000000014000280080002000000001008000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380050001000600000024000180"
+    "0b00010072656a65637400001400028008000100000000010500020000000000";
+static const char NFT_REFUSE_OTHER[] =
+    "28000480240001800b00010072656a65637400001400028008000100000000020500020003000000";
+static const char NFT_BLOCK4[] =
+    "f800048024000180090001006d6574610000000014000280080002000000000f08000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380050001000200000034000180"
+    "0c0001007061796c6f616400240002800800010000000001080002000000000108000300000000100800040000"
+    "000004340001800b0001006c6f6f6b757000002400028008000200000000010d0001006c6561726e656434000000"
+    "0008000400000000013c0001800e000100696d6d6564696174650000002800028008000100000000001c000280"
+    "1800028008000100fffffffc0b0002007265667573650000";
+static const char NFT_BLOCK6[] =
+    "f800048024000180090001006d6574610000000014000280080002000000000f08000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380050001000a00000034000180"
+    "0c0001007061796c6f616400240002800800010000000001080002000000000108000300000000180800040000"
+    "000010340001800b0001006c6f6f6b757000002400028008000200000000010d0001006c6561726e656436000000"
+    "0008000400000000023c0001800e000100696d6d6564696174650000002800028008000100000000001c000280"
+    "1800028008000100fffffffc0b0002007265667573650000";
+static const char NFT_MARK[] =
+    "8400048024000180090001006d6574610000000014000280080002000000000308000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c00038008000100424d530030000180"
+    "0e000100696d6d6564696174650000001c0002800800010000000000100002800c0002800800010000000001";
+static const char NFT_LOOPBACK[] =
+    "9000048024000180090001006d6574610000000014000280080002000000000708000100000000013800018008"
+    "000100636d70002c0002800800010000000001080002000000000018000380140001006c6f000000000000000000"
+    "0000000000300001800e000100696d6d6564696174650000001c0002800800010000000000100002800c000280"
+    "0800010000000001";
+static const char NFT_DNAT4_UDP[] =
+    "9401048024000180090001006d6574610000000014000280080002000000000f08000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380050001000200000024000180"
+    "090001006d6574610000000014000280080002000000001008000100000000012c00018008000100636d700020"
+    "000280080001000000000108000200000000000c0003800500010011000000340001800c0001007061796c6f6164"
+    "002400028008000100000000010800020000000002080003000000000208000400000000022c00018008000100"
+    "636d700020000280080001000000000108000200000000000c00038006000100003500002c0001800e00010069"
+    "6d6d6564696174650000001800028008000100000000010c000280080001007f0000992c0001800e000100696d"
+    "6d6564696174650000001800028008000100000000020c000280060001000035000038000180080001006e6174"
+    "002c00028008000100000000010800020000000002080003000000000108000500000000020800070000000002";
+static const char NFT_ELEMS4[] = "200003801c0001800c00040000000000000927c00c00018008000100cb007107";
+static const char NFT_ELEMS6[] =
+    "2c000380280001800c0004000000000000007530180001801400010020010db8000000000000000000000005";
+static const char NFT_HOOK_FILTER[] = "1400048008000100000000030800020000000000";
+static const char NFT_HOOK_DSTNAT[] = "14000480080001000000000308000200ffffff9c";
+
+static char hexbuf[8192];
+
+static const char *hex(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+	for (i = 0; i < n && 2 * i + 2 < sizeof(hexbuf); i++)
+		snprintf(hexbuf + 2 * i, 3, "%02x", b[i]);
+	hexbuf[2 * i] = '\0';
+	return hexbuf;
+}
+
+static const struct nlattr *attr(const struct nlmsghdr *h, int type)
+{
+	int hl = (int)sizeof(struct nfgenmsg);
+	return nla_find(nlmsg_attrdata(h, hl), nlmsg_attrlen(h, hl), type);
+}
+
+/* The hex of one top-level attribute of the last message of the batch. */
+static const char *last_attr_hex(const struct nft_batch *b, int type)
+{
+	const struct nlmsghdr *h = nft_batch_find(b, b->seq_first + (uint32_t)b->n_msgs - 1);
+	const struct nlattr *a = h ? attr(h, type) : NULL;
+	return a ? hex(a, NLA_ALIGN(a->nla_len)) : "(none)";
+}
+
+static void test_framing(void)
+{
+	struct nft_batch b;
+
+	CHECK_INT(nft_batch_init(&b, 100), 0);
+	CHECK_INT(nft_msg_table_add(&b), 0);
+	CHECK_INT(nft_msg_table_del(&b), 0);
+	CHECK_INT(nft_batch_end(&b), 0);
+	CHECK_INT(b.n_msgs, 4);
+	CHECK_INT(nft_batch_acks(&b), 2);
+	CHECK(nft_msg_table_add(&b) < 0); /* nothing after the end */
+
+	const struct nlmsghdr *begin = nft_batch_find(&b, 100);
+	CHECK(begin != NULL);
+	CHECK_INT(begin->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	CHECK_INT(begin->nlmsg_len, 20);
+	/* nfgenmsg: AF_UNSPEC, version 0, res_id = NFNL_SUBSYS_NFTABLES big-endian */
+	CHECK_STR(hex(NLMSG_DATA(begin), 4), "0000000a");
+	const struct nlmsghdr *t = nft_batch_find(&b, 101);
+	CHECK_INT(t->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE);
+	CHECK_INT(t->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK);
+	CHECK_INT(t->nlmsg_seq, 101);
+	/* the same bytes as nft's "add table inet smbreak" after the header */
+	CHECK_STR(hex(NLMSG_DATA(t), t->nlmsg_len - NLMSG_HDRLEN),
+	          "010000000c000100736d627265616b000800020000000000");
+	CHECK_INT(nft_batch_find(&b, 102)->nlmsg_type,
+	          (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELTABLE);
+	CHECK_INT(nft_batch_find(&b, 103)->nlmsg_type, NFNL_MSG_BATCH_END);
+	CHECK(nft_batch_find(&b, 104) == NULL);
+	CHECK(nft_batch_find(&b, 99) == NULL);
+	CHECK_INT(b.bytes, 20 + 40 + 32 + 20);
+	nft_batch_release(&b);
+	nft_batch_release(&b); /* twice is fine */
+	nft_batch_release(NULL);
+}
+
+static void test_rules_match_nft(void)
+{
+	struct nft_batch b;
+	struct in_addr dns;
+
+	inet_pton(AF_INET, "127.0.0.153", &dns);
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_rule_refuse_tcp(&b), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_REFUSE_TCP);
+	CHECK_INT(nft_msg_rule_refuse_other(&b), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_REFUSE_OTHER);
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET, NFT_SET_LEARNED4, 0), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK4);
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET6, NFT_SET_LEARNED6, 0), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK6);
+	CHECK_INT(nft_msg_rule_mark_accept(&b, 0x534d42), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_MARK);
+	CHECK_INT(nft_msg_rule_loopback_accept(&b), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_LOOPBACK);
+	CHECK_INT(nft_msg_rule_dnat53(&b, AF_INET, IPPROTO_UDP, &dns, 53), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_DNAT4_UDP);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN), "0e000200696e74657263657074000000");
+	CHECK(nft_msg_rule_dnat53(&b, AF_INET, IPPROTO_ICMP, &dns, 53) < 0);
+	CHECK(nft_msg_rule_block(&b, AF_UNIX, NFT_SET_LEARNED4, 0) < 0);
+
+	/* the time guard adds meta time, byteorder and cmp lt before the goto */
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET, NFT_SET_LEARNED4, 0x0102030405060708ull), 0);
+	const char *g = last_attr_hex(&b, NFTA_RULE_EXPRESSIONS);
+	CHECK(strstr(g, hex("byteorder", 9)) != NULL);
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), "0102030405060708") != NULL);
+
+	CHECK_INT(nft_msg_base_chain_add(&b, NFT_CHAIN_BLOCK, "filter", NF_INET_LOCAL_OUT,
+	                                 NFT_PRIO_FILTER),
+	          0);
+	CHECK_STR(last_attr_hex(&b, NFTA_CHAIN_HOOK), NFT_HOOK_FILTER);
+	CHECK_INT(nft_msg_base_chain_add(&b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
+	                                 NFT_PRIO_DSTNAT),
+	          0);
+	CHECK_STR(last_attr_hex(&b, NFTA_CHAIN_HOOK), NFT_HOOK_DSTNAT);
+	nft_batch_release(&b);
+}
+
+static struct nft_elem elem(const char *s, uint32_t timeout_ms)
+{
+	struct nft_elem e;
+	memset(&e, 0, sizeof(e));
+	e.family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	inet_pton(e.family, s, &e.addr);
+	e.timeout_ms = timeout_ms;
+	return e;
+}
+
+static void test_elements_match_nft(void)
+{
+	struct nft_batch b;
+	struct nft_elem v[] = {elem("203.0.113.7", 600000), elem("2001:db8::5", 30000)};
+
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, 2, 0), 0);
+	CHECK_INT(b.n_msgs, 2); /* the IPv6 element is not for this set */
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_ELEM_LIST_ELEMENTS), NFT_ELEMS4);
+	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, 2, 0), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_ELEM_LIST_ELEMENTS), NFT_ELEMS6);
+	/* no element of the family: no message at all */
+	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, 1, 0), 0);
+	CHECK_INT(b.n_msgs, 3);
+	nft_batch_release(&b);
+}
+
+struct seen {
+	size_t n4, n6, below_floor;
+	uint32_t floor;
+	uint64_t sum;
+};
+
+static void seen_elem(const struct nft_elem_info *e, void *arg)
+{
+	struct seen *s = arg;
+	if (e->family == AF_INET)
+		s->n4++;
+	else
+		s->n6++;
+	if (e->timeout_ms < s->floor)
+		s->below_floor++;
+	s->sum += e->addr[e->family == AF_INET ? 3 : 15];
+}
+
+static void test_split_and_floor(void)
+{
+	enum { N = 100000 };
+	struct nft_elem *v = calloc(N, sizeof(*v));
+	struct nft_batch b;
+	uint64_t want_sum = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		v[i].timeout_ms = (uint32_t)(1000 + i);
+		if (i % 2) {
+			v[i].family = AF_INET6;
+			v[i].addr.v6.s6_addr[0] = 0x20;
+			v[i].addr.v6.s6_addr[15] = (uint8_t)i;
+		} else {
+			v[i].family = AF_INET;
+			v[i].addr.v4.s_addr = htonl(0x0a000000u + (uint32_t)i);
+		}
+		want_sum += (uint8_t)i;
+	}
+	nft_batch_init(&b, 7);
+	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, N, 50000), 0);
+	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, N, 50000), 0);
+	CHECK_INT(nft_batch_end(&b), 0);
+	CHECK(b.n_pages > 1);
+	/* ~28 bytes an IPv4 element, ~40 an IPv6 one, under 65000 per message */
+	CHECK(b.n_msgs >= 2 + (N / 2 * 28 + N / 2 * 40) / NFT_ELEMS_NEST_MAX);
+	CHECK(b.n_msgs < 2 + 2 + (N / 2 * 28 + N / 2 * 40) / (NFT_ELEMS_NEST_MAX - 100));
+	struct seen s = {.floor = 50000};
+	for (uint32_t q = 8; q < 7 + b.n_msgs - 1; q++) {
+		const struct nlmsghdr *h = nft_batch_find(&b, q);
+		CHECK(h != NULL);
+		CHECK_INT(h->nlmsg_seq, q);
+		const struct nlattr *l = attr(h, NFTA_SET_ELEM_LIST_ELEMENTS);
+		CHECK(l != NULL && l->nla_len <= NFT_ELEMS_NEST_MAX);
+		CHECK(nft_msg_parse_elems(h, seen_elem, &s) > 0);
+	}
+	CHECK_INT(s.n4, N / 2);
+	CHECK_INT(s.n6, N / 2);
+	CHECK_INT(s.below_floor, 0);
+	CHECK_INT(s.sum, want_sum);
+	CHECK_INT(nft_batch_acks(&b), b.n_msgs - 2);
+	nft_batch_release(&b);
+	free(v);
+}
+
+static struct nft_prefix pfx(const char *s, int len)
+{
+	struct nft_prefix p;
+	memset(&p, 0, sizeof(p));
+	p.family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	inet_pton(p.family, s, &p.addr);
+	p.len = (uint8_t)len;
+	return p;
+}
+
+static void test_merge(void)
+{
+	struct nft_prefix v[] = {
+	    pfx("10.1.5.0", 24),     pfx("10.1.0.0", 16), pfx("192.0.2.7", 32),
+	    pfx("192.0.2.8", 32),    pfx("10.2.3.4", 16), pfx("2001:db8::", 32),
+	    pfx("198.51.100.9", 24),
+	};
+	struct nft_interval out[8];
+
+	int n = nft_prefixes_merge(v, 7, AF_INET, out);
+	/* 10.1/16 + 10.2/16 (host bits dropped) are adjacent and merge; .7 and .8 too */
+	CHECK_INT(n, 3);
+	CHECK_STR(hex(out[0].start, 4), "0a010000");
+	CHECK_STR(hex(out[0].end, 4), "0a030000");
+	CHECK_STR(hex(out[1].start, 4), "c0000207");
+	CHECK_STR(hex(out[1].end, 4), "c0000209");
+	CHECK_STR(hex(out[2].start, 4), "c6336400");
+	CHECK_STR(hex(out[2].end, 4), "c6336500");
+	CHECK(!out[2].end_open);
+	CHECK_INT(nft_prefixes_merge(v, 7, AF_INET6, out), 1);
+	CHECK_STR(hex(out[0].end, 16), "20010db9000000000000000000000000");
+
+	struct nft_prefix top[] = {pfx("255.255.255.255", 32), pfx("0.0.0.0", 0)};
+	CHECK_INT(nft_prefixes_merge(top, 1, AF_INET, out), 1);
+	CHECK(out[0].end_open);
+	CHECK_INT(nft_prefixes_merge(top, 2, AF_INET, out), 1);
+	CHECK(out[0].end_open);
+	CHECK_STR(hex(out[0].start, 4), "00000000");
+
+	struct nft_prefix bad[] = {pfx("10.0.0.0", 33)};
+	CHECK_INT(nft_prefixes_merge(bad, 1, AF_INET, out), -EINVAL);
+	CHECK_INT(nft_prefixes_merge(v, 7, AF_UNIX, out), -EINVAL);
+
+	/* one start and one end element per interval, none for an open end */
+	struct nft_batch b;
+	nft_batch_init(&b, 1);
+	n = nft_prefixes_merge(v, 7, AF_INET, out);
+	CHECK_INT(nft_msg_intervals_add(&b, NFT_SET_STATIC4, AF_INET, out, (size_t)n), 0);
+	struct seen s = {0};
+	CHECK_INT(nft_msg_parse_elems(nft_batch_find(&b, 2), seen_elem, &s), 6);
+	CHECK_INT(nft_prefixes_merge(top, 1, AF_INET, out), 1);
+	CHECK_INT(nft_msg_intervals_add(&b, NFT_SET_STATIC4, AF_INET, out, 1), 0);
+	CHECK_INT(nft_msg_parse_elems(nft_batch_find(&b, 3), NULL, NULL), 1);
+	nft_batch_release(&b);
+}
+
+static void test_describe(void)
+{
+	struct nft_batch b;
+	char out[160];
+	struct nft_elem v[] = {elem("192.0.2.1", 1000), elem("203.0.113.7", 1000),
+	                       elem("192.0.2.3", 1000)};
+
+	nft_batch_init(&b, 1);
+	nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, 3, 0);
+	const struct nlmsghdr *h = nft_batch_find(&b, 2);
+	/* find the offset of the second element as the kernel would report it */
+	const struct nlattr *l = attr(h, NFTA_SET_ELEM_LIST_ELEMENTS);
+	const struct nlattr *first = nla_data(l);
+	uint32_t off2 =
+	    (uint32_t)((const char *)first - (const char *)h) + NLA_ALIGN(first->nla_len);
+	nft_msg_describe(h, off2, out, sizeof(out));
+	CHECK_STR(out, "add set element 203.0.113.7 to learned4");
+	nft_msg_describe(h, off2 + 8, out, sizeof(out)); /* inside it */
+	CHECK_STR(out, "add set element 203.0.113.7 to learned4");
+	nft_msg_describe(h, 0, out, sizeof(out));
+	CHECK_STR(out, "add 3 set elements to learned4");
+
+	nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v + 1, 1, 0);
+	nft_msg_describe(nft_batch_find(&b, 3), 0, out, sizeof(out));
+	CHECK_STR(out, "add set element 203.0.113.7 to learned4");
+	nft_msg_elems_del(&b, NFT_SET_LEARNED4, AF_INET, v, 1);
+	nft_msg_describe(nft_batch_find(&b, 4), 0, out, sizeof(out));
+	CHECK_STR(out, "delete set element 192.0.2.1 from learned4");
+	nft_msg_elems_flush(&b, NFT_SET_LEARNED6);
+	nft_msg_describe(nft_batch_find(&b, 5), 0, out, sizeof(out));
+	CHECK_STR(out, "flush set learned6");
+	nft_msg_chain_flush(&b, NFT_CHAIN_BLOCK);
+	nft_msg_describe(nft_batch_find(&b, 6), 0, out, sizeof(out));
+	CHECK_STR(out, "flush chain block");
+	nft_msg_rule_refuse_tcp(&b);
+	nft_msg_describe(nft_batch_find(&b, 7), 0, out, sizeof(out));
+	CHECK_STR(out, "add rule to chain refuse");
+	nft_msg_set_add(&b, NFT_SET_STATIC6, AF_INET6, true);
+	nft_msg_describe(nft_batch_find(&b, 8), 0, out, sizeof(out));
+	CHECK_STR(out, "add set static6");
+	nft_msg_table_del(&b);
+	nft_msg_describe(nft_batch_find(&b, 9), 0, out, sizeof(out));
+	CHECK_STR(out, "delete table inet smbreak");
+	nft_msg_describe(nft_batch_find(&b, 1), 0, out, sizeof(out));
+	CHECK_STR(out, "commit batch");
+	nft_batch_release(&b);
+}
+
+static void test_sets_and_requests(void)
+{
+	struct nft_batch b;
+	uint8_t req[NFT_REQ_MAX];
+
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_set_add(&b, NFT_SET_LEARNED4, AF_INET, false), 0);
+	/* the same attributes as nft's "add set ... { type ipv4_addr; flags timeout; }"
+	 * up to the set id (nft adds its own user data after it) */
+	const struct nlmsghdr *h = nft_batch_find(&b, 2);
+	CHECK_STR(hex(NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN),
+	          "010000000c000100736d627265616b000d0002006c6561726e6564340000000008000300000000"
+	          "100800040000000007080005000000000408000a0000000001");
+	CHECK_INT(nft_msg_set_add(&b, NFT_SET_STATIC6, AF_INET6, true), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_FLAGS), "0800030000000004");
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_KEY_LEN), "0800050000000010");
+	CHECK_INT(nft_set_id(NFT_SET_STATIC6), 4);
+	CHECK_INT(nft_set_id("other"), 0);
+	CHECK(nft_msg_set_add(&b, "x", 0, true) < 0);
+	nft_batch_release(&b);
+
+	int len = nft_msg_req_elems(req, 42, NFT_SET_LEARNED6);
+	CHECK(len > 0);
+	const struct nlmsghdr *r = (const struct nlmsghdr *)req;
+	CHECK_INT(r->nlmsg_seq, 42);
+	CHECK_INT(r->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSETELEM);
+	CHECK(r->nlmsg_flags & NLM_F_DUMP);
+	CHECK(nft_msg_req_rules(req, 1, NFT_CHAIN_BLOCK) > 0);
+	CHECK(nft_msg_req_table(req, 1) > 0);
+}
+
+int main(void)
+{
+	test_framing();
+	test_rules_match_nft();
+	test_elements_match_nft();
+	test_split_and_floor();
+	test_merge();
+	test_describe();
+	test_sets_and_requests();
+	CHECK_DONE();
+}

@@ -3,6 +3,7 @@
 # Sourced by the test scripts; expects SMBREAKD and SMCTL from ctest.
 
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/assert.sh"
 : "${SMBREAKD:?set by ctest}" "${SMCTL:?set by ctest}"
 
 T=$(mktemp -d /tmp/smbtest.XXXXXX)
@@ -12,8 +13,6 @@ STATE=$T/state
 CONF=$T/smbreak.conf
 LOG=$T/daemon.log
 DPID=
-FAILS=0
-CHECKS=0
 
 cleanup() {
 	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
@@ -24,43 +23,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-fail() {
-	FAILS=$((FAILS + 1))
-	echo "FAIL: $*" >&2
-}
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-}
-
-# check DESCRIPTION COMMAND...: the command must succeed.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok; else fail "$what"; fi
-}
-
-# expect_rc WANT DESCRIPTION COMMAND...: the command's exit status must be WANT;
-# its output is left in $OUT.
-expect_rc() {
-	local want=$1 what=$2 rc=0
-	shift 2
-	OUT=$("$@" 2>&1) || rc=$?
-	if [ "$rc" -eq "$want" ]; then
-		ok
-	else
-		fail "$what: exit $rc, want $want; output: $OUT"
-	fi
-}
-
-# expect_in TEXT DESCRIPTION: $OUT must contain TEXT.
-expect_in() {
-	case "$OUT" in
-	*"$1"*) ok ;;
-	*) fail "$2: output lacks '$1': $OUT" ;;
-	esac
-}
 
 smctl() {
 	"$SMCTL" -s "$SOCK" "$@"
@@ -121,9 +83,4 @@ wait_log() {
 # HH:MM:SS of now + N seconds, in the test's TZ.
 clock_in() {
 	date -d "@$(($(date +%s) + $1))" +%H:%M:%S
-}
-
-finish() {
-	echo "$CHECKS checks, $FAILS failed"
-	[ "$FAILS" -eq 0 ]
 }

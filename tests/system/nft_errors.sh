@@ -4,13 +4,8 @@
 # acknowledgement, a netlink socket without CAP_NET_ADMIN and a batch larger
 # than its send buffer can be made, and a table deleted by hand while the
 # daemon runs (the next change recreates it and logs it).
-if [ -z "${SMB_IN_NETNS:-}" ]; then
-	. "$(dirname "$0")/nft_lib.sh"
-	need_root_netns
-	exec unshare -n env SMB_IN_NETNS=1 "$0" "$@"
-fi
 . "$(dirname "$0")/nft_lib.sh"
-ip link set lo up
+enter_netns "$@"
 D=$NFTDRV
 
 # --- an element the kernel refuses: its set was removed by hand ---

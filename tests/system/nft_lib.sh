@@ -5,8 +5,7 @@
 set -u
 : "${NFTDRV:?set by ctest}"
 HERE=$(cd "$(dirname "$0")" && pwd)
-FAILS=0
-CHECKS=0
+. "$HERE/assert.sh"
 
 need_root_netns() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -18,33 +17,14 @@ need_root_netns() {
 	unshare -n true 2>/dev/null || { echo "skip: cannot create a network namespace" >&2; exit 77; }
 }
 
-fail() {
-	FAILS=$((FAILS + 1))
-	echo "FAIL: $*" >&2
-}
-
-ok() {
-	CHECKS=$((CHECKS + 1))
-}
-
-# check DESCRIPTION COMMAND...
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok; else fail "$what"; fi
-}
-
-# eq DESCRIPTION GOT WANT
-eq() {
-	if [ "$2" = "$3" ]; then ok; else fail "$1: got '$2', want '$3'"; fi
-}
-
-# contains DESCRIPTION TEXT NEEDLE
-contains() {
-	case "$2" in
-	*"$3"*) ok ;;
-	*) fail "$1: '$3' not in: $2" ;;
-	esac
+# Re-runs the calling script once inside a new network namespace with lo up,
+# so the table it makes never touches the host's.
+enter_netns() {
+	if [ -z "${SMB_IN_NETNS:-}" ]; then
+		need_root_netns
+		exec unshare -n env SMB_IN_NETNS=1 "$0" "$@"
+	fi
+	ip link set lo up
 }
 
 # q PYTHON-EXPRESSION: evaluated over the table as nft -j lists it, with
@@ -70,9 +50,4 @@ def exprs(rule):
 tables = pick("table")
 print(('"$1"'))
 '
-}
-
-finish() {
-	echo "$CHECKS checks, $FAILS failed"
-	[ "$FAILS" -eq 0 ]
 }

@@ -4,13 +4,8 @@
 # elements with timeouts and the strict-break floor; intercept on and off; a
 # stop during a strict break; a restart after kill -9 leaving exactly one
 # table; removal on a clean stop.
-if [ -z "${SMB_IN_NETNS:-}" ]; then
-	. "$(dirname "$0")/nft_lib.sh"
-	need_root_netns
-	exec unshare -n env SMB_IN_NETNS=1 "$0" "$@"
-fi
 . "$(dirname "$0")/nft_lib.sh"
-ip link set lo up
+enter_netns "$@"
 
 D=$NFTDRV
 STATICS=static=10.1.0.0/16,10.1.5.0/24,192.0.2.7,2001:db8::/32

@@ -217,6 +217,8 @@ static void evaluate(struct breaks *b)
 		in.lists |= adhoc_lists(c, a);
 		in.strict |= a->strict;
 		consider(&next, end, now);
+		if (end > in.end)
+			in.end = end;
 		if (!b->adhoc_was_on) {
 			fmt_when(end, now, when, sizeof(when));
 			fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
@@ -243,6 +245,9 @@ static void evaluate(struct breaks *b)
 		if (on) {
 			in.lists |= break_lists(c, br);
 			in.strict |= br->strict;
+			sched_active(br, now, &s, &e);
+			if (e > in.end)
+				in.end = e;
 		}
 		if (on && !b->was_on[i]) {
 			sched_active(br, now, &s, &e);
@@ -259,10 +264,15 @@ static void evaluate(struct breaks *b)
 
 	if (state_dirty)
 		save_state(b);
-	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict) {
+	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict ||
+	    in.end != b->inforce.end) {
 		fmt_lists(c, in.lists, lists, sizeof(lists));
-		log_info("in force: %s%s", in.lists ? lists : "nothing",
-		         in.strict ? " (strict)" : "");
+		fmt_when(in.end, now, when, sizeof(when));
+		if (in.lists)
+			log_info("in force: %s until %s%s", lists, when,
+			         in.strict ? " (strict)" : "");
+		else
+			log_info("in force: nothing");
 		b->inforce = in;
 		b->started = true;
 		if (b->hooks.enforce)
@@ -924,6 +934,8 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply, time_t now)
 	}
 	if (have_next)
 		put_scheduled(b, reply, PROTO_A_NEXT, &next, now);
+	if (b->hooks.status)
+		b->hooks.status(b->hooks.arg, reply);
 	return 0;
 }
 

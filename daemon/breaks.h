@@ -14,16 +14,18 @@
 #include "control.h"
 #include "proto.h"
 
-#define BREAKS_LISTS_MAX     64        /* lists in force are a 64-bit set */
+#define BREAKS_LISTS_MAX     64 /* lists in force are a 64-bit set */
 #define BREAKS_PAUSE_MAX     (30 * 86400)
-#define BREAKS_SCHEDULE_DAYS 7         /* smctl schedule without --days */
-#define BREAKS_SCHEDULE_MAX  400       /* entries in one schedule reply */
+#define BREAKS_SCHEDULE_DAYS 7   /* smctl schedule without --days */
+#define BREAKS_SCHEDULE_MAX  400 /* entries in one schedule reply */
 
 /* What is blocked right now: the handoff to enforcement (nftables, DNS). */
 struct breaks_inforce {
 	uint64_t lists; /* bit i = conf->lists[i] */
 	bool strict;    /* some break in force is strict */
 	time_t until;   /* when this set is next due to change; 0 = not scheduled */
+	time_t end;     /* when blocking ends if nothing else starts: the latest end
+	                   of the breaks on now; 0 when nothing is in force */
 };
 
 /* Called whenever the set in force changes (and once at start), after the
@@ -33,12 +35,15 @@ typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct 
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
 /* Called after a new configuration was swapped in. */
 typedef void (*breaks_reload_fn)(void *arg, const struct conf *c);
+/* Called while building the reply to smctl status, to add counters. */
+typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
 
 struct breaks_hooks {
 	breaks_enforce_fn enforce;
 	breaks_event_fn event;
 	breaks_reload_fn reloaded;
-	void *arg;
+	breaks_status_fn status;
+	void *arg; /* passed to every hook */
 };
 
 struct breaks;
@@ -47,7 +52,7 @@ struct breaks;
  * data_dir/services). Loads the state from state_dir (a bad one is set
  * aside and logged) but does not evaluate until breaks_start. */
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
-	       const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out);
+               const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out);
 /* Evaluates now, calls enforce, arms the timer. */
 int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);
@@ -63,6 +68,6 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs);
 
 /* The control handler (control_handler_fn). */
 int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
-			  const uint8_t *payload, size_t len, struct proto_msg *reply);
+                          const uint8_t *payload, size_t len, struct proto_msg *reply);
 
 #endif

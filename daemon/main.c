@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "control.h"
 #include "domains.h"
+#include "enforce.h"
 #include "lists.h"
 #include "log.h"
 #include "notify.h"
@@ -36,6 +37,7 @@ struct options {
 struct smbd {
 	struct event_base *base;
 	struct breaks *breaks;
+	struct enforce *enforce;
 	struct control *control;
 	struct event *signals[3];
 	struct event *watchdog;
@@ -231,6 +233,20 @@ static void on_event(void *arg, const struct proto_msg *ev)
 		control_broadcast(d->control, ev);
 }
 
+static void on_enforce(void *arg, const struct conf *c, const struct breaks_inforce *in)
+{
+	struct smbd *d = arg;
+
+	enforce_apply(d->enforce, c, in);
+}
+
+static void on_status(void *arg, struct proto_msg *reply)
+{
+	struct smbd *d = arg;
+
+	enforce_put_status(d->enforce, reply);
+}
+
 static void on_reloaded(void *arg, const struct conf *c)
 {
 	struct smbd *d = arg;
@@ -251,6 +267,7 @@ static void smbd_shutdown(struct smbd *d)
 {
 	control_free(d->control);
 	breaks_free(d->breaks);
+	enforce_free(d->enforce);
 	for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
 		if (d->signals[i])
 			event_free(d->signals[i]);
@@ -264,7 +281,11 @@ static int run(const struct options *o)
 {
 	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
 	struct smbd d = {0};
-	struct breaks_hooks hooks = {.event = on_event, .reloaded = on_reloaded, .arg = &d};
+	struct breaks_hooks hooks = {.enforce = on_enforce,
+	                             .event = on_event,
+	                             .reloaded = on_reloaded,
+	                             .status = on_status,
+	                             .arg = &d};
 	struct conf *c;
 	char *sockdir;
 	int r;
@@ -289,6 +310,13 @@ static int run(const struct options *o)
 		log_error("cannot create the event loop");
 		conf_free(c);
 		return 1;
+	}
+	r = enforce_new(&d.enforce);
+	if (r < 0) {
+		log_error("cannot set up nftables (smbreakd needs CAP_NET_ADMIN): %s",
+		          strerror(-r));
+		conf_free(c);
+		goto out;
 	}
 	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
 	if (r < 0)

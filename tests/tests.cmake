@@ -9,6 +9,7 @@ smb_unit(control smb_control)
 smb_unit(state smb_state)
 smb_unit(domains smb_domains)
 smb_unit(lists smb_domains)
+smb_unit(resolv smb_resolv)
 
 # Fuzz targets
 smb_fuzz(conf smb_conf)
@@ -19,6 +20,8 @@ smb_fuzz(lists smb_domains)
 smb_system(core)
 smb_system(control_abuse)
 smb_system(lists)
+smb_system(enforce)
+smb_system(dns_upstream_selftest)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

@@ -6,6 +6,16 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/assert.sh"
 : "${SMBREAKD:?set by ctest}" "${SMCTL:?set by ctest}"
 
+# The daemon owns an nftables table: it runs in a network namespace of the
+# test's own, never in the host's.
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v nft >/dev/null; then
+	echo "skip: needs root, ip(8) and nft(8) to run smbreakd in a network namespace" >&2
+	exit 77
+fi
+NS=smbt-$$
+ip netns add "$NS" || { echo "skip: cannot create a network namespace" >&2; exit 77; }
+ip -n "$NS" link set lo up
+
 T=$(mktemp -d /tmp/smbtest.XXXXXX)
 chmod 755 "$T" # unprivileged smctl runs must reach the socket
 SOCK=$T/smbreak.sock
@@ -21,8 +31,23 @@ cleanup() {
 		cat "$LOG" 2>/dev/null
 	fi
 	rm -rf "$T"
+	ip netns delete "$NS" 2>/dev/null
 }
 trap cleanup EXIT
+
+# nftj PYTHON-EXPRESSION: evaluated over `nft -j list table inet smbreak` in the
+# daemon's namespace (bound to j: the list of objects, [] when there is no
+# table), the independent reader of what the daemon installed.
+nftj() {
+	ip netns exec "$NS" nft -j list table inet smbreak 2>/dev/null | python3 -c '
+import json, sys
+raw = sys.stdin.read()
+j = json.loads(raw)["nftables"] if raw.strip() else []
+rules = lambda chain: [o["rule"] for o in j if "rule" in o and o["rule"]["chain"] == chain]
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$1"
+}
 
 smctl() {
 	"$SMCTL" -s "$SOCK" "$@"
@@ -42,7 +67,7 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 }
 
 start_daemon() {
-	"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d "$@" >>"$LOG" 2>&1 &
+	ip netns exec "$NS" "$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d "$@" >>"$LOG" 2>&1 &
 	DPID=$!
 	for _ in $(seq 1 100); do
 		if "$SMCTL" -s "$SOCK" status >/dev/null 2>&1; then

@@ -1,0 +1,137 @@
+/* Enforcement over nftables: the one place that decides what the table looks
+ * like for a given set of lists in force. */
+#include "enforce.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "nft.h"
+
+/* nft's `meta time` is in nanoseconds since the epoch, 64 bits: ends past
+ * this (a break that is always on) mean "no end". */
+#define ENFORCE_END_MAX ((time_t)(INT64_MAX / 1000000000))
+
+struct enforce {
+	struct nft *nft;
+	bool blocking;
+	bool strict;
+};
+
+static void log_nft(struct enforce *e, const char *what, int r)
+{
+	const char *why = nft_error(e->nft);
+
+	log_error("nft: %s failed: %s", what, *why ? why : strerror(-r));
+}
+
+static uint64_t until_ns(time_t end)
+{
+	return end > 0 && end < ENFORCE_END_MAX ? (uint64_t)end * 1000000000u : 0;
+}
+
+int enforce_new(struct enforce **out)
+{
+	struct enforce *e = calloc(1, sizeof(*e));
+	struct nft_config cfg = {0};
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	r = nft_new(&e->nft);
+	if (r < 0) {
+		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
+		free(e);
+		return r;
+	}
+	/* Intercept stays off until the DNS forwarder listens: redirecting port 53
+	 * to nothing would take the machine's DNS away. */
+	r = nft_table_replace(e->nft, &cfg);
+	if (r < 0) {
+		log_nft(e, "create table inet smbreak", r);
+		nft_free(e->nft);
+		free(e);
+		return r;
+	}
+	log_info("nft: table inet smbreak created");
+	*out = e;
+	return 0;
+}
+
+void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_inforce *in)
+{
+	bool on = in->lists != 0;
+	time_t now = time(NULL);
+	int r;
+
+	(void)c;
+	r = nft_set_blocking(e->nft, on, on ? until_ns(in->end) : 0);
+	if (r < 0)
+		log_nft(e, on ? "add the reject rules" : "remove the reject rules", r);
+	else if (on != e->blocking)
+		log_info("nft: reject rules %s", on ? "in force" : "removed");
+	e->blocking = on && r == 0;
+
+	/* During a strict break no learned address may expire before it ends. */
+	uint32_t floor_ms = 0;
+	if (in->strict && in->end > now)
+		floor_ms = in->end - now > UINT32_MAX / 1000 ? UINT32_MAX
+		                                             : (uint32_t)(in->end - now) * 1000;
+	if (floor_ms || e->strict) {
+		r = nft_set_timeout_floor(e->nft, floor_ms);
+		if (r < 0)
+			log_nft(e, "set the strict timeout floor", r);
+	}
+	e->strict = in->strict;
+}
+
+static void put_counter(struct proto_msg *m, const char *name, uint64_t v)
+{
+	long nest = proto_nest_start(m, PROTO_A_COUNTER);
+
+	if (nest < 0)
+		return;
+	proto_put_str(m, PROTO_A_NAME, name);
+	proto_put_u64(m, PROTO_A_VALUE, v);
+	proto_nest_end(m, nest);
+}
+
+void enforce_put_status(struct enforce *e, struct proto_msg *reply)
+{
+	struct nft_counts n;
+
+	if (nft_counts(e->nft, &n) < 0) {
+		log_nft(e, "read the table back", -EIO);
+		return;
+	}
+	put_counter(reply, "addresses4", n.learned4);
+	put_counter(reply, "addresses6", n.learned6);
+	put_counter(reply, "static_ranges", n.static4 + n.static6);
+	put_counter(reply, "reject_rules", n.block_rules);
+}
+
+void enforce_free(struct enforce *e)
+{
+	int r;
+
+	if (!e)
+		return;
+	if (e->strict && e->blocking) {
+		r = nft_table_leave(e->nft);
+		if (r < 0)
+			log_nft(e, "leave the table for the strict break", r);
+		else
+			log_notice("nft: a strict break is on: its rules and addresses stay "
+			           "until it ends");
+	} else {
+		r = nft_table_delete(e->nft);
+		if (r < 0)
+			log_nft(e, "remove table inet smbreak", r);
+		else
+			log_info("nft: table inet smbreak removed");
+	}
+	nft_free(e->nft);
+	free(e);
+}

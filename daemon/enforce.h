@@ -1,0 +1,25 @@
+/* Enforcement: turns "these lists are in force until then" into kernel state.
+ * Today that is the nftables table (reject rules while a break is on, a
+ * timeout floor for addresses during a strict break); the DNS forwarder joins
+ * it here. Owns the table's lifecycle: replaced whole at start, removed on a
+ * clean stop, left in place (rules and sets) when stopping during a strict
+ * break. */
+#ifndef SMB_ENFORCE_H
+#define SMB_ENFORCE_H
+
+#include "breaks.h"
+#include "proto.h"
+
+struct enforce;
+
+/* Opens netlink and creates the table fresh (a stale one goes in the same
+ * transaction). Fails when the kernel refuses, e.g. without CAP_NET_ADMIN. */
+int enforce_new(struct enforce **out);
+/* The set in force changed (breaks' enforce hook). */
+void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_inforce *in);
+/* Appends counters for smctl status (addresses in the sets, rules in force). */
+void enforce_put_status(struct enforce *e, struct proto_msg *reply);
+/* Clean stop: removes the table, unless a strict break is on. NULL-safe. */
+void enforce_free(struct enforce *e);
+
+#endif

@@ -188,6 +188,14 @@ static int save_state(struct breaks *b)
 	return r;
 }
 
+static void add_reason(struct breaks_inforce *in, const char *what, const char *until)
+{
+	size_t off = strlen(in->reason);
+
+	snprintf(in->reason + off, sizeof(in->reason) - off, "%s%s until %s", off ? ", " : "", what,
+	         until);
+}
+
 static void consider(time_t *next, time_t t, time_t now)
 {
 	if (t > now && (*next == 0 || t < *next))
@@ -219,6 +227,8 @@ static void evaluate(struct breaks *b)
 		consider(&next, end, now);
 		if (end > in.end)
 			in.end = end;
+		fmt_when(end, now, when, sizeof(when));
+		add_reason(&in, "pause", when);
 		if (!b->adhoc_was_on) {
 			fmt_when(end, now, when, sizeof(when));
 			fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
@@ -248,6 +258,10 @@ static void evaluate(struct breaks *b)
 			sched_active(br, now, &s, &e);
 			if (e > in.end)
 				in.end = e;
+			fmt_when(e, now, when, sizeof(when));
+			char what[CONF_NAME_MAX + 8];
+			snprintf(what, sizeof(what), "break %s", br->name);
+			add_reason(&in, what, when);
 		}
 		if (on && !b->was_on[i]) {
 			sched_active(br, now, &s, &e);
@@ -265,7 +279,7 @@ static void evaluate(struct breaks *b)
 	if (state_dirty)
 		save_state(b);
 	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict ||
-	    in.end != b->inforce.end) {
+	    in.end != b->inforce.end || strcmp(in.reason, b->inforce.reason) != 0) {
 		fmt_lists(c, in.lists, lists, sizeof(lists));
 		fmt_when(in.end, now, when, sizeof(when));
 		if (in.lists)
@@ -571,10 +585,10 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs)
 	b->started = false; /* list indices may have moved: hand enforcement the new set */
 	log_notice("reload: %s loaded (%zu lists, %zu breaks)", nc->path, nc->n_lists,
 	           nc->n_breaks);
-	if (b->hooks.reloaded)
-		b->hooks.reloaded(b->hooks.arg, nc);
 	struct domains *od = b->domains;
 	b->domains = nd;
+	if (b->hooks.reloaded)
+		b->hooks.reloaded(b->hooks.arg, nc);
 	evaluate(b);
 	conf_free(oc);
 	domains_free(od);

@@ -26,6 +26,7 @@ struct breaks_inforce {
 	time_t until;   /* when this set is next due to change; 0 = not scheduled */
 	time_t end;     /* when blocking ends if nothing else starts: the latest end
 	                   of the breaks on now; 0 when nothing is in force */
+	char reason[160]; /* "break work until 12:00, pause until 15:30" */
 };
 
 /* Called whenever the set in force changes (and once at start), after the

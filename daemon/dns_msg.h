@@ -42,13 +42,13 @@
 #define DNS_MSG_R_BADVERS  16 /* extended: needs an OPT record to carry it */
 
 /* Extended DNS Error info codes (RFC 8914) the forwarder uses. */
-#define DNS_MSG_EDE_NONE           (-1)
-#define DNS_MSG_EDE_OTHER          0
-#define DNS_MSG_EDE_BLOCKED        15
-#define DNS_MSG_EDE_PROHIBITED     18
-#define DNS_MSG_EDE_NO_REACHABLE   22
-#define DNS_MSG_EDE_NETWORK_ERROR  23
-#define DNS_MSG_OPT_EDE            15 /* EDNS option code of an EDE */
+#define DNS_MSG_EDE_NONE          (-1)
+#define DNS_MSG_EDE_OTHER         0
+#define DNS_MSG_EDE_BLOCKED       15
+#define DNS_MSG_EDE_PROHIBITED    18
+#define DNS_MSG_EDE_NO_REACHABLE  22
+#define DNS_MSG_EDE_NETWORK_ERROR 23
+#define DNS_MSG_OPT_EDE           15 /* EDNS option code of an EDE */
 
 /* Header flag bits, in the 16-bit flags word. */
 #define DNS_MSG_F_QR 0x8000
@@ -150,8 +150,8 @@ size_t dns_msg_reply_limit(const struct dns_msg_query *q, bool tcp);
  * CNAME, SVCB and HTTPS records (what dns_msg_extract reads). Returns 0,
  * -EBADMSG for a malformed packet, -ESRCH for one that is not an answer to
  * this query, -EINVAL if q has no question. */
-int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q,
-                        uint16_t id, struct dns_msg_reply *r);
+int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
+                        struct dns_msg_reply *r);
 
 /* Collects the names and addresses to learn from a reply that passed
  * dns_msg_reply_check (class IN records of the answer section only), starting

@@ -2,6 +2,7 @@
  * like for a given set of lists in force. */
 #include "enforce.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,27 @@ static uint64_t until_ns(time_t end)
 	return end > 0 && end < ENFORCE_END_MAX ? (uint64_t)end * 1000000000u : 0;
 }
 
-int enforce_new(struct enforce **out)
+int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
-	struct nft_config cfg = {0};
+	struct nft_config cfg = {.mark = mark};
+	bool have4 = false;
 	int r;
 
 	if (!e)
 		return -ENOMEM;
+	for (size_t i = 0; i < c->n_listen; i++) {
+		const struct sockaddr_storage *ss = &c->listen[i].ss;
+		if (ss->ss_family == AF_INET && !have4) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+			cfg.dns4 = sin->sin_addr;
+			cfg.dns_port = ntohs(sin->sin_port);
+			have4 = true;
+		} else if (ss->ss_family == AF_INET6 && !cfg.has_dns6) {
+			cfg.dns6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+			cfg.has_dns6 = true;
+		}
+	}
 	r = nft_new(&e->nft);
 	if (r < 0) {
 		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
@@ -85,6 +99,29 @@ void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_
 			log_nft(e, "set the strict timeout floor", r);
 	}
 	e->strict = in->strict;
+}
+
+int enforce_set_intercept(struct enforce *e, bool on)
+{
+	int r = nft_set_intercept(e->nft, on);
+
+	if (r < 0)
+		log_nft(e, on ? "turn the port-53 redirect on" : "turn the port-53 redirect off",
+		        r);
+	else
+		log_info("nft: port-53 redirect to the forwarder %s", on ? "on" : "off");
+	return r;
+}
+
+void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
+                   const struct nft_elem *del, size_t n_del)
+{
+	int r;
+
+	if (n_del && (r = nft_elements_del(e->nft, del, n_del)) < 0)
+		log_nft(e, "take shared addresses out of the sets", r);
+	if (n_add && (r = nft_elements_add(e->nft, add, n_add)) < 0)
+		log_nft(e, "add learned addresses", r);
 }
 
 static void put_counter(struct proto_msg *m, const char *name, uint64_t v)

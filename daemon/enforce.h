@@ -8,13 +8,22 @@
 #define SMB_ENFORCE_H
 
 #include "breaks.h"
+#include "nft_msg.h"
 #include "proto.h"
 
 struct enforce;
 
 /* Opens netlink and creates the table fresh (a stale one goes in the same
- * transaction). Fails when the kernel refuses, e.g. without CAP_NET_ADMIN. */
-int enforce_new(struct enforce **out);
+ * transaction), with the port-53 redirect aimed at the first IPv4 and IPv6
+ * `listen` addresses of c but not yet on. Fails when the kernel refuses,
+ * e.g. without CAP_NET_ADMIN. */
+int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out);
+/* Sends every port-53 query leaving the machine to the forwarder, or stops. */
+int enforce_set_intercept(struct enforce *e, bool on);
+/* Addresses learned from DNS answers, and shared ones to take out: one
+ * transaction. */
+void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
+                   const struct nft_elem *del, size_t n_del);
 /* The set in force changed (breaks' enforce hook). */
 void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_inforce *in);
 /* Appends counters for smctl status (addresses in the sets, rules in force). */

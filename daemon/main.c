@@ -13,6 +13,7 @@
 #include "breaks.h"
 #include "conf.h"
 #include "control.h"
+#include "dns.h"
 #include "domains.h"
 #include "enforce.h"
 #include "lists.h"
@@ -38,6 +39,8 @@ struct smbd {
 	struct event_base *base;
 	struct breaks *breaks;
 	struct enforce *enforce;
+	struct dns *dns;
+	bool intercepting;
 	struct control *control;
 	struct event *signals[3];
 	struct event *watchdog;
@@ -238,6 +241,16 @@ static void on_enforce(void *arg, const struct conf *c, const struct breaks_info
 	struct smbd *d = arg;
 
 	enforce_apply(d->enforce, c, in);
+	if (d->dns)
+		dns_set_inforce(d->dns, in->lists, in->reason);
+}
+
+static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
+                     const struct nft_elem *del, size_t n_del)
+{
+	struct smbd *d = arg;
+
+	enforce_learn(d->enforce, add, n_add, del, n_del);
 }
 
 static void on_status(void *arg, struct proto_msg *reply)
@@ -245,12 +258,19 @@ static void on_status(void *arg, struct proto_msg *reply)
 	struct smbd *d = arg;
 
 	enforce_put_status(d->enforce, reply);
+	dns_put_status(d->dns, reply);
 }
 
 static void on_reloaded(void *arg, const struct conf *c)
 {
 	struct smbd *d = arg;
 
+	if (d->dns) {
+		dns_set_conf(d->dns, c, breaks_domains(d->breaks));
+		bool want = c->intercept && dns_has_upstream(d->dns);
+		if (want != d->intercepting && enforce_set_intercept(d->enforce, want) == 0)
+			d->intercepting = want;
+	}
 	if (d->control && control_set_group(d->control, c->control_group) < 0)
 		log_warn("control: group '%s' not found; only root may change breaks",
 		         c->control_group);
@@ -266,6 +286,7 @@ static int ensure_dir(const char *path, mode_t mode)
 static void smbd_shutdown(struct smbd *d)
 {
 	control_free(d->control);
+	dns_free(d->dns);
 	breaks_free(d->breaks);
 	enforce_free(d->enforce);
 	for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
@@ -311,7 +332,7 @@ static int run(const struct options *o)
 		conf_free(c);
 		return 1;
 	}
-	r = enforce_new(&d.enforce);
+	r = enforce_new(c, DNS_SOCKET_MARK, &d.enforce);
 	if (r < 0) {
 		log_error("cannot set up nftables (smbreakd needs CAP_NET_ADMIN): %s",
 		          strerror(-r));
@@ -319,6 +340,9 @@ static int run(const struct options *o)
 		goto out;
 	}
 	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
+	if (r < 0)
+		goto out;
+	r = dns_new(d.base, c, breaks_domains(d.breaks), on_learn, &d, &d.dns);
 	if (r < 0)
 		goto out;
 	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,
@@ -344,6 +368,14 @@ static int run(const struct options *o)
 	r = breaks_start(d.breaks);
 	if (r < 0)
 		goto out;
+	/* Only with somewhere to relay to: a redirect to a forwarder that can only
+	 * answer SERVFAIL would take the machine's DNS away. */
+	if (c->intercept && dns_has_upstream(d.dns)) {
+		r = enforce_set_intercept(d.enforce, true);
+		if (r < 0)
+			goto out;
+		d.intercepting = true;
+	}
 	log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION, o->conf_path,
 	           o->socket_path, o->state_dir);
 	notify_ready();

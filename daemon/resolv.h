@@ -1,6 +1,7 @@
 /* `upstream = auto`: the system's real resolvers, read from resolv.conf(5) the
  * way glibc reads it, minus every address that would send our queries back to
- * us. Pure apart from reading the one file it is given; never logs. */
+ * us. Pure apart from reading the one file it is given and looking up the
+ * interface of a %scope; never logs. */
 #ifndef SMB_RESOLV_H
 #define SMB_RESOLV_H
 
@@ -33,7 +34,9 @@ struct resolv_note {
 };
 
 /* What a parse skipped, for the caller to log once. `path` is set by
- * resolv_load to the file it read (a static string or the caller's). */
+ * resolv_load to the file it read (a static string or the caller's) and kept
+ * by resolv_parse, which clears the rest: set it, or NULL, before calling
+ * resolv_parse directly. */
 struct resolv_report {
 	const char *path;
 	unsigned nameserver_lines; /* `nameserver` lines seen, used or not */

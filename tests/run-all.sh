@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libinih-dev
-      clang libclang-rt-14-dev nftables dnsutils iproute2 tzdata python3 util-linux procps)
+      clang libclang-rt-14-dev nftables dnsutils dnsmasq-base curl iproute2 tzdata python3
+      util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

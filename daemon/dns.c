@@ -1,0 +1,1019 @@
+/* The filtering DNS forwarder on the daemon's event loop. A query is parsed
+ * once, answered here when a list in force blocks its name (or a bypass
+ * hygiene rule applies), and otherwise relayed: one fresh connected UDP socket
+ * per try (so the kernel picks a random source port and only that server can
+ * answer it), a random id, the reply checked against the question, a timeout
+ * and failover to the next upstream, TCP when the reply is truncated, and
+ * SERVFAIL when every upstream failed. Relayed answers for listed names feed
+ * their addresses to enforcement after the answer has gone out. */
+#include "dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dns_msg.h"
+#include "log.h"
+#include "resolv.h"
+
+#define DNS_PKT_MAX      65535
+#define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
+#define DNS_ADDR_PROBES  16
+#define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
+
+/* Names that browsers and operating systems use to get around a filtering
+ * resolver. During a break they are answered here: the canaries say "no DoH
+ * here", the DoH/DoT endpoints are blocked like a listed name. */
+static const char *const canary_nx[] = {"use-application-dns.net", "mask.icloud.com",
+                                        "mask-h2.icloud.com"};
+static const char *const doh_names[] = {
+    "dns.google",
+    "dns.google.com",
+    "cloudflare-dns.com",
+    "one.one.one.one",
+    "1dot1dot1dot1.cloudflare-dns.com",
+    "dns.quad9.net",
+    "dns9.quad9.net",
+    "dns10.quad9.net",
+    "dns11.quad9.net",
+    "doh.opendns.com",
+    "dns.opendns.com",
+    "dns.adguard-dns.com",
+    "dns.adguard.com",
+    "dns.nextdns.io",
+    "doh.cleanbrowsing.org",
+    "dns.mullvad.net",
+    "doh.mullvad.net",
+    "doh.dns.sb",
+    "dns.alidns.com",
+    "doh.pub",
+    "dns.controld.com",
+    "freedns.controld.com",
+};
+
+struct addr_entry {
+	uint8_t family; /* 0: empty */
+	uint8_t addr[16];
+	time_t expires;
+};
+
+/* A bounded set of addresses with expiry: a window of DNS_ADDR_PROBES slots
+ * per hash, the entry closest to expiry evicted when the window is full. */
+struct addr_set {
+	struct addr_entry *v;
+	size_t mask;
+};
+
+struct dns_upstream {
+	struct conf_addr addr;
+};
+
+struct tcp_client {
+	struct dns *dns;
+	struct tcp_client *prev, *next; /* open clients, for shutdown */
+	struct bufferevent *bev;        /* NULL once the client is gone */
+	unsigned pending;
+	bool reading;
+};
+
+struct slot {
+	struct dns *dns;
+	unsigned index;
+	/* The client. */
+	struct dns_msg_query q;
+	uint8_t *pkt;
+	size_t len;
+	uint16_t client_id;
+	int udp_fd; /* the listener to answer from, -1 for TCP */
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	struct tcp_client *tc;
+	unsigned ip_bucket;
+	/* The upstream try. */
+	size_t upstream;
+	size_t tries;
+	uint16_t up_id;
+	int fd;
+	struct event *ev;
+	struct bufferevent *up_bev; /* TCP retry of a truncated answer */
+};
+
+struct listener {
+	struct dns *dns;
+	int udp;
+	struct event *udp_ev;
+	struct evconnlistener *tcp;
+};
+
+struct dns {
+	struct event_base *base;
+	const struct conf *conf;
+	const struct domains *domains;
+	struct domains *hygiene;
+	uint64_t inforce;
+	char reason[DNS_MSG_TEXT_MAX + 1];
+	dns_learn_fn learn;
+	void *learn_arg;
+
+	struct listener listeners[CONF_LISTEN_MAX];
+	size_t n_listeners;
+	struct dns_upstream up[CONF_UPSTREAMS_MAX];
+	size_t n_up;
+
+	struct slot *slots[DNS_INFLIGHT_MAX];
+	unsigned free_slots[DNS_INFLIGHT_MAX];
+	size_t n_free;
+	uint16_t per_ip[DNS_PER_IP_SLOTS];
+	unsigned n_tcp;
+	struct tcp_client *tcp_clients;
+
+	struct addr_set learned, shared;
+	struct nft_elem *add, *del;
+	size_t n_add, n_del;
+	struct event *flush_ev;
+	bool mark_warned;
+
+	uint8_t buf[DNS_PKT_MAX];
+	struct dns_msg_learned scratch;
+
+	struct {
+		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
+		    tcp_rejected;
+	} n;
+};
+
+/* ---- address sets ---- */
+
+static int addr_set_init(struct addr_set *s, size_t cap)
+{
+	s->v = calloc(cap, sizeof(*s->v));
+	s->mask = cap - 1;
+	return s->v ? 0 : -ENOMEM;
+}
+
+static size_t addr_hash(int family, const uint8_t *a)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
+	size_t n = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static struct addr_entry *addr_find(struct addr_set *s, int family, const uint8_t *a, time_t now)
+{
+	size_t h = addr_hash(family, a), n = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < DNS_ADDR_PROBES; i++) {
+		struct addr_entry *e = &s->v[(h + i) & s->mask];
+		if (e->family == family && e->expires > now && memcmp(e->addr, a, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void addr_put(struct addr_set *s, int family, const uint8_t *a, time_t expires, time_t now)
+{
+	size_t h = addr_hash(family, a), n = family == AF_INET ? 4 : 16;
+	struct addr_entry *victim = NULL, *e = addr_find(s, family, a, now);
+
+	if (e) {
+		if (expires > e->expires)
+			e->expires = expires;
+		return;
+	}
+	for (size_t i = 0; i < DNS_ADDR_PROBES; i++) {
+		e = &s->v[(h + i) & s->mask];
+		if (!e->family || e->expires <= now) {
+			victim = e;
+			break;
+		}
+		if (!victim || e->expires < victim->expires)
+			victim = e;
+	}
+	victim->family = (uint8_t)family;
+	memset(victim->addr, 0, sizeof(victim->addr));
+	memcpy(victim->addr, a, n);
+	victim->expires = expires;
+}
+
+/* ---- learning ---- */
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct dns *dns = arg;
+
+	(void)fd, (void)what;
+	if ((dns->n_add || dns->n_del) && dns->learn)
+		dns->learn(dns->learn_arg, dns->add, dns->n_add, dns->del, dns->n_del);
+	dns->n_add = dns->n_del = 0;
+}
+
+static void queue_elem(struct dns *dns, bool add, const struct dns_msg_addr *a, uint32_t ttl)
+{
+	struct nft_elem *v = add ? dns->add : dns->del;
+	size_t *n = add ? &dns->n_add : &dns->n_del;
+
+	if (*n == DNS_QUEUE_MAX)
+		on_flush(-1, 0, dns);
+	struct nft_elem *e = &v[(*n)++];
+	memset(e, 0, sizeof(*e));
+	e->family = a->family;
+	memcpy(&e->addr, a->addr, a->family == AF_INET ? 4 : 16);
+	e->timeout_ms = ttl * 1000;
+	/* Once per loop turn: after every answer of this turn has been sent. */
+	event_active(dns->flush_ev, 0, 0);
+}
+
+static bool listed(const struct dns *dns, const char *name, size_t len)
+{
+	struct domains_match m;
+
+	return domains_match(dns->domains, name, len, &m) ||
+	       domains_match(dns->hygiene, name, len, &m);
+}
+
+/* An answer that passed: its addresses go into the sets when a name of its
+ * CNAME chain is listed, and count as shared (never blocked) otherwise. */
+static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
+                         const struct dns_msg_reply *rep)
+{
+	struct dns_msg_learned *l = &dns->scratch;
+	time_t now = time(NULL);
+	bool is_listed = false;
+
+	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
+		return;
+	for (size_t i = 0; i < l->n_names && !is_listed; i++)
+		is_listed = listed(dns, l->names[i].name, l->names[i].len);
+	for (size_t i = 0; i < l->n_addrs; i++) {
+		const struct dns_msg_addr *a = &l->addrs[i];
+		if (is_listed) {
+			uint32_t ttl = a->ttl;
+			if (ttl < dns->conf->learn_min)
+				ttl = dns->conf->learn_min;
+			if (ttl > dns->conf->learn_max)
+				ttl = dns->conf->learn_max;
+			if (addr_find(&dns->shared, a->family, a->addr, now)) {
+				dns->n.shared++;
+				continue;
+			}
+			addr_put(&dns->learned, a->family, a->addr, now + ttl, now);
+			queue_elem(dns, true, a, ttl);
+			dns->n.learned++;
+		} else {
+			addr_put(&dns->shared, a->family, a->addr, now + dns->conf->learn_max, now);
+			struct addr_entry *e = addr_find(&dns->learned, a->family, a->addr, now);
+			if (e) {
+				/* A shared address (CDN): blocking it would cut unlisted sites. */
+				e->expires = 0;
+				queue_elem(dns, false, a, 0);
+			}
+		}
+	}
+}
+
+/* ---- answering clients ---- */
+
+static void tcp_client_release(struct tcp_client *tc);
+
+static void send_udp(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_storage *to,
+                     socklen_t tolen)
+{
+	/* A full socket buffer drops the answer, as a lost datagram would be. */
+	(void)!sendto(fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to,
+	              tolen);
+}
+
+static void send_tcp(struct tcp_client *tc, const uint8_t *pkt, size_t len)
+{
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+
+	if (!tc->bev)
+		return;
+	bufferevent_write(tc->bev, hdr, 2);
+	bufferevent_write(tc->bev, pkt, len);
+}
+
+/* Sends a complete answer, cut to a TC answer if a UDP client cannot take it. */
+static void deliver(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
+                    const struct sockaddr_storage *to, socklen_t tolen, struct tcp_client *tc,
+                    const uint8_t *pkt, size_t len)
+{
+	if (tc) {
+		send_tcp(tc, pkt, len);
+		return;
+	}
+	if (len > dns_msg_reply_limit(q, false)) {
+		size_t n;
+		if (dns_msg_build_error(q, DNS_MSG_R_NOERROR, DNS_MSG_EDE_NONE, NULL, dns->buf,
+		                        dns_msg_reply_limit(q, false), &n) < 0)
+			return;
+		dns->buf[2] |= DNS_MSG_F_TC >> 8;
+		send_udp(udp_fd, dns->buf, n, to, tolen);
+		return;
+	}
+	send_udp(udp_fd, pkt, len, to, tolen);
+}
+
+/* ---- the relay ---- */
+
+static void slot_free(struct slot *s)
+{
+	struct dns *dns = s->dns;
+
+	if (s->ev)
+		event_free(s->ev);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->up_bev)
+		bufferevent_free(s->up_bev);
+	if (s->tc)
+		tcp_client_release(s->tc);
+	if (dns->per_ip[s->ip_bucket])
+		dns->per_ip[s->ip_bucket]--;
+	dns->slots[s->index] = NULL;
+	dns->free_slots[dns->n_free++] = s->index;
+	free(s->pkt);
+	free(s);
+}
+
+static void slot_answer(struct slot *s, uint8_t *pkt, size_t len)
+{
+	dns_msg_set_id(pkt, len, s->client_id);
+	deliver(s->dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
+	slot_free(s);
+}
+
+static void slot_fail(struct slot *s)
+{
+	struct dns *dns = s->dns;
+	size_t n;
+	bool tcp = s->tc != NULL;
+
+	dns->n.failed++;
+	if (dns_msg_build_error(&s->q, DNS_MSG_R_SERVFAIL, DNS_MSG_EDE_NO_REACHABLE,
+	                        "no upstream answered", dns->buf, dns_msg_reply_limit(&s->q, tcp),
+	                        &n) == 0) {
+		dns_msg_set_id(dns->buf, n, s->client_id);
+		deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, n);
+	}
+	slot_free(s);
+}
+
+static void relay_try(struct slot *s);
+
+static void relay_next(struct slot *s)
+{
+	if (s->ev) {
+		event_free(s->ev);
+		s->ev = NULL;
+	}
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	if (s->up_bev) {
+		bufferevent_free(s->up_bev);
+		s->up_bev = NULL;
+	}
+	if (++s->tries >= s->dns->n_up) {
+		slot_fail(s);
+		return;
+	}
+	s->upstream = (s->upstream + 1) % s->dns->n_up;
+	relay_try(s);
+}
+
+/* Checks a reply and, when it is the answer, learns from it and sends it on. */
+static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp);
+
+static int upstream_socket(struct dns *dns, int family, int type)
+{
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	uint32_t mark = DNS_SOCKET_MARK;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 && !dns->mark_warned) {
+		log_warn("dns: cannot mark upstream sockets (%s); with intercept on, queries "
+		         "could loop",
+		         strerror(errno));
+		dns->mark_warned = true;
+	}
+	return fd;
+}
+
+static void on_up_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct slot *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[2];
+
+	if (evbuffer_get_length(in) < 2)
+		return;
+	evbuffer_copyout(in, hdr, 2);
+	size_t len = (size_t)hdr[0] << 8 | hdr[1];
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	evbuffer_drain(in, 2);
+	evbuffer_remove(in, s->dns->buf, len);
+	relay_reply(s, s->dns->buf, len, true);
+}
+
+static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct slot *s = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	relay_next(s); /* error, EOF or timeout before a whole answer */
+}
+
+/* The UDP answer was truncated: ask the same upstream over TCP. */
+static void relay_tcp(struct slot *s)
+{
+	struct dns *dns = s->dns;
+	const struct conf_addr *up = &dns->up[s->upstream].addr;
+	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
+	uint8_t hdr[2] = {(uint8_t)(s->len >> 8), (uint8_t)s->len};
+	int fd;
+
+	event_free(s->ev);
+	s->ev = NULL;
+	close(s->fd);
+	s->fd = -1;
+	fd = upstream_socket(dns, up->ss.ss_family, SOCK_STREAM);
+	if (fd < 0) {
+		relay_next(s);
+		return;
+	}
+	s->up_bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!s->up_bev) {
+		close(fd);
+		relay_next(s);
+		return;
+	}
+	bufferevent_setcb(s->up_bev, on_up_tcp_read, NULL, on_up_tcp_event, s);
+	bufferevent_set_timeouts(s->up_bev, &tv, &tv);
+	bufferevent_enable(s->up_bev, EV_READ);
+	bufferevent_write(s->up_bev, hdr, 2);
+	bufferevent_write(s->up_bev, s->pkt, s->len);
+	if (bufferevent_socket_connect(s->up_bev, (struct sockaddr *)&up->ss, up->len) < 0)
+		relay_next(s);
+}
+
+static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp)
+{
+	struct dns_msg_reply rep;
+	int r = dns_msg_reply_check(pkt, len, &s->q, s->up_id, &rep);
+
+	if (r == -ESRCH && !tcp)
+		return; /* not the answer to this query: keep waiting for it */
+	if (r < 0) {
+		log_debug("dns: bad reply from upstream %zu for %s: %s", s->upstream, s->q.qname,
+		          strerror(-r));
+		relay_next(s);
+		return;
+	}
+	if (rep.tc && !tcp) {
+		relay_tcp(s);
+		return;
+	}
+	s->dns->n.relayed++;
+	learn_answer(s->dns, pkt, len, &rep);
+	slot_answer(s, pkt, len);
+}
+
+static void on_up_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot *s = arg;
+	struct dns *dns = s->dns;
+
+	if (what & EV_TIMEOUT) {
+		log_debug("dns: upstream %zu timed out for %s", s->upstream, s->q.qname);
+		relay_next(s);
+		return;
+	}
+	ssize_t n = recv(fd, dns->buf, sizeof(dns->buf), 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			relay_next(s); /* ECONNREFUSED: nothing listens there */
+		return;
+	}
+	relay_reply(s, dns->buf, (size_t)n, false);
+}
+
+static void relay_try(struct slot *s)
+{
+	struct dns *dns = s->dns;
+	const struct conf_addr *up = &dns->up[s->upstream].addr;
+	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
+
+	s->fd = upstream_socket(dns, up->ss.ss_family, SOCK_DGRAM);
+	if (s->fd < 0)
+		goto next;
+	if (connect(s->fd, (const struct sockaddr *)&up->ss, up->len) < 0)
+		goto next;
+	s->up_id = (uint16_t)arc4random();
+	dns_msg_set_id(s->pkt, s->len, s->up_id);
+	if (send(s->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0)
+		goto next;
+	s->ev = event_new(dns->base, s->fd, EV_READ | EV_PERSIST, on_up_udp, s);
+	if (!s->ev || event_add(s->ev, &tv) < 0)
+		goto next;
+	return;
+next:
+	relay_next(s);
+}
+
+static unsigned ip_bucket(const struct sockaddr_storage *ss)
+{
+	const uint8_t *a = ss->ss_family == AF_INET
+	                       ? (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr
+	                       : (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	return (unsigned)(addr_hash(ss->ss_family, a) % DNS_PER_IP_SLOTS);
+}
+
+static enum dns_msg_block block_mode(enum conf_answer a)
+{
+	switch (a) {
+	case CONF_ANSWER_NULL:
+		return DNS_MSG_BLOCK_NULL;
+	case CONF_ANSWER_REFUSED:
+		return DNS_MSG_BLOCK_REFUSED;
+	case CONF_ANSWER_NXDOMAIN:
+		break;
+	}
+	return DNS_MSG_BLOCK_NXDOMAIN;
+}
+
+/* ---- queries ---- */
+
+static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
+                       const struct sockaddr_storage *from, socklen_t fromlen,
+                       struct tcp_client *tc, int rcode, int ede, const char *text)
+{
+	size_t n;
+
+	if (dns_msg_build_error(q, rcode, ede, text, dns->buf, dns_msg_reply_limit(q, tc != NULL),
+	                        &n) == 0)
+		deliver(dns, q, udp_fd, from, fromlen, tc, dns->buf, n);
+}
+
+static bool in_names(const char *name, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, v[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Answers here what a break blocks; false when the query is to be relayed. */
+static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp, size_t *len)
+{
+	struct domains_match m;
+	size_t limit = dns_msg_reply_limit(q, tcp);
+	uint32_t ttl = dns->conf->blocked_ttl;
+	int r;
+
+	if (!dns->inforce)
+		return false;
+	if (in_names(q->qname, canary_nx, sizeof(canary_nx) / sizeof(canary_nx[0]))) {
+		r = dns_msg_build_blocked(q, DNS_MSG_BLOCK_NXDOMAIN, ttl, dns->reason, dns->buf,
+		                          limit, len);
+	} else if (strcmp(q->qname, "resolver.arpa") == 0 ||
+	           (q->qname_len > 14 &&
+	            strcmp(q->qname + q->qname_len - 14, ".resolver.arpa") == 0)) {
+		/* Discovery of designated resolvers (DDR): there are none. */
+		r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf, limit,
+		                        len);
+	} else if ((domains_match(dns->domains, q->qname, q->qname_len, &m) &&
+	            (m.lists & dns->inforce)) ||
+	           domains_match(dns->hygiene, q->qname, q->qname_len, &m)) {
+		if (q->qtype == DNS_MSG_T_HTTPS || q->qtype == DNS_MSG_T_SVCB)
+			r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf,
+			                        limit, len);
+		else
+			r = dns_msg_build_blocked(q, block_mode(dns->conf->blocked_answer), ttl,
+			                          dns->reason, dns->buf, limit, len);
+	} else {
+		return false;
+	}
+	if (r < 0)
+		return false;
+	dns->n.blocked++;
+	return true;
+}
+
+static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int udp_fd,
+                         const struct sockaddr_storage *from, socklen_t fromlen,
+                         struct tcp_client *tc)
+{
+	struct dns_msg_query q;
+	size_t n;
+	int r = dns_msg_query_parse(pkt, len, &q);
+
+	dns->n.queries++;
+	if (r < 0) {
+		int rcode = dns_msg_error_rcode(r);
+		dns->n.malformed++;
+		if (rcode >= 0)
+			answer_now(dns, &q, udp_fd, from, fromlen, tc, rcode, DNS_MSG_EDE_NONE,
+			           NULL);
+		return;
+	}
+	if (answer_blocked(dns, &q, tc != NULL, &n)) {
+		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
+		return;
+	}
+	unsigned bucket = ip_bucket(from);
+	if (!dns->n_up || !dns->n_free || dns->per_ip[bucket] >= DNS_INFLIGHT_PER_IP) {
+		dns->n.refused++;
+		answer_now(dns, &q, udp_fd, from, fromlen, tc,
+		           dns->n_up ? DNS_MSG_R_REFUSED : DNS_MSG_R_SERVFAIL,
+		           dns->n_up ? DNS_MSG_EDE_OTHER : DNS_MSG_EDE_NO_REACHABLE,
+		           dns->n_up ? "too many queries in flight" : "no upstream configured");
+		return;
+	}
+	struct slot *s = calloc(1, sizeof(*s));
+	if (!s || !(s->pkt = malloc(len))) {
+		free(s);
+		dns->n.refused++;
+		return;
+	}
+	s->dns = dns;
+	s->index = dns->free_slots[--dns->n_free];
+	dns->slots[s->index] = s;
+	s->q = q;
+	memcpy(s->pkt, pkt, len);
+	s->len = len;
+	s->client_id = q.id;
+	s->udp_fd = udp_fd;
+	memcpy(&s->client, from, fromlen);
+	s->client_len = fromlen;
+	s->tc = tc;
+	if (tc)
+		tc->pending++;
+	s->ip_bucket = bucket;
+	dns->per_ip[bucket]++;
+	s->fd = -1;
+	s->upstream = 0;
+	relay_try(s);
+}
+
+static void on_udp(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+	struct dns *dns = l->dns;
+	static uint8_t pkt[DNS_PKT_MAX];
+
+	(void)what;
+	/* A bounded batch per wake-up, so one busy listener cannot starve the rest. */
+	for (int i = 0; i < DNS_UDP_BATCH; i++) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;
+		handle_query(dns, pkt, (size_t)n, fd, &from, fromlen, NULL);
+	}
+}
+
+/* ---- TCP clients ---- */
+
+static void tcp_client_close(struct tcp_client *tc)
+{
+	struct dns *dns = tc->dns;
+
+	if (tc->bev) {
+		bufferevent_free(tc->bev);
+		tc->bev = NULL;
+		dns->n_tcp--;
+		if (tc->prev)
+			tc->prev->next = tc->next;
+		else
+			dns->tcp_clients = tc->next;
+		if (tc->next)
+			tc->next->prev = tc->prev;
+	}
+	if (!tc->pending)
+		free(tc);
+}
+
+/* One of the client's queries is done; frees a client that left meanwhile. */
+static void tcp_client_release(struct tcp_client *tc)
+{
+	tc->pending--;
+	if (!tc->bev) {
+		if (!tc->pending)
+			free(tc);
+		return;
+	}
+	if (!tc->reading && tc->pending < DNS_TCP_PENDING_MAX) {
+		tc->reading = true;
+		bufferevent_enable(tc->bev, EV_READ);
+	}
+}
+
+static void on_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_client *tc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	static uint8_t pkt[DNS_PKT_MAX];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+
+	getpeername(bufferevent_getfd(bev), (struct sockaddr *)&from, &fromlen);
+	while (evbuffer_get_length(in) >= 2) {
+		uint8_t hdr[2];
+		evbuffer_copyout(in, hdr, 2);
+		size_t len = (size_t)hdr[0] << 8 | hdr[1];
+		if (len < DNS_MSG_HDR_LEN) {
+			tcp_client_close(tc); /* not DNS: the connection goes */
+			return;
+		}
+		if (evbuffer_get_length(in) < 2 + len)
+			return;
+		if (tc->pending >= DNS_TCP_PENDING_MAX) {
+			tc->reading = false;
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, pkt, len);
+		handle_query(tc->dns, pkt, len, -1, &from, fromlen, tc);
+		if (!tc->bev)
+			return;
+	}
+}
+
+static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev, (void)what;
+	tcp_client_close(arg); /* EOF, error or idle timeout */
+}
+
+static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                          int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct dns *dns = l->dns;
+	struct timeval idle = {DNS_TCP_IDLE_SECS, 0};
+	struct tcp_client *tc;
+
+	(void)lev, (void)sa, (void)salen;
+	if (dns->n_tcp >= DNS_TCP_CLIENTS_MAX || !(tc = calloc(1, sizeof(*tc)))) {
+		dns->n.tcp_rejected++;
+		close(fd);
+		return;
+	}
+	tc->dns = dns;
+	tc->bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!tc->bev) {
+		close(fd);
+		free(tc);
+		return;
+	}
+	dns->n_tcp++;
+	tc->next = dns->tcp_clients;
+	if (tc->next)
+		tc->next->prev = tc;
+	dns->tcp_clients = tc;
+	tc->reading = true;
+	bufferevent_setcb(tc->bev, on_tcp_read, NULL, on_tcp_event, tc);
+	bufferevent_set_timeouts(tc->bev, &idle, &idle);
+	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
+}
+
+/* ---- setup ---- */
+
+static int bind_socket(const struct conf_addr *a, int type)
+{
+	int one = 1;
+	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Listen on 127.0.0.153 or a LAN address before it is configured. */
+	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void fmt_addr(const struct conf_addr *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned port;
+
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)&a->ss;
+		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
+		port = ntohs(s->sin_port);
+		snprintf(buf, len, "%s:%u", ip, port);
+	} else {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&a->ss;
+		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
+		port = ntohs(s->sin6_port);
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	}
+}
+
+static void load_upstreams(struct dns *dns, const struct conf *c)
+{
+	char desc[256];
+
+	if (!c->upstream_auto) {
+		dns->n_up =
+		    c->n_upstreams < CONF_UPSTREAMS_MAX ? c->n_upstreams : CONF_UPSTREAMS_MAX;
+		for (size_t i = 0; i < dns->n_up; i++)
+			dns->up[i].addr = c->upstreams[i];
+		return;
+	}
+	struct conf_addr v[CONF_UPSTREAMS_MAX];
+	struct resolv_report rep = {0};
+	size_t n = 0;
+	int r = resolv_load(NULL, c->listen, c->n_listen, v, CONF_UPSTREAMS_MAX, &n, &rep);
+	for (size_t i = 0; i < rep.n_notes; i++) {
+		resolv_note_format(&rep, &rep.notes[i], desc, sizeof(desc));
+		log_info("dns: %s", desc);
+	}
+	resolv_describe(r, &rep, n, desc, sizeof(desc));
+	if (r < 0) {
+		log_error("dns: upstream = auto: %s; names that are not blocked get SERVFAIL",
+		          desc);
+		dns->n_up = 0;
+		return;
+	}
+	log_info("dns: upstream = auto: %s", desc);
+	dns->n_up = n;
+	for (size_t i = 0; i < n; i++)
+		dns->up[i].addr = v[i];
+}
+
+static int build_hygiene(struct domains **out)
+{
+	struct domains_builder *b = domains_builder_new();
+	int o;
+
+	if (!b)
+		return -ENOMEM;
+	o = domains_builder_origin(b, 0, false, "built-in DoH/DoT resolvers");
+	for (size_t i = 0; o >= 0 && i < sizeof(doh_names) / sizeof(doh_names[0]); i++)
+		domains_builder_add(b, doh_names[i], strlen(doh_names[i]), (uint32_t)o, 0);
+	if (o < 0) {
+		domains_builder_free(b);
+		return o;
+	}
+	*out = domains_builder_finish(b);
+	return *out ? 0 : -ENOMEM;
+}
+
+int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
+            dns_learn_fn learn, void *arg, struct dns **out)
+{
+	struct dns *dns = calloc(1, sizeof(*dns));
+	char name[80];
+	int r = -ENOMEM;
+
+	if (!dns)
+		return -ENOMEM;
+	dns->base = base;
+	dns->conf = c;
+	dns->domains = d;
+	dns->learn = learn;
+	dns->learn_arg = arg;
+	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
+		dns->free_slots[dns->n_free++] = DNS_INFLIGHT_MAX - 1 - i;
+	dns->add = calloc(DNS_QUEUE_MAX, sizeof(*dns->add));
+	dns->del = calloc(DNS_QUEUE_MAX, sizeof(*dns->del));
+	dns->flush_ev = event_new(base, -1, 0, on_flush, dns);
+	if (!dns->add || !dns->del || !dns->flush_ev ||
+	    addr_set_init(&dns->learned, DNS_ADDRS_MAX) < 0 ||
+	    addr_set_init(&dns->shared, DNS_ADDRS_MAX) < 0 || build_hygiene(&dns->hygiene) < 0)
+		goto fail;
+	for (size_t i = 0; i < c->n_listen; i++) {
+		struct listener *l = &dns->listeners[dns->n_listeners];
+		int tfd;
+
+		fmt_addr(&c->listen[i], name, sizeof(name));
+		l->dns = dns;
+		l->udp = bind_socket(&c->listen[i], SOCK_DGRAM);
+		if (l->udp < 0) {
+			r = l->udp;
+			log_error("dns: cannot listen on %s (UDP): %s", name, strerror(-r));
+			goto fail;
+		}
+		dns->n_listeners++;
+		tfd = bind_socket(&c->listen[i], SOCK_STREAM);
+		if (tfd < 0) {
+			r = tfd;
+			log_error("dns: cannot listen on %s (TCP): %s", name, strerror(-r));
+			goto fail;
+		}
+		l->tcp = evconnlistener_new(base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
+		l->udp_ev = event_new(base, l->udp, EV_READ | EV_PERSIST, on_udp, l);
+		if (!l->tcp || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
+			if (!l->tcp)
+				close(tfd);
+			r = -ENOMEM;
+			goto fail;
+		}
+		log_info("dns: listening on %s (UDP and TCP)", name);
+	}
+	load_upstreams(dns, c);
+	*out = dns;
+	return 0;
+fail:
+	dns_free(dns);
+	return r;
+}
+
+void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d)
+{
+	dns->conf = c;
+	dns->domains = d;
+	load_upstreams(dns, c);
+}
+
+void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason)
+{
+	dns->inforce = lists;
+	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", reason);
+}
+
+bool dns_has_upstream(const struct dns *dns)
+{
+	return dns->n_up > 0;
+}
+
+static void put_counter(struct proto_msg *m, const char *name, uint64_t v)
+{
+	long nest = proto_nest_start(m, PROTO_A_COUNTER);
+
+	if (nest < 0)
+		return;
+	proto_put_str(m, PROTO_A_NAME, name);
+	proto_put_u64(m, PROTO_A_VALUE, v);
+	proto_nest_end(m, nest);
+}
+
+void dns_put_status(const struct dns *dns, struct proto_msg *reply)
+{
+	put_counter(reply, "queries", dns->n.queries);
+	put_counter(reply, "blocked", dns->n.blocked);
+	put_counter(reply, "relayed", dns->n.relayed);
+	put_counter(reply, "failures", dns->n.failed);
+	put_counter(reply, "refused", dns->n.refused);
+	put_counter(reply, "malformed", dns->n.malformed);
+	put_counter(reply, "in_flight", DNS_INFLIGHT_MAX - dns->n_free);
+	put_counter(reply, "learned", dns->n.learned);
+	put_counter(reply, "shared_kept_out", dns->n.shared);
+}
+
+void dns_free(struct dns *dns)
+{
+	if (!dns)
+		return;
+	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
+		if (dns->slots[i])
+			slot_free(dns->slots[i]);
+	while (dns->tcp_clients)
+		tcp_client_close(dns->tcp_clients);
+	for (size_t i = 0; i < dns->n_listeners; i++) {
+		struct listener *l = &dns->listeners[i];
+		if (l->udp_ev)
+			event_free(l->udp_ev);
+		if (l->udp >= 0)
+			close(l->udp);
+		if (l->tcp)
+			evconnlistener_free(l->tcp);
+	}
+	if (dns->flush_ev)
+		event_free(dns->flush_ev);
+	domains_free(dns->hygiene);
+	free(dns->learned.v);
+	free(dns->shared.v);
+	free(dns->add);
+	free(dns->del);
+	free(dns);
+}

@@ -1,0 +1,52 @@
+/* The filtering DNS forwarder: UDP and TCP listeners, a relay to the
+ * upstreams with random ids and source ports, answers of our own for names
+ * blocked by the lists in force, and the addresses of listed names handed to
+ * enforcement for the nftables sets. */
+#ifndef SMB_DNS_H
+#define SMB_DNS_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "domains.h"
+#include "nft_msg.h"
+#include "proto.h"
+
+/* Bounds, in one place. */
+#define DNS_INFLIGHT_MAX    1024 /* queries relayed and not yet answered */
+#define DNS_INFLIGHT_PER_IP 128  /* of those, from one client address */
+#define DNS_TIMEOUT_MS      1500 /* per upstream try, then the next one */
+#define DNS_TCP_CLIENTS_MAX 64
+#define DNS_TCP_IDLE_SECS   10
+#define DNS_TCP_PENDING_MAX 16          /* queries of one TCP client in flight */
+#define DNS_UDP_BATCH       64          /* datagrams read per wake-up, per listener */
+#define DNS_ADDRS_MAX       65536       /* learned and shared addresses remembered */
+#define DNS_SOCKET_MARK     0x736d6272u /* "smbr": the intercept rule skips it */
+
+struct dns;
+
+/* Learned addresses to add to the sets, and shared ones to take out: called
+ * once per event-loop turn at most, after the answers went out. */
+typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add,
+                             const struct nft_elem *del, size_t n_del);
+
+/* Binds the listeners of conf and finds the upstreams (upstream = auto reads
+ * the system's resolv.conf). conf and domains must stay valid until the next
+ * dns_set_conf. */
+int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
+            dns_learn_fn learn, void *arg, struct dns **out);
+/* After a reload: new lists and upstreams (listen addresses need a restart). */
+void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);
+/* What is blocked now: a set of list indices, and the sentence the blocked
+ * answers carry in their Extended DNS Error ("break work until 12:00"). */
+void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason);
+/* Whether there is an upstream to relay to (intercept needs one). */
+bool dns_has_upstream(const struct dns *dns);
+/* Counters for smctl status. */
+void dns_put_status(const struct dns *dns, struct proto_msg *reply);
+void dns_free(struct dns *dns);
+
+#endif

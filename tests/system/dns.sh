@@ -1,0 +1,153 @@
+#!/bin/bash
+# The filtering forwarder with real peers: dnsmasq as the upstream inside the
+# test's namespace, dig as the client, nft -j as the reader of the learned
+# sets and curl across a veth pair to show a connection cut. Relay of every
+# record type, TCP after truncation, blocking with EDE during a pause,
+# bypass hygiene, learning (CNAME chains, HTTPS hints, shared addresses kept
+# out), interception of port 53 to any address, and SERVFAIL without upstream.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns_upstream.sh"
+export TZ=UTC
+command -v dig >/dev/null && command -v dnsmasq >/dev/null && command -v curl >/dev/null || {
+	echo "skip: needs dig, dnsmasq and curl" >&2
+	exit 77
+}
+
+UP4=$UP_SUGGESTED_ADDR4
+FWD=127.0.0.153
+NS2=smbt2-$$
+trap 'upstream_stop; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
+
+# A second host behind a veth pair serves HTTP on the listed name's address.
+ip netns add "$NS2"
+ip link add smbv1 netns "$NS" type veth peer name smbv2 netns "$NS2"
+ip -n "$NS" addr add 10.99.0.1/24 dev smbv1
+ip -n "$NS" link set smbv1 up
+ip -n "$NS2" addr add 10.99.0.2/24 dev smbv2
+ip -n "$NS2" addr add "$UP_LISTED_A/32" dev smbv2
+ip -n "$NS2" link set smbv2 up
+ip -n "$NS2" link set lo up
+ip -n "$NS" route add default via 10.99.0.2
+ip netns exec "$NS2" python3 -m http.server --bind "$UP_LISTED_A" 8080 >/dev/null 2>&1 &
+WEB=$!
+trap 'kill $WEB 2>/dev/null; upstream_stop; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
+
+upstream_start "$NS" "$UP4"
+
+cat >"$CONF" <<CONF
+[daemon]
+listen = $FWD:53
+upstream = $UP4
+intercept = yes
+blocked_answer = nxdomain
+blocked_ttl = 10s
+learn_min = 10m
+
+[list social]
+domains = $UP_LISTED
+allow = $UP_ALLOWED
+CONF
+start_daemon
+
+d() { ip netns exec "$NS" dig +time=3 +tries=1 "$@"; }
+short() { d +short "$@" | sort; }
+
+# --- relay: the same answers through the forwarder as from the upstream -------
+for q in "$UP_BOTH A" "$UP_BOTH AAAA" "$UP_CNAME A" "$UP_MX MX" "$UP_TXT TXT" "$UP_SRV SRV" \
+	"$UP_HTTPS HTTPS" "$UP_BIG A" "$UP_LISTED A" "$UP_LOOKALIKE A"; do
+	# shellcheck disable=SC2086
+	eq "relay of $q" "$(short @$FWD $q)" "$(short @$UP4 $q)"
+done
+check "the CNAME chain arrives whole" test "$(short @$FWD "$UP_CNAME" A | wc -l)" -eq 4
+eq "the large RRset over TCP" "$(short @$FWD +tcp "$UP_BIG" A | wc -l)" "$UP_BIG_COUNT"
+OUT=$(d @$FWD +noedns +ignore "$UP_BIG" A)
+expect_in "flags: qr tc" "a UDP client without EDNS gets TC for the large RRset"
+eq "dig falls back to TCP and gets it all" "$(short @$FWD +noedns "$UP_BIG" A | wc -l)" "$UP_BIG_COUNT"
+OUT=$(d @$FWD +dnssec "$UP_BOTH" A)
+expect_in "flags: do" "the DO bit is relayed (EDNS kept)"
+OUT=$(d @$FWD nosuch.$UP_ZONE A)
+expect_in "status: NXDOMAIN" "negative answers are relayed"
+
+# --- learning: listed names feed the sets, shared addresses stay out --------
+short @$FWD "$UP_SHARED_UNLISTED" A >/dev/null
+short @$FWD "$UP_SHARED_LISTED" A >/dev/null
+short @$FWD "$UP_LISTED_SUB" AAAA >/dev/null
+short @$FWD "$UP_LISTED_CNAME" A >/dev/null
+short @$FWD "$UP_LISTED" HTTPS >/dev/null
+sleep 0.3
+elems4=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", [])))')
+elems6=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned6" for e in o["set"].get("elem", [])))')
+contains "the listed name's address is learned" "$elems4" "$UP_LISTED_A"
+contains "an address at the end of a listed CNAME chain is learned" "$elems4" "$UP_LISTED_CNAME_A"
+contains "an HTTPS ipv4hint is learned" "$elems4" "$UP_LISTED_HINT4"
+contains "a subdomain's AAAA is learned" "$elems6" "$UP_LISTED_SUB_AAAA"
+case " $elems4 " in *" $UP_SHARED_A "*) fail "a shared address was learned: $elems4" ;; *) ok ;; esac
+case " $elems4 " in *" $UP_LOOKALIKE_A "*) fail "a lookalike's address was learned" ;; *) ok ;; esac
+check "learned elements carry timeouts" test "$(nftj 'min(e["elem"]["timeout"] for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", []) if isinstance(e, dict))')" -ge 590
+
+# --- outside a break nothing is cut ------------------------------------------
+check "HTTP to the listed address works outside a break" \
+	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
+
+# --- during a pause ----------------------------------------------------------
+expect_rc 0 "pause" smctl pause 10m
+OUT=$(d @$FWD "$UP_LISTED" A)
+expect_in "status: NXDOMAIN" "a listed name is blocked"
+expect_in "EDE: 15 (Blocked)" "with Extended DNS Error 15"
+expect_in "pause until" "whose text names the break and its end"
+expect_in "SOA" "with a SOA for short negative caching"
+OUT=$(d @$FWD "$UP_LISTED_SUB" AAAA)
+expect_in "status: NXDOMAIN" "a subdomain is blocked"
+OUT=$(d @$FWD "$UP_LISTED" HTTPS)
+expect_in "status: NOERROR" "HTTPS of a blocked name is answered"
+expect_in "ANSWER: 0" "with an empty answer"
+eq "a lookalike is not blocked" "$(short @$FWD "$UP_LOOKALIKE" A)" "$UP_LOOKALIKE_A"
+eq "an allowed name is not blocked" "$(short @$FWD "$UP_ALLOWED" A)" "$UP_ALLOWED_A"
+OUT=$(d @$FWD use-application-dns.net A)
+expect_in "status: NXDOMAIN" "Firefox's DoH canary says no"
+OUT=$(d @$FWD mask.icloud.com A)
+expect_in "status: NXDOMAIN" "iCloud Private Relay's canary says no"
+OUT=$(d @$FWD dns.google A)
+expect_in "status: NXDOMAIN" "a public DoH resolver is blocked by name"
+OUT=$(d @$FWD _dns.resolver.arpa SVCB)
+expect_in "ANSWER: 0" "designated-resolver discovery finds nothing"
+# Interception: a query to any address on port 53 reaches the filter.
+OUT=$(d @192.0.2.99 "$UP_LISTED" A)
+expect_in "status: NXDOMAIN" "a UDP query to another server is intercepted"
+OUT=$(d @192.0.2.99 +tcp "$UP_LISTED" A)
+expect_in "status: NXDOMAIN" "a TCP query to another server is intercepted"
+# The learned address is cut: TCP gets a reset at once.
+expect_rc 7 "HTTP to the learned address is refused during the break" \
+	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
+check "blocked answers are counted" test "$(js '[c["value"] for c in j["counters"] if c["name"] == "blocked"][0]' status)" -ge 7
+
+# --- after the pause everything resolves and connects again --------------------
+expect_rc 0 "resume" smctl resume
+eq "the listed name resolves again" "$(short @$FWD "$UP_LISTED" A)" "$UP_LISTED_A"
+eq "intercepted queries reach the upstream through the filter" \
+	"$(short @192.0.2.99 "$UP_BOTH" A)" "$UP_BOTH_A"
+check "HTTP works again after the break" \
+	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
+
+# --- malformed queries ----------------------------------------------------------
+printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07broken' |
+	ip netns exec "$NS" timeout 2 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.5)
+s.sendto(sys.stdin.buffer.read(), ("127.0.0.153", 53))
+r = s.recv(512)
+print("rcode", r[3] & 15)' >"$T/formerr" 2>&1
+eq "a malformed query gets FORMERR" "$(cat "$T/formerr")" "rcode 1"
+eq "the forwarder still answers" "$(short @$FWD "$UP_BOTH" A)" "$UP_BOTH_A"
+
+# --- no upstream: SERVFAIL within the timeout -----------------------------------
+upstream_stop
+t0=$(date +%s%N)
+OUT=$(d @$FWD "$UP_BOTH" A)
+t1=$(date +%s%N)
+expect_in "status: SERVFAIL" "SERVFAIL when the upstream is gone"
+check "SERVFAIL comes within the timeout" test $(((t1 - t0) / 1000000)) -lt 2900
+
+stop_daemon || fail "clean stop"
+eq "the intercept rule is gone with the table" "$(nftj 'len(j)')" 0
+finish

@@ -844,29 +844,57 @@ static void print_services(const struct reply *r)
 	}
 }
 
-/* For replies without a formatter of their own (stats): the message,
- * then every other top-level value as "name: value". */
-static void print_generic(const struct reply *r)
+/* smctl stats: one block per day, a row per service with a bar scaled to the
+ * busiest row shown. */
+static void print_stats(const struct reply *r)
 {
-	struct proto_iter it;
-	struct proto_attr a;
+	enum { BAR = 40 };
+	struct proto_iter it, dit, cit;
+	struct proto_attr a, d, c;
+	uint64_t max = 0;
 
 	print_common(r);
 	if (r->result != PROTO_RESULT_OK)
 		return;
-	proto_iter_init(&it, r->payload, r->len);
-	while (proto_iter_next(&it, &a)) {
-		const char *name = proto_attr_name(a.type);
+	for (int pass = 0; pass < 2; pass++) {
+		proto_iter_init(&it, r->payload, r->len);
+		while (proto_iter_next(&it, &a)) {
+			const char *date = "";
+			bool any = false;
 
-		if (!name || a.type == PROTO_A_RESULT || a.type == PROTO_A_MESSAGE ||
-		    a.type == PROTO_A_ERROR || a.type == PROTO_A_NOW)
-			continue;
-		printf("%s: ", name);
-		if (proto_attr_kind(a.type) == PROTO_K_STR)
-			fputs(proto_attr_str(&a), stdout);
-		else
-			json_value(&a, 0);
-		putchar('\n');
+			if (a.type != PROTO_A_DAY)
+				continue;
+			proto_attr_nest(&a, &dit);
+			while (proto_iter_next(&dit, &d)) {
+				const char *name = "";
+				uint64_t v = 0;
+
+				if (d.type == PROTO_A_DATE) {
+					date = proto_attr_str(&d);
+					continue;
+				}
+				if (d.type != PROTO_A_COUNTER)
+					continue;
+				proto_attr_nest(&d, &cit);
+				while (proto_iter_next(&cit, &c)) {
+					if (c.type == PROTO_A_NAME)
+						name = proto_attr_str(&c);
+					else if (c.type == PROTO_A_VALUE)
+						v = proto_attr_u64(&c);
+				}
+				if (pass == 0) {
+					max = v > max ? v : max;
+					continue;
+				}
+				int n = max ? (int)((v * BAR + max - 1) / max) : 0;
+				printf("%-10s  %-12s %6llu  %.*s\n", any ? "" : date, name,
+				       (unsigned long long)v, n,
+				       "########################################");
+				any = true;
+			}
+			if (pass == 1 && !any)
+				printf("%-10s  (nothing blocked)\n", date);
+		}
 	}
 }
 
@@ -1105,7 +1133,7 @@ static const struct command commands[] = {
     {"schedule", PROTO_CMD_SCHEDULE, false, false, true, build_days, print_schedule},
     {"reload", PROTO_CMD_RELOAD, false, false, false, build_none, print_common},
     {"check", PROTO_CMD_CHECK, false, false, false, build_check, print_check},
-    {"stats", PROTO_CMD_STATS, false, false, true, build_days, print_generic},
+    {"stats", PROTO_CMD_STATS, false, false, true, build_days, print_stats},
     {"watch", PROTO_CMD_WATCH, false, false, false, build_none, print_common},
     {"lists", PROTO_CMD_LISTS, false, false, false, build_none, print_lists},
     {"services", PROTO_CMD_SERVICES, false, false, false, build_none, print_services},

@@ -19,6 +19,10 @@
 #include "paths.h"
 #include "sched.h"
 #include "state.h"
+#include "stats.h"
+
+/* Stats are written at most this often while attempts come in, and at stop. */
+#define BREAKS_STATS_SAVE_SECS 60
 
 struct breaks {
 	struct event_base *base;
@@ -29,6 +33,8 @@ struct breaks {
 	struct state state;
 	struct clock *clock;
 	struct breaks_hooks hooks;
+	struct stats *stats;
+	struct event *stats_ev; /* pending while unsaved attempts exist */
 	/* Per conf break: on at the last evaluation (skipped ones count as off). */
 	bool *was_on;
 	bool adhoc_was_on;
@@ -360,6 +366,31 @@ static int build_domains(const char *data_dir, const struct conf *c, struct conf
 	return 0;
 }
 
+/* ---- stats ---- */
+
+static void save_stats(struct breaks *b)
+{
+	int r = stats_save(b->state_dir, b->stats);
+
+	if (r < 0)
+		log_error("stats: cannot write %s/stats: %s", b->state_dir, strerror(-r));
+}
+
+static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	save_stats(arg);
+}
+
+void breaks_count_blocked(struct breaks *b, const char *key)
+{
+	struct timeval tv = {BREAKS_STATS_SAVE_SECS, 0};
+
+	stats_add(b->stats, stats_date(time(NULL)), key);
+	if (!evtimer_pending(b->stats_ev, NULL))
+		evtimer_add(b->stats_ev, &tv);
+}
+
 /* ---- lifecycle ---- */
 
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
@@ -401,6 +432,19 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 		log_info("state: restored the pause that ends at %jd",
 		         (intmax_t)b->state.adhoc.end);
 	}
+	b->stats = calloc(1, sizeof(*b->stats));
+	b->stats_ev = evtimer_new(base, on_stats_timer, b);
+	if (!b->stats || !b->stats_ev) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = stats_load(state_dir, b->stats, err, sizeof(err));
+	if (r == 1)
+		log_error("stats: %s/stats is unreadable (%s); kept as stats.bad, counting afresh",
+		          state_dir, err);
+	else if (r < 0)
+		log_error("stats: cannot read %s/stats: %s; counting afresh", state_dir,
+		          strerror(-r));
 	r = clock_new(base, on_clock, b, &b->clock);
 	if (r < 0) {
 		log_error("clock: cannot create the timer: %s", strerror(-r));
@@ -425,6 +469,12 @@ void breaks_free(struct breaks *b)
 {
 	if (!b)
 		return;
+	if (b->stats_ev) {
+		if (evtimer_pending(b->stats_ev, NULL))
+			save_stats(b);
+		event_free(b->stats_ev);
+	}
+	free(b->stats);
 	clock_free(b->clock);
 	conf_free(b->conf);
 	domains_free(b->domains);
@@ -1098,6 +1148,60 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	return 0;
 }
 
+/* smctl stats: blocked attempts per service for each of the last N days. */
+static int cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply,
+                     time_t now)
+{
+	struct proto_attr at;
+	uint32_t days = BREAKS_SCHEDULE_DAYS;
+
+	if (proto_find(payload, len, PROTO_A_DAYS, &at)) {
+		days = proto_attr_u32(&at);
+		if (days < 1 || days > STATS_DAYS) {
+			reply_result(reply, PROTO_RESULT_USAGE, "--days takes 1 to %d", STATS_DAYS);
+			return 0;
+		}
+	}
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_i64(reply, PROTO_A_NOW, now);
+	for (uint32_t i = 0; i < days; i++) {
+		/* Noon of each day back steps over DST changes safely. */
+		struct tm tm;
+		localtime_r(&now, &tm);
+		tm.tm_mday -= (int)i;
+		tm.tm_hour = 12;
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		uint32_t date = stats_date(t);
+		char when[16];
+		snprintf(when, sizeof(when), "%04u-%02u-%02u", date / 10000, date / 100 % 100,
+		         date % 100);
+		long nest = proto_nest_start(reply, PROTO_A_DAY);
+		if (nest < 0)
+			break;
+		proto_put_str(reply, PROTO_A_DATE, when);
+		for (size_t d = 0; d < b->stats->n_days; d++) {
+			const struct stats_day *sd = &b->stats->days[d];
+			if (sd->date != date)
+				continue;
+			for (size_t k = 0; k < sd->n_keys; k++) {
+				long c = proto_nest_start(reply, PROTO_A_COUNTER);
+				proto_put_str(reply, PROTO_A_NAME, sd->keys[k].name);
+				proto_put_u64(reply, PROTO_A_VALUE, sd->keys[k].count);
+				proto_nest_end(reply, c);
+			}
+			if (sd->other) {
+				long c = proto_nest_start(reply, PROTO_A_COUNTER);
+				proto_put_str(reply, PROTO_A_NAME, "other");
+				proto_put_u64(reply, PROTO_A_VALUE, sd->other);
+				proto_nest_end(reply, c);
+			}
+		}
+		proto_nest_end(reply, nest);
+	}
+	return 0;
+}
+
 static int count_name(void *ctx, const char *name, size_t len, unsigned line)
 {
 	(void)name, (void)len, (void)line;
@@ -1157,6 +1261,8 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 		return cmd_check(b, payload, len, reply, now);
 	case PROTO_CMD_SERVICES:
 		return cmd_services(b, reply);
+	case PROTO_CMD_STATS:
+		return cmd_stats(b, payload, len, reply, now);
 	case PROTO_CMD_WATCH:
 		reply_result(reply, PROTO_RESULT_OK, "watching breaks");
 		return 1;

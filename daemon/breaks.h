@@ -67,6 +67,9 @@ const struct domains *breaks_domains(const struct breaks *b);
  * is returned. */
 int breaks_reload(struct breaks *b, struct conf_errors *errs);
 
+/* One blocked DNS attempt for the per-day stats, by service or list name. */
+void breaks_count_blocked(struct breaks *b, const char *key);
+
 /* The control handler (control_handler_fn). */
 int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
                           const uint8_t *payload, size_t len, struct proto_msg *reply);

@@ -121,6 +121,7 @@ struct dns {
 	uint64_t inforce;
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
+	dns_blocked_fn blocked;
 	void *learn_arg;
 
 	struct listener listeners[CONF_LISTEN_MAX];
@@ -580,10 +581,35 @@ static bool in_names(const char *name, const char *const *v, size_t n)
 	return false;
 }
 
+/* What the stats count a blocked name under: the service whose entry matched,
+ * else the list's name. */
+static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64_t lists)
+{
+	char key[CONF_NAME_MAX + 1] = "doh";
+	struct domains_why why;
+
+	if (!dns->blocked)
+		return;
+	for (unsigned i = 0; lists && i < dns->conf->n_lists && i < DOMAINS_LISTS_MAX; i++) {
+		if (!(lists & (UINT64_C(1) << i)))
+			continue;
+		const char *src = NULL;
+		domains_explain(dns->domains, q->qname, q->qname_len, i, &why);
+		if (why.block.found)
+			src = domains_origin(dns->domains, why.block.origin, NULL, NULL);
+		if (src && strncmp(src, "service ", 8) == 0)
+			snprintf(key, sizeof(key), "%s", src + 8);
+		else
+			snprintf(key, sizeof(key), "%s", dns->conf->lists[i].name);
+		break;
+	}
+	dns->blocked(dns->learn_arg, key);
+}
+
 /* Answers here what a break blocks; false when the query is to be relayed. */
 static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp, size_t *len)
 {
-	struct domains_match m;
+	struct domains_match m = {0}, hm;
 	size_t limit = dns_msg_reply_limit(q, tcp);
 	uint32_t ttl = dns->conf->blocked_ttl;
 	int r;
@@ -601,7 +627,7 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 		                        len);
 	} else if ((domains_match(dns->domains, q->qname, q->qname_len, &m) &&
 	            (m.lists & dns->inforce)) ||
-	           domains_match(dns->hygiene, q->qname, q->qname_len, &m)) {
+	           domains_match(dns->hygiene, q->qname, q->qname_len, &hm)) {
 		if (q->qtype == DNS_MSG_T_HTTPS || q->qtype == DNS_MSG_T_SVCB)
 			r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf,
 			                        limit, len);
@@ -614,6 +640,7 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 	if (r < 0)
 		return false;
 	dns->n.blocked++;
+	count_blocked(dns, q, m.lists & dns->inforce);
 	return true;
 }
 
@@ -889,7 +916,7 @@ static int build_hygiene(struct domains **out)
 }
 
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            dns_learn_fn learn, void *arg, struct dns **out)
+            dns_learn_fn learn, dns_blocked_fn blocked, void *arg, struct dns **out)
 {
 	struct dns *dns = calloc(1, sizeof(*dns));
 	char name[80];
@@ -901,6 +928,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->conf = c;
 	dns->domains = d;
 	dns->learn = learn;
+	dns->blocked = blocked;
 	dns->learn_arg = arg;
 	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
 		dns->free_slots[dns->n_free++] = DNS_INFLIGHT_MAX - 1 - i;

@@ -33,11 +33,15 @@ struct dns;
 typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add,
                              const struct nft_elem *del, size_t n_del);
 
+/* A blocked attempt, by service ("facebook"), list name, or "doh" for the
+ * bypass hygiene rules: for the per-day stats. */
+typedef void (*dns_blocked_fn)(void *arg, const char *key);
+
 /* Binds the listeners of conf and finds the upstreams (upstream = auto reads
  * the system's resolv.conf). conf and domains must stay valid until the next
  * dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            dns_learn_fn learn, void *arg, struct dns **out);
+            dns_learn_fn learn, dns_blocked_fn blocked, void *arg, struct dns **out);
 /* After a reload: new lists and upstreams (listen addresses need a restart). */
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);
 /* What is blocked now: a set of list indices, and the sentence the blocked

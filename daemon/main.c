@@ -253,6 +253,13 @@ static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
 	enforce_learn(d->enforce, add, n_add, del, n_del);
 }
 
+static void on_blocked(void *arg, const char *key)
+{
+	struct smbd *d = arg;
+
+	breaks_count_blocked(d->breaks, key);
+}
+
 static void on_status(void *arg, struct proto_msg *reply)
 {
 	struct smbd *d = arg;
@@ -342,7 +349,7 @@ static int run(const struct options *o)
 	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
 	if (r < 0)
 		goto out;
-	r = dns_new(d.base, c, breaks_domains(d.breaks), on_learn, &d, &d.dns);
+	r = dns_new(d.base, c, breaks_domains(d.breaks), on_learn, on_blocked, &d, &d.dns);
 	if (r < 0)
 		goto out;
 	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,

@@ -50,6 +50,8 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_LINE] = {"line", PROTO_K_U32, false},
     [PROTO_A_BLOCKED] = {"blocked", PROTO_K_FLAG, false},
     [PROTO_A_SERVICE] = {"services", PROTO_K_NEST, true},
+    [PROTO_A_DAY] = {"per_day", PROTO_K_NEST, true},
+    [PROTO_A_DATE] = {"date", PROTO_K_STR, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

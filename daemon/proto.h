@@ -112,6 +112,8 @@ enum proto_attr_type {
 	PROTO_A_LINE,     /* u32: line in that file */
 	PROTO_A_BLOCKED,  /* flag: the name is blocked (now, or in that break) */
 	PROTO_A_SERVICE,  /* nest, repeated: NAME + VALUE (domains) of a catalog entry */
+	PROTO_A_DAY,      /* nest, repeated: DATE + COUNTERs, blocked attempts of a day */
+	PROTO_A_DATE,     /* str: a local date, "2026-11-25" */
 	PROTO_A_MAX_,
 };
 

@@ -10,6 +10,8 @@
  * names separated by commas. */
 #include "state.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -204,38 +206,9 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 	return 0;
 }
 
-static int read_file(const char *path, char *buf, size_t cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			close(fd);
-			return -EFBIG;
-		}
-	}
-	close(fd);
-	*len = n;
-	return 0;
-}
-
 int state_load(const char *dir, struct state *out, char *err, size_t errlen)
 {
-	char path[4096], bad[4096];
+	char path[4096];
 	char *buf;
 	size_t len = 0;
 	int r;
@@ -245,7 +218,7 @@ int state_load(const char *dir, struct state *out, char *err, size_t errlen)
 	buf = malloc(STATE_FILE_MAX);
 	if (!buf)
 		return -ENOMEM;
-	r = read_file(path, buf, STATE_FILE_MAX, &len);
+	r = file_read(path, buf, STATE_FILE_MAX, &len);
 	if (r == -ENOENT) {
 		free(buf);
 		return 0;
@@ -261,59 +234,21 @@ int state_load(const char *dir, struct state *out, char *err, size_t errlen)
 	}
 	free(buf);
 	/* Keep the unreadable file for a person to look at; start empty. */
-	snprintf(bad, sizeof(bad), "%s/state.bad", dir);
-	if (rename(path, bad) < 0)
-		return -errno;
+	r = file_set_aside(dir, "state");
+	if (r < 0)
+		return r;
 	memset(out, 0, sizeof(*out));
 	return 1;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int state_save(const char *dir, const struct state *s)
 {
-	char path[4096], tmp[4096];
 	char buf[STATE_FILE_MAX];
-	int len, fd, dfd, r;
+	int len = state_format(s, buf, sizeof(buf));
 
-	len = state_format(s, buf, sizeof(buf));
 	if (len < 0)
 		return len;
-	snprintf(path, sizeof(path), "%s/state", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.state.tmp", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, buf, (size_t)len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	/* The rename is durable only once the directory is. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	r = fsync(dfd) < 0 ? -errno : 0;
-	close(dfd);
-	return r;
+	return file_write_atomic(dir, "state", buf, (size_t)len);
 }
 
 void state_prune(struct state *s, time_t now)
@@ -349,7 +284,7 @@ int state_boot_id(char out[STATE_BOOT_ID_LEN + 1])
 {
 	char buf[64];
 	size_t len = 0;
-	int r = read_file("/proc/sys/kernel/random/boot_id", buf, sizeof(buf) - 1, &len);
+	int r = file_read("/proc/sys/kernel/random/boot_id", buf, sizeof(buf) - 1, &len);
 
 	if (r < 0)
 		return r;

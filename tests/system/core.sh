@@ -29,9 +29,9 @@ times = @LOCKED@
 lists = news
 strict = yes
 EOF
-# "soon" starts 4 s after the daemon and lasts 3 s; "locked" is a strict break
+# "soon" is re-timed below to start just after a restart; "locked" is a strict break
 # that is not on now (it starts in 12 hours).
-sed -i "s/@SOON@/$(clock_in 4)-$(clock_in 7)/; s/@LOCKED@/$(clock_in 43200)-$(clock_in 46800)/" "$CONF"
+sed -i "s/@SOON@/$(clock_in 21600)-$(clock_in 21603)/; s/@LOCKED@/$(clock_in 43200)-$(clock_in 46800)/" "$CONF"
 
 # --- the config checker -----------------------------------------------------
 expect_rc 0 "check-config on a good file" "$SMBREAKD" --check-config -f "$CONF"

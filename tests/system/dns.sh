@@ -44,6 +44,7 @@ blocked_ttl = 10s
 learn_min = 10m
 
 [list social]
+services = reddit
 domains = $UP_LISTED
 allow = $UP_ALLOWED
 CONF
@@ -119,6 +120,13 @@ expect_in "status: NXDOMAIN" "a TCP query to another server is intercepted"
 # The learned address is cut: TCP gets a reset at once.
 expect_rc 7 "HTTP to the learned address is refused during the break" \
 	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
+OUT=$(d @$FWD www.reddit.com A)
+expect_in "status: NXDOMAIN" "a catalog service's name is blocked without asking upstream"
+OUT=$(smctl stats --days 2)
+expect_in "reddit" "stats count blocked attempts by service"
+expect_in "social" "and by list for entries of the list's own"
+expect_in "#" "with a bar chart"
+check "per-day counts in JSON" test "$(js '[c["value"] for c in j["per_day"][0]["counters"] if c["name"] == "social"][0]' stats --days 1)" -ge 4
 check "blocked answers are counted" test "$(js '[c["value"] for c in j["counters"] if c["name"] == "blocked"][0]' status)" -ge 7
 
 # --- after the pause everything resolves and connects again --------------------
@@ -149,5 +157,6 @@ expect_in "status: SERVFAIL" "SERVFAIL when the upstream is gone"
 check "SERVFAIL comes within the timeout" test $(((t1 - t0) / 1000000)) -lt 2900
 
 stop_daemon || fail "clean stop"
+check "the stats are saved at stop" grep -q " reddit 1$" "$STATE/stats"
 eq "the intercept rule is gone with the table" "$(nftj 'len(j)')" 0
 finish

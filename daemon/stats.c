@@ -1,0 +1,263 @@
+/* Blocked attempts per service per day. The file is one line per counter,
+ *
+ *   version 1
+ *   20261125 facebook 12
+ *
+ * in date order, parsed strictly like the state file. */
+#include "stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "file.h"
+
+#define STATS_VERSION 1
+
+uint32_t stats_date(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+/* Days from 0000-03-01 to a yyyymmdd date, for the retention window. */
+static int64_t day_number(uint32_t date)
+{
+	int64_t y = date / 10000, m = date / 100 % 100, d = date % 100;
+
+	if (m < 3) {
+		y--;
+		m += 12;
+	}
+	return 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 1;
+}
+
+static bool valid_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n > STATS_KEY_MAX)
+		return false;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '-' ||
+		      *k == '_' || *k == ':'))
+			return false;
+	return true;
+}
+
+static void keep_window(struct stats *s)
+{
+	if (!s->n_days)
+		return;
+	int64_t newest = day_number(s->days[s->n_days - 1].date);
+	size_t drop = 0;
+
+	while (drop < s->n_days && newest - day_number(s->days[drop].date) >= STATS_DAYS)
+		drop++;
+	memmove(s->days, s->days + drop, (s->n_days - drop) * sizeof(s->days[0]));
+	s->n_days -= drop;
+}
+
+static struct stats_day *day_for(struct stats *s, uint32_t date)
+{
+	size_t i = 0;
+
+	while (i < s->n_days && s->days[i].date < date)
+		i++;
+	if (i < s->n_days && s->days[i].date == date)
+		return &s->days[i];
+	if (s->n_days == STATS_DAYS) {
+		if (i == 0)
+			return NULL; /* older than every day kept */
+		memmove(s->days, s->days + 1, (s->n_days - 1) * sizeof(s->days[0]));
+		s->n_days--;
+		i--;
+	}
+	memmove(s->days + i + 1, s->days + i, (s->n_days - i) * sizeof(s->days[0]));
+	memset(&s->days[i], 0, sizeof(s->days[i]));
+	s->days[i].date = date;
+	s->n_days++;
+	/* A new newest day pushes out days past the window; a day set back past the
+	 * window is pushed out itself. */
+	keep_window(s);
+	for (size_t j = 0; j < s->n_days; j++)
+		if (s->days[j].date == date)
+			return &s->days[j];
+	return NULL;
+}
+
+static void day_add(struct stats_day *d, const char *key, uint64_t n)
+{
+	for (size_t i = 0; i < d->n_keys; i++)
+		if (strcmp(d->keys[i].name, key) == 0) {
+			d->keys[i].count += n;
+			return;
+		}
+	if (d->n_keys == STATS_KEYS) {
+		d->other += n;
+		return;
+	}
+	snprintf(d->keys[d->n_keys].name, sizeof(d->keys[0].name), "%s", key);
+	d->keys[d->n_keys++].count = n;
+}
+
+void stats_add(struct stats *s, uint32_t date, const char *key)
+{
+	struct stats_day *d = valid_key(key) ? day_for(s, date) : NULL;
+
+	if (d)
+		day_add(d, key, 1);
+}
+
+static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+int stats_format(const struct stats *s, char *buf, size_t len)
+{
+	size_t off = 0;
+	int r =
+	    append(buf, len, &off, "# blocked attempts per day, written by smbreakd\nversion %d\n",
+	           STATS_VERSION);
+
+	for (size_t i = 0; r == 0 && i < s->n_days; i++) {
+		const struct stats_day *d = &s->days[i];
+		for (size_t k = 0; r == 0 && k < d->n_keys; k++)
+			r = append(buf, len, &off, "%08" PRIu32 " %s %" PRIu64 "\n", d->date,
+			           d->keys[k].name, d->keys[k].count);
+		if (r == 0 && d->other)
+			r = append(buf, len, &off, "%08" PRIu32 " :other %" PRIu64 "\n", d->date,
+			           d->other);
+	}
+	return r < 0 ? r : (int)off;
+}
+
+static bool valid_date(uint32_t date)
+{
+	uint32_t m = date / 100 % 100, d = date % 100;
+
+	return date >= 19700101 && date <= 99991231 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+int stats_parse(const char *text, size_t len, struct stats *out, char *err, size_t errlen)
+{
+	struct stats *s = calloc(1, sizeof(*s));
+	size_t pos = 0, lineno = 0;
+	bool version = false;
+
+	if (!s)
+		return -ENOMEM;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		char line[128], key[STATS_KEY_MAX + 2];
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+		unsigned long long count;
+		unsigned date;
+		int used = 0;
+
+		lineno++;
+		if (!nl || n >= sizeof(line) || memchr(text + pos, '\0', n)) {
+			snprintf(err, errlen, "line %zu: %s", lineno,
+			         !nl ? "unterminated (truncated file?)" : "malformed");
+			goto bad;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (!version) {
+			if (strcmp(line, "version 1") != 0) {
+				snprintf(err, errlen, "line %zu: expected 'version %d'", lineno,
+				         STATS_VERSION);
+				goto bad;
+			}
+			version = true;
+			continue;
+		}
+		if (sscanf(line, "%8u %33s %20llu%n", &date, key, &count, &used) != 3 ||
+		    (size_t)used != n || !valid_date(date) ||
+		    (strcmp(key, ":other") != 0 && !valid_key(key)) ||
+		    (s->n_days && s->days[s->n_days - 1].date > date)) {
+			snprintf(err, errlen, "line %zu: bad counter", lineno);
+			goto bad;
+		}
+		struct stats_day *d = day_for(s, date);
+		if (!d)
+			continue; /* outside the window: dropped */
+		if (strcmp(key, ":other") == 0)
+			d->other += count;
+		else
+			day_add(d, key, count);
+	}
+	if (!version) {
+		snprintf(err, errlen, "empty or without a version line");
+		goto bad;
+	}
+	*out = *s;
+	free(s);
+	return 0;
+bad:
+	free(s);
+	return -EINVAL;
+}
+
+int stats_load(const char *dir, struct stats *out, char *err, size_t errlen)
+{
+	char path[4096];
+	char *buf = malloc(STATS_FILE_MAX);
+	size_t len = 0;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	r = file_read(path, buf, STATS_FILE_MAX, &len);
+	if (r == -ENOENT || (r == 0 && stats_parse(buf, len, out, err, errlen) == 0)) {
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	if (r == -EFBIG)
+		snprintf(err, errlen, "larger than %d bytes", STATS_FILE_MAX);
+	else if (r < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	r = file_set_aside(dir, "stats");
+	return r < 0 ? r : 1;
+}
+
+int stats_save(const char *dir, const struct stats *s)
+{
+	char *buf = malloc(STATS_FILE_MAX);
+	int len, r;
+
+	if (!buf)
+		return -ENOMEM;
+	len = stats_format(s, buf, STATS_FILE_MAX);
+	r = len < 0 ? len : file_write_atomic(dir, "stats", buf, (size_t)len);
+	free(buf);
+	return r;
+}

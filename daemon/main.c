@@ -18,6 +18,7 @@
 #include "enforce.h"
 #include "lists.h"
 #include "log.h"
+#include "nft.h"
 #include "notify.h"
 #include "paths.h"
 #include "sched.h"
@@ -28,6 +29,7 @@ struct options {
 	const char *state_dir;
 	const char *data_dir;
 	bool check_only;
+	bool cleanup;
 	bool schedule;
 	const char *from;
 	long count;
@@ -50,7 +52,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [-d]\n"
+	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [--data-dir DIR] [-d]\n"
+	    "       smbreakd --cleanup\n"
 	    "       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
 	    "\n"
 	    "  -f, --config FILE     configuration (default %s)\n"
@@ -58,6 +61,8 @@ static void usage(FILE *f)
 	    "      --state-dir DIR   state directory (default %s)\n"
 	    "      --data-dir DIR    shipped data, services/NAME.list (default %s)\n"
 	    "  -n, --check-config    check the configuration and exit\n"
+	    "      --cleanup         after a crash: take out the port-53 redirect left behind\n"
+	    "                        (systemd's ExecStopPost runs it)\n"
 	    "      --schedule        with --check-config: print the next transitions\n"
 	    "      --from TIME       start of --schedule (default: now), e.g. 2026-03-08T00:00:00\n"
 	    "      --count N         transitions to print (default 10)\n"
@@ -69,13 +74,14 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT };
+	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT, OPT_CLEANUP };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'f'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"state-dir", required_argument, NULL, OPT_STATE},
 	    {"data-dir", required_argument, NULL, OPT_DATA},
 	    {"check-config", no_argument, NULL, 'n'},
+	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
 	    {"schedule", no_argument, NULL, OPT_SCHEDULE},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"count", required_argument, NULL, OPT_COUNT},
@@ -87,9 +93,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	char *end;
 	int ch;
 
-	*o = (struct options){SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR,
-	                      false,         false,           NULL,          10,
-	                      false};
+	*o = (struct options){.conf_path = SMB_CONF_PATH,
+	                      .socket_path = SMB_SOCKET_PATH,
+	                      .state_dir = SMB_STATE_DIR,
+	                      .data_dir = SMB_DATA_DIR,
+	                      .count = 10};
 	while ((ch = getopt_long(argc, argv, "f:s:ndVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -106,6 +114,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->check_only = true;
+			break;
+		case OPT_CLEANUP:
+			o->cleanup = true;
 			break;
 		case OPT_SCHEDULE:
 			o->schedule = true;
@@ -202,6 +213,29 @@ static int check_config(const struct options *o)
 	}
 	conf_free(c);
 	return 0;
+}
+
+/* --cleanup: a daemon that died without a clean stop leaves its table, and
+ * with it a redirect of port 53 to a forwarder that is gone; that would leave
+ * the machine without DNS. The reject rules stay: they end with their break. */
+static int cleanup(void)
+{
+	struct nft *n;
+	int r = nft_new(&n);
+
+	if (r < 0) {
+		fprintf(stderr, "smbreakd: cannot open netlink: %s\n", strerror(-r));
+		return 1;
+	}
+	r = nft_table_leave(n);
+	if (r == -ENOENT)
+		printf("no table inet smbreak: nothing to clean up\n");
+	else if (r < 0)
+		fprintf(stderr, "smbreakd: %s\n", *nft_error(n) ? nft_error(n) : strerror(-r));
+	else
+		printf("removed the port-53 redirect of table inet smbreak\n");
+	nft_free(n);
+	return r < 0 && r != -ENOENT ? 1 : 0;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -408,5 +442,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* writes to gone clients fail with EPIPE instead */
 	if (o.check_only)
 		return check_config(&o);
+	if (o.cleanup)
+		return cleanup();
 	return run(&o);
 }

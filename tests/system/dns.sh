@@ -148,6 +148,21 @@ print("rcode", r[3] & 15)' >"$T/formerr" 2>&1
 eq "a malformed query gets FORMERR" "$(cat "$T/formerr")" "rcode 1"
 eq "the forwarder still answers" "$(short @$FWD "$UP_BOTH" A)" "$UP_BOTH_A"
 
+# --- stats survive a clean stop ------------------------------------------------
+stop_daemon || fail "clean stop"
+check "the stats are saved at stop" grep -q " reddit 1$" "$STATE/stats"
+start_daemon
+check "and read back at start" test "$(js '[c["value"] for c in j["per_day"][0]["counters"] if c["name"] == "reddit"][0]' stats --days 1)" -eq 1
+
+# --- a crash leaves the redirect; --cleanup (systemd's ExecStopPost) takes it out
+kill9_daemon
+OUT=$(d @192.0.2.99 "$UP_BOTH" A)
+expect_in "connection refused" "after kill -9 the redirect points at nothing"
+check "--cleanup after a crash" ip netns exec "$NS" "$SMBREAKD" --cleanup
+eq "no redirect rules after --cleanup" "$(nftj 'len(rules("intercept"))')" 0
+eq "DNS works without the daemon" "$(short @$UP4 "$UP_BOTH" A)" "$UP_BOTH_A"
+start_daemon
+
 # --- no upstream: SERVFAIL within the timeout -----------------------------------
 upstream_stop
 t0=$(date +%s%N)
@@ -157,6 +172,5 @@ expect_in "status: SERVFAIL" "SERVFAIL when the upstream is gone"
 check "SERVFAIL comes within the timeout" test $(((t1 - t0) / 1000000)) -lt 2900
 
 stop_daemon || fail "clean stop"
-check "the stats are saved at stop" grep -q " reddit 1$" "$STATE/stats"
 eq "the intercept rule is gone with the table" "$(nftj 'len(j)')" 0
 finish

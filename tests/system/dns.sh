@@ -171,6 +171,26 @@ t1=$(date +%s%N)
 expect_in "status: SERVFAIL" "SERVFAIL when the upstream is gone"
 check "SERVFAIL comes within the timeout" test $(((t1 - t0) / 1000000)) -lt 2900
 
+# --- a flood from one client does not starve another -----------------------------
+# An upstream that never answers (nothing at that address on the veth link):
+# every relayed query waits out its timeout, so the flood fills its share of
+# the in-flight table, and another client still gets in.
+sed -i "s/^upstream = .*/upstream = 10.99.0.77/" "$CONF"
+expect_rc 0 "reload with a silent upstream" smctl reload
+ip netns exec "$NS" python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+for i in range(600):
+    q = struct.pack(">HHHHHH", i, 0x100, 1, 0, 0, 0) + b"\x05flood\x04smbt\x04test\x00\x00\x01\x00\x01"
+    s.sendto(q, ("127.0.0.153", 53))
+    time.sleep(0.0005)
+'
+OUT=$(d +time=4 -b 127.0.0.2 @$FWD "$UP_BOTH" A)
+expect_in "status: SERVFAIL" "another client is still admitted during a flood (SERVFAIL after the timeout, not REFUSED)"
+check "the flood beyond its share was refused" \
+	test "$(js '[c["value"] for c in j["counters"] if c["name"] == "refused"][0]' status)" -ge 400
+
 stop_daemon || fail "clean stop"
 eq "the intercept rule is gone with the table" "$(nftj 'len(j)')" 0
 finish

@@ -35,3 +35,12 @@ foreach(t nft_table nft_traffic nft_errors)
   smb_system(${t})
   set_property(TEST system_${t} APPEND PROPERTY ENVIRONMENT "NFTDRV=$<TARGET_FILE:nftdrv>")
 endforeach()
+
+# The package end to end in a booted Debian 12 container (cached rootfs; the
+# first run debootstraps it). Not in sanitizer builds: it packages its own /usr
+# build, so a second run would test the same thing.
+if(NOT SMB_SANITIZE)
+  smb_system(e2e_systemd)
+  set_tests_properties(system_e2e_systemd PROPERTIES TIMEOUT 1200)
+  set_property(TEST system_e2e_systemd APPEND PROPERTY ENVIRONMENT "SMB_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endif()

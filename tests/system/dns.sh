@@ -148,6 +148,14 @@ print("rcode", r[3] & 15)' >"$T/formerr" 2>&1
 eq "a malformed query gets FORMERR" "$(cat "$T/formerr")" "rcode 1"
 eq "the forwarder still answers" "$(short @$FWD "$UP_BOTH" A)" "$UP_BOTH_A"
 
+# --- failover: a silent first upstream costs one timeout, then the next answers --
+sed -i "s/^upstream = .*/upstream = 10.99.0.77 $UP4/" "$CONF"
+expect_rc 0 "reload with a silent first upstream" smctl reload
+eq "the second upstream answers after the first times out" \
+	"$(short +time=5 @$FWD "$UP_CNAME_TARGET" A)" "$UP_CNAME_A"
+sed -i "s/^upstream = .*/upstream = $UP4/" "$CONF"
+expect_rc 0 "reload back" smctl reload
+
 # --- stats survive a clean stop ------------------------------------------------
 stop_daemon || fail "clean stop"
 check "the stats are saved at stop" grep -q " reddit 1$" "$STATE/stats"

@@ -836,6 +836,13 @@ static int bind_socket(const struct conf_addr *a, int type)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Listen on 127.0.0.153 or a LAN address before it is configured. */
 	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
+	if (type == SOCK_DGRAM) {
+		/* A reload of a large list holds the loop for a few hundred ms; the
+		 * queries of that time wait in this buffer instead of being dropped. */
+		int size = DNS_UDP_RCVBUF;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	}
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||

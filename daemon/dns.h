@@ -17,7 +17,10 @@
 
 /* Bounds, in one place. */
 #define DNS_INFLIGHT_MAX    1024 /* queries relayed and not yet answered */
-#define DNS_INFLIGHT_PER_IP 128  /* of those, from one client address */
+#define DNS_INFLIGHT_PER_IP 512  /* of those, from one client address: half, since
+                                     with systemd-resolved in front every query
+                                     comes from 127.0.0.53 */
+#define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a reload's stall */
 #define DNS_TIMEOUT_MS      1500 /* per upstream try, then the next one */
 #define DNS_TCP_CLIENTS_MAX 64
 #define DNS_TCP_IDLE_SECS   10

@@ -189,7 +189,7 @@ ip netns exec "$NS" python3 -c '
 import socket, struct, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
-for i in range(600):
+for i in range(1000):
     q = struct.pack(">HHHHHH", i, 0x100, 1, 0, 0, 0) + b"\x05flood\x04smbt\x04test\x00\x00\x01\x00\x01"
     s.sendto(q, ("127.0.0.153", 53))
     time.sleep(0.0005)

@@ -1,0 +1,338 @@
+#!/bin/bash
+# The DNS forwarder benchmark (BENCHMARKS.md, section "DNS forwarder"): smbreakd
+# side by side with dnsmasq doing the same job (a filtering forwarder with the
+# same 1M names as address=/name/ entries, misses forwarded to the same
+# upstream), with dnsperf as the load client, in a network namespace of its own
+# (re-executes itself under unshare -n; every packet stays on its loopback).
+#
+#   bench/dns/run.sh BUILD_DIR [--rounds N] [--secs S] [--n LIST] [--quick] [--keep]
+#
+# BUILD_DIR holds daemon/smbreakd, ctl/smctl and bench/dns/bench_dns_{gen,lat}
+# (SMBREAKD=... SMCTL=... in the environment override the first two). Layout on
+# a 2-core machine: the daemon under test on CPU 0 (alone), the load client and
+# the upstream on CPU 1. Needs root, dnsperf, dnsmasq (dnsmasq-base), dig,
+# taskset, python3. --quick: a 20,000-name list, 1 round of 2 s (a smoke run).
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+
+if [ -z "${DNSB_INNER:-}" ]; then
+	for c in dnsperf dnsmasq dig taskset python3 unshare; do
+		command -v "$c" >/dev/null || {
+			echo "skip: needs $c (apt-get install dnsperf dnsmasq-base dnsutils util-linux python3)" >&2
+			exit 77
+		}
+	done
+	if [ "$(id -u)" -ne 0 ] || ! unshare -n true 2>/dev/null; then
+		echo "skip: needs root and network namespaces" >&2
+		exit 77
+	fi
+	DNSB_INNER=1 exec unshare -n "$0" "$@"
+fi
+
+BUILD=${1:?usage: run.sh BUILD_DIR [--rounds N] [--secs S] [--n LIST] [--quick] [--keep]}
+shift
+BUILD=$(cd "$BUILD" && pwd)
+ROUNDS=3 SECS=10 N=1000000 QUICK='' KEEP=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rounds) ROUNDS=$2; shift ;;
+	--secs) SECS=$2; shift ;;
+	--n) N=$2; shift ;;
+	--quick) QUICK=1 ROUNDS=1 SECS=2 N=20000 ;;
+	--keep) KEEP=1 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+SMBREAKD=${SMBREAKD:-$BUILD/daemon/smbreakd}
+SMCTL=${SMCTL:-$BUILD/ctl/smctl}
+GEN=$BUILD/bench/dns/bench_dns_gen
+LAT=$BUILD/bench/dns/bench_dns_lat
+for f in "$SMBREAKD" "$SMCTL" "$GEN" "$LAT"; do
+	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 1; }
+done
+
+DCPU=0 # the daemon under test
+CCPU=1 # dnsperf, the latency client and the upstream
+[ "$(nproc)" -ge 2 ] || DCPU=0 CCPU=0
+
+UP=127.0.0.2    # the upstream
+SMB=127.0.0.153 # smbreakd
+DM=127.0.0.3    # dnsmasq with the 1M address= list
+DM0=127.0.0.4   # dnsmasq with no list
+T=$(mktemp -d /tmp/bench_dns.XXXXXX)
+RES=$T/results.tsv # kind, who, round, value...
+PIDS=()
+SPID=
+
+cleanup() {
+	local p
+	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "$KEEP" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+ip link set lo up
+
+say() { echo "# $*" >&2; }
+
+# ---- inputs ------------------------------------------------------------------
+say "generating the $N-name list and the query files in $T"
+Q=1000000
+[ -n "$QUICK" ] && Q=50000
+"$GEN" "$T" --n "$N" --q "$Q" >&2 || exit 1
+LISTED_ONE=$(awk 'NR==1{print $1}' "$T/q-blocked.txt")
+FWD_ONE=$(awk 'NR==1{print $1}' "$T/q-forward.txt")
+
+# since T0: seconds elapsed since T0 (date +%s.%N).
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.3f", b - a}'; }
+# wait_answer ADDR NAME SECONDS: polls until ADDR answers NAME at all.
+wait_answer() {
+	for _ in $(seq 1 $(($3 * 20))); do
+		dig @"$1" +time=1 +tries=1 "$2" A 2>/dev/null | grep -q "status: " && return 0
+		sleep 0.05
+	done
+	echo "run.sh: $1 does not answer" >&2
+	exit 1
+}
+
+# ---- the upstream: answers every A query itself, from its config -------------
+# address=/#/ answers are built from the config, never cached nor forwarded, so
+# --cache-size=0 only keeps its memory flat; no logging.
+taskset -c "$CCPU" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-resolv --no-poll \
+	--bind-interfaces --listen-address=$UP --port=53 --user=root --group=root --pid-file= \
+	--address='/#/198.51.100.1' --cache-size=0 2>"$T/upstream.log" &
+PIDS+=($!)
+wait_answer $UP "$FWD_ONE" 5
+
+# ---- the peers: dnsmasq forwarding to the same upstream, no cache ------------
+# No cache on either side: smbreakd has none, and the query files repeat from
+# their start in every run, which a cache would answer without the upstream.
+dm_start() { # ADDR [conf-file]
+	local extra=()
+	[ -n "${2:-}" ] && extra=(--conf-file="$2")
+	taskset -c "$DCPU" dnsmasq --keep-in-foreground -C /dev/null "${extra[@]}" --no-hosts \
+		--no-resolv --no-poll --bind-interfaces --listen-address="$1" --port=53 \
+		--user=root --group=root --pid-file= --server=$UP --cache-size=0 2>>"$T/dnsmasq.log" &
+	PIDS+=($!)
+}
+t0=$(date +%s.%N)
+dm_start $DM "$T/dnsmasq-list.conf"
+DM_PID=$!
+wait_answer $DM "$LISTED_ONE" 120
+DM_READY=$(since "$t0")
+dm_start $DM0
+DM0_PID=$!
+wait_answer $DM0 "$FWD_ONE" 5
+
+# ---- smbreakd: the 1M list, or a one-name list ("no list"; a pause needs one) -
+mkdir -p "$T/state"
+conf() { # LIST-SOURCE-LINE
+	cat >"$T/smbreak.conf" <<EOF
+[daemon]
+listen = $SMB:53
+upstream = $UP
+intercept = no
+blocked_answer = nxdomain
+blocked_ttl = 10s
+
+[list big]
+$1
+EOF
+}
+BIGLIST="files = $T/list.txt"
+NOLIST="domains = $LISTED_ONE"
+conf "$BIGLIST"
+t0=$(date +%s.%N)
+taskset -c "$DCPU" "$SMBREAKD" -f "$T/smbreak.conf" -s "$T/smbreak.sock" --state-dir "$T/state" \
+	--data-dir "$SRC/conf" -d 2>"$T/smbreakd.log" &
+SPID=$!
+for _ in $(seq 1 400); do
+	"$SMCTL" -s "$T/smbreak.sock" status >/dev/null 2>&1 && break
+	kill -0 "$SPID" 2>/dev/null || { cat "$T/smbreakd.log" >&2; exit 1; }
+	sleep 0.01
+done
+wait_answer $SMB "$FWD_ONE" 5
+SMB_READY=$(since "$t0")
+smctl() { "$SMCTL" -s "$T/smbreak.sock" "$@"; }
+smctl pause 1h >&2 || exit 1
+dig @$SMB "$LISTED_ONE" A | grep -q "status: NXDOMAIN" || { echo "run.sh: not blocking" >&2; exit 1; }
+
+rss() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM/{print $2}' "/proc/$1/status"; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+# cpustat: busy and idle jiffies of CPU 0 and 1; busy A B: their busy share
+# between two snapshots (other load on the machine shows here).
+cpustat() { awk '/^cpu[01] /{printf "%d %d ", $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
+busy() {
+	awk -v a="$1" -v b="$2" 'BEGIN{split(a, x, " "); split(b, y, " ");
+		for (i = 1; i <= 3; i += 2) { d = y[i] - x[i]; t = d + y[i+1] - x[i+1];
+			printf "cpu%d %.0f%% ", (i - 1) / 2, t ? 100 * d / t : 0 } }'
+}
+# UDP datagrams dropped for a full receive buffer, in this namespace.
+rcvbuf_errors() { awk '/^Udp:/{getline; print $6}' /proc/net/snmp; }
+echo -e "rss\tsmbreakd\t0\t$(rss $SPID)" >>"$RES"
+echo -e "rss\tdnsmasq\t0\t$(rss $DM_PID)" >>"$RES"
+echo -e "rss\tdnsmasq-nolist\t0\t$(rss $DM0_PID)" >>"$RES"
+echo -e "ready\tsmbreakd\t0\t$SMB_READY" >>"$RES"
+echo -e "ready\tdnsmasq\t0\t$DM_READY" >>"$RES"
+
+# switch LIST-SOURCE-LINE: the smbreakd config reloaded with another list.
+switch() {
+	conf "$1"
+	smctl reload >/dev/null || { echo "run.sh: reload failed" >&2; exit 1; }
+	dig @$SMB "$LISTED_ONE" A | grep -q "status: NXDOMAIN" || { echo "run.sh: not blocking after reload" >&2; exit 1; }
+}
+
+# run_perf KIND WHO ADDR PID QUERYFILE [dnsperf args]: one dnsperf run on CCPU;
+# records q/s, completed, lost, and the daemon's CPU microseconds per query.
+run_perf() {
+	local kind=$1 who=$2 addr=$3 pid=$4 qf=$5 r=$6 out a b
+	shift 6
+	a=$(ticks "$pid")
+	local c0 c1 u0 u1
+	c0=$(cpustat)
+	u0=$(rcvbuf_errors)
+	out=$(taskset -c "$CCPU" dnsperf -s "$addr" -d "$qf" -l "$SECS" -q 100 -t 2 "$@" 2>&1)
+	b=$(ticks "$pid")
+	c1=$(cpustat)
+	u1=$(rcvbuf_errors)
+	local qps ndone lost
+	qps=$(awk '/Queries per second/{print $4}' <<<"$out")
+	ndone=$(awk '/Queries completed/{print $3}' <<<"$out")
+	lost=$(awk '/Queries lost/{print $3}' <<<"$out")
+	local us
+	us=$(awk -v t=$((b - a)) -v hz="$HZ" -v n="$ndone" 'BEGIN{printf "%.2f", t * 1e6 / hz / n}')
+	echo -e "$kind\t$who\t$r\t$qps\t$ndone\t$lost\t$us" >>"$RES"
+	say "$kind $who round $r: $qps q/s, $lost lost, $us us CPU/query, CPU busy $(busy "$c0" "$c1"), $((u1 - u0)) UDP receive-buffer drops ($(grep -o 'NOERROR [0-9]*\|NXDOMAIN [0-9]*\|SERVFAIL [0-9]*\|REFUSED [0-9]*' <<<"$out" | tr '\n' ' '))"
+}
+
+# ---- 1-3: throughput and CPU, alternating the daemons, ROUNDS rounds ----------
+for r in $(seq 1 "$ROUNDS"); do
+	run_perf blocked smbreakd $SMB $SPID "$T/q-blocked.txt" "$r"
+	run_perf blocked dnsmasq $DM "$DM_PID" "$T/q-blocked.txt" "$r"
+	run_perf forward smbreakd $SMB $SPID "$T/q-forward.txt" "$r"
+	switch "$NOLIST"
+	run_perf forward smbreakd-nolist $SMB $SPID "$T/q-forward.txt" "$r"
+	switch "$BIGLIST"
+	run_perf forward dnsmasq-nolist $DM0 "$DM0_PID" "$T/q-forward.txt" "$r"
+	run_perf forward dnsmasq $DM "$DM_PID" "$T/q-forward.txt" "$r"
+done
+# The same blocked names with EDNS (the EDE is only sent to EDNS clients).
+run_perf blocked-edns smbreakd $SMB $SPID "$T/q-blocked.txt" 1 -e
+run_perf blocked-edns dnsmasq $DM "$DM_PID" "$T/q-blocked.txt" 1 -e
+
+# ---- 4: latency at 1,000 q/s, forwarded names, the upstream asked directly too --
+LSECS=$SECS
+# Twice: with the daemon on its own CPU (each query then crosses CPUs four
+# times, each an idle-vCPU wake-up, against none when the client asks the
+# upstream on its own CPU), and with the daemon moved to the client's CPU, so
+# that the difference is the daemon's own work plus two context switches.
+lat_run() { # WHO ADDR ROUND
+	local out
+	out=$(taskset -c "$CCPU" "$LAT" "$2" 53 "$T/forward-names.txt" 1000 "$LSECS")
+	echo -e "latency\t$1\t$3\t$out" >>"$RES"
+	say "latency $1 round $3: $out"
+}
+for r in $(seq 1 "$ROUNDS"); do
+	lat_run upstream $UP "$r"
+	for t in "smbreakd $SMB $SPID" "dnsmasq-nolist $DM0 $DM0_PID" "dnsmasq $DM $DM_PID"; do
+		set -- $t
+		lat_run "$1" "$2" "$r"
+		taskset -a -p -c "$CCPU" "$3" >/dev/null
+		lat_run "$1-1cpu" "$2" "$r"
+		taskset -a -p -c "$DCPU" "$3" >/dev/null
+	done
+done
+
+# ---- 5: memory, reload peak, and queries during reloads under load ------------
+echo 5 >"/proc/$SPID/clear_refs" # VmHWM := VmRSS
+before=$(rss $SPID)
+t0=$(date +%s.%N)
+smctl reload >/dev/null
+RELOAD_S=$(since "$t0")
+echo -e "reload\tsmbreakd\t0\t$before\t$(hwm $SPID)\t$(rss $SPID)\t$RELOAD_S" >>"$RES"
+say "reload: RSS $before kB, peak $(hwm $SPID) kB, after $(rss $SPID) kB, smctl reload took $RELOAD_S s"
+
+# under load: forwarded names at 20,000 q/s for 8 s, 3 reloads 2 s apart,
+# then the same run without reloads; failures = lost + SERVFAIL/REFUSED answers.
+load_run() { # LABEL RELOADS
+	local out n lost bad u0 u1
+	u0=$(rcvbuf_errors)
+	taskset -c "$CCPU" dnsperf -s $SMB -d "$T/q-forward.txt" -l 8 -Q 20000 -q 500 -t 2 \
+		>"$T/load.out" 2>&1 &
+	local dp=$!
+	for _ in $(seq 1 "$2"); do
+		sleep 2
+		smctl reload >/dev/null
+	done
+	wait $dp
+	u1=$(rcvbuf_errors)
+	out=$(cat "$T/load.out")
+	n=$(awk '/Queries sent/{print $3}' <<<"$out")
+	lost=$(awk '/Queries lost/{print $3}' <<<"$out")
+	bad=$(grep -o 'SERVFAIL [0-9]*\|REFUSED [0-9]*' <<<"$out" | awk '{s += $2} END {print s + 0}')
+	echo -e "reloadload\t$1\t0\t$n\t$lost\t$bad\t$((u1 - u0))" >>"$RES"
+	say "$1: $n sent, $lost lost, $bad SERVFAIL/REFUSED, $((u1 - u0)) UDP receive-buffer drops ($(grep -o 'NOERROR [0-9]*\|SERVFAIL [0-9]*\|REFUSED [0-9]*' <<<"$out" | tr '\n' ' '))"
+}
+if [ -z "$QUICK" ]; then
+	load_run with-reloads 3
+	load_run no-reload 0
+fi
+
+# ---- summary ------------------------------------------------------------------
+say "raw results in $RES"
+python3 - "$RES" "$(nproc)" <<'PY'
+import sys, statistics as st
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+def med(kind, who, col):
+    v = [float(r[col]) for r in rows if r[0] == kind and r[1] == who]
+    return st.median(v) if v else float("nan")
+def allv(kind, who, col):
+    return " / ".join("%.0f" % float(r[col]) for r in rows if r[0] == kind and r[1] == who)
+one = lambda kind, who, col: next(r[col] for r in rows if r[0] == kind and r[1] == who)
+print("| what | smbreakd | dnsmasq 2.90 | ratio |")
+print("|---|---|---|---|")
+b_s, b_d = med("blocked", "smbreakd", 3), med("blocked", "dnsmasq", 3)
+print(f"| blocked names, 1M list, q/s (median; runs) | {b_s:,.0f} ({allv('blocked','smbreakd',3)}) | {b_d:,.0f} ({allv('blocked','dnsmasq',3)}) | {b_s/b_d:.2f}x |")
+print(f"| daemon CPU per blocked answer, us | {med('blocked','smbreakd',6):.2f} | {med('blocked','dnsmasq',6):.2f} | {med('blocked','dnsmasq',6)/med('blocked','smbreakd',6):.2f}x |")
+e_s, e_d = med("blocked-edns", "smbreakd", 3), med("blocked-edns", "dnsmasq", 3)
+print(f"| blocked names with EDNS (dnsperf -e), q/s, 1 run | {e_s:,.0f} | {e_d:,.0f} | {e_s/e_d:.2f}x |")
+f_s, f_d = med("forward", "smbreakd", 3), med("forward", "dnsmasq", 3)
+f_s0, f_d0 = med("forward", "smbreakd-nolist", 3), med("forward", "dnsmasq-nolist", 3)
+print(f"| forwarded, 1M list, q/s | {f_s:,.0f} ({allv('forward','smbreakd',3)}) | {f_d:,.0f} ({allv('forward','dnsmasq',3)}) | {f_s/f_d:.2f}x |")
+print(f"| forwarded, no list, q/s | {f_s0:,.0f} ({allv('forward','smbreakd-nolist',3)}) | {f_d0:,.0f} ({allv('forward','dnsmasq-nolist',3)}) | {f_s0/f_d0:.2f}x |")
+print(f"| forwarded, 1M list vs no list | {100*(f_s/f_s0-1):+.1f}% | {100*(f_d/f_d0-1):+.1f}% | |")
+print(f"| daemon CPU per forwarded query, 1M list, us | {med('forward','smbreakd',6):.2f} | {med('forward','dnsmasq',6):.2f} | |")
+print(f"| daemon CPU per forwarded query, no list, us | {med('forward','smbreakd-nolist',6):.2f} | {med('forward','dnsmasq-nolist',6):.2f} | |")
+lat = {}
+for r in rows:
+    if r[0] == "latency":
+        f = r[3].split()
+        d = dict(zip(f[0::2], f[1::2]))
+        lat.setdefault(r[1], []).append(d)
+def lm(who, k):
+    return st.median(float(d[k]) for d in lat[who]) if who in lat else float("nan")
+print()
+print("| latency at 1,000 q/s, forwarded names (median of rounds), us | p50 | p90 | p99 | p99.9 | max | lost |")
+print("|---|---|---|---|---|---|---|")
+for who in ("upstream", "smbreakd", "dnsmasq-nolist", "dnsmasq", "smbreakd-1cpu", "dnsmasq-nolist-1cpu", "dnsmasq-1cpu"):
+    if who in lat:
+        print(f"| {who} | {lm(who,'p50'):.1f} | {lm(who,'p90'):.1f} | {lm(who,'p99'):.1f} | {lm(who,'p999'):.1f} | {lm(who,'max'):.1f} | {sum(int(d['lost']) for d in lat[who])} |")
+for who in ("smbreakd", "dnsmasq-nolist", "dnsmasq", "smbreakd-1cpu", "dnsmasq-nolist-1cpu", "dnsmasq-1cpu"):
+    if who in lat and "upstream" in lat:
+        print(f"| added by {who} over the upstream | {lm(who,'p50')-lm('upstream','p50'):.1f} | {lm(who,'p90')-lm('upstream','p90'):.1f} | {lm(who,'p99')-lm('upstream','p99'):.1f} | | | |")
+print()
+print(f"smbreakd ready (start to first answer) {float(one('ready','smbreakd',3)):.2f} s; dnsmasq with the 1M address= list {float(one('ready','dnsmasq',3)):.2f} s")
+print(f"RSS with the 1M list: smbreakd {int(one('rss','smbreakd',3))/1024:.1f} MB, dnsmasq {int(one('rss','dnsmasq',3))/1024:.1f} MB (no list {int(one('rss','dnsmasq-nolist',3))/1024:.1f} MB)")
+rl = next(r for r in rows if r[0] == "reload")
+print(f"smbreakd reload: RSS {int(rl[3])/1024:.1f} MB, peak {int(rl[4])/1024:.1f} MB ({int(rl[4])/int(rl[3]):.2f}x), after {int(rl[5])/1024:.1f} MB; smctl reload took {float(rl[6]):.2f} s")
+for r in rows:
+    if r[0] == "reloadload":
+        print(f"under load at 20,000 q/s for 8 s, {r[1]}: {r[3]} sent, {r[4]} lost, {r[5]} SERVFAIL/REFUSED, {r[6]} UDP receive-buffer drops")
+PY

@@ -1184,18 +1184,10 @@ static int cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struc
 			const struct stats_day *sd = &b->stats->days[d];
 			if (sd->date != date)
 				continue;
-			for (size_t k = 0; k < sd->n_keys; k++) {
-				long c = proto_nest_start(reply, PROTO_A_COUNTER);
-				proto_put_str(reply, PROTO_A_NAME, sd->keys[k].name);
-				proto_put_u64(reply, PROTO_A_VALUE, sd->keys[k].count);
-				proto_nest_end(reply, c);
-			}
-			if (sd->other) {
-				long c = proto_nest_start(reply, PROTO_A_COUNTER);
-				proto_put_str(reply, PROTO_A_NAME, "other");
-				proto_put_u64(reply, PROTO_A_VALUE, sd->other);
-				proto_nest_end(reply, c);
-			}
+			for (size_t k = 0; k < sd->n_keys; k++)
+				proto_put_counter(reply, sd->keys[k].name, sd->keys[k].count);
+			if (sd->other)
+				proto_put_counter(reply, "other", sd->other);
 		}
 		proto_nest_end(reply, nest);
 	}

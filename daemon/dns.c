@@ -1001,28 +1001,17 @@ bool dns_has_upstream(const struct dns *dns)
 	return dns->n_up > 0;
 }
 
-static void put_counter(struct proto_msg *m, const char *name, uint64_t v)
-{
-	long nest = proto_nest_start(m, PROTO_A_COUNTER);
-
-	if (nest < 0)
-		return;
-	proto_put_str(m, PROTO_A_NAME, name);
-	proto_put_u64(m, PROTO_A_VALUE, v);
-	proto_nest_end(m, nest);
-}
-
 void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 {
-	put_counter(reply, "queries", dns->n.queries);
-	put_counter(reply, "blocked", dns->n.blocked);
-	put_counter(reply, "relayed", dns->n.relayed);
-	put_counter(reply, "failures", dns->n.failed);
-	put_counter(reply, "refused", dns->n.refused);
-	put_counter(reply, "malformed", dns->n.malformed);
-	put_counter(reply, "in_flight", DNS_INFLIGHT_MAX - dns->n_free);
-	put_counter(reply, "learned", dns->n.learned);
-	put_counter(reply, "shared_kept_out", dns->n.shared);
+	proto_put_counter(reply, "queries", dns->n.queries);
+	proto_put_counter(reply, "blocked", dns->n.blocked);
+	proto_put_counter(reply, "relayed", dns->n.relayed);
+	proto_put_counter(reply, "failures", dns->n.failed);
+	proto_put_counter(reply, "refused", dns->n.refused);
+	proto_put_counter(reply, "malformed", dns->n.malformed);
+	proto_put_counter(reply, "in_flight", DNS_INFLIGHT_MAX - dns->n_free);
+	proto_put_counter(reply, "learned", dns->n.learned);
+	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
 }
 
 void dns_free(struct dns *dns)

@@ -124,17 +124,6 @@ void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
 		log_nft(e, "add learned addresses", r);
 }
 
-static void put_counter(struct proto_msg *m, const char *name, uint64_t v)
-{
-	long nest = proto_nest_start(m, PROTO_A_COUNTER);
-
-	if (nest < 0)
-		return;
-	proto_put_str(m, PROTO_A_NAME, name);
-	proto_put_u64(m, PROTO_A_VALUE, v);
-	proto_nest_end(m, nest);
-}
-
 void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 {
 	struct nft_counts n;
@@ -143,10 +132,10 @@ void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 		log_nft(e, "read the table back", -EIO);
 		return;
 	}
-	put_counter(reply, "addresses4", n.learned4);
-	put_counter(reply, "addresses6", n.learned6);
-	put_counter(reply, "static_ranges", n.static4 + n.static6);
-	put_counter(reply, "reject_rules", n.block_rules);
+	proto_put_counter(reply, "addresses4", n.learned4);
+	proto_put_counter(reply, "addresses6", n.learned6);
+	proto_put_counter(reply, "static_ranges", n.static4 + n.static6);
+	proto_put_counter(reply, "reject_rules", n.block_rules);
 }
 
 void enforce_free(struct enforce *e)

@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+/* printf at buf + *off, advancing *off; -ENOSPC (and nothing counted) when
+ * it does not fit in len. For building a file's text before writing it. */
+int file_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Reads all of path into buf; -EFBIG when it holds cap bytes or more. */
 int file_read(const char *path, char *buf, size_t cap, size_t *len);
 /* Replaces DIR/NAME with buf atomically. 0 or negative errno. */

@@ -200,6 +200,18 @@ int proto_put_flag(struct proto_msg *m, uint16_t type)
 	return proto_put(m, type, NULL, 0);
 }
 
+int proto_put_counter(struct proto_msg *m, const char *name, uint64_t value)
+{
+	long nest = proto_nest_start(m, PROTO_A_COUNTER);
+
+	if (nest < 0)
+		return (int)nest;
+	proto_put_str(m, PROTO_A_NAME, name);
+	proto_put_u64(m, PROTO_A_VALUE, value);
+	proto_nest_end(m, nest);
+	return m->err;
+}
+
 long proto_nest_start(struct proto_msg *m, uint16_t type)
 {
 	size_t offset = m->len;

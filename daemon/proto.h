@@ -106,7 +106,7 @@ enum proto_attr_type {
 	PROTO_A_EVENT,    /* str: event kind for PROTO_EVENT ("start", "end", ...) */
 	PROTO_A_NEXT,     /* nest: like PROTO_A_BREAK, the next scheduled break */
 	PROTO_A_MATCH,    /* nest, repeated: a list entry that matched (smctl check):
-			     LIST, KIND ("block" | "allow"), ENTRY, SOURCE, LINE */
+	                     LIST, KIND ("block" | "allow"), ENTRY, SOURCE, LINE */
 	PROTO_A_ENTRY,    /* str: the list entry that matched */
 	PROTO_A_SOURCE,   /* str: where it came from ("service facebook", a file) */
 	PROTO_A_LINE,     /* u32: line in that file */
@@ -149,6 +149,8 @@ int proto_put_i64(struct proto_msg *m, uint16_t type, int64_t v);
  * other than tab become '?' so the message always validates. */
 int proto_put_str(struct proto_msg *m, uint16_t type, const char *s);
 int proto_put_flag(struct proto_msg *m, uint16_t type);
+/* A PROTO_A_COUNTER nest: PROTO_A_NAME and PROTO_A_VALUE. */
+int proto_put_counter(struct proto_msg *m, const char *name, uint64_t value);
 /* Returns an offset for proto_nest_end, or a negative errno. */
 long proto_nest_start(struct proto_msg *m, uint16_t type);
 void proto_nest_end(struct proto_msg *m, long offset);

@@ -23,48 +23,29 @@
 
 #define STATE_VERSION 1
 
-static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return -ENOSPC;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
-		return -ENOSPC;
-	*off += (size_t)n;
-	return 0;
-}
-
 int state_format(const struct state *s, char *buf, size_t len)
 {
 	const struct state_adhoc *a = &s->adhoc;
 	size_t off = 0;
 	int r;
 
-	r = append(buf, len, &off, "# smbreak state, written by smbreakd\nversion %d\n",
-	           STATE_VERSION);
+	r = file_appendf(buf, len, &off, "# smbreak state, written by smbreakd\nversion %d\n",
+	                 STATE_VERSION);
 	if (r == 0 && a->on) {
-		r = append(buf, len, &off,
-		           "adhoc %" PRId64 " %" PRId64 " %d %" PRId64 " %" PRId64 " %s ",
-		           (int64_t)a->start, (int64_t)a->end, a->strict ? 1 : 0, a->boot_start,
-		           a->length, a->boot_id[0] ? a->boot_id : "-");
+		r = file_appendf(buf, len, &off,
+		                 "adhoc %" PRId64 " %" PRId64 " %d %" PRId64 " %" PRId64 " %s ",
+		                 (int64_t)a->start, (int64_t)a->end, a->strict ? 1 : 0,
+		                 a->boot_start, a->length, a->boot_id[0] ? a->boot_id : "-");
 		if (r == 0 && a->n_lists == 0)
-			r = append(buf, len, &off, "*");
+			r = file_appendf(buf, len, &off, "*");
 		for (size_t i = 0; r == 0 && i < a->n_lists; i++)
-			r = append(buf, len, &off, "%s%s", i ? "," : "", a->lists[i]);
+			r = file_appendf(buf, len, &off, "%s%s", i ? "," : "", a->lists[i]);
 		if (r == 0)
-			r = append(buf, len, &off, "\n");
+			r = file_appendf(buf, len, &off, "\n");
 	}
 	for (size_t i = 0; r == 0 && i < s->n_skips; i++)
-		r = append(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
-		           (int64_t)s->skips[i].until);
+		r = file_appendf(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
+		                 (int64_t)s->skips[i].until);
 	return r < 0 ? r : (int)off;
 }
 

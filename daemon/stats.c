@@ -117,38 +117,21 @@ void stats_add(struct stats *s, uint32_t date, const char *key)
 		day_add(d, key, 1);
 }
 
-static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
-		return -ENOSPC;
-	*off += (size_t)n;
-	return 0;
-}
-
 int stats_format(const struct stats *s, char *buf, size_t len)
 {
 	size_t off = 0;
-	int r =
-	    append(buf, len, &off, "# blocked attempts per day, written by smbreakd\nversion %d\n",
-	           STATS_VERSION);
+	int r = file_appendf(buf, len, &off,
+	                     "# blocked attempts per day, written by smbreakd\nversion %d\n",
+	                     STATS_VERSION);
 
 	for (size_t i = 0; r == 0 && i < s->n_days; i++) {
 		const struct stats_day *d = &s->days[i];
 		for (size_t k = 0; r == 0 && k < d->n_keys; k++)
-			r = append(buf, len, &off, "%08" PRIu32 " %s %" PRIu64 "\n", d->date,
-			           d->keys[k].name, d->keys[k].count);
+			r = file_appendf(buf, len, &off, "%08" PRIu32 " %s %" PRIu64 "\n", d->date,
+			                 d->keys[k].name, d->keys[k].count);
 		if (r == 0 && d->other)
-			r = append(buf, len, &off, "%08" PRIu32 " :other %" PRIu64 "\n", d->date,
-			           d->other);
+			r = file_appendf(buf, len, &off, "%08" PRIu32 " :other %" PRIu64 "\n",
+			                 d->date, d->other);
 	}
 	return r < 0 ? r : (int)off;
 }

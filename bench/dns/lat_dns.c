@@ -139,8 +139,10 @@ int main(int argc, char **argv)
 			names[nn++] = strdup(line);
 	}
 	fclose(f);
-	if (nn == 0)
+	if (nn == 0) {
+		free(names);
 		return 1;
+	}
 
 	/* Precise pacing: no timer slack on our sleeps. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -176,5 +178,10 @@ int main(int argc, char **argv)
 	printf("sent %zu answered %zu lost %zu errors %zu p50 %.1f p90 %.1f p99 %.1f p999 %.1f "
 	       "max %.1f\n",
 	       total, s.answered, total - s.answered, s.errors, us[0], us[1], us[2], us[3], us[4]);
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	free(s.lat);
+	close(s.fd);
 	return 0;
 }

@@ -1,8 +1,14 @@
 #!/bin/bash
 # The idle daemon: wake-ups between transitions, resident memory with the
 # shipped default config, and the smctl status round trip.
-# Usage: bench/idle/idle.sh BUILD_DIR [SECONDS]   (needs strace; root for /run paths not needed)
+# Usage: bench/idle/idle.sh BUILD_DIR [SECONDS]   (root, strace)
+# The daemon owns an nftables table and port 53: it runs in a network
+# namespace of its own (the script re-executes itself under unshare -n).
 set -euo pipefail
+if [ -z "${SMB_IN_NETNS:-}" ]; then
+	exec unshare -n env SMB_IN_NETNS=1 "$0" "$@"
+fi
+ip link set lo up
 build=${1:?build dir}
 secs=${2:-60}
 src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -14,6 +14,7 @@
  * Attributes this smctl does not know are left out. `smctl --json watch`
  * prints one object per event (JSON Lines), the events only; the first reply
  * is printed only if it is not ok. Local errors go to stderr as text. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -63,7 +64,8 @@ static void usage(FILE *f)
 	    "  resume                     end the pause (not a strict one)\n"
 	    "  skip                       end the scheduled break that is on (not a strict one)\n"
 	    "  schedule [--days N]        upcoming breaks\n"
-	    "  check DOMAIN               would DOMAIN be blocked, and why\n"
+	    "  check DOMAIN|ADDRESS       would DOMAIN be blocked, and why; or what the\n"
+	    "                             address sets hold for ADDRESS\n"
 	    "  stats [--days N]           blocked attempts per service per day\n"
 	    "  reload                     re-read the configuration\n"
 	    "  watch                      print events (breaks starting, ending) as they come\n"
@@ -294,10 +296,15 @@ static int build_check(const struct args *a)
 	const char *d;
 
 	if (a->n_pos != 1)
-		return usage_error("check needs one domain, like: smctl check www.instagram.com");
+		return usage_error("check needs one domain or address, like: smctl check "
+		                   "www.instagram.com");
 	d = a->pos[0];
-	if (strlen(d) > 253 || strlen(d) == 0 || strpbrk(d, " \t/:@"))
-		return usage_error("bad domain '%s': give a name like www.instagram.com", d);
+	uint8_t addr[16];
+	bool is_addr = inet_pton(AF_INET, d, addr) == 1 || inet_pton(AF_INET6, d, addr) == 1;
+	if (!is_addr && (strlen(d) > 253 || strlen(d) == 0 || strpbrk(d, " \t/:@")))
+		return usage_error("bad domain '%s': give a name like www.instagram.com or an "
+		                   "address",
+		                   d);
 	proto_put_str(&req, PROTO_A_DOMAIN, d);
 	return 0;
 }

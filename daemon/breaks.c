@@ -4,6 +4,7 @@
  * on the same answer. */
 #include "breaks.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1078,6 +1079,18 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	const char *why = NULL;
 	size_t nlen, off = 0;
 
+	uint8_t addr[16];
+	if (proto_find(payload, len, PROTO_A_DOMAIN, &at) && b->hooks.check_addr) {
+		const char *arg = proto_attr_str(&at);
+		int family = inet_pton(AF_INET, arg, addr) == 1    ? AF_INET
+		             : inet_pton(AF_INET6, arg, addr) == 1 ? AF_INET6
+		                                                   : 0;
+		if (family) {
+			b->hooks.check_addr(b->hooks.arg, family, addr, b->inforce.lists != 0,
+			                    reply);
+			return 0;
+		}
+	}
 	if (!proto_find(payload, len, PROTO_A_DOMAIN, &at) ||
 	    domains_normalize(proto_attr_str(&at), strlen(proto_attr_str(&at)), name, &nlen, &why) <
 	        0) {

@@ -21,11 +21,11 @@
 
 /* What is blocked right now: the handoff to enforcement (nftables, DNS). */
 struct breaks_inforce {
-	uint64_t lists; /* bit i = conf->lists[i] */
-	bool strict;    /* some break in force is strict */
-	time_t until;   /* when this set is next due to change; 0 = not scheduled */
-	time_t end;     /* when blocking ends if nothing else starts: the latest end
-	                   of the breaks on now; 0 when nothing is in force */
+	uint64_t lists;   /* bit i = conf->lists[i] */
+	bool strict;      /* some break in force is strict */
+	time_t until;     /* when this set is next due to change; 0 = not scheduled */
+	time_t end;       /* when blocking ends if nothing else starts: the latest end
+	                     of the breaks on now; 0 when nothing is in force */
 	char reason[160]; /* "break work until 12:00, pause until 15:30" */
 };
 
@@ -36,6 +36,9 @@ typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct 
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
 /* Called after a new configuration was swapped in. */
 typedef void (*breaks_reload_fn)(void *arg, const struct conf *c);
+/* smctl check with an address instead of a name: fills the whole reply. */
+typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr, bool blocking,
+                                     struct proto_msg *reply);
 /* Called while building the reply to smctl status, to add counters. */
 typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
 
@@ -44,6 +47,7 @@ struct breaks_hooks {
 	breaks_event_fn event;
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
+	breaks_check_addr_fn check_addr;
 	void *arg; /* passed to every hook */
 };
 

@@ -1001,6 +1001,40 @@ bool dns_has_upstream(const struct dns *dns)
 	return dns->n_up > 0;
 }
 
+void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
+                    struct proto_msg *reply)
+{
+	struct dns *d = (struct dns *)dns; /* lookups do not change the sets */
+	char text[INET6_ADDRSTRLEN], when[32];
+	time_t now = time(NULL);
+	const struct addr_entry *shared = addr_find(&d->shared, family, addr, now);
+	const struct addr_entry *learned = addr_find(&d->learned, family, addr, now);
+	char msg[256];
+
+	inet_ntop(family, addr, text, sizeof(text));
+	if (shared) {
+		snprintf(msg, sizeof(msg),
+		         "%s is shared: it also answered a name in no list, so it is kept out of "
+		         "the sets (names are still blocked by DNS)",
+		         text);
+	} else if (learned) {
+		struct tm tm;
+		localtime_r(&learned->expires, &tm);
+		strftime(when, sizeof(when), "%a %H:%M", &tm);
+		snprintf(msg, sizeof(msg),
+		         "%s is in the sets, learned from a listed name, until %s; %s", text, when,
+		         blocking ? "it is blocked now" : "it is blocked during breaks");
+	} else {
+		snprintf(msg, sizeof(msg),
+		         "%s is not in the sets: no answer for a listed name held it", text);
+	}
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_str(reply, PROTO_A_MESSAGE, msg);
+	proto_put_str(reply, PROTO_A_DOMAIN, text);
+	if (learned && !shared && blocking)
+		proto_put_flag(reply, PROTO_A_BLOCKED);
+}
+
 void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 {
 	proto_put_counter(reply, "queries", dns->n.queries);

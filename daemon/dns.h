@@ -16,12 +16,13 @@
 #include "proto.h"
 
 /* Bounds, in one place. */
-#define DNS_INFLIGHT_MAX    1024 /* queries relayed and not yet answered */
-#define DNS_INFLIGHT_PER_IP 512  /* of those, from one client address: half, since
-                                     with systemd-resolved in front every query
-                                     comes from 127.0.0.53 */
+#define DNS_INFLIGHT_MAX 1024 /* queries relayed and not yet answered */
+#define DNS_INFLIGHT_PER_IP                                                                        \
+	512                           /* of those, from one client address: half, since            \
+	                                  with systemd-resolved in front every query               \
+	                                  comes from 127.0.0.53 */
 #define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a reload's stall */
-#define DNS_TIMEOUT_MS      1500 /* per upstream try, then the next one */
+#define DNS_TIMEOUT_MS      1500      /* per upstream try, then the next one */
 #define DNS_TCP_CLIENTS_MAX 64
 #define DNS_TCP_IDLE_SECS   10
 #define DNS_TCP_PENDING_MAX 16          /* queries of one TCP client in flight */
@@ -52,6 +53,11 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason);
 /* Whether there is an upstream to relay to (intercept needs one). */
 bool dns_has_upstream(const struct dns *dns);
+/* smctl check ADDRESS: what the forwarder knows of an address (in the sets
+ * from a listed name, or kept out as shared), as a reply's result and
+ * message; `blocking`: a break is on. */
+void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
+                    struct proto_msg *reply);
 /* Counters for smctl status. */
 void dns_put_status(const struct dns *dns, struct proto_msg *reply);
 void dns_free(struct dns *dns);

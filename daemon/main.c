@@ -294,6 +294,14 @@ static void on_blocked(void *arg, const char *key)
 	breaks_count_blocked(d->breaks, key);
 }
 
+static void on_check_addr(void *arg, int family, const uint8_t *addr, bool blocking,
+                          struct proto_msg *reply)
+{
+	struct smbd *d = arg;
+
+	dns_check_addr(d->dns, family, addr, blocking, reply);
+}
+
 static void on_status(void *arg, struct proto_msg *reply)
 {
 	struct smbd *d = arg;
@@ -347,6 +355,7 @@ static int run(const struct options *o)
 	                             .event = on_event,
 	                             .reloaded = on_reloaded,
 	                             .status = on_status,
+	                             .check_addr = on_check_addr,
 	                             .arg = &d};
 	struct conf *c;
 	char *sockdir;

@@ -86,6 +86,13 @@ case " $elems4 " in *" $UP_SHARED_A "*) fail "a shared address was learned: $ele
 case " $elems4 " in *" $UP_LOOKALIKE_A "*) fail "a lookalike's address was learned" ;; *) ok ;; esac
 check "learned elements carry timeouts" test "$(nftj 'min(e["elem"]["timeout"] for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", []) if isinstance(e, dict))')" -ge 590
 
+expect_rc 0 "check of a learned address" smctl check "$UP_LISTED_A"
+expect_in "is in the sets" "check says a learned address is in the sets"
+expect_rc 0 "check of a shared address" smctl check "$UP_SHARED_A"
+expect_in "is shared" "check says a shared address is kept out"
+expect_rc 0 "check of an IPv6 address" smctl check "$UP_LISTED_SUB_AAAA"
+expect_in "is in the sets" "IPv6 too"
+
 # --- outside a break nothing is cut ------------------------------------------
 check "HTTP to the listed address works outside a break" \
 	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"

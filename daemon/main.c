@@ -325,9 +325,25 @@ static void on_reloaded(void *arg, const struct conf *c)
 		         c->control_group);
 }
 
+/* mkdir -p: a /usr/local build's state directory, /usr/local/var/lib/smbreak,
+ * usually has no parents yet. */
 static int ensure_dir(const char *path, mode_t mode)
 {
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }

@@ -19,7 +19,7 @@ ip -n "$NS" link set lo up
 T=$(mktemp -d /tmp/smbtest.XXXXXX)
 chmod 755 "$T" # unprivileged smctl runs must reach the socket
 SOCK=$T/smbreak.sock
-STATE=$T/state
+STATE=$T/var/lib/smbreak # parents made by the daemon, as on a fresh machine
 CONF=$T/smbreak.conf
 LOG=$T/daemon.log
 DPID=

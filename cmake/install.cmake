@@ -26,7 +26,8 @@ file(READ ${CMAKE_SOURCE_DIR}/systemd/smbreak.tmpfiles tmpfiles)
 string(REPLACE "/etc/smbreak/" "${SMB_SYSCONFDIR}/" tmpfiles "${tmpfiles}")
 file(WRITE ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles "${tmpfiles}")
 
-install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreakd.service DESTINATION ${SMB_UNITDIR})
+install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreakd.service ${CMAKE_SOURCE_DIR}/systemd/smbreakd.socket
+        DESTINATION ${SMB_UNITDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/smbreak.sysusers DESTINATION lib/sysusers.d
         RENAME smbreak.conf)
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles DESTINATION lib/tmpfiles.d

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dns_msg.h"
+#include "listenfd.h"
 #include "log.h"
 #include "resolv.h"
 
@@ -826,23 +827,35 @@ static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct
 
 /* ---- setup ---- */
 
-static int bind_socket(const struct conf_addr *a, int type)
+static void set_rcvbuf(int fd, int type)
+{
+	/* A reload of a large list holds the loop for a few hundred ms; the
+	 * queries of that time wait in this buffer instead of being dropped. */
+	int size = DNS_UDP_RCVBUF;
+
+	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/* The socket handed over by systemd for this address, else one of our own;
+ * *inherited says which. */
+static int bind_socket(struct listenfd *lf, const struct conf_addr *a, int type, bool *inherited)
 {
 	int one = 1;
-	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = listenfd_take(lf, (const struct sockaddr *)&a->ss, a->len, type);
 
+	*inherited = fd >= 0;
+	if (fd >= 0) {
+		set_rcvbuf(fd, type);
+		return fd;
+	}
+	fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Listen on 127.0.0.153 or a LAN address before it is configured. */
 	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
-	if (type == SOCK_DGRAM) {
-		/* A reload of a large list holds the loop for a few hundred ms; the
-		 * queries of that time wait in this buffer instead of being dropped. */
-		int size = DNS_UDP_RCVBUF;
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	}
+	set_rcvbuf(fd, type);
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
@@ -922,8 +935,22 @@ static int build_hygiene(struct domains **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* Says why a listener could not be had, with what to do where there is something. */
+static void log_listen_error(const char *name, const char *proto, int err)
+{
+	if (err == -EACCES)
+		log_error("dns: cannot listen on %s (%s): %s; under systemd, port 53 comes from "
+		          "smbreakd.socket: add the address there too (`systemctl edit "
+		          "smbreakd.socket`, ListenDatagram= and ListenStream=), or run smbreakd "
+		          "with CAP_NET_BIND_SERVICE",
+		          name, proto, strerror(-err));
+	else
+		log_error("dns: cannot listen on %s (%s): %s", name, proto, strerror(-err));
+}
+
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            dns_learn_fn learn, dns_blocked_fn blocked, void *arg, struct dns **out)
+            struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,
+            struct dns **out)
 {
 	struct dns *dns = calloc(1, sizeof(*dns));
 	char name[80];
@@ -949,20 +976,21 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	for (size_t i = 0; i < c->n_listen; i++) {
 		struct listener *l = &dns->listeners[dns->n_listeners];
 		int tfd;
+		bool udp_inherited, tcp_inherited;
 
 		fmt_addr(&c->listen[i], name, sizeof(name));
 		l->dns = dns;
-		l->udp = bind_socket(&c->listen[i], SOCK_DGRAM);
+		l->udp = bind_socket(inherited, &c->listen[i], SOCK_DGRAM, &udp_inherited);
 		if (l->udp < 0) {
 			r = l->udp;
-			log_error("dns: cannot listen on %s (UDP): %s", name, strerror(-r));
+			log_listen_error(name, "UDP", r);
 			goto fail;
 		}
 		dns->n_listeners++;
-		tfd = bind_socket(&c->listen[i], SOCK_STREAM);
+		tfd = bind_socket(inherited, &c->listen[i], SOCK_STREAM, &tcp_inherited);
 		if (tfd < 0) {
 			r = tfd;
-			log_error("dns: cannot listen on %s (TCP): %s", name, strerror(-r));
+			log_listen_error(name, "TCP", r);
 			goto fail;
 		}
 		l->tcp = evconnlistener_new(base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
@@ -973,7 +1001,10 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 			r = -ENOMEM;
 			goto fail;
 		}
-		log_info("dns: listening on %s (UDP and TCP)", name);
+		log_info("dns: listening on %s (UDP and TCP%s)", name,
+		         udp_inherited && tcp_inherited   ? ", from systemd"
+		         : udp_inherited || tcp_inherited ? ", one from systemd"
+		                                          : "");
 	}
 	load_upstreams(dns, c);
 	*out = dns;

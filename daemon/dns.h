@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "domains.h"
+#include "listenfd.h"
 #include "nft_msg.h"
 #include "proto.h"
 
@@ -41,11 +42,13 @@ typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add
  * bypass hygiene rules: for the per-day stats. */
 typedef void (*dns_blocked_fn)(void *arg, const char *key);
 
-/* Binds the listeners of conf and finds the upstreams (upstream = auto reads
- * the system's resolv.conf). conf and domains must stay valid until the next
+/* Binds the listeners of conf (taking the sockets systemd handed over for
+ * their addresses from `inherited`) and finds the upstreams (upstream = auto
+ * reads the system's resolv.conf). conf and domains must stay valid until the next
  * dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            dns_learn_fn learn, dns_blocked_fn blocked, void *arg, struct dns **out);
+            struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,
+            struct dns **out);
 /* After a reload: new lists and upstreams (listen addresses need a restart). */
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);
 /* What is blocked now: a set of list indices, and the sentence the blocked

@@ -16,6 +16,7 @@
 #include "dns.h"
 #include "domains.h"
 #include "enforce.h"
+#include "listenfd.h"
 #include "lists.h"
 #include "log.h"
 #include "nft.h"
@@ -408,7 +409,17 @@ static int run(const struct options *o)
 	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
 	if (r < 0)
 		goto out;
-	r = dns_new(d.base, c, breaks_domains(d.breaks), on_learn, on_blocked, &d, &d.dns);
+	/* Under systemd, port 53 comes bound from smbreakd.socket. */
+	struct listenfd inherited;
+	if (listenfd_init(&inherited) < 0)
+		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
+	r = dns_new(d.base, c, breaks_domains(d.breaks), &inherited, on_learn, on_blocked, &d,
+	            &d.dns);
+	char what[96];
+	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
+		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "
+		         "out of smbreakd.socket with `systemctl edit smbreakd.socket`)",
+		         what);
 	if (r < 0)
 		goto out;
 	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,

@@ -12,6 +12,7 @@ smb_unit(domains smb_domains)
 smb_unit(lists smb_domains)
 smb_unit(dns_msg smb_dns_msg)
 smb_unit(resolv smb_resolv)
+smb_unit(listenfd smb_listenfd)
 
 # Fuzz targets
 smb_fuzz(conf smb_conf)
@@ -26,6 +27,7 @@ smb_system(lists)
 smb_system(enforce)
 smb_system(dns)
 smb_system(dns_upstream_selftest)
+smb_system(socket_activation)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

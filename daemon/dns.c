@@ -1,10 +1,13 @@
 /* The filtering DNS forwarder on the daemon's event loop. A query is parsed
  * once, answered here when a list in force blocks its name (or a bypass
- * hygiene rule applies), and otherwise relayed: one fresh connected UDP socket
- * per try (so the kernel picks a random source port and only that server can
- * answer it), a random id, the reply checked against the question, a timeout
+ * hygiene rule applies), and otherwise relayed: on a connected UDP socket
+ * drawn at random from a small pool per upstream whose sockets retire after a
+ * few queries or a second (so source ports stay random and short-lived, and
+ * only that server can answer), with a random id unique on that socket, the
+ * reply matched by socket and id and checked against the question, a timeout
  * and failover to the next upstream, TCP when the reply is truncated, and
- * SERVFAIL when every upstream failed. Relayed answers for listed names feed
+ * SERVFAIL when every upstream failed. Listener reads and our own answers go
+ * in batches (recvmmsg, sendmmsg). Relayed answers for listed names feed
  * their addresses to enforcement after the answer has gone out. */
 #include "dns.h"
 
@@ -12,6 +15,7 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -29,6 +33,17 @@
 #define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
 #define DNS_ADDR_PROBES  16
 #define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
+#define DNS_SLOT_PKT     512  /* query bytes kept in the slot; longer ones (TCP) on the heap */
+#define DNS_RND_BYTES    256  /* random bytes fetched at once: one getrandom per ~100 queries */
+/* Ids in flight on one upstream socket, by id: open addressing, linear
+ * probing. A socket sends at most DNS_UP_SOCK_USES queries in its life, so
+ * the table never holds more than that many entries, removed ones included,
+ * and stays at most half full without ever being cleaned. */
+#define UP_TAB      (2 * DNS_UP_SOCK_USES)
+#define UP_TAB_GONE 0xffff
+
+_Static_assert((UP_TAB & (UP_TAB - 1)) == 0, "UP_TAB is a power of two");
+_Static_assert(DNS_INFLIGHT_MAX < UP_TAB_GONE, "slot index + 1 fits below UP_TAB_GONE");
 
 /* Names that browsers and operating systems use to get around a filtering
  * resolver. During a break they are answered here: the canaries say "no DoH
@@ -73,8 +88,24 @@ struct addr_set {
 	size_t mask;
 };
 
+/* A pooled upstream UDP socket. */
+struct up_sock {
+	struct dns *dns;
+	size_t upstream; /* index in dns->up; meaningless once retired */
+	int fd;
+	struct event ev;
+	struct timeval born;
+	unsigned uses;        /* queries sent on it */
+	unsigned inflight;    /* of those, not done yet */
+	unsigned hold;        /* callers still using it: it is not freed under them */
+	bool retired;         /* out of the pool: takes no new query */
+	uint16_t tab[UP_TAB]; /* slot index + 1, UP_TAB_GONE or 0 (empty) */
+};
+
 struct dns_upstream {
 	struct conf_addr addr;
+	struct up_sock *socks[DNS_UP_SOCKS];
+	size_t n_socks;
 };
 
 struct tcp_client {
@@ -88,10 +119,12 @@ struct tcp_client {
 struct slot {
 	struct dns *dns;
 	unsigned index;
+	bool used;
 	/* The client. */
 	struct dns_msg_query q;
-	uint8_t *pkt;
+	uint8_t *pkt; /* pkt_inline, or the heap for a long one */
 	size_t len;
+	uint8_t pkt_inline[DNS_SLOT_PKT];
 	uint16_t client_id;
 	int udp_fd; /* the listener to answer from, -1 for TCP */
 	struct sockaddr_storage client;
@@ -102,9 +135,16 @@ struct slot {
 	size_t upstream;
 	size_t tries;
 	uint16_t up_id;
-	int fd;
-	struct event *ev;
+	struct up_sock *sock;       /* the UDP try's socket, NULL between tries */
+	struct event timer;         /* the UDP try's timeout */
 	struct bufferevent *up_bev; /* TCP retry of a truncated answer */
+};
+
+/* An answer queued for the batch's sendmmsg. */
+struct tx_entry {
+	int fd;
+	struct sockaddr_storage to;
+	uint8_t pkt[DNS_TX_PKT];
 };
 
 struct listener {
@@ -130,7 +170,7 @@ struct dns {
 	struct dns_upstream up[CONF_UPSTREAMS_MAX];
 	size_t n_up;
 
-	struct slot *slots[DNS_INFLIGHT_MAX];
+	struct slot *slots; /* DNS_INFLIGHT_MAX of them */
 	unsigned free_slots[DNS_INFLIGHT_MAX];
 	size_t n_free;
 	uint16_t per_ip[DNS_PER_IP_SLOTS];
@@ -143,12 +183,27 @@ struct dns {
 	struct event *flush_ev;
 	bool mark_warned;
 
+	uint8_t rnd[DNS_RND_BYTES];
+	size_t rnd_used;
+
 	uint8_t buf[DNS_PKT_MAX];
 	struct dns_msg_learned scratch;
 
+	/* One batch of listener reads. */
+	struct mmsghdr rx_msg[DNS_UDP_BATCH];
+	struct iovec rx_iov[DNS_UDP_BATCH];
+	struct sockaddr_storage rx_from[DNS_UDP_BATCH];
+	uint8_t rx_buf[DNS_UDP_BATCH][DNS_UDP_QUERY_MAX];
+	/* Answers queued while tx_open, sent at the end of the batch. */
+	struct mmsghdr tx_msg[DNS_UDP_BATCH];
+	struct iovec tx_iov[DNS_UDP_BATCH];
+	struct tx_entry tx[DNS_UDP_BATCH];
+	size_t n_tx;
+	bool tx_open;
+
 	struct {
-		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
-		    tcp_rejected;
+		uint64_t queries, blocked, relayed, failed, refused, malformed, bad_replies,
+		    learned, shared, tcp_rejected;
 	} n;
 };
 
@@ -288,12 +343,45 @@ static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
 
 static void tcp_client_release(struct tcp_client *tc);
 
-static void send_udp(int fd, const uint8_t *pkt, size_t len, const struct sockaddr_storage *to,
-                     socklen_t tolen)
+/* Sends the queued answers: one sendmmsg per run of the same listener. A
+ * full socket buffer drops the answers, as lost datagrams would be. */
+static void tx_flush(struct dns *dns)
 {
-	/* A full socket buffer drops the answer, as a lost datagram would be. */
-	(void)!sendto(fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to,
-	              tolen);
+	size_t i = 0;
+
+	while (i < dns->n_tx) {
+		size_t end = i;
+		while (end < dns->n_tx && dns->tx[end].fd == dns->tx[i].fd)
+			end++;
+		while (i < end) {
+			int r = sendmmsg(dns->tx[i].fd, &dns->tx_msg[i], (unsigned)(end - i),
+			                 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				i = end;
+			else
+				i += r > 0 ? (size_t)r : 1; /* the first failed: drop it, go on */
+		}
+	}
+	dns->n_tx = 0;
+}
+
+static void send_udp(struct dns *dns, int fd, const uint8_t *pkt, size_t len,
+                     const struct sockaddr_storage *to, socklen_t tolen)
+{
+	if (!dns->tx_open || len > DNS_TX_PKT) {
+		(void)!sendto(fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		              (const struct sockaddr *)to, tolen);
+		return;
+	}
+	if (dns->n_tx == DNS_UDP_BATCH)
+		tx_flush(dns);
+	size_t i = dns->n_tx++;
+	struct tx_entry *e = &dns->tx[i];
+	e->fd = fd;
+	memcpy(&e->to, to, tolen);
+	memcpy(e->pkt, pkt, len);
+	dns->tx_iov[i].iov_len = len;
+	dns->tx_msg[i].msg_hdr.msg_namelen = tolen;
 }
 
 static void send_tcp(struct tcp_client *tc, const uint8_t *pkt, size_t len)
@@ -321,32 +409,146 @@ static void deliver(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
 		                        dns_msg_reply_limit(q, false), &n) < 0)
 			return;
 		dns->buf[2] |= DNS_MSG_F_TC >> 8;
-		send_udp(udp_fd, dns->buf, n, to, tolen);
+		send_udp(dns, udp_fd, dns->buf, n, to, tolen);
 		return;
 	}
-	send_udp(udp_fd, pkt, len, to, tolen);
+	send_udp(dns, udp_fd, pkt, len, to, tolen);
 }
 
 /* ---- the relay ---- */
+
+/* Random bytes from a buffer refilled in one call: arc4random costs a
+ * getrandom system call each time in this libc. */
+static void rnd_take(struct dns *dns, void *out, size_t n)
+{
+	if (dns->rnd_used + n > sizeof(dns->rnd)) {
+		arc4random_buf(dns->rnd, sizeof(dns->rnd));
+		dns->rnd_used = 0;
+	}
+	memcpy(out, dns->rnd + dns->rnd_used, n);
+	/* Used bytes are not kept around for anyone to find later. */
+	memset(dns->rnd + dns->rnd_used, 0, n);
+	dns->rnd_used += n;
+}
+
+static int upstream_socket(struct dns *dns, int family, int type)
+{
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	uint32_t mark = DNS_SOCKET_MARK;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 && !dns->mark_warned) {
+		log_warn("dns: cannot mark upstream sockets (%s); with intercept on, queries "
+		         "could loop",
+		         strerror(errno));
+		dns->mark_warned = true;
+	}
+	return fd;
+}
+
+/* -- pooled upstream UDP sockets -- */
+
+static struct slot *sock_find(struct up_sock *k, uint16_t id)
+{
+	for (size_t i = 0; i < UP_TAB; i++) {
+		uint16_t v = k->tab[(id + i) & (UP_TAB - 1)];
+		if (!v)
+			return NULL;
+		if (v != UP_TAB_GONE && k->dns->slots[v - 1].up_id == id)
+			return &k->dns->slots[v - 1];
+	}
+	return NULL;
+}
+
+/* s->up_id must be unique on k (sock_find found nothing). */
+static void sock_add(struct up_sock *k, struct slot *s)
+{
+	for (size_t i = 0; i < UP_TAB; i++) {
+		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
+		if (!*v || *v == UP_TAB_GONE) {
+			*v = (uint16_t)(s->index + 1);
+			break;
+		}
+	}
+	s->sock = k;
+	k->inflight++;
+	k->uses++;
+}
+
+/* A socket out of its pool is only reachable from its queries: it goes with
+ * the last of them. */
+static void sock_close_if_done(struct up_sock *k)
+{
+	if (!k->retired || k->inflight || k->hold)
+		return;
+	event_del(&k->ev);
+	close(k->fd);
+	free(k);
+}
+
+/* Takes k out of its pool: no new query goes to it, and it closes once the
+ * queries on it are done. */
+static void sock_retire(struct up_sock *k)
+{
+	struct dns_upstream *u = &k->dns->up[k->upstream];
+
+	if (k->retired)
+		return;
+	k->retired = true;
+	for (size_t i = 0; i < u->n_socks; i++) {
+		if (u->socks[i] == k) {
+			u->socks[i] = u->socks[--u->n_socks];
+			break;
+		}
+	}
+	sock_close_if_done(k);
+}
+
+/* After a reload (the upstreams change) and at the end. */
+static void sock_retire_all(struct dns *dns)
+{
+	for (size_t i = 0; i < dns->n_up; i++)
+		while (dns->up[i].n_socks)
+			sock_retire(dns->up[i].socks[0]);
+}
+
+/* The query's UDP try is over: off its socket, its timer stopped. */
+static void slot_detach(struct slot *s)
+{
+	struct up_sock *k = s->sock;
+
+	event_del(&s->timer);
+	if (!k)
+		return;
+	for (size_t i = 0; i < UP_TAB; i++) {
+		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
+		if (*v == s->index + 1) {
+			*v = UP_TAB_GONE;
+			break;
+		}
+	}
+	s->sock = NULL;
+	k->inflight--;
+	sock_close_if_done(k);
+}
 
 static void slot_free(struct slot *s)
 {
 	struct dns *dns = s->dns;
 
-	if (s->ev)
-		event_free(s->ev);
-	if (s->fd >= 0)
-		close(s->fd);
+	slot_detach(s);
 	if (s->up_bev)
 		bufferevent_free(s->up_bev);
+	s->up_bev = NULL;
 	if (s->tc)
 		tcp_client_release(s->tc);
 	if (dns->per_ip[s->ip_bucket])
 		dns->per_ip[s->ip_bucket]--;
-	dns->slots[s->index] = NULL;
+	if (s->pkt != s->pkt_inline)
+		free(s->pkt);
+	s->used = false;
 	dns->free_slots[dns->n_free++] = s->index;
-	free(s->pkt);
-	free(s);
 }
 
 static void slot_answer(struct slot *s, uint8_t *pkt, size_t len)
@@ -376,14 +578,7 @@ static void relay_try(struct slot *s);
 
 static void relay_next(struct slot *s)
 {
-	if (s->ev) {
-		event_free(s->ev);
-		s->ev = NULL;
-	}
-	if (s->fd >= 0) {
-		close(s->fd);
-		s->fd = -1;
-	}
+	slot_detach(s);
 	if (s->up_bev) {
 		bufferevent_free(s->up_bev);
 		s->up_bev = NULL;
@@ -396,23 +591,146 @@ static void relay_next(struct slot *s)
 	relay_try(s);
 }
 
+/* The socket reported an error (ECONNREFUSED: an ICMP port unreachable came
+ * back). Which query caused it cannot be known, but they all went to the same
+ * server: every one fails over, and the socket goes. */
+static void sock_fail(struct up_sock *k, int err)
+{
+	struct dns *dns = k->dns;
+
+	log_debug("dns: upstream %zu: %s; %u queries on the socket fail over", k->upstream,
+	          strerror(err), k->inflight);
+	k->hold++;
+	sock_retire(k);
+	for (size_t i = 0; i < UP_TAB && k->inflight; i++) {
+		uint16_t v = k->tab[i];
+		if (v && v != UP_TAB_GONE)
+			relay_next(&dns->slots[v - 1]);
+	}
+	k->hold--;
+	sock_close_if_done(k);
+}
+
 /* Checks a reply and, when it is the answer, learns from it and sends it on. */
 static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp);
 
-static int upstream_socket(struct dns *dns, int family, int type)
+/* Replies on a pooled socket, each to the query in flight there with its id. */
+static void on_up_read(evutil_socket_t fd, short what, void *arg)
 {
-	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	uint32_t mark = DNS_SOCKET_MARK;
+	struct up_sock *k = arg;
+	struct dns *dns = k->dns;
 
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 && !dns->mark_warned) {
-		log_warn("dns: cannot mark upstream sockets (%s); with intercept on, queries "
-		         "could loop",
-		         strerror(errno));
-		dns->mark_warned = true;
+	(void)what;
+	k->hold++;
+	dns->tx_open = true;
+	for (int i = 0; i < DNS_UDP_BATCH; i++) {
+		ssize_t n = recv(fd, dns->buf, sizeof(dns->buf), 0);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				sock_fail(k, errno);
+			break;
+		}
+		struct slot *s =
+		    n >= 2 ? sock_find(k, (uint16_t)(dns->buf[0] << 8 | dns->buf[1])) : NULL;
+		if (!s) {
+			/* Late (the query timed out), or forged: it costs only itself. */
+			dns->n.bad_replies++;
+			continue;
+		}
+		relay_reply(s, dns->buf, (size_t)n, false);
 	}
-	return fd;
+	tx_flush(dns);
+	dns->tx_open = false;
+	k->hold--;
+	sock_close_if_done(k);
+}
+
+static struct up_sock *sock_open(struct dns *dns, size_t upstream)
+{
+	struct dns_upstream *u = &dns->up[upstream];
+	struct up_sock *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->fd = upstream_socket(dns, u->addr.ss.ss_family, SOCK_DGRAM);
+	if (k->fd < 0 || connect(k->fd, (const struct sockaddr *)&u->addr.ss, u->addr.len) < 0 ||
+	    event_assign(&k->ev, dns->base, k->fd, EV_READ | EV_PERSIST, on_up_read, k) < 0 ||
+	    event_add(&k->ev, NULL) < 0) {
+		if (k->fd >= 0)
+			close(k->fd);
+		free(k);
+		return NULL;
+	}
+	k->dns = dns;
+	k->upstream = upstream;
+	event_base_gettimeofday_cached(dns->base, &k->born);
+	u->socks[u->n_socks++] = k;
+	return k;
+}
+
+/* A socket of the upstream's pool for the next query: a new one while the
+ * pool is not full, else one at random, replaced if it is too old. */
+static struct up_sock *sock_pick(struct dns *dns, size_t upstream)
+{
+	struct dns_upstream *u = &dns->up[upstream];
+	struct up_sock *k;
+	struct timeval now;
+	uint8_t r;
+
+	if (u->n_socks < DNS_UP_SOCKS && (k = sock_open(dns, upstream)))
+		return k;
+	if (!u->n_socks)
+		return NULL;
+	rnd_take(dns, &r, 1);
+	k = u->socks[(r * u->n_socks) >> 8];
+	event_base_gettimeofday_cached(dns->base, &now);
+	long age_ms = (now.tv_sec - k->born.tv_sec) * 1000 + (now.tv_usec - k->born.tv_usec) / 1000;
+	if (age_ms >= DNS_UP_SOCK_MS) {
+		struct up_sock *fresh;
+		sock_retire(k);
+		if ((fresh = sock_open(dns, upstream)))
+			return fresh;
+		return u->n_socks ? u->socks[0] : NULL;
+	}
+	return k;
+}
+
+static void on_slot_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot *s = arg;
+
+	(void)fd, (void)what;
+	log_debug("dns: upstream %zu timed out for %s", s->upstream, s->q.qname);
+	relay_next(s);
+}
+
+static void relay_try(struct slot *s)
+{
+	struct dns *dns = s->dns;
+	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
+	struct up_sock *k = sock_pick(dns, s->upstream);
+
+	if (!k) {
+		relay_next(s);
+		return;
+	}
+	do
+		rnd_take(dns, &s->up_id, sizeof(s->up_id));
+	while (sock_find(k, s->up_id));
+	dns_msg_set_id(s->pkt, s->len, s->up_id);
+	if (send(k->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0) {
+		int e = errno;
+		/* A full buffer loses this query only; an error pending on the socket
+		 * (a port unreachable for an earlier query) condemns the socket. */
+		if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
+			sock_fail(k, e);
+		relay_next(s);
+		return;
+	}
+	sock_add(k, s);
+	if (k->uses >= DNS_UP_SOCK_USES)
+		sock_retire(k);
+	evtimer_add(&s->timer, &tv);
 }
 
 static void on_up_tcp_read(struct bufferevent *bev, void *arg)
@@ -451,10 +769,7 @@ static void relay_tcp(struct slot *s)
 	uint8_t hdr[2] = {(uint8_t)(s->len >> 8), (uint8_t)s->len};
 	int fd;
 
-	event_free(s->ev);
-	s->ev = NULL;
-	close(s->fd);
-	s->fd = -1;
+	slot_detach(s);
 	fd = upstream_socket(dns, up->ss.ss_family, SOCK_STREAM);
 	if (fd < 0) {
 		relay_next(s);
@@ -480,8 +795,14 @@ static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp)
 	struct dns_msg_reply rep;
 	int r = dns_msg_reply_check(pkt, len, &s->q, s->up_id, &rep);
 
-	if (r == -ESRCH && !tcp)
-		return; /* not the answer to this query: keep waiting for it */
+	if (r < 0 && !tcp) {
+		/* Not the answer to this query, or broken: whoever sent it, the query
+		 * keeps waiting for its answer or its timeout. */
+		s->dns->n.bad_replies++;
+		log_debug("dns: reply from upstream %zu for %s dropped: %s", s->upstream,
+		          s->q.qname, strerror(-r));
+		return;
+	}
 	if (r < 0) {
 		log_debug("dns: bad reply from upstream %zu for %s: %s", s->upstream, s->q.qname,
 		          strerror(-r));
@@ -495,48 +816,6 @@ static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp)
 	s->dns->n.relayed++;
 	learn_answer(s->dns, pkt, len, &rep);
 	slot_answer(s, pkt, len);
-}
-
-static void on_up_udp(evutil_socket_t fd, short what, void *arg)
-{
-	struct slot *s = arg;
-	struct dns *dns = s->dns;
-
-	if (what & EV_TIMEOUT) {
-		log_debug("dns: upstream %zu timed out for %s", s->upstream, s->q.qname);
-		relay_next(s);
-		return;
-	}
-	ssize_t n = recv(fd, dns->buf, sizeof(dns->buf), 0);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			relay_next(s); /* ECONNREFUSED: nothing listens there */
-		return;
-	}
-	relay_reply(s, dns->buf, (size_t)n, false);
-}
-
-static void relay_try(struct slot *s)
-{
-	struct dns *dns = s->dns;
-	const struct conf_addr *up = &dns->up[s->upstream].addr;
-	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
-
-	s->fd = upstream_socket(dns, up->ss.ss_family, SOCK_DGRAM);
-	if (s->fd < 0)
-		goto next;
-	if (connect(s->fd, (const struct sockaddr *)&up->ss, up->len) < 0)
-		goto next;
-	s->up_id = (uint16_t)arc4random();
-	dns_msg_set_id(s->pkt, s->len, s->up_id);
-	if (send(s->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0)
-		goto next;
-	s->ev = event_new(dns->base, s->fd, EV_READ | EV_PERSIST, on_up_udp, s);
-	if (!s->ev || event_add(s->ev, &tv) < 0)
-		goto next;
-	return;
-next:
-	relay_next(s);
 }
 
 static unsigned ip_bucket(const struct sockaddr_storage *ss)
@@ -583,28 +862,33 @@ static bool in_names(const char *name, const char *const *v, size_t n)
 }
 
 /* What the stats count a blocked name under: the service whose entry matched,
- * else the list's name. */
+ * else the list's name (the first list in force that blocks it). */
 static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64_t lists)
 {
-	char key[CONF_NAME_MAX + 1] = "doh";
-	struct domains_why why;
+	char key[CONF_NAME_MAX + 1];
+	const char *k = "doh";
 
 	if (!dns->blocked)
 		return;
-	for (unsigned i = 0; lists && i < dns->conf->n_lists && i < DOMAINS_LISTS_MAX; i++) {
-		if (!(lists & (UINT64_C(1) << i)))
-			continue;
-		const char *src = NULL;
-		domains_explain(dns->domains, q->qname, q->qname_len, i, &why);
-		if (why.block.found)
-			src = domains_origin(dns->domains, why.block.origin, NULL, NULL);
-		if (src && strncmp(src, "service ", 8) == 0)
-			snprintf(key, sizeof(key), "%s", src + 8);
-		else
-			snprintf(key, sizeof(key), "%s", dns->conf->lists[i].name);
-		break;
+	unsigned i = lists ? (unsigned)__builtin_ctzll(lists) : DOMAINS_LISTS_MAX;
+	if (i < dns->conf->n_lists) {
+		const struct conf_list *l = &dns->conf->lists[i];
+		k = l->name;
+		/* Which entry matched only matters to a list with services, and finding
+		 * it costs as much again as the match itself. */
+		if (l->n_services) {
+			struct domains_why why;
+			const char *src = NULL;
+			domains_explain(dns->domains, q->qname, q->qname_len, i, &why);
+			if (why.block.found)
+				src = domains_origin(dns->domains, why.block.origin, NULL, NULL);
+			if (src && strncmp(src, "service ", 8) == 0) {
+				snprintf(key, sizeof(key), "%s", src + 8);
+				k = key;
+			}
+		}
 	}
-	dns->blocked(dns->learn_arg, key);
+	dns->blocked(dns->learn_arg, k);
 }
 
 /* Answers here what a break blocks; false when the query is to be relayed. */
@@ -675,15 +959,17 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		           dns->n_up ? "too many queries in flight" : "no upstream configured");
 		return;
 	}
-	struct slot *s = calloc(1, sizeof(*s));
-	if (!s || !(s->pkt = malloc(len))) {
-		free(s);
+	unsigned index = dns->free_slots[dns->n_free - 1];
+	struct slot *s = &dns->slots[index];
+	s->pkt = len <= sizeof(s->pkt_inline) ? s->pkt_inline : malloc(len);
+	if (!s->pkt) {
 		dns->n.refused++;
 		return;
 	}
+	dns->n_free--;
 	s->dns = dns;
-	s->index = dns->free_slots[--dns->n_free];
-	dns->slots[s->index] = s;
+	s->index = index;
+	s->used = true;
 	s->q = q;
 	memcpy(s->pkt, pkt, len);
 	s->len = len;
@@ -696,8 +982,11 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		tc->pending++;
 	s->ip_bucket = bucket;
 	dns->per_ip[bucket]++;
-	s->fd = -1;
+	s->sock = NULL;
+	s->up_bev = NULL;
+	s->tries = 0;
 	s->upstream = 0;
+	event_assign(&s->timer, dns->base, -1, 0, on_slot_timeout, s);
 	relay_try(s);
 }
 
@@ -705,18 +994,22 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
 	struct dns *dns = l->dns;
-	static uint8_t pkt[DNS_PKT_MAX];
 
 	(void)what;
-	/* A bounded batch per wake-up, so one busy listener cannot starve the rest. */
-	for (int i = 0; i < DNS_UDP_BATCH; i++) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
-			return;
-		handle_query(dns, pkt, (size_t)n, fd, &from, fromlen, NULL);
-	}
+	for (size_t i = 0; i < DNS_UDP_BATCH; i++)
+		dns->rx_msg[i].msg_hdr.msg_namelen = sizeof(dns->rx_from[i]);
+	/* A bounded batch per wake-up, so one busy listener cannot starve the rest.
+	 * A datagram longer than its buffer is cut (MSG_TRUNC): the parser answers
+	 * FORMERR unless what was cut is only bytes it ignores anyway. */
+	int n = recvmmsg(fd, dns->rx_msg, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	dns->tx_open = true;
+	for (int i = 0; i < n; i++)
+		handle_query(dns, dns->rx_buf[i], dns->rx_msg[i].msg_len, fd, &dns->rx_from[i],
+		             dns->rx_msg[i].msg_hdr.msg_namelen, NULL);
+	tx_flush(dns);
+	dns->tx_open = false;
 }
 
 /* ---- TCP clients ---- */
@@ -833,7 +1126,8 @@ static void set_rcvbuf(int fd, int type)
 	 * queries of that time wait in this buffer instead of being dropped. */
 	int size = DNS_UDP_RCVBUF;
 
-	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+	if (type == SOCK_DGRAM &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
@@ -888,6 +1182,9 @@ static void fmt_addr(const struct conf_addr *a, char *buf, size_t len)
 static void load_upstreams(struct dns *dns, const struct conf *c)
 {
 	char desc[256];
+
+	/* Sockets to the old upstreams take no new query. */
+	sock_retire_all(dns);
 
 	if (!c->upstream_auto) {
 		dns->n_up =
@@ -964,8 +1261,24 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->learn = learn;
 	dns->blocked = blocked;
 	dns->learn_arg = arg;
+	dns->rnd_used = sizeof(dns->rnd);
+	dns->slots = calloc(DNS_INFLIGHT_MAX, sizeof(*dns->slots));
+	if (!dns->slots)
+		goto fail;
+	/* Slots are filled in when first used: pages of slots never used (most,
+	 * most of the time) are never touched. */
 	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
 		dns->free_slots[dns->n_free++] = DNS_INFLIGHT_MAX - 1 - i;
+	for (size_t i = 0; i < DNS_UDP_BATCH; i++) {
+		dns->rx_iov[i] = (struct iovec){dns->rx_buf[i], sizeof(dns->rx_buf[i])};
+		dns->rx_msg[i].msg_hdr.msg_iov = &dns->rx_iov[i];
+		dns->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		dns->rx_msg[i].msg_hdr.msg_name = &dns->rx_from[i];
+		dns->tx_iov[i].iov_base = dns->tx[i].pkt;
+		dns->tx_msg[i].msg_hdr.msg_iov = &dns->tx_iov[i];
+		dns->tx_msg[i].msg_hdr.msg_iovlen = 1;
+		dns->tx_msg[i].msg_hdr.msg_name = &dns->tx[i].to;
+	}
 	dns->add = calloc(DNS_QUEUE_MAX, sizeof(*dns->add));
 	dns->del = calloc(DNS_QUEUE_MAX, sizeof(*dns->del));
 	dns->flush_ev = event_new(base, -1, 0, on_flush, dns);
@@ -1074,6 +1387,7 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "failures", dns->n.failed);
 	proto_put_counter(reply, "refused", dns->n.refused);
 	proto_put_counter(reply, "malformed", dns->n.malformed);
+	proto_put_counter(reply, "bad_replies", dns->n.bad_replies);
 	proto_put_counter(reply, "in_flight", DNS_INFLIGHT_MAX - dns->n_free);
 	proto_put_counter(reply, "learned", dns->n.learned);
 	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
@@ -1083,9 +1397,10 @@ void dns_free(struct dns *dns)
 {
 	if (!dns)
 		return;
-	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
-		if (dns->slots[i])
-			slot_free(dns->slots[i]);
+	for (unsigned i = 0; dns->slots && i < DNS_INFLIGHT_MAX; i++)
+		if (dns->slots[i].used)
+			slot_free(&dns->slots[i]);
+	sock_retire_all(dns); /* with no query left, each closes at once */
 	while (dns->tcp_clients)
 		tcp_client_close(dns->tcp_clients);
 	for (size_t i = 0; i < dns->n_listeners; i++) {
@@ -1104,5 +1419,6 @@ void dns_free(struct dns *dns)
 	free(dns->shared.v);
 	free(dns->add);
 	free(dns->del);
+	free(dns->slots);
 	free(dns);
 }

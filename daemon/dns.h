@@ -30,6 +30,22 @@
 #define DNS_UDP_BATCH       64          /* datagrams read per wake-up, per listener */
 #define DNS_ADDRS_MAX       65536       /* learned and shared addresses remembered */
 #define DNS_SOCKET_MARK     0x736d6272u /* "smbr": the intercept rule skips it */
+#define DNS_UDP_QUERY_MAX   4096        /* bytes of a UDP query read; the rest is cut */
+/* Answers made during one batch of reads, up to this size, are queued and go
+ * out in one sendmmsg at its end; bigger ones are sent at once. */
+#define DNS_TX_PKT 1232
+
+/* Upstream UDP sockets: a pool of connected sockets per upstream instead of a
+ * fresh one per query (socket, mark, connect and epoll cost more than the
+ * query itself). A socket takes new queries until it has sent
+ * DNS_UP_SOCK_USES or is found older than DNS_UP_SOCK_MS when picked, then
+ * retires: it closes when its last query is done, and a new socket with a new
+ * random source port takes its place. A spoofer still has to hit one of a
+ * few short-lived ports and a random 16-bit id unique on it; at a low query
+ * rate every query gets a port of its own, as with one socket per query. */
+#define DNS_UP_SOCKS     16   /* sockets per upstream taking new queries */
+#define DNS_UP_SOCK_USES 128  /* queries sent on one socket before it retires */
+#define DNS_UP_SOCK_MS   1000 /* age at which a socket retires when next picked */
 
 struct dns;
 
@@ -43,8 +59,8 @@ typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add
 typedef void (*dns_blocked_fn)(void *arg, const char *key);
 
 /* Binds the listeners of conf (taking the sockets systemd handed over for
- * their addresses from `inherited`) and finds the upstreams (upstream = auto
- * reads the system's resolv.conf). conf and domains must stay valid until the next
+ * their addresses from `inherited`) and finds the upstreams (upstream = auto reads
+ * the system's resolv.conf). conf and domains must stay valid until the next
  * dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
             struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,

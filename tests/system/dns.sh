@@ -5,11 +5,20 @@
 # record type, TCP after truncation, blocking with EDE during a pause,
 # bypass hygiene, learning (CNAME chains, HTTPS hints, shared addresses kept
 # out), interception of port 53 to any address, and SERVFAIL without upstream.
+# A small Python upstream (dnspython) holds and reorders answers to put many
+# queries in flight on the pooled upstream sockets, sends forged replies ahead
+# of the real one, and is stopped and restarted under the forwarder.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
-command -v dig >/dev/null && command -v dnsmasq >/dev/null && command -v curl >/dev/null || {
-	echo "skip: needs dig, dnsmasq and curl" >&2
+# dnspython comes with Debian's python3, which may not be the first on PATH.
+PYDNS=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import dns.message' 2>/dev/null && PYDNS=$p && break
+done
+command -v dig >/dev/null && command -v dnsmasq >/dev/null && command -v curl >/dev/null &&
+	[ -n "$PYDNS" ] || {
+	echo "skip: needs dig, dnsmasq, curl and python3-dnspython" >&2
 	exit 77
 }
 
@@ -30,7 +39,8 @@ ip -n "$NS2" link set lo up
 ip -n "$NS" route add default via 10.99.0.2
 ip netns exec "$NS2" python3 -m http.server --bind "$UP_LISTED_A" 8080 >/dev/null 2>&1 &
 WEB=$!
-trap 'kill $WEB 2>/dev/null; upstream_stop; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
+PYUP=
+trap 'kill $WEB $PYUP 2>/dev/null; upstream_stop; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
 
 upstream_start "$NS" "$UP4"
 
@@ -47,6 +57,9 @@ learn_min = 10m
 services = reddit
 domains = $UP_LISTED
 allow = $UP_ALLOWED
+
+[list plain]
+domains = plain.$UP_ZONE
 CONF
 start_daemon
 
@@ -129,9 +142,12 @@ expect_rc 7 "HTTP to the learned address is refused during the break" \
 	ip netns exec "$NS" curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
 OUT=$(d @$FWD www.reddit.com A)
 expect_in "status: NXDOMAIN" "a catalog service's name is blocked without asking upstream"
+OUT=$(d @$FWD www.plain.$UP_ZONE A)
+expect_in "status: NXDOMAIN" "a name of a list without services is blocked"
 OUT=$(smctl stats --days 2)
 expect_in "reddit" "stats count blocked attempts by service"
 expect_in "social" "and by list for entries of the list's own"
+expect_in "plain" "and by list for a list without services"
 expect_in "#" "with a bar chart"
 check "per-day counts in JSON" test "$(js '[c["value"] for c in j["per_day"][0]["counters"] if c["name"] == "social"][0]' stats --days 1)" -ge 4
 check "blocked answers are counted" test "$(js '[c["value"] for c in j["counters"] if c["name"] == "blocked"][0]' status)" -ge 7
@@ -162,6 +178,120 @@ eq "the second upstream answers after the first times out" \
 	"$(short +time=5 @$FWD "$UP_CNAME_TARGET" A)" "$UP_CNAME_A"
 sed -i "s/^upstream = .*/upstream = $UP4/" "$CONF"
 expect_rc 0 "reload back" smctl reload
+
+# --- many queries in flight on the pooled upstream sockets ----------------------
+# The Python upstream answers hN.pool.test with 10.77.N/256.N%256, holding the
+# answers until it has 200 of them (or for a second) and sending them in
+# reverse order, aN.pool.test at once with 10.78.N/256.N%256; forge.pool.test first gets a reply with its id and another
+# question, then one with its question and another id, then the real answer.
+PY4=192.0.2.54
+ip -n "$NS" addr add "$PY4/32" dev lo
+cat >"$T/pyup.py" <<'PY'
+import select, socket, sys, time
+import dns.message, dns.rrset
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 53))
+held, first = [], 0.0
+def answer(q, name, addr):
+    r = dns.message.make_response(q)
+    r.answer.append(dns.rrset.from_text(name, 60, "IN", "A", addr))
+    return r.to_wire()
+while True:
+    if held and (len(held) >= 200 or time.time() - first > 1.0):
+        for wire, peer in reversed(held):
+            s.sendto(wire, peer)
+        held = []
+    if not select.select([s], [], [], 0.05)[0]:
+        continue
+    data, peer = s.recvfrom(4096)
+    q = dns.message.from_wire(data)
+    name = q.question[0].name.to_text().lower()
+    label = name.split(".")[0]
+    if name == "forge.pool.test.":
+        other = dns.message.make_query("forgf.pool.test", "A")
+        other.id = q.id
+        s.sendto(answer(other, "forgf.pool.test.", "10.66.66.66"), peer)
+        wrong = dns.message.make_response(q)
+        wrong.id = q.id ^ 0x5a5a
+        wrong.answer.append(dns.rrset.from_text(name, 60, "IN", "A", "10.66.66.67"))
+        s.sendto(wrong.to_wire(), peer)
+        time.sleep(0.05)
+        s.sendto(answer(q, name, "10.77.77.77"), peer)
+    elif label[:1] in "ah" and label[1:].isdigit():
+        n = int(label[1:])
+        wire = answer(q, name, "10.%d.%d.%d" % (77 + (label[0] == "a"), n >> 8, n & 255))
+        if label[0] == "a":
+            s.sendto(wire, peer)
+            continue
+        if not held:
+            first = time.time()
+        held.append((wire, peer))
+    else:
+        s.sendto(answer(q, name, "10.77.255.255"), peer)
+PY
+pyup_start() {
+	ip netns exec "$NS" "$PYDNS" "$T/pyup.py" "$PY4" 2>>"$T/pyup.log" &
+	PYUP=$!
+	for _ in $(seq 1 50); do
+		[ "$(ip netns exec "$NS" dig +time=1 +tries=1 +short @$PY4 a1.pool.test A)" = 10.78.0.1 ] &&
+			return 0
+		sleep 0.1
+	done
+	fail "the Python upstream did not come up: $(cat "$T/pyup.log")"
+}
+pyup_start
+sed -i "s/^upstream = .*/upstream = $PY4/" "$CONF"
+expect_rc 0 "reload with the Python upstream" smctl reload
+# 200 clients at once, each on its own socket, each with another name.
+ip netns exec "$NS" timeout 20 "$PYDNS" -c '
+import select, socket, time
+import dns.message
+pending = {}
+for i in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    q = dns.message.make_query("h%d.pool.test" % i, "A")
+    s.sendto(q.to_wire(), ("127.0.0.153", 53))
+    pending[s] = (q, "10.77.%d.%d" % (i >> 8, i & 255))
+good = bad = 0
+end = time.time() + 8
+while pending and time.time() < end:
+    for s in select.select(list(pending), [], [], 0.5)[0]:
+        q, want = pending.pop(s)
+        r = dns.message.from_wire(s.recv(4096))
+        got = [rd.address for rr in r.answer for rd in rr]
+        if q.is_response(r) and got == [want]:
+            good += 1
+        else:
+            bad += 1
+print(good, bad, len(pending))' >"$T/many" 2>&1
+eq "200 queries in flight at once all get their own answer" "$(cat "$T/many")" "200 0 0"
+bad0=$(js '[c["value"] for c in j["counters"] if c["name"] == "bad_replies"][0]' status)
+eq "a forged reply (right id, wrong question) does not get through" \
+	"$(short @$FWD forge.pool.test A)" "10.77.77.77"
+check "forged and mismatched replies are counted" \
+	test "$(js '[c["value"] for c in j["counters"] if c["name"] == "bad_replies"][0]' status)" -ge $((bad0 + 2))
+
+# --- the upstream stops and comes back: SERVFAIL at once, then answers -----------
+kill "$PYUP"
+wait "$PYUP" 2>/dev/null
+t0=$(date +%s%N)
+OUT=$(d @$FWD a7.pool.test A)
+t1=$(date +%s%N)
+expect_in "status: SERVFAIL" "SERVFAIL while the upstream is down"
+check "at once: the port unreachable fails the query over without its timeout" \
+	test $(((t1 - t0) / 1000000)) -lt 1000
+# More queries while it is down, so that several pooled sockets see the error.
+for i in $(seq 1 8); do d @$FWD "a$i.pool.test" A >/dev/null; done
+pyup_start
+eq "answers again once the upstream is back" "$(short @$FWD a9.pool.test A)" "10.78.0.9"
+check "and keeps answering (every socket of the pool)" \
+	test "$(for i in $(seq 1 40); do short @$FWD "a$i.pool.test" A; done | grep -c '^10\.78\.')" -eq 40
+kill "$PYUP"
+wait "$PYUP" 2>/dev/null
+PYUP=
+sed -i "s/^upstream = .*/upstream = $UP4/" "$CONF"
+expect_rc 0 "reload back to dnsmasq" smctl reload
 
 # --- stats survive a clean stop ------------------------------------------------
 stop_daemon || fail "clean stop"

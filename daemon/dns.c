@@ -120,6 +120,7 @@ struct slot {
 	struct dns *dns;
 	unsigned index;
 	bool used;
+	bool q_listed; /* the question name is in a list or a hygiene rule */
 	/* The client. */
 	struct dns_msg_query q;
 	uint8_t *pkt; /* pkt_inline, or the heap for a long one */
@@ -300,17 +301,19 @@ static bool listed(const struct dns *dns, const char *name, size_t len)
 }
 
 /* An answer that passed: its addresses go into the sets when a name of its
- * CNAME chain is listed, and count as shared (never blocked) otherwise. */
+ * CNAME chain is listed, and count as shared (never blocked) otherwise.
+ * q_listed: what the question name (the chain's first) matched when the
+ * query came in, so that its lookup in the lists is not made twice. */
 static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
-                         const struct dns_msg_reply *rep)
+                         const struct dns_msg_reply *rep, bool q_listed)
 {
 	struct dns_msg_learned *l = &dns->scratch;
 	time_t now = time(NULL);
-	bool is_listed = false;
+	bool is_listed = q_listed;
 
 	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
 		return;
-	for (size_t i = 0; i < l->n_names && !is_listed; i++)
+	for (size_t i = 1; i < l->n_names && !is_listed; i++)
 		is_listed = listed(dns, l->names[i].name, l->names[i].len);
 	for (size_t i = 0; i < l->n_addrs; i++) {
 		const struct dns_msg_addr *a = &l->addrs[i];
@@ -814,7 +817,7 @@ static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp)
 		return;
 	}
 	s->dns->n.relayed++;
-	learn_answer(s->dns, pkt, len, &rep);
+	learn_answer(s->dns, pkt, len, &rep, s->q_listed);
 	slot_answer(s, pkt, len);
 }
 
@@ -891,10 +894,11 @@ static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64
 	dns->blocked(dns->learn_arg, k);
 }
 
-/* Answers here what a break blocks; false when the query is to be relayed. */
-static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp, size_t *len)
+/* Answers here what a break blocks; false when the query is to be relayed.
+ * m, in_hygiene: what the name matched in the lists and the hygiene rules. */
+static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
+                           const struct domains_match *m, bool in_hygiene, size_t *len)
 {
-	struct domains_match m = {0}, hm;
 	size_t limit = dns_msg_reply_limit(q, tcp);
 	uint32_t ttl = dns->conf->blocked_ttl;
 	int r;
@@ -910,9 +914,7 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 		/* Discovery of designated resolvers (DDR): there are none. */
 		r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf, limit,
 		                        len);
-	} else if ((domains_match(dns->domains, q->qname, q->qname_len, &m) &&
-	            (m.lists & dns->inforce)) ||
-	           domains_match(dns->hygiene, q->qname, q->qname_len, &hm)) {
+	} else if ((m->lists & dns->inforce) || in_hygiene) {
 		if (q->qtype == DNS_MSG_T_HTTPS || q->qtype == DNS_MSG_T_SVCB)
 			r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf,
 			                        limit, len);
@@ -925,7 +927,7 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 	if (r < 0)
 		return false;
 	dns->n.blocked++;
-	count_blocked(dns, q, m.lists & dns->inforce);
+	count_blocked(dns, q, m->lists & dns->inforce);
 	return true;
 }
 
@@ -946,7 +948,11 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 			           NULL);
 		return;
 	}
-	if (answer_blocked(dns, &q, tc != NULL, &n)) {
+	/* One lookup per query: for blocking now, and for learning from its answer. */
+	struct domains_match m, hm;
+	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
+	bool in_hygiene = domains_match(dns->hygiene, q.qname, q.qname_len, &hm);
+	if (answer_blocked(dns, &q, tc != NULL, &m, in_hygiene, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
@@ -970,6 +976,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	s->dns = dns;
 	s->index = index;
 	s->used = true;
+	s->q_listed = in_lists || in_hygiene;
 	s->q = q;
 	memcpy(s->pkt, pkt, len);
 	s->len = len;

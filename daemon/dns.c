@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -208,11 +209,29 @@ struct dns {
 	} n;
 };
 
+/* ---- memory ---- */
+
+/* The big tables (the context with its batch buffers, the query slots, the
+ * address sets and queues) come straight from mmap: their pages stay unbacked until
+ * used, so an idle daemon stays small. From malloc they could land on heap
+ * memory freed by a list build, which calloc must clear, touching it all. */
+static void *pages_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void pages_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
 /* ---- address sets ---- */
 
 static int addr_set_init(struct addr_set *s, size_t cap)
 {
-	s->v = calloc(cap, sizeof(*s->v));
+	s->v = pages_new(cap * sizeof(*s->v));
 	s->mask = cap - 1;
 	return s->v ? 0 : -ENOMEM;
 }
@@ -1256,7 +1275,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
             struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,
             struct dns **out)
 {
-	struct dns *dns = calloc(1, sizeof(*dns));
+	struct dns *dns = pages_new(sizeof(*dns));
 	char name[80];
 	int r = -ENOMEM;
 
@@ -1269,7 +1288,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->blocked = blocked;
 	dns->learn_arg = arg;
 	dns->rnd_used = sizeof(dns->rnd);
-	dns->slots = calloc(DNS_INFLIGHT_MAX, sizeof(*dns->slots));
+	dns->slots = pages_new(DNS_INFLIGHT_MAX * sizeof(*dns->slots));
 	if (!dns->slots)
 		goto fail;
 	/* Slots are filled in when first used: pages of slots never used (most,
@@ -1286,8 +1305,8 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 		dns->tx_msg[i].msg_hdr.msg_iovlen = 1;
 		dns->tx_msg[i].msg_hdr.msg_name = &dns->tx[i].to;
 	}
-	dns->add = calloc(DNS_QUEUE_MAX, sizeof(*dns->add));
-	dns->del = calloc(DNS_QUEUE_MAX, sizeof(*dns->del));
+	dns->add = pages_new(DNS_QUEUE_MAX * sizeof(*dns->add));
+	dns->del = pages_new(DNS_QUEUE_MAX * sizeof(*dns->del));
 	dns->flush_ev = event_new(base, -1, 0, on_flush, dns);
 	if (!dns->add || !dns->del || !dns->flush_ev ||
 	    addr_set_init(&dns->learned, DNS_ADDRS_MAX) < 0 ||
@@ -1422,10 +1441,10 @@ void dns_free(struct dns *dns)
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
 	domains_free(dns->hygiene);
-	free(dns->learned.v);
-	free(dns->shared.v);
-	free(dns->add);
-	free(dns->del);
-	free(dns->slots);
-	free(dns);
+	pages_free(dns->learned.v, (dns->learned.mask + 1) * sizeof(*dns->learned.v));
+	pages_free(dns->shared.v, (dns->shared.mask + 1) * sizeof(*dns->shared.v));
+	pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));
+	pages_free(dns->del, DNS_QUEUE_MAX * sizeof(*dns->del));
+	pages_free(dns->slots, DNS_INFLIGHT_MAX * sizeof(*dns->slots));
+	pages_free(dns, sizeof(*dns));
 }

@@ -6,11 +6,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "domains.h"
@@ -24,6 +28,37 @@
 
 /* Stats are written at most this often while attempts come in, and at stop. */
 #define BREAKS_STATS_SAVE_SECS 60
+/* Replies that wait for one reload run. control.c bounds the replies it lets
+ * a handler defer; this bounds what is kept of them here. */
+#define BREAKS_RELOAD_WAITERS_MAX 64
+
+/* The slow half of a reload, run on a thread of its own so that DNS is served
+ * meanwhile: reading the file and building its lists (a big list takes a
+ * fraction of a second). It touches no daemon state; its one shared resource
+ * is the logger, which build_domains uses, and log.c writes each line with one
+ * fwrite on stderr (locked by stdio) under settings fixed before the loop
+ * runs. conf_load sets inih's comment prefixes, globals: only one job runs at
+ * a time, and breaks_reload refuses to run beside it. */
+struct reload_job {
+	char *path;
+	const char *data_dir;
+	struct conf *conf;       /* results, handed to the loop */
+	struct domains *domains; /* built from conf */
+	struct conf_errors errs;
+	int load_rc;   /* conf_load's */
+	int build_rc;  /* build_domains's, when the conf loaded */
+	int done_fd;   /* one byte written here when done */
+	thrd_t thread; /* C11 threads: <pthread.h> would find our sched.h for its own */
+	bool threaded; /* else it ran on the loop: nothing to join */
+};
+
+/* Whose replies wait for a reload run, and whether a run is wanted at all
+ * (SIGHUP wants one without a reply). */
+struct reload_waiters {
+	struct proto_msg *replies[BREAKS_RELOAD_WAITERS_MAX];
+	size_t n;
+	bool wanted;
+};
 
 struct breaks {
 	struct event_base *base;
@@ -42,6 +77,14 @@ struct breaks {
 	bool started;
 	struct breaks_inforce inforce;
 	char boot_id[STATE_BOOT_ID_LEN + 1];
+	/* Reloads: the one running, those it will answer, and those that came
+	 * while it ran, which a fresh run after it answers (so each sees the file
+	 * as it was when asked). */
+	struct reload_job job;
+	bool job_running;
+	struct reload_waiters current, next;
+	int job_pipe[2];
+	struct event *job_ev;
 };
 
 /* ---- small formatting helpers ---- */
@@ -394,6 +437,8 @@ void breaks_count_blocked(struct breaks *b, const char *key)
 
 /* ---- lifecycle ---- */
 
+static void on_job_done(evutil_socket_t fd, short what, void *arg);
+
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
                const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out)
 {
@@ -406,6 +451,16 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 	b->base = base;
 	if (hooks)
 		b->hooks = *hooks;
+	b->job_pipe[0] = b->job_pipe[1] = -1;
+	if (pipe2(b->job_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	b->job_ev = event_new(base, b->job_pipe[0], EV_READ | EV_PERSIST, on_job_done, b);
+	if (!b->job_ev || event_add(b->job_ev, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	b->state_dir = strdup(state_dir);
 	b->data_dir = strdup(data_dir);
 	b->was_on = calloc(conf->n_breaks ? conf->n_breaks : 1, sizeof(bool));
@@ -466,10 +521,24 @@ int breaks_start(struct breaks *b)
 	return 0;
 }
 
+static void job_clear(struct reload_job *j);
+
 void breaks_free(struct breaks *b)
 {
 	if (!b)
 		return;
+	/* The replies waiting are control's to free; the job's results are ours. */
+	if (b->job_running) {
+		if (b->job.threaded)
+			thrd_join(b->job.thread, NULL);
+		job_clear(&b->job);
+	}
+	if (b->job_ev)
+		event_free(b->job_ev);
+	if (b->job_pipe[0] >= 0)
+		close(b->job_pipe[0]);
+	if (b->job_pipe[1] >= 0)
+		close(b->job_pipe[1]);
 	if (b->stats_ev) {
 		if (evtimer_pending(b->stats_ev, NULL))
 			save_stats(b);
@@ -576,27 +645,50 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 	}
 }
 
-int breaks_reload(struct breaks *b, struct conf_errors *errs)
+/* Reads the file and builds its lists: the part of a reload that may run on
+ * a thread (see struct reload_job). */
+static void job_run(struct reload_job *j)
 {
-	struct conf *nc = NULL, *oc = b->conf;
-	struct domains *nd = NULL;
+	j->load_rc = j->path ? conf_load(j->path, &j->conf, &j->errs) : -ENOMEM;
+	if (j->load_rc < 0)
+		return;
+	j->build_rc = build_domains(j->data_dir, j->conf, &j->errs, &j->domains);
+}
+
+static void job_clear(struct reload_job *j)
+{
+	free(j->path);
+	conf_free(j->conf);
+	domains_free(j->domains);
+	conf_errors_clear(&j->errs);
+	*j = (struct reload_job){.done_fd = -1};
+}
+
+/* The rest of a reload, on the loop: judge the built configuration against
+ * the running one and swap it in. Takes the job's conf and domains either way;
+ * errs holds the job's errors and gets any more. */
+static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_errors *errs)
+{
+	struct conf *nc = j->conf, *oc = b->conf;
+	struct domains *nd = j->domains;
 	time_t now = time(NULL);
 	bool *was_on;
-	int r;
 
-	r = conf_load(oc->path, &nc, errs);
-	if (r < 0) {
+	j->conf = NULL;
+	j->domains = NULL;
+	if (j->load_rc < 0) {
+		if (!errs->n && !errs->dropped)
+			add_error(errs, "%s: %s", oc->path, strerror(-j->load_rc));
 		log_error("reload: %s rejected with %zu error(s); the running configuration stays",
 		          oc->path, errs->n + errs->dropped);
 		for (size_t i = 0; i < errs->n; i++)
 			log_error("%s", errs->msgs[i]);
 		return -EINVAL;
 	}
-	r = build_domains(b->data_dir, nc, errs, &nd);
-	if (r < 0) {
+	if (j->build_rc < 0) {
 		if (!errs->n)
 			add_error(errs, "%s: cannot build the domain lists: %s", nc->path,
-			          strerror(-r));
+			          strerror(-j->build_rc));
 		log_error("reload: the lists of %s cannot be built; the running configuration "
 		          "stays",
 		          nc->path);
@@ -623,9 +715,9 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs)
 	}
 	/* Carry "on" over by name so a break that stays on is not announced again. */
 	for (size_t i = 0; i < nc->n_breaks; i++)
-		for (size_t j = 0; j < oc->n_breaks; j++)
-			if (strcmp(nc->breaks[i].name, oc->breaks[j].name) == 0)
-				was_on[i] = b->was_on[j];
+		for (size_t k = 0; k < oc->n_breaks; k++)
+			if (strcmp(nc->breaks[i].name, oc->breaks[k].name) == 0)
+				was_on[i] = b->was_on[k];
 	for (size_t i = 0; i < b->state.adhoc.n_lists; i++)
 		if (!conf_find_list(nc, b->state.adhoc.lists[i]))
 			log_warn("reload: the pause names list '%s', which no longer exists",
@@ -643,6 +735,122 @@ int breaks_reload(struct breaks *b, struct conf_errors *errs)
 	evaluate(b);
 	conf_free(oc);
 	domains_free(od);
+	return 0;
+}
+
+int breaks_reload(struct breaks *b, struct conf_errors *errs)
+{
+	struct reload_job j = {.done_fd = -1};
+	int r;
+
+	if (b->job_running)
+		return -EBUSY;
+	j.path = strdup(b->conf->path);
+	j.data_dir = b->data_dir;
+	j.errs = *errs;
+	job_run(&j);
+	r = reload_apply(b, &j, &j.errs);
+	*errs = j.errs;
+	j.errs = (struct conf_errors){0};
+	job_clear(&j);
+	return r;
+}
+
+static int job_thread(void *arg)
+{
+	struct reload_job *j = arg;
+	int fd = j->done_fd;
+	ssize_t n;
+
+	job_run(j);
+	/* The job belongs to the loop from here on. */
+	do
+		n = write(fd, "", 1);
+	while (n < 0 && errno == EINTR);
+	return 0;
+}
+
+/* Starts a run for the waiters in b->current. It cannot fail: without a
+ * thread the job runs here, on the loop, as reloads did before; either way
+ * its end arrives through the pipe, never before this returns. */
+static void job_start(struct breaks *b)
+{
+	struct reload_job *j = &b->job;
+	sigset_t all, old;
+	int r;
+
+	notify_reloading();
+	*j = (struct reload_job){
+	    .path = strdup(b->conf->path), .data_dir = b->data_dir, .done_fd = b->job_pipe[1]};
+	b->job_running = true;
+	log_info("reload: reading %s", b->conf->path);
+	/* Signals are the loop's (libevent catches them there). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = thrd_create(&j->thread, job_thread, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r == thrd_success) {
+		j->threaded = true;
+		return;
+	}
+	log_warn("reload: no thread for it (%s); reloading on the main loop",
+	         r == thrd_nomem ? "out of memory" : "thrd_create failed");
+	job_run(j);
+	if (write(j->done_fd, "", 1) < 0)
+		log_error("reload: cannot wake the loop: %s", strerror(errno));
+}
+
+static void reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
+                         const struct conf_errors *errs);
+
+static void on_job_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct breaks *b = arg;
+	struct reload_waiters done;
+	struct conf_errors errs;
+	char buf[16];
+	int r;
+
+	(void)what;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (!b->job_running)
+		return;
+	if (b->job.threaded)
+		thrd_join(b->job.thread, NULL);
+	b->job_running = false;
+	errs = b->job.errs;
+	b->job.errs = (struct conf_errors){0};
+	r = reload_apply(b, &b->job, &errs);
+	job_clear(&b->job);
+	notify_ready();
+	/* The next run starts before these replies go out: a reload asked for by
+	 * one of their clients right after must wait for a run of its own. */
+	done = b->current;
+	b->current = b->next;
+	b->next = (struct reload_waiters){0};
+	if (b->current.wanted)
+		job_start(b);
+	for (size_t i = 0; i < done.n; i++) {
+		reply_reload(b, done.replies[i], r, &errs);
+		b->hooks.finish(b->hooks.arg, done.replies[i]);
+	}
+	conf_errors_clear(&errs);
+}
+
+int breaks_reload_async(struct breaks *b, struct proto_msg *reply)
+{
+	struct reload_waiters *w = b->job_running ? &b->next : &b->current;
+
+	if (reply && !b->hooks.finish)
+		return -EINVAL;
+	if (reply && w->n == BREAKS_RELOAD_WAITERS_MAX)
+		return -EBUSY;
+	if (reply)
+		w->replies[w->n++] = reply;
+	w->wanted = true;
+	if (!b->job_running)
+		job_start(b);
 	return 0;
 }
 
@@ -1004,14 +1212,9 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply, time_t now)
 	return 0;
 }
 
-static int cmd_reload(struct breaks *b, struct proto_msg *reply)
+static void reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
+                         const struct conf_errors *errs)
 {
-	struct conf_errors errs = {0};
-	int r;
-
-	notify_reloading();
-	r = breaks_reload(b, &errs);
-	notify_ready();
 	if (r == 0) {
 		reply_result(reply, PROTO_RESULT_OK, "configuration reloaded from %s",
 		             b->conf->path);
@@ -1025,10 +1228,35 @@ static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 	} else {
 		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
 	}
-	for (size_t i = 0; i < errs.n; i++)
-		proto_put_str(reply, PROTO_A_ERROR, errs.msgs[i]);
-	if (errs.dropped)
+	for (size_t i = 0; i < errs->n; i++)
+		proto_put_str(reply, PROTO_A_ERROR, errs->msgs[i]);
+	if (errs->dropped)
 		proto_put_str(reply, PROTO_A_ERROR, "(more errors not shown)");
+}
+
+/* Answered when the reload is done (CONTROL_DEFER), or at once without a
+ * finish hook to answer later with. */
+static int cmd_reload(struct breaks *b, struct proto_msg *reply)
+{
+	struct conf_errors errs = {0};
+	int r;
+
+	if (b->hooks.finish) {
+		r = breaks_reload_async(b, reply);
+		if (r == 0)
+			return CONTROL_DEFER;
+		reply_result(reply, PROTO_RESULT_REFUSED,
+		             "busy: too many reloads waiting, try again");
+		return 0;
+	}
+	if (b->job_running) {
+		reply_result(reply, PROTO_RESULT_REFUSED, "busy: a reload is running, try again");
+		return 0;
+	}
+	notify_reloading();
+	r = breaks_reload(b, &errs);
+	notify_ready();
+	reply_reload(b, reply, r, &errs);
 	conf_errors_clear(&errs);
 	return 0;
 }

@@ -41,6 +41,9 @@ typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr,
                                      struct proto_msg *reply);
 /* Called while building the reply to smctl status, to add counters. */
 typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
+/* Called with a reply that breaks_handle_request deferred (CONTROL_DEFER),
+ * now filled: hand it to control_finish. */
+typedef void (*breaks_finish_fn)(void *arg, struct proto_msg *reply);
 
 struct breaks_hooks {
 	breaks_enforce_fn enforce;
@@ -48,7 +51,8 @@ struct breaks_hooks {
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
 	breaks_check_addr_fn check_addr;
-	void *arg; /* passed to every hook */
+	breaks_finish_fn finish; /* without it, smctl reload runs on the loop */
+	void *arg;               /* passed to every hook */
 };
 
 struct breaks;
@@ -66,15 +70,24 @@ const struct conf *breaks_conf(const struct breaks *b);
 /* The domain lists of that configuration. */
 struct domains;
 const struct domains *breaks_domains(const struct breaks *b);
-/* Re-reads the config file. On failure the running config stays, the reasons
- * are in errs, and -EINVAL (rejected) or -EPERM (would loosen a strict break)
- * is returned. */
+/* Re-reads the config file, on the loop (it blocks it while the lists are
+ * built). On failure the running config stays, the reasons are in errs, and
+ * -EINVAL (rejected) or -EPERM (would loosen a strict break) is returned;
+ * -EBUSY while a breaks_reload_async run is under way. */
 int breaks_reload(struct breaks *b, struct conf_errors *errs);
+/* The same off the loop: the file is read and its lists built on a thread,
+ * and the outcome applied and logged on the loop when that is done. A request
+ * while a run is under way waits for a fresh run after it, which serves every
+ * request that came meanwhile. `reply` (NULL for SIGHUP: logged only) is a
+ * deferred control reply, filled and passed to hooks.finish when its run is
+ * done; -EINVAL without that hook, -EBUSY when too many wait. Otherwise 0. */
+int breaks_reload_async(struct breaks *b, struct proto_msg *reply);
 
 /* One blocked DNS attempt for the per-day stats, by service or list name. */
 void breaks_count_blocked(struct breaks *b, const char *key);
 
-/* The control handler (control_handler_fn). */
+/* The control handler (control_handler_fn). PROTO_CMD_RELOAD returns
+ * CONTROL_DEFER when hooks.finish is set. */
 int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
                           const uint8_t *payload, size_t len, struct proto_msg *reply);
 

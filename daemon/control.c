@@ -48,10 +48,22 @@
 /* Pause in accepting after running out of file descriptors. */
 #define CONTROL_ACCEPT_BACKOFF_MS 500
 #define CONTROL_BACKLOG           128
+/* Replies deferred by the handler (CONTROL_DEFER) and not finished yet. A
+ * connection has at most one, as its requests wait for it; this bounds those
+ * whose client has gone. Beyond it requests are answered "busy". */
+#define CONTROL_PENDING_MAX CONTROL_CLIENTS_MAX
 
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS 59
 #endif
+
+/* A reply the handler holds. It outlives its client, which may go away
+ * before the handler finishes it. */
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	struct client *cl; /* NULL once the client is gone: the reply is discarded */
+	struct proto_msg msg;
+};
 
 struct client {
 	TAILQ_ENTRY(client) entry;
@@ -59,6 +71,7 @@ struct client {
 	struct bufferevent *bev;
 	struct event *timer;
 	struct control_peer peer;
+	struct pending *pending; /* a deferred reply: requests wait for it */
 	bool watching;
 	bool closing; /* sending a last error, then free */
 	bool eof;     /* the client has shut down its side: answer, then free */
@@ -82,6 +95,11 @@ struct control {
 	TAILQ_HEAD(, client) clients;
 	unsigned n_clients;
 	unsigned n_watchers;
+	TAILQ_HEAD(, pending) pending;
+	unsigned n_pending;
+	/* Where the handler builds a reply; taken by a deferring handler, kept
+	 * for the next request otherwise. */
+	struct pending *spare;
 	struct control_stats stats;
 	struct proto_msg reply; /* built in place; 64 KiB, too big for the stack */
 };
@@ -96,6 +114,8 @@ static void client_free(struct client *cl)
 	c->n_clients--;
 	if (cl->watching)
 		c->n_watchers--;
+	if (cl->pending)
+		cl->pending->cl = NULL;
 	if (cl->timer)
 		event_free(cl->timer);
 	bufferevent_free(cl->bev);
@@ -198,14 +218,42 @@ static void reply_error(struct proto_msg *r, uint32_t result, const char *msg)
 	proto_put_str(r, PROTO_A_MESSAGE, msg);
 }
 
-/* One valid request: decide who answers it, then queue the reply. */
+/* Finishes and queues a reply; on failure the client is dropped and -1
+ * returned. */
+static int client_reply(struct client *cl, struct proto_msg *r)
+{
+	int n = proto_msg_finish(r);
+
+	if (n < 0) {
+		reply_error(r, PROTO_RESULT_REFUSED, "internal error: reply too large");
+		n = proto_msg_finish(r);
+	}
+	if (client_send(cl, r, (size_t)n) < 0) {
+		client_log_drop(cl, "out of memory queueing a reply");
+		client_drop(cl);
+		return -1;
+	}
+	return 0;
+}
+
+/* One valid request: decide who answers it, then queue the reply, or keep it
+ * pending when the handler defers it. */
 static void client_request(struct client *cl, uint16_t cmd, const uint8_t *payload, size_t len)
 {
 	struct control *c = cl->ctl;
-	struct proto_msg *r = &c->reply;
+	struct pending *p = c->spare;
+	struct proto_msg *r;
 	char msg[128];
-	int rc, n;
+	int rc;
 
+	if (!p)
+		p = c->spare = malloc(sizeof(*p));
+	if (!p) {
+		reply_error(&c->reply, PROTO_RESULT_REFUSED, "internal error: out of memory");
+		client_reply(cl, &c->reply);
+		return;
+	}
+	r = &p->msg;
 	proto_msg_init(r, PROTO_REPLY);
 	if (!proto_cmd_name(cmd)) {
 		snprintf(msg, sizeof(msg), "unknown command %u (smctl and smbreakd differ?)",
@@ -213,8 +261,23 @@ static void client_request(struct client *cl, uint16_t cmd, const uint8_t *paylo
 		reply_error(r, PROTO_RESULT_USAGE, msg);
 	} else if (proto_cmd_changes_state(cmd) && !cl->peer.privileged) {
 		refuse(c, cl, cmd, r);
+	} else if (c->n_pending >= CONTROL_PENDING_MAX) {
+		log_debug("control: %d replies pending, refusing %s from pid %d",
+		          CONTROL_PENDING_MAX, proto_cmd_name(cmd), (int)cl->peer.pid);
+		reply_error(r, PROTO_RESULT_REFUSED,
+		            "busy: too many requests waiting for an answer, try again");
 	} else {
 		rc = c->fn(c->arg, &cl->peer, cmd, payload, len, r);
+		if (rc == CONTROL_DEFER) {
+			c->spare = NULL;
+			p->cl = cl;
+			cl->pending = p;
+			TAILQ_INSERT_TAIL(&c->pending, p, entry);
+			c->n_pending++;
+			/* Waiting on us is not idling. */
+			evtimer_del(cl->timer);
+			return;
+		}
 		if (rc < 0) {
 			snprintf(msg, sizeof(msg), "internal error: %s", strerror(-rc));
 			reply_error(r, PROTO_RESULT_REFUSED, msg);
@@ -224,15 +287,7 @@ static void client_request(struct client *cl, uint16_t cmd, const uint8_t *paylo
 			evtimer_del(cl->timer);
 		}
 	}
-	n = proto_msg_finish(r);
-	if (n < 0) {
-		reply_error(r, PROTO_RESULT_REFUSED, "internal error: reply too large");
-		n = proto_msg_finish(r);
-	}
-	if (client_send(cl, r, (size_t)n) < 0) {
-		client_log_drop(cl, "out of memory queueing a reply");
-		client_drop(cl);
-	}
+	client_reply(cl, r);
 }
 
 /* Handles every complete request in the input buffer, in order. The checks
@@ -251,6 +306,9 @@ static void client_process(struct client *cl)
 		size_t avail = evbuffer_get_length(in);
 		int rc;
 
+		/* Resumed by control_finish. */
+		if (cl->pending)
+			break;
 		/* Resumed by write_cb once the client has read its replies. */
 		if (evbuffer_get_length(out) >= CONTROL_OUT_PAUSE)
 			break;
@@ -280,7 +338,7 @@ static void client_process(struct client *cl)
 		}
 		client_request(cl, h.type, msg + PROTO_HDR_LEN, h.len);
 		evbuffer_drain(in, PROTO_HDR_LEN + h.len);
-		if (!cl->watching && !cl->closing)
+		if (!cl->watching && !cl->closing && !cl->pending)
 			client_arm_timer(cl);
 	}
 	cl->busy = false;
@@ -299,7 +357,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
  * waiting for the next event to fail would hold a client slot meanwhile. */
 static bool client_finished(struct client *cl)
 {
-	return cl->eof &&
+	return cl->eof && !cl->pending &&
 	       (cl->watching || evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0);
 }
 
@@ -600,6 +658,7 @@ int control_new(struct event_base *base, const char *socket_path, const char *gr
 	c->fn = fn;
 	c->arg = arg;
 	TAILQ_INIT(&c->clients);
+	TAILQ_INIT(&c->pending);
 	c->path = strdup(socket_path ? socket_path : "");
 	if (!c->path) {
 		rc = -ENOMEM;
@@ -646,22 +705,59 @@ void control_broadcast(struct control *c, const struct proto_msg *event)
 	}
 }
 
+void control_finish(struct control *c, struct proto_msg *reply)
+{
+	struct pending *p;
+	struct client *cl;
+
+	TAILQ_FOREACH(p, &c->pending, entry)
+	if (&p->msg == reply)
+		break;
+	if (!p)
+		return;
+	TAILQ_REMOVE(&c->pending, p, entry);
+	c->n_pending--;
+	cl = p->cl;
+	if (cl) {
+		cl->pending = NULL;
+		if (cl->dead || cl->closing || client_reply(cl, &p->msg) < 0)
+			cl = NULL;
+	}
+	if (!c->spare)
+		c->spare = p;
+	else
+		free(p);
+	/* Inside its own callback the client's loop goes on by itself. */
+	if (!cl || cl->busy)
+		return;
+	if (!cl->watching)
+		client_arm_timer(cl);
+	client_process(cl); /* the requests that waited; may free cl */
+}
+
 void control_get_stats(const struct control *c, struct control_stats *out)
 {
 	*out = c->stats;
 	out->clients = c->n_clients;
 	out->watchers = c->n_watchers;
+	out->pending = c->n_pending;
 }
 
 void control_free(struct control *c)
 {
 	struct client *cl;
+	struct pending *p;
 	struct stat st;
 
 	if (!c)
 		return;
 	while ((cl = TAILQ_FIRST(&c->clients)))
 		client_free(cl);
+	while ((p = TAILQ_FIRST(&c->pending))) {
+		TAILQ_REMOVE(&c->pending, p, entry);
+		free(p);
+	}
+	free(c->spare);
 	if (c->accept_ev)
 		event_free(c->accept_ev);
 	if (c->backoff_ev)

@@ -24,6 +24,9 @@ struct control_peer {
 	bool privileged;
 };
 
+/* A handler's return: the reply will be finished later with control_finish. */
+#define CONTROL_DEFER 2
+
 /* Called once per valid request, in order per connection. `payload` has passed
  * proto_validate. State-changing commands (proto_cmd_changes_state) reach the
  * handler only from privileged peers, and only known commands reach it at all.
@@ -31,7 +34,10 @@ struct control_peer {
  * least PROTO_A_RESULT; control.c finishes and sends it. It returns 0, or 1
  * for PROTO_CMD_WATCH to subscribe the connection to control_broadcast, or a
  * negative errno, in which case its reply is replaced by PROTO_RESULT_REFUSED
- * "internal error: ...". It must not call control_free. */
+ * "internal error: ...". Or it returns CONTROL_DEFER and keeps `reply`, which
+ * stays valid until it is passed to control_finish (or control_free): the
+ * connection's further requests wait until then. It must not call
+ * control_free, nor control_finish for this reply before it has returned. */
 typedef int (*control_handler_fn)(void *arg, const struct control_peer *peer, uint16_t cmd,
                                   const uint8_t *payload, size_t len, struct proto_msg *reply);
 
@@ -49,6 +55,12 @@ int control_new(struct event_base *base, const char *socket_path, const char *gr
  * privileged; applied either way, so the caller may just warn). */
 int control_set_group(struct control *c, const char *group);
 
+/* Sends a reply that the handler deferred (CONTROL_DEFER), once the handler
+ * has filled it, and goes on with the connection's requests. If the client
+ * has gone meanwhile, the reply is discarded. Either way `reply` is invalid
+ * afterwards. A pointer that is not a pending reply is ignored. */
+void control_finish(struct control *c, struct proto_msg *reply);
+
 /* Queues a finished message (normally PROTO_EVENT) to every watcher. A watcher
  * whose queue would pass the output bound is dropped. */
 void control_broadcast(struct control *c, const struct proto_msg *event);
@@ -61,11 +73,13 @@ struct control_stats {
 	uint64_t rejected; /* connections refused: too many open, in all or of one uid */
 	uint64_t dropped;  /* connections closed for misbehaving (malformed, idle, slow) */
 	uint64_t refused;  /* requests refused for lack of privilege */
+	unsigned pending;  /* deferred replies not finished yet, clients gone or not */
 };
 void control_get_stats(const struct control *c, struct control_stats *out);
 
-/* NULL-safe. Closes every client (unsent output is discarded), stops
- * accepting, and unlinks the socket if it is still ours. */
+/* NULL-safe. Closes every client (unsent output is discarded), frees the
+ * deferred replies not finished yet (their holders must not use them after),
+ * stops accepting, and unlinks the socket if it is still ours. */
 void control_free(struct control *c);
 
 #endif

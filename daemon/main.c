@@ -245,12 +245,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		struct conf_errors errs = {0};
 		log_info("SIGHUP: reloading the configuration");
-		notify_reloading();
-		breaks_reload(d->breaks, &errs); /* logs the outcome itself */
-		notify_ready();
-		conf_errors_clear(&errs);
+		breaks_reload_async(d->breaks, NULL); /* logs the outcome itself */
 		return;
 	}
 	log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -309,6 +305,13 @@ static void on_status(void *arg, struct proto_msg *reply)
 
 	enforce_put_status(d->enforce, reply);
 	dns_put_status(d->dns, reply);
+}
+
+static void on_finish(void *arg, struct proto_msg *reply)
+{
+	struct smbd *d = arg;
+
+	control_finish(d->control, reply);
 }
 
 static void on_reloaded(void *arg, const struct conf *c)
@@ -373,6 +376,7 @@ static int run(const struct options *o)
 	                             .reloaded = on_reloaded,
 	                             .status = on_status,
 	                             .check_addr = on_check_addr,
+	                             .finish = on_finish,
 	                             .arg = &d};
 	struct conf *c;
 	char *sockdir;

@@ -2,8 +2,9 @@
  * directory with a test handler: request/reply framing and order, refusals of
  * malformed input, privilege from peer credentials (with forked clients that
  * drop to another uid, when run as root), the client bound, watchers and their
- * output bound, back-pressure, half-close, the idle timeout, and the socket
- * file's life cycle. */
+ * output bound, back-pressure, half-close, the idle timeout, replies the
+ * handler defers (CONTROL_DEFER) and clients that go before them, and the
+ * socket file's life cycle. */
 #include "check.h"
 #include "control.h"
 
@@ -30,6 +31,10 @@ static char sock_path[108];
 static int handler_calls;
 static struct control_peer last_peer;
 static uint8_t blob[32768];
+/* Replies the handler deferred, in order; the handler defers `services`. */
+#define DEFER_CMD PROTO_CMD_SERVICES
+static struct proto_msg *deferred[80];
+static int n_deferred;
 
 static int handler(void *arg, const struct control_peer *peer, uint16_t cmd, const uint8_t *payload,
                    size_t len, struct proto_msg *reply)
@@ -41,6 +46,10 @@ static int handler(void *arg, const struct control_peer *peer, uint16_t cmd, con
 	last_peer = *peer;
 	if (cmd == PROTO_CMD_LISTS)
 		return -EIO;
+	if (cmd == DEFER_CMD && n_deferred < (int)(sizeof(deferred) / sizeof(deferred[0]))) {
+		deferred[n_deferred++] = reply;
+		return CONTROL_DEFER;
+	}
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
 	proto_put_u64(reply, PROTO_A_VALUE, cmd);
 	if (proto_find(payload, len, PROTO_A_DAYS, &a))
@@ -635,6 +644,155 @@ static void test_idle(void)
 	close(busy);
 }
 
+/* Fills the oldest deferred reply with `value` and finishes it. */
+static void finish_oldest(uint64_t value)
+{
+	struct proto_msg *r = deferred[0];
+
+	proto_put_u32(r, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_u64(r, PROTO_A_VALUE, value);
+	memmove(deferred, deferred + 1, (size_t)--n_deferred * sizeof(deferred[0]));
+	control_finish(ctl, r);
+}
+
+/* Runs the loop until the handler has deferred `n` replies (or 2 s). */
+static void wait_deferred(int n)
+{
+	double t = now_s();
+
+	while (n_deferred < n && now_s() - t < 2)
+		pump(2);
+}
+
+static void wait_clients(unsigned n)
+{
+	struct control_stats st;
+	double t = now_s();
+
+	do {
+		pump(5);
+		control_get_stats(ctl, &st);
+	} while (st.clients != n && now_s() - t < 2);
+}
+
+static void test_defer(void)
+{
+	int fd = client(), other = client(), calls;
+	struct control_stats st;
+
+	/* Nothing is sent until the handler finishes the reply, and the
+	 * connection's next request waits for it; other clients do not. */
+	send_req(fd, DEFER_CMD, 0);
+	wait_deferred(1);
+	CHECK_INT(n_deferred, 1);
+	calls = handler_calls;
+	send_req(fd, PROTO_CMD_SCHEDULE, 7);
+	CHECK_INT(recv_msg(fd, &rm, 200), -1);
+	CHECK_INT(handler_calls, calls);
+	control_get_stats(ctl, &st);
+	CHECK_INT(st.pending, 1);
+	send_req(other, PROTO_CMD_STATUS, 0);
+	CHECK(recv_msg(other, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), PROTO_CMD_STATUS);
+	finish_oldest(4242);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), 4242);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_DAYS), 7);
+	control_get_stats(ctl, &st);
+	CHECK_INT(st.pending, 0);
+	/* A pointer that is not pending is ignored. */
+	control_finish(ctl, &rm);
+
+	/* Deferred twice in a row on one connection, pipelined. */
+	send_req(fd, DEFER_CMD, 0);
+	send_req(fd, DEFER_CMD, 0);
+	send_req(fd, PROTO_CMD_SCHEDULE, 8);
+	wait_deferred(1);
+	pump(20);
+	CHECK_INT(n_deferred, 1);
+	finish_oldest(1);
+	wait_deferred(1);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), 1);
+	CHECK_INT(n_deferred, 1);
+	finish_oldest(2);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), 2);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_DAYS), 8);
+
+	/* Half-closed after the request: the reply still arrives, then EOF. */
+	send_req(fd, DEFER_CMD, 0);
+	shutdown(fd, SHUT_WR);
+	wait_deferred(1);
+	pump(20);
+	finish_oldest(3);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), 3);
+	CHECK_INT(recv_msg(fd, &rm, 2000), 0);
+	close(fd);
+	close(other);
+	wait_clients(0);
+
+	/* Gone before the reply: closed outright (to the server that is EOF, as a
+	 * half-close: the client stays until its reply), and closed with an
+	 * earlier reply unread (the socket is reset, and the client freed at
+	 * once). The replies are discarded when finished; ASan sees any use after
+	 * free. */
+	fd = client();
+	send_req(fd, DEFER_CMD, 0);
+	wait_deferred(1);
+	close(fd);
+	pump(20);
+	fd = client();
+	send_req(fd, PROTO_CMD_STATUS, 0);
+	send_req(fd, DEFER_CMD, 0);
+	wait_deferred(2);
+	close(fd);
+	wait_clients(1);
+	control_get_stats(ctl, &st);
+	CHECK_INT(st.pending, 2);
+	CHECK_INT(st.clients, 1);
+	finish_oldest(4);
+	finish_oldest(5);
+	wait_clients(0);
+	control_get_stats(ctl, &st);
+	CHECK_INT(st.pending, 0);
+	CHECK_INT(st.clients, 0);
+
+	/* Replies pending for clients that are gone are bounded: beyond the
+	 * bound, requests are answered "busy" without reaching the handler. */
+	for (int i = 0; i < 64; i++) {
+		fd = client();
+		send_req(fd, PROTO_CMD_STATUS, 0);
+		send_req(fd, DEFER_CMD, 0);
+		wait_deferred(i + 1);
+		close(fd);
+	}
+	wait_clients(0);
+	control_get_stats(ctl, &st);
+	CHECK_INT(st.pending, 64);
+	calls = handler_calls;
+	fd = client();
+	send_req(fd, PROTO_CMD_STATUS, 0);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(result_of(&rm), PROTO_RESULT_REFUSED);
+	CHECK(strstr(message_of(&rm), "busy") != NULL);
+	CHECK_INT(handler_calls, calls);
+	while (n_deferred > 0)
+		finish_oldest(6);
+	send_req(fd, PROTO_CMD_STATUS, 0);
+	CHECK(recv_msg(fd, &rm, 2000) > 0);
+	CHECK_INT(result_of(&rm), PROTO_RESULT_OK);
+
+	/* One left pending for control_free, with its client connected. */
+	send_req(fd, DEFER_CMD, 0);
+	wait_deferred(1);
+	CHECK_INT(n_deferred, 1);
+	close(fd);
+}
+
 static void test_socket_file(const char *dir)
 {
 	struct control *second = NULL;
@@ -705,6 +863,7 @@ int main(void)
 	test_half_close();
 	test_socket_file(dir);
 	test_idle();
+	test_defer();
 
 	control_free(ctl);
 	CHECK(stat(sock_path, &st) < 0 && errno == ENOENT);

@@ -1148,8 +1148,9 @@ static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct
 
 static void set_rcvbuf(int fd, int type)
 {
-	/* A reload of a large list holds the loop for a few hundred ms; the
-	 * queries of that time wait in this buffer instead of being dropped. */
+	/* Whatever holds the loop for a moment (a burst of learned addresses to
+	 * commit, a slow disk under the state file), the queries of that time
+	 * wait in this buffer instead of being dropped. */
 	int size = DNS_UDP_RCVBUF;
 
 	if (type == SOCK_DGRAM &&

@@ -22,7 +22,7 @@
 	512                           /* of those, from one client address: half, since            \
 	                                  with systemd-resolved in front every query               \
 	                                  comes from 127.0.0.53 */
-#define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a reload's stall */
+#define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a busy moment of the loop */
 #define DNS_TIMEOUT_MS      1500      /* per upstream try, then the next one */
 #define DNS_TCP_CLIENTS_MAX 64
 #define DNS_TCP_IDLE_SECS   10

@@ -48,7 +48,7 @@ struct reload_job {
 	int load_rc;   /* conf_load's */
 	int build_rc;  /* build_domains's, when the conf loaded */
 	int done_fd;   /* one byte written here when done */
-	thrd_t thread; /* C11 threads: <pthread.h> would find our sched.h for its own */
+	thrd_t thread;
 	bool threaded; /* else it ran on the loop: nothing to join */
 };
 

@@ -122,6 +122,11 @@ expect_in "cannot lose domain 'example.org'" "the refusal names what would loose
 cp "$T/conf.good" "$CONF"
 printf '\n[list extra]\ndomains = extra.example\n' >>"$CONF"
 expect_rc 0 "reload that tightens is accepted" smctl reload
+# A list file's bad line is skipped and reported, and loosens nothing.
+printf 'filed.example\nbad..name\n' >"$T/filed.list"
+printf '\n[list filed]\nfiles = %s\n' "$T/filed.list" >>"$CONF"
+expect_rc 0 "a tightening reload whose list file has a bad line is accepted" smctl reload
+expect_in "filed.list:2" "the skipped line is reported"
 printf '\n[break broken]\ntimes = 99:00-10:00\n' >>"$CONF"
 expect_rc 1 "reload of a broken file" smctl reload
 expect_in "smbreak.conf:" "reload errors name the file and line"

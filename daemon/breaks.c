@@ -38,16 +38,16 @@
  * is the logger, which build_domains uses, and log.c writes each line with one
  * fwrite on stderr (locked by stdio) under settings fixed before the loop
  * runs. conf_load sets inih's comment prefixes, globals: only one job runs at
- * a time, and breaks_reload refuses to run beside it. */
+ * a time. */
 struct reload_job {
 	char *path;
 	const char *data_dir;
 	struct conf *conf;       /* results, handed to the loop */
 	struct domains *domains; /* built from conf */
 	struct conf_errors errs;
-	int load_rc;   /* conf_load's */
-	int build_rc;  /* build_domains's, when the conf loaded */
-	int done_fd;   /* one byte written here when done */
+	int load_rc;  /* conf_load's */
+	int build_rc; /* build_domains's, when the conf loaded */
+	int done_fd;  /* one byte written here when done */
 	thrd_t thread;
 	bool threaded; /* else it ran on the loop: nothing to join */
 };
@@ -741,24 +741,6 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	return 0;
 }
 
-int breaks_reload(struct breaks *b, struct conf_errors *errs)
-{
-	struct reload_job j = {.done_fd = -1};
-	int r;
-
-	if (b->job_running)
-		return -EBUSY;
-	j.path = strdup(b->conf->path);
-	j.data_dir = b->data_dir;
-	j.errs = *errs;
-	job_run(&j);
-	r = reload_apply(b, &j, &j.errs);
-	*errs = j.errs;
-	j.errs = (struct conf_errors){0};
-	job_clear(&j);
-	return r;
-}
-
 static int job_thread(void *arg)
 {
 	struct reload_job *j = arg;
@@ -1237,30 +1219,18 @@ static void reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
 		proto_put_str(reply, PROTO_A_ERROR, "(more errors not shown)");
 }
 
-/* Answered when the reload is done (CONTROL_DEFER), or at once without a
- * finish hook to answer later with. */
+/* Answered when the reload is done (CONTROL_DEFER). */
 static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 {
-	struct conf_errors errs = {0};
-	int r;
+	int r = breaks_reload_async(b, reply);
 
-	if (b->hooks.finish) {
-		r = breaks_reload_async(b, reply);
-		if (r == 0)
-			return CONTROL_DEFER;
+	if (r == 0)
+		return CONTROL_DEFER;
+	if (r == -EBUSY)
 		reply_result(reply, PROTO_RESULT_REFUSED,
 		             "busy: too many reloads waiting, try again");
-		return 0;
-	}
-	if (b->job_running) {
-		reply_result(reply, PROTO_RESULT_REFUSED, "busy: a reload is running, try again");
-		return 0;
-	}
-	notify_reloading();
-	r = breaks_reload(b, &errs);
-	notify_ready();
-	reply_reload(b, reply, r, &errs);
-	conf_errors_clear(&errs);
+	else
+		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
 	return 0;
 }
 

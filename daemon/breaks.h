@@ -51,7 +51,7 @@ struct breaks_hooks {
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
 	breaks_check_addr_fn check_addr;
-	breaks_finish_fn finish; /* without it, smctl reload runs on the loop */
+	breaks_finish_fn finish; /* needed for smctl reload, whose reply it sends */
 	void *arg;               /* passed to every hook */
 };
 
@@ -70,13 +70,9 @@ const struct conf *breaks_conf(const struct breaks *b);
 /* The domain lists of that configuration. */
 struct domains;
 const struct domains *breaks_domains(const struct breaks *b);
-/* Re-reads the config file, on the loop (it blocks it while the lists are
- * built). On failure the running config stays, the reasons are in errs, and
- * -EINVAL (rejected) or -EPERM (would loosen a strict break) is returned;
- * -EBUSY while a breaks_reload_async run is under way. */
-int breaks_reload(struct breaks *b, struct conf_errors *errs);
-/* The same off the loop: the file is read and its lists built on a thread,
- * and the outcome applied and logged on the loop when that is done. A request
+/* Re-reads the config file: the file is read and its lists built on a
+ * thread, and the outcome applied and logged on the loop when that is done;
+ * on failure the running config stays. A request
  * while a run is under way waits for a fresh run after it, which serves every
  * request that came meanwhile. `reply` (NULL for SIGHUP: logged only) is a
  * deferred control reply, filled and passed to hooks.finish when its run is
@@ -87,7 +83,7 @@ int breaks_reload_async(struct breaks *b, struct proto_msg *reply);
 void breaks_count_blocked(struct breaks *b, const char *key);
 
 /* The control handler (control_handler_fn). PROTO_CMD_RELOAD returns
- * CONTROL_DEFER when hooks.finish is set. */
+ * CONTROL_DEFER. */
 int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t cmd,
                           const uint8_t *payload, size_t len, struct proto_msg *reply);
 

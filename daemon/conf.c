@@ -654,7 +654,7 @@ static struct conf_break *cur_break(struct parser *st)
 	return &st->c->breaks[st->sect_idx];
 }
 
-static void addr_str(const struct conf_addr *a, char *buf, size_t len)
+void conf_addr_format(const struct conf_addr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
@@ -1678,7 +1678,7 @@ static void check_whole(struct parser *st)
 	for (size_t i = 0; i < c->n_upstreams; i++)
 		for (size_t j = 0; j < c->n_listen; j++)
 			if (addr_eq(&c->upstreams[i], &c->listen[j])) {
-				addr_str(&c->upstreams[i], a, sizeof(a));
+				conf_addr_format(&c->upstreams[i], a, sizeof(a));
 				err(st, st->upstream_line,
 				    "upstream %s is this daemon's own listen address (queries "
 				    "would loop)",

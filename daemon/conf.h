@@ -31,6 +31,8 @@ struct conf_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 };
+/* "192.0.2.1:53" or "[2001:db8::1]:53". */
+void conf_addr_format(const struct conf_addr *a, char *buf, size_t len);
 
 /* A [list NAME] section. Strings are owned by the list. Service and list names
  * are valid names (conf_valid_name); domains and allow entries are lowercased

@@ -1163,7 +1163,7 @@ static void set_rcvbuf(int fd, int type)
 static int bind_socket(struct listenfd *lf, const struct conf_addr *a, int type, bool *inherited)
 {
 	int one = 1;
-	int fd = listenfd_take(lf, (const struct sockaddr *)&a->ss, a->len, type);
+	int fd = listenfd_take(lf, a, type);
 
 	*inherited = fd >= 0;
 	if (fd >= 0) {
@@ -1186,24 +1186,6 @@ static int bind_socket(struct listenfd *lf, const struct conf_addr *a, int type,
 		return e;
 	}
 	return fd;
-}
-
-static void fmt_addr(const struct conf_addr *a, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned port;
-
-	if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)&a->ss;
-		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
-		port = ntohs(s->sin_port);
-		snprintf(buf, len, "%s:%u", ip, port);
-	} else {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&a->ss;
-		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
-		port = ntohs(s->sin6_port);
-		snprintf(buf, len, "[%s]:%u", ip, port);
-	}
 }
 
 static void load_upstreams(struct dns *dns, const struct conf *c)
@@ -1318,7 +1300,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 		int tfd;
 		bool udp_inherited, tcp_inherited;
 
-		fmt_addr(&c->listen[i], name, sizeof(name));
+		conf_addr_format(&c->listen[i], name, sizeof(name));
 		l->dns = dns;
 		l->udp = bind_socket(inherited, &c->listen[i], SOCK_DGRAM, &udp_inherited);
 		if (l->udp < 0) {

@@ -3,7 +3,6 @@
  * rather than link libsystemd for sd_listen_fds. */
 #include "listenfd.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -56,42 +55,47 @@ out:
 	return r;
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b, socklen_t blen)
+/* Address and port only: a socket's name may differ from a parsed address
+ * in padding, flow label or scope. */
+static bool same_addr(const struct sockaddr_storage *x, const struct sockaddr_storage *y)
 {
-	if (a->ss_family != b->sa_family)
+	if (x->ss_family != y->ss_family)
 		return false;
-	if (b->sa_family == AF_INET && blen >= sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	if (x->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)x;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)y;
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
 	}
-	if (b->sa_family == AF_INET6 && blen >= sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-		return x->sin6_port == y->sin6_port &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	if (x->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)x;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)y;
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
 	}
 	return false;
 }
 
-int listenfd_take(struct listenfd *lf, const struct sockaddr *sa, socklen_t len, int type)
+static int sock_type(int fd)
+{
+	int t = 0;
+	socklen_t len = sizeof(t);
+
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &len) < 0 ? -1 : t;
+}
+
+int listenfd_take(struct listenfd *lf, const struct conf_addr *a, int type)
 {
 	for (size_t i = 0; i < lf->n; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sslen = sizeof(ss);
-		int t, fl;
-		socklen_t tlen = sizeof(t);
+		struct conf_addr name = {.len = sizeof(name.ss)};
+		int fl, fd = lf->fd[i];
 
-		if (lf->fd[i] < 0)
+		if (fd < 0 || sock_type(fd) != type ||
+		    getsockname(fd, (struct sockaddr *)&name.ss, &name.len) < 0 ||
+		    !same_addr(&name.ss, &a->ss))
 			continue;
-		if (getsockopt(lf->fd[i], SOL_SOCKET, SO_TYPE, &t, &tlen) < 0 || t != type ||
-		    getsockname(lf->fd[i], (struct sockaddr *)&ss, &sslen) < 0 ||
-		    !same_addr(&ss, sa, len))
-			continue;
-		fl = fcntl(lf->fd[i], F_GETFL);
-		if (fl < 0 || fcntl(lf->fd[i], F_SETFL, fl | O_NONBLOCK) < 0)
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 			return -errno;
-		int fd = lf->fd[i];
 		lf->fd[i] = -1;
 		return fd;
 	}
@@ -100,31 +104,18 @@ int listenfd_take(struct listenfd *lf, const struct sockaddr *sa, socklen_t len,
 
 static void describe(int fd, char *buf, size_t len)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	char ip[INET6_ADDRSTRLEN] = "?";
-	int t = 0;
-	socklen_t tlen = sizeof(t);
-	const char *kind;
-	unsigned port = 0;
+	struct conf_addr name = {.len = sizeof(name.ss)};
+	char addr[INET6_ADDRSTRLEN + 8];
+	int t = sock_type(fd);
+	const char *kind = t == SOCK_DGRAM ? "UDP" : t == SOCK_STREAM ? "TCP" : "socket";
 
-	getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &tlen);
-	kind = t == SOCK_DGRAM ? "UDP" : t == SOCK_STREAM ? "TCP" : "socket";
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0) {
+	if (getsockname(fd, (struct sockaddr *)&name.ss, &name.len) < 0 ||
+	    (name.ss.ss_family != AF_INET && name.ss.ss_family != AF_INET6)) {
 		snprintf(buf, len, "fd %d (%s)", fd, kind);
-	} else if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)&ss;
-		inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
-		port = ntohs(s->sin_port);
-		snprintf(buf, len, "%s:%u (%s)", ip, port, kind);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)&ss;
-		inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
-		port = ntohs(s->sin6_port);
-		snprintf(buf, len, "[%s]:%u (%s)", ip, port, kind);
-	} else {
-		snprintf(buf, len, "fd %d (%s, family %d)", fd, kind, ss.ss_family);
+		return;
 	}
+	conf_addr_format(&name, addr, sizeof(addr));
+	snprintf(buf, len, "%s (%s)", addr, kind);
 }
 
 int listenfd_close_unused(struct listenfd *lf, size_t *i, char *desc, size_t desc_len)

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../../daemon/listenfd.h"
@@ -16,6 +17,14 @@ static struct sockaddr_in addr4(const char *ip, unsigned port)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	return a;
+}
+
+static struct conf_addr conf4(const char *ip, unsigned port)
+{
+	struct conf_addr c = {.len = sizeof(struct sockaddr_in)};
+	struct sockaddr_in a = addr4(ip, port);
+	memcpy(&c.ss, &a, sizeof(a));
+	return c;
 }
 
 /* A socket bound to 127.0.0.1 on a free port, moved to fd `at`; its port. */
@@ -60,16 +69,14 @@ int main(void)
 	char desc[96];
 	size_t i = 0;
 	unsigned udp_port = bound_at(SOCK_DGRAM, 3), tcp_port = bound_at(SOCK_STREAM, 4);
-	struct sockaddr_in udp_a = addr4("127.0.0.1", udp_port),
-	                   tcp_a = addr4("127.0.0.1", tcp_port);
-	struct sockaddr_in other = addr4("127.0.0.2", udp_port);
+	struct conf_addr udp_a = conf4("127.0.0.1", udp_port), tcp_a = conf4("127.0.0.1", tcp_port);
+	struct conf_addr other = conf4("127.0.0.2", udp_port);
 
 	/* Not activated: nothing, and no error. */
 	set_env(NULL, NULL);
 	CHECK_INT(listenfd_init(&lf), 0);
 	CHECK_INT(lf.n, 0);
-	CHECK_INT(listenfd_take(&lf, (struct sockaddr *)&udp_a, sizeof(udp_a), SOCK_DGRAM),
-	          -ENOENT);
+	CHECK_INT(listenfd_take(&lf, &udp_a, SOCK_DGRAM), -ENOENT);
 
 	/* Variables meant for another process (our parent's): ignored, and unset. */
 	set_env("1", "2");
@@ -95,18 +102,14 @@ int main(void)
 	CHECK(fcntl(3, F_GETFD) & FD_CLOEXEC);
 
 	/* Taken by exact address and type only. */
-	CHECK_INT(listenfd_take(&lf, (struct sockaddr *)&other, sizeof(other), SOCK_DGRAM),
-	          -ENOENT);
-	CHECK_INT(listenfd_take(&lf, (struct sockaddr *)&tcp_a, sizeof(tcp_a), SOCK_DGRAM),
-	          -ENOENT);
-	CHECK_INT(listenfd_take(&lf, (struct sockaddr *)&udp_a, sizeof(udp_a), SOCK_STREAM),
-	          udp_port == tcp_port ? 4 : -ENOENT);
-	int fd = listenfd_take(&lf, (struct sockaddr *)&udp_a, sizeof(udp_a), SOCK_DGRAM);
+	CHECK_INT(listenfd_take(&lf, &other, SOCK_DGRAM), -ENOENT);
+	CHECK_INT(listenfd_take(&lf, &tcp_a, SOCK_DGRAM), -ENOENT);
+	CHECK_INT(listenfd_take(&lf, &udp_a, SOCK_STREAM), udp_port == tcp_port ? 4 : -ENOENT);
+	int fd = listenfd_take(&lf, &udp_a, SOCK_DGRAM);
 	CHECK_INT(fd, 3);
 	CHECK(fcntl(3, F_GETFL) & O_NONBLOCK);
 	/* Once only. */
-	CHECK_INT(listenfd_take(&lf, (struct sockaddr *)&udp_a, sizeof(udp_a), SOCK_DGRAM),
-	          -ENOENT);
+	CHECK_INT(listenfd_take(&lf, &udp_a, SOCK_DGRAM), -ENOENT);
 
 	/* What nothing took is named and closed. */
 	char want[64];

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "duration.h"
+#include "value.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -99,45 +99,6 @@ static int usage_error(const char *fmt, ...)
 /* ---- building requests ---- */
 
 static struct proto_msg req;
-
-static bool valid_list_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > 32)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
-static bool two_digits(const char *s, unsigned *out)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return false;
-	*out = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
-	return true;
-}
-
-/* "HH:MM" or "HH:MM:SS" (the hour may be one digit), 00:00 .. 23:59:59: the
- * daemon's rule (conf_parse_time_of_day), checked here for a usage error. */
-static bool valid_time_of_day(const char *s)
-{
-	unsigned h, m, sec = 0;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	h = (unsigned)(*s++ - '0');
-	if (*s >= '0' && *s <= '9')
-		h = h * 10 + (unsigned)(*s++ - '0');
-	if (*s++ != ':' || !two_digits(s, &m))
-		return false;
-	s += 2;
-	if (*s == ':') {
-		if (!two_digits(s + 1, &sec))
-			return false;
-		s += 3;
-	}
-	return *s == 0 && h < 24 && m < 60 && sec < 60;
-}
 
 static int parse_days(const char *s, uint32_t *out)
 {
@@ -218,7 +179,7 @@ static int parse_args(int argc, char **argv, struct opts *o, const char *cmd, bo
 		case 2:
 			if (!take_list)
 				break;
-			if (!valid_list_name(val))
+			if (!value_valid_name(val))
 				return usage_error("bad list name '%s': lists are named with a-z, "
 				                   "0-9, _ and -",
 				                   val);
@@ -248,14 +209,14 @@ static int build_pause(const struct args *a)
 		if (a->n_pos != 2)
 			return usage_error(
 			    "pause until needs a time, like: smctl pause until 17:30");
-		if (!valid_time_of_day(a->pos[1]))
+		if (value_parse_time_of_day(a->pos[1], false, &(uint32_t){0}) < 0)
 			return usage_error("bad time '%s': use HH:MM, like 17:30", a->pos[1]);
 		proto_put_str(&req, PROTO_A_UNTIL, a->pos[1]);
 	} else if (a->n_pos == 1) {
-		r = duration_parse(a->pos[0], &secs);
+		r = value_parse_duration(a->pos[0], &secs);
 		if (r == -ERANGE)
 			return usage_error("duration '%s' is too long", a->pos[0]);
-		if (r < 0 && valid_time_of_day(a->pos[0]))
+		if (r < 0 && value_parse_time_of_day(a->pos[0], false, &(uint32_t){0}) == 0)
 			return usage_error("bad duration '%s'; did you mean: smctl pause until %s",
 			                   a->pos[0], a->pos[0]);
 		if (r < 0)
@@ -311,22 +272,6 @@ static int build_check(const struct args *a)
 
 /* ---- time and duration formatting for humans ---- */
 
-/* "12:00" today, "Tue 12:00" within the next six days, else "2026-03-08 12:00". */
-static void fmt_when(int64_t t, int64_t now, char *buf, size_t len)
-{
-	time_t tt = (time_t)t, tn = (time_t)now;
-	struct tm a, b;
-
-	localtime_r(&tt, &a);
-	localtime_r(&tn, &b);
-	if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
-		strftime(buf, len, "%H:%M", &a);
-	else if (t > now && t - now < 6 * 86400)
-		strftime(buf, len, "%a %H:%M", &a);
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M", &a);
-}
-
 /* A span: the end without its day when it is on the start's day. */
 static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
 {
@@ -342,19 +287,6 @@ static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
 	else
 		strftime(e, sizeof(e), "%a %H:%M", &b);
 	snprintf(buf, len, "%s-%s", s, e);
-}
-
-/* Time left, short: "1h29m", "2d3h", "45s"; rounded up to the minute past one
- * minute, so a break that is on never shows "0m". */
-static void fmt_left(int64_t secs, char *buf, size_t len)
-{
-	uint64_t s = secs > 0 ? (uint64_t)secs : 0;
-
-	if (s >= 60)
-		s = (s + 59) / 60 * 60;
-	if (s >= 86400)
-		s = s / 3600 * 3600; /* days and hours are enough */
-	duration_format(s, buf, len);
 }
 
 /* ---- reading replies ---- */
@@ -579,7 +511,7 @@ static void print_break_rows(struct brk *v, int n, int64_t now, bool schedule)
 			fmt_span(v[i].start, v[i].end, when[i], sizeof(when[i]));
 		else if (v[i].have_end) {
 			char t[32];
-			fmt_when(v[i].end, now, t, sizeof(t));
+			value_format_when((time_t)v[i].end, now, t, sizeof(t));
 			snprintf(when[i], sizeof(when[i]), "until %s", t);
 		} else {
 			snprintf(when[i], sizeof(when[i]), "until further notice");
@@ -595,7 +527,7 @@ static void print_break_rows(struct brk *v, int n, int64_t now, bool schedule)
 		size_t len;
 
 		if (v[i].on && v[i].have_end) {
-			fmt_left(v[i].end - now, left, sizeof(left));
+			value_format_left(v[i].end - now, left, sizeof(left));
 			snprintf(extra, sizeof(extra), "%s%s left", schedule ? "on now, " : "",
 			         left);
 		}
@@ -711,11 +643,11 @@ static void print_status(const struct reply *r)
 	if (have_next && next.have_start) {
 		char when[32], in[32];
 
-		fmt_when(next.start, r->now, when, sizeof(when));
-		fmt_left(next.start - r->now, in, sizeof(in));
+		value_format_when((time_t)next.start, r->now, when, sizeof(when));
+		value_format_left(next.start - r->now, in, sizeof(in));
 		printf("Next:      %s at %s (in %s)", next.name, when, in);
 		if (next.have_end) {
-			fmt_left(next.end - next.start, in, sizeof(in));
+			value_format_left(next.end - next.start, in, sizeof(in));
 			printf(" for %s", in);
 		}
 		if (next.strict)

@@ -89,21 +89,6 @@ struct breaks {
 
 /* ---- small formatting helpers ---- */
 
-/* "12:00" today, "Tue 12:00" within a week, else "2026-03-08 12:00". */
-static void fmt_when(time_t t, time_t now, char *buf, size_t len)
-{
-	struct tm tt, tn;
-
-	localtime_r(&t, &tt);
-	localtime_r(&now, &tn);
-	if (tt.tm_year == tn.tm_year && tt.tm_yday == tn.tm_yday)
-		strftime(buf, len, "%H:%M", &tt);
-	else if (t > now && t - now < 6 * 86400)
-		strftime(buf, len, "%a %H:%M", &tt);
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M", &tt);
-}
-
 static void fmt_lists(const struct conf *c, uint64_t mask, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -277,10 +262,10 @@ static void evaluate(struct breaks *b)
 		consider(&next, end, now);
 		if (end > in.end)
 			in.end = end;
-		fmt_when(end, now, when, sizeof(when));
+		value_format_when(end, now, when, sizeof(when));
 		add_reason(&in, "pause", when);
 		if (!b->adhoc_was_on) {
-			fmt_when(end, now, when, sizeof(when));
+			value_format_when(end, now, when, sizeof(when));
 			fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
 			emit(b, now, "start", "pause started: lists %s until %s%s", lists, when,
 			     a->strict ? " (strict)" : "");
@@ -308,14 +293,14 @@ static void evaluate(struct breaks *b)
 			sched_active(br, now, &s, &e);
 			if (e > in.end)
 				in.end = e;
-			fmt_when(e, now, when, sizeof(when));
-			char what[CONF_NAME_MAX + 8];
+			value_format_when(e, now, when, sizeof(when));
+			char what[VALUE_NAME_MAX + 8];
 			snprintf(what, sizeof(what), "break %s", br->name);
 			add_reason(&in, what, when);
 		}
 		if (on && !b->was_on[i]) {
 			sched_active(br, now, &s, &e);
-			fmt_when(e, now, when, sizeof(when));
+			value_format_when(e, now, when, sizeof(when));
 			fmt_lists(c, break_lists(c, br), lists, sizeof(lists));
 			emit(b, now, "start", "break %s started: lists %s until %s%s", br->name,
 			     lists, when, br->strict ? " (strict)" : "");
@@ -331,7 +316,7 @@ static void evaluate(struct breaks *b)
 	if (!b->started || in.lists != b->inforce.lists || in.strict != b->inforce.strict ||
 	    in.end != b->inforce.end || strcmp(in.reason, b->inforce.reason) != 0) {
 		fmt_lists(c, in.lists, lists, sizeof(lists));
-		fmt_when(in.end, now, when, sizeof(when));
+		value_format_when(in.end, now, when, sizeof(when));
 		if (in.lists)
 			log_info("in force: %s until %s%s", lists, when,
 			         in.strict ? " (strict)" : "");
@@ -346,7 +331,7 @@ static void evaluate(struct breaks *b)
 	if (clock_arm(b->clock, next) < 0)
 		log_error("clock: cannot arm the timer: %s", strerror(errno));
 	if (next) {
-		fmt_when(next, now, when, sizeof(when));
+		value_format_when(next, now, when, sizeof(when));
 		log_debug("next evaluation at %s", when);
 	}
 }
@@ -611,7 +596,7 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 	char why[128], when[32];
 
 	if (a->on && a->strict) {
-		fmt_when(adhoc_end(b, now), now, when, sizeof(when));
+		value_format_when(adhoc_end(b, now), now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		uint64_t m = adhoc_lists(oc, a);
 		for (size_t i = 0; i < oc->n_lists && i < BREAKS_LISTS_MAX; i++)
@@ -624,7 +609,7 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 
 		if (!ob->strict || !b->was_on[i] || !sched_active(ob, now, &s, &e))
 			continue;
-		fmt_when(e, now, when, sizeof(when));
+		value_format_when(e, now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
 		         when);
 		nb = conf_find_break(nc, ob->name);
@@ -856,14 +841,6 @@ static void reply_result(struct proto_msg *m, enum proto_result r, const char *f
 	proto_put_str(m, PROTO_A_MESSAGE, buf);
 }
 
-static void fmt_left(time_t secs, char *buf, size_t len)
-{
-	/* Round up to the minute so "in 0m" never shows for a live break. */
-	if (secs >= 60)
-		secs = (secs + 59) / 60 * 60;
-	conf_format_duration((uint64_t)(secs > 0 ? secs : 0), buf, len);
-}
-
 static void put_adhoc(const struct breaks *b, struct proto_msg *m, uint16_t type, time_t now)
 {
 	const struct state_adhoc *a = &b->state.adhoc;
@@ -891,8 +868,8 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply, time_t now)
 	}
 	if (a->strict) {
 		time_t end = adhoc_end(b, now);
-		fmt_when(end, now, when, sizeof(when));
-		fmt_left(end - now, left, sizeof(left));
+		value_format_when(end, now, when, sizeof(when));
+		value_format_left(end - now, left, sizeof(left));
 		reply_result(
 		    reply, PROTO_RESULT_REFUSED,
 		    "this pause is strict and cannot be ended early; it ends at %s (in %s)", when,
@@ -919,7 +896,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	struct proto_iter it;
 	struct proto_attr at;
 	bool have_len = false, strict = false;
-	char names[STATE_LISTS_MAX][CONF_NAME_MAX + 1];
+	char names[STATE_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_names = 0;
 	time_t end = 0;
 
@@ -938,7 +915,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 			const char *s = proto_attr_str(&at);
 			uint32_t tod;
 			struct tm tm;
-			if (conf_parse_time_of_day(s, false, &tod) < 0) {
+			if (value_parse_time_of_day(s, false, &tod) < 0) {
 				reply_result(reply, PROTO_RESULT_USAGE,
 				             "bad time '%s': use HH:MM, like 17:30", s);
 				return 0;
@@ -1026,8 +1003,8 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	}
 	char when[32], left[32], lists[256];
 	time_t e = adhoc_end(b, now);
-	fmt_when(e, now, when, sizeof(when));
-	fmt_left(e - now, left, sizeof(left));
+	value_format_when(e, now, when, sizeof(when));
+	value_format_left(e - now, left, sizeof(left));
 	fmt_lists(c, adhoc_lists(c, a), lists, sizeof(lists));
 	log_info("pause %s by uid %u: until %s, lists %s%s", old.on ? "extended" : "requested",
 	         (unsigned)peer->uid, when, lists, a->strict ? ", strict" : "");
@@ -1058,7 +1035,7 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 		if (!b->was_on[i] || !sched_active(br, now, &s, &e))
 			continue;
 		if (br->strict) {
-			fmt_when(e, now, when, sizeof(when));
+			value_format_when(e, now, when, sizeof(when));
 			off = strlen(strict);
 			snprintf(strict + off, sizeof(strict) - off,
 			         "%s'%s' is strict and ends at %s", n_strict ? "; " : "", br->name,

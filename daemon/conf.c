@@ -3,7 +3,7 @@
  * smctl and the state file. inih does the INI syntax; our line reader in front
  * of it checks every raw line first, so that nothing inih would cut reaches it. */
 #include "conf.h"
-#include "duration.h"
+#include "value.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +37,7 @@ static char ini_comment_inline[] = ";";
 #define HOUR             3600u
 #define DAY              86400u
 
-/* ---- typed value parsers ---- */
+/* ---- characters ---- */
 
 static bool is_digit(char ch)
 {
@@ -55,270 +55,6 @@ static char lower(char ch)
 	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
 }
 
-static bool str_eq_nocase(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (lower(*a) != lower(*b))
-			return false;
-	return *a == *b;
-}
-
-int conf_parse_duration(const char *s, uint64_t *secs)
-{
-	return duration_parse(s, secs);
-}
-
-void conf_format_duration(uint64_t secs, char *buf, size_t len)
-{
-	duration_format(secs, buf, len);
-}
-
-/* Exactly two digits, for minutes and seconds. */
-static int two_digits(const char *s, unsigned *out)
-{
-	if (!is_digit(s[0]) || !is_digit(s[1]))
-		return -EINVAL;
-	*out = (unsigned)(s[0] - '0') * 10 + (unsigned)(s[1] - '0');
-	return 0;
-}
-
-int conf_parse_time_of_day(const char *s, bool allow_24, uint32_t *secs)
-{
-	unsigned h, m, sec = 0;
-
-	if (!s || !is_digit(s[0]))
-		return -EINVAL;
-	/* One or two digits of hours ("9:00" is what people write), then :MM[:SS]. */
-	h = (unsigned)(s[0] - '0');
-	s++;
-	if (is_digit(*s))
-		h = h * 10 + (unsigned)(*s++ - '0');
-	if (*s++ != ':' || two_digits(s, &m) < 0)
-		return -EINVAL;
-	s += 2;
-	if (*s == ':') {
-		if (two_digits(s + 1, &sec) < 0)
-			return -EINVAL;
-		s += 3;
-	}
-	if (*s)
-		return -EINVAL;
-	if (h == 24 && m == 0 && sec == 0 && allow_24) {
-		*secs = DAY;
-		return 0;
-	}
-	if (h > 23 || m > 59 || sec > 59)
-		return -ERANGE;
-	*secs = h * HOUR + m * MINUTE + sec;
-	return 0;
-}
-
-static const char *const day_short[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-static const char *const day_long[7] = {"monday", "tuesday",  "wednesday", "thursday",
-                                        "friday", "saturday", "sunday"};
-
-static int day_index(const char *s)
-{
-	for (int i = 0; i < 7; i++)
-		if (str_eq_nocase(s, day_short[i]) || str_eq_nocase(s, day_long[i]))
-			return i;
-	return -1;
-}
-
-/* One token of a days value: a day, a range of days, or a named set. */
-static int days_token(const char *tok, uint8_t *mask)
-{
-	char a[16], b[16];
-	const char *dash = strchr(tok, '-');
-	int from, to;
-
-	if (str_eq_nocase(tok, "daily")) {
-		*mask |= CONF_DAYS_ALL;
-		return 0;
-	}
-	if (str_eq_nocase(tok, "weekdays")) {
-		*mask |= 0x1f;
-		return 0;
-	}
-	if (str_eq_nocase(tok, "weekends")) {
-		*mask |= CONF_DAY(5) | CONF_DAY(6);
-		return 0;
-	}
-	if (!dash) {
-		from = day_index(tok);
-		if (from < 0)
-			return -EINVAL;
-		*mask |= (uint8_t)CONF_DAY(from);
-		return 0;
-	}
-	if ((size_t)(dash - tok) >= sizeof(a) || strlen(dash + 1) >= sizeof(b))
-		return -EINVAL;
-	memcpy(a, tok, (size_t)(dash - tok));
-	a[dash - tok] = '\0';
-	strcpy(b, dash + 1);
-	from = day_index(a);
-	to = day_index(b);
-	if (from < 0 || to < 0)
-		return -EINVAL;
-	/* fri-mon wraps over the weekend. */
-	for (int i = from;; i = (i + 1) % 7) {
-		*mask |= (uint8_t)CONF_DAY(i);
-		if (i == to)
-			break;
-	}
-	return 0;
-}
-
-int conf_parse_days(const char *s, uint8_t *mask)
-{
-	uint8_t m = 0;
-	bool any = false;
-	char tok[32];
-
-	if (!s)
-		return -EINVAL;
-	while (*s) {
-		size_t n = 0;
-
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		if (!*s)
-			break;
-		while (s[n] && s[n] != ' ' && s[n] != '\t' && s[n] != ',')
-			n++;
-		if (n >= sizeof(tok))
-			return -EINVAL;
-		memcpy(tok, s, n);
-		tok[n] = '\0';
-		if (days_token(tok, &m) < 0)
-			return -EINVAL;
-		any = true;
-		s += n;
-	}
-	if (!any)
-		return -EINVAL;
-	*mask = m;
-	return 0;
-}
-
-int conf_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (str_eq_nocase(s, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (str_eq_nocase(s, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-	size_t n = 0;
-
-	for (; is_digit(s[n]); n++) {
-		if (n >= 5)
-			return -ERANGE;
-		v = v * 10 + (unsigned long)(s[n] - '0');
-	}
-	if (n == 0 || s[n])
-		return -EINVAL;
-	if (v == 0 || v > 65535)
-		return -ERANGE;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-int conf_parse_addr(const char *s, uint16_t default_port, struct conf_addr *out)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *port_s = NULL;
-	const char *colon;
-	size_t hlen;
-	uint16_t port = default_port;
-	struct conf_addr a;
-	bool v6;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close)
-			return -EINVAL;
-		hlen = (size_t)(close - s - 1);
-		s++;
-		if (close[1] == ':')
-			port_s = close + 2;
-		else if (close[1])
-			return -EINVAL;
-		v6 = true;
-	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':')) {
-			hlen = strlen(s); /* a bare IPv6 address, no port */
-			v6 = true;
-		} else {
-			hlen = colon ? (size_t)(colon - s) : strlen(s);
-			port_s = colon ? colon + 1 : NULL;
-			v6 = false;
-		}
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	memset(&a, 0, sizeof(a));
-	if (v6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.ss;
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		a.len = sizeof(*sin6);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&a.ss;
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		a.len = sizeof(*sin);
-	}
-	if (port_s) {
-		int r = parse_port(port_s, &port);
-		if (r < 0)
-			return r;
-	}
-	if (v6)
-		((struct sockaddr_in6 *)&a.ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&a.ss)->sin_port = htons(port);
-	*out = a;
-	return 0;
-}
-
-bool conf_valid_name(const char *s)
-{
-	size_t n = 0;
-
-	if (!s)
-		return false;
-	for (; s[n]; n++) {
-		char ch = s[n];
-		if (!((ch >= 'a' && ch <= 'z') || is_digit(ch) || ch == '_' || ch == '-'))
-			return false;
-		if (n >= CONF_NAME_MAX)
-			return false;
-	}
-	return n > 0;
-}
 
 /* A group name as useradd takes it by default: [a-z_][a-z0-9_-]*. */
 static bool valid_group(const char *s)
@@ -485,7 +221,7 @@ static const struct {
 
 /* A list name a break refers to, resolved once the whole file is read. */
 struct list_ref {
-	char name[CONF_NAME_MAX + 1];
+	char name[VALUE_NAME_MAX + 1];
 	unsigned line;
 };
 
@@ -523,7 +259,7 @@ struct parser {
 	enum sect sect;
 	size_t sect_idx;
 	unsigned sect_line;
-	char sect_label[CONF_NAME_MAX + 16];
+	char sect_label[VALUE_NAME_MAX + 16];
 	unsigned key_line[K_COUNT];
 	size_t key_words[K_COUNT];
 	bool upstream_auto;
@@ -654,22 +390,7 @@ static struct conf_break *cur_break(struct parser *st)
 	return &st->c->breaks[st->sect_idx];
 }
 
-void conf_addr_format(const struct conf_addr *a, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (a->ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
-	}
-}
-
-static bool addr_eq(const struct conf_addr *a, const struct conf_addr *b)
+static bool addr_eq(const struct value_addr *a, const struct value_addr *b)
 {
 	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
@@ -786,7 +507,7 @@ static void open_break(struct parser *st, const char *name, unsigned line)
 	memset(&st->aux[c->n_breaks], 0, sizeof(*aux));
 	strcpy(b->name, name);
 	b->line = line;
-	b->days = CONF_DAYS_ALL;
+	b->days = VALUE_DAYS_ALL;
 	st->sect = SECT_BREAK;
 	st->sect_idx = c->n_breaks++;
 	snprintf(st->sect_label, sizeof(st->sect_label), "[break %s]", name);
@@ -831,10 +552,10 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 		if (!*name)
 			err(st, line, "[%s] needs a name, like [%s]", kind,
 			    kind[0] == 'l' ? "list social" : "break work");
-		else if (!conf_valid_name(name))
+		else if (!value_valid_name(name))
 			err(st, line,
 			    "bad %s name %s: names use a-z, 0-9, _ and - (at most %d bytes)", kind,
-			    quote(q, name), CONF_NAME_MAX);
+			    quote(q, name), VALUE_NAME_MAX);
 		else if (kind[0] == 'l')
 			open_list(st, name, line);
 		else
@@ -1090,12 +811,12 @@ static void value_listen(struct parser *st, const char *v, bool cont)
 {
 	struct conf *c = st->c;
 	char q[QUOTE_MAX + 8];
-	struct conf_addr a;
+	struct value_addr a;
 
 	if (!cont)
 		c->n_listen = 0;
 	while (next_word(st, &v, false)) {
-		int r = conf_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
+		int r = value_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
 		bool dup = false;
 
 		st->key_words[K_LISTEN]++;
@@ -1126,7 +847,7 @@ static void value_upstream(struct parser *st, const char *v)
 {
 	struct conf *c = st->c;
 	char q[QUOTE_MAX + 8];
-	struct conf_addr a;
+	struct value_addr a;
 
 	st->upstream_line = st->key_line[K_UPSTREAM];
 	while (next_word(st, &v, false)) {
@@ -1137,7 +858,7 @@ static void value_upstream(struct parser *st, const char *v)
 			st->upstream_auto = true;
 			continue;
 		}
-		r = conf_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
+		r = value_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
 		if (r == -ERANGE) {
 			err(st, st->lineno, "bad port in %s: ports go from 1 to 65535",
 			    quote(q, st->tok));
@@ -1150,7 +871,7 @@ static void value_upstream(struct parser *st, const char *v)
 			err(st, st->lineno, "too many upstream addresses (at most %d)",
 			    CONF_UPSTREAMS_MAX);
 		} else {
-			struct conf_addr *u = grow(c->upstreams, c->n_upstreams, sizeof(*u));
+			struct value_addr *u = grow(c->upstreams, c->n_upstreams, sizeof(*u));
 			if (!u)
 				return oom(st);
 			c->upstreams = u;
@@ -1188,7 +909,7 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 		dst = &st->c->pause_default;
 		break;
 	}
-	r = conf_parse_duration(v, &secs);
+	r = value_parse_duration(v, &secs);
 	if (r == -EINVAL) {
 		if (digits > 0 && digits == strlen(v) && digits < 12)
 			err(st, st->lineno,
@@ -1200,8 +921,8 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 			    "1h30m",
 			    quote(q, v));
 	} else if (r < 0 || secs < min || secs > max) {
-		conf_format_duration(min, lo, sizeof(lo));
-		conf_format_duration(max, hi, sizeof(hi));
+		value_format_duration(min, lo, sizeof(lo));
+		value_format_duration(max, hi, sizeof(hi));
 		err(st, st->lineno, "%s %s is out of range (%s to %s)", keys[k].name, quote(q, v),
 		    lo, hi);
 		r = -ERANGE;
@@ -1216,7 +937,7 @@ static void value_bool(struct parser *st, enum key k, const char *v, bool *dst)
 {
 	char q[QUOTE_MAX + 8];
 
-	if (conf_parse_bool(v, dst) < 0)
+	if (value_parse_bool(v, dst) < 0)
 		err(st, st->lineno, "bad value %s for %s: use yes or no", quote(q, v),
 		    keys[k].name);
 }
@@ -1265,10 +986,10 @@ static void value_names(struct parser *st, enum key k, const char *v)
 
 	while (next_word(st, &v, false)) {
 		st->key_words[k]++;
-		if (!conf_valid_name(st->tok))
+		if (!value_valid_name(st->tok))
 			err(st, st->lineno,
 			    "bad service name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
-			    quote(q, st->tok), CONF_NAME_MAX);
+			    quote(q, st->tok), VALUE_NAME_MAX);
 		else
 			push_str(st, &l->services, &l->n_services, st->tok);
 		if (!l->services_line)
@@ -1317,7 +1038,6 @@ static void value_files(struct parser *st, const char *v)
 
 static void value_days(struct parser *st, const char *v, bool cont)
 {
-	static const char *const sets[] = {"daily", "weekdays", "weekends"};
 	struct conf_break *b = cur_break(st);
 	char q[QUOTE_MAX + 8];
 
@@ -1328,18 +1048,13 @@ static void value_days(struct parser *st, const char *v, bool cont)
 		struct best best = {.word = st->tok};
 		uint8_t m;
 
-		if (conf_parse_days(st->tok, &m) == 0) {
+		if (value_parse_days(st->tok, &m) == 0) {
 			b->days |= m;
 			continue;
 		}
-		if (err_room(st) && !strchr(st->tok, '-')) {
-			for (int i = 0; i < 7; i++) {
-				best_try(&best, day_short[i]);
-				best_try(&best, day_long[i]);
-			}
-			for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-				best_try(&best, sets[i]);
-		}
+		if (err_room(st) && !strchr(st->tok, '-'))
+			for (size_t i = 0; value_days_word(i); i++)
+				best_try(&best, value_days_word(i));
 		if (best.found)
 			err(st, st->lineno,
 			    "bad day %s: use mon..sun, ranges like mon-fri, daily, weekdays or "
@@ -1378,8 +1093,8 @@ static void value_window(struct parser *st, struct conf_break *b, struct break_a
 	memcpy(a, w, la);
 	a[la] = '\0';
 	memcpy(z, dash + 1, lz + 1);
-	rs = conf_parse_time_of_day(a, false, &start);
-	re = conf_parse_time_of_day(z, true, &end);
+	rs = value_parse_time_of_day(a, false, &start);
+	re = value_parse_time_of_day(z, true, &end);
 	if (rs == -ERANGE)
 		err(st, st->lineno,
 		    "start time %s in window %s is out of range (00:00 to 23:59; 24:00 only as "
@@ -1432,10 +1147,10 @@ static void value_lists(struct parser *st, const char *v)
 		struct list_ref *r;
 
 		st->key_words[K_LISTS]++;
-		if (!conf_valid_name(st->tok)) {
+		if (!value_valid_name(st->tok)) {
 			err(st, st->lineno,
 			    "bad list name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
-			    quote(q, st->tok), CONF_NAME_MAX);
+			    quote(q, st->tok), VALUE_NAME_MAX);
 			continue;
 		}
 		r = grow(aux->refs, aux->n_refs, sizeof(*r));
@@ -1666,8 +1381,8 @@ static void check_whole(struct parser *st)
 	char a[64], b[64];
 
 	if (!st->learn_bad && c->learn_min > c->learn_max) {
-		conf_format_duration(c->learn_min, a, sizeof(a));
-		conf_format_duration(c->learn_max, b, sizeof(b));
+		value_format_duration(c->learn_min, a, sizeof(a));
+		value_format_duration(c->learn_max, b, sizeof(b));
 		err(st,
 		    st->learn_max_line > st->learn_min_line ? st->learn_max_line
 		                                            : st->learn_min_line,
@@ -1678,7 +1393,7 @@ static void check_whole(struct parser *st)
 	for (size_t i = 0; i < c->n_upstreams; i++)
 		for (size_t j = 0; j < c->n_listen; j++)
 			if (addr_eq(&c->upstreams[i], &c->listen[j])) {
-				conf_addr_format(&c->upstreams[i], a, sizeof(a));
+				value_addr_format(&c->upstreams[i], a, sizeof(a));
 				err(st, st->upstream_line,
 				    "upstream %s is this daemon's own listen address (queries "
 				    "would loop)",
@@ -1721,7 +1436,7 @@ static struct conf *conf_new(const char *path)
 		free(c);
 		return NULL;
 	}
-	conf_parse_addr(DEFAULT_LISTEN, DEFAULT_DNS_PORT, &c->listen[0]);
+	value_parse_addr(DEFAULT_LISTEN, DEFAULT_DNS_PORT, &c->listen[0]);
 	c->n_listen = 1;
 	c->upstream_auto = true;
 	c->intercept = true;

@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define CONF_NAME_MAX      32        /* list and break names: [a-z0-9_-], 1..32 bytes */
+#include "value.h"
+
 #define CONF_FILE_MAX      (1 << 20) /* the config file itself, bytes */
 #define CONF_LINE_MAX      8192      /* one line of the config file, bytes */
 #define CONF_ERRORS_MAX    100       /* errors reported for one file; more are summarised */
@@ -26,19 +27,11 @@ enum conf_answer {
 	CONF_ANSWER_REFUSED,
 };
 
-/* An address with a port, for listen and upstream. */
-struct conf_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
-/* "192.0.2.1:53" or "[2001:db8::1]:53". */
-void conf_addr_format(const struct conf_addr *a, char *buf, size_t len);
-
 /* A [list NAME] section. Strings are owned by the list. Service and list names
- * are valid names (conf_valid_name); domains and allow entries are lowercased
+ * are valid names (value_valid_name); domains and allow entries are lowercased
  * and stored without a trailing dot; files are absolute globs, as written. */
 struct conf_list {
-	char name[CONF_NAME_MAX + 1];
+	char name[VALUE_NAME_MAX + 1];
 	unsigned line; /* line of the section header */
 	char **services;
 	size_t n_services;
@@ -59,14 +52,10 @@ struct conf_window {
 	uint32_t end;   /* 0 .. 86400 */
 };
 
-/* Day bits: bit 0 = Monday ... bit 6 = Sunday. */
-#define CONF_DAY(i)   (1u << (i))
-#define CONF_DAYS_ALL 0x7fu
-
 /* A [break NAME] section. `days` defaults to every day when the section has
  * no `days` key; `times` is required. */
 struct conf_break {
-	char name[CONF_NAME_MAX + 1];
+	char name[VALUE_NAME_MAX + 1];
 	unsigned line;
 	uint8_t days;
 	struct conf_window windows[CONF_WINDOWS_MAX];
@@ -80,10 +69,10 @@ struct conf_break {
 struct conf {
 	char *path;
 	/* [daemon] */
-	struct conf_addr listen[CONF_LISTEN_MAX];
+	struct value_addr listen[CONF_LISTEN_MAX];
 	size_t n_listen;
 	bool upstream_auto;
-	struct conf_addr *upstreams;
+	struct value_addr *upstreams;
 	size_t n_upstreams;
 	bool intercept;
 	enum conf_answer blocked_answer;
@@ -121,32 +110,5 @@ void conf_errors_clear(struct conf_errors *errs);
 
 const struct conf_list *conf_find_list(const struct conf *c, const char *name);
 const struct conf_break *conf_find_break(const struct conf *c, const char *name);
-
-/* Typed value parsers, shared with smctl's argument parsing and the state file.
- * Each returns 0 or -EINVAL (-ERANGE when out of range); the output is written
- * only on success. No whitespace is skipped except where said. */
-/* "90s", "45m", "1h30m", "2d", "1d12h": numbers with units d, h, m, s, largest
- * first, each at most once; "90m" is fine. A bare number is refused (say the
- * unit). -ERANGE when the total does not fit in 64 bits. */
-int conf_parse_duration(const char *s, uint64_t *secs);
-/* "HH:MM" or "HH:MM:SS" (the hour may be one digit), 00:00 .. 23:59:59;
- * `allow_24` also takes "24:00" (= 86400). Well-formed but out of range:
- * -ERANGE. */
-int conf_parse_time_of_day(const char *s, bool allow_24, uint32_t *secs);
-/* "mon", "mon-fri", "fri-mon" (wraps), "daily", "weekdays", "weekends",
- * several separated by spaces or commas; full day names too ("monday"), any
- * case. Nothing at all is -EINVAL. */
-int conf_parse_days(const char *s, uint8_t *mask);
-/* "yes"/"no", "true"/"false", "on"/"off", "1"/"0", any case. */
-int conf_parse_bool(const char *s, bool *out);
-/* "ip", "ip:port", "ipv6", "[ipv6]", "[ipv6]:port", numeric only (no names,
- * no %scope); default_port when no port is given. A port outside 1..65535 is
- * -ERANGE. */
-int conf_parse_addr(const char *s, uint16_t default_port, struct conf_addr *out);
-/* [a-z0-9_-], 1..CONF_NAME_MAX. */
-bool conf_valid_name(const char *s);
-/* Formats a duration the way users write it, and conf_parse_duration reads
- * back: "1h30m", "45m", "2d", "0s". Truncated to fit len, always terminated. */
-void conf_format_duration(uint64_t secs, char *buf, size_t len);
 
 #endif

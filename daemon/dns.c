@@ -104,7 +104,7 @@ struct up_sock {
 };
 
 struct dns_upstream {
-	struct conf_addr addr;
+	struct value_addr addr;
 	struct up_sock *socks[DNS_UP_SOCKS];
 	size_t n_socks;
 };
@@ -786,7 +786,7 @@ static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
 static void relay_tcp(struct slot *s)
 {
 	struct dns *dns = s->dns;
-	const struct conf_addr *up = &dns->up[s->upstream].addr;
+	const struct value_addr *up = &dns->up[s->upstream].addr;
 	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
 	uint8_t hdr[2] = {(uint8_t)(s->len >> 8), (uint8_t)s->len};
 	int fd;
@@ -887,7 +887,7 @@ static bool in_names(const char *name, const char *const *v, size_t n)
  * else the list's name (the first list in force that blocks it). */
 static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64_t lists)
 {
-	char key[CONF_NAME_MAX + 1];
+	char key[VALUE_NAME_MAX + 1];
 	const char *k = "doh";
 
 	if (!dns->blocked)
@@ -1160,7 +1160,7 @@ static void set_rcvbuf(int fd, int type)
 
 /* The socket handed over by systemd for this address, else one of our own;
  * *inherited says which. */
-static int bind_socket(struct listenfd *lf, const struct conf_addr *a, int type, bool *inherited)
+static int bind_socket(struct listenfd *lf, const struct value_addr *a, int type, bool *inherited)
 {
 	int one = 1;
 	int fd = listenfd_take(lf, a, type);
@@ -1202,7 +1202,7 @@ static void load_upstreams(struct dns *dns, const struct conf *c)
 			dns->up[i].addr = c->upstreams[i];
 		return;
 	}
-	struct conf_addr v[CONF_UPSTREAMS_MAX];
+	struct value_addr v[CONF_UPSTREAMS_MAX];
 	struct resolv_report rep = {0};
 	size_t n = 0;
 	int r = resolv_load(NULL, c->listen, c->n_listen, v, CONF_UPSTREAMS_MAX, &n, &rep);
@@ -1300,7 +1300,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 		int tfd;
 		bool udp_inherited, tcp_inherited;
 
-		conf_addr_format(&c->listen[i], name, sizeof(name));
+		value_addr_format(&c->listen[i], name, sizeof(name));
 		l->dns = dns;
 		l->udp = bind_socket(inherited, &c->listen[i], SOCK_DGRAM, &udp_inherited);
 		if (l->udp < 0) {

@@ -83,10 +83,10 @@ static int sock_type(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &len) < 0 ? -1 : t;
 }
 
-int listenfd_take(struct listenfd *lf, const struct conf_addr *a, int type)
+int listenfd_take(struct listenfd *lf, const struct value_addr *a, int type)
 {
 	for (size_t i = 0; i < lf->n; i++) {
-		struct conf_addr name = {.len = sizeof(name.ss)};
+		struct value_addr name = {.len = sizeof(name.ss)};
 		int fl, fd = lf->fd[i];
 
 		if (fd < 0 || sock_type(fd) != type ||
@@ -104,7 +104,7 @@ int listenfd_take(struct listenfd *lf, const struct conf_addr *a, int type)
 
 static void describe(int fd, char *buf, size_t len)
 {
-	struct conf_addr name = {.len = sizeof(name.ss)};
+	struct value_addr name = {.len = sizeof(name.ss)};
 	char addr[INET6_ADDRSTRLEN + 8];
 	int t = sock_type(fd);
 	const char *kind = t == SOCK_DGRAM ? "UDP" : t == SOCK_STREAM ? "TCP" : "socket";
@@ -114,7 +114,7 @@ static void describe(int fd, char *buf, size_t len)
 		snprintf(buf, len, "fd %d (%s)", fd, kind);
 		return;
 	}
-	conf_addr_format(&name, addr, sizeof(addr));
+	value_addr_format(&name, addr, sizeof(addr));
 	snprintf(buf, len, "%s (%s)", addr, kind);
 }
 

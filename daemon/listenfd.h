@@ -24,7 +24,7 @@ int listenfd_init(struct listenfd *lf);
 /* The inherited socket of `type` (SOCK_DGRAM, SOCK_STREAM) bound to exactly
  * this address, now nonblocking and close-on-exec and the caller's to close;
  * -ENOENT when there is none. */
-int listenfd_take(struct listenfd *lf, const struct conf_addr *a, int type);
+int listenfd_take(struct listenfd *lf, const struct value_addr *a, int type);
 /* Describes the socket at index i that nothing took ("127.0.0.1:5353 (UDP)"),
  * closes it and returns 1; 0 once past the end. Lets main warn about each. */
 int listenfd_close_unused(struct listenfd *lf, size_t *i, char *desc, size_t desc_len);

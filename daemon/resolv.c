@@ -28,7 +28,7 @@ struct key {
 	uint32_t scope;
 };
 
-static bool to_key(const struct conf_addr *a, struct key *k)
+static bool to_key(const struct value_addr *a, struct key *k)
 {
 	memset(k, 0, sizeof(*k));
 	if (a->ss.ss_family == AF_INET && a->len >= sizeof(struct sockaddr_in)) {
@@ -83,7 +83,7 @@ static bool key_resolved_stub(const struct key *k)
 
 /* Would a query sent to ns come back to this daemon (or to a stub that sends
  * it on to us)? */
-static bool is_loop(const struct key *ns, const struct conf_addr *skip, size_t n_skip)
+static bool is_loop(const struct key *ns, const struct value_addr *skip, size_t n_skip)
 {
 	if (key_resolved_stub(ns) || key_unspecified(ns))
 		return true;
@@ -140,7 +140,7 @@ static bool parse_scope(const char *s, uint32_t *scope)
 
 /* Parses one address word into out (port 53). Returns 0, -EINVAL when it is
  * not an address, or -EDESTADDRREQ for link-local IPv6 without a scope. */
-static int parse_word(char *word, struct conf_addr *out)
+static int parse_word(char *word, struct value_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
@@ -174,8 +174,8 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int resolv_parse(const char *text, size_t len, const struct conf_addr *skip, size_t n_skip,
-                 struct conf_addr *out, size_t max, size_t *n, struct resolv_report *rep)
+int resolv_parse(const char *text, size_t len, const struct value_addr *skip, size_t n_skip,
+                 struct value_addr *out, size_t max, size_t *n, struct resolv_report *rep)
 {
 	static const char kw[] = "nameserver";
 	const size_t kwlen = sizeof(kw) - 1;
@@ -234,7 +234,7 @@ int resolv_parse(const char *text, size_t len, const struct conf_addr *skip, siz
 		memcpy(word, line + start, wlen);
 		word[wlen] = '\0';
 
-		struct conf_addr a;
+		struct value_addr a;
 		int r = parse_word(word, &a);
 		if (r < 0) {
 			note(rep,
@@ -305,8 +305,8 @@ static int read_small(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-int resolv_load_from(const char *const *paths, size_t n_paths, const struct conf_addr *skip,
-                     size_t n_skip, struct conf_addr *out, size_t max, size_t *n,
+int resolv_load_from(const char *const *paths, size_t n_paths, const struct value_addr *skip,
+                     size_t n_skip, struct value_addr *out, size_t max, size_t *n,
                      struct resolv_report *rep)
 {
 	if (!paths || !n)
@@ -332,8 +332,8 @@ int resolv_load_from(const char *const *paths, size_t n_paths, const struct conf
 	return rc;
 }
 
-int resolv_load(const char *path, const struct conf_addr *skip, size_t n_skip,
-                struct conf_addr *out, size_t max, size_t *n, struct resolv_report *rep)
+int resolv_load(const char *path, const struct value_addr *skip, size_t n_skip,
+                struct value_addr *out, size_t max, size_t *n, struct resolv_report *rep)
 {
 	static const char *const defaults[] = {RESOLV_PATH_RESOLVED, RESOLV_PATH_DEFAULT};
 	if (path)

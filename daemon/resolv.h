@@ -64,22 +64,22 @@ struct resolv_report {
  *
  * Returns 0 with *n >= 1; -ENODATA when no usable nameserver is left (the
  * report and resolv_describe say why); -EINVAL for bad arguments. */
-int resolv_parse(const char *text, size_t len, const struct conf_addr *skip, size_t n_skip,
-                 struct conf_addr *out, size_t max, size_t *n, struct resolv_report *rep);
+int resolv_parse(const char *text, size_t len, const struct value_addr *skip, size_t n_skip,
+                 struct value_addr *out, size_t max, size_t *n, struct resolv_report *rep);
 
 /* Reads the first file of paths[0..n_paths) that exists and parses it as
  * resolv_parse does; rep->path names the file read. A missing file moves on to
  * the next; any other read error stops. Returns as resolv_parse, or -ENOENT
  * when none exists, -EFBIG above RESOLV_FILE_MAX, or the negative errno of
  * the failed open or read. */
-int resolv_load_from(const char *const *paths, size_t n_paths, const struct conf_addr *skip,
-                     size_t n_skip, struct conf_addr *out, size_t max, size_t *n,
+int resolv_load_from(const char *const *paths, size_t n_paths, const struct value_addr *skip,
+                     size_t n_skip, struct value_addr *out, size_t max, size_t *n,
                      struct resolv_report *rep);
 
 /* resolv_load_from with `path` alone, or with RESOLV_PATH_RESOLVED then
  * RESOLV_PATH_DEFAULT when path is NULL. */
-int resolv_load(const char *path, const struct conf_addr *skip, size_t n_skip,
-                struct conf_addr *out, size_t max, size_t *n, struct resolv_report *rep);
+int resolv_load(const char *path, const struct value_addr *skip, size_t n_skip,
+                struct value_addr *out, size_t max, size_t *n, struct resolv_report *rep);
 
 /* One line for a note: "PATH:LINE: nameserver VALUE skipped: WHY" (PATH is
  * "resolv.conf" when the report has none). Always NUL-terminated if len > 0. */

@@ -155,7 +155,7 @@ static size_t build_spans(const struct conf_break *b, long long lo, long long hi
 	size_t n = 0;
 
 	for (long long day = lo; day <= hi; day++) {
-		if (!(b->days & CONF_DAY(weekday(day))))
+		if (!(b->days & VALUE_DAY(weekday(day))))
 			continue;
 		for (size_t i = 0; i < nw; i++) {
 			const struct conf_window *w = &b->windows[i];

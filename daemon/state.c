@@ -83,7 +83,7 @@ static int parse_lists(char *tok, struct state_adhoc *a)
 	if (strcmp(tok, "*") == 0)
 		return 0;
 	for (char *n = strtok_r(tok, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-		if (!conf_valid_name(n) || a->n_lists == STATE_LISTS_MAX)
+		if (!value_valid_name(n) || a->n_lists == STATE_LISTS_MAX)
 			return -EINVAL;
 		strcpy(a->lists[a->n_lists++], n);
 	}
@@ -167,7 +167,7 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 			have_adhoc = true;
 		} else if (strcmp(tok[0], "skip") == 0) {
 			int64_t until;
-			if (ntok != 3 || !conf_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
+			if (ntok != 3 || !value_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
 			    s.n_skips == STATE_SKIPS_MAX) {
 				snprintf(err, errlen, "line %zu: bad skip record", lineno);
 				return -EINVAL;

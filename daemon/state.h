@@ -29,14 +29,14 @@ struct state_adhoc {
 	int64_t length;     /* seconds */
 	char boot_id[STATE_BOOT_ID_LEN + 1];
 	/* list names; none means every list */
-	char lists[STATE_LISTS_MAX][CONF_NAME_MAX + 1];
+	char lists[STATE_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
 };
 
 /* A scheduled break ended early with `smctl skip`: the occurrence that ends at
  * `until` stays off. */
 struct state_skip {
-	char name[CONF_NAME_MAX + 1];
+	char name[VALUE_NAME_MAX + 1];
 	time_t until;
 };
 

@@ -4,7 +4,7 @@
 smb_unit(conf smb_conf)
 smb_unit(sched smb_sched)
 smb_unit(proto smb_proto)
-smb_unit(duration smb_duration)
+smb_unit(value smb_value)
 smb_unit(control smb_control)
 smb_unit(state smb_state)
 smb_unit(stats smb_stats)

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void typed_parsers(const char *s)
 {
-	struct conf_addr a;
+	struct value_addr a;
 	uint64_t secs, back;
 	uint32_t tod;
 	uint8_t days;
@@ -19,26 +19,26 @@ static void typed_parsers(const char *s)
 	char buf[64];
 	int r;
 
-	r = conf_parse_duration(s, &secs);
+	r = value_parse_duration(s, &secs);
 	if (r == 0) {
 		/* what we print, we read back as the same duration */
-		conf_format_duration(secs, buf, sizeof(buf));
-		if (conf_parse_duration(buf, &back) != 0 || back != secs)
+		value_format_duration(secs, buf, sizeof(buf));
+		if (value_parse_duration(buf, &back) != 0 || back != secs)
 			abort();
 	} else if (r != -EINVAL && r != -ERANGE) {
 		abort();
 	}
-	r = conf_parse_time_of_day(s, true, &tod);
+	r = value_parse_time_of_day(s, true, &tod);
 	if (r == 0 && tod > 86400)
 		abort();
-	r = conf_parse_time_of_day(s, false, &tod);
+	r = value_parse_time_of_day(s, false, &tod);
 	if (r == 0 && tod > 86399)
 		abort();
-	if (conf_parse_days(s, &days) == 0 && (days == 0 || days > CONF_DAYS_ALL))
+	if (value_parse_days(s, &days) == 0 && (days == 0 || days > VALUE_DAYS_ALL))
 		abort();
-	conf_parse_bool(s, &b);
-	conf_parse_addr(s, 53, &a);
-	conf_valid_name(s);
+	value_parse_bool(s, &b);
+	value_parse_addr(s, 53, &a);
+	value_valid_name(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

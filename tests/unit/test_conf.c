@@ -74,7 +74,7 @@ static void write_all(const char *path, const char *s, size_t len)
 static int dur(const char *s, uint64_t *v)
 {
 	*v = 12345;
-	return conf_parse_duration(s, v);
+	return value_parse_duration(s, v);
 }
 
 static void test_duration(void)
@@ -155,22 +155,22 @@ static void test_format_duration(void)
 	uint64_t back;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		conf_format_duration(cases[i].secs, buf, sizeof(buf));
+		value_format_duration(cases[i].secs, buf, sizeof(buf));
 		CHECK_STR(buf, cases[i].want);
-		CHECK_INT(conf_parse_duration(buf, &back), 0);
+		CHECK_INT(value_parse_duration(buf, &back), 0);
 		CHECK(back == cases[i].secs);
 	}
-	conf_format_duration(5400, small, sizeof(small));
+	value_format_duration(5400, small, sizeof(small));
 	CHECK_STR(small, "1h"); /* whole groups only, still terminated */
 	small[0] = 'x';
-	conf_format_duration(5400, small, 0); /* no room: nothing written */
+	value_format_duration(5400, small, 0); /* no room: nothing written */
 	CHECK(small[0] == 'x');
 }
 
 static int tod(const char *s, bool allow_24, uint32_t *v)
 {
 	*v = 777;
-	return conf_parse_time_of_day(s, allow_24, v);
+	return value_parse_time_of_day(s, allow_24, v);
 }
 
 static void test_time_of_day(void)
@@ -225,7 +225,7 @@ static void test_time_of_day(void)
 static int days(const char *s, uint8_t *m)
 {
 	*m = 0xee;
-	return conf_parse_days(s, m);
+	return value_parse_days(s, m);
 }
 
 static void test_days(void)
@@ -245,7 +245,7 @@ static void test_days(void)
 	CHECK_INT(days("wed-wed", &m), 0);
 	CHECK_INT(m, 0x04);
 	CHECK_INT(days("daily", &m), 0);
-	CHECK_INT(m, CONF_DAYS_ALL);
+	CHECK_INT(m, VALUE_DAYS_ALL);
 	CHECK_INT(days("weekdays", &m), 0);
 	CHECK_INT(m, 0x1f);
 	CHECK_INT(days("weekends", &m), 0);
@@ -257,7 +257,7 @@ static void test_days(void)
 	CHECK_INT(days("Monday-Wednesday SAT", &m), 0);
 	CHECK_INT(m, 0x27);
 	CHECK_INT(days("weekends mon-fri", &m), 0);
-	CHECK_INT(m, CONF_DAYS_ALL);
+	CHECK_INT(m, VALUE_DAYS_ALL);
 	/* refused, *mask untouched */
 	CHECK_INT(days("", &m), -EINVAL);
 	CHECK_INT(days(" , ", &m), -EINVAL);
@@ -281,22 +281,22 @@ static void test_bool(void)
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		b = false;
-		CHECK_INT(conf_parse_bool(yes[i], &b), 0);
+		CHECK_INT(value_parse_bool(yes[i], &b), 0);
 		CHECK(b);
 		b = true;
-		CHECK_INT(conf_parse_bool(no[i], &b), 0);
+		CHECK_INT(value_parse_bool(no[i], &b), 0);
 		CHECK(!b);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		b = true;
-		CHECK_INT(conf_parse_bool(bad[i], &b), -EINVAL);
+		CHECK_INT(value_parse_bool(bad[i], &b), -EINVAL);
 		CHECK(b);
 	}
-	CHECK_INT(conf_parse_bool(NULL, &b), -EINVAL);
+	CHECK_INT(value_parse_bool(NULL, &b), -EINVAL);
 }
 
 /* "ip:port" of a parsed address, IPv6 as [ip]:port. */
-static const char *addr_text(const struct conf_addr *a, char *buf, size_t len)
+static const char *addr_text(const struct value_addr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
@@ -317,17 +317,17 @@ static const char *addr_text(const struct conf_addr *a, char *buf, size_t len)
 static void check_addr(const char *s, uint16_t port, int want_r, const char *want,
                        socklen_t want_len, int line)
 {
-	struct conf_addr a;
+	struct value_addr a;
 	char buf[80];
 	int r;
 
 	memset(&a, 0xa5, sizeof(a));
-	r = conf_parse_addr(s, port, &a);
+	r = value_parse_addr(s, port, &a);
 	check_count++;
 	if (r != want_r ||
 	    (r == 0 && (strcmp(addr_text(&a, buf, sizeof(buf)), want) != 0 || a.len != want_len))) {
 		check_failures++;
-		fprintf(stderr, "%s:%d: conf_parse_addr(\"%s\") = %d %s, want %d %s\n", __FILE__,
+		fprintf(stderr, "%s:%d: value_parse_addr(\"%s\") = %d %s, want %d %s\n", __FILE__,
 		        line, s, r, r == 0 ? addr_text(&a, buf, sizeof(buf)) : "", want_r,
 		        want ? want : "");
 	}
@@ -373,24 +373,24 @@ static void test_addr(void)
 	ADDR("fe80::1%eth0", 53, -EINVAL, NULL, 0);
 	ADDR("1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd", 53, -EINVAL, NULL,
 	     0);
-	CHECK_INT(conf_parse_addr(NULL, 53, &(struct conf_addr){0}), -EINVAL);
+	CHECK_INT(value_parse_addr(NULL, 53, &(struct value_addr){0}), -EINVAL);
 }
 
 static void test_valid_name(void)
 {
-	CHECK(conf_valid_name("social"));
-	CHECK(conf_valid_name("a"));
-	CHECK(conf_valid_name("x"));
-	CHECK(conf_valid_name("no-social_2"));
-	CHECK(conf_valid_name("-"));
-	CHECK(conf_valid_name("abcdefghijklmnopqrstuvwxyz012345"));   /* 32 */
-	CHECK(!conf_valid_name("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
-	CHECK(!conf_valid_name(""));
-	CHECK(!conf_valid_name(NULL));
-	CHECK(!conf_valid_name("Social"));
-	CHECK(!conf_valid_name("so cial"));
-	CHECK(!conf_valid_name("so.cial"));
-	CHECK(!conf_valid_name("caf\xc3\xa9"));
+	CHECK(value_valid_name("social"));
+	CHECK(value_valid_name("a"));
+	CHECK(value_valid_name("x"));
+	CHECK(value_valid_name("no-social_2"));
+	CHECK(value_valid_name("-"));
+	CHECK(value_valid_name("abcdefghijklmnopqrstuvwxyz012345"));   /* 32 */
+	CHECK(!value_valid_name("abcdefghijklmnopqrstuvwxyz0123456")); /* 33 */
+	CHECK(!value_valid_name(""));
+	CHECK(!value_valid_name(NULL));
+	CHECK(!value_valid_name("Social"));
+	CHECK(!value_valid_name("so cial"));
+	CHECK(!value_valid_name("so.cial"));
+	CHECK(!value_valid_name("caf\xc3\xa9"));
 }
 
 /* ---- golden files ---- */
@@ -432,7 +432,7 @@ static void dump_conf(const struct conf *c, struct buf *b)
 		const struct conf_break *k = &c->breaks[i];
 		bprintf(b, "break %s (line %u)\n  days", k->name, k->line);
 		for (int d = 0; d < 7; d++)
-			if (k->days & CONF_DAY(d))
+			if (k->days & VALUE_DAY(d))
 				bprintf(b, " %s", dnames[d]);
 		bprintf(b, "\n  times");
 		for (size_t j = 0; j < k->n_windows; j++)
@@ -627,7 +627,7 @@ static void test_values(void)
 		b = conf_find_break(c, "w");
 		CHECK(b != NULL);
 		if (b) {
-			CHECK_INT(b->days, CONF_DAYS_ALL); /* no days key: every day */
+			CHECK_INT(b->days, VALUE_DAYS_ALL); /* no days key: every day */
 			CHECK_INT(b->n_windows, 2);
 			CHECK_INT(b->windows[0].start, 81000);
 			CHECK_INT(b->windows[0].end, 25200);
@@ -639,7 +639,7 @@ static void test_values(void)
 		b = conf_find_break(c, "v");
 		CHECK(b != NULL);
 		if (b) {
-			CHECK_INT(b->days, CONF_DAY(5));
+			CHECK_INT(b->days, VALUE_DAY(5));
 			CHECK_INT(b->windows[0].start, 36030);
 			CHECK_INT(b->windows[0].end, 36031);
 			CHECK_INT(b->n_lists, 2); /* b once, then a */
@@ -815,7 +815,7 @@ static void test_shipped(const char *data)
 	b = conf_find_break(c, "night");
 	CHECK(b != NULL);
 	if (b) {
-		CHECK_INT(b->days, CONF_DAYS_ALL);
+		CHECK_INT(b->days, VALUE_DAYS_ALL);
 		CHECK_INT(b->windows[0].start, 22 * 3600 + 1800);
 		CHECK_INT(b->windows[0].end, 7 * 3600);
 		CHECK_INT(b->n_lists, 1);

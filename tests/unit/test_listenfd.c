@@ -19,9 +19,9 @@ static struct sockaddr_in addr4(const char *ip, unsigned port)
 	return a;
 }
 
-static struct conf_addr conf4(const char *ip, unsigned port)
+static struct value_addr conf4(const char *ip, unsigned port)
 {
-	struct conf_addr c = {.len = sizeof(struct sockaddr_in)};
+	struct value_addr c = {.len = sizeof(struct sockaddr_in)};
 	struct sockaddr_in a = addr4(ip, port);
 	memcpy(&c.ss, &a, sizeof(a));
 	return c;
@@ -69,8 +69,8 @@ int main(void)
 	char desc[96];
 	size_t i = 0;
 	unsigned udp_port = bound_at(SOCK_DGRAM, 3), tcp_port = bound_at(SOCK_STREAM, 4);
-	struct conf_addr udp_a = conf4("127.0.0.1", udp_port), tcp_a = conf4("127.0.0.1", tcp_port);
-	struct conf_addr other = conf4("127.0.0.2", udp_port);
+	struct value_addr udp_a = conf4("127.0.0.1", udp_port), tcp_a = conf4("127.0.0.1", tcp_port);
+	struct value_addr other = conf4("127.0.0.2", udp_port);
 
 	/* Not activated: nothing, and no error. */
 	set_env(NULL, NULL);

@@ -15,7 +15,7 @@
 #include "check.h"
 
 /* "192.0.2.1:53" or "[2001:db8::1%3]:53" */
-static const char *fmt(const struct conf_addr *a)
+static const char *fmt(const struct value_addr *a)
 {
 	static char buf[8][96];
 	static int slot;
@@ -42,9 +42,9 @@ static const char *fmt(const struct conf_addr *a)
 }
 
 /* A listen address as conf would hand it to us. */
-static struct conf_addr addr(const char *host, unsigned port)
+static struct value_addr addr(const char *host, unsigned port)
 {
-	struct conf_addr a;
+	struct value_addr a;
 	memset(&a, 0, sizeof(a));
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
@@ -63,11 +63,11 @@ static struct conf_addr addr(const char *host, unsigned port)
 	return a;
 }
 
-static struct conf_addr out[CONF_UPSTREAMS_MAX];
+static struct value_addr out[CONF_UPSTREAMS_MAX];
 static size_t n;
 static struct resolv_report rep;
 
-static int parse(const char *text, const struct conf_addr *skip, size_t n_skip)
+static int parse(const char *text, const struct value_addr *skip, size_t n_skip)
 {
 	memset(out, 0xa5, sizeof(out)); /* nothing may be read from unwritten slots */
 	memset(&rep, 0x5a, sizeof(rep));
@@ -239,7 +239,7 @@ static void test_duplicates(void)
 }
 
 /* Which nameservers survive `skip`, as one string "a b c". */
-static const char *survivors(const char *text, const struct conf_addr *skip, size_t n_skip)
+static const char *survivors(const char *text, const struct value_addr *skip, size_t n_skip)
 {
 	static char buf[512];
 	buf[0] = '\0';
@@ -288,33 +288,33 @@ static void test_loops(void)
 	                        "to this host's resolver");
 
 	/* We listen on 127.0.0.1:53: it and its mapped form go; 127.0.0.2 stays. */
-	struct conf_addr l1[] = {addr("127.0.0.1", 53)};
+	struct value_addr l1[] = {addr("127.0.0.1", 53)};
 	CHECK_STR(survivors(t, l1, 1), "127.0.0.2:53 [::1]:53 192.0.2.10:53 192.0.2.1:53");
 
 	/* On another port nothing loops. */
-	struct conf_addr l2[] = {addr("127.0.0.1", 5353)};
+	struct value_addr l2[] = {addr("127.0.0.1", 5353)};
 	CHECK_STR(survivors(t, l2, 1),
 	          "127.0.0.1:53 127.0.0.2:53 [::1]:53 192.0.2.10:53 192.0.2.1:53");
 
 	/* Our own non-loopback address, and ::1, as listen addresses. */
-	struct conf_addr l3[] = {addr("192.0.2.10", 53), addr("::1", 53)};
+	struct value_addr l3[] = {addr("192.0.2.10", 53), addr("::1", 53)};
 	CHECK_STR(survivors(t, l3, 2), "127.0.0.1:53 127.0.0.2:53 192.0.2.1:53");
 
 	/* An IPv4 wildcard takes every IPv4 loopback address but not ::1. */
-	struct conf_addr l4[] = {addr("0.0.0.0", 53)};
+	struct value_addr l4[] = {addr("0.0.0.0", 53)};
 	CHECK_STR(survivors(t, l4, 1), "[::1]:53 192.0.2.10:53 192.0.2.1:53");
 
 	/* An IPv6 wildcard may be dual-stack: both families' loopbacks go. */
-	struct conf_addr l5[] = {addr("::", 53)};
+	struct value_addr l5[] = {addr("::", 53)};
 	CHECK_STR(survivors(t, l5, 1), "192.0.2.10:53 192.0.2.1:53");
 
 	/* A listen address given in mapped form matches the plain one. */
-	struct conf_addr l6[] = {addr("::ffff:192.0.2.10", 53)};
+	struct value_addr l6[] = {addr("::ffff:192.0.2.10", 53)};
 	CHECK_STR(survivors("nameserver 192.0.2.10\nnameserver 192.0.2.1\n", l6, 1),
 	          "192.0.2.1:53");
 
 	/* Only loops left: no usable nameserver, and the message says why. */
-	struct conf_addr l7[] = {addr("127.0.0.1", 53)};
+	struct value_addr l7[] = {addr("127.0.0.1", 53)};
 	const char *only = "nameserver 127.0.0.53\nnameserver 127.0.0.1\nnameserver bogus\n";
 	CHECK_INT(parse(only, l7, 1), -ENODATA);
 	CHECK_INT(n, 0);
@@ -348,9 +348,9 @@ static void test_too_many(void)
 	                        "upstreams we keep");
 
 	/* The caller's bound, not ours, is what counts; out is not written past it. */
-	struct conf_addr two[3];
+	struct value_addr two[3];
 	memset(two, 0x77, sizeof(two));
-	struct conf_addr guard = two[2];
+	struct value_addr guard = two[2];
 	CHECK_INT(resolv_parse(t, strlen(t), NULL, 0, two, 2, &n, NULL), 0);
 	CHECK_INT(n, 2);
 	CHECK(memcmp(&two[2], &guard, sizeof(guard)) == 0);
@@ -506,7 +506,7 @@ static void test_load(void)
 	free(big);
 
 	/* The listen addresses reach the loop check through the loader too. */
-	struct conf_addr l[] = {addr("192.0.2.1", 53)};
+	struct value_addr l[] = {addr("192.0.2.1", 53)};
 	CHECK_INT(resolv_load(etc, l, 1, out, CONF_UPSTREAMS_MAX, &n, &rep), -ENODATA);
 
 	/* Default paths: whatever this machine has must load or fail with a

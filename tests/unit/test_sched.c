@@ -65,13 +65,13 @@ static struct conf_break mkbreak(const char *name, uint8_t days, const char *tim
 	return b;
 }
 
-#define MON      CONF_DAY(0)
-#define TUE      CONF_DAY(1)
-#define WED      CONF_DAY(2)
-#define THU      CONF_DAY(3)
-#define FRI      CONF_DAY(4)
-#define SAT      CONF_DAY(5)
-#define SUN      CONF_DAY(6)
+#define MON      VALUE_DAY(0)
+#define TUE      VALUE_DAY(1)
+#define WED      VALUE_DAY(2)
+#define THU      VALUE_DAY(3)
+#define FRI      VALUE_DAY(4)
+#define SAT      VALUE_DAY(5)
+#define SUN      VALUE_DAY(6)
 #define WEEKDAYS (MON | TUE | WED | THU | FRI)
 
 /* Checks that b is on at t with the interval [s, e) (ISO strings). */
@@ -289,7 +289,7 @@ static void test_weekly(void)
 	           "2026-01-12T12:00:00-05:00");
 
 	/* Crossing midnight, daily. */
-	struct conf_break night = mkbreak("night", CONF_DAYS_ALL, "22:30-07:00");
+	struct conf_break night = mkbreak("night", VALUE_DAYS_ALL, "22:30-07:00");
 	CHECK_ON(night, T("2026-01-06T03:00:00-05:00"), "2026-01-05T22:30:00-05:00",
 	         "2026-01-06T07:00:00-05:00");
 	CHECK_ON(night, T("2026-01-06T00:00:00-05:00"), "2026-01-05T22:30:00-05:00",
@@ -312,7 +312,7 @@ static void test_weekly(void)
 	CHECK_OFF(sun, T("2026-01-06T02:00:00-05:00"));
 
 	/* Daily, from a Saturday afternoon. */
-	struct conf_break noon = mkbreak("noon", CONF_DAYS_ALL, "12:00-13:00");
+	struct conf_break noon = mkbreak("noon", VALUE_DAYS_ALL, "12:00-13:00");
 	CHECK_NEXT(noon, T("2026-01-10T14:00:00-05:00"), "2026-01-11T12:00:00-05:00",
 	           "2026-01-11T13:00:00-05:00");
 	CHECK_ON(noon, T("2026-01-11T12:59:00-05:00"), "2026-01-11T12:00:00-05:00",
@@ -347,7 +347,7 @@ static void test_merge(void)
 	CHECK_NEXT(in, T("2026-01-05T09:30:00-05:00"), "2026-01-12T09:00:00-05:00",
 	           "2026-01-12T17:00:00-05:00");
 	/* Touching windows, and 22:00-24:00 plus 00:00-07:00 daily. */
-	struct conf_break touch = mkbreak("touch", CONF_DAYS_ALL, "22:00-24:00 00:00-07:00");
+	struct conf_break touch = mkbreak("touch", VALUE_DAYS_ALL, "22:00-24:00 00:00-07:00");
 	CHECK_ON(touch, T("2026-01-06T23:00:00-05:00"), "2026-01-06T22:00:00-05:00",
 	         "2026-01-07T07:00:00-05:00");
 	CHECK_ON(touch, T("2026-01-07T00:00:00-05:00"), "2026-01-06T22:00:00-05:00",
@@ -372,13 +372,13 @@ static void test_merge(void)
 	           "2026-01-18T00:00:00-05:00");
 
 	/* Around the clock: no edges, no transitions. */
-	struct conf_break all = mkbreak("all", CONF_DAYS_ALL, "00:00-24:00");
+	struct conf_break all = mkbreak("all", VALUE_DAYS_ALL, "00:00-24:00");
 	time_t s = 0, e = 0;
 	CHECK(sched_active(&all, T("2026-01-07T12:00:00-05:00"), &s, &e));
 	CHECK_INT(s, SCHED_START_OF_TIME);
 	CHECK_INT(e, SCHED_END_OF_TIME);
 	CHECK(!sched_next_interval(&all, T("2026-01-07T12:00:00-05:00"), &s, &e));
-	struct conf_break all2 = mkbreak("all2", CONF_DAYS_ALL, "09:00-09:00");
+	struct conf_break all2 = mkbreak("all2", VALUE_DAYS_ALL, "09:00-09:00");
 	CHECK(sched_active(&all2, T("2026-03-08T02:00:00-05:00"), &s, &e));
 	CHECK_INT(e, SCHED_END_OF_TIME);
 
@@ -386,7 +386,7 @@ static void test_merge(void)
 	struct conf_break none = mkbreak("none", 0, "09:00-17:00");
 	CHECK(!sched_active(&none, T("2026-01-05T10:00:00-05:00"), &s, &e));
 	CHECK(!sched_next_interval(&none, T("2026-01-05T10:00:00-05:00"), &s, &e));
-	struct conf_break empty = mkbreak("empty", CONF_DAYS_ALL, "");
+	struct conf_break empty = mkbreak("empty", VALUE_DAYS_ALL, "");
 	CHECK_INT(empty.n_windows, 0);
 	CHECK(!sched_next_interval(&empty, T("2026-01-05T10:00:00-05:00"), &s, &e));
 
@@ -401,8 +401,8 @@ static void test_transitions(void)
 	set_tz("America/New_York");
 	struct conf_break v[4] = {
 	    mkbreak("work", WEEKDAYS, "09:00-17:00"),
-	    mkbreak("lunch", CONF_DAYS_ALL, "12:00-14:00"),
-	    mkbreak("eve", CONF_DAYS_ALL, "17:00-18:00"),
+	    mkbreak("lunch", VALUE_DAYS_ALL, "12:00-14:00"),
+	    mkbreak("eve", VALUE_DAYS_ALL, "17:00-18:00"),
 	    mkbreak("focus", MON, "08:00-09:00 16:00-17:00"),
 	};
 	struct conf c = {.breaks = v, .n_breaks = 4};
@@ -475,7 +475,7 @@ static void test_transitions(void)
 	CHECK_INT(sched_next_all(&c, T("2026-01-05T08:30:00-05:00"), all, 0), 0);
 
 	/* A break on around the clock has no transitions; the others still do. */
-	struct conf_break w2[2] = {mkbreak("all", CONF_DAYS_ALL, "00:00-24:00"),
+	struct conf_break w2[2] = {mkbreak("all", VALUE_DAYS_ALL, "00:00-24:00"),
 	                           mkbreak("work", WEEKDAYS, "09:00-17:00")};
 	struct conf c2 = {.breaks = w2, .n_breaks = 1};
 	CHECK(!sched_next(&c2, T("2026-01-05T00:00:00-05:00"), &tr));
@@ -496,7 +496,7 @@ static void test_dst_new_york(void)
 	time_t s = 0, e = 0;
 
 	/* Spring forward, Sunday 2026-03-08: 02:00 EST becomes 03:00 EDT. */
-	struct conf_break late = mkbreak("late", CONF_DAYS_ALL, "02:30-04:00");
+	struct conf_break late = mkbreak("late", VALUE_DAYS_ALL, "02:30-04:00");
 	CHECK_NEXT(late, T("2026-03-08T00:00:00-05:00"), "2026-03-08T03:00:00-04:00",
 	           "2026-03-08T04:00:00-04:00");
 	CHECK(sched_next_interval(&late, T("2026-03-08T00:00:00-05:00"), &s, &e));
@@ -658,7 +658,7 @@ static bool reference_on(const struct conf_break *b, time_t t)
 		d.tm_isdst = -1;
 		mktime(&d);
 		int wd = (d.tm_wday + 6) % 7;
-		if (!(b->days & CONF_DAY(wd)))
+		if (!(b->days & VALUE_DAY(wd)))
 			continue;
 		for (size_t i = 0; i < b->n_windows; i++) {
 			const struct conf_window *w = &b->windows[i];
@@ -681,7 +681,7 @@ static void sweep(const char *zone, const char *from, int days)
 	set_tz(zone);
 	struct conf_break v[5] = {
 	    mkbreak("a", WEEKDAYS, "09:00-12:00 11:00-13:00"),
-	    mkbreak("b", CONF_DAYS_ALL, "22:30-07:00"),
+	    mkbreak("b", VALUE_DAYS_ALL, "22:30-07:00"),
 	    mkbreak("c", SUN | SAT, "01:15-02:45 02:45-03:10"),
 	    mkbreak("d", SUN, "23:00-24:00 00:00-01:00"),
 	    mkbreak("e", MON | SAT, "02:00-02:00"),

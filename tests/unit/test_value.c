@@ -1,13 +1,13 @@
 /* Unit tests of the shared duration parser and formatter. */
 #include "check.h"
-#include "duration.h"
+#include "value.h"
 
 #include <errno.h>
 
 static long long parse(const char *s)
 {
 	uint64_t v = 12345;
-	int rc = duration_parse(s, &v);
+	int rc = value_parse_duration(s, &v);
 
 	return rc < 0 ? rc : (long long)v;
 }
@@ -16,7 +16,7 @@ static const char *format(uint64_t secs)
 {
 	static char buf[64];
 
-	duration_format(secs, buf, sizeof(buf));
+	value_format_duration(secs, buf, sizeof(buf));
 	return buf;
 }
 
@@ -47,7 +47,7 @@ int main(void)
 	CHECK_INT(parse("1.5h"), -EINVAL);
 	CHECK_INT(parse("1hm"), -EINVAL);
 	CHECK_INT(parse("1h30"), -EINVAL);
-	CHECK_INT(duration_parse(NULL, &(uint64_t){0}), -EINVAL);
+	CHECK_INT(value_parse_duration(NULL, &(uint64_t){0}), -EINVAL);
 
 	CHECK_INT(parse("4294967295s"), 4294967295LL);
 	CHECK_INT(parse("4294967296s"), -ERANGE);
@@ -70,9 +70,9 @@ int main(void)
 	{
 		char small[4];
 
-		duration_format(93784, small, sizeof(small));
+		value_format_duration(93784, small, sizeof(small));
 		CHECK_STR(small, "1d"); /* cut at a whole group, still terminated */
-		duration_format(93784, small, 0);
+		value_format_duration(93784, small, 0);
 	}
 	CHECK_DONE();
 }

@@ -75,7 +75,7 @@ struct breaks {
 	bool *was_on;
 	bool adhoc_was_on;
 	bool started;
-	struct breaks_inforce inforce;
+	struct inforce inforce;
 	char boot_id[STATE_BOOT_ID_LEN + 1];
 	/* Reloads: the one running, those it will answer, and those that came
 	 * while it ran, which a fresh run after it answers (so each sees the file
@@ -94,7 +94,7 @@ static void fmt_lists(const struct conf *c, uint64_t mask, char *buf, size_t len
 	size_t off = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++) {
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
 		if (!(mask & (UINT64_C(1) << i)))
 			continue;
 		int n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", c->lists[i].name);
@@ -116,7 +116,7 @@ static uint64_t break_lists(const struct conf *c, const struct conf_break *br)
 	uint64_t m = 0;
 
 	for (size_t i = 0; i < br->n_lists; i++)
-		if (br->lists[i] < BREAKS_LISTS_MAX)
+		if (br->lists[i] < SMB_LISTS_MAX)
 			m |= UINT64_C(1) << br->lists[i];
 	(void)c;
 	return m;
@@ -129,7 +129,7 @@ static uint64_t adhoc_lists(const struct conf *c, const struct state_adhoc *a)
 	if (a->n_lists == 0)
 		return all_lists(c);
 	for (size_t i = 0; i < a->n_lists; i++)
-		for (size_t j = 0; j < c->n_lists && j < BREAKS_LISTS_MAX; j++)
+		for (size_t j = 0; j < c->n_lists && j < SMB_LISTS_MAX; j++)
 			if (strcmp(a->lists[i], c->lists[j].name) == 0)
 				m |= UINT64_C(1) << j;
 	return m;
@@ -178,7 +178,7 @@ static void put_break(struct proto_msg *m, uint16_t type, const char *name, cons
 		proto_put_flag(m, PROTO_A_STRICT);
 	if (skipped)
 		proto_put_flag(m, PROTO_A_SKIPPED);
-	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++)
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
 		if (lists & (UINT64_C(1) << i))
 			proto_put_str(m, PROTO_A_LIST, c->lists[i].name);
 	proto_nest_end(m, nest);
@@ -223,7 +223,7 @@ static int save_state(struct breaks *b)
 	return r;
 }
 
-static void add_reason(struct breaks_inforce *in, const char *what, const char *until)
+static void add_reason(struct inforce *in, const char *what, const char *until)
 {
 	size_t off = strlen(in->reason);
 
@@ -240,7 +240,7 @@ static void consider(time_t *next, time_t t, time_t now)
 static void evaluate(struct breaks *b)
 {
 	const struct conf *c = b->conf;
-	struct breaks_inforce in = {0};
+	struct inforce in = {0};
 	time_t now = time(NULL), next = 0;
 	char when[32], lists[256];
 	bool state_dirty = false;
@@ -389,7 +389,7 @@ static int build_domains(const char *data_dir, const struct conf *c, struct conf
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < c->n_lists && i < DOMAINS_LISTS_MAX; i++)
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
 		log_info("list %s: %zu entries from %zu files, %zu bad lines skipped",
 		         c->lists[i].name, sum.entries[i], sum.files[i], sum.errors[i]);
 	return 0;
@@ -599,7 +599,7 @@ static void check_strict(const struct breaks *b, const struct conf *nc, time_t n
 		value_format_when(adhoc_end(b, now), now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		uint64_t m = adhoc_lists(oc, a);
-		for (size_t i = 0; i < oc->n_lists && i < BREAKS_LISTS_MAX; i++)
+		for (size_t i = 0; i < oc->n_lists && i < SMB_LISTS_MAX; i++)
 			if (m & (UINT64_C(1) << i))
 				check_list_kept(&oc->lists[i], nc, why, errs);
 	}
@@ -896,7 +896,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	struct proto_iter it;
 	struct proto_attr at;
 	bool have_len = false, strict = false;
-	char names[STATE_LISTS_MAX][VALUE_NAME_MAX + 1];
+	char names[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_names = 0;
 	time_t end = 0;
 
@@ -945,7 +945,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 				             "no list named '%s' (lists: %s)", s, all);
 				return 0;
 			}
-			if (n_names == STATE_LISTS_MAX) {
+			if (n_names == SMB_LISTS_MAX) {
 				reply_result(reply, PROTO_RESULT_USAGE, "too many lists");
 				return 0;
 			}
@@ -977,7 +977,7 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 				size_t j = 0;
 				while (j < a->n_lists && strcmp(a->lists[j], names[i]))
 					j++;
-				if (j == a->n_lists && a->n_lists < STATE_LISTS_MAX)
+				if (j == a->n_lists && a->n_lists < SMB_LISTS_MAX)
 					memcpy(a->lists[a->n_lists++], names[i], sizeof(names[i]));
 			}
 		} else {
@@ -1150,7 +1150,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply, time_t now)
 		proto_put_flag(reply, PROTO_A_BLOCKING);
 	if (b->inforce.strict)
 		proto_put_flag(reply, PROTO_A_STRICT);
-	for (size_t i = 0; i < c->n_lists && i < BREAKS_LISTS_MAX; i++)
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
 		if (b->inforce.lists & (UINT64_C(1) << i))
 			proto_put_str(reply, PROTO_A_INFORCE, c->lists[i].name);
 	if (b->state.adhoc.on)
@@ -1305,7 +1305,7 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	proto_put_str(reply, PROTO_A_DOMAIN, name);
 	if (now_blocked)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
-	for (unsigned i = 0; i < c->n_lists && i < DOMAINS_LISTS_MAX; i++) {
+	for (unsigned i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
 		uint64_t bit = UINT64_C(1) << i;
 		struct domains_why w;
 		if (!((m.block | m.allow) & bit))

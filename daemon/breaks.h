@@ -11,27 +11,17 @@
 #include <time.h>
 
 #include "conf.h"
+#include "inforce.h"
 #include "control.h"
 #include "proto.h"
 
-#define BREAKS_LISTS_MAX     64 /* lists in force are a 64-bit set */
 #define BREAKS_PAUSE_MAX     (30 * 86400)
 #define BREAKS_SCHEDULE_DAYS 7   /* smctl schedule without --days */
 #define BREAKS_SCHEDULE_MAX  400 /* entries in one schedule reply */
 
-/* What is blocked right now: the handoff to enforcement (nftables, DNS). */
-struct breaks_inforce {
-	uint64_t lists;   /* bit i = conf->lists[i] */
-	bool strict;      /* some break in force is strict */
-	time_t until;     /* when this set is next due to change; 0 = not scheduled */
-	time_t end;       /* when blocking ends if nothing else starts: the latest end
-	                     of the breaks on now; 0 when nothing is in force */
-	char reason[160]; /* "break work until 12:00, pause until 15:30" */
-};
-
 /* Called whenever the set in force changes (and once at start), after the
  * change is logged. The conf pointer stays valid until the next call. */
-typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct breaks_inforce *in);
+typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct inforce *in);
 /* Called with a finished PROTO_EVENT message for `smctl watch`. */
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
 /* Called after a new configuration was swapped in. */

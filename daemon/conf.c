@@ -464,8 +464,8 @@ static void open_list(struct parser *st, const char *name, unsigned line)
 
 	if (dup)
 		err(st, line, "duplicate section [list %s] (first on line %u)", name, dup->line);
-	if (c->n_lists >= CONF_LISTS_MAX) {
-		err(st, line, "too many [list] sections (at most %d)", CONF_LISTS_MAX);
+	if (c->n_lists >= SMB_LISTS_MAX) {
+		err(st, line, "too many [list] sections (at most %d)", SMB_LISTS_MAX);
 		return;
 	}
 	l = grow(c->lists, c->n_lists, sizeof(*l));
@@ -1325,7 +1325,7 @@ static void resolve_lists(struct parser *st)
 {
 	struct conf *c = st->c;
 	char q[QUOTE_MAX + 8], q2[QUOTE_MAX + 8];
-	bool used[CONF_LISTS_MAX];
+	bool used[SMB_LISTS_MAX];
 
 	for (size_t i = 0; i < c->n_breaks && !st->oom; i++) {
 		struct conf_break *b = &c->breaks[i];

@@ -18,7 +18,6 @@
 #define CONF_GROUP_MAX     64
 #define CONF_LISTEN_MAX    4   /* listen addresses */
 #define CONF_UPSTREAMS_MAX 16  /* upstream addresses */
-#define CONF_LISTS_MAX     64  /* [list] sections: lists in force are a 64-bit set */
 #define CONF_BREAKS_MAX    256 /* [break] sections */
 
 enum conf_answer {

@@ -892,7 +892,7 @@ static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64
 
 	if (!dns->blocked)
 		return;
-	unsigned i = lists ? (unsigned)__builtin_ctzll(lists) : DOMAINS_LISTS_MAX;
+	unsigned i = lists ? (unsigned)__builtin_ctzll(lists) : SMB_LISTS_MAX;
 	if (i < dns->conf->n_lists) {
 		const struct conf_list *l = &dns->conf->lists[i];
 		k = l->name;

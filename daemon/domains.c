@@ -480,7 +480,7 @@ void domains_builder_free(struct domains_builder *b)
 
 int domains_builder_origin(struct domains_builder *b, unsigned list, bool allow, const char *source)
 {
-	if (list >= DOMAINS_LISTS_MAX || b->n_origins >= DOMAINS_ORIGINS_MAX)
+	if (list >= SMB_LISTS_MAX || b->n_origins >= DOMAINS_ORIGINS_MAX)
 		return -E2BIG;
 	struct origin *o = realloc(b->origins, (b->n_origins + 1) * sizeof(*o));
 	if (!o)
@@ -850,7 +850,7 @@ void domains_explain(const struct domains *d, const char *name, size_t len, unsi
 	struct suffixes sx;
 	memset(why, 0, sizeof(*why));
 	len = trim(name, len);
-	if (len == 0 || len > DOMAINS_NAME_MAX || d->n == 0 || list >= DOMAINS_LISTS_MAX)
+	if (len == 0 || len > DOMAINS_NAME_MAX || d->n == 0 || list >= SMB_LISTS_MAX)
 		return;
 	suffixes_of(d, q, len, &sx);
 	/* Deepest first, so the first hit of each kind is the deepest. */

@@ -21,10 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "value.h"
+
 #define DOMAINS_NAME_MAX    253        /* bytes of a name, no trailing dot */
 #define DOMAINS_LABEL_MAX   63         /* bytes of a label */
 #define DOMAINS_INPUT_MAX   1024       /* bytes of a name as written (UTF-8 before punycode) */
-#define DOMAINS_LISTS_MAX   64         /* lists in one structure: a bit each in a uint64_t */
 #define DOMAINS_ORIGINS_MAX 65000      /* sources (services, files, config keys) */
 #define DOMAINS_ENTRIES_MAX (1u << 24) /* entries, about 16.7 million */
 
@@ -57,7 +58,7 @@ struct domains_why {
 struct domains_builder *domains_builder_new(void);
 /* Frees a builder that was not finished (NULL-safe). */
 void domains_builder_free(struct domains_builder *b);
-/* Registers a source of entries: `list` (0 .. DOMAINS_LISTS_MAX-1), whether its
+/* Registers a source of entries: `list` (0 .. SMB_LISTS_MAX-1), whether its
  * entries are allow entries, and a description the caller chooses (a path,
  * "service facebook", "domains ="). Returns the origin id (>= 0), or -E2BIG
  * past DOMAINS_ORIGINS_MAX or for a list index out of range, or -ENOMEM. */

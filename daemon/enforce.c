@@ -74,7 +74,7 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 	return 0;
 }
 
-void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_inforce *in)
+void enforce_apply(struct enforce *e, const struct conf *c, const struct inforce *in)
 {
 	bool on = in->lists != 0;
 	time_t now = time(NULL);

@@ -7,7 +7,8 @@
 #ifndef SMB_ENFORCE_H
 #define SMB_ENFORCE_H
 
-#include "breaks.h"
+#include "conf.h"
+#include "inforce.h"
 #include "nft_msg.h"
 #include "proto.h"
 
@@ -25,7 +26,7 @@ int enforce_set_intercept(struct enforce *e, bool on);
 void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
                    const struct nft_elem *del, size_t n_del);
 /* The set in force changed (breaks' enforce hook). */
-void enforce_apply(struct enforce *e, const struct conf *c, const struct breaks_inforce *in);
+void enforce_apply(struct enforce *e, const struct conf *c, const struct inforce *in);
 /* Appends counters for smctl status (addresses in the sets, rules in force). */
 void enforce_put_status(struct enforce *e, struct proto_msg *reply);
 /* Clean stop: removes the table, unless a strict break is on. NULL-safe. */

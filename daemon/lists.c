@@ -638,9 +638,9 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 		sum = &dummy;
 	memset(sum, 0, sizeof(*sum));
 	struct build bd = {.on_error = on_error, .ctx = ctx};
-	if (c->n_lists > DOMAINS_LISTS_MAX) {
+	if (c->n_lists > SMB_LISTS_MAX) {
 		errorf(&bd, "%s: %zu lists; at most %d are supported", c->path ? c->path : "config",
-		       c->n_lists, DOMAINS_LISTS_MAX);
+		       c->n_lists, SMB_LISTS_MAX);
 		return -E2BIG;
 	}
 	bd.b = domains_builder_new();

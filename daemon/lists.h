@@ -79,16 +79,16 @@ struct conf;
 
 /* Per-list totals of a build, for the load summary. */
 struct lists_summary {
-	size_t entries[DOMAINS_LISTS_MAX]; /* names added, block and allow */
-	size_t errors[DOMAINS_LISTS_MAX];  /* bad lines and bad names */
-	size_t files[DOMAINS_LISTS_MAX];   /* list files read */
+	size_t entries[SMB_LISTS_MAX]; /* names added, block and allow */
+	size_t errors[SMB_LISTS_MAX];  /* bad lines and bad names */
+	size_t files[SMB_LISTS_MAX];   /* list files read */
 };
 
 /* Builds the structure for every [list] of a configuration: services from
  * the catalog, `domains =`, the files of `files =`, `allow =`. List i of the
  * conf is list index i. Bad lines and bad names are reported and skipped; an
  * unknown service, a file that is missing or unreadable, or more than
- * DOMAINS_LISTS_MAX lists fail the whole build (so a reload keeps the old
+ * SMB_LISTS_MAX lists fail the whole build (so a reload keeps the old
  * structure): the return is then negative and *out untouched. */
 int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_error, void *ctx,
                 struct domains **out, struct lists_summary *sum);

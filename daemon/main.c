@@ -267,7 +267,7 @@ static void on_event(void *arg, const struct proto_msg *ev)
 		control_broadcast(d->control, ev);
 }
 
-static void on_enforce(void *arg, const struct conf *c, const struct breaks_inforce *in)
+static void on_enforce(void *arg, const struct conf *c, const struct inforce *in)
 {
 	struct smbd *d = arg;
 

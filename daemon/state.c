@@ -83,7 +83,7 @@ static int parse_lists(char *tok, struct state_adhoc *a)
 	if (strcmp(tok, "*") == 0)
 		return 0;
 	for (char *n = strtok_r(tok, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-		if (!value_valid_name(n) || a->n_lists == STATE_LISTS_MAX)
+		if (!value_valid_name(n) || a->n_lists == SMB_LISTS_MAX)
 			return -EINVAL;
 		strcpy(a->lists[a->n_lists++], n);
 	}

@@ -12,7 +12,6 @@
 #include "conf.h"
 
 #define STATE_SKIPS_MAX    32
-#define STATE_LISTS_MAX    64
 #define STATE_FILE_MAX     (64 * 1024)
 #define STATE_BOOT_ID_LEN  36
 
@@ -29,7 +28,7 @@ struct state_adhoc {
 	int64_t length;     /* seconds */
 	char boot_id[STATE_BOOT_ID_LEN + 1];
 	/* list names; none means every list */
-	char lists[STATE_LISTS_MAX][VALUE_NAME_MAX + 1];
+	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
 };
 

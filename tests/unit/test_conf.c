@@ -766,7 +766,7 @@ static void test_limits(void)
 
 	/* too many sections */
 	t = (struct buf){0};
-	for (int i = 0; i <= CONF_LISTS_MAX; i++)
+	for (int i = 0; i <= SMB_LISTS_MAX; i++)
 		bprintf(&t, "[list l%d]\nservices = x\n", i);
 	CHECK_INT(conf_parse("m.conf", t.s, t.n, &c, &e), -EINVAL);
 	CHECK_INT(e.n, 1);

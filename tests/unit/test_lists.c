@@ -411,7 +411,7 @@ static void test_catalog(void)
 			fprintf(stderr, "  %s\n", s.errors[e]);
 		CHECK(st.names >= 2);
 		int o =
-		    domains_builder_origin(b, (unsigned)(k % DOMAINS_LISTS_MAX), false, names[k]);
+		    domains_builder_origin(b, (unsigned)(k % SMB_LISTS_MAX), false, names[k]);
 		for (size_t i = 0; i < s.n && i < 64; i++)
 			domains_builder_add(b, s.names[i], strlen(s.names[i]), (uint32_t)o,
 			                    s.lines[i]);
@@ -527,7 +527,7 @@ static void test_build(void)
 	files0[0] = tmpdir; /* a directory */
 	CHECK_INT(lists_build(&c, catalog, collect, &s, &d, NULL), -EISDIR);
 	CHECK(d == NULL);
-	c.n_lists = DOMAINS_LISTS_MAX + 1;
+	c.n_lists = SMB_LISTS_MAX + 1;
 	CHECK_INT(lists_build(&c, catalog, collect, &s, &d, NULL), -E2BIG);
 }
 

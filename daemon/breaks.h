@@ -1,7 +1,9 @@
 /* The break state machine: from the configuration, the persistent state and
- * the clock it computes which lists are in force, tells the enforcement layer
- * when that changes, arms the timer for the next transition, and answers the
- * control commands that change or show breaks. */
+ * the clock it has the policy (policy.h) compute which lists are in force,
+ * tells the enforcement layer when that changes, arms the timer for the next
+ * transition, and answers the control commands that change or show breaks.
+ * breaks.c holds the lifecycle, commands.c the commands, reload.c the
+ * reload; breaks_internal.h is what they share. */
 #ifndef SMB_BREAKS_H
 #define SMB_BREAKS_H
 
@@ -15,9 +17,6 @@
 #include "control.h"
 #include "proto.h"
 
-#define BREAKS_PAUSE_MAX     (30 * 86400)
-#define BREAKS_SCHEDULE_DAYS 7   /* smctl schedule without --days */
-#define BREAKS_SCHEDULE_MAX  400 /* entries in one schedule reply */
 
 /* Called whenever the set in force changes (and once at start), after the
  * change is logged. The conf pointer stays valid until the next call. */
@@ -56,8 +55,7 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);
 
-const struct conf *breaks_conf(const struct breaks *b);
-/* The domain lists of that configuration. */
+/* The domain lists of the running configuration. */
 struct domains;
 const struct domains *breaks_domains(const struct breaks *b);
 /* Re-reads the config file: the file is read and its lists built on a

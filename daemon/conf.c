@@ -1626,6 +1626,30 @@ void conf_free(struct conf *c)
 	free(c);
 }
 
+void conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	char **v;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (errs->n >= CONF_ERRORS_MAX) {
+		errs->dropped++;
+		return;
+	}
+	v = realloc(errs->msgs, (errs->n + 1) * sizeof(*v));
+	if (!v || !(v[errs->n] = strdup(buf))) {
+		if (v)
+			errs->msgs = v;
+		errs->dropped++;
+		return;
+	}
+	errs->msgs = v;
+	errs->n++;
+}
+
 void conf_errors_clear(struct conf_errors *errs)
 {
 	if (!errs)

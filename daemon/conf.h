@@ -106,6 +106,10 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 int conf_load(const char *path, struct conf **out, struct conf_errors *errs);
 void conf_free(struct conf *c);
 void conf_errors_clear(struct conf_errors *errs);
+/* Appends one message (not a parse error: no line is added); past
+ * CONF_ERRORS_MAX, or out of memory, it is only counted in dropped. */
+void conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 const struct conf_list *conf_find_list(const struct conf *c, const char *name);
 const struct conf_break *conf_find_break(const struct conf *c, const char *name);

@@ -3,11 +3,14 @@
  * replaced atomically so a crash leaves either the old or the new state.
  *
  *   version 1
- *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS
+ *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS [STRICT_END]
  *   skip NAME UNTIL
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
- * names separated by commas. */
+ * names separated by commas. STRICT_END, written for a strict pause whose
+ * strict part ends before END (a non-strict extension runs past it), is the
+ * wall-clock end of that part; without it the whole pause is strict, as
+ * files before it meant. */
 #include "state.h"
 
 #include "file.h"
@@ -40,6 +43,8 @@ int state_format(const struct state *s, char *buf, size_t len)
 			r = file_appendf(buf, len, &off, "*");
 		for (size_t i = 0; r == 0 && i < a->n_lists; i++)
 			r = file_appendf(buf, len, &off, "%s%s", i ? "," : "", a->lists[i]);
+		if (r == 0 && a->strict && a->strict_end && a->strict_end < a->end)
+			r = file_appendf(buf, len, &off, " %" PRId64, (int64_t)a->strict_end);
 		if (r == 0)
 			r = file_appendf(buf, len, &off, "\n");
 	}
@@ -92,13 +97,17 @@ static int parse_lists(char *tok, struct state_adhoc *a)
 
 static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
 {
-	int64_t start, end, strict, boot_start, length;
+	int64_t start, end, strict, boot_start, length, strict_end;
 
-	if (n != 8 || !parse_i64(tok[1], &start) || !parse_i64(tok[2], &end) ||
+	if ((n != 8 && n != 9) || !parse_i64(tok[1], &start) || !parse_i64(tok[2], &end) ||
 	    !parse_i64(tok[3], &strict) || !parse_i64(tok[4], &boot_start) ||
 	    !parse_i64(tok[5], &length) || !valid_boot_id(tok[6]))
 		return -EINVAL;
 	if ((strict != 0 && strict != 1) || end < start || length < 0 || boot_start < 0)
+		return -EINVAL;
+	strict_end = strict ? end : 0;
+	if (n == 9 && (!strict || !parse_i64(tok[8], &strict_end) || strict_end < start ||
+	               strict_end > end))
 		return -EINVAL;
 	a->on = true;
 	a->start = (time_t)start;
@@ -106,6 +115,7 @@ static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
 	a->strict = strict;
 	a->boot_start = boot_start;
 	a->length = length;
+	a->strict_end = (time_t)strict_end;
 	snprintf(a->boot_id, sizeof(a->boot_id), "%s", strcmp(tok[6], "-") ? tok[6] : "");
 	return parse_lists(tok[7], a);
 }

@@ -15,15 +15,18 @@
 #define STATE_FILE_MAX     (64 * 1024)
 #define STATE_BOOT_ID_LEN  36
 
-/* The ad-hoc break of `smctl pause`. It ends at `end` (wall clock); a strict
- * one also runs for `length` seconds of CLOCK_BOOTTIME from `boot_start`, and
- * ends only when both have passed, so setting the clock forward cannot end it.
- * The boot measure holds only within the boot whose id it carries. */
+/* The ad-hoc break of `smctl pause`. It ends at `end` (wall clock). A strict
+ * one is strict until `strict_end` (<= end: a non-strict extension may run
+ * past it), and that strict part also runs for `length` seconds of
+ * CLOCK_BOOTTIME from `boot_start` and ends only when both have passed, so
+ * setting the clock forward cannot end it. The boot measure holds only
+ * within the boot whose id it carries. */
 struct state_adhoc {
 	bool on;
 	bool strict;
 	time_t start;
 	time_t end;
+	time_t strict_end;  /* when strict: the end of the strict part */
 	int64_t boot_start; /* CLOCK_BOOTTIME seconds at start */
 	int64_t length;     /* seconds */
 	char boot_id[STATE_BOOT_ID_LEN + 1];

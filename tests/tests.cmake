@@ -3,6 +3,7 @@
 # Unit tests
 smb_unit(conf smb_conf)
 smb_unit(sched smb_sched)
+smb_unit(policy smb_policy)
 smb_unit(proto smb_proto)
 smb_unit(value smb_value)
 smb_unit(control smb_control)

@@ -82,7 +82,28 @@ end=$(js 'j["breaks"][0]["end"]' status)
 expect_rc 0 "pause 10m does not shorten" smctl pause 10m
 end2=$(js 'j["breaks"][0]["end"]' status)
 [ "$end2" = "$end" ] && ok || fail "a shorter pause must not shorten ($end2 vs $end)"
+# --list or --strict with no length tightens the running pause, never ends it.
+expect_rc 0 "pause --list with no length on a running pause" smctl pause --list social
+[ "$(js 'j["in_force"]' status)" = '["social", "news"]' ] && ok || fail "--list adds a list"
+[ "$(js 'j["breaks"][0]["end"]' status)" = "$end" ] && ok || fail "--list keeps the end"
 expect_rc 0 "resume" smctl resume
+
+# A strict pause extended by a longer non-strict one: only the first part is strict.
+expect_rc 0 "strict 20m pause" smctl pause 20m --strict
+expect_rc 0 "extended by a non-strict 1h" smctl pause 1h
+expect_in "strict until" "the reply says when the strict part ends"
+[ "$(js 'j["breaks"][0].get("strict", False)' status)" = true ] && ok || fail "the first part stays strict"
+expect_rc 1 "resume within the strict part is refused" smctl resume
+kill9_daemon
+rm -f "$STATE/state"
+start_daemon
+expect_rc 0 "non-strict pause" smctl pause 30m
+expect_rc 0 "pause --strict with no length tightens it" smctl pause --strict
+[ "$(js '"breaks" in j and j["breaks"][0].get("strict", False)' status)" = true ] && ok ||
+	fail "pause --strict made the running pause strict (and did not end it)"
+kill9_daemon
+rm -f "$STATE/state"
+start_daemon
 
 until_t=$(date -d "@$(($(date +%s) + 7200))" +%H:%M)
 expect_rc 0 "pause until" smctl pause until "$until_t"

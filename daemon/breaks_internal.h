@@ -1,0 +1,97 @@
+/* What breaks.c (lifecycle, timer, logging, hooks), commands.c (the control
+ * commands) and reload.c (the reload thread) share: the runtime context of
+ * the break state machine. Nothing outside those three files includes it. */
+#ifndef SMB_BREAKS_INTERNAL_H
+#define SMB_BREAKS_INTERNAL_H
+
+#include <stdbool.h>
+#include <threads.h>
+
+#include "breaks.h"
+#include "policy.h"
+#include "state.h"
+#include "stats.h"
+
+/* Replies that wait for one reload run. control.c bounds the replies it lets
+ * a handler defer; this bounds what is kept of them here. */
+#define BREAKS_RELOAD_WAITERS_MAX 64
+
+/* The slow half of a reload, run on a thread of its own so that DNS is served
+ * meanwhile: reading the file and building its lists (a big list takes a
+ * fraction of a second). It touches no daemon state; its one shared resource
+ * is the logger, which the list build uses, and log.c writes each line with
+ * one fwrite on stderr (locked by stdio) under settings fixed before the loop
+ * runs. */
+struct reload_job {
+	char *path;
+	const char *data_dir;
+	struct conf *conf;       /* results, handed to the loop */
+	struct domains *domains; /* built from conf */
+	struct conf_errors errs;
+	int load_rc;  /* conf_load's */
+	int build_rc; /* the list build's, when the conf loaded */
+	int done_fd;  /* one byte written here when done */
+	thrd_t thread;
+	bool threaded; /* else it ran on the loop: nothing to join */
+};
+
+/* Whose replies wait for a reload run, and whether a run is wanted at all
+ * (SIGHUP wants one without a reply). */
+struct reload_waiters {
+	struct proto_msg *replies[BREAKS_RELOAD_WAITERS_MAX];
+	size_t n;
+	bool wanted;
+};
+
+struct breaks {
+	struct event_base *base;
+	struct conf *conf;
+	struct domains *domains; /* built from conf's lists; swapped with it */
+	char *state_dir;
+	char *data_dir;
+	struct state state;
+	struct clock *clock;
+	struct breaks_hooks hooks;
+	struct stats *stats;
+	struct event *stats_ev; /* pending while unsaved attempts exist */
+	/* The last evaluation, and what of it was announced: per conf break, on
+	 * (skipped ones count as off), and the pause. */
+	struct policy pol;
+	bool *was_on;
+	bool pause_was_on;
+	bool started;
+	char boot_id[STATE_BOOT_ID_LEN + 1];
+	/* Reloads: the one running, those it will answer, and those that came
+	 * while it ran, which a fresh run after it answers (so each sees the file
+	 * as it was when asked). */
+	struct reload_job job;
+	bool job_running;
+	struct reload_waiters current, next;
+	int job_pipe[2];
+	struct event *job_ev;
+};
+
+/* breaks.c */
+/* Re-evaluates at the current instant: announces what started and ended,
+ * hands a changed set to enforcement, re-arms the timer; b->pol is then the
+ * policy at that instant. */
+void breaks_evaluate(struct breaks *b);
+/* The instant for a policy decision now. */
+void breaks_clock(const struct breaks *b, struct policy_clock *clk);
+int breaks_save_state(struct breaks *b);
+/* Builds the domain structure of a configuration, logging a line per list.
+ * Bad lines are reported (into errs when not NULL) and skipped; a missing
+ * file or unknown service fails the build. */
+int breaks_build_domains(const char *data_dir, const struct conf *c, struct conf_errors *errs,
+                         struct domains **out);
+
+/* reload.c */
+int breaks_reload_init(struct breaks *b);
+void breaks_reload_free(struct breaks *b);
+
+/* commands.c */
+/* Fills a deferred `smctl reload` reply with the outcome r of its run. */
+void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
+                         const struct conf_errors *errs);
+
+#endif

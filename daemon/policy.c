@@ -1,0 +1,484 @@
+/* The break policy (see policy.h): what is in force at an instant, pause
+ * merging, resume and skip, and the strict veto on a reload, all from
+ * values passed in. Every evaluation starts from the facts (config, state,
+ * instant) rather than from remembered transitions, so a clock step, a
+ * reload or a restart converge on the same answer. */
+#include "policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+/* ---- lists ---- */
+
+uint64_t policy_break_lists(const struct conf_break *br)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < br->n_lists; i++)
+		if (br->lists[i] < SMB_LISTS_MAX)
+			m |= UINT64_C(1) << br->lists[i];
+	return m;
+}
+
+static uint64_t all_lists(const struct conf *c)
+{
+	return c->n_lists >= SMB_LISTS_MAX ? UINT64_MAX : (UINT64_C(1) << c->n_lists) - 1;
+}
+
+static ssize_t list_index(const struct conf *c, const char *name)
+{
+	for (size_t j = 0; j < c->n_lists && j < SMB_LISTS_MAX; j++)
+		if (strcmp(name, c->lists[j].name) == 0)
+			return (ssize_t)j;
+	return -1;
+}
+
+uint64_t policy_pause_lists(const struct conf *c, const struct state_adhoc *a)
+{
+	uint64_t m = 0;
+
+	if (a->n_lists == 0)
+		return all_lists(c);
+	for (size_t i = 0; i < a->n_lists; i++) {
+		ssize_t j = list_index(c, a->lists[i]);
+		if (j >= 0)
+			m |= UINT64_C(1) << j;
+	}
+	return m;
+}
+
+void policy_list_names(const struct conf *c, uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
+		if (!(mask & (UINT64_C(1) << i)))
+			continue;
+		int n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", c->lists[i].name);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+	if (!off)
+		snprintf(buf, len, "(none)");
+}
+
+/* ---- the pause's clocks ---- */
+
+static bool same_boot(const struct state_adhoc *a, const struct policy_clock *clk)
+{
+	return a->boot_id[0] && clk->boot_id && strcmp(a->boot_id, clk->boot_id) == 0;
+}
+
+time_t policy_pause_strict_end(const struct state_adhoc *a, const struct policy_clock *clk)
+{
+	time_t end;
+
+	if (!a->on || !a->strict)
+		return 0;
+	end = a->strict_end ? a->strict_end : a->end; /* 0: the whole pause */
+	if (same_boot(a, clk)) {
+		int64_t left = a->boot_start + a->length - clk->boottime;
+		if (left > 0 && clk->now + left > end)
+			end = clk->now + left;
+	}
+	return end;
+}
+
+time_t policy_pause_end(const struct state_adhoc *a, const struct policy_clock *clk)
+{
+	time_t end = a->end, se = policy_pause_strict_end(a, clk);
+
+	return se > end ? se : end;
+}
+
+/* ---- evaluation ---- */
+
+static void add_reason(struct inforce *in, const char *what, time_t until, time_t now)
+{
+	size_t off = strlen(in->reason);
+	char when[32];
+
+	value_format_when(until, now, when, sizeof(when));
+	snprintf(in->reason + off, sizeof(in->reason) - off, "%s%s until %s", off ? ", " : "", what,
+	         when);
+}
+
+/* t becomes the next transition when it is the soonest after now. */
+static void consider(time_t *next, time_t t, time_t now)
+{
+	if (t > now && (*next == 0 || t < *next))
+		*next = t;
+}
+
+static void eval_pause(const struct conf *c, const struct state_adhoc *a,
+                       const struct policy_clock *clk, struct policy *p, time_t *next)
+{
+	time_t now = clk->now, end;
+
+	if (!a->on)
+		return;
+	end = policy_pause_end(a, clk);
+	if (end <= now) {
+		p->pause_expired = true;
+		return;
+	}
+	p->pause_on = true;
+	p->pause_end = end;
+	p->pause_strict_end = policy_pause_strict_end(a, clk);
+	p->pause_strict = p->pause_strict_end > now;
+	p->pause_lists = policy_pause_lists(c, a);
+	p->in.lists |= p->pause_lists;
+	p->in.strict |= p->pause_strict;
+	consider(next, end, now);
+	if (p->pause_strict)
+		consider(next, p->pause_strict_end, now);
+	if (end > p->in.end)
+		p->in.end = end;
+	add_reason(&p->in, "pause", end, now);
+}
+
+int policy_eval(const struct conf *c, const struct state *s, const struct policy_clock *clk,
+                struct policy *p)
+{
+	time_t now = clk->now, next = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->now = now;
+	p->next = -1;
+	p->breaks = calloc(c->n_breaks ? c->n_breaks : 1, sizeof(*p->breaks));
+	if (!p->breaks)
+		return -ENOMEM;
+	p->n_breaks = c->n_breaks;
+	eval_pause(c, &s->adhoc, clk, p, &next);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		const struct conf_break *br = &c->breaks[i];
+		struct policy_break *pb = &p->breaks[i];
+
+		pb->active = sched_active(br, now, &pb->start, &pb->end);
+		if (pb->active) {
+			consider(&next, pb->end, now);
+			pb->skipped = state_is_skipped(s, br->name, pb->end);
+			pb->on = !pb->skipped;
+		}
+		if (sched_next_interval(br, now, &pb->next_start, &pb->next_end)) {
+			consider(&next, pb->next_start, now);
+			if (p->next < 0 || pb->next_start < p->breaks[p->next].next_start)
+				p->next = (ssize_t)i;
+		} else {
+			pb->next_start = pb->next_end = 0;
+		}
+		if (!pb->on)
+			continue;
+		p->in.lists |= policy_break_lists(br);
+		p->in.strict |= br->strict;
+		if (pb->end > p->in.end)
+			p->in.end = pb->end;
+		char what[VALUE_NAME_MAX + 8];
+		snprintf(what, sizeof(what), "break %s", br->name);
+		add_reason(&p->in, what, pb->end, now);
+	}
+	p->in.until = next;
+	return 0;
+}
+
+void policy_clear(struct policy *p)
+{
+	free(p->breaks);
+	p->breaks = NULL;
+	p->n_breaks = 0;
+}
+
+/* ---- pause, resume, skip ---- */
+
+time_t policy_next_time_of_day(time_t now, uint32_t tod)
+{
+	struct tm tm;
+	time_t end;
+
+	localtime_r(&now, &tm);
+	end = sched_local_instant(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tod);
+	/* Tomorrow's, found from tomorrow's noon so a DST change cannot skip a day;
+	 * the day after only when tomorrow's is still not ahead (a repeated hour). */
+	for (int d = 1; end <= now && d <= 2; d++) {
+		struct tm t2 = tm;
+		t2.tm_mday += d;
+		t2.tm_hour = 12;
+		t2.tm_min = t2.tm_sec = 0;
+		t2.tm_isdst = -1;
+		time_t noon = mktime(&t2);
+		localtime_r(&noon, &t2);
+		end = sched_local_instant(t2.tm_year + 1900, t2.tm_mon + 1, t2.tm_mday, tod);
+	}
+	return end;
+}
+
+/* Adds the requested list names the pause does not have yet; a pause on
+ * every list (none named) stays on every list. */
+static void merge_lists(struct state_adhoc *a, const struct policy_pause_req *req)
+{
+	if (a->n_lists == 0)
+		return;
+	if (req->n_lists == 0) {
+		a->n_lists = 0;
+		return;
+	}
+	for (size_t i = 0; i < req->n_lists; i++) {
+		size_t j = 0;
+		while (j < a->n_lists && strcmp(a->lists[j], req->lists[i]))
+			j++;
+		if (j == a->n_lists && a->n_lists < SMB_LISTS_MAX)
+			memcpy(a->lists[a->n_lists++], req->lists[i], sizeof(req->lists[i]));
+	}
+}
+
+/* Makes [now, until) strict, on both clocks, keeping a longer strict part. */
+static void make_strict(struct state_adhoc *a, bool was_strict, time_t until,
+                        const struct policy_clock *clk)
+{
+	int64_t boot_end = clk->boottime + (until - clk->now);
+
+	if (!was_strict || !same_boot(a, clk)) {
+		a->boot_start = clk->boottime;
+		a->length = until - clk->now;
+		a->strict_end = was_strict && a->strict_end > until ? a->strict_end : until;
+	} else {
+		if (a->boot_start + a->length < boot_end)
+			a->length = boot_end - a->boot_start;
+		if (until > a->strict_end)
+			a->strict_end = until;
+	}
+	a->strict = true;
+	snprintf(a->boot_id, sizeof(a->boot_id), "%s", clk->boot_id ? clk->boot_id : "");
+}
+
+enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
+                                       const struct policy_pause_req *req,
+                                       const struct policy_clock *clk, uint32_t pause_default,
+                                       struct state_adhoc *out)
+{
+	time_t now = clk->now;
+	bool running = a->on && policy_pause_end(a, clk) > now;
+	struct state_adhoc old = *a, n;
+
+	if (!running) {
+		memset(&n, 0, sizeof(n));
+		n.on = true;
+		n.start = now;
+		n.end = req->have_end ? req->end : now + (time_t)pause_default;
+		for (size_t i = 0; i < req->n_lists; i++)
+			memcpy(n.lists[i], req->lists[i], sizeof(req->lists[i]));
+		n.n_lists = req->n_lists;
+		if (req->strict)
+			make_strict(&n, false, n.end, clk);
+		*out = n;
+		return POLICY_PAUSE_STARTED;
+	}
+	if (!req->have_end && !req->strict && req->n_lists == 0) {
+		*out = old;
+		return POLICY_PAUSE_TOGGLE;
+	}
+	n = old;
+	/* The boot measure may hold a strict part past the wall-clock end. */
+	n.end = policy_pause_end(&old, clk);
+	if (req->have_end && req->end > n.end)
+		n.end = req->end;
+	if (req->have_end || req->n_lists)
+		merge_lists(&n, req);
+	if (req->strict) {
+		bool strict_now = old.strict && policy_pause_strict_end(&old, clk) > now;
+		make_strict(&n, strict_now, req->have_end ? req->end : n.end, clk);
+	}
+	*out = n;
+	if (n.end == old.end && n.strict == old.strict && n.strict_end == old.strict_end &&
+	    n.length == old.length && n.n_lists == old.n_lists)
+		return POLICY_PAUSE_UNCHANGED;
+	return POLICY_PAUSE_EXTENDED;
+}
+
+enum policy_resume_outcome policy_resume(const struct conf *c, const struct policy *p,
+                                         const char **brk)
+{
+	if (!p->pause_on) {
+		for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++)
+			if (p->breaks[i].on) {
+				*brk = c->breaks[i].name;
+				return POLICY_RESUME_SCHEDULED;
+			}
+		return POLICY_RESUME_NONE;
+	}
+	return p->pause_strict ? POLICY_RESUME_STRICT : POLICY_RESUME_OK;
+}
+
+size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++) {
+		skip[i] = strict[i] = false;
+		if (!p->breaks[i].on)
+			continue;
+		if (c->breaks[i].strict) {
+			strict[i] = true;
+			continue;
+		}
+		skip[i] = true;
+		n++;
+	}
+	return n;
+}
+
+/* ---- the strict veto ---- */
+
+/* Each of need[] that is not in have[] is one error "WHY: list 'L' cannot
+ * VERB KIND 'x'". */
+static size_t report_missing(char *const *need, size_t n, char *const *have, size_t m,
+                             const char *why, const char *list, const char *what,
+                             struct conf_errors *errs)
+{
+	size_t lost = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < m && strcmp(need[i], have[j]) != 0)
+			j++;
+		if (j < m)
+			continue;
+		conf_errors_add(errs, "%s: list '%s' cannot %s '%s'", why, list, what, need[i]);
+		lost++;
+	}
+	return lost;
+}
+
+/* A list under a strict break may gain entries but not lose any, and may not
+ * gain allow entries. */
+static size_t check_list_kept(const struct conf_list *o, const struct conf *nc, const char *why,
+                              struct conf_errors *errs)
+{
+	const struct conf_list *n = conf_find_list(nc, o->name);
+
+	if (!n) {
+		conf_errors_add(errs, "%s: list '%s' cannot be removed", why, o->name);
+		return 1;
+	}
+	return report_missing(o->domains, o->n_domains, n->domains, n->n_domains, why, o->name,
+	                      "lose domain", errs) +
+	       report_missing(o->services, o->n_services, n->services, n->n_services, why, o->name,
+	                      "lose service", errs) +
+	       report_missing(o->files, o->n_files, n->files, n->n_files, why, o->name, "lose file",
+	                      errs) +
+	       report_missing(n->allow, n->n_allow, o->allow, o->n_allow, why, o->name,
+	                      "gain allow entry", errs);
+}
+
+static size_t check_lists_kept(const struct conf *oc, uint64_t mask, const struct conf *nc,
+                               const char *why, struct conf_errors *errs)
+{
+	size_t lost = 0;
+
+	for (size_t i = 0; i < oc->n_lists && i < SMB_LISTS_MAX; i++)
+		if (mask & (UINT64_C(1) << i))
+			lost += check_list_kept(&oc->lists[i], nc, why, errs);
+	return lost;
+}
+
+/* A strict scheduled break must stay strict, on until its end, and on
+ * every list it has, and those lists whole. */
+static size_t check_break_kept(const struct conf *oc, const struct conf_break *ob, time_t end,
+                               const struct conf *nc, time_t now, const char *why,
+                               struct conf_errors *errs)
+{
+	const struct conf_break *nb = conf_find_break(nc, ob->name);
+	time_t ns, ne;
+	size_t lost = 0;
+
+	if (!nb || !nb->strict || !sched_active(nb, now, &ns, &ne) || ne < end) {
+		conf_errors_add(errs, "%s: the break must stay strict and on until then", why);
+		return 1;
+	}
+	for (size_t j = 0; j < ob->n_lists; j++) {
+		const char *name = oc->lists[ob->lists[j]].name;
+		size_t k = 0;
+		while (k < nb->n_lists && strcmp(nc->lists[nb->lists[k]].name, name))
+			k++;
+		if (k == nb->n_lists) {
+			conf_errors_add(errs, "%s: the break cannot drop list '%s'", why, name);
+			lost++;
+		}
+	}
+	return lost + check_lists_kept(oc, policy_break_lists(ob), nc, why, errs);
+}
+
+size_t policy_veto(const struct conf *oc, const struct state *s, const struct policy *p,
+                   const struct conf *nc, struct conf_errors *errs)
+{
+	char why[128], when[32];
+	size_t lost = 0;
+
+	if (p->pause_strict) {
+		value_format_when(p->pause_strict_end, p->now, when, sizeof(when));
+		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
+		lost += check_lists_kept(oc, policy_pause_lists(oc, &s->adhoc), nc, why, errs);
+	}
+	for (size_t i = 0; i < oc->n_breaks && i < p->n_breaks; i++) {
+		const struct conf_break *ob = &oc->breaks[i];
+		const struct policy_break *pb = &p->breaks[i];
+
+		if (!ob->strict || !pb->on)
+			continue;
+		value_format_when(pb->end, p->now, when, sizeof(when));
+		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
+		         when);
+		lost += check_break_kept(oc, ob, pb->end, nc, p->now, why, errs);
+	}
+	return lost;
+}
+
+/* ---- smctl check and schedule ---- */
+
+enum policy_verdict policy_check(const struct conf *c, const struct policy *p, uint64_t lists,
+                                 uint64_t allowed)
+{
+	if (lists & p->in.lists)
+		return POLICY_BLOCKED_NOW;
+	if (lists) {
+		for (size_t i = 0; i < c->n_breaks; i++)
+			if (policy_break_lists(&c->breaks[i]) & lists)
+				return POLICY_BLOCKED_DURING;
+		return POLICY_LISTED_UNUSED;
+	}
+	return allowed ? POLICY_ALLOWED : POLICY_UNLISTED;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct policy_entry *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->brk < b->brk ? -1 : a->brk > b->brk;
+}
+
+size_t policy_schedule(const struct conf *c, time_t now, uint32_t days, struct policy_entry *v,
+                       size_t max)
+{
+	time_t horizon = now + (time_t)days * 86400;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		time_t s, e, t = now;
+		if (sched_active(&c->breaks[i], now, &s, &e) && n < max)
+			v[n++] = (struct policy_entry){i, s, e};
+		while (n < max && sched_next_interval(&c->breaks[i], t, &s, &e) && s < horizon) {
+			v[n++] = (struct policy_entry){i, s, e};
+			t = s;
+		}
+	}
+	qsort(v, n, sizeof(*v), entry_cmp);
+	return n;
+}

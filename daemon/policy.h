@@ -1,0 +1,153 @@
+/* The break policy: from a configuration, the persistent state and an
+ * instant, what is in force (which lists, how strict, until when, the next
+ * transition), how a new pause merges into a running one, what resume and
+ * skip may end, and which parts of a new configuration a strict break
+ * refuses. Pure: no libevent, no I/O, no clock reads; the caller passes the
+ * instant (and the CLOCK_BOOTTIME reading a strict pause is measured on), so
+ * every decision is tested at fixed times in test_policy. */
+#ifndef SMB_POLICY_H
+#define SMB_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "conf.h"
+#include "inforce.h"
+#include "state.h"
+
+#define POLICY_PAUSE_MAX (30 * 86400) /* the longest pause, seconds */
+
+/* The instant a decision is made at. */
+struct policy_clock {
+	time_t now;
+	int64_t boottime;    /* CLOCK_BOOTTIME seconds at now */
+	const char *boot_id; /* of the running boot; "" when unknown */
+};
+
+/* One scheduled break at the instant. */
+struct policy_break {
+	bool active;                 /* inside one of its intervals */
+	bool skipped;                /* active, but ended early with `smctl skip` */
+	bool on;                     /* active and not skipped: in force */
+	time_t start, end;           /* the interval it is in, when active */
+	time_t next_start, next_end; /* its next interval after now; 0 = none */
+};
+
+/* Everything in force at one instant, computed once. */
+struct policy {
+	time_t now;
+	struct inforce in;
+	bool pause_on;           /* the ad-hoc break is on (not over at now) */
+	bool pause_expired;      /* the state says on, but it is over: the caller clears it */
+	bool pause_strict;       /* on, and within its strict part */
+	time_t pause_end;        /* when it ends, seen from now */
+	time_t pause_strict_end; /* when its strict part ends, seen from now */
+	uint64_t pause_lists;
+	struct policy_break *breaks; /* one per conf break, in conf order */
+	size_t n_breaks;
+	ssize_t next; /* the break that starts next (by next_start), -1 = none */
+};
+
+/* Evaluates c and s at clk. Fills *p (free with policy_clear); -ENOMEM. */
+int policy_eval(const struct conf *c, const struct state *s, const struct policy_clock *clk,
+                struct policy *p);
+void policy_clear(struct policy *p);
+
+/* The lists a scheduled break blocks, and those a pause blocks (all of them
+ * when it names none; names that are no longer lists count for nothing). */
+uint64_t policy_break_lists(const struct conf_break *br);
+uint64_t policy_pause_lists(const struct conf *c, const struct state_adhoc *a);
+/* The names of the lists in mask, space-separated; "(none)" for none. */
+void policy_list_names(const struct conf *c, uint64_t mask, char *buf, size_t len);
+
+/* The pause's end as a wall-clock instant seen from clk, and the end of its
+ * strict part: the strict part ends only when both its wall-clock end and
+ * its CLOCK_BOOTTIME length have passed (the boot measure counts within its
+ * own boot only), so setting the clock forward does not end it early. */
+time_t policy_pause_end(const struct state_adhoc *a, const struct policy_clock *clk);
+time_t policy_pause_strict_end(const struct state_adhoc *a, const struct policy_clock *clk);
+
+/* `smctl pause` as the daemon received it. */
+struct policy_pause_req {
+	bool have_end; /* a duration or an `until` was given */
+	time_t end;
+	bool strict;
+	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
+	size_t n_lists;
+};
+
+enum policy_pause_outcome {
+	POLICY_PAUSE_STARTED,   /* a new pause */
+	POLICY_PAUSE_EXTENDED,  /* the running one grew (longer, stricter or more lists) */
+	POLICY_PAUSE_UNCHANGED, /* the running one already covers the request */
+	POLICY_PAUSE_TOGGLE,    /* bare `smctl pause` on a running pause: resume it */
+};
+
+/* Merges req into the pause *a at clk: a new pause runs pause_default when
+ * no end is given; a running one is extended, never shortened; strictness
+ * and lists only grow (a pause naming lists widens to every list when the
+ * request names none); `--strict` or `--list` without a length tightens
+ * the running pause without ending it. A strict request makes the pause
+ * strict from now to the request's end (or the pause's end, with no
+ * length); a later non-strict extension leaves the strict part where it was.
+ * Writes the merged pause to *out (a may equal out). */
+enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
+                                       const struct policy_pause_req *req,
+                                       const struct policy_clock *clk, uint32_t pause_default,
+                                       struct state_adhoc *out);
+
+/* The instant of the next local HH:MM(:SS) (tod, seconds after midnight)
+ * after now: today if still ahead, else tomorrow (DST rules of sched.h). */
+time_t policy_next_time_of_day(time_t now, uint32_t tod);
+
+enum policy_resume_outcome {
+	POLICY_RESUME_OK,        /* the pause can be ended */
+	POLICY_RESUME_NONE,      /* no pause is on, nor any scheduled break */
+	POLICY_RESUME_SCHEDULED, /* no pause, but a scheduled break is on (skip ends it) */
+	POLICY_RESUME_STRICT,    /* the pause is strict until p->pause_strict_end */
+};
+/* What `smctl resume` may do; *brk names the scheduled break for
+ * POLICY_RESUME_SCHEDULED. */
+enum policy_resume_outcome policy_resume(const struct conf *c, const struct policy *p,
+                                         const char **brk);
+
+/* What `smctl skip` may do: skip[i] for each break that is on and not
+ * strict, strict[i] for each on and strict (which stays). Returns how many
+ * are skipped. */
+size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict);
+
+/* Checks a new configuration against what the strict breaks in force at p
+ * block under the running one (oc, with the pause in s): a strict break
+ * must stay strict and on until its end, keep every list, and each list
+ * must keep every domain, service and file and gain no allow entry. Each
+ * refused part is one error in errs, naming the break and what it would
+ * lose; every loss is named, not only the first. Returns how many errors
+ * it added (0: nothing strict is loosened). */
+size_t policy_veto(const struct conf *oc, const struct state *s, const struct policy *p,
+                   const struct conf *nc, struct conf_errors *errs);
+
+/* `smctl check NAME`: the verdict for a name matching `lists` (block minus
+ * allow) and freed by an allow entry in `allowed`, at p. */
+enum policy_verdict {
+	POLICY_BLOCKED_NOW,    /* a list in force blocks it */
+	POLICY_BLOCKED_DURING, /* a scheduled break would; none is on now */
+	POLICY_LISTED_UNUSED,  /* listed, but no break uses its lists (a pause would) */
+	POLICY_ALLOWED,        /* an allow entry frees it */
+	POLICY_UNLISTED,       /* in no list */
+};
+enum policy_verdict policy_check(const struct conf *c, const struct policy *p, uint64_t lists,
+                                 uint64_t allowed);
+
+/* The upcoming breaks of the next `days` days: the intervals of every
+ * scheduled break that is on at now or starts before now + days, sorted by
+ * start (ties in conf order). Writes at most max; returns how many. */
+struct policy_entry {
+	size_t brk;
+	time_t start, end;
+};
+size_t policy_schedule(const struct conf *c, time_t now, uint32_t days, struct policy_entry *v,
+                       size_t max);
+
+#endif

@@ -1,0 +1,479 @@
+/* Unit tests of the break policy at fixed instants (Europe/Berlin): what is
+ * in force when scheduled and ad-hoc breaks overlap, how a pause merges into
+ * a running one, resume and skip, the verdict of `smctl check`, the schedule,
+ * and the strict veto for every kind of loosening. No clock, no root, no
+ * daemon: configs are parsed from text, instants written as ISO strings. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "policy.h"
+#include "sched.h"
+
+#define BOOT "0123abcd-0123-4567-89ab-0123456789ab"
+
+static time_t T(const char *iso)
+{
+	time_t t = 0;
+
+	if (sched_parse_iso(iso, &t) != 0)
+		fprintf(stderr, "bad instant in the test: %s\n", iso);
+	return t;
+}
+
+static struct conf *parse(const char *text)
+{
+	struct conf_errors errs = {0};
+	struct conf *c = NULL;
+	int r = conf_parse("test.conf", text, strlen(text), &c, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	CHECK_INT(r, 0);
+	conf_errors_clear(&errs);
+	return c;
+}
+
+/* A clock at iso, with CLOCK_BOOTTIME at boot seconds. */
+static struct policy_clock at(const char *iso, int64_t boot)
+{
+	return (struct policy_clock){.now = T(iso), .boottime = boot, .boot_id = BOOT};
+}
+
+static uint64_t list_bit(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_lists; i++)
+		if (strcmp(c->lists[i].name, name) == 0)
+			return UINT64_C(1) << i;
+	return 0;
+}
+
+static const char *base_conf = "[list social]\n"
+                               "domains = instagram.com reddit.com\n"
+                               "services = instagram tiktok\n"
+                               "[list video]\n"
+                               "domains = youtube.com\n"
+                               "[break work]\n"
+                               "days = mon-fri\n"
+                               "times = 09:00-12:00 13:00-17:30\n"
+                               "lists = social\n"
+                               "[break night]\n"
+                               "days = daily\n"
+                               "times = 22:30-07:00\n"
+                               "lists = social video\n"
+                               "strict = yes\n";
+
+static struct state_adhoc pause_req(const struct state_adhoc *a, struct policy_pause_req *req,
+                                    const struct policy_clock *clk, enum policy_pause_outcome want)
+{
+	struct state_adhoc out;
+
+	CHECK_INT(policy_pause(a, req, clk, 3600, &out), want);
+	return out;
+}
+
+/* 2026-03-09 is a Monday; Berlin is on CET (+01:00) then. */
+static void test_inforce(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T11:00:00+01:00", 1000);
+	struct policy p;
+
+	/* The work break alone. */
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.lists, list_bit(c, "social"));
+	CHECK(!p.in.strict);
+	CHECK_INT(p.in.end, T("2026-03-09T12:00:00+01:00"));
+	CHECK_INT(p.in.until, T("2026-03-09T12:00:00+01:00"));
+	CHECK_STR(p.in.reason, "break work until 12:00");
+	CHECK(p.breaks[0].on && !p.breaks[1].on);
+	CHECK_INT(p.next, 0); /* work again at 13:00, before night at 22:30 */
+	CHECK_INT(p.breaks[0].next_start, T("2026-03-09T13:00:00+01:00"));
+	policy_clear(&p);
+
+	/* A pause on video overlapping it, past its end. */
+	struct policy_pause_req req = {.have_end = true, .end = T("2026-03-09T13:30:00+01:00")};
+	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
+	req.n_lists = 1;
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.lists, list_bit(c, "social") | list_bit(c, "video"));
+	CHECK_INT(p.in.end, T("2026-03-09T13:30:00+01:00"));
+	CHECK_INT(p.in.until, T("2026-03-09T12:00:00+01:00"));
+	CHECK_STR(p.in.reason, "pause until 13:30, break work until 12:00");
+	CHECK(p.pause_on && !p.pause_strict);
+	CHECK_INT(p.pause_lists, list_bit(c, "video"));
+	policy_clear(&p);
+
+	/* Skipped: the work break is active but not in force. */
+	CHECK_INT(state_add_skip(&s, "work", T("2026-03-09T12:00:00+01:00")), 0);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.breaks[0].active && p.breaks[0].skipped && !p.breaks[0].on);
+	CHECK_INT(p.in.lists, list_bit(c, "video"));
+	policy_clear(&p);
+
+	/* Past its end the pause is expired, and the caller is told. */
+	clk = at("2026-03-09T14:00:00+01:00", 11800);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.pause_on && p.pause_expired);
+	CHECK_INT(p.in.lists, list_bit(c, "social"));
+	policy_clear(&p);
+
+	/* The strict night break, crossing midnight. */
+	memset(&s, 0, sizeof(s));
+	clk = at("2026-03-09T23:00:00+01:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.in.strict);
+	CHECK_INT(p.in.end, T("2026-03-10T07:00:00+01:00"));
+	CHECK_STR(p.in.reason, "break night until Tue 07:00");
+	policy_clear(&p);
+	conf_free(c);
+}
+
+static void test_pause_merge(void)
+{
+	struct conf *c = parse(base_conf);
+	struct policy_clock clk = at("2026-03-09T10:00:00+01:00", 5000);
+	struct state_adhoc a = {0}, b;
+	struct policy_pause_req req = {0};
+
+	/* Bare pause, none running: pause_default. */
+	a = pause_req(&a, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK(a.on && !a.strict);
+	CHECK_INT(a.end, T("2026-03-09T11:00:00+01:00"));
+	CHECK_INT(a.n_lists, 0);
+	/* Bare pause on a running one toggles it off (the caller resumes). */
+	pause_req(&a, &req, &clk, POLICY_PAUSE_TOGGLE);
+
+	/* Extended, never shortened. */
+	req = (struct policy_pause_req){.have_end = true, .end = T("2026-03-09T10:30:00+01:00")};
+	b = pause_req(&a, &req, &clk, POLICY_PAUSE_UNCHANGED);
+	CHECK_INT(b.end, T("2026-03-09T11:00:00+01:00"));
+	req.end = T("2026-03-09T12:00:00+01:00");
+	a = pause_req(&a, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(a.end, T("2026-03-09T12:00:00+01:00"));
+
+	/* --strict with no length tightens the running pause, to its end. */
+	req = (struct policy_pause_req){.strict = true};
+	b = pause_req(&a, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK(b.on && b.strict);
+	CHECK_INT(b.end, T("2026-03-09T12:00:00+01:00"));
+	CHECK_INT(b.strict_end, T("2026-03-09T12:00:00+01:00"));
+	CHECK_INT(b.boot_start, 5000);
+	CHECK_INT(b.length, 7200);
+	CHECK_STR(b.boot_id, BOOT);
+	/* ... and again is no change. */
+	pause_req(&b, &req, &clk, POLICY_PAUSE_UNCHANGED);
+
+	/* --list with no length tightens too: a pause on every list stays so. */
+	req = (struct policy_pause_req){.n_lists = 1};
+	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
+	b = pause_req(&a, &req, &clk, POLICY_PAUSE_UNCHANGED);
+	CHECK_INT(b.n_lists, 0);
+	/* A pause on some lists gains the new one, never loses one. */
+	struct state_adhoc v = a;
+	snprintf(v.lists[0], sizeof(v.lists[0]), "social");
+	v.n_lists = 1;
+	b = pause_req(&v, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(b.n_lists, 2);
+	CHECK_STR(b.lists[1], "video");
+	CHECK_INT(b.end, v.end);
+	/* A longer pause on every list widens it. */
+	req = (struct policy_pause_req){.have_end = true, .end = T("2026-03-09T13:00:00+01:00")};
+	b = pause_req(&v, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(b.n_lists, 0);
+
+	/* A strict pause started with a length: strict on both clocks. */
+	struct state_adhoc none = {0};
+	req = (struct policy_pause_req){
+	    .have_end = true, .end = T("2026-03-09T11:00:00+01:00"), .strict = true};
+	a = pause_req(&none, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK(a.strict);
+	CHECK_INT(a.strict_end, T("2026-03-09T11:00:00+01:00"));
+	CHECK_INT(a.length, 3600);
+	conf_free(c);
+}
+
+/* A strict pause extended by a longer non-strict one: only the strict part
+ * stays strict. */
+static void test_strict_part(void)
+{
+	struct conf *c = parse(base_conf);
+	struct policy_clock clk = at("2026-03-09T10:00:00+01:00", 5000);
+	struct state s = {0};
+	struct policy_pause_req req = {
+	    .have_end = true, .end = T("2026-03-09T11:00:00+01:00"), .strict = true};
+	struct policy p;
+	const char *brk = NULL;
+
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	req = (struct policy_pause_req){.have_end = true, .end = T("2026-03-09T13:00:00+01:00")};
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(s.adhoc.end, T("2026-03-09T13:00:00+01:00"));
+	CHECK_INT(s.adhoc.strict_end, T("2026-03-09T11:00:00+01:00"));
+
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_on && p.pause_strict && p.in.strict);
+	CHECK_INT(p.pause_end, T("2026-03-09T13:00:00+01:00"));
+	CHECK_INT(p.pause_strict_end, T("2026-03-09T11:00:00+01:00"));
+	CHECK_INT(p.in.until, T("2026-03-09T11:00:00+01:00")); /* strictness changes then */
+	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_STRICT);
+	policy_clear(&p);
+
+	/* After the strict part the pause goes on, and may be ended. */
+	clk = at("2026-03-09T11:30:00+01:00", 5000 + 5400);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_on && !p.pause_strict);
+	CHECK(!p.in.strict);
+	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_OK);
+	policy_clear(&p);
+
+	/* The clock set forward past the strict end, in the same boot: the boot
+	 * measure holds it strict for the 30 minutes of it really left. */
+	clk = at("2026-03-09T12:00:00+01:00", 5000 + 1800);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_strict);
+	CHECK_INT(p.pause_strict_end, T("2026-03-09T12:30:00+01:00"));
+	policy_clear(&p);
+	/* ... past the whole pause even: it runs on as long as the strict part. */
+	clk = at("2026-03-09T20:00:00+01:00", 5000 + 1800);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_on && p.pause_strict && !p.pause_expired);
+	CHECK_INT(p.pause_end, T("2026-03-09T20:30:00+01:00"));
+	policy_clear(&p);
+	/* ... but in another boot only the wall clock counts. */
+	clk.boot_id = "ffffffff-0123-4567-89ab-0123456789ab";
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.pause_on && p.pause_expired);
+	policy_clear(&p);
+
+	/* A strict extension of a strict pause makes the strict part longer. */
+	clk = at("2026-03-09T10:30:00+01:00", 6800);
+	req = (struct policy_pause_req){
+	    .have_end = true, .end = T("2026-03-09T12:00:00+01:00"), .strict = true};
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(s.adhoc.strict_end, T("2026-03-09T12:00:00+01:00"));
+	CHECK_INT(s.adhoc.end, T("2026-03-09T13:00:00+01:00"));
+	CHECK_INT(s.adhoc.boot_start + s.adhoc.length, 6800 + 5400);
+	conf_free(c);
+}
+
+static void test_resume_skip(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T11:00:00+01:00", 1000);
+	struct policy p;
+	const char *brk = NULL;
+	bool skip[2], strict[2];
+
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_SCHEDULED);
+	CHECK_STR(brk, "work");
+	CHECK_INT(policy_skip(c, &p, skip, strict), 1);
+	CHECK(skip[0] && !strict[0] && !skip[1] && !strict[1]);
+	policy_clear(&p);
+
+	clk = at("2026-03-09T20:00:00+01:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_NONE);
+	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK(!skip[0] && !strict[0] && !skip[1] && !strict[1]);
+	policy_clear(&p);
+
+	/* The strict night break cannot be skipped. */
+	clk = at("2026-03-09T23:00:00+01:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK(!skip[1] && strict[1]);
+	policy_clear(&p);
+	conf_free(c);
+}
+
+static void test_check_schedule(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T11:00:00+01:00", 1000);
+	struct policy p;
+	uint64_t social = list_bit(c, "social"), video = list_bit(c, "video");
+
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_check(c, &p, social, 0), POLICY_BLOCKED_NOW);
+	CHECK_INT(policy_check(c, &p, video, 0), POLICY_BLOCKED_DURING);
+	CHECK_INT(policy_check(c, &p, 0, social), POLICY_ALLOWED);
+	CHECK_INT(policy_check(c, &p, 0, 0), POLICY_UNLISTED);
+	policy_clear(&p);
+
+	struct conf *c2 = parse("[list social]\ndomains = a.example\n[list spare]\n"
+	                        "domains = b.example\n[break b]\ntimes = 09:00-10:00\n"
+	                        "lists = social\n");
+	CHECK_INT(policy_eval(c2, &s, &clk, &p), 0);
+	CHECK_INT(policy_check(c2, &p, list_bit(c2, "spare"), 0), POLICY_LISTED_UNUSED);
+	policy_clear(&p);
+	conf_free(c2);
+
+	/* Monday 11:00, two days (to Wednesday 11:00): work's two windows a day and
+	 * night every day, sorted by start. */
+	struct policy_entry v[16];
+	size_t n = policy_schedule(c, clk.now, 2, v, 16);
+	CHECK_INT(n, 7); /* and Wed 09:00, before the horizon */
+	CHECK_INT(v[0].brk, 0);
+	CHECK_INT(v[0].start, T("2026-03-09T09:00:00+01:00")); /* on now */
+	CHECK_INT(v[1].start, T("2026-03-09T13:00:00+01:00"));
+	CHECK_INT(v[2].brk, 1);
+	CHECK_INT(v[2].start, T("2026-03-09T22:30:00+01:00"));
+	CHECK_INT(v[2].end, T("2026-03-10T07:00:00+01:00"));
+	CHECK_INT(v[3].start, T("2026-03-10T09:00:00+01:00"));
+	CHECK_INT(v[5].start, T("2026-03-10T22:30:00+01:00"));
+	CHECK_INT(policy_schedule(c, clk.now, 2, v, 2), 2);
+
+	/* `pause until HH:MM`: today when ahead, else tomorrow; across DST
+	 * (Berlin springs forward on 2026-03-29). */
+	CHECK_INT(policy_next_time_of_day(clk.now, 17 * 3600), T("2026-03-09T17:00:00+01:00"));
+	CHECK_INT(policy_next_time_of_day(clk.now, 9 * 3600), T("2026-03-10T09:00:00+01:00"));
+	CHECK_INT(policy_next_time_of_day(T("2026-03-28T23:00:00+01:00"), 2 * 3600 + 1800),
+	          T("2026-03-29T03:00:00+02:00"));
+	conf_free(c);
+}
+
+/* One veto case: new config text against base_conf at `when` (a strict
+ * break or pause in force), wanting `n` refusals, each containing one of
+ * the substrings of want (NULL-terminated). */
+static void veto_case(const struct state *s, const char *when, const char *next_text, size_t n,
+                      const char *const *want)
+{
+	struct conf *oc = parse(base_conf), *nc = parse(next_text);
+	struct policy_clock clk = at(when, 1000);
+	struct conf_errors errs = {0};
+	struct policy p;
+
+	CHECK_INT(policy_eval(oc, s, &clk, &p), 0);
+	CHECK_INT(policy_veto(oc, s, &p, nc, &errs), n);
+	CHECK_INT(errs.n, n);
+	for (size_t i = 0; want && want[i]; i++) {
+		bool found = false;
+		for (size_t k = 0; k < errs.n; k++)
+			found |= strstr(errs.msgs[k], want[i]) != NULL;
+		if (!found)
+			fprintf(stderr, "veto case: no error names \"%s\"\n", want[i]);
+		CHECK(found);
+	}
+	policy_clear(&p);
+	conf_errors_clear(&errs);
+	conf_free(oc);
+	conf_free(nc);
+}
+
+static void test_veto(void)
+{
+	const char *night = "2026-03-09T23:00:00+01:00";
+	struct state none = {0};
+	char text[2048];
+
+	/* The same config, and a tighter one, go through. */
+	veto_case(&none, night, base_conf, 0, NULL);
+	snprintf(text, sizeof(text), "%s%s", base_conf, "[list more]\ndomains = x.example\n");
+	veto_case(&none, night, text, 0, NULL);
+
+	/* Every loss in a list of the strict break is named, not only the first. */
+	veto_case(&none, night,
+	          "[list social]\ndomains = reddit.com\nservices = \n"
+	          "allow = old.reddit.com\n[list video]\ndomains = youtube.com\n"
+	          "[break work]\ndays = mon-fri\ntimes = 09:00-12:00\nlists = social\n"
+	          "[break night]\ndays = daily\ntimes = 22:30-07:00\nlists = social video\n"
+	          "strict = yes\n",
+	          4,
+	          (const char *const[]){
+	              "cannot lose domain 'instagram.com'", "cannot lose service 'instagram'",
+	              "cannot lose service 'tiktok'", "cannot gain allow entry 'old.reddit.com'",
+	              "refused during strict break 'night' (until Tue 07:00)", NULL});
+	/* A list removed; the break dropping a list. */
+	veto_case(&none, night,
+	          "[list social]\ndomains = instagram.com reddit.com\n"
+	          "services = instagram tiktok\n[break night]\ndays = daily\n"
+	          "times = 22:30-07:00\nlists = social\nstrict = yes\n",
+	          2,
+	          (const char *const[]){"the break cannot drop list 'video'",
+	                                "list 'video' cannot be removed", NULL});
+	/* The break made non-strict, shortened, or removed. */
+	const char *const must[] = {"the break must stay strict and on until then", NULL};
+	veto_case(&none, night,
+	          "[list social]\ndomains = instagram.com reddit.com\nservices = instagram "
+	          "tiktok\n[list video]\ndomains = youtube.com\n[break night]\ndays = daily\n"
+	          "times = 22:30-07:00\nlists = social video\nstrict = no\n",
+	          1, must);
+	veto_case(&none, night,
+	          "[list social]\ndomains = instagram.com reddit.com\nservices = instagram "
+	          "tiktok\n[list video]\ndomains = youtube.com\n[break night]\ndays = daily\n"
+	          "times = 22:30-06:00\nlists = social video\nstrict = yes\n",
+	          1, must);
+	veto_case(&none, night,
+	          "[list social]\ndomains = instagram.com reddit.com\nservices = instagram "
+	          "tiktok\n[list video]\ndomains = youtube.com\n",
+	          1, must);
+	/* Outside the strict break the same loosening is fine. */
+	veto_case(&none, "2026-03-09T20:00:00+01:00",
+	          "[list social]\ndomains = reddit.com\n[break night]\ntimes = 23:00-01:00\n", 0,
+	          NULL);
+
+	/* A strict pause on video only guards video. */
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T20:00:00+01:00", 1000);
+	struct policy_pause_req req = {
+	    .have_end = true, .end = T("2026-03-09T21:00:00+01:00"), .strict = true, .n_lists = 1};
+	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	veto_case(&s, "2026-03-09T20:00:00+01:00",
+	          "[list social]\ndomains = reddit.com\n[list video]\nfiles = /etc/x.txt\n", 1,
+	          (const char *const[]){"refused during the strict pause (until 21:00): list "
+	                                "'video' cannot lose domain 'youtube.com'",
+	                                NULL});
+	veto_case(&s, "2026-03-09T20:00:00+01:00", "[list social]\ndomains = reddit.com\n", 1,
+	          (const char *const[]){"list 'video' cannot be removed", NULL});
+}
+
+/* Files and earlier errors: a list file dropped is refused; the veto counts
+ * only its own refusals, so a list build's skipped-line reports already in
+ * errs are not taken for one. */
+static void test_veto_files(void)
+{
+	const char *old_text = "[list social]\nfiles = /etc/smbreak/lists.d/*.txt /srv/a.txt\n"
+	                       "[break night]\ntimes = 22:30-07:00\nstrict = yes\n";
+	struct conf *oc = parse(old_text);
+	struct conf *nc = parse("[list social]\nfiles = /srv/a.txt\n[break night]\n"
+	                        "times = 22:30-07:00\nstrict = yes\n");
+	struct policy_clock clk = at("2026-03-09T23:00:00+01:00", 1000);
+	struct conf_errors errs = {0};
+	struct state s = {0};
+	struct policy p;
+
+	conf_errors_add(&errs, "/srv/a.txt:3: bad line skipped");
+	CHECK_INT(policy_eval(oc, &s, &clk, &p), 0);
+	CHECK_INT(policy_veto(oc, &s, &p, oc, &errs), 0);
+	CHECK_INT(errs.n, 1);
+	CHECK_INT(policy_veto(oc, &s, &p, nc, &errs), 1);
+	CHECK_INT(errs.n, 2);
+	CHECK(strstr(errs.msgs[1], "cannot lose file '/etc/smbreak/lists.d/*.txt'") != NULL);
+	policy_clear(&p);
+	conf_errors_clear(&errs);
+	conf_free(oc);
+	conf_free(nc);
+}
+
+int main(void)
+{
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	test_inforce();
+	test_pause_merge();
+	test_strict_part();
+	test_resume_skip();
+	test_check_schedule();
+	test_veto();
+	test_veto_files();
+	CHECK_DONE();
+}

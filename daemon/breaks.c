@@ -119,6 +119,7 @@ void breaks_evaluate(struct breaks *b)
 		b->state.adhoc.on = false;
 		dirty = true;
 	}
+	dirty |= policy_hold(b->conf, &p, &clk, &b->state);
 	if (dirty)
 		breaks_save_state(b);
 	announce(b, &p);

@@ -143,6 +143,37 @@ static void eval_pause(const struct conf *c, const struct state_adhoc *a,
 	add_reason(&p->in, "pause", end, now);
 }
 
+/* The hold of a strict break within this boot, or NULL. */
+static const struct state_hold *find_hold(const struct state *s, const char *name,
+                                          const struct policy_clock *clk)
+{
+	for (size_t i = 0; i < s->n_holds; i++)
+		if (strcmp(s->holds[i].name, name) == 0 && clk->boot_id &&
+		    strcmp(s->holds[i].boot_id, clk->boot_id) == 0)
+			return &s->holds[i];
+	return NULL;
+}
+
+/* A strict break held on CLOCK_BOOTTIME stays on until its boot measure has
+ * passed, even when the wall clock or the zone says its interval is over. */
+static void apply_hold(const struct conf_break *br, const struct state *s,
+                       const struct policy_clock *clk, struct policy_break *pb)
+{
+	const struct state_hold *h = br->strict ? find_hold(s, br->name, clk) : NULL;
+	int64_t left = h ? h->boot_end - clk->boottime : 0;
+
+	if (left <= 0)
+		return;
+	if (!pb->active) {
+		pb->active = true;
+		pb->skipped = false;
+		pb->start = h->start;
+		pb->end = clk->now + left;
+	} else if (clk->now + left > pb->end) {
+		pb->end = clk->now + left;
+	}
+}
+
 int policy_eval(const struct conf *c, const struct state *s, const struct policy_clock *clk,
                 struct policy *p)
 {
@@ -161,6 +192,7 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		struct policy_break *pb = &p->breaks[i];
 
 		pb->active = sched_active(br, now, &pb->start, &pb->end);
+		apply_hold(br, s, clk, pb);
 		if (pb->active) {
 			consider(&next, pb->end, now);
 			pb->skipped = state_is_skipped(s, br->name, pb->end);
@@ -192,6 +224,53 @@ void policy_clear(struct policy *p)
 	free(p->breaks);
 	p->breaks = NULL;
 	p->n_breaks = 0;
+}
+
+bool policy_hold(const struct conf *c, const struct policy *p, const struct policy_clock *clk,
+                 struct state *s)
+{
+	bool changed = false;
+	size_t j = 0;
+
+	/* Holds of breaks no longer on, or of another boot, go. */
+	for (size_t i = 0; i < s->n_holds; i++) {
+		const struct conf_break *br = conf_find_break(c, s->holds[i].name);
+		size_t k = br ? (size_t)(br - c->breaks) : 0;
+		bool keep = br && br->strict && k < p->n_breaks && p->breaks[k].on &&
+		            clk->boot_id && strcmp(s->holds[i].boot_id, clk->boot_id) == 0;
+		if (keep)
+			s->holds[j++] = s->holds[i];
+		else
+			changed = true;
+	}
+	s->n_holds = j;
+	/* Each strict break on gets one, covering what is left of it. */
+	for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++) {
+		const struct policy_break *pb = &p->breaks[i];
+		int64_t boot_end = clk->boottime + (pb->end - p->now);
+		struct state_hold *h;
+
+		if (!c->breaks[i].strict || !pb->on || !clk->boot_id || !clk->boot_id[0])
+			continue;
+		h = (struct state_hold *)find_hold(s, c->breaks[i].name, clk);
+		if (!h) {
+			if (s->n_holds == STATE_HOLDS_MAX)
+				continue;
+			h = &s->holds[s->n_holds++];
+			memset(h, 0, sizeof(*h));
+			snprintf(h->name, sizeof(h->name), "%s", c->breaks[i].name);
+			snprintf(h->boot_id, sizeof(h->boot_id), "%s", clk->boot_id);
+			h->start = pb->start;
+			h->boot_end = 0;
+		}
+		/* Seconds of both clocks tick apart: a second's jitter is no change. */
+		if (boot_end > h->boot_end + 1) {
+			h->boot_end = boot_end;
+			h->end = pb->end;
+			changed = true;
+		}
+	}
+	return changed;
 }
 
 /* ---- pause, resume, skip ---- */
@@ -387,17 +466,18 @@ static size_t check_lists_kept(const struct conf *oc, uint64_t mask, const struc
 	return lost;
 }
 
-/* A strict scheduled break must stay strict, on until its end, and on
- * every list it has, and those lists whole. */
-static size_t check_break_kept(const struct conf *oc, const struct conf_break *ob, time_t end,
-                               const struct conf *nc, time_t now, const char *why,
+/* A strict scheduled break must stay strict, on until its end (held or
+ * not), and on every list it has, and those lists whole. */
+static size_t check_break_kept(const struct conf *oc, size_t i, const struct policy *op,
+                               const struct conf *nc, const struct policy *np, const char *why,
                                struct conf_errors *errs)
 {
+	const struct conf_break *ob = &oc->breaks[i];
 	const struct conf_break *nb = conf_find_break(nc, ob->name);
-	time_t ns, ne;
+	const struct policy_break *n = nb ? &np->breaks[nb - nc->breaks] : NULL;
 	size_t lost = 0;
 
-	if (!nb || !nb->strict || !sched_active(nb, now, &ns, &ne) || ne < end) {
+	if (!nb || !nb->strict || !n->on || n->end < op->breaks[i].end) {
 		conf_errors_add(errs, "%s: the break must stay strict and on until then", why);
 		return 1;
 	}
@@ -414,28 +494,36 @@ static size_t check_break_kept(const struct conf *oc, const struct conf_break *o
 	return lost + check_lists_kept(oc, policy_break_lists(ob), nc, why, errs);
 }
 
-size_t policy_veto(const struct conf *oc, const struct state *s, const struct policy *p,
-                   const struct conf *nc, struct conf_errors *errs)
+int policy_veto(const struct conf *oc, const struct conf *nc, const struct state *s,
+                const struct policy_clock *clk, struct conf_errors *errs)
 {
+	struct policy op, np;
 	char why[128], when[32];
-	size_t lost = 0;
+	int lost = 0;
 
-	if (p->pause_strict) {
-		value_format_when(p->pause_strict_end, p->now, when, sizeof(when));
-		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
-		lost += check_lists_kept(oc, policy_pause_lists(oc, &s->adhoc), nc, why, errs);
+	if (policy_eval(oc, s, clk, &op) < 0)
+		return -ENOMEM;
+	if (policy_eval(nc, s, clk, &np) < 0) {
+		policy_clear(&op);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < oc->n_breaks && i < p->n_breaks; i++) {
+	if (op.pause_strict) {
+		value_format_when(op.pause_strict_end, op.now, when, sizeof(when));
+		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
+		lost += (int)check_lists_kept(oc, op.pause_lists, nc, why, errs);
+	}
+	for (size_t i = 0; i < oc->n_breaks; i++) {
 		const struct conf_break *ob = &oc->breaks[i];
-		const struct policy_break *pb = &p->breaks[i];
 
-		if (!ob->strict || !pb->on)
+		if (!ob->strict || !op.breaks[i].on)
 			continue;
-		value_format_when(pb->end, p->now, when, sizeof(when));
+		value_format_when(op.breaks[i].end, op.now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
 		         when);
-		lost += check_break_kept(oc, ob, pb->end, nc, p->now, why, errs);
+		lost += (int)check_break_kept(oc, i, &op, nc, &np, why, errs);
 	}
+	policy_clear(&op);
+	policy_clear(&np);
 	return lost;
 }
 

@@ -55,6 +55,14 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
                 struct policy *p);
 void policy_clear(struct policy *p);
 
+/* Keeps the holds of s (state.h) in step with p: each strict scheduled
+ * break on gets one (or has its own extended) covering what is left of it
+ * on CLOCK_BOOTTIME; those of breaks no longer on, or of another boot, go.
+ * A held break stays on in policy_eval until its boot measure has passed.
+ * Returns whether s changed (and needs saving). */
+bool policy_hold(const struct conf *c, const struct policy *p, const struct policy_clock *clk,
+                 struct state *s);
+
 /* The lists a scheduled break blocks, and those a pause blocks (all of them
  * when it names none; names that are no longer lists count for nothing). */
 uint64_t policy_break_lists(const struct conf_break *br);
@@ -118,15 +126,15 @@ enum policy_resume_outcome policy_resume(const struct conf *c, const struct poli
  * are skipped. */
 size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict);
 
-/* Checks a new configuration against what the strict breaks in force at p
- * block under the running one (oc, with the pause in s): a strict break
- * must stay strict and on until its end, keep every list, and each list
- * must keep every domain, service and file and gain no allow entry. Each
- * refused part is one error in errs, naming the break and what it would
- * lose; every loss is named, not only the first. Returns how many errors
- * it added (0: nothing strict is loosened). */
-size_t policy_veto(const struct conf *oc, const struct state *s, const struct policy *p,
-                   const struct conf *nc, struct conf_errors *errs);
+/* Checks a new configuration nc against what the strict breaks in force at
+ * clk block under the running one oc (with the pause and holds of s): a
+ * strict break must stay strict and on until its end, keep every list, and
+ * each list must keep every domain, service and file and gain no allow
+ * entry. Each refused part is one error in errs, naming the break and what
+ * it would lose; every loss is named, not only the first. Returns how many
+ * errors it added (0: nothing strict is loosened), or -ENOMEM. */
+int policy_veto(const struct conf *oc, const struct conf *nc, const struct state *s,
+                const struct policy_clock *clk, struct conf_errors *errs);
 
 /* `smctl check NAME`: the verdict for a name matching `lists` (block minus
  * allow) and freed by an allow entry in `allowed`, at p. */

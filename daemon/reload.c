@@ -70,8 +70,10 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	if (b->pol.in.strict) {
 		/* Only what the veto adds refuses: the list build's reports of
 		 * skipped lines are already in errs, and harmless. */
+		struct policy_clock clk;
 		size_t before = errs->n;
-		if (policy_veto(oc, &b->state, &b->pol, nc, errs) > 0) {
+		breaks_clock(b, &clk);
+		if (policy_veto(oc, nc, &b->state, &clk, errs) != 0) {
 			log_warn("reload: refused, it would loosen a strict break; the running "
 			         "configuration stays");
 			for (size_t i = before; i < errs->n; i++)

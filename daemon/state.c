@@ -5,6 +5,7 @@
  *   version 1
  *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS [STRICT_END]
  *   skip NAME UNTIL
+ *   hold NAME START END BOOT_END BOOT_ID
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
  * names separated by commas. STRICT_END, written for a strict pause whose
@@ -51,6 +52,12 @@ int state_format(const struct state *s, char *buf, size_t len)
 	for (size_t i = 0; r == 0 && i < s->n_skips; i++)
 		r = file_appendf(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
 		                 (int64_t)s->skips[i].until);
+	for (size_t i = 0; r == 0 && i < s->n_holds; i++) {
+		const struct state_hold *h = &s->holds[i];
+		r = file_appendf(buf, len, &off, "hold %s %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+		                 h->name, (int64_t)h->start, (int64_t)h->end, h->boot_end,
+		                 h->boot_id);
+	}
 	return r < 0 ? r : (int)off;
 }
 
@@ -106,8 +113,8 @@ static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
 	if ((strict != 0 && strict != 1) || end < start || length < 0 || boot_start < 0)
 		return -EINVAL;
 	strict_end = strict ? end : 0;
-	if (n == 9 && (!strict || !parse_i64(tok[8], &strict_end) || strict_end < start ||
-	               strict_end > end))
+	if (n == 9 &&
+	    (!strict || !parse_i64(tok[8], &strict_end) || strict_end < start || strict_end > end))
 		return -EINVAL;
 	a->on = true;
 	a->start = (time_t)start;
@@ -118,6 +125,22 @@ static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
 	a->strict_end = (time_t)strict_end;
 	snprintf(a->boot_id, sizeof(a->boot_id), "%s", strcmp(tok[6], "-") ? tok[6] : "");
 	return parse_lists(tok[7], a);
+}
+
+static int parse_hold(char **tok, size_t n, struct state_hold *h)
+{
+	int64_t start, end, boot_end;
+
+	if (n != 6 || !value_valid_name(tok[1]) || !parse_i64(tok[2], &start) ||
+	    !parse_i64(tok[3], &end) || !parse_i64(tok[4], &boot_end) || !valid_boot_id(tok[5]) ||
+	    !strcmp(tok[5], "-") || end < start || boot_end < 0)
+		return -EINVAL;
+	snprintf(h->name, sizeof(h->name), "%s", tok[1]);
+	h->start = (time_t)start;
+	h->end = (time_t)end;
+	h->boot_end = boot_end;
+	snprintf(h->boot_id, sizeof(h->boot_id), "%s", tok[5]);
+	return 0;
 }
 
 int state_parse(const char *text, size_t len, struct state *out, char *err, size_t errlen)
@@ -184,6 +207,13 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 			}
 			strcpy(s.skips[s.n_skips].name, tok[1]);
 			s.skips[s.n_skips++].until = (time_t)until;
+		} else if (strcmp(tok[0], "hold") == 0) {
+			if (s.n_holds == STATE_HOLDS_MAX ||
+			    parse_hold(tok, ntok, &s.holds[s.n_holds]) < 0) {
+				snprintf(err, errlen, "line %zu: bad hold record", lineno);
+				return -EINVAL;
+			}
+			s.n_holds++;
 		} else {
 			snprintf(err, errlen, "line %zu: unknown record '%.32s'", lineno, tok[0]);
 			return -EINVAL;

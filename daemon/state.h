@@ -11,9 +11,10 @@
 
 #include "conf.h"
 
-#define STATE_SKIPS_MAX    32
-#define STATE_FILE_MAX     (64 * 1024)
-#define STATE_BOOT_ID_LEN  36
+#define STATE_SKIPS_MAX   32
+#define STATE_HOLDS_MAX   32
+#define STATE_FILE_MAX    (64 * 1024)
+#define STATE_BOOT_ID_LEN 36
 
 /* The ad-hoc break of `smctl pause`. It ends at `end` (wall clock). A strict
  * one is strict until `strict_end` (<= end: a non-strict extension may run
@@ -42,10 +43,24 @@ struct state_skip {
 	time_t until;
 };
 
+/* A strict scheduled break in force, measured on CLOCK_BOOTTIME as well:
+ * within the boot `boot_id` it stays on until `boot_end` (CLOCK_BOOTTIME
+ * seconds) whatever the wall clock or the timezone says, so neither a clock
+ * step nor a zone change ends it early. `end` is its wall-clock end as it
+ * was scheduled. */
+struct state_hold {
+	char name[VALUE_NAME_MAX + 1];
+	time_t start, end;
+	int64_t boot_end;
+	char boot_id[STATE_BOOT_ID_LEN + 1];
+};
+
 struct state {
 	struct state_adhoc adhoc;
 	struct state_skip skips[STATE_SKIPS_MAX];
 	size_t n_skips;
+	struct state_hold holds[STATE_HOLDS_MAX];
+	size_t n_holds;
 };
 
 /* Pure text form. state_format returns the length written or -ENOSPC;

@@ -349,10 +349,8 @@ static void veto_case(const struct state *s, const char *when, const char *next_
 	struct conf *oc = parse(base_conf), *nc = parse(next_text);
 	struct policy_clock clk = at(when, 1000);
 	struct conf_errors errs = {0};
-	struct policy p;
 
-	CHECK_INT(policy_eval(oc, s, &clk, &p), 0);
-	CHECK_INT(policy_veto(oc, s, &p, nc, &errs), n);
+	CHECK_INT(policy_veto(oc, nc, s, &clk, &errs), n);
 	CHECK_INT(errs.n, n);
 	for (size_t i = 0; want && want[i]; i++) {
 		bool found = false;
@@ -362,7 +360,6 @@ static void veto_case(const struct state *s, const char *when, const char *next_
 			fprintf(stderr, "veto case: no error names \"%s\"\n", want[i]);
 		CHECK(found);
 	}
-	policy_clear(&p);
 	conf_errors_clear(&errs);
 	conf_free(oc);
 	conf_free(nc);
@@ -449,19 +446,88 @@ static void test_veto_files(void)
 	struct policy_clock clk = at("2026-03-09T23:00:00+01:00", 1000);
 	struct conf_errors errs = {0};
 	struct state s = {0};
-	struct policy p;
 
 	conf_errors_add(&errs, "/srv/a.txt:3: bad line skipped");
-	CHECK_INT(policy_eval(oc, &s, &clk, &p), 0);
-	CHECK_INT(policy_veto(oc, &s, &p, oc, &errs), 0);
+	CHECK_INT(policy_veto(oc, oc, &s, &clk, &errs), 0);
 	CHECK_INT(errs.n, 1);
-	CHECK_INT(policy_veto(oc, &s, &p, nc, &errs), 1);
+	CHECK_INT(policy_veto(oc, nc, &s, &clk, &errs), 1);
 	CHECK_INT(errs.n, 2);
 	CHECK(strstr(errs.msgs[1], "cannot lose file '/etc/smbreak/lists.d/*.txt'") != NULL);
-	policy_clear(&p);
 	conf_errors_clear(&errs);
 	conf_free(oc);
 	conf_free(nc);
+}
+
+/* A strict scheduled break in force keeps its remaining length on
+ * CLOCK_BOOTTIME: a clock step or a zone change does not end it early. */
+static void test_hold(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T23:00:00+01:00", 1000);
+	struct policy p;
+
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(policy_hold(c, &p, &clk, &s));
+	CHECK_INT(s.n_holds, 1);
+	CHECK_STR(s.holds[0].name, "night");
+	CHECK_INT(s.holds[0].boot_end, 1000 + 8 * 3600);
+	CHECK_INT(s.holds[0].end, T("2026-03-10T07:00:00+01:00"));
+	CHECK(!policy_hold(c, &p, &clk, &s)); /* in step already */
+	policy_clear(&p);
+	/* The non-strict work break gets none. */
+	struct policy_clock w = at("2026-03-10T10:00:00+01:00", 1000 + 11 * 3600);
+	struct state ws = {0};
+	CHECK_INT(policy_eval(c, &ws, &w, &p), 0);
+	CHECK(p.breaks[0].on);
+	CHECK(!policy_hold(c, &p, &w, &ws));
+	CHECK_INT(ws.n_holds, 0);
+	policy_clear(&p);
+
+	/* The clock set 10 hours forward, ten minutes later: still on, for the
+	 * 7h50m really left. */
+	clk = at("2026-03-10T09:10:00+01:00", 1000 + 600);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.breaks[1].on && p.in.strict);
+	CHECK_INT(p.breaks[1].end, T("2026-03-10T17:00:00+01:00"));
+	CHECK_INT(p.in.until, T("2026-03-10T12:00:00+01:00")); /* work, on now, ends sooner */
+	CHECK(!policy_hold(c, &p, &clk, &s));
+	CHECK_INT(s.n_holds, 1);
+	/* The veto holds it too: the same config passes, dropping its strictness does not. */
+	struct conf_errors errs = {0};
+	CHECK_INT(policy_veto(c, c, &s, &clk, &errs), 0);
+	struct conf *loose = parse("[list social]\ndomains = instagram.com\n");
+	CHECK(policy_veto(c, loose, &s, &clk, &errs) > 0);
+	conf_errors_clear(&errs);
+	conf_free(loose);
+	policy_clear(&p);
+
+	/* A zone change: the same instants read in another zone, still on. */
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.breaks[1].on);
+	policy_clear(&p);
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+
+	/* In another boot only the wall clock counts, and the hold goes. */
+	clk.boot_id = "ffffffff-0123-4567-89ab-0123456789ab";
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.breaks[1].on);
+	CHECK(policy_hold(c, &p, &clk, &s));
+	CHECK_INT(s.n_holds, 0);
+	policy_clear(&p);
+
+	/* Once the boot measure has passed, it ends, and the hold goes. */
+	s.n_holds = 1;
+	clk = at("2026-03-10T17:00:01+01:00", 1000 + 8 * 3600 + 1);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.breaks[1].on);
+	CHECK(policy_hold(c, &p, &clk, &s));
+	CHECK_INT(s.n_holds, 0);
+	policy_clear(&p);
+	conf_free(c);
 }
 
 int main(void)
@@ -475,5 +541,6 @@ int main(void)
 	test_check_schedule();
 	test_veto();
 	test_veto_files();
+	test_hold();
 	CHECK_DONE();
 }

@@ -1,6 +1,7 @@
 /* Pure building and reading of nf_tables netlink messages for the table
- * `inet smbreak`: batches of libnl messages made from the kernel's uapi headers,
- * and the few replies the daemon reads back. No socket, no logging. */
+ * `inet smbreak`: batches of libnl messages made from the kernel's uapi headers
+ * (nft_msg.c), and the few replies the daemon reads back (nft_msg_read.c). No
+ * socket, no logging. */
 #ifndef SMB_NFT_MSG_H
 #define SMB_NFT_MSG_H
 

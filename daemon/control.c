@@ -100,7 +100,12 @@ struct control {
 	/* Where the handler builds a reply; taken by a deferring handler, kept
 	 * for the next request otherwise. */
 	struct pending *spare;
-	struct control_stats stats;
+	struct {
+		uint64_t accepted; /* connections served since start */
+		uint64_t rejected; /* refused: too many open, in all or of one uid */
+		uint64_t dropped;  /* closed for misbehaving (malformed, idle, slow) */
+		uint64_t refused;  /* requests refused for lack of privilege */
+	} stats;
 	struct proto_msg reply; /* built in place; 64 KiB, too big for the stack */
 };
 
@@ -735,12 +740,15 @@ void control_finish(struct control *c, struct proto_msg *reply)
 	client_process(cl); /* the requests that waited; may free cl */
 }
 
-void control_get_stats(const struct control *c, struct control_stats *out)
+void control_put_status(const struct control *c, struct proto_msg *reply)
 {
-	*out = c->stats;
-	out->clients = c->n_clients;
-	out->watchers = c->n_watchers;
-	out->pending = c->n_pending;
+	proto_put_counter(reply, "clients", c->n_clients);
+	proto_put_counter(reply, "watchers", c->n_watchers);
+	proto_put_counter(reply, "clients_accepted", c->stats.accepted);
+	proto_put_counter(reply, "clients_rejected", c->stats.rejected);
+	proto_put_counter(reply, "clients_dropped", c->stats.dropped);
+	proto_put_counter(reply, "requests_refused", c->stats.refused);
+	proto_put_counter(reply, "replies_pending", c->n_pending);
 }
 
 void control_free(struct control *c)

@@ -65,17 +65,11 @@ void control_finish(struct control *c, struct proto_msg *reply);
  * whose queue would pass the output bound is dropped. */
 void control_broadcast(struct control *c, const struct proto_msg *event);
 
-/* Counters for status output and tests. */
-struct control_stats {
-	unsigned clients;  /* connected now */
-	unsigned watchers; /* of which subscribed */
-	uint64_t accepted; /* connections served since start */
-	uint64_t rejected; /* connections refused: too many open, in all or of one uid */
-	uint64_t dropped;  /* connections closed for misbehaving (malformed, idle, slow) */
-	uint64_t refused;  /* requests refused for lack of privilege */
-	unsigned pending;  /* deferred replies not finished yet, clients gone or not */
-};
-void control_get_stats(const struct control *c, struct control_stats *out);
+/* Appends the socket's counters to a status reply: clients connected now and
+ * of them watchers, connections accepted since start, rejected (too many open,
+ * in all or of one uid) and dropped for misbehaving (malformed, idle, slow),
+ * requests refused for lack of privilege, deferred replies not finished yet. */
+void control_put_status(const struct control *c, struct proto_msg *reply);
 
 /* NULL-safe. Closes every client (unsent output is discarded), frees the
  * deferred replies not finished yet (their holders must not use them after),

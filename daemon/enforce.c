@@ -64,7 +64,10 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 	 * to nothing would take the machine's DNS away. */
 	r = nft_table_replace(e->nft, &cfg);
 	if (r < 0) {
-		log_nft(e, "create table inet smbreak", r);
+		log_nft(e,
+		        r == -EPERM ? "create table inet smbreak (smbreakd needs CAP_NET_ADMIN)"
+		                    : "create table inet smbreak",
+		        r);
 		nft_free(e->nft);
 		free(e);
 		return r;
@@ -74,13 +77,12 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 	return 0;
 }
 
-void enforce_apply(struct enforce *e, const struct conf *c, const struct inforce *in)
+void enforce_apply(struct enforce *e, const struct inforce *in)
 {
 	bool on = in->lists != 0;
 	time_t now = time(NULL);
 	int r;
 
-	(void)c;
 	r = nft_set_blocking(e->nft, on, on ? until_ns(in->end) : 0);
 	if (r < 0)
 		log_nft(e, on ? "add the reject rules" : "remove the reject rules", r);
@@ -134,7 +136,6 @@ void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 	}
 	proto_put_counter(reply, "addresses4", n.learned4);
 	proto_put_counter(reply, "addresses6", n.learned6);
-	proto_put_counter(reply, "static_ranges", n.static4 + n.static6);
 	proto_put_counter(reply, "reject_rules", n.block_rules);
 }
 

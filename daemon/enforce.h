@@ -17,7 +17,8 @@ struct enforce;
 /* Opens netlink and creates the table fresh (a stale one goes in the same
  * transaction), with the port-53 redirect aimed at the first IPv4 and IPv6
  * `listen` addresses of c but not yet on. Fails when the kernel refuses,
- * e.g. without CAP_NET_ADMIN. */
+ * e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's
+ * reason, so the caller only stops. */
 int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out);
 /* Sends every port-53 query leaving the machine to the forwarder, or stops. */
 int enforce_set_intercept(struct enforce *e, bool on);
@@ -26,7 +27,7 @@ int enforce_set_intercept(struct enforce *e, bool on);
 void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
                    const struct nft_elem *del, size_t n_del);
 /* The set in force changed (breaks' enforce hook). */
-void enforce_apply(struct enforce *e, const struct conf *c, const struct inforce *in);
+void enforce_apply(struct enforce *e, const struct inforce *in);
 /* Appends counters for smctl status (addresses in the sets, rules in force). */
 void enforce_put_status(struct enforce *e, struct proto_msg *reply);
 /* Clean stop: removes the table, unless a strict break is on. NULL-safe. */

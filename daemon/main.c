@@ -271,7 +271,8 @@ static void on_enforce(void *arg, const struct conf *c, const struct inforce *in
 {
 	struct smbd *d = arg;
 
-	enforce_apply(d->enforce, c, in);
+	(void)c;
+	enforce_apply(d->enforce, in);
 	if (d->dns)
 		dns_set_inforce(d->dns, in->lists, in->reason);
 }
@@ -305,6 +306,7 @@ static void on_status(void *arg, struct proto_msg *reply)
 
 	enforce_put_status(d->enforce, reply);
 	dns_put_status(d->dns, reply);
+	control_put_status(d->control, reply);
 }
 
 static void on_finish(void *arg, struct proto_msg *reply)
@@ -404,9 +406,7 @@ static int run(const struct options *o)
 		return 1;
 	}
 	r = enforce_new(c, DNS_SOCKET_MARK, &d.enforce);
-	if (r < 0) {
-		log_error("cannot set up nftables (smbreakd needs CAP_NET_ADMIN): %s",
-		          strerror(-r));
+	if (r < 0) { /* enforce_new logged why */
 		conf_free(c);
 		goto out;
 	}

@@ -37,7 +37,6 @@ struct nft {
 	uint8_t *rbuf;
 	/* what the table should hold, to rebuild it when it vanished */
 	struct nft_config cfg;
-	struct nft_prefix *statics;
 	bool have_table;
 	bool have_cfg;              /* nft_table_replace was called: cfg is known */
 	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
@@ -120,7 +119,6 @@ void nft_free(struct nft *n)
 	if (n->sk)
 		nl_socket_free(n->sk);
 	free(n->rbuf);
-	free(n->statics);
 	free(n);
 }
 
@@ -374,37 +372,11 @@ static int commit(struct nft *n, build_fn build, const void *arg)
 
 /* ---- what goes into the table ---- */
 
-static int add_statics(struct nft_batch *b, const struct nft_prefix *v, size_t n)
-{
-	static const struct {
-		int family;
-		const char *set;
-	} fams[] = {{AF_INET, NFT_SET_STATIC4}, {AF_INET6, NFT_SET_STATIC6}};
-
-	if (n == 0)
-		return 0;
-	struct nft_interval *iv = malloc(n * sizeof(*iv));
-	if (!iv)
-		return -ENOMEM;
-	int r = 0;
-	for (size_t f = 0; f < 2 && r == 0; f++) {
-		r = nft_prefixes_merge(v, n, fams[f].family, iv);
-		if (r > 0)
-			r = nft_msg_intervals_add(b, fams[f].set, fams[f].family, iv, (size_t)r);
-	}
-	free(iv);
-	return r;
-}
-
 static int add_block_rules(struct nft_batch *b, uint64_t until_ns)
 {
 	int r = nft_msg_rule_local_return(b);
 	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET, NFT_SET_STATIC4, until_ns);
-	if (r == 0)
 		r = nft_msg_rule_block(b, AF_INET, NFT_SET_LEARNED4, until_ns);
-	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_STATIC6, until_ns);
 	if (r == 0)
 		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_LEARNED6, until_ns);
 	return r;
@@ -433,12 +405,8 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	/* add-then-delete removes a stale table without failing when there is none */
 	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
 		return r;
-	if ((r = nft_msg_set_add(b, NFT_SET_LEARNED4, AF_INET, false)) ||
-	    (r = nft_msg_set_add(b, NFT_SET_LEARNED6, AF_INET6, false)) ||
-	    (r = nft_msg_set_add(b, NFT_SET_STATIC4, AF_INET, true)) ||
-	    (r = nft_msg_set_add(b, NFT_SET_STATIC6, AF_INET6, true)))
-		return r;
-	if ((r = add_statics(b, c->statics, c->n_statics)))
+	if ((r = nft_msg_set_add(b, NFT_SET_LEARNED4, AF_INET)) ||
+	    (r = nft_msg_set_add(b, NFT_SET_LEARNED6, AF_INET6)))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
@@ -456,32 +424,11 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	return 0;
 }
 
-static int copy_statics(struct nft *n, const struct nft_prefix *v, size_t count)
-{
-	struct nft_prefix *copy = NULL;
-
-	if (count > 0) {
-		copy = malloc(count * sizeof(*copy));
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, v, count * sizeof(*copy));
-	}
-	free(n->statics);
-	n->statics = copy;
-	n->cfg.statics = copy;
-	n->cfg.n_statics = count;
-	return 0;
-}
-
 int nft_table_replace(struct nft *n, const struct nft_config *cfg)
 {
 	n->cfg = *cfg;
-	n->cfg.statics = n->statics; /* until the copy below replaces it */
-	int r = copy_statics(n, cfg->statics, cfg->n_statics);
-	if (r < 0)
-		return r;
 	n->have_cfg = true;
-	r = commit(n, build_table, NULL);
+	int r = commit(n, build_table, NULL);
 	if (r == 0)
 		n->have_table = true;
 	return r;
@@ -558,23 +505,6 @@ int nft_set_intercept(struct nft *n, bool on)
 	if (r == 0)
 		n->cfg.intercept = on;
 	return r;
-}
-
-static int build_statics(struct nft *n, struct nft_batch *b, const void *arg)
-{
-	(void)arg;
-	int r = nft_msg_elems_flush(b, NFT_SET_STATIC4);
-	if (r == 0)
-		r = nft_msg_elems_flush(b, NFT_SET_STATIC6);
-	if (r == 0)
-		r = add_statics(b, n->cfg.statics, n->cfg.n_statics);
-	return r;
-}
-
-int nft_statics_replace(struct nft *n, const struct nft_prefix *v, size_t count)
-{
-	int r = copy_statics(n, v, count);
-	return r < 0 ? r : commit(n, build_statics, NULL);
 }
 
 struct elems_arg {
@@ -694,8 +624,8 @@ static int req_rules(void *buf, uint32_t seq, const char *name)
 
 static void count_elem(const struct nft_elem_info *e, void *arg)
 {
-	if (!e->interval_end)
-		++*(size_t *)arg;
+	(void)e;
+	++*(size_t *)arg;
 }
 
 static void count_elems(const struct nlmsghdr *h, void *arg)
@@ -718,8 +648,6 @@ int nft_counts(struct nft *n, struct nft_counts *out)
 	n->err[0] = '\0';
 	if ((r = dump(n, req_elems, NFT_SET_LEARNED4, count_elems, &out->learned4)) ||
 	    (r = dump(n, req_elems, NFT_SET_LEARNED6, count_elems, &out->learned6)) ||
-	    (r = dump(n, req_elems, NFT_SET_STATIC4, count_elems, &out->static4)) ||
-	    (r = dump(n, req_elems, NFT_SET_STATIC6, count_elems, &out->static6)) ||
 	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
 	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
 		return r;

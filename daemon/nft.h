@@ -41,15 +41,11 @@ struct nft_config {
 	bool has_dns6; /* without it IPv6 port-53 traffic is left alone */
 	uint16_t dns_port;
 	uint32_t mark; /* the forwarder's upstream sockets carry it; never redirected */
-	/* Static IP and CIDR entries from the lists; copied. */
-	const struct nft_prefix *statics;
-	size_t n_statics;
 };
 
 /* What is in the kernel's table now, read back from it. */
 struct nft_counts {
 	size_t learned4, learned6; /* addresses (expired ones not counted) */
-	size_t static4, static6;   /* merged ranges */
 	unsigned block_rules;      /* > 0: the reject rules are in force */
 	unsigned intercept_rules;  /* > 0: port-53 traffic goes to the forwarder */
 };
@@ -68,7 +64,7 @@ void nft_free(struct nft *nft);
 
 /* Creates the table fresh in one transaction: a table left by a crash or an
  * older version is removed in the same batch. Sets, chains and, per cfg, the
- * static elements, the reject rules and the redirect. */
+ * reject rules and the redirect. */
 int nft_table_replace(struct nft *nft, const struct nft_config *cfg);
 /* Removes the table (clean stop). Succeeds when it is already gone. */
 int nft_table_delete(struct nft *nft);
@@ -82,8 +78,6 @@ int nft_table_leave(struct nft *nft);
 int nft_set_blocking(struct nft *nft, bool on, uint64_t until_ns);
 /* The port-53 redirect on or off (the forwarder turns it on when it listens). */
 int nft_set_intercept(struct nft *nft, bool on);
-/* Replaces the static entries (reload), one transaction. */
-int nft_statics_replace(struct nft *nft, const struct nft_prefix *v, size_t n);
 
 /* Adds addresses with their timeouts to learned4/learned6, all in one
  * transaction however many there are. An address already there gets the new

@@ -1,6 +1,7 @@
-/* Pure building and reading of nf_tables netlink messages: every message is made
- * with libnl's nlmsg_* / nla_* functions from the uapi definitions and copied
- * into the pages of a batch; nothing here touches a socket. */
+/* Pure building of nf_tables netlink messages: every message is made with
+ * libnl's nlmsg_* / nla_* functions from the uapi definitions and copied into
+ * the pages of a batch; nothing here touches a socket. Reading replies back is
+ * in nft_msg_read.c. */
 #include "nft_msg.h"
 
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,7 +256,7 @@ int nft_msg_table_del(struct nft_batch *batch)
 	return finish(batch, &b);
 }
 
-int nft_msg_set_add(struct nft_batch *batch, const char *name, int family, bool interval)
+int nft_msg_set_add(struct nft_batch *batch, const char *name, int family)
 {
 	uint32_t set_id = nft_set_id(name);
 	int alen = addr_len(family);
@@ -267,7 +267,7 @@ int nft_msg_set_add(struct nft_batch *batch, const char *name, int family, bool 
 	if (b.m) {
 		put_str(&b, NFTA_SET_TABLE, NFT_TABLE);
 		put_str(&b, NFTA_SET_NAME, name);
-		put_be32(&b, NFTA_SET_FLAGS, interval ? NFT_SET_INTERVAL : NFT_SET_TIMEOUT);
+		put_be32(&b, NFTA_SET_FLAGS, NFT_SET_TIMEOUT);
 		put_be32(&b, NFTA_SET_KEY_TYPE, alen == 4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 		put_be32(&b, NFTA_SET_KEY_LEN, (uint32_t)alen);
 		if (set_id)
@@ -301,17 +301,6 @@ int nft_msg_base_chain_add(struct nft_batch *batch, const char *name, const char
 		nest_end(&b, h);
 		put_be32(&b, NFTA_CHAIN_POLICY, NF_ACCEPT);
 		put_str(&b, NFTA_CHAIN_TYPE, type);
-	}
-	return finish(batch, &b);
-}
-
-int nft_msg_chain_del(struct nft_batch *batch, const char *name)
-{
-	struct mb b = {obj_new(NFT_MSG_DELCHAIN, NLM_F_ACK, MSG_SMALL), 0};
-
-	if (b.m) {
-		put_str(&b, NFTA_CHAIN_TABLE, NFT_TABLE);
-		put_str(&b, NFTA_CHAIN_NAME, name);
 	}
 	return finish(batch, &b);
 }
@@ -421,102 +410,6 @@ int nft_msg_elems_flush(struct nft_batch *batch, const char *set)
 	return finish(batch, &b);
 }
 
-int nft_msg_intervals_add(struct nft_batch *batch, const char *set, int family,
-                          const struct nft_interval *v, size_t n)
-{
-	int alen = addr_len(family);
-	size_t i = 0;
-
-	if (alen < 0)
-		return -EINVAL;
-	while (i < n) {
-		struct mb b = {
-		    obj_new(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK, NFT_ELEMS_NEST_MAX + 512),
-		    0};
-		if (!b.m)
-			return -ENOMEM;
-		put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
-		put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
-		struct nlattr *list = nest(&b, NFTA_SET_ELEM_LIST_ELEMENTS);
-		/* a start and an end element per interval */
-		size_t esz = 2 * (4 + 4 + 4 + (size_t)alen) + 8;
-		for (; i < n && !b.err; i++) {
-			if (nest_len(b.m, list) + esz > NFT_ELEMS_NEST_MAX)
-				break;
-			struct nlattr *el = nest(&b, NFTA_LIST_ELEM);
-			put_key(&b, NFTA_SET_ELEM_KEY, v[i].start, alen);
-			nest_end(&b, el);
-			if (!v[i].end_open) {
-				el = nest(&b, NFTA_LIST_ELEM);
-				put_be32(&b, NFTA_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-				put_key(&b, NFTA_SET_ELEM_KEY, v[i].end, alen);
-				nest_end(&b, el);
-			}
-		}
-		nest_end(&b, list);
-		int r = finish(batch, &b);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int interval_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct nft_interval *)a)->start,
-	              ((const struct nft_interval *)b)->start, 16);
-}
-
-int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out)
-{
-	int alen = addr_len(family);
-	size_t k = 0;
-
-	if (alen < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].family != family)
-			continue;
-		if (v[i].len > alen * 8)
-			return -EINVAL;
-		struct nft_interval *iv = &out[k++];
-		memset(iv, 0, sizeof(*iv));
-		memcpy(iv->start, &v[i].addr, (size_t)alen);
-		/* clear the host bits of start, set them in end, then add one */
-		for (int bit = v[i].len; bit < alen * 8; bit++)
-			iv->start[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-		memcpy(iv->end, iv->start, (size_t)alen);
-		for (int bit = v[i].len; bit < alen * 8; bit++)
-			iv->end[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
-		int j = alen - 1;
-		while (j >= 0 && iv->end[j] == 0xff)
-			iv->end[j--] = 0;
-		if (j < 0)
-			iv->end_open = true;
-		else
-			iv->end[j]++;
-	}
-	if (k == 0)
-		return 0;
-	/* the unused tail bytes of 4-byte addresses are zero, so memcmp over 16 works */
-	qsort(out, k, sizeof(*out), interval_cmp);
-	size_t w = 0;
-	for (size_t i = 1; i < k; i++) {
-		struct nft_interval *cur = &out[w];
-		if (cur->end_open)
-			break;
-		if (memcmp(out[i].start, cur->end, 16) <= 0) {
-			if (out[i].end_open)
-				cur->end_open = true;
-			else if (memcmp(out[i].end, cur->end, 16) > 0)
-				memcpy(cur->end, out[i].end, 16);
-		} else {
-			out[++w] = out[i];
-		}
-	}
-	return (int)(w + 1);
-}
-
 /* ---- rules ---- */
 
 static struct nlattr *expr_begin(struct mb *b, const char *name, struct nlattr **data)
@@ -564,8 +457,7 @@ static void expr_payload(struct mb *b, uint32_t base, uint32_t off, uint32_t len
 
 uint32_t nft_set_id(const char *set)
 {
-	static const char *const names[] = {NFT_SET_LEARNED4, NFT_SET_LEARNED6, NFT_SET_STATIC4,
-	                                    NFT_SET_STATIC6};
+	static const char *const names[] = {NFT_SET_LEARNED4, NFT_SET_LEARNED6};
 
 	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(set, names[i]) == 0)
@@ -843,186 +735,4 @@ int nft_msg_req_rules(void *buf, uint32_t seq, const char *chain)
 		put_str(&b, NFTA_RULE_CHAIN, chain);
 	}
 	return req_finish(&b, buf, seq);
-}
-
-/* ---- reading ---- */
-
-#define NFGEN_LEN ((int)sizeof(struct nfgenmsg))
-
-static const struct nlattr *find(const struct nlattr *head, int len, int type)
-{
-	const struct nlattr *a;
-	int rem;
-
-	nla_for_each_attr(a, (struct nlattr *)head, len, rem)
-	{
-		if (nla_type(a) == type)
-			return a;
-	}
-	return NULL;
-}
-
-static const struct nlattr *find_in(const struct nlattr *parent, int type)
-{
-	return find(nla_data(parent), nla_len(parent), type);
-}
-
-/* The key value of an element nest: its address bytes and length. */
-static int elem_key(const struct nlattr *el, const uint8_t **val)
-{
-	const struct nlattr *k = find_in(el, NFTA_SET_ELEM_KEY);
-	if (!k)
-		return -1;
-	const struct nlattr *v = find_in(k, NFTA_DATA_VALUE);
-	if (!v || (nla_len(v) != 4 && nla_len(v) != 16))
-		return -1;
-	*val = nla_data(v);
-	return nla_len(v);
-}
-
-static uint64_t get_be64(const struct nlattr *a)
-{
-	uint64_t v;
-	if (!a || nla_len(a) != 8)
-		return 0;
-	memcpy(&v, nla_data(a), 8);
-	return be64toh(v);
-}
-
-int nft_msg_parse_elems(const struct nlmsghdr *h,
-                        void (*fn)(const struct nft_elem_info *e, void *arg), void *arg)
-{
-	if (h->nlmsg_len < NLMSG_HDRLEN + NFGEN_LEN)
-		return -EINVAL;
-	const struct nlattr *list = find(nlmsg_attrdata(h, NFGEN_LEN), nlmsg_attrlen(h, NFGEN_LEN),
-	                                 NFTA_SET_ELEM_LIST_ELEMENTS);
-	if (!list)
-		return 0;
-	const struct nlattr *el;
-	int rem, count = 0;
-	nla_for_each_nested(el, (struct nlattr *)list, rem)
-	{
-		struct nft_elem_info e;
-		const uint8_t *key;
-		memset(&e, 0, sizeof(e));
-		int alen = elem_key(el, &key);
-		if (alen < 0)
-			return -EINVAL;
-		e.family = alen == 4 ? AF_INET : AF_INET6;
-		memcpy(e.addr, key, (size_t)alen);
-		const struct nlattr *f = find_in(el, NFTA_SET_ELEM_FLAGS);
-		if (f && nla_len(f) == 4)
-			e.interval_end = (ntohl(nla_get_u32((struct nlattr *)f)) &
-			                  NFT_SET_ELEM_INTERVAL_END) != 0;
-		e.timeout_ms = get_be64(find_in(el, NFTA_SET_ELEM_TIMEOUT));
-		e.expiration_ms = get_be64(find_in(el, NFTA_SET_ELEM_EXPIRATION));
-		count++;
-		if (fn)
-			fn(&e, arg);
-	}
-	return count;
-}
-
-static const char *attr_str(const struct nlattr *a)
-{
-	if (!a || nla_len(a) < 1 || ((const char *)nla_data(a))[nla_len(a) - 1] != '\0')
-		return "?";
-	return nla_data(a);
-}
-
-static void describe_elems(const struct nlmsghdr *h, const struct nlattr *attrs, int len,
-                           uint32_t bad_off, bool add, char *out, size_t size)
-{
-	const char *set = attr_str(find(attrs, len, NFTA_SET_ELEM_LIST_SET));
-	const char *verb = add ? "add" : "delete";
-	const char *prep = add ? "to" : "from";
-	const struct nlattr *list = find(attrs, len, NFTA_SET_ELEM_LIST_ELEMENTS);
-	const struct nlattr *el;
-	int rem, n = 0;
-
-	if (!list) {
-		snprintf(out, size, "%s set %s", add ? "add to" : "flush", set);
-		return;
-	}
-	const struct nlattr *only = NULL;
-	bool found = false;
-	nla_for_each_nested(el, (struct nlattr *)list, rem)
-	{
-		uint32_t off = (uint32_t)((const char *)el - (const char *)h);
-		n++;
-		only = el;
-		if (bad_off >= off && bad_off < off + el->nla_len) {
-			found = true;
-			break;
-		}
-	}
-	/* the offending element, or the only one when the kernel blamed the set */
-	if (only && (found || n == 1)) {
-		const uint8_t *key;
-		char txt[INET6_ADDRSTRLEN];
-		int alen = elem_key(only, &key);
-		if (alen < 0 || !inet_ntop(alen == 4 ? AF_INET : AF_INET6, key, txt, sizeof(txt)))
-			snprintf(txt, sizeof(txt), "?");
-		snprintf(out, size, "%s set element %s %s %s", verb, txt, prep, set);
-		return;
-	}
-	snprintf(out, size, "%s %d set elements %s %s", verb, n, prep, set);
-}
-
-void nft_msg_describe(const struct nlmsghdr *h, uint32_t bad_off, char *out, size_t size)
-{
-	if (h->nlmsg_type == NFNL_MSG_BATCH_BEGIN || h->nlmsg_type == NFNL_MSG_BATCH_END) {
-		snprintf(out, size, "commit batch");
-		return;
-	}
-	if (h->nlmsg_len < NLMSG_HDRLEN + NFGEN_LEN ||
-	    (h->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) {
-		snprintf(out, size, "message type %u", h->nlmsg_type);
-		return;
-	}
-	const struct nlattr *a = nlmsg_attrdata(h, NFGEN_LEN);
-	int len = nlmsg_attrlen(h, NFGEN_LEN);
-	switch (h->nlmsg_type & 0xff) {
-	case NFT_MSG_NEWTABLE:
-		snprintf(out, size, "add table inet %s", attr_str(find(a, len, NFTA_TABLE_NAME)));
-		break;
-	case NFT_MSG_DELTABLE:
-		snprintf(out, size, "delete table inet %s",
-		         attr_str(find(a, len, NFTA_TABLE_NAME)));
-		break;
-	case NFT_MSG_GETTABLE:
-		snprintf(out, size, "get table inet %s", attr_str(find(a, len, NFTA_TABLE_NAME)));
-		break;
-	case NFT_MSG_NEWCHAIN:
-		snprintf(out, size, "add chain %s", attr_str(find(a, len, NFTA_CHAIN_NAME)));
-		break;
-	case NFT_MSG_DELCHAIN:
-		snprintf(out, size, "delete chain %s", attr_str(find(a, len, NFTA_CHAIN_NAME)));
-		break;
-	case NFT_MSG_NEWRULE:
-		snprintf(out, size, "add rule to chain %s",
-		         attr_str(find(a, len, NFTA_RULE_CHAIN)));
-		break;
-	case NFT_MSG_DELRULE:
-		snprintf(out, size, "flush chain %s", attr_str(find(a, len, NFTA_RULE_CHAIN)));
-		break;
-	case NFT_MSG_GETRULE:
-		snprintf(out, size, "list chain %s", attr_str(find(a, len, NFTA_RULE_CHAIN)));
-		break;
-	case NFT_MSG_NEWSET:
-		snprintf(out, size, "add set %s", attr_str(find(a, len, NFTA_SET_NAME)));
-		break;
-	case NFT_MSG_NEWSETELEM:
-		describe_elems(h, a, len, bad_off, true, out, size);
-		break;
-	case NFT_MSG_DELSETELEM:
-		describe_elems(h, a, len, bad_off, false, out, size);
-		break;
-	case NFT_MSG_GETSETELEM:
-		snprintf(out, size, "list set %s", attr_str(find(a, len, NFTA_SET_ELEM_LIST_SET)));
-		break;
-	default:
-		snprintf(out, size, "nf_tables message %u", h->nlmsg_type & 0xff);
-		break;
-	}
 }

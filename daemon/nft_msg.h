@@ -1,6 +1,7 @@
 /* Pure building and reading of nf_tables netlink messages for the table
- * `inet smbreak`: batches of libnl messages made from the kernel's uapi headers,
- * and the few replies the daemon reads back. No socket, no logging. */
+ * `inet smbreak`: batches of libnl messages made from the kernel's uapi headers
+ * (nft_msg.c), and the few replies the daemon reads back (nft_msg_read.c). No
+ * socket, no logging. */
 #ifndef SMB_NFT_MSG_H
 #define SMB_NFT_MSG_H
 
@@ -13,8 +14,6 @@
 #define NFT_TABLE           "smbreak"
 #define NFT_SET_LEARNED4    "learned4"
 #define NFT_SET_LEARNED6    "learned6"
-#define NFT_SET_STATIC4     "static4"
-#define NFT_SET_STATIC6     "static6"
 #define NFT_CHAIN_BLOCK     "block"  /* filter, hook output: holds the rules only during a break */
 #define NFT_CHAIN_REFUSE    "refuse" /* regular chain: TCP reset, ICMP admin-prohibited otherwise */
 #define NFT_CHAIN_INTERCEPT "intercept" /* nat, hook output: port 53 to the forwarder */
@@ -42,29 +41,11 @@ struct nft_elem {
 	uint32_t timeout_ms; /* 0: no timeout, the element stays until deleted */
 };
 
-/* An address or CIDR block, for the static interval sets. */
-struct nft_prefix {
-	int family; /* AF_INET or AF_INET6 */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} addr;
-	uint8_t len; /* 0..32 or 0..128 */
-};
-
 /* Where each message of a batch sits, so that an acknowledgement (matched on
  * its sequence number) can be traced back to what it was about. */
 struct nft_batch_msg {
 	uint32_t page;
 	uint32_t off;
-};
-
-/* A half-open address range [start, end); end_open: it runs to the top of
- * the address space (there is no end element then). */
-struct nft_interval {
-	uint8_t start[16];
-	uint8_t end[16];
-	bool end_open;
 };
 
 struct nft_batch {
@@ -92,17 +73,15 @@ size_t nft_batch_acks(const struct nft_batch *b);
 /* Table and objects. Every message asks for an acknowledgement. */
 int nft_msg_table_add(struct nft_batch *b);
 int nft_msg_table_del(struct nft_batch *b);
-/* family: AF_INET or AF_INET6; interval: static (CIDR) set, otherwise a
- * timeout set for learned addresses. */
-int nft_msg_set_add(struct nft_batch *b, const char *name, int family, bool interval);
-/* The transaction id of one of the table's four sets (1..4), 0 for another name;
+/* A set of addresses with per-element timeouts; family: AF_INET or AF_INET6. */
+int nft_msg_set_add(struct nft_batch *b, const char *name, int family);
+/* The transaction id of one of the table's two sets (1..2), 0 for another name;
  * rules name a set by it too, so they find it in the batch that creates it. */
 uint32_t nft_set_id(const char *set);
 int nft_msg_chain_add(struct nft_batch *b, const char *name);
 /* A base chain; type "filter" or "nat", hook NF_INET_LOCAL_OUT etc. */
 int nft_msg_base_chain_add(struct nft_batch *b, const char *name, const char *type,
                            unsigned hooknum, int priority);
-int nft_msg_chain_del(struct nft_batch *b, const char *name);
 /* Deletes every rule of a chain. */
 int nft_msg_chain_flush(struct nft_batch *b, const char *name);
 
@@ -115,15 +94,6 @@ int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, const st
                       size_t n);
 /* Deletes every element of a set. */
 int nft_msg_elems_flush(struct nft_batch *b, const char *set);
-/* Adds CIDR blocks to an interval set as start/end pairs. The input must be
- * normalised with nft_prefixes_merge first (the kernel refuses overlaps). */
-int nft_msg_intervals_add(struct nft_batch *b, const char *set, int family,
-                          const struct nft_interval *v, size_t n);
-
-/* Turns the prefixes of one family into sorted, non-overlapping, merged
- * intervals. out must hold n entries; returns how many were written, or
- * -EINVAL for a bad family or prefix length. Host bits are ignored. */
-int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out);
 
 /* Rules. */
 /* block chain: traffic of `family` to members of `set` goes to the refuse
@@ -132,7 +102,7 @@ int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct 
 int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint64_t until_ns);
 /* block chain, first: traffic to the machine's own addresses is never
  * refused, so that the resets and ICMP errors the refuse chain sends back
- * reach the local sockets even when a blocked range covers a local address. */
+ * reach the local sockets even when a name in a list resolves to a local address. */
 int nft_msg_rule_local_return(struct nft_batch *b);
 /* refuse chain: TCP gets a reset, everything else ICMP(v6) admin-prohibited. */
 int nft_msg_rule_refuse_tcp(struct nft_batch *b);
@@ -157,7 +127,6 @@ int nft_msg_req_rules(void *buf, uint32_t seq, const char *chain);
 struct nft_elem_info {
 	int family;
 	uint8_t addr[16];
-	bool interval_end;
 	uint64_t timeout_ms;    /* 0 when the element has none */
 	uint64_t expiration_ms; /* time left, 0 when none */
 };

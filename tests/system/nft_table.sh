@@ -8,21 +8,17 @@
 enter_netns "$@"
 
 D=$NFTDRV
-STATICS=static=10.1.0.0/16,10.1.5.0/24,192.0.2.7,2001:db8::/32
 
 # --- start: no break on ---
-check "replace" $D "replace $STATICS intercept dns6=::1"
+check "replace" $D "replace intercept dns6=::1"
 eq "one table" "$(q 'len(tables)')" 1
 eq "filter chain hook" "$(q 'chain("block")["type"], chain("block")["hook"], chain("block")["prio"], chain("block")["policy"]')" \
 	"('filter', 'output', 0, 'accept')"
 eq "nat chain hook" "$(q 'chain("intercept")["type"], chain("intercept")["hook"], chain("intercept")["prio"]')" \
 	"('nat', 'output', -100)"
 eq "refuse chain is a regular one" "$(q '"hook" in chain("refuse")')" False
-eq "sets" "$(q '[(n, set_(n)["type"], set_(n)["flags"]) for n in ("learned4","learned6","static4","static6")]')" \
-	"[('learned4', 'ipv4_addr', ['timeout']), ('learned6', 'ipv6_addr', ['timeout']), ('static4', 'ipv4_addr', ['interval']), ('static6', 'ipv6_addr', ['interval'])]"
-eq "static4 merged" "$(q 'json.dumps(elems("static4"))')" \
-	'[{"prefix": {"addr": "10.1.0.0", "len": 16}}, "192.0.2.7"]'
-eq "static6" "$(q 'json.dumps(elems("static6"))')" '[{"prefix": {"addr": "2001:db8::", "len": 32}}]'
+eq "sets" "$(q '[(n, set_(n)["type"], set_(n)["flags"]) for n in ("learned4","learned6")]')" \
+	"[('learned4', 'ipv4_addr', ['timeout']), ('learned6', 'ipv6_addr', ['timeout'])]"
 eq "no block rules outside a break" "$(q 'len(rules("block"))')" 0
 eq "refuse rules" "$(q '[exprs(r) for r in rules("refuse")]')" \
 	"$(q '[json.dumps([{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"reject": {"type": "tcp reset"}}], sort_keys=True), json.dumps([{"reject": {"type": "icmpx", "expr": "admin-prohibited"}}], sort_keys=True)]')"
@@ -37,25 +33,25 @@ eq "learned4" "$(q 'sorted((e["elem"]["val"], e["elem"]["timeout"]) for e in ele
 	"[('198.51.100.1', 30), ('203.0.113.7', 600)]"
 eq "learned6" "$(q '[(e["elem"]["val"], e["elem"]["timeout"]) for e in elems("learned6")]')" \
 	"[('2001:db8:1::5', 45)]"
-handles_before=$(q '[set_(n)["handle"] for n in ("learned4","learned6","static4","static6")]')
+handles_before=$(q '[set_(n)["handle"] for n in ("learned4","learned6")]')
 
 # --- a break starts: the rules go in, the sets stay as they are ---
 check "block on" $D "block on"
 contains "local addresses first" "$(q 'exprs(rules("block")[0])')" '"fib": {"flags": ["daddr"], "result": "type"}'
 eq "block rules" "$(q '[(r["expr"][0]["match"]["left"]["payload"]["protocol"], r["expr"][0]["match"]["right"], r["expr"][-1]) for r in rules("block")[1:]]')" \
-	"[('ip', '@static4', {'goto': {'target': 'refuse'}}), ('ip', '@learned4', {'goto': {'target': 'refuse'}}), ('ip6', '@static6', {'goto': {'target': 'refuse'}}), ('ip6', '@learned6', {'goto': {'target': 'refuse'}})]"
-contains "ip daddr is matched" "$(q 'exprs(rules("block")[2])')" '"field": "daddr", "protocol": "ip"'
-contains "ip6 daddr is matched" "$(q 'exprs(rules("block")[4])')" '"field": "daddr", "protocol": "ip6"'
-eq "sets not rebuilt" "$(q '[set_(n)["handle"] for n in ("learned4","learned6","static4","static6")]')" "$handles_before"
+	"[('ip', '@learned4', {'goto': {'target': 'refuse'}}), ('ip6', '@learned6', {'goto': {'target': 'refuse'}})]"
+contains "ip daddr is matched" "$(q 'exprs(rules("block")[1])')" '"field": "daddr", "protocol": "ip"'
+contains "ip6 daddr is matched" "$(q 'exprs(rules("block")[2])')" '"field": "daddr", "protocol": "ip6"'
+eq "sets not rebuilt" "$(q '[set_(n)["handle"] for n in ("learned4","learned6")]')" "$handles_before"
 eq "elements kept" "$(q 'len(elems("learned4")), len(elems("learned6"))')" "(2, 1)"
 check "block on again" $D "block on"
-eq "no duplicate rules" "$(q 'len(rules("block"))')" 5
-eq "counts during" "$($D counts)" "learned4=2 learned6=1 static4=2 static6=1 block_rules=5 intercept_rules=6"
+eq "no duplicate rules" "$(q 'len(rules("block"))')" 3
+eq "counts during" "$($D counts)" "learned4=2 learned6=1 block_rules=3 intercept_rules=6"
 
 # --- the break ends ---
 check "block off" $D "block off"
 eq "rules out" "$(q 'len(rules("block"))')" 0
-eq "sets still there" "$(q '[set_(n)["handle"] for n in ("learned4","learned6","static4","static6")]')" "$handles_before"
+eq "sets still there" "$(q '[set_(n)["handle"] for n in ("learned4","learned6")]')" "$handles_before"
 eq "elements still there" "$(q 'len(elems("learned4")), len(elems("learned6"))')" "(2, 1)"
 
 # --- a break with an end carries meta time < end ---
@@ -63,14 +59,11 @@ check "block on with end" $D "block on until=3600"
 contains "time guard" "$(q 'exprs(rules("block")[1])')" '"key": "time"'
 check "block off" $D "block off"
 
-# --- delete, flush, statics ---
+# --- delete, flush ---
 check "del" $D "del 198.51.100.1"
 eq "deleted" "$(q '[e["elem"]["val"] for e in elems("learned4")]')" "['203.0.113.7']"
-check "statics replace" $D "statics 10.9.0.0/16,2001:db8:9::/48"
-eq "statics replaced" "$(q 'json.dumps(elems("static4") + elems("static6"))')" \
-	'[{"prefix": {"addr": "10.9.0.0", "len": 16}}, {"prefix": {"addr": "2001:db8:9::", "len": 48}}]'
 check "flush" $D flush
-eq "flushed" "$(q 'len(elems("learned4")), len(elems("learned6")), len(elems("static4"))')" "(0, 0, 1)"
+eq "flushed" "$(q 'len(elems("learned4")), len(elems("learned6"))')" "(0, 0)"
 
 # --- strict break: timeouts no shorter than what is left of the break ---
 check "add short" $D "add 203.0.113.9,5 2001:db8::9,5 203.0.113.10,7200"
@@ -91,7 +84,7 @@ block on until=600
 leave")
 eq "intercept off then on" "$OUT" "off: 0
 on: 6"
-eq "after leave: block stays, redirect gone" "$(q 'len(rules("block")), len(rules("intercept")), len(elems("learned4"))')" "(5, 0, 1)"
+eq "after leave: block stays, redirect gone" "$(q 'len(rules("block")), len(rules("intercept")), len(elems("learned4"))')" "(3, 0, 1)"
 OUT=$($D "intercept on" 2>&1)
 contains "intercept needs the configuration" "$OUT" "nft_table_replace first"
 
@@ -106,10 +99,10 @@ for _ in $(seq 50); do
 done
 kill -9 $pid
 wait $pid 2>/dev/null
-eq "the table outlives a killed daemon" "$(q 'len(tables), len(rules("block"))')" "(1, 5)"
+eq "the table outlives a killed daemon" "$(q 'len(tables), len(rules("block"))')" "(1, 3)"
 check "start again" $D "replace block intercept"
 eq "exactly one table, no duplicated rules" "$(q 'len(tables), len(rules("block")), len(rules("intercept")), len(rules("refuse")), len(elems("learned4"))')" \
-	"(1, 5, 4, 2, 0)"
+	"(1, 3, 4, 2, 0)"
 eq "nft sees one table" "$(nft list tables)" "table inet smbreak"
 
 # --- clean stop ---

@@ -112,15 +112,6 @@ for h in 10.99.0.2 fd99::2; do
 	check "break off" $D "block off"
 done
 
-# --- static CIDR entries block like learned ones ---
-check "flush learned" $D flush
-check "replace with statics" $D "replace static=10.99.0.0/24,fd99::/120"
-probe "static, no break" tcp 10.99.0.2 ok
-check "break on" $D "block on"
-probe "static, during a break" tcp 10.99.0.2 refused
-probe "static, during a break" tcp fd99::2 refused
-probe "static, during a break" udp fd99::2 send:EPERM,icmp:EACCES
-
 # --- a break with an end: the rules stop matching at it by themselves ---
 check "break until in 2 s" $D "block on until=2"
 probe "before the end" tcp 10.99.0.2 refused

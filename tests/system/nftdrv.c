@@ -3,10 +3,10 @@
  * spaces) or, with "-", one per line on stdin, all on the same nft object, so a
  * test can act between two changes ("sh CMD") as a user of the running daemon.
  *
- *   replace [block] [until=S] [intercept] [dns4=A] [dns6=A] [port=N] [mark=N] [static=CIDR,...]
+ *   replace [block] [until=S] [intercept] [dns4=A] [dns6=A] [port=N] [mark=N]
  *   block on [until=S] | block off     intercept on|off      leave     delete
  *   add ADDR[,TIMEOUT_S] ...           del ADDR ...          flush
- *   statics CIDR,...                   floor SECONDS         counts
+ *   floor SECONDS                      counts
  *   gen N [TIMEOUT_S]    add N generated addresses, half IPv4 half IPv6
  *   sh COMMAND           run a shell command
  *   sleep SECONDS        wait in this process (a daemon busy between changes)
@@ -47,45 +47,6 @@ static uint64_t until_from_now(const char *secs)
 	       (uint64_t)ts.tv_nsec;
 }
 
-/* "10.0.0.0/8,2001:db8::1" into prefixes; returns the count or -EINVAL. */
-static int parse_prefixes(const char *list, struct nft_prefix **out)
-{
-	char *copy = strdup(list), *save = NULL;
-	size_t n = 0, cap = 16;
-	struct nft_prefix *v = malloc(cap * sizeof(*v));
-
-	if (!copy || !v) {
-		free(copy);
-		free(v);
-		return -ENOMEM;
-	}
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *slash = strchr(tok, '/');
-		if (n == cap) {
-			cap *= 2;
-			struct nft_prefix *nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				goto bad;
-			v = nv;
-		}
-		struct nft_prefix *p = &v[n];
-		memset(p, 0, sizeof(*p));
-		if (slash)
-			*slash = '\0';
-		if (parse_addr(tok, &p->family, &p->addr) < 0)
-			goto bad;
-		p->len = (uint8_t)(slash ? atoi(slash + 1) : (p->family == AF_INET ? 32 : 128));
-		n++;
-	}
-	free(copy);
-	*out = v;
-	return (int)n;
-bad:
-	free(copy);
-	free(v);
-	return -EINVAL;
-}
-
 static int parse_elems(char **w, int n, struct nft_elem *v, uint32_t default_timeout_ms)
 {
 	for (int i = 0; i < n; i++) {
@@ -105,7 +66,6 @@ static int parse_elems(char **w, int n, struct nft_elem *v, uint32_t default_tim
 static int cmd_replace(struct nft *nft, char **w, int n)
 {
 	struct nft_config c;
-	struct nft_prefix *statics = NULL;
 	int f, r = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -128,20 +88,10 @@ static int cmd_replace(struct nft *nft, char **w, int n)
 			c.dns_port = (uint16_t)atoi(w[i] + 5);
 		else if (strncmp(w[i], "mark=", 5) == 0)
 			c.mark = (uint32_t)strtoul(w[i] + 5, NULL, 0);
-		else if (strncmp(w[i], "static=", 7) == 0) {
-			r = parse_prefixes(w[i] + 7, &statics);
-			if (r >= 0) {
-				c.statics = statics;
-				c.n_statics = (size_t)r;
-				r = 0;
-			}
-		} else
+		else
 			r = -EINVAL;
 	}
-	if (r == 0)
-		r = nft_table_replace(nft, &c);
-	free(statics);
-	return r;
+	return r == 0 ? nft_table_replace(nft, &c) : r;
 }
 
 static int cmd_gen(struct nft *nft, size_t n, uint32_t timeout_ms)
@@ -190,15 +140,6 @@ static int run(struct nft *nft, char **w, int n)
 		return nft_elements_flush(nft);
 	if (strcmp(c, "floor") == 0 && n == 2)
 		return nft_set_timeout_floor(nft, (uint32_t)strtoul(w[1], NULL, 10) * 1000u);
-	if (strcmp(c, "statics") == 0 && n == 2) {
-		struct nft_prefix *p;
-		int k = parse_prefixes(w[1], &p);
-		if (k < 0)
-			return k;
-		r = nft_statics_replace(nft, p, (size_t)k);
-		free(p);
-		return r;
-	}
 	if ((strcmp(c, "add") == 0 || strcmp(c, "del") == 0) && n >= 2) {
 		struct nft_elem v[MAX_WORDS];
 		r = parse_elems(w + 1, n - 1, v, 600000);
@@ -221,10 +162,8 @@ static int run(struct nft *nft, char **w, int n)
 		struct nft_counts k;
 		r = nft_counts(nft, &k);
 		if (r == 0)
-			printf("learned4=%zu learned6=%zu static4=%zu static6=%zu block_rules=%u "
-			       "intercept_rules=%u\n",
-			       k.learned4, k.learned6, k.static4, k.static6, k.block_rules,
-			       k.intercept_rules);
+			printf("learned4=%zu learned6=%zu block_rules=%u intercept_rules=%u\n",
+			       k.learned4, k.learned6, k.block_rules, k.intercept_rules);
 		return r;
 	}
 	return r;

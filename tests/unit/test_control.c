@@ -3,12 +3,13 @@
  * malformed input, privilege from peer credentials (with forked clients that
  * drop to another uid, when run as root), the client bound, watchers and their
  * output bound, back-pressure, half-close, the idle timeout, replies the
- * handler defers (CONTROL_DEFER) and clients that go before them, and the
- * socket file's life cycle. */
+ * handler defers (CONTROL_DEFER) and clients that go before them, the
+ * counters it reports for status, and the socket file's life cycle. */
 #include "check.h"
 #include "control.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -57,6 +58,56 @@ static int handler(void *arg, const struct control_peer *peer, uint16_t cmd, con
 	if (cmd == PROTO_CMD_STATS)
 		proto_put(reply, BLOB_TYPE, blob, sizeof(blob));
 	return cmd == PROTO_CMD_WATCH ? 1 : 0;
+}
+
+/* The counters control_put_status adds to a status reply, read back by name. */
+struct stats {
+	uint64_t clients, watchers, accepted, rejected, dropped, refused, pending;
+};
+
+static void get_stats(struct stats *st)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} names[] = {
+	    {"clients", offsetof(struct stats, clients)},
+	    {"watchers", offsetof(struct stats, watchers)},
+	    {"clients_accepted", offsetof(struct stats, accepted)},
+	    {"clients_rejected", offsetof(struct stats, rejected)},
+	    {"clients_dropped", offsetof(struct stats, dropped)},
+	    {"requests_refused", offsetof(struct stats, refused)},
+	    {"replies_pending", offsetof(struct stats, pending)},
+	};
+	static struct proto_msg m; /* 64 KiB, too big for the stack */
+	struct proto_iter it, ni;
+	struct proto_attr a, f;
+	size_t found = 0;
+
+	memset(st, 0xff, sizeof(*st));
+	proto_msg_init(&m, PROTO_REPLY);
+	control_put_status(ctl, &m);
+	CHECK(proto_msg_finish(&m) > 0);
+	proto_iter_init(&it, m.buf + PROTO_HDR_LEN, m.len - PROTO_HDR_LEN);
+	while (proto_iter_next(&it, &a)) {
+		const char *name = "";
+		uint64_t value = 0;
+
+		CHECK_INT(a.type, PROTO_A_COUNTER);
+		proto_attr_nest(&a, &ni);
+		while (proto_iter_next(&ni, &f)) {
+			if (f.type == PROTO_A_NAME)
+				name = proto_attr_str(&f);
+			else if (f.type == PROTO_A_VALUE)
+				value = proto_attr_u64(&f);
+		}
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(name, names[i].name) == 0) {
+				memcpy((char *)st + names[i].off, &value, sizeof(value));
+				found++;
+			}
+	}
+	CHECK_INT(found, sizeof(names) / sizeof(names[0]));
 }
 
 static double now_s(void)
@@ -276,9 +327,9 @@ static void test_malformed(void)
 	     "abc\x00",
 	     8, "malformed request"},
 	};
-	struct control_stats st0, st1;
+	struct stats st0, st1;
 
-	control_get_stats(ctl, &st0);
+	get_stats(&st0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t buf[64];
 		uint16_t type = PROTO_CMD_STATUS;
@@ -301,7 +352,7 @@ static void test_malformed(void)
 		CHECK_INT(handler_calls, calls);
 		close(fd);
 	}
-	control_get_stats(ctl, &st1);
+	get_stats(&st1);
 	CHECK_INT(st1.dropped - st0.dropped, sizeof(cases) / sizeof(cases[0]));
 }
 
@@ -362,19 +413,19 @@ static int wait_child(pid_t pid)
 
 static void test_privilege(void)
 {
-	struct control_stats st0, st1;
+	struct stats st0, st1;
 	int calls;
 
 	if (getuid() != 0) {
 		printf("not root: privilege checks with other uids skipped\n");
 		return;
 	}
-	control_get_stats(ctl, &st0);
+	get_stats(&st0);
 	calls = handler_calls;
 	/* The default group of this test does not exist: only root. */
 	CHECK_INT(wait_child(child_pause(0, false, PROTO_RESULT_REFUSED)), 0);
 	CHECK_INT(handler_calls, calls);
-	control_get_stats(ctl, &st1);
+	get_stats(&st1);
 	CHECK_INT(st1.refused, st0.refused + 1);
 
 	/* Group by primary gid (nogroup is 65534 on Debian). */
@@ -452,7 +503,7 @@ static void child_report(int report[2], int counts[2])
 static void test_max_clients(void)
 {
 	int fds[40], n, extra;
-	struct control_stats st;
+	struct stats st;
 	double t;
 
 	/* One uid may hold half of the slots. */
@@ -462,7 +513,7 @@ static void test_max_clients(void)
 		CHECK(recv_msg(fds[n], &rm, 2000) > 0);
 		CHECK_INT(result_of(&rm), PROTO_RESULT_OK);
 	}
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.clients, 32);
 	/* One more: told so, and closed. */
 	extra = client();
@@ -471,7 +522,7 @@ static void test_max_clients(void)
 	CHECK(strstr(message_of(&rm), "busy") != NULL);
 	CHECK_INT(recv_msg(extra, &rm, 2000), 0);
 	close(extra);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.rejected, 1);
 
 	/* Another uid gets the other half, and then nobody gets more. */
@@ -485,7 +536,7 @@ static void test_max_clients(void)
 		child_report(r1, counts);
 		CHECK_INT(counts[0], 32);
 		CHECK_INT(counts[1], 1);
-		control_get_stats(ctl, &st);
+		get_stats(&st);
 		CHECK_INT(st.clients, 64);
 		CHECK(pipe(r2) == 0 && pipe(h2) == 0);
 		p2 = child_connect(65533, 1, r2, h2);
@@ -508,7 +559,7 @@ static void test_max_clients(void)
 	t = now_s();
 	do {
 		pump(5);
-		control_get_stats(ctl, &st);
+		get_stats(&st);
 	} while (st.clients > 0 && now_s() - t < 2);
 	CHECK_INT(st.clients, 0);
 	/* And there is room again. */
@@ -523,7 +574,7 @@ static void test_watch(void)
 {
 	static struct proto_msg ev;
 	int w = client(), other = client(), slow = client();
-	struct control_stats st;
+	struct stats st;
 	double t;
 
 	send_req(w, PROTO_CMD_WATCH, 0);
@@ -531,7 +582,7 @@ static void test_watch(void)
 	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), PROTO_CMD_WATCH);
 	send_req(slow, PROTO_CMD_WATCH, 0);
 	CHECK(recv_msg(slow, &rm, 2000) > 0);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.watchers, 2);
 
 	proto_msg_init(&ev, PROTO_EVENT);
@@ -559,7 +610,7 @@ static void test_watch(void)
 		pump(1);
 		CHECK(recv_msg(w, &rm, 2000) > 0);
 	}
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.watchers, 1);
 	/* The slow one gets what was queued, then EOF. */
 	t = now_s();
@@ -570,7 +621,7 @@ static void test_watch(void)
 	close(other);
 	close(w);
 	pump(10);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.watchers, 0);
 }
 
@@ -621,9 +672,9 @@ static void test_idle(void)
 {
 	int silent = client(), partial = client(), busy = client();
 	double t0 = now_s(), t;
-	struct control_stats st0, st1;
+	struct stats st0, st1;
 
-	control_get_stats(ctl, &st0);
+	get_stats(&st0);
 	send_all(partial, "\x01\x00", 2);
 	/* A client that keeps completing requests is not idle. */
 	for (int i = 0; i < 12; i++) {
@@ -635,7 +686,7 @@ static void test_idle(void)
 	CHECK_INT(recv_msg(partial, &rm, 10), 0);
 	t = now_s() - t0;
 	CHECK(t >= 10 && t < 15);
-	control_get_stats(ctl, &st1);
+	get_stats(&st1);
 	CHECK_INT(st1.dropped - st0.dropped, 2);
 	send_req(busy, PROTO_CMD_STATUS, 0);
 	CHECK(recv_msg(busy, &rm, 2000) > 0);
@@ -666,19 +717,19 @@ static void wait_deferred(int n)
 
 static void wait_clients(unsigned n)
 {
-	struct control_stats st;
+	struct stats st;
 	double t = now_s();
 
 	do {
 		pump(5);
-		control_get_stats(ctl, &st);
+		get_stats(&st);
 	} while (st.clients != n && now_s() - t < 2);
 }
 
 static void test_defer(void)
 {
 	int fd = client(), other = client(), calls;
-	struct control_stats st;
+	struct stats st;
 
 	/* Nothing is sent until the handler finishes the reply, and the
 	 * connection's next request waits for it; other clients do not. */
@@ -689,7 +740,7 @@ static void test_defer(void)
 	send_req(fd, PROTO_CMD_SCHEDULE, 7);
 	CHECK_INT(recv_msg(fd, &rm, 200), -1);
 	CHECK_INT(handler_calls, calls);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.pending, 1);
 	send_req(other, PROTO_CMD_STATUS, 0);
 	CHECK(recv_msg(other, &rm, 2000) > 0);
@@ -699,7 +750,7 @@ static void test_defer(void)
 	CHECK_INT(u64_of(&rm, PROTO_A_VALUE), 4242);
 	CHECK(recv_msg(fd, &rm, 2000) > 0);
 	CHECK_INT(u64_of(&rm, PROTO_A_DAYS), 7);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.pending, 0);
 	/* A pointer that is not pending is ignored. */
 	control_finish(ctl, &rm);
@@ -751,13 +802,13 @@ static void test_defer(void)
 	wait_deferred(2);
 	close(fd);
 	wait_clients(1);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.pending, 2);
 	CHECK_INT(st.clients, 1);
 	finish_oldest(4);
 	finish_oldest(5);
 	wait_clients(0);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.pending, 0);
 	CHECK_INT(st.clients, 0);
 
@@ -771,7 +822,7 @@ static void test_defer(void)
 		close(fd);
 	}
 	wait_clients(0);
-	control_get_stats(ctl, &st);
+	get_stats(&st);
 	CHECK_INT(st.pending, 64);
 	calls = handler_calls;
 	fd = client();

@@ -1,6 +1,6 @@
 /* The one rule for each value that smbreakd and smctl both read or write
- * (see value.h): durations, times of day, day sets, booleans, addresses,
- * names, and instants and remaining time as people read them. Pure. */
+ * (see value.h): durations, times of day, day sets, booleans, counts,
+ * addresses, names, and instants and remaining time as people read them. Pure. */
 #include "value.h"
 
 #include <arpa/inet.h>
@@ -340,6 +340,43 @@ int value_parse_addr(const char *s, uint16_t default_port, struct value_addr *ou
 		((struct sockaddr_in *)&a.ss)->sin_port = htons(port);
 	*out = a;
 	return 0;
+}
+
+int value_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (; is_digit(s[n]); n++)
+		if (v <= UINT32_MAX) /* past it the value only needs to stay out of range */
+			v = v * 10 + (uint64_t)(s[n] - '0');
+	if (n == 0 || s[n])
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int value_parse_ip(const char *s, int *family, uint8_t addr[16])
+{
+	uint8_t buf[16];
+
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, buf) == 1) {
+		memcpy(addr, buf, 4);
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, buf) == 1) {
+		memcpy(addr, buf, 16);
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 bool value_valid_name(const char *s)

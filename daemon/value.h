@@ -1,9 +1,9 @@
 /* The one rule for each value that smbreakd and smctl both read or write:
- * durations ("90s", "1h30m"), times of day, day sets, booleans, addresses
- * with ports, list and break names, and instants and remaining time as people
- * read them. The config, the state file, the control commands and smctl all
- * parse and print through here, so a value means the same everywhere. Pure:
- * no I/O; the formatters use the C library's local time (TZ is honoured). */
+ * durations ("90s", "1h30m"), times of day, day sets, booleans, counts,
+ * addresses with ports and without, list and break names, and instants and
+ * remaining time as people read them. The config, the state file, the control commands and smctl
+ * all parse and print through here, so a value means the same everywhere. Pure: no I/O; the
+ * formatters use the C library's local time (TZ is honoured). */
 #ifndef SMB_VALUE_H
 #define SMB_VALUE_H
 
@@ -55,6 +55,12 @@ int value_parse_bool(const char *s, bool *out);
  * no %scope); default_port when no port is given. A port outside 1..65535 is
  * -ERANGE. */
 int value_parse_addr(const char *s, uint16_t default_port, struct value_addr *out);
+/* A count: decimal digits only (no sign, no space), -ERANGE outside
+ * min..max. */
+int value_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/* A bare numeric IPv4 or IPv6 address (no port, no brackets, no %scope):
+ * *family is AF_INET or AF_INET6, addr holds 4 or 16 bytes. */
+int value_parse_ip(const char *s, int *family, uint8_t addr[16]);
 /* [a-z0-9_-], 1..VALUE_NAME_MAX. */
 bool value_valid_name(const char *s);
 

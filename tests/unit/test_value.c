@@ -1,8 +1,10 @@
-/* Unit tests of the shared duration parser and formatter. */
+/* Unit tests of the shared value rules: durations parsed and formatted,
+ * counts, bare addresses. */
 #include "check.h"
 #include "value.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 
 static long long parse(const char *s)
 {
@@ -74,5 +76,36 @@ int main(void)
 		CHECK_STR(small, "1d"); /* cut at a whole group, still terminated */
 		value_format_duration(93784, small, 0);
 	}
+	uint32_t n = 7;
+	CHECK_INT(value_parse_count("1", 1, 60, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(value_parse_count("060", 1, 60, &n), 0);
+	CHECK_INT(n, 60);
+	CHECK_INT(value_parse_count("61", 1, 60, &n), -ERANGE);
+	CHECK_INT(value_parse_count("0", 1, 60, &n), -ERANGE);
+	CHECK_INT(value_parse_count("4294967295", 0, UINT32_MAX, &n), 0);
+	CHECK_INT(n, UINT32_MAX);
+	CHECK_INT(value_parse_count("4294967296", 0, UINT32_MAX, &n), -ERANGE);
+	CHECK_INT(value_parse_count("99999999999999999999999", 0, UINT32_MAX, &n), -ERANGE);
+	CHECK_INT(value_parse_count("99999999999999999999999x", 0, UINT32_MAX, &n), -EINVAL);
+	const char *not_counts[] = {"", " 7", "7 ", "+7", "-7", "7d", "0x7", "1e3"};
+	for (size_t i = 0; i < sizeof(not_counts) / sizeof(not_counts[0]); i++)
+		CHECK_INT(value_parse_count(not_counts[i], 0, 100, &n), -EINVAL);
+	CHECK_INT(value_parse_count(NULL, 0, 100, &n), -EINVAL);
+	CHECK_INT(n, UINT32_MAX); /* untouched by the failures */
+
+	uint8_t ip[16];
+	int family = 0;
+	CHECK_INT(value_parse_ip("192.0.2.1", &family, ip), 0);
+	CHECK_INT(family, AF_INET);
+	CHECK(memcmp(ip, "\xc0\x00\x02\x01", 4) == 0);
+	CHECK_INT(value_parse_ip("2001:db8::1", &family, ip), 0);
+	CHECK_INT(family, AF_INET6);
+	CHECK_INT(ip[15], 1);
+	const char *not_ips[] = {"",      "[::1]",       "192.0.2.1:53", "::1%lo",
+	                         "1.2.3", "example.com", " 1.2.3.4"};
+	for (size_t i = 0; i < sizeof(not_ips) / sizeof(not_ips[0]); i++)
+		CHECK_INT(value_parse_ip(not_ips[i], &family, ip), -EINVAL);
+
 	CHECK_DONE();
 }

@@ -1,0 +1,565 @@
+/* smctl's human output: one formatter per reply, short and aligned, what
+ * went wrong on stderr and the rest on stdout. Times are local (TZ is
+ * honoured) and written by the rules in value.h that the daemon shares. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smctl.h"
+#include "value.h"
+
+#define SMCTL_BREAKS_MAX 512 /* rows shown of one reply */
+
+/* ---- time and duration formatting for humans ---- */
+
+/* A span: the end without its day when it is on the start's day. */
+static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
+{
+	time_t ts = (time_t)start, te = (time_t)end;
+	struct tm a, b;
+	char s[24], e[16];
+
+	localtime_r(&ts, &a);
+	localtime_r(&te, &b);
+	strftime(s, sizeof(s), "%a %d %b %H:%M", &a);
+	if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
+		strftime(e, sizeof(e), "%H:%M", &b);
+	else
+		strftime(e, sizeof(e), "%a %H:%M", &b);
+	snprintf(buf, len, "%s-%s", s, e);
+}
+
+/* ---- reading replies ---- */
+
+struct brk {
+	const char *name, *kind;
+	int64_t start, end;
+	bool have_start, have_end, on, strict, skipped;
+	const char *lists[SMB_LISTS_MAX];
+	int n_lists;
+};
+
+static void brk_parse(const struct proto_attr *nest, struct brk *b)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+
+	memset(b, 0, sizeof(*b));
+	b->name = "?";
+	b->kind = "";
+	proto_attr_nest(nest, &it);
+	while (proto_iter_next(&it, &a)) {
+		switch (a.type) {
+		case PROTO_A_NAME:
+			b->name = proto_attr_str(&a);
+			break;
+		case PROTO_A_KIND:
+			b->kind = proto_attr_str(&a);
+			break;
+		case PROTO_A_START:
+			b->start = proto_attr_i64(&a);
+			b->have_start = true;
+			break;
+		case PROTO_A_END:
+			b->end = proto_attr_i64(&a);
+			b->have_end = true;
+			break;
+		case PROTO_A_ON:
+			b->on = true;
+			break;
+		case PROTO_A_STRICT:
+			b->strict = true;
+			break;
+		case PROTO_A_SKIPPED:
+			b->skipped = true;
+			break;
+		case PROTO_A_LIST:
+			if (b->n_lists < SMB_LISTS_MAX)
+				b->lists[b->n_lists++] = proto_attr_str(&a);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void join_lists(const struct brk *b, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < b->n_lists && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", b->lists[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* ---- human formatters, one per reply ---- */
+
+/* Every reply: the message (stdout when ok, else stderr) and the errors. */
+static void print_common(const struct reply *r)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+
+	if (r->message && *r->message) {
+		if (r->result == PROTO_RESULT_OK)
+			printf("%s\n", r->message);
+		else
+			fprintf(stderr, "smctl: %s\n", r->message);
+	}
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a))
+		if (a.type == PROTO_A_ERROR)
+			fprintf(stderr, "%s\n", proto_attr_str(&a));
+}
+
+/* A break as a table row: the parsed break and its two computed columns. */
+struct row {
+	struct brk b;
+	char when[48], lists[160];
+};
+
+/* The columns of one row; the widths grow to fit it. */
+static void row_fill(struct row *w, int64_t now, bool schedule, int width[4])
+{
+	const struct brk *b = &w->b;
+	const char *col[4] = {b->name, b->kind, w->when, w->lists};
+
+	if (schedule) {
+		fmt_span(b->start, b->end, w->when, sizeof(w->when));
+	} else if (b->have_end) {
+		char t[32];
+		value_format_when((time_t)b->end, now, t, sizeof(t));
+		snprintf(w->when, sizeof(w->when), "until %s", t);
+	} else {
+		snprintf(w->when, sizeof(w->when), "until further notice");
+	}
+	join_lists(b, w->lists, sizeof(w->lists));
+	for (int k = 0; k < 4; k++)
+		if ((int)strlen(col[k]) > width[k])
+			width[k] = (int)strlen(col[k]);
+}
+
+/* "1h29m left", "on now, 1h29m left", then strict and skipped. */
+static void row_extra(const struct brk *b, int64_t now, bool schedule, char *extra, size_t len)
+{
+	char left[32] = "";
+
+	extra[0] = 0;
+	if (b->on && b->have_end) {
+		value_format_left(b->end - now, left, sizeof(left));
+		snprintf(extra, len, "%s%s left", schedule ? "on now, " : "", left);
+	}
+	if (b->strict)
+		snprintf(extra + strlen(extra), len - strlen(extra), "%sstrict",
+		         extra[0] ? ", " : "");
+	if (b->skipped)
+		snprintf(extra + strlen(extra), len - strlen(extra), "%sskipped",
+		         extra[0] ? ", " : "");
+}
+
+enum { COL_NAME, COL_KIND, COL_WHEN, COL_LISTS };
+
+static void print_rows(struct row *v, int n, int64_t now, bool schedule)
+{
+	int w[4] = {0};
+
+	for (int i = 0; i < n; i++)
+		row_fill(&v[i], now, schedule, w);
+	for (int i = 0; i < n; i++) {
+		char extra[64], line[512];
+		size_t len;
+		int r;
+
+		row_extra(&v[i].b, now, schedule, extra, sizeof(extra));
+		/* A row longer than the line is cut; the columns are bounded well below it. */
+		if (schedule)
+			r = snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %s", w[COL_WHEN],
+			             v[i].when, w[COL_NAME], v[i].b.name, w[COL_LISTS], v[i].lists,
+			             extra);
+		else
+			r = snprintf(line, sizeof(line), "  %-*s  %-*s  %-*s  %-*s  %s",
+			             w[COL_NAME], v[i].b.name, w[COL_KIND], v[i].b.kind,
+			             w[COL_WHEN], v[i].when, w[COL_LISTS], v[i].lists, extra);
+		if (r < 0)
+			continue;
+		/* No trailing blanks when the last columns are empty. */
+		len = strlen(line);
+		while (len > 0 && line[len - 1] == ' ')
+			line[--len] = 0;
+		puts(line);
+	}
+}
+
+/* The reply's breaks as rows, at most SMCTL_BREAKS_MAX of them. */
+static void print_breaks(const struct reply *r, bool schedule)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	struct row *v;
+	int n = 0;
+
+	v = calloc(SMCTL_BREAKS_MAX, sizeof(*v));
+	if (!v) {
+		fputs("smctl: out of memory\n", stderr);
+		return;
+	}
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a))
+		if (a.type == PROTO_A_BREAK && n < SMCTL_BREAKS_MAX)
+			brk_parse(&a, &v[n++].b);
+	if (schedule && n == 0)
+		printf("no breaks scheduled\n");
+	print_rows(v, n, r->now, schedule);
+	free(v);
+}
+
+/* What smctl status shows besides the rows of breaks. */
+struct status {
+	const char *version, *config;
+	bool blocking, strict, have_next;
+	char inforce[512], counters[512];
+	struct brk next;
+};
+
+/* "name value" of a counter nest, appended to buf with ", " between. */
+static void add_counter(const struct proto_attr *nest, char *buf, size_t len)
+{
+	struct proto_attr name = {0}, value = {0};
+	struct proto_iter ni;
+	size_t off = strlen(buf);
+
+	proto_attr_nest(nest, &ni);
+	while (proto_iter_next(&ni, &value)) {
+		if (value.type == PROTO_A_NAME)
+			name = value;
+		else if (value.type == PROTO_A_VALUE)
+			break;
+	}
+	snprintf(buf + off, len - off, "%s%s %" PRIu64, off ? ", " : "",
+	         name.len ? proto_attr_str(&name) : "?",
+	         value.type == PROTO_A_VALUE ? proto_attr_u64(&value) : 0);
+}
+
+static void status_parse(const struct reply *r, struct status *s)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	size_t off;
+
+	memset(s, 0, sizeof(*s));
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		switch (a.type) {
+		case PROTO_A_VERSION:
+			s->version = proto_attr_str(&a);
+			break;
+		case PROTO_A_CONFIG:
+			s->config = proto_attr_str(&a);
+			break;
+		case PROTO_A_BLOCKING:
+			s->blocking = true;
+			break;
+		case PROTO_A_STRICT:
+			s->strict = true;
+			break;
+		case PROTO_A_INFORCE:
+			off = strlen(s->inforce);
+			snprintf(s->inforce + off, sizeof(s->inforce) - off, "%s%s", off ? " " : "",
+			         proto_attr_str(&a));
+			break;
+		case PROTO_A_NEXT:
+			brk_parse(&a, &s->next);
+			s->have_next = true;
+			break;
+		case PROTO_A_COUNTER:
+			add_counter(&a, s->counters, sizeof(s->counters));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void print_next(const struct status *s, int64_t now)
+{
+	const struct brk *next = &s->next;
+	char when[32], in[32];
+
+	if (!s->have_next || !next->have_start) {
+		printf("Next:      no break scheduled\n");
+		return;
+	}
+	value_format_when((time_t)next->start, now, when, sizeof(when));
+	value_format_left(next->start - now, in, sizeof(in));
+	printf("Next:      %s at %s (in %s)", next->name, when, in);
+	if (next->have_end) {
+		value_format_left(next->end - next->start, in, sizeof(in));
+		printf(" for %s", in);
+	}
+	if (next->strict)
+		fputs(", strict", stdout);
+	putchar('\n');
+}
+
+static void print_status(const struct reply *r)
+{
+	struct status s;
+
+	if (r->result != PROTO_RESULT_OK) {
+		print_common(r);
+		return;
+	}
+	status_parse(r, &s);
+	if (r->message && *r->message)
+		printf("%s\n", r->message);
+	if (s.blocking)
+		printf("Blocking:  %s%s\n", s.inforce[0] ? s.inforce : "yes",
+		       s.strict ? " (strict)" : "");
+	else
+		printf("Blocking:  nothing\n");
+	print_breaks(r, false);
+	print_next(&s, r->now);
+	if (s.counters[0])
+		printf("Counters:  %s\n", s.counters);
+	if (s.version || s.config)
+		printf("Daemon:    smbreakd %s, %s\n", s.version ? s.version : "?",
+		       s.config ? s.config : "?");
+}
+
+static void print_schedule(const struct reply *r)
+{
+	if (r->result != PROTO_RESULT_OK) {
+		print_common(r);
+		return;
+	}
+	if (r->message && *r->message)
+		printf("%s\n", r->message);
+	print_breaks(r, true);
+}
+
+static void print_lists(const struct reply *r)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		if (a.type == PROTO_A_LIST) {
+			printf("list   %s\n", proto_attr_str(&a));
+		} else if (a.type == PROTO_A_BREAK) {
+			struct brk b;
+
+			brk_parse(&a, &b);
+			printf("break  %s\n", b.name);
+		}
+	}
+}
+
+/* A match (which entry of which list) or a break of smctl check's reply. */
+struct check_row {
+	const char *str[5]; /* by enum check_str, "" when absent */
+	uint32_t line;
+	bool on, blocked;
+};
+
+enum check_str { CS_LIST, CS_KIND, CS_ENTRY, CS_SOURCE, CS_NAME };
+
+static void check_row_parse(const struct proto_attr *nest, struct check_row *c)
+{
+	static const uint16_t types[] = {PROTO_A_LIST, PROTO_A_KIND, PROTO_A_ENTRY, PROTO_A_SOURCE,
+	                                 PROTO_A_NAME};
+	struct proto_iter it;
+	struct proto_attr n;
+
+	*c = (struct check_row){.str = {"", "", "", "", ""}};
+	proto_attr_nest(nest, &it);
+	while (proto_iter_next(&it, &n)) {
+		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			if (n.type == types[k])
+				c->str[k] = proto_attr_str(&n);
+		if (n.type == PROTO_A_LINE)
+			c->line = proto_attr_u32(&n);
+		else if (n.type == PROTO_A_ON)
+			c->on = true;
+		else if (n.type == PROTO_A_BLOCKED)
+			c->blocked = true;
+	}
+}
+
+/* smctl check: the verdict, the entries that decide it, and each break. */
+static void print_check(const struct reply *r)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	struct check_row c;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		const char *const *s = c.str;
+
+		if (a.type != PROTO_A_MATCH && a.type != PROTO_A_BREAK)
+			continue;
+		check_row_parse(&a, &c);
+		if (a.type == PROTO_A_MATCH && c.line)
+			printf("  list %-12s %-5s %s  (%s:%u)\n", s[CS_LIST], s[CS_KIND],
+			       s[CS_ENTRY], s[CS_SOURCE], c.line);
+		else if (a.type == PROTO_A_MATCH)
+			printf("  list %-12s %-5s %s  (%s)\n", s[CS_LIST], s[CS_KIND], s[CS_ENTRY],
+			       s[CS_SOURCE]);
+		else
+			printf("  %-5s %-18s %s%s\n",
+			       strcmp(s[CS_KIND], "adhoc") ? "break" : "pause", s[CS_NAME],
+			       c.blocked ? "blocks it" : "does not block it",
+			       c.on ? " (on now)" : "");
+	}
+}
+
+static void print_services(const struct reply *r)
+{
+	struct proto_iter it, nit;
+	struct proto_attr a, n;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		const char *name = "";
+		uint64_t count = 0;
+
+		if (a.type != PROTO_A_SERVICE)
+			continue;
+		proto_attr_nest(&a, &nit);
+		while (proto_iter_next(&nit, &n)) {
+			if (n.type == PROTO_A_NAME)
+				name = proto_attr_str(&n);
+			else if (n.type == PROTO_A_VALUE)
+				count = proto_attr_u64(&n);
+		}
+		printf("%-12s %4llu domains\n", name, (unsigned long long)count);
+	}
+}
+
+/* smctl stats: one block per day, a row per service with a bar scaled to the
+ * busiest row shown. */
+static void print_stats(const struct reply *r)
+{
+	enum { BAR = 40 };
+	struct proto_iter it, dit, cit;
+	struct proto_attr a, d, c;
+	uint64_t max = 0;
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		proto_iter_init(&it, r->payload, r->len);
+		while (proto_iter_next(&it, &a)) {
+			const char *date = "";
+			bool any = false;
+
+			if (a.type != PROTO_A_DAY)
+				continue;
+			proto_attr_nest(&a, &dit);
+			while (proto_iter_next(&dit, &d)) {
+				const char *name = "";
+				uint64_t v = 0;
+
+				if (d.type == PROTO_A_DATE) {
+					date = proto_attr_str(&d);
+					continue;
+				}
+				if (d.type != PROTO_A_COUNTER)
+					continue;
+				proto_attr_nest(&d, &cit);
+				while (proto_iter_next(&cit, &c)) {
+					if (c.type == PROTO_A_NAME)
+						name = proto_attr_str(&c);
+					else if (c.type == PROTO_A_VALUE)
+						v = proto_attr_u64(&c);
+				}
+				if (pass == 0) {
+					max = v > max ? v : max;
+					continue;
+				}
+				int n = max ? (int)((v * BAR + max - 1) / max) : 0;
+				printf("%-10s  %-12s %6llu  %.*s\n", any ? "" : date, name,
+				       (unsigned long long)v, n,
+				       "########################################");
+				any = true;
+			}
+			if (pass == 1 && !any)
+				printf("%-10s  (nothing blocked)\n", date);
+		}
+	}
+}
+
+/* One line per event: local time, kind, what happened. */
+void output_event(const struct reply *r)
+{
+	struct proto_attr a;
+	const char *kind = "event";
+	char when[32] = "";
+	time_t t = (time_t)r->now;
+	struct tm tm;
+
+	if (proto_find(r->payload, r->len, PROTO_A_EVENT, &a))
+		kind = proto_attr_str(&a);
+	if (r->now) {
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	}
+	printf("%s %-6s", when, kind);
+	if (r->message && *r->message) {
+		printf(" %s", r->message);
+	} else if (proto_find(r->payload, r->len, PROTO_A_BREAK, &a)) {
+		struct brk b;
+		char lists[160];
+
+		brk_parse(&a, &b);
+		join_lists(&b, lists, sizeof(lists));
+		printf(" %s %s", b.name, lists);
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+void output_reply(uint16_t cmd, const struct reply *r)
+{
+	switch (cmd) {
+	case PROTO_CMD_STATUS:
+		print_status(r);
+		break;
+	case PROTO_CMD_SCHEDULE:
+		print_schedule(r);
+		break;
+	case PROTO_CMD_CHECK:
+		print_check(r);
+		break;
+	case PROTO_CMD_STATS:
+		print_stats(r);
+		break;
+	case PROTO_CMD_LISTS:
+		print_lists(r);
+		break;
+	case PROTO_CMD_SERVICES:
+		print_services(r);
+		break;
+	default: /* pause, resume, skip, reload, watch: the message says it all */
+		print_common(r);
+		break;
+	}
+}

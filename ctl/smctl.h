@@ -1,0 +1,88 @@
+/* What the parts of smctl share: the parsed command line (args.c), the
+ * connection and the reply it reads (client.c), and the two ways to print a
+ * reply, for people (output.c) and as JSON (json.c); smctl.c wires them. */
+#ifndef SMB_SMCTL_H
+#define SMB_SMCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto.h"
+
+#define SMCTL_TIMEOUT_SECS 10 /* to connect, and for each reply */
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,
+};
+
+/* ---- args.c: the command line, checked and built into one request ---- */
+
+enum args_result {
+	ARGS_RUN,     /* send cl->req */
+	ARGS_HELP,    /* -h anywhere: print args_usage, exit 0 */
+	ARGS_VERSION, /* -V before the command */
+	ARGS_USAGE,   /* a usage error, already written to the error stream */
+};
+
+struct cmdline {
+	const char *socket;
+	bool json;
+	uint16_t cmd; /* PROTO_CMD_* */
+	size_t req_len;
+	struct proto_msg req;
+};
+
+/* Parses argv (argv[0] is the program) into cl; usage errors go to err in
+ * the form "smctl: WHY\nTry 'smctl --help'.\n". Pure but for writing to err,
+ * so the unit test drives it. */
+enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl);
+void args_usage(FILE *f);
+
+/* ---- client.c: one connection to smbreakd ---- */
+
+/* One message read: views into the client's buffer, valid until the next
+ * read. result, message and now are found once here because every printer
+ * needs them; now falls back to this machine's clock. */
+struct reply {
+	const uint8_t *payload;
+	size_t len;
+	uint16_t type;
+	uint32_t result;
+	const char *message;
+	int64_t now;
+};
+
+struct client {
+	int fd;
+	const char *path; /* named in every error */
+	uint8_t buf[PROTO_MSG_MAX];
+};
+
+/* Each returns 0 or an exit code after saying why on stderr; client_read
+ * also -1 when SIGINT/SIGTERM ended a watch. */
+int client_connect(struct client *c, const char *path);
+int client_send(struct client *c, const uint8_t *buf, size_t len);
+int client_read(struct client *c, struct reply *r);
+/* For watch: no reply timeout, and SIGINT/SIGTERM end client_read. */
+void client_watch_mode(struct client *c);
+void client_close(struct client *c);
+
+/* ---- output.c: the human form, one formatter per reply ---- */
+
+/* The reply to command cmd (PROTO_CMD_*): what went wrong on stderr, the
+ * rest on stdout. */
+void output_reply(uint16_t cmd, const struct reply *r);
+/* One line per watch event, flushed. */
+void output_event(const struct reply *r);
+
+/* ---- json.c: the stable JSON form (see json.c) ---- */
+
+/* The whole reply as one JSON object on one line. */
+void json_print(const struct reply *r);
+
+#endif

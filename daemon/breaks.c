@@ -136,7 +136,7 @@ void breaks_evaluate(struct breaks *b)
 			log_info("in force: nothing");
 		b->started = true;
 		if (b->hooks.enforce)
-			b->hooks.enforce(b->hooks.arg, b->conf, &b->pol.in);
+			b->hooks.enforce(b->hooks.arg, &b->pol.in);
 	}
 	if ((r = clock_arm(b->clock, p.in.until)) < 0)
 		log_error("clock: cannot arm the timer: %s", strerror(-r));

@@ -19,8 +19,8 @@
 
 
 /* Called whenever the set in force changes (and once at start), after the
- * change is logged. The conf pointer stays valid until the next call. */
-typedef void (*breaks_enforce_fn)(void *arg, const struct conf *c, const struct inforce *in);
+ * change is logged. */
+typedef void (*breaks_enforce_fn)(void *arg, const struct inforce *in);
 /* Called with a finished PROTO_EVENT message for `smctl watch`. */
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
 /* Called after a new configuration was swapped in. */

@@ -2,7 +2,6 @@
  * (policy.c) at the current instant what may be done, changes the state
  * where it may, and fills the reply. Replies carry instants and names; smctl
  * formats them. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -473,9 +472,9 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		return 0;
 	}
 	arg = proto_attr_str(&at);
-	int family = inet_pton(AF_INET, arg, addr) == 1    ? AF_INET
-	             : inet_pton(AF_INET6, arg, addr) == 1 ? AF_INET6
-	                                                   : 0;
+	int family = 0;
+	if (value_parse_ip(arg, &family, addr) < 0)
+		family = 0;
 	if (family && b->hooks.check_addr) {
 		b->hooks.check_addr(b->hooks.arg, family, addr, p->in.lists != 0, reply);
 		return 0;

@@ -267,11 +267,10 @@ static void on_event(void *arg, const struct proto_msg *ev)
 		control_broadcast(d->control, ev);
 }
 
-static void on_enforce(void *arg, const struct conf *c, const struct inforce *in)
+static void on_enforce(void *arg, const struct inforce *in)
 {
 	struct smbd *d = arg;
 
-	(void)c;
 	enforce_apply(d->enforce, in);
 	if (d->dns)
 		dns_set_inforce(d->dns, in->lists, in->reason);

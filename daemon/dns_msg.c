@@ -753,18 +753,3 @@ int dns_msg_set_id(uint8_t *pkt, size_t len, uint16_t id)
 	pkt[1] = (uint8_t)id;
 	return 0;
 }
-
-void dns_msg_query_key(const struct dns_msg_query *q, struct dns_msg_key *k)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < q->qname_wire_len; i++)
-		k->b[n++] = lower(q->qname_wire[i]);
-	k->b[n++] = (uint8_t)(q->qtype >> 8);
-	k->b[n++] = (uint8_t)q->qtype;
-	k->b[n++] = (uint8_t)(q->qclass >> 8);
-	k->b[n++] = (uint8_t)q->qclass;
-	k->b[n++] = (uint8_t)((q->has_edns ? 1 : 0) | (q->has_edns && q->do_bit ? 2 : 0) |
-	                      (q->flags & DNS_MSG_F_CD ? 4 : 0));
-	k->len = n;
-}

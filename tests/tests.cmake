@@ -11,6 +11,8 @@ smb_unit(stats smb_stats)
 smb_unit(domains smb_domains)
 smb_unit(lists smb_domains)
 smb_unit(dns_msg smb_dns_msg)
+smb_unit(addrset smb_dns_policy)
+smb_unit(dns_policy smb_dns_policy)
 smb_unit(resolv smb_resolv)
 smb_unit(listenfd smb_listenfd)
 

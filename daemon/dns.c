@@ -596,8 +596,10 @@ static int load_bypass(const char *datadir, struct domains **out)
 	if (r >= 0 && bl.bad)
 		r = -EINVAL;
 	if (r < 0) {
-		log_error("dns: cannot load the DoH/DoT endpoints that breaks block from %s: %s",
-		          path, strerror(-r));
+		/* lists_load_file reported what went wrong, line by line. */
+		log_error("dns: cannot start without the DoH/DoT endpoints that breaks block: %s "
+		          "(shipped with smbreak) must load whole",
+		          path);
 		domains_builder_free(bl.b);
 		return r;
 	}

@@ -100,9 +100,6 @@ struct dns {
 	} n;
 };
 
-/* The context, with its batch buffers, and the address sets and queues come
- * from addrset_pages_new (mmap) on purpose: see there. */
-
 /* ---- learning ---- */
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -658,6 +655,9 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
             const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
             dns_blocked_fn blocked, void *arg, struct dns **out)
 {
+	/* The context with its batch buffers, the address sets and the queues
+	 * come from pages on purpose (see addrset_pages_new): an idle daemon
+	 * touches little of them. */
 	struct dns *dns = addrset_pages_new(sizeof(*dns));
 	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer, on_relay_fail,
 	                                      on_relay_release, dns};

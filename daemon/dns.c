@@ -1,113 +1,37 @@
-/* The filtering DNS forwarder on the daemon's event loop. A query is parsed
- * once, answered here when a list in force blocks its name (or a bypass
- * hygiene rule applies), and otherwise relayed: on a connected UDP socket
- * drawn at random from a small pool per upstream whose sockets retire after a
- * few queries or a second (so source ports stay random and short-lived, and
- * only that server can answer), with a random id unique on that socket, the
- * reply matched by socket and id and checked against the question, a timeout
- * and failover to the next upstream, TCP when the reply is truncated, and
- * SERVFAIL when every upstream failed. Listener reads and our own answers go
- * in batches (recvmmsg, sendmmsg). Relayed answers for listed names feed
- * their addresses to enforcement after the answer has gone out. */
+/* The filtering DNS forwarder on the daemon's event loop: the listeners and
+ * the client side. A query is parsed once, answered here when a list in force
+ * blocks its name or a bypass hygiene rule applies (dns_policy.c decides),
+ * and otherwise handed to the relay (dns_relay.c), whose answer goes back to
+ * the client. Listener reads and our own answers go in batches (recvmmsg,
+ * sendmmsg). Relayed answers for listed names feed their addresses to
+ * enforcement after the answer has gone out (the sets are in addrset.c). */
 #include "dns.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/event_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addrset.h"
 #include "dns_msg.h"
+#include "dns_policy.h"
+#include "dns_relay.h"
 #include "listenfd.h"
+#include "lists.h"
 #include "log.h"
-#include "resolv.h"
 
-#define DNS_PKT_MAX      65535
 #define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
-#define DNS_ADDR_PROBES  16
 #define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
-#define DNS_SLOT_PKT     512  /* query bytes kept in the slot; longer ones (TCP) on the heap */
-#define DNS_RND_BYTES    256  /* random bytes fetched at once: one getrandom per ~100 queries */
-/* Ids in flight on one upstream socket, by id: open addressing, linear
- * probing. A socket sends at most DNS_UP_SOCK_USES queries in its life, so
- * the table never holds more than that many entries, removed ones included,
- * and stays at most half full without ever being cleaned. */
-#define UP_TAB      (2 * DNS_UP_SOCK_USES)
-#define UP_TAB_GONE 0xffff
+#define DNS_BYPASS_FILE  "bypass.list"
 
-_Static_assert((UP_TAB & (UP_TAB - 1)) == 0, "UP_TAB is a power of two");
-_Static_assert(DNS_INFLIGHT_MAX < UP_TAB_GONE, "slot index + 1 fits below UP_TAB_GONE");
-
-/* Names that browsers and operating systems use to get around a filtering
- * resolver. During a break they are answered here: the canaries say "no DoH
- * here", the DoH/DoT endpoints are blocked like a listed name. */
-static const char *const canary_nx[] = {"use-application-dns.net", "mask.icloud.com",
-                                        "mask-h2.icloud.com"};
-static const char *const doh_names[] = {
-    "dns.google",
-    "dns.google.com",
-    "cloudflare-dns.com",
-    "one.one.one.one",
-    "1dot1dot1dot1.cloudflare-dns.com",
-    "dns.quad9.net",
-    "dns9.quad9.net",
-    "dns10.quad9.net",
-    "dns11.quad9.net",
-    "doh.opendns.com",
-    "dns.opendns.com",
-    "dns.adguard-dns.com",
-    "dns.adguard.com",
-    "dns.nextdns.io",
-    "doh.cleanbrowsing.org",
-    "dns.mullvad.net",
-    "doh.mullvad.net",
-    "doh.dns.sb",
-    "dns.alidns.com",
-    "doh.pub",
-    "dns.controld.com",
-    "freedns.controld.com",
-};
-
-struct addr_entry {
-	uint8_t family; /* 0: empty */
-	uint8_t addr[16];
-	time_t expires;
-};
-
-/* A bounded set of addresses with expiry: a window of DNS_ADDR_PROBES slots
- * per hash, the entry closest to expiry evicted when the window is full. */
-struct addr_set {
-	struct addr_entry *v;
-	size_t mask;
-};
-
-/* A pooled upstream UDP socket. */
-struct up_sock {
-	struct dns *dns;
-	size_t upstream; /* index in dns->up; meaningless once retired */
-	int fd;
-	struct event ev;
-	struct timeval born;
-	unsigned uses;        /* queries sent on it */
-	unsigned inflight;    /* of those, not done yet */
-	unsigned hold;        /* callers still using it: it is not freed under them */
-	bool retired;         /* out of the pool: takes no new query */
-	uint16_t tab[UP_TAB]; /* slot index + 1, UP_TAB_GONE or 0 (empty) */
-};
-
-struct dns_upstream {
-	struct value_addr addr;
-	struct up_sock *socks[DNS_UP_SOCKS];
-	size_t n_socks;
-};
+_Static_assert(DNS_QUEUE_MAX >= DNS_MSG_ADDRS_MAX, "one answer's elements fit in the queue");
 
 struct tcp_client {
 	struct dns *dns;
@@ -115,31 +39,6 @@ struct tcp_client {
 	struct bufferevent *bev;        /* NULL once the client is gone */
 	unsigned pending;
 	bool reading;
-};
-
-struct slot {
-	struct dns *dns;
-	unsigned index;
-	bool used;
-	bool q_listed; /* the question name is in a list or a hygiene rule */
-	/* The client. */
-	struct dns_msg_query q;
-	uint8_t *pkt; /* pkt_inline, or the heap for a long one */
-	size_t len;
-	uint8_t pkt_inline[DNS_SLOT_PKT];
-	uint16_t client_id;
-	int udp_fd; /* the listener to answer from, -1 for TCP */
-	struct sockaddr_storage client;
-	socklen_t client_len;
-	struct tcp_client *tc;
-	unsigned ip_bucket;
-	/* The upstream try. */
-	size_t upstream;
-	size_t tries;
-	uint16_t up_id;
-	struct up_sock *sock;       /* the UDP try's socket, NULL between tries */
-	struct event timer;         /* the UDP try's timeout */
-	struct bufferevent *up_bev; /* TCP retry of a truncated answer */
 };
 
 /* An answer queued for the batch's sendmmsg. */
@@ -160,7 +59,7 @@ struct dns {
 	struct event_base *base;
 	const struct conf *conf;
 	const struct domains *domains;
-	struct domains *hygiene;
+	struct domains *bypass; /* the DoH/DoT endpoints of DATADIR/bypass.list */
 	uint64_t inforce;
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
@@ -169,26 +68,18 @@ struct dns {
 
 	struct listener listeners[CONF_LISTEN_MAX];
 	size_t n_listeners;
-	struct dns_upstream up[CONF_UPSTREAMS_MAX];
-	size_t n_up;
-
-	struct slot *slots; /* DNS_INFLIGHT_MAX of them */
-	unsigned free_slots[DNS_INFLIGHT_MAX];
-	size_t n_free;
+	struct dns_relay *relay;
 	uint16_t per_ip[DNS_PER_IP_SLOTS];
 	unsigned n_tcp;
 	struct tcp_client *tcp_clients;
 
-	struct addr_set learned, shared;
+	struct addrset learned, shared;
 	struct nft_elem *add, *del;
 	size_t n_add, n_del;
 	struct event *flush_ev;
-	bool mark_warned;
 
-	uint8_t rnd[DNS_RND_BYTES];
-	size_t rnd_used;
-
-	uint8_t buf[DNS_PKT_MAX];
+	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
+	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
 	struct dns_msg_learned scratch;
 
 	/* One batch of listener reads. */
@@ -204,84 +95,10 @@ struct dns {
 	bool tx_open;
 
 	struct {
-		uint64_t queries, blocked, relayed, failed, refused, malformed, bad_replies,
-		    learned, shared, tcp_rejected;
+		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
+		    tcp_rejected;
 	} n;
 };
-
-/* ---- memory ---- */
-
-/* The big tables (the context with its batch buffers, the query slots, the
- * address sets and queues) come straight from mmap: their pages stay unbacked until
- * used, so an idle daemon stays small. From malloc they could land on heap
- * memory freed by a list build, which calloc must clear, touching it all. */
-static void *pages_new(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void pages_free(void *p, size_t size)
-{
-	if (p)
-		munmap(p, size);
-}
-
-/* ---- address sets ---- */
-
-static int addr_set_init(struct addr_set *s, size_t cap)
-{
-	s->v = pages_new(cap * sizeof(*s->v));
-	s->mask = cap - 1;
-	return s->v ? 0 : -ENOMEM;
-}
-
-static size_t addr_hash(int family, const uint8_t *a)
-{
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
-	size_t n = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29));
-}
-
-static struct addr_entry *addr_find(struct addr_set *s, int family, const uint8_t *a, time_t now)
-{
-	size_t h = addr_hash(family, a), n = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < DNS_ADDR_PROBES; i++) {
-		struct addr_entry *e = &s->v[(h + i) & s->mask];
-		if (e->family == family && e->expires > now && memcmp(e->addr, a, n) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static void addr_put(struct addr_set *s, int family, const uint8_t *a, time_t expires, time_t now)
-{
-	size_t h = addr_hash(family, a), n = family == AF_INET ? 4 : 16;
-	struct addr_entry *victim = NULL, *e = addr_find(s, family, a, now);
-
-	if (e) {
-		if (expires > e->expires)
-			e->expires = expires;
-		return;
-	}
-	for (size_t i = 0; i < DNS_ADDR_PROBES; i++) {
-		e = &s->v[(h + i) & s->mask];
-		if (!e->family || e->expires <= now) {
-			victim = e;
-			break;
-		}
-		if (!victim || e->expires < victim->expires)
-			victim = e;
-	}
-	victim->family = (uint8_t)family;
-	memset(victim->addr, 0, sizeof(victim->addr));
-	memcpy(victim->addr, a, n);
-	victim->expires = expires;
-}
 
 /* ---- learning ---- */
 
@@ -295,30 +112,6 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	dns->n_add = dns->n_del = 0;
 }
 
-static void queue_elem(struct dns *dns, bool add, const struct dns_msg_addr *a, uint32_t ttl)
-{
-	struct nft_elem *v = add ? dns->add : dns->del;
-	size_t *n = add ? &dns->n_add : &dns->n_del;
-
-	if (*n == DNS_QUEUE_MAX)
-		on_flush(-1, 0, dns);
-	struct nft_elem *e = &v[(*n)++];
-	memset(e, 0, sizeof(*e));
-	e->family = a->family;
-	memcpy(&e->addr, a->addr, a->family == AF_INET ? 4 : 16);
-	e->timeout_ms = ttl * 1000;
-	/* Once per loop turn: after every answer of this turn has been sent. */
-	event_active(dns->flush_ev, 0, 0);
-}
-
-static bool listed(const struct dns *dns, const char *name, size_t len)
-{
-	struct domains_match m;
-
-	return domains_match(dns->domains, name, len, &m) ||
-	       domains_match(dns->hygiene, name, len, &m);
-}
-
 /* An answer that passed: its addresses go into the sets when a name of its
  * CNAME chain is listed, and count as shared (never blocked) otherwise.
  * q_listed: what the question name (the chain's first) matched when the
@@ -328,37 +121,22 @@ static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
 {
 	struct dns_msg_learned *l = &dns->scratch;
 	time_t now = time(NULL);
-	bool is_listed = q_listed;
 
 	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
 		return;
-	for (size_t i = 1; i < l->n_names && !is_listed; i++)
-		is_listed = listed(dns, l->names[i].name, l->names[i].len);
-	for (size_t i = 0; i < l->n_addrs; i++) {
-		const struct dns_msg_addr *a = &l->addrs[i];
-		if (is_listed) {
-			uint32_t ttl = a->ttl;
-			if (ttl < dns->conf->learn_min)
-				ttl = dns->conf->learn_min;
-			if (ttl > dns->conf->learn_max)
-				ttl = dns->conf->learn_max;
-			if (addr_find(&dns->shared, a->family, a->addr, now)) {
-				dns->n.shared++;
-				continue;
-			}
-			addr_put(&dns->learned, a->family, a->addr, now + ttl, now);
-			queue_elem(dns, true, a, ttl);
-			dns->n.learned++;
-		} else {
-			addr_put(&dns->shared, a->family, a->addr, now + dns->conf->learn_max, now);
-			struct addr_entry *e = addr_find(&dns->learned, a->family, a->addr, now);
-			if (e) {
-				/* A shared address (CDN): blocking it would cut unlisted sites. */
-				e->expires = 0;
-				queue_elem(dns, false, a, 0);
-			}
-		}
-	}
+	bool listed = q_listed || dns_policy_chain_listed(dns->domains, dns->bypass, l);
+	if (DNS_QUEUE_MAX - dns->n_add < l->n_addrs || DNS_QUEUE_MAX - dns->n_del < l->n_addrs)
+		on_flush(-1, 0, dns);
+	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0};
+	dns_policy_learn(&dns->learned, &dns->shared, l, listed, dns->conf->learn_min,
+	                 dns->conf->learn_max, now, &out);
+	dns->n.learned += out.learned;
+	dns->n.shared += out.shared;
+	/* Once per loop turn: after every answer of this turn has been sent. */
+	if (out.n_add != dns->n_add || out.n_del != dns->n_del)
+		event_active(dns->flush_ev, 0, 0);
+	dns->n_add = out.n_add;
+	dns->n_del = out.n_del;
 }
 
 /* ---- answering clients ---- */
@@ -437,152 +215,31 @@ static void deliver(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
 	send_udp(dns, udp_fd, pkt, len, to, tolen);
 }
 
-/* ---- the relay ---- */
+/* ---- the relay's hooks ---- */
 
-/* Random bytes from a buffer refilled in one call: arc4random costs a
- * getrandom system call each time in this libc. */
-static void rnd_take(struct dns *dns, void *out, size_t n)
+static void on_relay_batch(void *arg, bool start)
 {
-	if (dns->rnd_used + n > sizeof(dns->rnd)) {
-		arc4random_buf(dns->rnd, sizeof(dns->rnd));
-		dns->rnd_used = 0;
-	}
-	memcpy(out, dns->rnd + dns->rnd_used, n);
-	/* Used bytes are not kept around for anyone to find later. */
-	memset(dns->rnd + dns->rnd_used, 0, n);
-	dns->rnd_used += n;
+	struct dns *dns = arg;
+
+	if (!start)
+		tx_flush(dns);
+	dns->tx_open = start;
 }
 
-static int upstream_socket(struct dns *dns, int family, int type)
+static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
+                            const struct dns_msg_reply *rep)
 {
-	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	uint32_t mark = DNS_SOCKET_MARK;
+	struct dns *dns = arg;
 
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 && !dns->mark_warned) {
-		log_warn("dns: cannot mark upstream sockets (%s); with intercept on, queries "
-		         "could loop",
-		         strerror(errno));
-		dns->mark_warned = true;
-	}
-	return fd;
-}
-
-/* -- pooled upstream UDP sockets -- */
-
-static struct slot *sock_find(struct up_sock *k, uint16_t id)
-{
-	for (size_t i = 0; i < UP_TAB; i++) {
-		uint16_t v = k->tab[(id + i) & (UP_TAB - 1)];
-		if (!v)
-			return NULL;
-		if (v != UP_TAB_GONE && k->dns->slots[v - 1].up_id == id)
-			return &k->dns->slots[v - 1];
-	}
-	return NULL;
-}
-
-/* s->up_id must be unique on k (sock_find found nothing). */
-static void sock_add(struct up_sock *k, struct slot *s)
-{
-	for (size_t i = 0; i < UP_TAB; i++) {
-		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
-		if (!*v || *v == UP_TAB_GONE) {
-			*v = (uint16_t)(s->index + 1);
-			break;
-		}
-	}
-	s->sock = k;
-	k->inflight++;
-	k->uses++;
-}
-
-/* A socket out of its pool is only reachable from its queries: it goes with
- * the last of them. */
-static void sock_close_if_done(struct up_sock *k)
-{
-	if (!k->retired || k->inflight || k->hold)
-		return;
-	event_del(&k->ev);
-	close(k->fd);
-	free(k);
-}
-
-/* Takes k out of its pool: no new query goes to it, and it closes once the
- * queries on it are done. */
-static void sock_retire(struct up_sock *k)
-{
-	struct dns_upstream *u = &k->dns->up[k->upstream];
-
-	if (k->retired)
-		return;
-	k->retired = true;
-	for (size_t i = 0; i < u->n_socks; i++) {
-		if (u->socks[i] == k) {
-			u->socks[i] = u->socks[--u->n_socks];
-			break;
-		}
-	}
-	sock_close_if_done(k);
-}
-
-/* After a reload (the upstreams change) and at the end. */
-static void sock_retire_all(struct dns *dns)
-{
-	for (size_t i = 0; i < dns->n_up; i++)
-		while (dns->up[i].n_socks)
-			sock_retire(dns->up[i].socks[0]);
-}
-
-/* The query's UDP try is over: off its socket, its timer stopped. */
-static void slot_detach(struct slot *s)
-{
-	struct up_sock *k = s->sock;
-
-	event_del(&s->timer);
-	if (!k)
-		return;
-	for (size_t i = 0; i < UP_TAB; i++) {
-		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
-		if (*v == s->index + 1) {
-			*v = UP_TAB_GONE;
-			break;
-		}
-	}
-	s->sock = NULL;
-	k->inflight--;
-	sock_close_if_done(k);
-}
-
-static void slot_free(struct slot *s)
-{
-	struct dns *dns = s->dns;
-
-	slot_detach(s);
-	if (s->up_bev)
-		bufferevent_free(s->up_bev);
-	s->up_bev = NULL;
-	if (s->tc)
-		tcp_client_release(s->tc);
-	if (dns->per_ip[s->ip_bucket])
-		dns->per_ip[s->ip_bucket]--;
-	if (s->pkt != s->pkt_inline)
-		free(s->pkt);
-	s->used = false;
-	dns->free_slots[dns->n_free++] = s->index;
-}
-
-static void slot_answer(struct slot *s, uint8_t *pkt, size_t len)
-{
+	dns->n.relayed++;
+	learn_answer(dns, pkt, len, rep, s->q_listed);
 	dns_msg_set_id(pkt, len, s->client_id);
-	deliver(s->dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
-	slot_free(s);
+	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
 }
 
-static void slot_fail(struct slot *s)
+static void on_relay_fail(void *arg, struct dns_slot *s)
 {
-	struct dns *dns = s->dns;
+	struct dns *dns = arg;
 	size_t n;
 	bool tcp = s->tc != NULL;
 
@@ -593,252 +250,19 @@ static void slot_fail(struct slot *s)
 		dns_msg_set_id(dns->buf, n, s->client_id);
 		deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, n);
 	}
-	slot_free(s);
 }
 
-static void relay_try(struct slot *s);
-
-static void relay_next(struct slot *s)
+static void on_relay_release(void *arg, struct dns_slot *s)
 {
-	slot_detach(s);
-	if (s->up_bev) {
-		bufferevent_free(s->up_bev);
-		s->up_bev = NULL;
-	}
-	if (++s->tries >= s->dns->n_up) {
-		slot_fail(s);
-		return;
-	}
-	s->upstream = (s->upstream + 1) % s->dns->n_up;
-	relay_try(s);
+	struct dns *dns = arg;
+
+	if (s->tc)
+		tcp_client_release(s->tc);
+	if (dns->per_ip[s->ip_bucket])
+		dns->per_ip[s->ip_bucket]--;
 }
 
-/* The socket reported an error (ECONNREFUSED: an ICMP port unreachable came
- * back). Which query caused it cannot be known, but they all went to the same
- * server: every one fails over, and the socket goes. */
-static void sock_fail(struct up_sock *k, int err)
-{
-	struct dns *dns = k->dns;
-
-	log_debug("dns: upstream %zu: %s; %u queries on the socket fail over", k->upstream,
-	          strerror(err), k->inflight);
-	k->hold++;
-	sock_retire(k);
-	for (size_t i = 0; i < UP_TAB && k->inflight; i++) {
-		uint16_t v = k->tab[i];
-		if (v && v != UP_TAB_GONE)
-			relay_next(&dns->slots[v - 1]);
-	}
-	k->hold--;
-	sock_close_if_done(k);
-}
-
-/* Checks a reply and, when it is the answer, learns from it and sends it on. */
-static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp);
-
-/* Replies on a pooled socket, each to the query in flight there with its id. */
-static void on_up_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct up_sock *k = arg;
-	struct dns *dns = k->dns;
-
-	(void)what;
-	k->hold++;
-	dns->tx_open = true;
-	for (int i = 0; i < DNS_UDP_BATCH; i++) {
-		ssize_t n = recv(fd, dns->buf, sizeof(dns->buf), 0);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				sock_fail(k, errno);
-			break;
-		}
-		struct slot *s =
-		    n >= 2 ? sock_find(k, (uint16_t)(dns->buf[0] << 8 | dns->buf[1])) : NULL;
-		if (!s) {
-			/* Late (the query timed out), or forged: it costs only itself. */
-			dns->n.bad_replies++;
-			continue;
-		}
-		relay_reply(s, dns->buf, (size_t)n, false);
-	}
-	tx_flush(dns);
-	dns->tx_open = false;
-	k->hold--;
-	sock_close_if_done(k);
-}
-
-static struct up_sock *sock_open(struct dns *dns, size_t upstream)
-{
-	struct dns_upstream *u = &dns->up[upstream];
-	struct up_sock *k = calloc(1, sizeof(*k));
-
-	if (!k)
-		return NULL;
-	k->fd = upstream_socket(dns, u->addr.ss.ss_family, SOCK_DGRAM);
-	if (k->fd < 0 || connect(k->fd, (const struct sockaddr *)&u->addr.ss, u->addr.len) < 0 ||
-	    event_assign(&k->ev, dns->base, k->fd, EV_READ | EV_PERSIST, on_up_read, k) < 0 ||
-	    event_add(&k->ev, NULL) < 0) {
-		if (k->fd >= 0)
-			close(k->fd);
-		free(k);
-		return NULL;
-	}
-	k->dns = dns;
-	k->upstream = upstream;
-	event_base_gettimeofday_cached(dns->base, &k->born);
-	u->socks[u->n_socks++] = k;
-	return k;
-}
-
-/* A socket of the upstream's pool for the next query: a new one while the
- * pool is not full, else one at random, replaced if it is too old. */
-static struct up_sock *sock_pick(struct dns *dns, size_t upstream)
-{
-	struct dns_upstream *u = &dns->up[upstream];
-	struct up_sock *k;
-	struct timeval now;
-	uint8_t r;
-
-	if (u->n_socks < DNS_UP_SOCKS && (k = sock_open(dns, upstream)))
-		return k;
-	if (!u->n_socks)
-		return NULL;
-	rnd_take(dns, &r, 1);
-	k = u->socks[(r * u->n_socks) >> 8];
-	event_base_gettimeofday_cached(dns->base, &now);
-	long age_ms = (now.tv_sec - k->born.tv_sec) * 1000 + (now.tv_usec - k->born.tv_usec) / 1000;
-	if (age_ms >= DNS_UP_SOCK_MS) {
-		struct up_sock *fresh;
-		sock_retire(k);
-		if ((fresh = sock_open(dns, upstream)))
-			return fresh;
-		return u->n_socks ? u->socks[0] : NULL;
-	}
-	return k;
-}
-
-static void on_slot_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct slot *s = arg;
-
-	(void)fd, (void)what;
-	log_debug("dns: upstream %zu timed out for %s", s->upstream, s->q.qname);
-	relay_next(s);
-}
-
-static void relay_try(struct slot *s)
-{
-	struct dns *dns = s->dns;
-	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
-	struct up_sock *k = sock_pick(dns, s->upstream);
-
-	if (!k) {
-		relay_next(s);
-		return;
-	}
-	do
-		rnd_take(dns, &s->up_id, sizeof(s->up_id));
-	while (sock_find(k, s->up_id));
-	dns_msg_set_id(s->pkt, s->len, s->up_id);
-	if (send(k->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0) {
-		int e = errno;
-		/* A full buffer loses this query only; an error pending on the socket
-		 * (a port unreachable for an earlier query) condemns the socket. */
-		if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
-			sock_fail(k, e);
-		relay_next(s);
-		return;
-	}
-	sock_add(k, s);
-	if (k->uses >= DNS_UP_SOCK_USES)
-		sock_retire(k);
-	evtimer_add(&s->timer, &tv);
-}
-
-static void on_up_tcp_read(struct bufferevent *bev, void *arg)
-{
-	struct slot *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t hdr[2];
-
-	if (evbuffer_get_length(in) < 2)
-		return;
-	evbuffer_copyout(in, hdr, 2);
-	size_t len = (size_t)hdr[0] << 8 | hdr[1];
-	if (evbuffer_get_length(in) < 2 + len)
-		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, s->dns->buf, len);
-	relay_reply(s, s->dns->buf, len, true);
-}
-
-static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct slot *s = arg;
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	relay_next(s); /* error, EOF or timeout before a whole answer */
-}
-
-/* The UDP answer was truncated: ask the same upstream over TCP. */
-static void relay_tcp(struct slot *s)
-{
-	struct dns *dns = s->dns;
-	const struct value_addr *up = &dns->up[s->upstream].addr;
-	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
-	uint8_t hdr[2] = {(uint8_t)(s->len >> 8), (uint8_t)s->len};
-	int fd;
-
-	slot_detach(s);
-	fd = upstream_socket(dns, up->ss.ss_family, SOCK_STREAM);
-	if (fd < 0) {
-		relay_next(s);
-		return;
-	}
-	s->up_bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!s->up_bev) {
-		close(fd);
-		relay_next(s);
-		return;
-	}
-	bufferevent_setcb(s->up_bev, on_up_tcp_read, NULL, on_up_tcp_event, s);
-	bufferevent_set_timeouts(s->up_bev, &tv, &tv);
-	bufferevent_enable(s->up_bev, EV_READ);
-	bufferevent_write(s->up_bev, hdr, 2);
-	bufferevent_write(s->up_bev, s->pkt, s->len);
-	if (bufferevent_socket_connect(s->up_bev, (struct sockaddr *)&up->ss, up->len) < 0)
-		relay_next(s);
-}
-
-static void relay_reply(struct slot *s, uint8_t *pkt, size_t len, bool tcp)
-{
-	struct dns_msg_reply rep;
-	int r = dns_msg_reply_check(pkt, len, &s->q, s->up_id, &rep);
-
-	if (r < 0 && !tcp) {
-		/* Not the answer to this query, or broken: whoever sent it, the query
-		 * keeps waiting for its answer or its timeout. */
-		s->dns->n.bad_replies++;
-		log_debug("dns: reply from upstream %zu for %s dropped: %s", s->upstream,
-		          s->q.qname, strerror(-r));
-		return;
-	}
-	if (r < 0) {
-		log_debug("dns: bad reply from upstream %zu for %s: %s", s->upstream, s->q.qname,
-		          strerror(-r));
-		relay_next(s);
-		return;
-	}
-	if (rep.tc && !tcp) {
-		relay_tcp(s);
-		return;
-	}
-	s->dns->n.relayed++;
-	learn_answer(s->dns, pkt, len, &rep, s->q_listed);
-	slot_answer(s, pkt, len);
-}
+/* ---- queries ---- */
 
 static unsigned ip_bucket(const struct sockaddr_storage *ss)
 {
@@ -846,23 +270,8 @@ static unsigned ip_bucket(const struct sockaddr_storage *ss)
 	                       ? (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr
 	                       : (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 
-	return (unsigned)(addr_hash(ss->ss_family, a) % DNS_PER_IP_SLOTS);
+	return (unsigned)(addrset_hash(ss->ss_family, a) % DNS_PER_IP_SLOTS);
 }
-
-static enum dns_msg_block block_mode(enum conf_answer a)
-{
-	switch (a) {
-	case CONF_ANSWER_NULL:
-		return DNS_MSG_BLOCK_NULL;
-	case CONF_ANSWER_REFUSED:
-		return DNS_MSG_BLOCK_REFUSED;
-	case CONF_ANSWER_NXDOMAIN:
-		break;
-	}
-	return DNS_MSG_BLOCK_NXDOMAIN;
-}
-
-/* ---- queries ---- */
 
 static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
                        const struct sockaddr_storage *from, socklen_t fromlen,
@@ -875,78 +284,40 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 		deliver(dns, q, udp_fd, from, fromlen, tc, dns->buf, n);
 }
 
-static bool in_names(const char *name, const char *const *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, v[i]) == 0)
-			return true;
-	return false;
-}
-
-/* What the stats count a blocked name under: the service whose entry matched,
- * else the list's name (the first list in force that blocks it). */
-static void count_blocked(struct dns *dns, const struct dns_msg_query *q, uint64_t lists)
-{
-	char key[VALUE_NAME_MAX + 1];
-	const char *k = "doh";
-
-	if (!dns->blocked)
-		return;
-	unsigned i = lists ? (unsigned)__builtin_ctzll(lists) : SMB_LISTS_MAX;
-	if (i < dns->conf->n_lists) {
-		const struct conf_list *l = &dns->conf->lists[i];
-		k = l->name;
-		/* Which entry matched only matters to a list with services, and finding
-		 * it costs as much again as the match itself. */
-		if (l->n_services) {
-			struct domains_why why;
-			const char *src = NULL;
-			domains_explain(dns->domains, q->qname, q->qname_len, i, &why);
-			if (why.block.found)
-				src = domains_origin(dns->domains, why.block.origin, NULL, NULL);
-			if (src && strncmp(src, "service ", 8) == 0) {
-				snprintf(key, sizeof(key), "%s", src + 8);
-				k = key;
-			}
-		}
-	}
-	dns->blocked(dns->learn_arg, k);
-}
-
 /* Answers here what a break blocks; false when the query is to be relayed.
- * m, in_hygiene: what the name matched in the lists and the hygiene rules. */
+ * m, in_bypass: what the name matched in the lists and the endpoints. */
 static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                           const struct domains_match *m, bool in_hygiene, size_t *len)
+                           const struct domains_match *m, bool in_bypass, size_t *len)
 {
-	size_t limit = dns_msg_reply_limit(q, tcp);
-	uint32_t ttl = dns->conf->blocked_ttl;
+	struct dns_policy_answer a =
+	    dns_policy_answer(q, m, in_bypass, dns->inforce, dns->conf->blocked_answer);
+	size_t limit;
 	int r;
 
-	if (!dns->inforce)
+	switch (a.action) {
+	case DNS_POLICY_RELAY:
 		return false;
-	if (in_names(q->qname, canary_nx, sizeof(canary_nx) / sizeof(canary_nx[0]))) {
-		r = dns_msg_build_blocked(q, DNS_MSG_BLOCK_NXDOMAIN, ttl, dns->reason, dns->buf,
+	case DNS_POLICY_BLOCK:
+		limit = dns_msg_reply_limit(q, tcp);
+		r = dns_msg_build_blocked(q, a.mode, dns->conf->blocked_ttl, dns->reason, dns->buf,
 		                          limit, len);
-	} else if (strcmp(q->qname, "resolver.arpa") == 0 ||
-	           (q->qname_len > 14 &&
-	            strcmp(q->qname + q->qname_len - 14, ".resolver.arpa") == 0)) {
-		/* Discovery of designated resolvers (DDR): there are none. */
-		r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf, limit,
-		                        len);
-	} else if ((m->lists & dns->inforce) || in_hygiene) {
-		if (q->qtype == DNS_MSG_T_HTTPS || q->qtype == DNS_MSG_T_SVCB)
-			r = dns_msg_build_empty(q, ttl, DNS_MSG_EDE_BLOCKED, dns->reason, dns->buf,
-			                        limit, len);
-		else
-			r = dns_msg_build_blocked(q, block_mode(dns->conf->blocked_answer), ttl,
-			                          dns->reason, dns->buf, limit, len);
-	} else {
-		return false;
+		break;
+	case DNS_POLICY_EMPTY:
+	default:
+		limit = dns_msg_reply_limit(q, tcp);
+		r = dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
+		                        dns->buf, limit, len);
+		break;
 	}
 	if (r < 0)
 		return false;
 	dns->n.blocked++;
-	count_blocked(dns, q, m->lists & dns->inforce);
+	if (dns->blocked) {
+		char key[VALUE_NAME_MAX + 1];
+		dns->blocked(dns->learn_arg,
+		             dns_policy_blocked_key(dns->conf, dns->domains, q->qname, q->qname_len,
+		                                    a.lists, key, sizeof(key)));
+	}
 	return true;
 }
 
@@ -968,37 +339,30 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		return;
 	}
 	/* One lookup per query: for blocking now, and for learning from its answer. */
-	struct domains_match m, hm;
+	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
-	bool in_hygiene = domains_match(dns->hygiene, q.qname, q.qname_len, &hm);
-	if (answer_blocked(dns, &q, tc != NULL, &m, in_hygiene, &n)) {
+	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
+	if (answer_blocked(dns, &q, tc != NULL, &m, in_bypass, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
 	unsigned bucket = ip_bucket(from);
-	if (!dns->n_up || !dns->n_free || dns->per_ip[bucket] >= DNS_INFLIGHT_PER_IP) {
+	bool up = dns_relay_has_upstream(dns->relay);
+	if (!up || dns_relay_full(dns->relay) || dns->per_ip[bucket] >= DNS_INFLIGHT_PER_IP) {
 		dns->n.refused++;
 		answer_now(dns, &q, udp_fd, from, fromlen, tc,
-		           dns->n_up ? DNS_MSG_R_REFUSED : DNS_MSG_R_SERVFAIL,
-		           dns->n_up ? DNS_MSG_EDE_OTHER : DNS_MSG_EDE_NO_REACHABLE,
-		           dns->n_up ? "too many queries in flight" : "no upstream configured");
+		           up ? DNS_MSG_R_REFUSED : DNS_MSG_R_SERVFAIL,
+		           up ? DNS_MSG_EDE_OTHER : DNS_MSG_EDE_NO_REACHABLE,
+		           up ? "too many queries in flight" : "no upstream configured");
 		return;
 	}
-	unsigned index = dns->free_slots[dns->n_free - 1];
-	struct slot *s = &dns->slots[index];
-	s->pkt = len <= sizeof(s->pkt_inline) ? s->pkt_inline : malloc(len);
-	if (!s->pkt) {
+	struct dns_slot *s = dns_relay_slot_new(dns->relay, pkt, len);
+	if (!s) {
 		dns->n.refused++;
 		return;
 	}
-	dns->n_free--;
-	s->dns = dns;
-	s->index = index;
-	s->used = true;
-	s->q_listed = in_lists || in_hygiene;
+	s->q_listed = in_lists || in_bypass;
 	s->q = q;
-	memcpy(s->pkt, pkt, len);
-	s->len = len;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;
 	memcpy(&s->client, from, fromlen);
@@ -1008,12 +372,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		tc->pending++;
 	s->ip_bucket = bucket;
 	dns->per_ip[bucket]++;
-	s->sock = NULL;
-	s->up_bev = NULL;
-	s->tries = 0;
-	s->upstream = 0;
-	event_assign(&s->timer, dns->base, -1, 0, on_slot_timeout, s);
-	relay_try(s);
+	dns_relay_start(s);
 }
 
 static void on_udp(evutil_socket_t fd, short what, void *arg)
@@ -1078,7 +437,7 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct tcp_client *tc = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	static uint8_t pkt[DNS_PKT_MAX];
+	uint8_t *pkt = tc->dns->tcp_buf;
 	struct sockaddr_storage from;
 	socklen_t fromlen = sizeof(from);
 
@@ -1188,56 +547,60 @@ static int bind_socket(struct listenfd *lf, const struct value_addr *a, int type
 	return fd;
 }
 
-static void load_upstreams(struct dns *dns, const struct conf *c)
+/* Counts what the endpoint names handed over, for the check at the end. */
+struct bypass_load {
+	struct domains_builder *b;
+	int origin;
+	size_t bad;
+};
+
+static int on_bypass_name(void *arg, const char *name, size_t len, unsigned line)
 {
-	char desc[256];
+	struct bypass_load *bl = arg;
 
-	/* Sockets to the old upstreams take no new query. */
-	sock_retire_all(dns);
-
-	if (!c->upstream_auto) {
-		dns->n_up =
-		    c->n_upstreams < CONF_UPSTREAMS_MAX ? c->n_upstreams : CONF_UPSTREAMS_MAX;
-		for (size_t i = 0; i < dns->n_up; i++)
-			dns->up[i].addr = c->upstreams[i];
-		return;
-	}
-	struct value_addr v[CONF_UPSTREAMS_MAX];
-	struct resolv_report rep = {0};
-	size_t n = 0;
-	int r = resolv_load(NULL, c->listen, c->n_listen, v, CONF_UPSTREAMS_MAX, &n, &rep);
-	for (size_t i = 0; i < rep.n_notes; i++) {
-		resolv_note_format(&rep, &rep.notes[i], desc, sizeof(desc));
-		log_info("dns: %s", desc);
-	}
-	resolv_describe(r, &rep, n, desc, sizeof(desc));
-	if (r < 0) {
-		log_error("dns: upstream = auto: %s; names that are not blocked get SERVFAIL",
-		          desc);
-		dns->n_up = 0;
-		return;
-	}
-	log_info("dns: upstream = auto: %s", desc);
-	dns->n_up = n;
-	for (size_t i = 0; i < n; i++)
-		dns->up[i].addr = v[i];
+	return domains_builder_add(bl->b, name, len, (uint32_t)bl->origin, line);
 }
 
-static int build_hygiene(struct domains **out)
+static void on_bypass_error(void *arg, const char *msg)
 {
-	struct domains_builder *b = domains_builder_new();
-	int o;
+	struct bypass_load *bl = arg;
 
-	if (!b)
-		return -ENOMEM;
-	o = domains_builder_origin(b, 0, false, "built-in DoH/DoT resolvers");
-	for (size_t i = 0; o >= 0 && i < sizeof(doh_names) / sizeof(doh_names[0]); i++)
-		domains_builder_add(b, doh_names[i], strlen(doh_names[i]), (uint32_t)o, 0);
-	if (o < 0) {
-		domains_builder_free(b);
-		return o;
+	bl->bad++;
+	log_error("dns: %s", msg);
+}
+
+/* The DoH/DoT endpoint names blocked during every break, from
+ * DATADIR/bypass.list. The file ships with smbreak, so a bad line is as much
+ * a start error as a missing file: the forwarder would be let around. */
+static int load_bypass(const char *datadir, struct domains **out)
+{
+	char path[4096];
+	struct bypass_load bl = {domains_builder_new(), -1, 0};
+	struct lists_stats st;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", datadir, DNS_BYPASS_FILE) >=
+	    sizeof(path)) {
+		log_error("dns: %s/%s: path too long", datadir, DNS_BYPASS_FILE);
+		domains_builder_free(bl.b);
+		return -ENAMETOOLONG;
 	}
-	*out = domains_builder_finish(b);
+	if (!bl.b)
+		return -ENOMEM;
+	r = bl.origin = domains_builder_origin(bl.b, 0, false, path);
+	if (r >= 0)
+		r = lists_load_file(path, on_bypass_name, on_bypass_error, &bl, &st);
+	if (r >= 0 && bl.bad)
+		r = -EINVAL;
+	if (r < 0) {
+		/* lists_load_file reported what went wrong, line by line. */
+		log_error("dns: cannot start without the DoH/DoT endpoints that breaks block: %s "
+		          "(shipped with smbreak) must load whole",
+		          path);
+		domains_builder_free(bl.b);
+		return r;
+	}
+	*out = domains_builder_finish(bl.b);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -1254,12 +617,50 @@ static void log_listen_error(const char *name, const char *proto, int err)
 		log_error("dns: cannot listen on %s (%s): %s", name, proto, strerror(-err));
 }
 
-int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,
-            struct dns **out)
+static int listen_on(struct dns *dns, const struct value_addr *a, struct listenfd *inherited)
 {
-	struct dns *dns = pages_new(sizeof(*dns));
+	struct listener *l = &dns->listeners[dns->n_listeners];
 	char name[80];
+	int tfd;
+	bool udp_inherited, tcp_inherited;
+
+	value_addr_format(a, name, sizeof(name));
+	l->dns = dns;
+	l->udp = bind_socket(inherited, a, SOCK_DGRAM, &udp_inherited);
+	if (l->udp < 0) {
+		log_listen_error(name, "UDP", l->udp);
+		return l->udp;
+	}
+	dns->n_listeners++;
+	tfd = bind_socket(inherited, a, SOCK_STREAM, &tcp_inherited);
+	if (tfd < 0) {
+		log_listen_error(name, "TCP", tfd);
+		return tfd;
+	}
+	l->tcp = evconnlistener_new(dns->base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
+	l->udp_ev = event_new(dns->base, l->udp, EV_READ | EV_PERSIST, on_udp, l);
+	if (!l->tcp || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
+		if (!l->tcp)
+			close(tfd);
+		return -ENOMEM;
+	}
+	log_info("dns: listening on %s (UDP and TCP%s)", name,
+	         udp_inherited && tcp_inherited   ? ", from systemd"
+	         : udp_inherited || tcp_inherited ? ", one from systemd"
+	                                          : "");
+	return 0;
+}
+
+int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
+            const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
+            dns_blocked_fn blocked, void *arg, struct dns **out)
+{
+	/* The context with its batch buffers, the address sets and the queues
+	 * come from pages on purpose (see addrset_pages_new): an idle daemon
+	 * touches little of them. */
+	struct dns *dns = addrset_pages_new(sizeof(*dns));
+	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer, on_relay_fail,
+	                                      on_relay_release, dns};
 	int r = -ENOMEM;
 
 	if (!dns)
@@ -1270,14 +671,6 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->learn = learn;
 	dns->blocked = blocked;
 	dns->learn_arg = arg;
-	dns->rnd_used = sizeof(dns->rnd);
-	dns->slots = pages_new(DNS_INFLIGHT_MAX * sizeof(*dns->slots));
-	if (!dns->slots)
-		goto fail;
-	/* Slots are filled in when first used: pages of slots never used (most,
-	 * most of the time) are never touched. */
-	for (unsigned i = 0; i < DNS_INFLIGHT_MAX; i++)
-		dns->free_slots[dns->n_free++] = DNS_INFLIGHT_MAX - 1 - i;
 	for (size_t i = 0; i < DNS_UDP_BATCH; i++) {
 		dns->rx_iov[i] = (struct iovec){dns->rx_buf[i], sizeof(dns->rx_buf[i])};
 		dns->rx_msg[i].msg_hdr.msg_iov = &dns->rx_iov[i];
@@ -1288,47 +681,23 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 		dns->tx_msg[i].msg_hdr.msg_iovlen = 1;
 		dns->tx_msg[i].msg_hdr.msg_name = &dns->tx[i].to;
 	}
-	dns->add = pages_new(DNS_QUEUE_MAX * sizeof(*dns->add));
-	dns->del = pages_new(DNS_QUEUE_MAX * sizeof(*dns->del));
+	dns->add = addrset_pages_new(DNS_QUEUE_MAX * sizeof(*dns->add));
+	dns->del = addrset_pages_new(DNS_QUEUE_MAX * sizeof(*dns->del));
 	dns->flush_ev = event_new(base, -1, 0, on_flush, dns);
 	if (!dns->add || !dns->del || !dns->flush_ev ||
-	    addr_set_init(&dns->learned, DNS_ADDRS_MAX) < 0 ||
-	    addr_set_init(&dns->shared, DNS_ADDRS_MAX) < 0 || build_hygiene(&dns->hygiene) < 0)
+	    addrset_init(&dns->learned, DNS_ADDRS_MAX) < 0 ||
+	    addrset_init(&dns->shared, DNS_ADDRS_MAX) < 0 ||
+	    dns_relay_new(base, &hooks, &dns->relay) < 0)
+		goto fail;
+	r = load_bypass(datadir, &dns->bypass);
+	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_listen; i++) {
-		struct listener *l = &dns->listeners[dns->n_listeners];
-		int tfd;
-		bool udp_inherited, tcp_inherited;
-
-		value_addr_format(&c->listen[i], name, sizeof(name));
-		l->dns = dns;
-		l->udp = bind_socket(inherited, &c->listen[i], SOCK_DGRAM, &udp_inherited);
-		if (l->udp < 0) {
-			r = l->udp;
-			log_listen_error(name, "UDP", r);
+		r = listen_on(dns, &c->listen[i], inherited);
+		if (r < 0)
 			goto fail;
-		}
-		dns->n_listeners++;
-		tfd = bind_socket(inherited, &c->listen[i], SOCK_STREAM, &tcp_inherited);
-		if (tfd < 0) {
-			r = tfd;
-			log_listen_error(name, "TCP", r);
-			goto fail;
-		}
-		l->tcp = evconnlistener_new(base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
-		l->udp_ev = event_new(base, l->udp, EV_READ | EV_PERSIST, on_udp, l);
-		if (!l->tcp || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
-			if (!l->tcp)
-				close(tfd);
-			r = -ENOMEM;
-			goto fail;
-		}
-		log_info("dns: listening on %s (UDP and TCP%s)", name,
-		         udp_inherited && tcp_inherited   ? ", from systemd"
-		         : udp_inherited || tcp_inherited ? ", one from systemd"
-		                                          : "");
 	}
-	load_upstreams(dns, c);
+	dns_relay_load(dns->relay, c);
 	*out = dns;
 	return 0;
 fail:
@@ -1340,7 +709,7 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 {
 	dns->conf = c;
 	dns->domains = d;
-	load_upstreams(dns, c);
+	dns_relay_load(dns->relay, c);
 }
 
 void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason)
@@ -1351,17 +720,44 @@ void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason)
 
 bool dns_has_upstream(const struct dns *dns)
 {
-	return dns->n_up > 0;
+	return dns_relay_has_upstream(dns->relay);
+}
+
+bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
+                        struct dns_bypass_why *why)
+{
+	struct domains_why w;
+
+	memset(why, 0, sizeof(*why));
+	switch (dns_policy_builtin(name, len)) {
+	case DNS_POLICY_RULE_CANARY:
+		why->rule = "a DoH canary";
+		break;
+	case DNS_POLICY_RULE_DDR:
+		why->rule = "designated-resolver discovery";
+		break;
+	case DNS_POLICY_RULE_NONE:
+		domains_explain(dns->bypass, name, len, 0, &w);
+		if (!w.block.found)
+			return false;
+		why->hit = w.block;
+		why->rule = "a DoH/DoT endpoint";
+		why->source = domains_origin(dns->bypass, w.block.origin, NULL, NULL);
+		return true;
+	}
+	why->hit.found = true;
+	snprintf(why->hit.entry, sizeof(why->hit.entry), "%.*s", (int)len, name);
+	why->source = "built-in";
+	return true;
 }
 
 void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
                     struct proto_msg *reply)
 {
-	struct dns *d = (struct dns *)dns; /* lookups do not change the sets */
 	char text[INET6_ADDRSTRLEN], when[32];
 	time_t now = time(NULL);
-	const struct addr_entry *shared = addr_find(&d->shared, family, addr, now);
-	const struct addr_entry *learned = addr_find(&d->learned, family, addr, now);
+	const struct addrset_entry *shared = addrset_find(&dns->shared, family, addr, now);
+	const struct addrset_entry *learned = addrset_find(&dns->learned, family, addr, now);
 	char msg[256];
 
 	inet_ntop(family, addr, text, sizeof(text));
@@ -1396,8 +792,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "failures", dns->n.failed);
 	proto_put_counter(reply, "refused", dns->n.refused);
 	proto_put_counter(reply, "malformed", dns->n.malformed);
-	proto_put_counter(reply, "bad_replies", dns->n.bad_replies);
-	proto_put_counter(reply, "in_flight", DNS_INFLIGHT_MAX - dns->n_free);
+	proto_put_counter(reply, "bad_replies", dns_relay_bad_replies(dns->relay));
+	proto_put_counter(reply, "in_flight", dns_relay_in_flight(dns->relay));
 	proto_put_counter(reply, "learned", dns->n.learned);
 	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
 }
@@ -1406,10 +802,7 @@ void dns_free(struct dns *dns)
 {
 	if (!dns)
 		return;
-	for (unsigned i = 0; dns->slots && i < DNS_INFLIGHT_MAX; i++)
-		if (dns->slots[i].used)
-			slot_free(&dns->slots[i]);
-	sock_retire_all(dns); /* with no query left, each closes at once */
+	dns_relay_free(dns->relay); /* the queries in flight release their clients */
 	while (dns->tcp_clients)
 		tcp_client_close(dns->tcp_clients);
 	for (size_t i = 0; i < dns->n_listeners; i++) {
@@ -1423,11 +816,10 @@ void dns_free(struct dns *dns)
 	}
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
-	domains_free(dns->hygiene);
-	pages_free(dns->learned.v, (dns->learned.mask + 1) * sizeof(*dns->learned.v));
-	pages_free(dns->shared.v, (dns->shared.mask + 1) * sizeof(*dns->shared.v));
-	pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));
-	pages_free(dns->del, DNS_QUEUE_MAX * sizeof(*dns->del));
-	pages_free(dns->slots, DNS_INFLIGHT_MAX * sizeof(*dns->slots));
-	pages_free(dns, sizeof(*dns));
+	domains_free(dns->bypass);
+	addrset_free(&dns->learned);
+	addrset_free(&dns->shared);
+	addrset_pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));
+	addrset_pages_free(dns->del, DNS_QUEUE_MAX * sizeof(*dns->del));
+	addrset_pages_free(dns, sizeof(*dns));
 }

@@ -58,13 +58,14 @@ typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add
  * bypass hygiene rules: for the per-day stats. */
 typedef void (*dns_blocked_fn)(void *arg, const char *key);
 
-/* Binds the listeners of conf (taking the sockets systemd handed over for
- * their addresses from `inherited`) and finds the upstreams (upstream = auto reads
- * the system's resolv.conf). conf and domains must stay valid until the next
- * dns_set_conf. */
+/* Loads the DoH/DoT endpoints from DATADIR/bypass.list (missing, unreadable
+ * or with a bad line: a start error, logged), binds the listeners of conf
+ * (taking the sockets systemd handed over for their addresses from
+ * `inherited`) and finds the upstreams (upstream = auto reads the system's
+ * resolv.conf). conf and domains must stay valid until the next dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            struct listenfd *inherited, dns_learn_fn learn, dns_blocked_fn blocked, void *arg,
-            struct dns **out);
+            const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
+            dns_blocked_fn blocked, void *arg, struct dns **out);
 /* After a reload: new lists and upstreams (listen addresses need a restart). */
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);
 /* What is blocked now: a set of list indices, and the sentence the blocked
@@ -77,6 +78,19 @@ bool dns_has_upstream(const struct dns *dns);
  * message; `blocking`: a break is on. */
 void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
                     struct proto_msg *reply);
+/* Why the forwarder answers a name itself during every break, whatever the
+ * lists: the bypass hygiene rules. */
+struct dns_bypass_why {
+	struct domains_hit hit; /* the entry that matched (hit.origin is the forwarder's own) */
+	const char *source;     /* bypass.list's path, or "built-in" */
+	const char *rule;       /* "a DoH/DoT endpoint", "a DoH canary",
+	                           "designated-resolver discovery" */
+};
+
+/* smctl check NAME: whether a bypass rule catches the name (normalised, as
+ * domains_normalize writes it), and why. */
+bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
+                        struct dns_bypass_why *why);
 /* Counters for smctl status. */
 void dns_put_status(const struct dns *dns, struct proto_msg *reply);
 void dns_free(struct dns *dns);

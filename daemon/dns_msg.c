@@ -429,14 +429,101 @@ static void svcb_hints(const uint8_t *p, const struct rr *rr, uint32_t ttl,
 	}
 }
 
+/* The CNAME chain of an answer, in wire form: the question name first. */
+struct chain {
+	uint8_t name[DNS_MSG_CHAIN_MAX][DNS_MSG_NAME_MAX];
+	size_t len[DNS_MSG_CHAIN_MAX];
+	uint32_t ttl[DNS_MSG_CHAIN_MAX]; /* lowest CNAME TTL on the way to each name */
+	size_t n;
+};
+
+/* Follows the CNAMEs of class qclass from c's first name. One scan of the
+ * answer section per link; a CNAME is the only record at its owner (RFC 1034
+ * 3.6.2), so the first found is the link. */
+static int chain_follow(const uint8_t *pkt, size_t len, const struct dns_msg_reply *r,
+                        uint16_t qclass, struct chain *c)
+{
+	for (;;) {
+		bool found = false;
+		size_t off = r->an_off;
+
+		for (unsigned i = 0; i < r->ancount && !found; i++) {
+			uint8_t owner[DNS_MSG_NAME_MAX], target[DNS_MSG_NAME_MAX];
+			size_t olen, tlen, end, n = c->n;
+			struct rr rr;
+			int err = rr_read(pkt, len, &off, &rr);
+
+			if (err < 0)
+				return err;
+			if (rr.type != DNS_MSG_T_CNAME || rr.rclass != qclass)
+				continue;
+			if (name_read(pkt, len, rr.owner, &end, owner, &olen) < 0)
+				return -EBADMSG;
+			if (!name_eq(owner, olen, c->name[n - 1], c->len[n - 1]))
+				continue;
+			if (name_read(pkt, len, rr.rd_off, &end, target, &tlen) < 0)
+				return -EBADMSG;
+			for (size_t k = 0; k < n; k++)
+				if (name_eq(target, tlen, c->name[k], c->len[k]))
+					return -ELOOP;
+			if (n == DNS_MSG_CHAIN_MAX)
+				return -ELOOP;
+			memcpy(c->name[n], target, tlen);
+			c->len[n] = tlen;
+			c->ttl[n] =
+			    ttl_norm(rr.ttl) < c->ttl[n - 1] ? ttl_norm(rr.ttl) : c->ttl[n - 1];
+			c->n++;
+			found = true;
+		}
+		if (!found)
+			return 0;
+	}
+}
+
+/* The addresses owned by a name of the chain (class IN): A and AAAA records,
+ * SVCB and HTTPS hints, each with the TTL lowered to its chain name's. */
+static int chain_addrs(const uint8_t *pkt, size_t len, const struct dns_msg_reply *r,
+                       const struct chain *c, struct dns_msg_learned *out)
+{
+	size_t off = r->an_off;
+
+	for (unsigned i = 0; i < r->ancount; i++) {
+		uint8_t owner[DNS_MSG_NAME_MAX];
+		size_t olen, end, k;
+		uint32_t ttl;
+		struct rr rr;
+		int err = rr_read(pkt, len, &off, &rr);
+
+		if (err < 0)
+			return err;
+		if (rr.rclass != DNS_MSG_C_IN ||
+		    (rr.type != DNS_MSG_T_A && rr.type != DNS_MSG_T_AAAA &&
+		     rr.type != DNS_MSG_T_SVCB && rr.type != DNS_MSG_T_HTTPS))
+			continue;
+		if (name_read(pkt, len, rr.owner, &end, owner, &olen) < 0)
+			return -EBADMSG;
+		for (k = 0; k < c->n; k++)
+			if (name_eq(owner, olen, c->name[k], c->len[k]))
+				break;
+		if (k == c->n)
+			continue;
+		ttl = ttl_norm(rr.ttl) < c->ttl[k] ? ttl_norm(rr.ttl) : c->ttl[k];
+		if (rr.type == DNS_MSG_T_A && rr.rdlen == 4)
+			addr_add(out, AF_INET, pkt + rr.rd_off, ttl);
+		else if (rr.type == DNS_MSG_T_AAAA && rr.rdlen == 16)
+			addr_add(out, AF_INET6, pkt + rr.rd_off, ttl);
+		else if (rr.type == DNS_MSG_T_SVCB || rr.type == DNS_MSG_T_HTTPS)
+			svcb_hints(pkt, &rr, ttl, out);
+	}
+	return 0;
+}
+
 int dns_msg_extract(const uint8_t *pkt, size_t len, const struct dns_msg_reply *r,
                     struct dns_msg_learned *out)
 {
-	uint8_t chain[DNS_MSG_CHAIN_MAX][DNS_MSG_NAME_MAX];
-	size_t clen[DNS_MSG_CHAIN_MAX];
-	uint32_t cttl[DNS_MSG_CHAIN_MAX]; /* lowest CNAME TTL on the way to each name */
+	struct chain c;
 	uint16_t qclass;
-	size_t n = 1, off;
+	size_t off;
 	int err;
 
 	out->n_names = 0;
@@ -444,86 +531,22 @@ int dns_msg_extract(const uint8_t *pkt, size_t len, const struct dns_msg_reply *
 	out->n_dropped = 0;
 	if (r->tc)
 		return -EINVAL;
-	err = name_read(pkt, len, DNS_MSG_HDR_LEN, &off, chain[0], &clen[0]);
+	err = name_read(pkt, len, DNS_MSG_HDR_LEN, &off, c.name[0], &c.len[0]);
 	if (err < 0)
 		return err;
 	if (off != r->an_off - 4 || r->an_off > len)
 		return -EBADMSG;
 	qclass = get16(pkt + off + 2);
-	cttl[0] = UINT32_MAX;
-
-	/* One scan of the answer section per link; a CNAME is the only record
-	 * at its owner (RFC 1034 3.6.2), so the first found is the link. */
-	for (;;) {
-		bool found = false;
-
-		off = r->an_off;
-		for (unsigned i = 0; i < r->ancount && !found; i++) {
-			uint8_t owner[DNS_MSG_NAME_MAX], target[DNS_MSG_NAME_MAX];
-			size_t olen, tlen, end;
-			struct rr rr;
-
-			err = rr_read(pkt, len, &off, &rr);
-			if (err < 0)
-				return err;
-			if (rr.type != DNS_MSG_T_CNAME || rr.rclass != qclass)
-				continue;
-			if (name_read(pkt, len, rr.owner, &end, owner, &olen) < 0)
-				return -EBADMSG;
-			if (!name_eq(owner, olen, chain[n - 1], clen[n - 1]))
-				continue;
-			if (name_read(pkt, len, rr.rd_off, &end, target, &tlen) < 0)
-				return -EBADMSG;
-			for (size_t k = 0; k < n; k++)
-				if (name_eq(target, tlen, chain[k], clen[k]))
-					return -ELOOP;
-			if (n == DNS_MSG_CHAIN_MAX)
-				return -ELOOP;
-			memcpy(chain[n], target, tlen);
-			clen[n] = tlen;
-			cttl[n] = ttl_norm(rr.ttl) < cttl[n - 1] ? ttl_norm(rr.ttl) : cttl[n - 1];
-			n++;
-			found = true;
-		}
-		if (!found)
-			break;
-	}
-
-	if (qclass == DNS_MSG_C_IN) {
-		off = r->an_off;
-		for (unsigned i = 0; i < r->ancount; i++) {
-			uint8_t owner[DNS_MSG_NAME_MAX];
-			size_t olen, end, k;
-			uint32_t ttl;
-			struct rr rr;
-
-			err = rr_read(pkt, len, &off, &rr);
-			if (err < 0)
-				return err;
-			if (rr.rclass != DNS_MSG_C_IN ||
-			    (rr.type != DNS_MSG_T_A && rr.type != DNS_MSG_T_AAAA &&
-			     rr.type != DNS_MSG_T_SVCB && rr.type != DNS_MSG_T_HTTPS))
-				continue;
-			if (name_read(pkt, len, rr.owner, &end, owner, &olen) < 0)
-				return -EBADMSG;
-			for (k = 0; k < n; k++)
-				if (name_eq(owner, olen, chain[k], clen[k]))
-					break;
-			if (k == n)
-				continue;
-			ttl = ttl_norm(rr.ttl) < cttl[k] ? ttl_norm(rr.ttl) : cttl[k];
-			if (rr.type == DNS_MSG_T_A && rr.rdlen == 4)
-				addr_add(out, AF_INET, pkt + rr.rd_off, ttl);
-			else if (rr.type == DNS_MSG_T_AAAA && rr.rdlen == 16)
-				addr_add(out, AF_INET6, pkt + rr.rd_off, ttl);
-			else if (rr.type == DNS_MSG_T_SVCB || rr.type == DNS_MSG_T_HTTPS)
-				svcb_hints(pkt, &rr, ttl, out);
-		}
-	}
-
-	for (size_t k = 0; k < n; k++)
-		name_pres(chain[k], clen[k], out->names[k].name, &out->names[k].len);
-	out->n_names = n;
+	c.ttl[0] = UINT32_MAX;
+	c.n = 1;
+	err = chain_follow(pkt, len, r, qclass, &c);
+	if (err == 0 && qclass == DNS_MSG_C_IN)
+		err = chain_addrs(pkt, len, r, &c, out);
+	if (err < 0)
+		return err;
+	for (size_t k = 0; k < c.n; k++)
+		name_pres(c.name[k], c.len[k], out->names[k].name, &out->names[k].len);
+	out->n_names = c.n;
 	return 0;
 }
 
@@ -752,19 +775,4 @@ int dns_msg_set_id(uint8_t *pkt, size_t len, uint16_t id)
 	pkt[0] = (uint8_t)(id >> 8);
 	pkt[1] = (uint8_t)id;
 	return 0;
-}
-
-void dns_msg_query_key(const struct dns_msg_query *q, struct dns_msg_key *k)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < q->qname_wire_len; i++)
-		k->b[n++] = lower(q->qname_wire[i]);
-	k->b[n++] = (uint8_t)(q->qtype >> 8);
-	k->b[n++] = (uint8_t)q->qtype;
-	k->b[n++] = (uint8_t)(q->qclass >> 8);
-	k->b[n++] = (uint8_t)q->qclass;
-	k->b[n++] = (uint8_t)((q->has_edns ? 1 : 0) | (q->has_edns && q->do_bit ? 2 : 0) |
-	                      (q->flags & DNS_MSG_F_CD ? 4 : 0));
-	k->len = n;
 }

@@ -19,8 +19,6 @@
 #define DNS_MSG_UDP_MIN   512  /* reply size limit without EDNS */
 #define DNS_MSG_EDNS_SIZE 1232 /* UDP payload size we advertise (the DNS flag day value) */
 #define DNS_MSG_TEXT_MAX  255  /* EDE extra text bytes we accept from the caller */
-/* Question key: lowercased wire name, type, class, one byte of bits. */
-#define DNS_MSG_KEY_MAX (DNS_MSG_NAME_MAX + 5)
 
 #define DNS_MSG_T_A     1
 #define DNS_MSG_T_CNAME 5
@@ -116,11 +114,6 @@ struct dns_msg_learned {
 	size_t n_dropped; /* addresses found beyond DNS_MSG_ADDRS_MAX */
 };
 
-struct dns_msg_key {
-	uint8_t b[DNS_MSG_KEY_MAX];
-	size_t len;
-};
-
 enum dns_msg_block {
 	DNS_MSG_BLOCK_NXDOMAIN,
 	DNS_MSG_BLOCK_NULL, /* 0.0.0.0 for A, :: for AAAA, NOERROR and no data otherwise */
@@ -189,10 +182,5 @@ int dns_msg_build_error(const struct dns_msg_query *q, int rcode, int ede, const
 /* Rewrites the id of a packet in place: the relay's own id going upstream, the
  * client's coming back. Returns 0, or -EINVAL if there is no header. */
 int dns_msg_set_id(uint8_t *pkt, size_t len, uint16_t id);
-
-/* The key under which identical queries in flight are coalesced: the name
- * lowercased, type, class, and the bits that change the answer (DO, CD, and
- * whether the client speaks EDNS, which decides truncation). */
-void dns_msg_query_key(const struct dns_msg_query *q, struct dns_msg_key *k);
 
 #endif

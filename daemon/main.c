@@ -416,8 +416,8 @@ static int run(const struct options *o)
 	struct listenfd inherited;
 	if (listenfd_init(&inherited) < 0)
 		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
-	r = dns_new(d.base, c, breaks_domains(d.breaks), &inherited, on_learn, on_blocked, &d,
-	            &d.dns);
+	r = dns_new(d.base, c, breaks_domains(d.breaks), o->data_dir, &inherited, on_learn,
+	            on_blocked, &d, &d.dns);
 	char what[96];
 	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
 		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "

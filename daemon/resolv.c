@@ -174,6 +174,54 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* The word after the keyword of a nameserver line (from offset i): as glibc,
+ * it ends at a blank or a comment sign. `shown` gets it as a note shows it
+ * (cut to RESOLV_VALUE_MAX, a NUL as '?'). Returns 0 with the word in
+ * `word`, or -EINVAL when it is missing, too long or holds a NUL (which would
+ * hide the rest from inet_pton). */
+static int nameserver_word(const char *line, size_t llen, size_t i, char *word, char *shown)
+{
+	while (i < llen && blank(line[i]))
+		i++;
+	size_t start = i;
+	while (i < llen && !blank(line[i]) && line[i] != '#' && line[i] != ';')
+		i++;
+	size_t wlen = i - start;
+	size_t slen = wlen < RESOLV_VALUE_MAX ? wlen : RESOLV_VALUE_MAX;
+	bool has_nul = memchr(line + start, '\0', wlen) != NULL;
+
+	memcpy(shown, line + start, slen);
+	shown[slen] = '\0';
+	for (size_t j = 0; has_nul && j < slen; j++)
+		if (!shown[j])
+			shown[j] = '?';
+	if (!wlen)
+		snprintf(shown, RESOLV_VALUE_MAX + 1, "%s", "(nothing)");
+	if (wlen == 0 || wlen > WORD_MAX || has_nul)
+		return -EINVAL;
+	memcpy(word, line + start, wlen);
+	word[wlen] = '\0';
+	return 0;
+}
+
+/* Why an address that parsed is not kept (a note kind), or -1: it is. */
+static int refusal(const struct value_addr *a, const struct value_addr *skip, size_t n_skip,
+                   const struct value_addr *out, size_t n, size_t max)
+{
+	struct key k;
+
+	to_key(a, &k);
+	if (is_loop(&k, skip, n_skip))
+		return RESOLV_NOTE_LOOP;
+	for (size_t j = 0; j < n; j++) {
+		struct key o;
+		to_key(&out[j], &o);
+		if (key_same_addr(&o, &k) && o.scope == k.scope)
+			return RESOLV_NOTE_DUPLICATE;
+	}
+	return n == max ? RESOLV_NOTE_TOO_MANY : -1;
+}
+
 int resolv_parse(const char *text, size_t len, const struct value_addr *skip, size_t n_skip,
                  struct value_addr *out, size_t max, size_t *n, struct resolv_report *rep)
 {
@@ -206,34 +254,12 @@ int resolv_parse(const char *text, size_t len, const struct value_addr *skip, si
 		if (rep)
 			rep->nameserver_lines++;
 
-		size_t i = kwlen;
-		while (i < llen && blank(line[i]))
-			i++;
-		size_t start = i;
-		/* As glibc, the word ends at a blank or a comment sign. */
-		while (i < llen && !blank(line[i]) && line[i] != '#' && line[i] != ';')
-			i++;
-		size_t wlen = i - start;
-
 		char word[WORD_MAX + 1];
 		char shown[RESOLV_VALUE_MAX + 1];
-		size_t slen = wlen < RESOLV_VALUE_MAX ? wlen : RESOLV_VALUE_MAX;
-		/* A NUL inside the word would hide the rest from inet_pton. */
-		bool has_nul = memchr(line + start, '\0', wlen) != NULL;
-		memcpy(shown, line + start, slen);
-		shown[slen] = '\0';
-		if (has_nul) {
-			for (size_t j = 0; j < slen; j++)
-				if (!shown[j])
-					shown[j] = '?';
-		}
-		if (wlen == 0 || wlen > WORD_MAX || has_nul) {
-			note(rep, RESOLV_NOTE_MALFORMED, lineno, wlen ? shown : "(nothing)");
+		if (nameserver_word(line, llen, kwlen, word, shown) < 0) {
+			note(rep, RESOLV_NOTE_MALFORMED, lineno, shown);
 			continue;
 		}
-		memcpy(word, line + start, wlen);
-		word[wlen] = '\0';
-
 		struct value_addr a;
 		int r = parse_word(word, &a);
 		if (r < 0) {
@@ -242,27 +268,11 @@ int resolv_parse(const char *text, size_t len, const struct value_addr *skip, si
 			     lineno, shown);
 			continue;
 		}
-		struct key k;
-		to_key(&a, &k);
-		if (is_loop(&k, skip, n_skip)) {
-			note(rep, RESOLV_NOTE_LOOP, lineno, shown);
-			continue;
-		}
-		bool dup = false;
-		for (size_t j = 0; j < *n && !dup; j++) {
-			struct key o;
-			to_key(&out[j], &o);
-			dup = key_same_addr(&o, &k) && o.scope == k.scope;
-		}
-		if (dup) {
-			note(rep, RESOLV_NOTE_DUPLICATE, lineno, shown);
-			continue;
-		}
-		if (*n == max) {
-			note(rep, RESOLV_NOTE_TOO_MANY, lineno, shown);
-			continue;
-		}
-		out[(*n)++] = a;
+		r = refusal(&a, skip, n_skip, out, *n, max);
+		if (r >= 0)
+			note(rep, (enum resolv_note_kind)r, lineno, shown);
+		else
+			out[(*n)++] = a;
 	}
 	return *n ? 0 : -ENODATA;
 }

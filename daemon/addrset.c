@@ -1,0 +1,100 @@
+/* Bounded address sets with expiry for the forwarder (see addrset.h): open
+ * addressing over a fixed table from anonymous pages, no allocation after
+ * init, nothing that reads the clock. */
+#include "addrset.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+void *addrset_pages_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void addrset_pages_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+int addrset_init(struct addrset *s, size_t cap)
+{
+	s->v = addrset_pages_new(cap * sizeof(*s->v));
+	s->mask = cap - 1;
+	return s->v ? 0 : -ENOMEM;
+}
+
+void addrset_free(struct addrset *s)
+{
+	if (!s || !s->v)
+		return;
+	addrset_pages_free(s->v, (s->mask + 1) * sizeof(*s->v));
+	s->v = NULL;
+}
+
+size_t addrset_hash(int family, const uint8_t *a)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
+	size_t n = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The entry itself, for the functions that change it. */
+static struct addrset_entry *find(const struct addrset *s, int family, const uint8_t *a, time_t now)
+{
+	size_t h = addrset_hash(family, a), n = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < ADDRSET_PROBES; i++) {
+		struct addrset_entry *e = &s->v[(h + i) & s->mask];
+		if (e->family == family && e->expires > now && memcmp(e->addr, a, n) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+const struct addrset_entry *addrset_find(const struct addrset *s, int family, const uint8_t *a,
+                                         time_t now)
+{
+	return find(s, family, a, now);
+}
+
+void addrset_put(struct addrset *s, int family, const uint8_t *a, time_t expires, time_t now)
+{
+	size_t h = addrset_hash(family, a), n = family == AF_INET ? 4 : 16;
+	struct addrset_entry *victim = NULL, *e = find(s, family, a, now);
+
+	if (e) {
+		if (expires > e->expires)
+			e->expires = expires;
+		return;
+	}
+	for (size_t i = 0; i < ADDRSET_PROBES; i++) {
+		e = &s->v[(h + i) & s->mask];
+		if (!e->family || e->expires <= now) {
+			victim = e;
+			break;
+		}
+		if (!victim || e->expires < victim->expires)
+			victim = e;
+	}
+	victim->family = (uint8_t)family;
+	memset(victim->addr, 0, sizeof(victim->addr));
+	memcpy(victim->addr, a, n);
+	victim->expires = expires;
+}
+
+bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now)
+{
+	struct addrset_entry *e = find(s, family, a, now);
+
+	if (!e)
+		return false;
+	e->expires = 0;
+	return true;
+}

@@ -1,0 +1,142 @@
+/* The forwarder's decisions (see dns_policy.h): answering during a break,
+ * learning from relayed answers, the stats key of a blocked query. Called on
+ * every query, so nothing here allocates or looks a name up twice. */
+#include "dns_policy.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Names that browsers and operating systems ask to find out whether they may
+ * go around this resolver: answered NXDOMAIN, they say "no DoH here". */
+static const char *const canaries[] = {"use-application-dns.net", "mask.icloud.com",
+                                       "mask-h2.icloud.com"};
+
+#define DDR_ZONE     "resolver.arpa"
+#define DDR_SUFFIX   "." DDR_ZONE
+#define DDR_SUFFIX_N (sizeof(DDR_SUFFIX) - 1)
+
+enum dns_policy_rule dns_policy_builtin(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(canaries) / sizeof(canaries[0]); i++)
+		if (strcmp(name, canaries[i]) == 0)
+			return DNS_POLICY_RULE_CANARY;
+	if (strcmp(name, DDR_ZONE) == 0 ||
+	    (len > DDR_SUFFIX_N && strcmp(name + len - DDR_SUFFIX_N, DDR_SUFFIX) == 0))
+		return DNS_POLICY_RULE_DDR;
+	return DNS_POLICY_RULE_NONE;
+}
+
+static enum dns_msg_block block_mode(enum conf_answer a)
+{
+	switch (a) {
+	case CONF_ANSWER_NULL:
+		return DNS_MSG_BLOCK_NULL;
+	case CONF_ANSWER_REFUSED:
+		return DNS_MSG_BLOCK_REFUSED;
+	case CONF_ANSWER_NXDOMAIN:
+		break;
+	}
+	return DNS_MSG_BLOCK_NXDOMAIN;
+}
+
+struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
+                                           const struct domains_match *m, bool in_bypass,
+                                           uint64_t inforce, enum conf_answer blocked)
+{
+	struct dns_policy_answer a = {DNS_POLICY_RELAY, DNS_MSG_BLOCK_NXDOMAIN, m->lists & inforce};
+
+	if (!inforce)
+		return a;
+	switch (dns_policy_builtin(q->qname, q->qname_len)) {
+	case DNS_POLICY_RULE_CANARY:
+		a.action = DNS_POLICY_BLOCK; /* NXDOMAIN whatever blocked_answer says */
+		return a;
+	case DNS_POLICY_RULE_DDR:
+		a.action = DNS_POLICY_EMPTY; /* there are no designated resolvers */
+		return a;
+	case DNS_POLICY_RULE_NONE:
+		break;
+	}
+	if (!a.lists && !in_bypass)
+		return a;
+	/* An HTTPS or SVCB record has no "null" form: no data says it all. */
+	if (q->qtype == DNS_MSG_T_HTTPS || q->qtype == DNS_MSG_T_SVCB) {
+		a.action = DNS_POLICY_EMPTY;
+	} else {
+		a.action = DNS_POLICY_BLOCK;
+		a.mode = block_mode(blocked);
+	}
+	return a;
+}
+
+bool dns_policy_chain_listed(const struct domains *lists, const struct domains *bypass,
+                             const struct dns_msg_learned *l)
+{
+	struct domains_match m;
+
+	for (size_t i = 1; i < l->n_names; i++)
+		if (domains_match(lists, l->names[i].name, l->names[i].len, &m) ||
+		    domains_match(bypass, l->names[i].name, l->names[i].len, &m))
+			return true;
+	return false;
+}
+
+static void put_elem(struct nft_elem *e, const struct dns_msg_addr *a, uint32_t ttl)
+{
+	memset(e, 0, sizeof(*e));
+	e->family = a->family;
+	memcpy(&e->addr, a->addr, a->family == AF_INET ? 4 : 16);
+	e->timeout_ms = ttl * 1000;
+}
+
+void dns_policy_learn(struct addrset *learned, struct addrset *shared,
+                      const struct dns_msg_learned *l, bool listed, uint32_t ttl_min,
+                      uint32_t ttl_max, time_t now, struct dns_policy_learn *out)
+{
+	for (size_t i = 0; i < l->n_addrs; i++) {
+		const struct dns_msg_addr *a = &l->addrs[i];
+		if (listed) {
+			uint32_t ttl = a->ttl;
+			if (ttl < ttl_min)
+				ttl = ttl_min;
+			if (ttl > ttl_max)
+				ttl = ttl_max;
+			if (addrset_find(shared, a->family, a->addr, now)) {
+				out->shared++;
+				continue;
+			}
+			addrset_put(learned, a->family, a->addr, now + ttl, now);
+			put_elem(&out->add[out->n_add++], a, ttl);
+			out->learned++;
+		} else {
+			addrset_put(shared, a->family, a->addr, now + ttl_max, now);
+			if (addrset_take(learned, a->family, a->addr, now))
+				put_elem(&out->del[out->n_del++], a, 0);
+		}
+	}
+}
+
+const char *dns_policy_blocked_key(const struct conf *c, const struct domains *d, const char *name,
+                                   size_t len, uint64_t lists, char *key, size_t size)
+{
+	unsigned i = lists ? (unsigned)__builtin_ctzll(lists) : SMB_LISTS_MAX;
+
+	if (i >= c->n_lists)
+		return "doh";
+	const struct conf_list *l = &c->lists[i];
+	/* Which entry matched only matters to a list with services, and finding
+	 * it costs as much again as the match itself. */
+	if (l->n_services) {
+		struct domains_why why;
+		const char *src = NULL;
+		domains_explain(d, name, len, i, &why);
+		if (why.block.found)
+			src = domains_origin(d, why.block.origin, NULL, NULL);
+		if (src && strncmp(src, "service ", 8) == 0) {
+			snprintf(key, size, "%s", src + 8);
+			return key;
+		}
+	}
+	return l->name;
+}

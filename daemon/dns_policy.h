@@ -1,0 +1,82 @@
+/* The forwarder's decisions, apart from its sockets: what to answer a query
+ * itself during a break (lists in force, the bypass hygiene rules), what a
+ * relayed answer adds to the address sets and takes out of them as shared,
+ * and what the stats count a blocked query under. Pure: no libevent, no I/O,
+ * no clock reads, no allocation; the caller passes the lookups and the time. */
+#ifndef SMB_DNS_POLICY_H
+#define SMB_DNS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "addrset.h"
+#include "conf.h"
+#include "dns_msg.h"
+#include "domains.h"
+#include "nft_msg.h"
+
+/* The bypass rules written in the code: names whose answer is part of a
+ * protocol rather than a site. The DoH/DoT endpoints come from bypass.list. */
+enum dns_policy_rule {
+	DNS_POLICY_RULE_NONE,
+	DNS_POLICY_RULE_CANARY, /* "no DoH here" (use-application-dns.net, mask.icloud.com) */
+	DNS_POLICY_RULE_DDR,    /* discovery of designated resolvers (resolver.arpa) */
+};
+
+/* Which built-in rule a name (presentation form, lowercased, no trailing dot,
+ * `len` bytes and NUL-terminated) falls under. */
+enum dns_policy_rule dns_policy_builtin(const char *name, size_t len);
+
+enum dns_policy_action {
+	DNS_POLICY_RELAY, /* ask the upstreams */
+	DNS_POLICY_BLOCK, /* a blocked answer of `mode`, with EDE 15 */
+	DNS_POLICY_EMPTY, /* NOERROR with no data, with EDE 15 */
+};
+
+struct dns_policy_answer {
+	enum dns_policy_action action;
+	enum dns_msg_block mode; /* for DNS_POLICY_BLOCK */
+	uint64_t lists;          /* the lists in force that block the name (0: a bypass rule) */
+};
+
+/* What to answer query q (which has its question). m: what its name matched
+ * in the lists; in_bypass: whether it matched the DoH/DoT endpoints;
+ * inforce: the lists blocked now (0: no break); blocked: the configured
+ * answer for a blocked name. */
+struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
+                                           const struct domains_match *m, bool in_bypass,
+                                           uint64_t inforce, enum conf_answer blocked);
+
+/* Whether a name of the answer's CNAME chain after the question name is in
+ * a list (in force or not) or among the endpoints. */
+bool dns_policy_chain_listed(const struct domains *lists, const struct domains *bypass,
+                             const struct dns_msg_learned *l);
+
+/* What one answer changes: elements appended to add[] and del[] (the caller
+ * leaves room for l->n_addrs in each), and counts of addresses learned and of
+ * shared ones kept out. */
+struct dns_policy_learn {
+	struct nft_elem *add, *del;
+	size_t n_add, n_del;
+	uint64_t learned, shared;
+};
+
+/* Learns from a relayed answer at `now`. A listed answer's addresses (listed:
+ * its question or a chain name is) go into `learned` for their TTL clamped to
+ * ttl_min..ttl_max, and to add[], unless they are shared. An unlisted answer's
+ * addresses are shared for ttl_max; those that were learned are dropped and
+ * go to del[]: blocking a shared address (a CDN's) would cut unlisted sites. */
+void dns_policy_learn(struct addrset *learned, struct addrset *shared,
+                      const struct dns_msg_learned *l, bool listed, uint32_t ttl_min,
+                      uint32_t ttl_max, time_t now, struct dns_policy_learn *out);
+
+/* What the stats count a blocked name under: the service whose entry matched,
+ * else the name of the first list of `lists` (the lists in force that block
+ * it), else "doh" for a bypass rule. Returns key or a static string; key has
+ * room for VALUE_NAME_MAX + 1 bytes. */
+const char *dns_policy_blocked_key(const struct conf *c, const struct domains *d, const char *name,
+                                   size_t len, uint64_t lists, char *key, size_t size);
+
+#endif

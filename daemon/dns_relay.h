@@ -1,0 +1,89 @@
+/* The forwarder's upstream side, internal to the dns module: the upstreams
+ * (from the config or resolv.conf), pools of connected UDP sockets with
+ * random ids, the queries in flight (slots) with their timeouts, failover to
+ * the next upstream, TCP when an answer is truncated. dns.c fills in a slot's
+ * client side and hands it over; the relay calls back with the answer. */
+#ifndef SMB_DNS_RELAY_H
+#define SMB_DNS_RELAY_H
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "dns_msg.h"
+
+#define DNS_PKT_MAX  65535
+#define DNS_SLOT_PKT 512 /* query bytes kept in the slot; longer ones (TCP) on the heap */
+
+struct dns_relay;
+struct up_sock;
+struct tcp_client;
+
+/* A query in flight. */
+struct dns_slot {
+	struct dns_relay *relay;
+	unsigned index;
+	bool used;
+	/* The client, filled in by dns.c before dns_relay_start. */
+	bool q_listed; /* the question name is in a list or among the endpoints */
+	struct dns_msg_query q;
+	uint16_t client_id;
+	int udp_fd; /* the listener to answer from, -1 for TCP */
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	struct tcp_client *tc;
+	unsigned ip_bucket;
+	/* The query as sent upstream: pkt_inline, or the heap for a long one. */
+	uint8_t *pkt;
+	size_t len;
+	uint8_t pkt_inline[DNS_SLOT_PKT];
+	/* The upstream try, the relay's. */
+	size_t upstream;
+	size_t tries;
+	uint16_t up_id;
+	struct up_sock *sock;       /* the UDP try's socket, NULL between tries */
+	struct event timer;         /* the UDP try's timeout */
+	struct bufferevent *up_bev; /* TCP retry of a truncated answer */
+};
+
+/* The client side's part. After answer and fail the relay frees the slot,
+ * calling release first. */
+struct dns_relay_hooks {
+	/* Around the replies read from one upstream socket in one wake-up, so
+	 * that the answers go out in one batch. */
+	void (*batch)(void *arg, bool start);
+	/* The upstream's answer to s passed the checks: send it to the client.
+	 * pkt is the relay's buffer, still with the upstream's id. */
+	void (*answer)(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
+	               const struct dns_msg_reply *rep);
+	/* No upstream answered s. */
+	void (*fail)(void *arg, struct dns_slot *s);
+	/* s is done: what the client side holds for it goes. */
+	void (*release)(void *arg, struct dns_slot *s);
+	void *arg;
+};
+
+int dns_relay_new(struct event_base *base, const struct dns_relay_hooks *hooks,
+                  struct dns_relay **out);
+/* Frees the queries in flight (release is called for each) and the sockets.
+ * NULL-safe. */
+void dns_relay_free(struct dns_relay *r);
+/* The upstreams of c (upstream = auto reads the system's resolv.conf and logs
+ * what it found); sockets to the old ones take no new query. */
+void dns_relay_load(struct dns_relay *r, const struct conf *c);
+bool dns_relay_has_upstream(const struct dns_relay *r);
+/* Whether every slot is in flight. */
+bool dns_relay_full(const struct dns_relay *r);
+size_t dns_relay_in_flight(const struct dns_relay *r);
+/* Replies dropped: late, forged, or not an answer to their query. */
+uint64_t dns_relay_bad_replies(const struct dns_relay *r);
+/* A free slot holding a copy of pkt, or NULL when the relay is full or the
+ * heap is. The caller fills in the client side, then calls dns_relay_start. */
+struct dns_slot *dns_relay_slot_new(struct dns_relay *r, const uint8_t *pkt, size_t len);
+/* Sends s to the first upstream. */
+void dns_relay_start(struct dns_slot *s);
+
+#endif

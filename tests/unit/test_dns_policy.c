@@ -1,0 +1,305 @@
+/* Unit tests of the forwarder's decisions at fixed inputs and times: the
+ * built-in bypass rules, what a query is answered during a break and outside
+ * one, which CNAME chains count as listed, what an answer adds to the sets
+ * and takes out as shared, and the stats key of a blocked name. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "dns_policy.h"
+
+static void test_builtin(void)
+{
+	static const struct {
+		const char *name;
+		enum dns_policy_rule rule;
+	} cases[] = {
+	    {"use-application-dns.net", DNS_POLICY_RULE_CANARY},
+	    {"mask.icloud.com", DNS_POLICY_RULE_CANARY},
+	    {"mask-h2.icloud.com", DNS_POLICY_RULE_CANARY},
+	    {"www.use-application-dns.net", DNS_POLICY_RULE_NONE}, /* the name itself only */
+	    {"mask.icloud.com.example", DNS_POLICY_RULE_NONE},
+	    {"resolver.arpa", DNS_POLICY_RULE_DDR},
+	    {"_dns.resolver.arpa", DNS_POLICY_RULE_DDR},
+	    {"a.b.resolver.arpa", DNS_POLICY_RULE_DDR},
+	    {"xresolver.arpa", DNS_POLICY_RULE_NONE},
+	    {"resolver.arpa.example", DNS_POLICY_RULE_NONE},
+	    {"dns.google", DNS_POLICY_RULE_NONE}, /* an endpoint: from bypass.list */
+	    {"", DNS_POLICY_RULE_NONE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum dns_policy_rule r = dns_policy_builtin(cases[i].name, strlen(cases[i].name));
+		if (r != cases[i].rule)
+			fprintf(stderr, "  %s\n", cases[i].name);
+		CHECK_INT(r, cases[i].rule);
+	}
+}
+
+static struct dns_msg_query query(const char *name, uint16_t qtype)
+{
+	struct dns_msg_query q = {0};
+
+	q.has_question = true;
+	q.qtype = qtype;
+	q.qclass = DNS_MSG_C_IN;
+	snprintf(q.qname, sizeof(q.qname), "%s", name);
+	q.qname_len = strlen(name);
+	return q;
+}
+
+static void test_answer(void)
+{
+	static const struct {
+		const char *name;
+		uint16_t qtype;
+		uint64_t lists, inforce; /* what the name matched, what is in force */
+		bool in_bypass;
+		enum conf_answer blocked;
+		enum dns_policy_action action;
+		enum dns_msg_block mode;
+		uint64_t key_lists;
+	} cases[] = {
+	    /* Outside a break everything is relayed, canaries and endpoints too. */
+	    {"listed.example", DNS_MSG_T_A, 1, 0, false, CONF_ANSWER_NXDOMAIN, DNS_POLICY_RELAY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    {"use-application-dns.net", DNS_MSG_T_A, 0, 0, false, CONF_ANSWER_NXDOMAIN,
+	     DNS_POLICY_RELAY, DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    {"dns.google", DNS_MSG_T_A, 0, 0, true, CONF_ANSWER_NXDOMAIN, DNS_POLICY_RELAY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    /* A list in force: the configured answer. */
+	    {"listed.example", DNS_MSG_T_A, 1, 1, false, CONF_ANSWER_NXDOMAIN, DNS_POLICY_BLOCK,
+	     DNS_MSG_BLOCK_NXDOMAIN, 1},
+	    {"listed.example", DNS_MSG_T_AAAA, 1, 1, false, CONF_ANSWER_NULL, DNS_POLICY_BLOCK,
+	     DNS_MSG_BLOCK_NULL, 1},
+	    {"listed.example", 15 /* MX */, 3, 2, false, CONF_ANSWER_REFUSED, DNS_POLICY_BLOCK,
+	     DNS_MSG_BLOCK_REFUSED, 2},
+	    /* HTTPS and SVCB get no data whatever blocked_answer says. */
+	    {"listed.example", DNS_MSG_T_HTTPS, 1, 1, false, CONF_ANSWER_NULL, DNS_POLICY_EMPTY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 1},
+	    {"listed.example", DNS_MSG_T_SVCB, 1, 1, false, CONF_ANSWER_REFUSED, DNS_POLICY_EMPTY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 1},
+	    /* Listed, but not in a list in force. */
+	    {"listed.example", DNS_MSG_T_A, 2, 1, false, CONF_ANSWER_NXDOMAIN, DNS_POLICY_RELAY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    {"other.example", DNS_MSG_T_A, 0, 1, false, CONF_ANSWER_NXDOMAIN, DNS_POLICY_RELAY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    /* An endpoint is blocked like a listed name during any break. */
+	    {"dns.google", DNS_MSG_T_A, 0, 4, true, CONF_ANSWER_NULL, DNS_POLICY_BLOCK,
+	     DNS_MSG_BLOCK_NULL, 0},
+	    {"dns.google", DNS_MSG_T_HTTPS, 0, 4, true, CONF_ANSWER_NULL, DNS_POLICY_EMPTY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    /* A canary says NXDOMAIN whatever blocked_answer says, listed or not. */
+	    {"mask.icloud.com", DNS_MSG_T_A, 0, 1, false, CONF_ANSWER_NULL, DNS_POLICY_BLOCK,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    {"use-application-dns.net", DNS_MSG_T_HTTPS, 1, 1, false, CONF_ANSWER_REFUSED,
+	     DNS_POLICY_BLOCK, DNS_MSG_BLOCK_NXDOMAIN, 1},
+	    /* Resolver discovery finds nothing, for any type. */
+	    {"_dns.resolver.arpa", DNS_MSG_T_SVCB, 0, 1, false, CONF_ANSWER_NXDOMAIN,
+	     DNS_POLICY_EMPTY, DNS_MSG_BLOCK_NXDOMAIN, 0},
+	    {"resolver.arpa", DNS_MSG_T_A, 0, 1, false, CONF_ANSWER_NULL, DNS_POLICY_EMPTY,
+	     DNS_MSG_BLOCK_NXDOMAIN, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_msg_query q = query(cases[i].name, cases[i].qtype);
+		struct domains_match m = {cases[i].lists, cases[i].lists, 0};
+		struct dns_policy_answer a = dns_policy_answer(&q, &m, cases[i].in_bypass,
+		                                               cases[i].inforce, cases[i].blocked);
+		int fails = check_failures;
+		CHECK_INT(a.action, cases[i].action);
+		if (a.action == DNS_POLICY_BLOCK)
+			CHECK_INT(a.mode, cases[i].mode);
+		if (a.action != DNS_POLICY_RELAY)
+			CHECK_INT(a.lists, cases[i].key_lists);
+		if (check_failures != fails)
+			fprintf(stderr, "  case %zu: %s\n", i, cases[i].name);
+	}
+}
+
+/* List 0: reddit.com from the catalog, own.example from `domains =`, with
+ * free.own.example allowed; list 1: plain.example. */
+static struct domains *lists_example(void)
+{
+	struct domains_builder *b = domains_builder_new();
+	int o0 = domains_builder_origin(b, 0, false, "service reddit");
+	int o1 = domains_builder_origin(b, 0, false, "domains =");
+	int o2 = domains_builder_origin(b, 0, true, "allow =");
+	int o3 = domains_builder_origin(b, 1, false, "domains =");
+
+	CHECK(o0 >= 0 && o1 >= 0 && o2 >= 0 && o3 >= 0);
+	CHECK_INT(domains_builder_add(b, "reddit.com", 10, (uint32_t)o0, 2), 0);
+	CHECK_INT(domains_builder_add(b, "own.example", 11, (uint32_t)o1, 0), 0);
+	CHECK_INT(domains_builder_add(b, "free.own.example", 16, (uint32_t)o2, 0), 0);
+	CHECK_INT(domains_builder_add(b, "plain.example", 13, (uint32_t)o3, 0), 0);
+	return domains_builder_finish(b);
+}
+
+static struct domains *bypass_example(void)
+{
+	struct domains_builder *b = domains_builder_new();
+	int o = domains_builder_origin(b, 0, false, "bypass.list");
+
+	CHECK_INT(domains_builder_add(b, "dns.google", 10, (uint32_t)o, 7), 0);
+	return domains_builder_finish(b);
+}
+
+static void chain(struct dns_msg_learned *l, const char *const *names, size_t n)
+{
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(l->names[i].name, sizeof(l->names[i].name), "%s", names[i]);
+		l->names[i].len = strlen(names[i]);
+	}
+	l->n_names = n;
+}
+
+static void test_chain_listed(struct dns_msg_learned *l)
+{
+	struct domains *d = lists_example(), *bp = bypass_example();
+	static const char *const q_only[] = {"reddit.com"};
+	static const char *const to_cdn[] = {"reddit.com", "cdn.example"};
+	static const char *const to_listed[] = {"a.example", "cdn.example", "x.plain.example"};
+	static const char *const to_bypass[] = {"a.example", "edge.dns.google"};
+	static const char *const to_allowed[] = {"a.example", "www.free.own.example"};
+
+	/* The question name is the caller's (matched when the query came in). */
+	chain(l, q_only, 1);
+	CHECK(!dns_policy_chain_listed(d, bp, l));
+	chain(l, to_cdn, 2);
+	CHECK(!dns_policy_chain_listed(d, bp, l));
+	chain(l, to_listed, 3);
+	CHECK(dns_policy_chain_listed(d, bp, l));
+	chain(l, to_bypass, 2);
+	CHECK(dns_policy_chain_listed(d, bp, l));
+	chain(l, to_allowed, 2);
+	CHECK(!dns_policy_chain_listed(d, bp, l));
+	domains_free(d);
+	domains_free(bp);
+}
+
+static void addr(struct dns_msg_learned *l, const char *text, uint32_t ttl)
+{
+	struct dns_msg_addr *a = &l->addrs[l->n_addrs++];
+
+	a->family = strchr(text, ':') ? AF_INET6 : AF_INET;
+	inet_pton(a->family, text, a->addr);
+	a->ttl = ttl;
+}
+
+static const struct addrset_entry *held(const struct addrset *s, const char *text, time_t now)
+{
+	uint8_t b[16];
+	int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+
+	inet_pton(family, text, b);
+	return addrset_find(s, family, b, now);
+}
+
+static void test_learn(struct dns_msg_learned *l)
+{
+	struct addrset learned, shared;
+	struct nft_elem add[DNS_MSG_ADDRS_MAX], del[DNS_MSG_ADDRS_MAX];
+	struct dns_policy_learn out = {add, del, 0, 0, 0, 0};
+	const time_t t0 = 1700000000;
+	char text[INET6_ADDRSTRLEN];
+
+	CHECK_INT(addrset_init(&learned, 64), 0);
+	CHECK_INT(addrset_init(&shared, 64), 0);
+	/* A listed answer: TTLs clamped to 600..86400. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 5);
+	addr(l, "2001:db8::1", 3600);
+	addr(l, "192.0.2.2", 1000000);
+	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0, &out);
+	CHECK_INT(out.n_add, 3);
+	CHECK_INT(out.n_del, 0);
+	CHECK_INT(out.learned, 3);
+	CHECK_INT(add[0].family, AF_INET);
+	CHECK_INT(add[0].timeout_ms, 600000);
+	CHECK_STR(inet_ntop(AF_INET, &add[0].addr, text, sizeof(text)), "192.0.2.1");
+	CHECK_INT(add[1].family, AF_INET6);
+	CHECK_INT(add[1].timeout_ms, 3600000);
+	CHECK_STR(inet_ntop(AF_INET6, &add[1].addr, text, sizeof(text)), "2001:db8::1");
+	CHECK_INT(add[2].timeout_ms, 86400000);
+	CHECK(held(&learned, "192.0.2.1", t0) &&
+	      held(&learned, "192.0.2.1", t0)->expires == t0 + 600);
+	CHECK(held(&learned, "192.0.2.2", t0)->expires == t0 + 86400);
+	CHECK(!held(&shared, "192.0.2.1", t0));
+
+	/* An unlisted answer with one of them: a CDN address, shared. It goes
+	 * out of the sets; the other is only remembered as shared. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 300);
+	addr(l, "198.51.100.7", 300);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, false, 600, 86400, t0 + 10, &out);
+	CHECK_INT(out.n_add, 0);
+	CHECK_INT(out.n_del, 1);
+	CHECK_INT(out.learned, 0);
+	CHECK_STR(inet_ntop(AF_INET, &del[0].addr, text, sizeof(text)), "192.0.2.1");
+	CHECK_INT(del[0].timeout_ms, 0);
+	CHECK(!held(&learned, "192.0.2.1", t0 + 10));
+	CHECK(held(&shared, "192.0.2.1", t0 + 10)->expires == t0 + 10 + 86400);
+	CHECK(held(&shared, "198.51.100.7", t0 + 10));
+
+	/* Listed again: a shared address stays out, counted; the rest is learned. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 700);
+	addr(l, "192.0.2.3", 700);
+	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0}; /* appends after 5 */
+	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 20, &out);
+	CHECK_INT(out.n_add, 6);
+	CHECK_INT(out.shared, 1);
+	CHECK_INT(out.learned, 1);
+	CHECK_STR(inet_ntop(AF_INET, &add[5].addr, text, sizeof(text)), "192.0.2.3");
+	CHECK(!held(&learned, "192.0.2.1", t0 + 20));
+
+	/* Once the shared mark has expired, the address is learned again. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 700);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 10 + 86400, &out);
+	CHECK_INT(out.n_add, 1);
+	CHECK_INT(out.shared, 0);
+	addrset_free(&learned);
+	addrset_free(&shared);
+}
+
+static void test_blocked_key(void)
+{
+	struct domains *d = lists_example();
+	char *services[] = {"reddit"};
+	struct conf_list lists[2] = {{.name = "social", .services = services, .n_services = 1},
+	                             {.name = "plain"}};
+	struct conf c = {.lists = lists, .n_lists = 2};
+	char key[VALUE_NAME_MAX + 1];
+
+	CHECK_STR(dns_policy_blocked_key(&c, d, "www.reddit.com", 14, 1, key, sizeof(key)),
+	          "reddit");
+	CHECK_STR(dns_policy_blocked_key(&c, d, "own.example", 11, 1, key, sizeof(key)), "social");
+	CHECK_STR(dns_policy_blocked_key(&c, d, "plain.example", 13, 2, key, sizeof(key)), "plain");
+	/* Several lists: the first. */
+	CHECK_STR(dns_policy_blocked_key(&c, d, "www.reddit.com", 14, 3, key, sizeof(key)),
+	          "reddit");
+	/* A bypass rule (no list), or a list the config no longer has. */
+	CHECK_STR(dns_policy_blocked_key(&c, d, "dns.google", 10, 0, key, sizeof(key)), "doh");
+	CHECK_STR(dns_policy_blocked_key(&c, d, "x.example", 9, 1u << 5, key, sizeof(key)), "doh");
+	domains_free(d);
+}
+
+int main(void)
+{
+	/* Big (the chain's names): off the stack. */
+	struct dns_msg_learned *l = malloc(sizeof(*l));
+
+	if (!l)
+		return 1;
+	test_builtin();
+	test_answer();
+	test_chain_listed(l);
+	test_learn(l);
+	test_blocked_key();
+	free(l);
+	CHECK_DONE();
+}

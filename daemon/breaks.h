@@ -13,10 +13,10 @@
 #include <time.h>
 
 #include "conf.h"
+#include "domains.h"
 #include "inforce.h"
 #include "control.h"
 #include "proto.h"
-
 
 /* Called whenever the set in force changes (and once at start), after the
  * change is logged. */
@@ -28,6 +28,16 @@ typedef void (*breaks_reload_fn)(void *arg, const struct conf *c);
 /* smctl check with an address instead of a name: fills the whole reply. */
 typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr, bool blocking,
                                      struct proto_msg *reply);
+/* smctl check with a name: whether the forwarder blocks it during every
+ * break as a resolver endpoint (the bypass list), and by which entry. */
+struct breaks_bypass_hit {
+	char entry[DOMAINS_NAME_MAX + 1];
+	const char *rule;   /* "a DoH/DoT endpoint", ... */
+	const char *source; /* the file, or "built-in" */
+	unsigned line;      /* 0 when not from a file */
+};
+typedef bool (*breaks_check_bypass_fn)(void *arg, const char *name, size_t len,
+                                       struct breaks_bypass_hit *hit);
 /* Called while building the reply to smctl status, to add counters. */
 typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
 /* Called with a reply that breaks_handle_request deferred (CONTROL_DEFER),
@@ -40,6 +50,7 @@ struct breaks_hooks {
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
 	breaks_check_addr_fn check_addr;
+	breaks_check_bypass_fn check_bypass;
 	breaks_finish_fn finish; /* needed for smctl reload, whose reply it sends */
 	void *arg;               /* passed to every hook */
 };
@@ -56,7 +67,6 @@ int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);
 
 /* The domain lists of the running configuration. */
-struct domains;
 const struct domains *breaks_domains(const struct breaks *b);
 /* Re-reads the config file: the file is read and its lists built on a
  * thread, and the outcome applied and logged on the loop when that is done;

@@ -404,21 +404,28 @@ static int cmd_lists(struct breaks *b, struct proto_msg *reply)
 	return 0;
 }
 
-static void put_hit(struct breaks *b, struct proto_msg *m, unsigned list, const char *kind,
-                    const struct domains_hit *h)
+static void put_match(struct proto_msg *m, const char *list, const char *kind, const char *entry,
+                      const char *source, unsigned line)
 {
-	const char *src = domains_origin(b->domains, h->origin, NULL, NULL);
 	long nest = proto_nest_start(m, PROTO_A_MATCH);
 
 	if (nest < 0)
 		return;
-	proto_put_str(m, PROTO_A_LIST, b->conf->lists[list].name);
+	proto_put_str(m, PROTO_A_LIST, list);
 	proto_put_str(m, PROTO_A_KIND, kind);
-	proto_put_str(m, PROTO_A_ENTRY, h->entry);
-	proto_put_str(m, PROTO_A_SOURCE, src ? src : "?");
-	if (h->line)
-		proto_put_u32(m, PROTO_A_LINE, h->line);
+	proto_put_str(m, PROTO_A_ENTRY, entry);
+	proto_put_str(m, PROTO_A_SOURCE, source);
+	if (line)
+		proto_put_u32(m, PROTO_A_LINE, line);
 	proto_nest_end(m, nest);
+}
+
+static void put_hit(struct breaks *b, struct proto_msg *m, unsigned list, const char *kind,
+                    const struct domains_hit *h)
+{
+	const char *src = domains_origin(b->domains, h->origin, NULL, NULL);
+
+	put_match(m, b->conf->lists[list].name, kind, h->entry, src ? src : "?", h->line);
 }
 
 /* The block and allow entries that decide name in each list it matches. */
@@ -484,6 +491,8 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		return 0;
 	}
 	domains_match(b->domains, name, nlen, &m);
+	struct breaks_bypass_hit bh;
+	bool bypass = b->hooks.check_bypass && b->hooks.check_bypass(b->hooks.arg, name, nlen, &bh);
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		if (!(policy_break_lists(&c->breaks[i]) & m.lists))
 			continue;
@@ -492,9 +501,16 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		if (n > 0 && (size_t)n < sizeof(during) - off)
 			off += (size_t)n;
 	}
-	enum policy_verdict v = policy_check(c, p, m.lists, m.allow);
-	if (v == POLICY_BLOCKED_NOW)
+	enum policy_verdict v = policy_check(c, p, m.lists, m.allow, bypass);
+	if (v == POLICY_BLOCKED_NOW && bypass && !(m.lists & p->in.lists))
+		reply_result(reply, PROTO_RESULT_OK,
+		             "%s is blocked now: %s, blocked during every break", name, bh.rule);
+	else if (v == POLICY_BLOCKED_NOW)
 		reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
+	else if (v == POLICY_BYPASS_DURING)
+		reply_result(reply, PROTO_RESULT_OK,
+		             "%s is not blocked now; as %s it is blocked during every break", name,
+		             bh.rule);
 	else if (v == POLICY_BLOCKED_DURING)
 		reply_result(reply, PROTO_RESULT_OK,
 		             "%s is not blocked now; breaks that block it: %s", name, during);
@@ -512,11 +528,14 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	if (v == POLICY_BLOCKED_NOW)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
 	put_hits(b, reply, name, nlen, &m);
+	if (bypass)
+		put_match(reply, "bypass", "block", bh.entry, bh.source, bh.line);
 	if (p->pause_on)
-		put_check_break(reply, "pause", "adhoc", true, (p->pause_lists & m.lists) != 0);
+		put_check_break(reply, "pause", "adhoc", true,
+		                bypass || (p->pause_lists & m.lists) != 0);
 	for (size_t i = 0; i < c->n_breaks; i++)
 		put_check_break(reply, c->breaks[i].name, "scheduled", p->breaks[i].on,
-		                (policy_break_lists(&c->breaks[i]) & m.lists) != 0);
+		                bypass || (policy_break_lists(&c->breaks[i]) & m.lists) != 0);
 	return 0;
 }
 

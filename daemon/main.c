@@ -299,6 +299,20 @@ static void on_check_addr(void *arg, int family, const uint8_t *addr, bool block
 	dns_check_addr(d->dns, family, addr, blocking, reply);
 }
 
+static bool on_check_bypass(void *arg, const char *name, size_t len, struct breaks_bypass_hit *hit)
+{
+	struct smbd *d = arg;
+	struct dns_bypass_why why;
+
+	if (!d->dns || !dns_bypass_explain(d->dns, name, len, &why))
+		return false;
+	snprintf(hit->entry, sizeof(hit->entry), "%s", why.hit.entry);
+	hit->rule = why.rule;
+	hit->source = why.source ? why.source : "built-in";
+	hit->line = why.hit.line;
+	return true;
+}
+
 static void on_status(void *arg, struct proto_msg *reply)
 {
 	struct smbd *d = arg;
@@ -377,6 +391,7 @@ static int run(const struct options *o)
 	                             .reloaded = on_reloaded,
 	                             .status = on_status,
 	                             .check_addr = on_check_addr,
+	                             .check_bypass = on_check_bypass,
 	                             .finish = on_finish,
 	                             .arg = &d};
 	struct conf *c;

@@ -530,10 +530,12 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct state
 /* ---- smctl check and schedule ---- */
 
 enum policy_verdict policy_check(const struct conf *c, const struct policy *p, uint64_t lists,
-                                 uint64_t allowed)
+                                 uint64_t allowed, bool bypass)
 {
-	if (lists & p->in.lists)
+	if ((lists & p->in.lists) || (bypass && p->in.lists))
 		return POLICY_BLOCKED_NOW;
+	if (bypass)
+		return POLICY_BYPASS_DURING;
 	if (lists) {
 		for (size_t i = 0; i < c->n_breaks; i++)
 			if (policy_break_lists(&c->breaks[i]) & lists)

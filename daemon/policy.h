@@ -137,16 +137,18 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct state
                 const struct policy_clock *clk, struct conf_errors *errs);
 
 /* `smctl check NAME`: the verdict for a name matching `lists` (block minus
- * allow) and freed by an allow entry in `allowed`, at p. */
+ * allow) and freed by an allow entry in `allowed`, at p; `bypass` when it is
+ * a resolver endpoint of the bypass list, blocked during every break. */
 enum policy_verdict {
-	POLICY_BLOCKED_NOW,    /* a list in force blocks it */
+	POLICY_BLOCKED_NOW,    /* a list in force blocks it, or a bypass rule during a break */
+	POLICY_BYPASS_DURING,  /* a bypass rule: every break blocks it; none is on now */
 	POLICY_BLOCKED_DURING, /* a scheduled break would; none is on now */
 	POLICY_LISTED_UNUSED,  /* listed, but no break uses its lists (a pause would) */
 	POLICY_ALLOWED,        /* an allow entry frees it */
 	POLICY_UNLISTED,       /* in no list */
 };
 enum policy_verdict policy_check(const struct conf *c, const struct policy *p, uint64_t lists,
-                                 uint64_t allowed);
+                                 uint64_t allowed, bool bypass);
 
 /* The upcoming breaks of the next `days` days: the intervals of every
  * scheduled break that is on at now or starts before now + days, sorted by

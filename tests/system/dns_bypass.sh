@@ -41,7 +41,17 @@ start_daemon --data-dir "$DATA"
 
 OUT=$(d doh.bypass-test.example A)
 expect_in "status: SERVFAIL" "outside a break an endpoint is relayed"
+# smctl check says what the forwarder does, from the same file.
+expect_rc 0 "check of an endpoint outside a break" smctl check doh.bypass-test.example
+expect_in "blocked during every break" "smctl check names the bypass rule"
+expect_in "bypass.list:" "and the file and line of the entry"
 expect_rc 0 "pause" smctl pause 10m
+OUT=$(smctl check dns.cloudflare-dns.com)
+expect_in "is blocked now" "smctl check: a shipped endpoint's subdomain is blocked now"
+expect_in "DoH/DoT endpoint" "as a DoH/DoT endpoint"
+[ "$(js '"blocked" in j' check cloudflare-dns.com)" = true ] && ok || fail "check --json says blocked"
+OUT=$(smctl check dns.google)
+expect_in "in no list" "an endpoint taken out of bypass.list is not claimed blocked"
 OUT=$(d doh.bypass-test.example A)
 expect_in "status: NXDOMAIN" "an endpoint added to bypass.list is blocked during a pause"
 expect_in "EDE: 15 (Blocked)" "with Extended DNS Error 15"

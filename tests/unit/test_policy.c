@@ -302,17 +302,23 @@ static void test_check_schedule(void)
 	uint64_t social = list_bit(c, "social"), video = list_bit(c, "video");
 
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_check(c, &p, social, 0), POLICY_BLOCKED_NOW);
-	CHECK_INT(policy_check(c, &p, video, 0), POLICY_BLOCKED_DURING);
-	CHECK_INT(policy_check(c, &p, 0, social), POLICY_ALLOWED);
-	CHECK_INT(policy_check(c, &p, 0, 0), POLICY_UNLISTED);
+	CHECK_INT(policy_check(c, &p, social, 0, false), POLICY_BLOCKED_NOW);
+	CHECK_INT(policy_check(c, &p, video, 0, false), POLICY_BLOCKED_DURING);
+	CHECK_INT(policy_check(c, &p, 0, social, false), POLICY_ALLOWED);
+	CHECK_INT(policy_check(c, &p, 0, 0, false), POLICY_UNLISTED);
+	CHECK_INT(policy_check(c, &p, 0, 0, true), POLICY_BLOCKED_NOW); /* any break */
+	policy_clear(&p);
+	struct policy_clock evening = at("2026-03-09T20:00:00+01:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &evening, &p), 0);
+	CHECK_INT(policy_check(c, &p, 0, 0, true), POLICY_BYPASS_DURING);
+	CHECK_INT(policy_check(c, &p, video, 0, true), POLICY_BYPASS_DURING);
 	policy_clear(&p);
 
 	struct conf *c2 = parse("[list social]\ndomains = a.example\n[list spare]\n"
 	                        "domains = b.example\n[break b]\ntimes = 09:00-10:00\n"
 	                        "lists = social\n");
 	CHECK_INT(policy_eval(c2, &s, &clk, &p), 0);
-	CHECK_INT(policy_check(c2, &p, list_bit(c2, "spare"), 0), POLICY_LISTED_UNUSED);
+	CHECK_INT(policy_check(c2, &p, list_bit(c2, "spare"), 0, false), POLICY_LISTED_UNUSED);
 	policy_clear(&p);
 	conf_free(c2);
 

@@ -33,7 +33,7 @@ struct options {
 	bool cleanup;
 	bool schedule;
 	const char *from;
-	long count;
+	uint32_t count;
 	bool debug;
 };
 
@@ -91,7 +91,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char *end;
 	int ch;
 
 	*o = (struct options){.conf_path = SMB_CONF_PATH,
@@ -126,9 +125,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->from = optarg;
 			break;
 		case OPT_COUNT:
-			errno = 0;
-			o->count = strtol(optarg, &end, 10);
-			if (errno || *end || o->count < 1 || o->count > 10000) {
+			if (value_parse_count(optarg, 1, 10000, &o->count) < 0) {
 				fprintf(stderr, "smbreakd: --count takes 1 to 10000\n");
 				return 2;
 			}
@@ -382,29 +379,16 @@ static void smbd_shutdown(struct smbd *d)
 		event_base_free(d->base);
 }
 
-static int run(const struct options *o)
+/* The state directory (with its parents: a /usr/local build's default has
+ * none on a fresh machine) and the socket's directory. */
+static int prepare_dirs(const struct options *o)
 {
-	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
-	struct smbd d = {0};
-	struct breaks_hooks hooks = {.enforce = on_enforce,
-	                             .event = on_event,
-	                             .reloaded = on_reloaded,
-	                             .status = on_status,
-	                             .check_addr = on_check_addr,
-	                             .check_bypass = on_check_bypass,
-	                             .finish = on_finish,
-	                             .arg = &d};
-	struct conf *c;
+	int r = ensure_dir(o->state_dir, 0755);
 	char *sockdir;
-	int r;
 
-	if (load_conf(o->conf_path, &c) < 0)
-		return 1;
-	r = ensure_dir(o->state_dir, 0755);
 	if (r < 0) {
 		log_error("cannot create state directory %s: %s", o->state_dir, strerror(-r));
-		conf_free(c);
-		return 1;
+		return r;
 	}
 	sockdir = strdup(o->socket_path);
 	if (sockdir && strrchr(sockdir, '/') && strrchr(sockdir, '/') != sockdir) {
@@ -412,72 +396,121 @@ static int run(const struct options *o)
 		ensure_dir(sockdir, 0755);
 	}
 	free(sockdir);
+	return 0;
+}
 
-	d.base = event_base_new();
-	if (!d.base) {
-		log_error("cannot create the event loop");
-		conf_free(c);
-		return 1;
-	}
-	r = enforce_new(c, DNS_SOCKET_MARK, &d.enforce);
-	if (r < 0) { /* enforce_new logged why */
-		conf_free(c);
-		goto out;
-	}
-	r = breaks_new(d.base, c, o->state_dir, o->data_dir, &hooks, &d.breaks);
-	if (r < 0)
-		goto out;
-	/* Under systemd, port 53 comes bound from smbreakd.socket. */
+/* The DNS forwarder, on the sockets systemd handed over where there are. */
+static int start_dns(struct smbd *d, const struct options *o, const struct conf *c)
+{
 	struct listenfd inherited;
+	char what[96];
+	int r;
+
 	if (listenfd_init(&inherited) < 0)
 		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
-	r = dns_new(d.base, c, breaks_domains(d.breaks), o->data_dir, &inherited, on_learn,
-	            on_blocked, &d, &d.dns);
-	char what[96];
+	r = dns_new(d->base, c, breaks_domains(d->breaks), o->data_dir, &inherited, on_learn,
+	            on_blocked, d, &d->dns);
 	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
 		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "
 		         "out of smbreakd.socket with `systemctl edit smbreakd.socket`)",
 		         what);
-	if (r < 0)
-		goto out;
-	r = control_new(d.base, o->socket_path, c->control_group, breaks_handle_request, d.breaks,
-	                &d.control);
-	if (r < 0) {
-		log_error("control: cannot listen on %s: %s", o->socket_path, strerror(-r));
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		d.signals[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
-		if (!d.signals[i] || event_add(d.signals[i], NULL) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
+	return r;
+}
+
+/* Signals as loop events, and the watchdog's keep-alive at half its period. */
+static int start_events(struct smbd *d)
+{
+	static const int sigs[] = {SIGHUP, SIGTERM, SIGINT};
 	uint64_t wd = notify_watchdog_usec();
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d->signals[i] = evsignal_new(d->base, sigs[i], on_signal, d);
+		if (!d->signals[i] || event_add(d->signals[i], NULL) < 0)
+			return -ENOMEM;
+	}
 	if (wd) {
 		struct timeval tv = {(time_t)(wd / 2 / 1000000), (suseconds_t)(wd / 2 % 1000000)};
-		d.watchdog = event_new(d.base, -1, EV_PERSIST, on_watchdog, NULL);
-		if (d.watchdog)
-			event_add(d.watchdog, &tv);
+		d->watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, NULL);
+		if (d->watchdog)
+			event_add(d->watchdog, &tv);
 	}
-	r = breaks_start(d.breaks);
+	return 0;
+}
+
+/* Creates the modules in order (each logs its own failure); c passes to
+ * breaks, which owns it from then on, even when this fails. */
+static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
+{
+	struct breaks_hooks hooks = {.enforce = on_enforce,
+	                             .event = on_event,
+	                             .reloaded = on_reloaded,
+	                             .status = on_status,
+	                             .check_addr = on_check_addr,
+	                             .check_bypass = on_check_bypass,
+	                             .finish = on_finish,
+	                             .arg = d};
+	int r;
+
+	d->base = event_base_new();
+	if (!d->base) {
+		log_error("cannot create the event loop");
+		conf_free(c);
+		return -ENOMEM;
+	}
+	r = enforce_new(c, DNS_SOCKET_MARK, &d->enforce);
+	if (r < 0) {
+		conf_free(c);
+		return r;
+	}
+	r = breaks_new(d->base, c, o->state_dir, o->data_dir, &hooks, &d->breaks);
 	if (r < 0)
-		goto out;
+		return r;
+	r = start_dns(d, o, c);
+	if (r < 0)
+		return r;
+	r = control_new(d->base, o->socket_path, c->control_group, breaks_handle_request, d->breaks,
+	                &d->control);
+	if (r < 0) {
+		log_error("control: cannot listen on %s: %s", o->socket_path, strerror(-r));
+		return r;
+	}
+	r = start_events(d);
+	if (r < 0)
+		return r;
+	r = breaks_start(d->breaks);
+	if (r < 0)
+		return r;
 	/* Only with somewhere to relay to: a redirect to a forwarder that can only
 	 * answer SERVFAIL would take the machine's DNS away. */
-	if (c->intercept && dns_has_upstream(d.dns)) {
-		r = enforce_set_intercept(d.enforce, true);
+	if (c->intercept && dns_has_upstream(d->dns)) {
+		r = enforce_set_intercept(d->enforce, true);
 		if (r < 0)
-			goto out;
-		d.intercepting = true;
+			return r;
+		d->intercepting = true;
 	}
-	log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION, o->conf_path,
-	           o->socket_path, o->state_dir);
-	notify_ready();
-	event_base_dispatch(d.base);
-	notify_stopping();
-	r = 0;
-out:
+	return 0;
+}
+
+static int run(const struct options *o)
+{
+	struct smbd d = {0};
+	struct conf *c;
+	int r;
+
+	if (load_conf(o->conf_path, &c) < 0)
+		return 1;
+	if (prepare_dirs(o) < 0) {
+		conf_free(c);
+		return 1;
+	}
+	r = smbd_start(&d, o, c);
+	if (r == 0) {
+		log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION,
+		           o->conf_path, o->socket_path, o->state_dir);
+		notify_ready();
+		event_base_dispatch(d.base);
+		notify_stopping();
+	}
 	smbd_shutdown(&d);
 	return r < 0 ? 1 : 0;
 }

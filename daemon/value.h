@@ -16,7 +16,7 @@
 /* Lists in one configuration. What is in force is a 64-bit set of them (bit
  * i = the i-th [list]), in the config, the domain matcher, the state and the
  * enforcement alike. */
-#define SMB_LISTS_MAX 64
+#define SMB_LISTS_MAX  64
 #define VALUE_NAME_MAX 32 /* list, break and service names: [a-z0-9_-], 1..32 bytes */
 
 /* Day bits: bit 0 = Monday ... bit 6 = Sunday. */
@@ -57,6 +57,14 @@ int value_parse_bool(const char *s, bool *out);
 int value_parse_addr(const char *s, uint16_t default_port, struct value_addr *out);
 /* [a-z0-9_-], 1..VALUE_NAME_MAX. */
 bool value_valid_name(const char *s);
+
+/* User text in a message, made safe and short: printable ASCII as it is,
+ * every other byte as \xNN, and text past VALUE_ESCAPE_SHOWN bytes cut with
+ * "...". Returns buf. */
+#define VALUE_ESCAPE_SHOWN 64
+#define VALUE_ESCAPE_SIZE                                                                          \
+	(VALUE_ESCAPE_SHOWN + 8) /* buf: room for the last escape, "..." and NUL */
+const char *value_escape(const char *s, size_t len, char buf[VALUE_ESCAPE_SIZE]);
 
 /* Formats a duration exactly, the way users write it and value_parse_duration
  * reads back: "1h30m", "45m", "2d", "1d0h5s" is written "1d5s"; zero is "0s".

@@ -14,10 +14,9 @@
 #include "value.h"
 
 #define CONF_FILE_MAX (1 << 20) /* the config file itself, bytes */
-#define CONF_LINE_MAX                                                                              \
-	198                    /* one line, bytes: what inih's line buffer holds in                \
-	                        * Debian's build (INI_MAX_LINE 200, less newline and               \
-	                        * NUL); a longer line is an error, never cut */
+/* One line, bytes: what inih's line buffer holds in Debian's build (INI_MAX_LINE
+ * 200, less newline and NUL); a longer line is an error naming it, never cut. */
+#define CONF_LINE_MAX      198
 #define CONF_ERRORS_MAX    100 /* errors reported for one file; more are summarised */
 #define CONF_WINDOWS_MAX   32  /* time windows in one break */
 #define CONF_GROUP_MAX     64

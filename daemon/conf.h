@@ -1,6 +1,8 @@
 /* The configuration as a value: parsed from an INI file (with the system's
  * inih) into a fresh struct, validated whole, then swapped in by the caller.
- * Pure: no logging, no libevent; errors are collected as "file:line: message". */
+ * Pure: no logging, no libevent; errors are collected as "file:line: message".
+ * The parser is in conf.c (lines, sections, the whole file) and conf_keys.c
+ * (keys and values). */
 #ifndef SMB_CONF_H
 #define SMB_CONF_H
 
@@ -11,10 +13,12 @@
 
 #include "value.h"
 
-#define CONF_FILE_MAX      (1 << 20) /* the config file itself, bytes */
-#define CONF_LINE_MAX      8192      /* one line of the config file, bytes */
-#define CONF_ERRORS_MAX    100       /* errors reported for one file; more are summarised */
-#define CONF_WINDOWS_MAX   32        /* time windows in one break */
+#define CONF_FILE_MAX (1 << 20) /* the config file itself, bytes */
+/* One line, bytes: what inih's line buffer holds in Debian's build (INI_MAX_LINE
+ * 200, less newline and NUL); a longer line is an error naming it, never cut. */
+#define CONF_LINE_MAX      198
+#define CONF_ERRORS_MAX    100 /* errors reported for one file; more are summarised */
+#define CONF_WINDOWS_MAX   32  /* time windows in one break */
 #define CONF_GROUP_MAX     64
 #define CONF_LISTEN_MAX    4   /* listen addresses */
 #define CONF_UPSTREAMS_MAX 16  /* upstream addresses */
@@ -28,7 +32,8 @@ enum conf_answer {
 
 /* A [list NAME] section. Strings are owned by the list. Service and list names
  * are valid names (value_valid_name); domains and allow entries are lowercased
- * and stored without a trailing dot; files are absolute globs, as written. */
+ * and stored without a trailing dot, IDNs as punycode (domains_normalize);
+ * files are absolute globs, as written. */
 struct conf_list {
 	char name[VALUE_NAME_MAX + 1];
 	unsigned line; /* line of the section header */
@@ -97,14 +102,20 @@ struct conf_errors {
 /* Parse `len` bytes of `text` as the file `path` (used in messages). On success
  * returns 0 and a new conf in *out; otherwise -EINVAL with every error of the
  * file in errs (all in one pass), -ENOMEM, and *out untouched. Errors are
- * appended to errs, those of this parse sorted by line. Not thread-safe: it
- * sets inih's process-wide options. */
+ * appended to errs, those of this parse sorted by line. Thread-safe: it sets
+ * none of inih's process-wide options (it reads them at their defaults) and
+ * keeps all its state in its own frame, so a reload may parse on a thread. */
 int conf_parse(const char *path, const char *text, size_t len, struct conf **out,
                struct conf_errors *errs);
 /* Read and parse a file. A file that cannot be read is one error "path: why"
  * and a negative errno (-EFBIG when larger than CONF_FILE_MAX). */
 int conf_load(const char *path, struct conf **out, struct conf_errors *errs);
 void conf_free(struct conf *c);
+/* Appends one message, formatted as printf does, to errs: the one way every
+ * module adds to a conf_errors (no count limit here; conf_parse keeps its own).
+ * 0, or -ENOMEM with errs unchanged. */
+int conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void conf_errors_clear(struct conf_errors *errs);
 /* Appends one message (not a parse error: no line is added); past
  * CONF_ERRORS_MAX, or out of memory, it is only counted in dropped. */

@@ -392,6 +392,10 @@ int domains_normalize(const char *in, size_t len, char *out, size_t *outlen, con
 		*why = "name over 253 bytes";
 		return -EINVAL;
 	}
+	if (memchr(in, '/', len)) {
+		*why = "a URL or path, not a domain name (write the name only, like example.com)";
+		return -EINVAL;
+	}
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	if (len == 0) {
@@ -409,7 +413,7 @@ int domains_normalize(const char *in, size_t len, char *out, size_t *outlen, con
 			end++;
 		}
 		if (end == start) {
-			*why = "empty label";
+			*why = "empty label (two dots in a row, or a leading dot)";
 			return -EINVAL;
 		}
 		if (o > 0)

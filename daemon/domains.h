@@ -98,7 +98,9 @@ const char *domains_origin(const struct domains *d, uint32_t origin, unsigned *l
 /* Normalises a name as written in a list or the config: trailing dot removed,
  * ASCII lowercased, every non-ASCII label converted to punycode ("xn--...")
  * after lowercasing Latin, Greek and Cyrillic letters; then checked: labels of
- * [a-z0-9_-], 1..63 bytes, at most 253 bytes in all, top label not numeric.
+ * [a-z0-9_-], 1..63 bytes, at most 253 bytes in all, top label not numeric
+ * (so an address is refused), no '/' (a URL is refused). The one rule for a
+ * name in the config, a list file and a control request alike.
  * `out` has room for DOMAINS_NAME_MAX + 1 bytes and is NUL-terminated.
  * Returns 0, or -EINVAL with a short reason in *why (a static string). */
 int domains_normalize(const char *in, size_t len, char *out, size_t *outlen, const char **why);

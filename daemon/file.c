@@ -1,10 +1,13 @@
-/* Bounded reads and atomic writes of the daemon's small files. */
+/* Bounded reads, loads that set a corrupt file aside, and atomic writes of the
+ * daemon's small files. */
 #include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int file_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
@@ -23,33 +26,69 @@ int file_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
 	return 0;
 }
 
-int file_read(const char *path, char *buf, size_t cap, size_t *len)
+int file_read_all(const char *path, size_t max, char **text, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t n = 0;
+	char *buf;
+	int r = 0;
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
+	buf = max < SIZE_MAX ? malloc(max + 1) : NULL;
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* Read one byte past the limit to tell a file at the limit from a larger one. */
+	while (n <= max) {
+		ssize_t got = read(fd, buf + n, max + 1 - n);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (r == 0)
+		if (got < 0) {
+			r = -errno;
 			break;
-		n += (size_t)r;
-		if (n == cap) {
-			close(fd);
-			return -EFBIG;
 		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
 	}
 	close(fd);
+	if (r == 0 && n > max)
+		r = -EFBIG;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	*text = buf;
 	*len = n;
 	return 0;
+}
+
+int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
+              char *err, size_t errlen)
+{
+	char path[4096], bad[4096];
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	r = file_read_all(path, max, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r == -EFBIG)
+		snprintf(err, errlen, "larger than %zu bytes", max);
+	else if (r < 0)
+		return r;
+	else
+		r = parse(text, len, out, err, errlen);
+	free(text);
+	if (r == 0 || r == -ENOMEM)
+		return r;
+	snprintf(bad, sizeof(bad), "%s/%s.bad", dir, name);
+	return rename(path, bad) < 0 ? -errno : 1;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -94,13 +133,4 @@ int file_write_atomic(const char *dir, const char *name, const char *buf, size_t
 	r = fsync(dfd) < 0 ? -errno : 0;
 	close(dfd);
 	return r;
-}
-
-int file_set_aside(const char *dir, const char *name)
-{
-	char path[4096], bad[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(bad, sizeof(bad), "%s/%s.bad", dir, name);
-	return rename(path, bad) < 0 ? -errno : 0;
 }

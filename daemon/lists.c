@@ -27,21 +27,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* Quotes a token for a message: at most 60 bytes, unprintable bytes as '?'. */
-static void quote(const char *s, size_t len, char *buf, size_t cap)
-{
-	size_t o = 0, max = len > 60 ? 60 : len;
-	for (size_t i = 0; i < max && o + 4 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	if (len > max && o + 4 < cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-}
-
 static void set_why(struct lists_line *out, const char *why, const char *tok, size_t len)
 {
 	if (out->why[0])
@@ -50,9 +35,8 @@ static void set_why(struct lists_line *out, const char *why, const char *tok, si
 		snprintf(out->why, sizeof(out->why), "%s", why);
 		return;
 	}
-	char q[80];
-	quote(tok, len, q, sizeof(q));
-	snprintf(out->why, sizeof(out->why), "%s: '%s'", why, q);
+	char q[VALUE_ESCAPE_SIZE];
+	snprintf(out->why, sizeof(out->why), "%s: '%s'", why, value_escape(tok, len, q));
 }
 
 /* Whether a hosts-format token is an address (the hosts file's first column). */
@@ -219,10 +203,6 @@ int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 		        tok[0], (size_t)(tok[nt - 1] + tlen[nt - 1] - tok[0]));
 		return -EINVAL;
 	}
-	if (memchr(tok[0], '/', tlen[0])) {
-		set_why(out, "a URL or path, not a domain name", tok[0], tlen[0]);
-		return -EINVAL;
-	}
 	add_name(out, tok[0], tlen[0]);
 	return out->n ? (int)out->n : -EINVAL;
 }
@@ -240,24 +220,28 @@ struct loader {
 	struct lists_line parsed;
 };
 
+/* Formats one message and hands it to the caller's callback. */
+__attribute__((format(printf, 3, 4))) static void emit(lists_error_fn on_error, void *ctx,
+                                                       const char *fmt, ...)
+{
+	char msg[PATH_MAX + 1024];
+	va_list ap;
+
+	if (!on_error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	on_error(ctx, msg);
+}
+
 static void report(struct loader *l, unsigned line, const char *why)
 {
 	l->st->errors++;
 	if (l->reported >= LISTS_ERRORS_MAX || !l->on_error)
 		return;
 	l->reported++;
-	char msg[PATH_MAX + LISTS_WHY_MAX + 32];
-	snprintf(msg, sizeof(msg), "%s:%u: %s", l->path, line, why);
-	l->on_error(l->ctx, msg);
-}
-
-static void report_file(const char *path, lists_error_fn on_error, void *ctx, const char *why)
-{
-	if (!on_error)
-		return;
-	char msg[PATH_MAX + 256];
-	snprintf(msg, sizeof(msg), "%s: %s", path, why);
-	on_error(ctx, msg);
+	emit(l->on_error, l->ctx, "%s:%u: %s", l->path, line, why);
 }
 
 static void handle_line(struct loader *l, const char *s, size_t len, unsigned line)
@@ -376,39 +360,31 @@ int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_e
 	int ret, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
-		char why[128];
-		snprintf(why, sizeof(why), "cannot open: %s", strerror(-ret));
-		report_file(path, on_error, ctx, why);
+		emit(on_error, ctx, "%s: cannot open: %s", path, strerror(-ret));
 		free(l);
 		return ret;
 	}
 	struct stat sb;
 	if (fstat(fd, &sb) < 0) {
 		ret = -errno;
-		report_file(path, on_error, ctx, "cannot stat");
+		emit(on_error, ctx, "%s: cannot stat", path);
 	} else if (S_ISDIR(sb.st_mode)) {
 		ret = -EISDIR;
-		report_file(path, on_error, ctx, "is a directory, not a list file");
+		emit(on_error, ctx, "%s: is a directory, not a list file", path);
 	} else if (!S_ISREG(sb.st_mode)) {
 		ret = -EINVAL;
-		report_file(path, on_error, ctx, "not a regular file");
+		emit(on_error, ctx, "%s: not a regular file", path);
 	} else {
 		ret = load_fd(l, fd);
 		if (ret == -EILSEQ)
-			report_file(path, on_error, ctx,
-			            "UTF-16 text is not supported (save the list as UTF-8)");
-		else if (ret < 0) {
-			char why[128];
-			snprintf(why, sizeof(why), "%s: %s",
-			         ret == l->stop ? "load stopped" : "read failed", strerror(-ret));
-			report_file(path, on_error, ctx, why);
-		}
-		if (st->errors > l->reported && on_error) {
-			char why[96];
-			snprintf(why, sizeof(why), "%zu more bad lines not shown",
-			         st->errors - l->reported);
-			report_file(path, on_error, ctx, why);
-		}
+			emit(on_error, ctx,
+			     "%s: UTF-16 text is not supported (save the list as UTF-8)", path);
+		else if (ret < 0)
+			emit(on_error, ctx, "%s: %s: %s", path,
+			     ret == l->stop ? "load stopped" : "read failed", strerror(-ret));
+		if (st->errors > l->reported)
+			emit(on_error, ctx, "%s: %zu more bad lines not shown", path,
+			     st->errors - l->reported);
 	}
 	close(fd);
 	free(l);
@@ -468,22 +444,9 @@ int lists_glob(const char *pattern, char ***paths, size_t *n)
 	return 0;
 }
 
-bool lists_service_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > LISTS_SERVICE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static int service_path(const char *datadir, const char *name, char *buf, size_t len)
 {
-	if (!lists_service_name_valid(name))
+	if (!value_valid_name(name))
 		return -EINVAL;
 	int r = snprintf(buf, len, "%s/services/%s.list", datadir, name);
 	return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
@@ -521,7 +484,7 @@ int lists_services(const char *datadir, char ***names, size_t *n)
 			closedir(d);
 			return -ENOMEM;
 		}
-		if (!lists_service_name_valid(s)) {
+		if (!value_valid_name(s)) {
 			free(s);
 			continue;
 		}
@@ -592,20 +555,10 @@ static void err_cb(void *ctx, const char *msg)
 		bd->on_error(bd->ctx, msg);
 }
 
-static void errorf(struct build *bd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void errorf(struct build *bd, const char *fmt, ...)
-{
-	char msg[PATH_MAX + 512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err_cb(bd, msg);
-}
-
-/* Adds the values of `domains =` or `allow =`. */
-static int add_values(struct build *bd, const struct conf *c, const struct conf_list *l, size_t li,
-                      char **vals, size_t n, bool allow, struct lists_summary *sum)
+/* Adds the values of `domains =` or `allow =`, which conf_parse has checked
+ * and normalised by the rule every name follows (domains_normalize). */
+static int add_values(struct build *bd, size_t li, char **vals, size_t n, bool allow,
+                      struct lists_summary *sum)
 {
 	if (n == 0)
 		return 0;
@@ -613,16 +566,7 @@ static int add_values(struct build *bd, const struct conf *c, const struct conf_
 	if (o < 0)
 		return o;
 	for (size_t i = 0; i < n; i++) {
-		const char *why = "not a domain name";
-		char norm[DOMAINS_NAME_MAX + 1];
-		size_t nl;
-		if (domains_normalize(vals[i], strlen(vals[i]), norm, &nl, &why) < 0) {
-			errorf(bd, "%s:%u: list %s: %s '%s': %s", c->path ? c->path : "config",
-			       l->line, l->name, allow ? "allow" : "domains", vals[i], why);
-			sum->errors[li]++;
-			continue;
-		}
-		int r = domains_builder_add(bd->b, norm, nl, (uint32_t)o, 0);
+		int r = domains_builder_add(bd->b, vals[i], strlen(vals[i]), (uint32_t)o, 0);
 		if (r < 0)
 			return r;
 		sum->entries[li]++;
@@ -639,8 +583,8 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 	memset(sum, 0, sizeof(*sum));
 	struct build bd = {.on_error = on_error, .ctx = ctx};
 	if (c->n_lists > SMB_LISTS_MAX) {
-		errorf(&bd, "%s: %zu lists; at most %d are supported", c->path ? c->path : "config",
-		       c->n_lists, SMB_LISTS_MAX);
+		emit(on_error, ctx, "%s: %zu lists; at most %d are supported",
+		     c->path ? c->path : "config", c->n_lists, SMB_LISTS_MAX);
 		return -E2BIG;
 	}
 	bd.b = domains_builder_new();
@@ -653,8 +597,9 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 			if (!lists_service_exists(datadir, l->services[i])) {
 				char msg[1024];
 				lists_unknown_service(datadir, l->services[i], msg, sizeof(msg));
-				errorf(&bd, "%s:%u: list %s: %s", c->path ? c->path : "config",
-				       l->services_line ? l->services_line : l->line, l->name, msg);
+				emit(on_error, ctx, "%s:%u: list %s: %s",
+				     c->path ? c->path : "config",
+				     l->services_line ? l->services_line : l->line, l->name, msg);
 				ret = ret ? ret : -ENOENT;
 				continue;
 			}
@@ -674,9 +619,9 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 			if (r < 0)
 				ret = ret ? ret : r;
 		}
-		int r = add_values(&bd, c, l, li, l->domains, l->n_domains, false, sum);
+		int r = add_values(&bd, li, l->domains, l->n_domains, false, sum);
 		if (r == 0)
-			r = add_values(&bd, c, l, li, l->allow, l->n_allow, true, sum);
+			r = add_values(&bd, li, l->allow, l->n_allow, true, sum);
 		if (r < 0) {
 			ret = r;
 			goto out;
@@ -686,7 +631,8 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 			size_t np;
 			r = lists_glob(l->files[fi], &paths, &np);
 			if (r < 0) {
-				errorf(&bd, "%s: list %s: %s", l->files[fi], l->name, strerror(-r));
+				emit(on_error, ctx, "%s: list %s: %s", l->files[fi], l->name,
+				     strerror(-r));
 				ret = ret ? ret : r;
 				continue;
 			}

@@ -12,12 +12,11 @@
 
 #include "domains.h"
 
-#define LISTS_LINE_MAX         4096 /* bytes of one line; longer lines are reported and skipped */
-#define LISTS_LINE_NAMES       32   /* names taken from one hosts line */
-#define LISTS_ERRORS_MAX       20   /* bad lines reported per file; the rest are counted */
-#define LISTS_WHY_MAX          160  /* bytes of one line's reason */
-#define LISTS_SERVICES_MAX     256  /* services in the catalog directory */
-#define LISTS_SERVICE_NAME_MAX 32   /* [a-z0-9_-] */
+#define LISTS_LINE_MAX     4096 /* bytes of one line; longer lines are reported and skipped */
+#define LISTS_LINE_NAMES   32   /* names taken from one hosts line */
+#define LISTS_ERRORS_MAX   20   /* bad lines reported per file; the rest are counted */
+#define LISTS_WHY_MAX      160  /* bytes of one line's reason */
+#define LISTS_SERVICES_MAX 256  /* services in the catalog directory */
 
 /* What one line held: 0..LISTS_LINE_NAMES normalised names, and a reason when
  * the line (or one name on it) was bad. A hosts line with one bad name among
@@ -63,9 +62,8 @@ int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_e
 int lists_glob(const char *pattern, char ***paths, size_t *n);
 void lists_strv_free(char **v, size_t n);
 
-/* Whether `name` is a well-formed service name ([a-z0-9_-], 1..32 bytes). */
-bool lists_service_name_valid(const char *name);
-/* The services in DATADIR/services, sorted, as a malloc'd array. */
+/* Service names follow value_valid_name. The services in DATADIR/services, sorted, as a malloc'd
+ * array. */
 int lists_services(const char *datadir, char ***names, size_t *n);
 /* Whether DATADIR/services/NAME.list exists. */
 bool lists_service_exists(const char *datadir, const char *name);
@@ -86,7 +84,9 @@ struct lists_summary {
 
 /* Builds the structure for every [list] of a configuration: services from
  * the catalog, `domains =`, the files of `files =`, `allow =`. List i of the
- * conf is list index i. Bad lines and bad names are reported and skipped; an
+ * conf is list index i; its `domains =` and `allow =` names are normalised
+ * already (conf_parse); -EINVAL when one is not. Bad lines of list files are
+ * reported and skipped; an
  * unknown service, a file that is missing or unreadable, or more than
  * SMB_LISTS_MAX lists fail the whole build (so a reload keeps the old
  * structure): the return is then negative and *out untouched. */

@@ -3,9 +3,10 @@
  * ourselves. */
 #include "resolv.h"
 
+#include "file.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Longest address word we look at: a full IPv6 text form plus "%" and an
  * interface name; anything longer cannot be an address. */
@@ -277,44 +277,6 @@ int resolv_parse(const char *text, size_t len, const struct value_addr *skip, si
 	return *n ? 0 : -ENODATA;
 }
 
-/* Reads a whole small file; -EFBIG past RESOLV_FILE_MAX. */
-static int read_small(const char *path, char **text, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	char *buf = malloc(RESOLV_FILE_MAX + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = 0;
-	int rc = 0;
-	/* Read one byte past the limit to tell "exactly full" from "too big". */
-	while (got <= RESOLV_FILE_MAX) {
-		ssize_t r = read(fd, buf + got, RESOLV_FILE_MAX + 1 - got);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (rc == 0 && got > RESOLV_FILE_MAX)
-		rc = -EFBIG;
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	*text = buf;
-	*len = got;
-	return 0;
-}
-
 int resolv_load_from(const char *const *paths, size_t n_paths, const struct value_addr *skip,
                      size_t n_skip, struct value_addr *out, size_t max, size_t *n,
                      struct resolv_report *rep)
@@ -330,7 +292,7 @@ int resolv_load_from(const char *const *paths, size_t n_paths, const struct valu
 		size_t len = 0;
 		if (rep)
 			rep->path = paths[i];
-		rc = read_small(paths[i], &text, &len);
+		rc = file_read_all(paths[i], RESOLV_FILE_MAX, &text, &len);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0)

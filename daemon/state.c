@@ -17,13 +17,10 @@
 #include "file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define STATE_VERSION 1
 
@@ -227,39 +224,20 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 	return 0;
 }
 
+static int parse_file(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	return state_parse(text, len, out, err, errlen);
+}
+
 int state_load(const char *dir, struct state *out, char *err, size_t errlen)
 {
-	char path[4096];
-	char *buf;
-	size_t len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "%s/state", dir);
-	buf = malloc(STATE_FILE_MAX);
-	if (!buf)
-		return -ENOMEM;
-	r = file_read(path, buf, STATE_FILE_MAX, &len);
-	if (r == -ENOENT) {
-		free(buf);
-		return 0;
-	}
-	if (r == -EFBIG) {
-		snprintf(err, errlen, "larger than %d bytes", STATE_FILE_MAX);
-	} else if (r < 0) {
-		free(buf);
-		return r;
-	} else if (state_parse(buf, len, out, err, errlen) == 0) {
-		free(buf);
-		return 0;
-	}
-	free(buf);
-	/* Keep the unreadable file for a person to look at; start empty. */
-	r = file_set_aside(dir, "state");
-	if (r < 0)
-		return r;
-	memset(out, 0, sizeof(*out));
-	return 1;
+	r = file_load(dir, "state", STATE_FILE_MAX, parse_file, out, err, errlen);
+	if (r == 1)
+		memset(out, 0, sizeof(*out)); /* the bad file was set aside: start empty */
+	return r;
 }
 
 int state_save(const char *dir, const struct state *s)
@@ -303,17 +281,18 @@ int state_add_skip(struct state *s, const char *name, time_t until)
 
 int state_boot_id(char out[STATE_BOOT_ID_LEN + 1])
 {
-	char buf[64];
+	char *buf;
 	size_t len = 0;
-	int r = file_read("/proc/sys/kernel/random/boot_id", buf, sizeof(buf) - 1, &len);
+	int r = file_read_all("/proc/sys/kernel/random/boot_id", 64, &buf, &len);
 
 	if (r < 0)
 		return r;
-	if (len < STATE_BOOT_ID_LEN)
-		return -EINVAL;
-	memcpy(out, buf, STATE_BOOT_ID_LEN);
-	out[STATE_BOOT_ID_LEN] = '\0';
-	return 0;
+	if (len >= STATE_BOOT_ID_LEN) {
+		memcpy(out, buf, STATE_BOOT_ID_LEN);
+		out[STATE_BOOT_ID_LEN] = '\0';
+	}
+	free(buf);
+	return len < STATE_BOOT_ID_LEN ? -EINVAL : 0;
 }
 
 int64_t state_boottime(void)

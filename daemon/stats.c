@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,30 +205,20 @@ bad:
 	return -EINVAL;
 }
 
+static int parse_file(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	return stats_parse(text, len, out, err, errlen);
+}
+
 int stats_load(const char *dir, struct stats *out, char *err, size_t errlen)
 {
-	char path[4096];
-	char *buf = malloc(STATS_FILE_MAX);
-	size_t len = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!buf)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/stats", dir);
-	r = file_read(path, buf, STATS_FILE_MAX, &len);
-	if (r == -ENOENT || (r == 0 && stats_parse(buf, len, out, err, errlen) == 0)) {
-		free(buf);
-		return 0;
-	}
-	free(buf);
-	if (r == -EFBIG)
-		snprintf(err, errlen, "larger than %d bytes", STATS_FILE_MAX);
-	else if (r < 0)
-		return r;
-	memset(out, 0, sizeof(*out));
-	r = file_set_aside(dir, "stats");
-	return r < 0 ? r : 1;
+	r = file_load(dir, "stats", STATS_FILE_MAX, parse_file, out, err, errlen);
+	if (r == 1)
+		memset(out, 0, sizeof(*out)); /* the bad file was set aside: count afresh */
+	return r;
 }
 
 int stats_save(const char *dir, const struct stats *s)

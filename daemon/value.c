@@ -395,6 +395,26 @@ bool value_valid_name(const char *s)
 	return n > 0;
 }
 
+const char *value_escape(const char *s, size_t len, char buf[VALUE_ESCAPE_SIZE])
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (o >= VALUE_ESCAPE_SHOWN) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (ch >= 0x20 && ch < 0x7f)
+			buf[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(buf + o, 5, "\\x%02x", ch);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void value_addr_format(const struct value_addr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];

@@ -64,6 +64,14 @@ int value_parse_ip(const char *s, int *family, uint8_t addr[16]);
 /* [a-z0-9_-], 1..VALUE_NAME_MAX. */
 bool value_valid_name(const char *s);
 
+/* User text in a message, made safe and short: printable ASCII as it is,
+ * every other byte as \xNN, and text past VALUE_ESCAPE_SHOWN bytes cut with
+ * "...". Returns buf. */
+#define VALUE_ESCAPE_SHOWN 64
+#define VALUE_ESCAPE_SIZE                                                                          \
+	(VALUE_ESCAPE_SHOWN + 8) /* buf: room for the last escape, "..." and NUL */
+const char *value_escape(const char *s, size_t len, char buf[VALUE_ESCAPE_SIZE]);
+
 /* Formats a duration exactly, the way users write it and value_parse_duration
  * reads back: "1h30m", "45m", "2d", "1d0h5s" is written "1d5s"; zero is "0s".
  * A short buffer gets whole groups only ("1d" of "1d2h"), always

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -458,7 +459,9 @@ static int golden_cmp(const char *name, const char *dir, const struct buf *got)
 	char *want;
 	size_t wlen;
 
-	snprintf(path, sizeof(path), "%s/%.*s.expected", dir, (int)(strlen(name) - 5), name);
+	if (snprintf(path, sizeof(path), "%s/%.*s.expected", dir, (int)(strlen(name) - 5), name) >=
+	    (int)sizeof(path))
+		return -1;
 	if (getenv("SMB_UPDATE_GOLDEN")) {
 		write_all(path, got->s ? got->s : "", got->n);
 		return 0;
@@ -514,7 +517,8 @@ static int test_golden(const char *dir)
 		char *text;
 		int r;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path))
+			continue;
 		text = read_all(path, &len);
 		CHECK(text != NULL);
 		if (!text)
@@ -652,6 +656,102 @@ static void test_values(void)
 	conf_free(c);
 }
 
+/* ---- user text in messages, and appending errors ---- */
+
+static void test_escape(void)
+{
+	char buf[VALUE_ESCAPE_SIZE], want[VALUE_ESCAPE_SIZE];
+	char long_text[200];
+
+	CHECK_STR(value_escape("ok", 2, buf), "ok");
+	CHECK_STR(value_escape("a\tb\x01\xc3\xa9", 6, buf), "a\\x09b\\x01\\xc3\\xa9");
+	CHECK_STR(value_escape("a\0b", 3, buf), "a\\x00b"); /* by length, not NUL */
+	memset(long_text, 'x', sizeof(long_text));
+	memset(want, 'x', VALUE_ESCAPE_SHOWN);
+	strcpy(want + VALUE_ESCAPE_SHOWN, "...");
+	CHECK_STR(value_escape(long_text, sizeof(long_text), buf), want);
+	want[VALUE_ESCAPE_SHOWN] = '\0'; /* exactly as much as is shown: no "..." */
+	CHECK_STR(value_escape(long_text, VALUE_ESCAPE_SHOWN, buf), want);
+	/* the worst case, every byte escaped, fits */
+	memset(long_text, 0x7f, sizeof(long_text));
+	CHECK(strlen(value_escape(long_text, sizeof(long_text), buf)) < VALUE_ESCAPE_SIZE);
+}
+
+static void test_errors_add(void)
+{
+	struct conf_errors e = {0};
+	char big[1000];
+
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_INT(conf_errors_add(&e, "%s:%u: %s", "a.conf", 3u, "why"), 0);
+	CHECK_INT(conf_errors_add(&e, "%s", big), 0); /* never cut */
+	CHECK_INT(e.n, 2);
+	if (e.n == 2) {
+		CHECK_STR(e.msgs[0], "a.conf:3: why");
+		CHECK_INT(strlen(e.msgs[1]), sizeof(big) - 1);
+	}
+	conf_errors_clear(&e);
+}
+
+/* The one domain-name rule: the same in the config as in a list file. */
+static void test_domain_rule(void)
+{
+	const char *text = "[list a]\ndomains = b\xc3\xbc"
+	                   "cher.de\n  x.example\n";
+	struct conf *c = NULL;
+	struct conf_errors e = {0};
+
+	CHECK_INT(conf_parse("d.conf", text, strlen(text), &c, &e), 0);
+	CHECK(c != NULL);
+	if (c && c->n_lists == 1 && c->lists[0].n_domains == 2)
+		CHECK_STR(c->lists[0].domains[0], "xn--bcher-kva.de");
+	conf_free(c);
+	c = NULL;
+	text = "[list a]\ndomains = x.example\n  1.2.3.4\n";
+	CHECK_INT(conf_parse("d.conf", text, strlen(text), &c, &e), -EINVAL);
+	CHECK_INT(e.n, 1);
+	if (e.n == 1)
+		CHECK_STR(e.msgs[0], "d.conf:3: bad domain '1.2.3.4': numeric top-level label (an "
+		                     "address, not a name)");
+	conf_errors_clear(&e);
+}
+
+/* conf_parse writes no process-wide state: two threads parse at once. */
+struct par_job {
+	const char *text;
+	int failures;
+};
+
+static void *par_parse(void *arg)
+{
+	struct par_job *j = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct conf *c = NULL;
+		struct conf_errors e = {0};
+		if (conf_parse("p.conf", j->text, strlen(j->text), &c, &e) != 0 || !c ||
+		    c->n_lists != 1 || c->lists[0].n_domains != 3)
+			j->failures++;
+		conf_free(c);
+		conf_errors_clear(&e);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct par_job a = {.text = "[list a]\ndomains = a.example b.example\n  c.example\n"};
+	struct par_job b = a;
+	pthread_t ta, tb;
+
+	CHECK_INT(pthread_create(&ta, NULL, par_parse, &a), 0);
+	CHECK_INT(pthread_create(&tb, NULL, par_parse, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	CHECK_INT(a.failures + b.failures, 0);
+}
+
 /* ---- errors beyond the golden files ---- */
 
 static void test_error_cap(void)
@@ -716,7 +816,7 @@ static void test_limits(void)
 	CHECK_INT(conf_parse("l.conf", t.s, t.n, &c, &e), -EINVAL);
 	CHECK_INT(e.n, 1);
 	if (e.n)
-		CHECK_STR(e.msgs[0], "l.conf:2: line is longer than 8192 bytes (split a long list "
+		CHECK_STR(e.msgs[0], "l.conf:2: line is longer than 198 bytes (split a long list "
 		                     "over indented continuation lines)");
 	conf_errors_clear(&e);
 	free(t.s);
@@ -853,6 +953,10 @@ int main(int argc, char **argv)
 	test_values();
 	test_error_cap();
 	test_limits();
+	test_escape();
+	test_errors_add();
+	test_domain_rule();
+	test_threads();
 	snprintf(dir, sizeof(dir), "%s/conf", data);
 	CHECK(test_golden(dir) >= 20);
 	test_shipped(data);

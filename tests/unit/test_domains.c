@@ -83,9 +83,9 @@ static void test_normalize(void)
 
 	check_norm_bad("", "empty name");
 	check_norm_bad(".", "empty name");
-	check_norm_bad("a..b", "empty label");
-	check_norm_bad(".a.b", "empty label");
-	check_norm_bad("a.b..", "empty label");
+	check_norm_bad("a..b", "empty label (two dots in a row, or a leading dot)");
+	check_norm_bad(".a.b", "empty label (two dots in a row, or a leading dot)");
+	check_norm_bad("a.b..", "empty label (two dots in a row, or a leading dot)");
 	check_norm_bad("exa mple.com", "character not allowed in a domain name");
 	check_norm_bad("*.example.com",
 	               "wildcard not supported here (subdomains are always included)");

@@ -1,5 +1,6 @@
 /* Unit tests for the state file: text round trips, strict parsing, a bad file
- * set aside as state.bad, atomic replacement, skips. */
+ * set aside as state.bad, atomic replacement, skips; and the file helpers
+ * under it (bounded reads, loads that set a bad file aside). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "file.h"
 #include "state.h"
 
 static void test_round_trip(void)
@@ -31,7 +33,7 @@ static void test_round_trip(void)
 	int len = state_format(&s, buf, sizeof(buf));
 	CHECK(len > 0);
 	CHECK(strstr(buf, "adhoc 1772960400 1772964000 1 1234 3600 "
-			  "0123abcd-0123-4567-89ab-0123456789ab social,news\n") != NULL);
+	                  "0123abcd-0123-4567-89ab-0123456789ab social,news\n") != NULL);
 	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
 	CHECK(t.adhoc.on && t.adhoc.strict);
 	CHECK_INT(t.adhoc.end, 1772964000);
@@ -82,7 +84,7 @@ static void test_bad(void)
 	expect_bad("version 1\nadhoc 1 2 0 0 0 - Bad!\n", "line 2: bad adhoc record");
 	expect_bad("version 1\nadhoc 1 2 0 0 0 - a,B\n", "line 2: bad adhoc record");
 	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nadhoc 1 2 0 0 0 - *\n",
-		   "line 3: bad adhoc record");
+	           "line 3: bad adhoc record");
 	expect_bad("version 1\nskip work\n", "line 2: bad skip record");
 	expect_bad("version 1\nskip work 12x\n", "line 2: bad skip record");
 	expect_bad("version 1\nfrobnicate 1\n", "line 2: unknown record 'frobnicate'");
@@ -128,6 +130,60 @@ static void test_files(void)
 	rmdir(dir);
 }
 
+static int parse_ok(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	*(size_t *)out = len + (text[len] == '\0'); /* the text ends in a NUL */
+	return 0;
+}
+
+static int parse_oom(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	(void)text, (void)len, (void)out, (void)err, (void)errlen;
+	return -ENOMEM;
+}
+
+static void test_file_helpers(void)
+{
+	char dir[] = "/tmp/smb-file-XXXXXX", path[256], err[128];
+	char *text = NULL;
+	size_t len = 0, got = 0;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	f = fopen(path, "w");
+	fputs("0123456789", f);
+	fclose(f);
+	/* exactly max bytes is read, one byte less of room is too little */
+	CHECK_INT(file_read_all(path, 10, &text, &len), 0);
+	CHECK_INT(len, 10);
+	CHECK_STR(text, "0123456789");
+	free(text);
+	text = NULL;
+	CHECK_INT(file_read_all(path, 9, &text, &len), -EFBIG);
+	CHECK(text == NULL);
+	CHECK_INT(file_read_all(dir, 10, &text, &len), -EISDIR);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	CHECK_INT(file_read_all(path, 10, &text, &len), -ENOENT);
+
+	/* file_load: missing is fine, parsed is fine, too large is set aside,
+	 * and a parser out of memory leaves the file where it is */
+	CHECK_INT(file_load(dir, "missing", 10, parse_ok, &got, err, sizeof(err)), 0);
+	CHECK_INT(file_load(dir, "f", 10, parse_ok, &got, err, sizeof(err)), 0);
+	CHECK_INT(got, 11);
+	CHECK_INT(file_load(dir, "f", 10, parse_oom, &got, err, sizeof(err)), -ENOMEM);
+	CHECK_INT(file_load(dir, "f", 9, parse_ok, &got, err, sizeof(err)), 1);
+	CHECK_STR(err, "larger than 9 bytes");
+	snprintf(path, sizeof(path), "%s/f", dir);
+	CHECK(access(path, F_OK) < 0);
+	snprintf(path, sizeof(path), "%s/f.bad", dir);
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_prune(void)
 {
 	struct state s = {0};
@@ -148,6 +204,7 @@ int main(void)
 	test_round_trip();
 	test_bad();
 	test_files();
+	test_file_helpers();
 	test_prune();
 	CHECK_DONE();
 }

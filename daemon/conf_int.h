@@ -1,0 +1,143 @@
+/* The config parser's own state, shared by its two files and no other module:
+ * conf.c (the line reader in front of inih, sections, whole-file checks) and
+ * conf_keys.c (the keys, their values, and "did you mean"). */
+#ifndef SMB_CONF_INT_H
+#define SMB_CONF_INT_H
+
+#include "conf.h"
+
+#include <string.h>
+
+#define DEFAULT_LISTEN   "127.0.0.153:53"
+#define DEFAULT_DNS_PORT 53
+
+/* Room for user text quoted in a message: value_escape and two quotes. */
+#define QUOTE_SIZE (VALUE_ESCAPE_SIZE + 2)
+
+enum sect { SECT_NONE, SECT_DAEMON, SECT_LIST, SECT_BREAK, SECT_SKIP };
+
+enum key {
+	K_LISTEN,
+	K_UPSTREAM,
+	K_INTERCEPT,
+	K_BLOCKED_ANSWER,
+	K_BLOCKED_TTL,
+	K_LEARN_MIN,
+	K_LEARN_MAX,
+	K_PAUSE_DEFAULT,
+	K_CONTROL_GROUP,
+	K_SERVICES,
+	K_DOMAINS,
+	K_FILES,
+	K_ALLOW,
+	K_DAYS,
+	K_TIMES,
+	K_LISTS,
+	K_STRICT,
+	K_COUNT
+};
+
+/* A list name a break refers to, resolved once the whole file is read. */
+struct list_ref {
+	char name[VALUE_NAME_MAX + 1];
+	unsigned line;
+};
+
+/* What the parser keeps about a break besides struct conf_break. */
+struct break_aux {
+	struct list_ref *refs;
+	size_t n_refs;
+	bool windows_full; /* "too many windows" already reported */
+};
+
+struct parser {
+	const char *path;
+	struct conf *c;
+	struct conf_errors *errs;
+	size_t errs_start;
+	unsigned *err_lines; /* line of each error this parse kept, for sorting */
+	size_t n_errors;     /* errors this parse found, kept or dropped */
+	bool oom;
+
+	/* the line reader (conf.c) */
+	const char *p, *end; /* the text not yet cut into lines */
+	unsigned lineno;     /* the raw line being handled */
+	char *line;          /* that line, without CR, BOM and newline */
+	size_t line_len, line_cap;
+	const char *doc[4]; /* what inih reads for it, see read_line */
+	size_t n_doc, doc_i, line_doc;
+	int too_long;         /* inih's buffer could not hold the line: its size, else 0 */
+	bool header;          /* inih read the line as a section header ... */
+	char header_name[64]; /* ... and kept this much of its name */
+	char *tok;            /* scratch for one word of a value, line_cap bytes */
+	char *val;            /* scratch for a value, line_cap bytes */
+
+	/* what an indented line would continue */
+	bool after_key; /* a key line came since the last section header */
+	int cur_key;    /* the key it set, or -1: continuation lines are then ignored */
+
+	/* the current section */
+	enum sect sect;
+	size_t sect_idx;
+	unsigned sect_line;
+	char sect_label[VALUE_NAME_MAX + 16];
+	unsigned key_line[K_COUNT];
+	size_t key_words[K_COUNT];
+	bool upstream_auto;
+	bool sect_rejected; /* a line of it was rejected: what seems missing may be there */
+
+	unsigned daemon_line;
+	unsigned upstream_line, learn_min_line, learn_max_line;
+	bool learn_bad;
+	struct break_aux *aux; /* parallel to c->breaks */
+};
+
+/* ---- conf.c: errors and small helpers ---- */
+
+/* An error at `line` (0: the file as a whole), kept up to CONF_ERRORS_MAX. */
+void conf_err(struct parser *st, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whether another error would be kept; lets costly hints be skipped. */
+bool conf_err_room(const struct parser *st);
+void conf_oom(struct parser *st);
+/* Appends to an array that grows in powers of two, so no capacity is kept. */
+void *conf_grow(void *arr, size_t n, size_t size);
+void conf_push_str(struct parser *st, char ***arr, size_t *n, const char *s);
+/* value_escape of a C string, bare or in single quotes. */
+const char *conf_escape(char buf[VALUE_ESCAPE_SIZE], const char *s);
+const char *conf_quote(char buf[QUOTE_SIZE], const char *s);
+/* isspace() of the C locale, which is what inih strips. */
+bool conf_is_space(char ch);
+
+static inline struct conf_list *cur_list(struct parser *st)
+{
+	return &st->c->lists[st->sect_idx];
+}
+
+static inline struct conf_break *cur_break(struct parser *st)
+{
+	return &st->c->breaks[st->sect_idx];
+}
+
+static inline bool addr_eq(const struct value_addr *a, const struct value_addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+/* ---- conf_keys.c ---- */
+
+/* A key line inih read: `name` checked for its form, `value` inih's. */
+void conf_keys_line(struct parser *st, const char *name, const char *value);
+/* An indented line inih read as more of the value of the key before it. */
+void conf_keys_continue(struct parser *st, const char *value);
+
+/* The closest candidate so far for a misspelt word: edit distance <= 2 (and
+ * less than the word's length), or else one of the two a prefix of the other. */
+struct best {
+	const char *word;
+	const char *found;
+	unsigned score;
+};
+void conf_keys_best_try(struct best *b, const char *cand);
+
+#endif

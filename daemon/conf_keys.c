@@ -1,0 +1,706 @@
+/* The keys of smbreak.conf and their values: which section each belongs to,
+ * the typed parse of each value (through value.c and domains_normalize, the
+ * rules every other reader of the same values uses), duplicate and unknown
+ * keys, continuation lines, and "did you mean". Called by conf.c for each key
+ * line and continuation line inih reads. */
+#include "conf_int.h"
+
+#include "domains.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MINUTE 60u
+#define DAY    86400u
+
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static char lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* A group name as useradd takes it by default: [a-z_][a-z0-9_-]*. */
+static bool valid_group(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_GROUP_MAX || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]) || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* ---- "did you mean" ---- */
+
+#define LEV_MAX 64
+
+static unsigned levenshtein(const char *a, const char *b)
+{
+	unsigned row[LEV_MAX + 1], prev_diag, tmp;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > LEV_MAX || lb > LEV_MAX)
+		return UINT32_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev_diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned best = prev_diag + (lower(a[i - 1]) == b[j - 1] ? 0 : 1);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev_diag = tmp;
+		}
+	}
+	return row[lb];
+}
+
+void conf_keys_best_try(struct best *b, const char *cand)
+{
+	size_t lw = strlen(b->word), lc = strlen(cand), shorter = lw < lc ? lw : lc;
+	unsigned d = levenshtein(b->word, cand), score;
+
+	if (d <= 2 && d < lw)
+		score = d;
+	else if (shorter >= 3 && strncmp(b->word, cand, shorter) == 0)
+		score = 3;
+	else
+		return;
+	if (!b->found || score < b->score) {
+		b->found = cand;
+		b->score = score;
+	}
+}
+
+/* ---- the keys ---- */
+
+static const struct {
+	const char *name;
+	enum sect sect;
+	bool multi; /* takes a list of words, and so continuation lines */
+} keys[K_COUNT] = {
+    [K_LISTEN] = {"listen", SECT_DAEMON, true},
+    [K_UPSTREAM] = {"upstream", SECT_DAEMON, true},
+    [K_INTERCEPT] = {"intercept", SECT_DAEMON, false},
+    [K_BLOCKED_ANSWER] = {"blocked_answer", SECT_DAEMON, false},
+    [K_BLOCKED_TTL] = {"blocked_ttl", SECT_DAEMON, false},
+    [K_LEARN_MIN] = {"learn_min", SECT_DAEMON, false},
+    [K_LEARN_MAX] = {"learn_max", SECT_DAEMON, false},
+    [K_PAUSE_DEFAULT] = {"pause_default", SECT_DAEMON, false},
+    [K_CONTROL_GROUP] = {"control_group", SECT_DAEMON, false},
+    [K_SERVICES] = {"services", SECT_LIST, true},
+    [K_DOMAINS] = {"domains", SECT_LIST, true},
+    [K_FILES] = {"files", SECT_LIST, true},
+    [K_ALLOW] = {"allow", SECT_LIST, true},
+    [K_DAYS] = {"days", SECT_BREAK, true},
+    [K_TIMES] = {"times", SECT_BREAK, true},
+    [K_LISTS] = {"lists", SECT_BREAK, true},
+    [K_STRICT] = {"strict", SECT_BREAK, false},
+};
+
+/* Ranges of the duration keys, in seconds. */
+static const struct {
+	enum key key;
+	uint32_t min, max;
+} dur_ranges[] = {
+    {K_BLOCKED_TTL, 0, DAY},
+    {K_LEARN_MIN, MINUTE, 7 * DAY},
+    {K_LEARN_MAX, MINUTE, 7 * DAY},
+    {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
+};
+
+/* The next word of *pp into st->tok; words are separated by whitespace, and
+ * by commas too unless `spaces_only`. */
+static bool next_word(struct parser *st, const char **pp, bool spaces_only)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (conf_is_space(*p) || (!spaces_only && *p == ','))
+		p++;
+	if (!*p)
+		return false;
+	while (p[n] && !conf_is_space(p[n]) && (spaces_only || p[n] != ','))
+		n++;
+	memcpy(st->tok, p, n);
+	st->tok[n] = '\0';
+	*pp = p + n;
+	return true;
+}
+
+static void value_listen(struct parser *st, const char *v, bool cont)
+{
+	struct conf *c = st->c;
+	char q[QUOTE_SIZE];
+	struct value_addr a;
+
+	if (!cont)
+		c->n_listen = 0;
+	while (next_word(st, &v, false)) {
+		int r = value_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
+		bool dup = false;
+
+		st->key_words[K_LISTEN]++;
+		if (r == -ERANGE) {
+			conf_err(st, st->lineno, "bad port in %s: ports go from 1 to 65535",
+			         conf_quote(q, st->tok));
+			continue;
+		}
+		if (r < 0) {
+			conf_err(
+			    st, st->lineno,
+			    "bad address %s: use ip or ip:port, like 127.0.0.153:53 or [::1]:53",
+			    conf_quote(q, st->tok));
+			continue;
+		}
+		for (size_t i = 0; i < c->n_listen; i++)
+			dup |= addr_eq(&c->listen[i], &a);
+		if (dup)
+			conf_err(st, st->lineno, "listen address %s is given twice",
+			         conf_quote(q, st->tok));
+		else if (c->n_listen == CONF_LISTEN_MAX)
+			conf_err(st, st->lineno, "too many listen addresses (at most %d)",
+			         CONF_LISTEN_MAX);
+		else
+			c->listen[c->n_listen++] = a;
+	}
+}
+
+static void value_upstream(struct parser *st, const char *v)
+{
+	struct conf *c = st->c;
+	char q[QUOTE_SIZE];
+	struct value_addr a;
+
+	st->upstream_line = st->key_line[K_UPSTREAM];
+	while (next_word(st, &v, false)) {
+		int r;
+
+		st->key_words[K_UPSTREAM]++;
+		if (strcmp(st->tok, "auto") == 0) {
+			st->upstream_auto = true;
+			continue;
+		}
+		r = value_parse_addr(st->tok, DEFAULT_DNS_PORT, &a);
+		if (r == -ERANGE) {
+			conf_err(st, st->lineno, "bad port in %s: ports go from 1 to 65535",
+			         conf_quote(q, st->tok));
+		} else if (r < 0) {
+			conf_err(st, st->lineno,
+			         "bad upstream %s: use auto, or ip[:port] like 9.9.9.9 or "
+			         "[2620:fe::fe]:53",
+			         conf_quote(q, st->tok));
+		} else if (c->n_upstreams == CONF_UPSTREAMS_MAX) {
+			conf_err(st, st->lineno, "too many upstream addresses (at most %d)",
+			         CONF_UPSTREAMS_MAX);
+		} else {
+			struct value_addr *u = conf_grow(c->upstreams, c->n_upstreams, sizeof(*u));
+			if (!u)
+				return conf_oom(st);
+			c->upstreams = u;
+			u[c->n_upstreams++] = a;
+		}
+	}
+}
+
+static void value_duration(struct parser *st, enum key k, const char *v)
+{
+	char q[QUOTE_SIZE], lo[32], hi[32];
+	uint32_t min = 0, max = 0, *dst = NULL;
+	uint64_t secs;
+	size_t digits = strspn(v, "0123456789");
+	int r;
+
+	for (size_t i = 0; i < sizeof(dur_ranges) / sizeof(dur_ranges[0]); i++)
+		if (dur_ranges[i].key == k) {
+			min = dur_ranges[i].min;
+			max = dur_ranges[i].max;
+		}
+	switch (k) {
+	case K_BLOCKED_TTL:
+		dst = &st->c->blocked_ttl;
+		break;
+	case K_LEARN_MIN:
+		dst = &st->c->learn_min;
+		st->learn_min_line = st->lineno;
+		break;
+	case K_LEARN_MAX:
+		dst = &st->c->learn_max;
+		st->learn_max_line = st->lineno;
+		break;
+	default:
+		dst = &st->c->pause_default;
+		break;
+	}
+	r = value_parse_duration(v, &secs);
+	if (r == -EINVAL) {
+		if (digits > 0 && digits == strlen(v) && digits < 12)
+			conf_err(st, st->lineno,
+			         "bad duration %s: a duration needs a unit, like %ss or %sm",
+			         conf_quote(q, v), v, v);
+		else
+			conf_err(
+			    st, st->lineno,
+			    "bad duration %s: use a number with a unit s, m, h or d, like 90s or "
+			    "1h30m",
+			    conf_quote(q, v));
+	} else if (r < 0 || secs < min || secs > max) {
+		value_format_duration(min, lo, sizeof(lo));
+		value_format_duration(max, hi, sizeof(hi));
+		conf_err(st, st->lineno, "%s %s is out of range (%s to %s)", keys[k].name,
+		         conf_quote(q, v), lo, hi);
+		r = -ERANGE;
+	} else {
+		*dst = (uint32_t)secs;
+	}
+	if (r < 0 && (k == K_LEARN_MIN || k == K_LEARN_MAX))
+		st->learn_bad = true;
+}
+
+static void value_bool(struct parser *st, enum key k, const char *v, bool *dst)
+{
+	char q[QUOTE_SIZE];
+
+	if (value_parse_bool(v, dst) < 0)
+		conf_err(st, st->lineno, "bad value %s for %s: use yes or no", conf_quote(q, v),
+		         keys[k].name);
+}
+
+static void value_answer(struct parser *st, const char *v)
+{
+	static const char *const names[] = {[CONF_ANSWER_NXDOMAIN] = "nxdomain",
+	                                    [CONF_ANSWER_NULL] = "null",
+	                                    [CONF_ANSWER_REFUSED] = "refused"};
+	char q[QUOTE_SIZE];
+	struct best b = {.word = v};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(v, names[i]) == 0) {
+			st->c->blocked_answer = (enum conf_answer)i;
+			return;
+		}
+		conf_keys_best_try(&b, names[i]);
+	}
+	if (b.found)
+		conf_err(
+		    st, st->lineno,
+		    "bad blocked_answer %s: use nxdomain, null or refused (did you mean '%s'?)",
+		    conf_quote(q, v), b.found);
+	else
+		conf_err(st, st->lineno, "bad blocked_answer %s: use nxdomain, null or refused",
+		         conf_quote(q, v));
+}
+
+static void value_group(struct parser *st, const char *v)
+{
+	char q[QUOTE_SIZE];
+
+	if (!valid_group(v))
+		conf_err(
+		    st, st->lineno,
+		    "bad group name %s: use a-z, 0-9, _ and -, starting with a letter or _ (at "
+		    "most %d bytes)",
+		    conf_quote(q, v), CONF_GROUP_MAX);
+	else
+		strcpy(st->c->control_group, v);
+}
+
+static void value_names(struct parser *st, enum key k, const char *v)
+{
+	struct conf_list *l = cur_list(st);
+	char q[QUOTE_SIZE];
+
+	while (next_word(st, &v, false)) {
+		st->key_words[k]++;
+		if (!value_valid_name(st->tok))
+			conf_err(
+			    st, st->lineno,
+			    "bad service name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
+			    conf_quote(q, st->tok), VALUE_NAME_MAX);
+		else
+			conf_push_str(st, &l->services, &l->n_services, st->tok);
+		if (!l->services_line)
+			l->services_line = st->lineno;
+	}
+}
+
+/* Names go through domains_normalize, the rule of list files and smctl too:
+ * stored lowercased, without a trailing dot, IDNs as punycode. */
+static void value_domains(struct parser *st, enum key k, const char *v)
+{
+	struct conf_list *l = cur_list(st);
+	char q[QUOTE_SIZE], norm[DOMAINS_NAME_MAX + 1];
+
+	while (next_word(st, &v, false)) {
+		const char *why;
+		size_t n;
+
+		st->key_words[k]++;
+		if (domains_normalize(st->tok, strlen(st->tok), norm, &n, &why) < 0)
+			conf_err(st, st->lineno, "bad domain %s: %s", conf_quote(q, st->tok), why);
+		else if (k == K_DOMAINS)
+			conf_push_str(st, &l->domains, &l->n_domains, norm);
+		else
+			conf_push_str(st, &l->allow, &l->n_allow, norm);
+	}
+}
+
+static void value_files(struct parser *st, const char *v)
+{
+	struct conf_list *l = cur_list(st);
+	char q[QUOTE_SIZE];
+
+	while (next_word(st, &v, true)) {
+		st->key_words[K_FILES]++;
+		if (st->tok[0] != '/')
+			conf_err(st, st->lineno,
+			         "files entry %s is not an absolute path (like "
+			         "/etc/smbreak/lists.d/*.txt)",
+			         conf_quote(q, st->tok));
+		else if (strlen(st->tok) >= 4096)
+			conf_err(st, st->lineno, "files entry is longer than 4095 bytes");
+		else
+			conf_push_str(st, &l->files, &l->n_files, st->tok);
+	}
+}
+
+static void value_days(struct parser *st, const char *v, bool cont)
+{
+	struct conf_break *b = cur_break(st);
+	char q[QUOTE_SIZE];
+
+	if (!cont)
+		b->days = 0;
+	while (next_word(st, &v, false)) {
+		st->key_words[K_DAYS]++;
+		struct best best = {.word = st->tok};
+		uint8_t m;
+
+		if (value_parse_days(st->tok, &m) == 0) {
+			b->days |= m;
+			continue;
+		}
+		if (conf_err_room(st) && !strchr(st->tok, '-'))
+			for (size_t i = 0; value_days_word(i); i++)
+				conf_keys_best_try(&best, value_days_word(i));
+		if (best.found)
+			conf_err(
+			    st, st->lineno,
+			    "bad day %s: use mon..sun, ranges like mon-fri, daily, weekdays or "
+			    "weekends (did you mean '%s'?)",
+			    conf_quote(q, st->tok), best.found);
+		else
+			conf_err(
+			    st, st->lineno,
+			    "bad day %s: use mon..sun, ranges like mon-fri, daily, weekdays or "
+			    "weekends",
+			    conf_quote(q, st->tok));
+	}
+}
+
+/* One HH:MM-HH:MM window. */
+static void value_window(struct parser *st, struct conf_break *b, struct break_aux *aux,
+                         const char *w)
+{
+	char q[QUOTE_SIZE], q2[QUOTE_SIZE], a[16], z[16];
+	const char *dash = strchr(w, '-');
+	uint32_t start = 0, end = 0;
+	size_t la, lz;
+	int rs, re;
+
+	if (!dash || strchr(dash + 1, '-')) {
+		conf_err(st, st->lineno,
+		         "bad time window %s: write it as HH:MM-HH:MM, like 09:00-12:00",
+		         conf_quote(q, w));
+		return;
+	}
+	la = (size_t)(dash - w);
+	lz = strlen(dash + 1);
+	if (la >= sizeof(a) || lz >= sizeof(z)) {
+		conf_err(st, st->lineno,
+		         "bad time window %s: write it as HH:MM-HH:MM, like 09:00-12:00",
+		         conf_quote(q, w));
+		return;
+	}
+	memcpy(a, w, la);
+	a[la] = '\0';
+	memcpy(z, dash + 1, lz + 1);
+	rs = value_parse_time_of_day(a, false, &start);
+	re = value_parse_time_of_day(z, true, &end);
+	if (rs == -ERANGE)
+		conf_err(
+		    st, st->lineno,
+		    "start time %s in window %s is out of range (00:00 to 23:59; 24:00 only as "
+		    "an end)",
+		    conf_quote(q, a), conf_quote(q2, w));
+	else if (rs < 0)
+		conf_err(st, st->lineno, "bad time %s in window %s: use HH:MM, like 09:00 or 17:30",
+		         conf_quote(q, a), conf_quote(q2, w));
+	if (re == -ERANGE)
+		conf_err(st, st->lineno,
+		         "end time %s in window %s is out of range (00:00 to 24:00)",
+		         conf_quote(q, z), conf_quote(q2, w));
+	else if (re < 0)
+		conf_err(st, st->lineno, "bad time %s in window %s: use HH:MM, like 09:00 or 17:30",
+		         conf_quote(q, z), conf_quote(q2, w));
+	if (rs < 0 || re < 0)
+		return;
+	if (start == end) {
+		conf_err(st, st->lineno,
+		         "empty window %s: it starts when it ends (for a whole day write "
+		         "00:00-24:00)",
+		         conf_quote(q, w));
+		return;
+	}
+	if (b->n_windows == CONF_WINDOWS_MAX) {
+		if (!aux->windows_full)
+			conf_err(st, st->lineno, "too many time windows in break %s (at most %d)",
+			         conf_quote(q, b->name), CONF_WINDOWS_MAX);
+		aux->windows_full = true;
+		return;
+	}
+	b->windows[b->n_windows].start = start;
+	b->windows[b->n_windows].end = end;
+	b->n_windows++;
+}
+
+static void value_times(struct parser *st, const char *v)
+{
+	while (next_word(st, &v, false)) {
+		st->key_words[K_TIMES]++;
+		value_window(st, cur_break(st), &st->aux[st->sect_idx], st->tok);
+	}
+}
+
+static void value_lists(struct parser *st, const char *v)
+{
+	struct break_aux *aux = &st->aux[st->sect_idx];
+	char q[QUOTE_SIZE];
+
+	while (next_word(st, &v, false)) {
+		struct list_ref *r;
+
+		st->key_words[K_LISTS]++;
+		if (!value_valid_name(st->tok)) {
+			conf_err(st, st->lineno,
+			         "bad list name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
+			         conf_quote(q, st->tok), VALUE_NAME_MAX);
+			continue;
+		}
+		r = conf_grow(aux->refs, aux->n_refs, sizeof(*r));
+		if (!r)
+			return conf_oom(st);
+		aux->refs = r;
+		strcpy(r[aux->n_refs].name, st->tok);
+		r[aux->n_refs++].line = st->lineno;
+	}
+}
+
+static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
+{
+	const char *hash;
+
+	/* Only ';' starts a comment after a value; a '#' there would be read as
+	 * part of it, so say so and ignore the rest of the line. */
+	for (hash = v; (hash = strchr(hash, '#')); hash++) {
+		if (hash == v || conf_is_space(hash[-1])) {
+			size_t n = (size_t)(hash - v);
+			conf_err(
+			    st, st->lineno,
+			    "'#' starts a comment only at the beginning of a line (after a value "
+			    "use ';')");
+			memcpy(st->val, v, n);
+			while (n > 0 && conf_is_space(st->val[n - 1]))
+				n--;
+			st->val[n] = '\0';
+			v = st->val;
+			break;
+		}
+	}
+	if (!keys[k].multi && !*v) {
+		conf_err(st, st->lineno, "'%s' has no value (leave the key out to get the default)",
+		         keys[k].name);
+		return;
+	}
+	switch (k) {
+	case K_LISTEN:
+		value_listen(st, v, cont);
+		break;
+	case K_UPSTREAM:
+		value_upstream(st, v);
+		break;
+	case K_INTERCEPT:
+		value_bool(st, k, v, &st->c->intercept);
+		break;
+	case K_BLOCKED_ANSWER:
+		value_answer(st, v);
+		break;
+	case K_BLOCKED_TTL:
+	case K_LEARN_MIN:
+	case K_LEARN_MAX:
+	case K_PAUSE_DEFAULT:
+		value_duration(st, k, v);
+		break;
+	case K_CONTROL_GROUP:
+		value_group(st, v);
+		break;
+	case K_SERVICES:
+		value_names(st, k, v);
+		break;
+	case K_DOMAINS:
+	case K_ALLOW:
+		value_domains(st, k, v);
+		break;
+	case K_FILES:
+		value_files(st, v);
+		break;
+	case K_DAYS:
+		value_days(st, v, cont);
+		break;
+	case K_TIMES:
+		value_times(st, v);
+		break;
+	case K_LISTS:
+		value_lists(st, v);
+		break;
+	case K_STRICT:
+		value_bool(st, k, v, &cur_break(st)->strict);
+		break;
+	case K_COUNT:
+		break;
+	}
+}
+
+static void unknown_key(struct parser *st, const char *name)
+{
+	static const char *const kinds[] = {
+	    [SECT_DAEMON] = "[daemon]", [SECT_LIST] = "[list NAME]", [SECT_BREAK] = "[break NAME]"};
+	char q[QUOTE_SIZE];
+	struct best b = {.word = name};
+
+	if (!conf_err_room(st)) {
+		conf_err(st, st->lineno, "unknown key");
+		return;
+	}
+	for (int k = 0; k < K_COUNT; k++)
+		if (strcmp(name, keys[k].name) == 0 && keys[k].sect != st->sect) {
+			conf_err(st, st->lineno,
+			         "unknown key %s in %s ('%s' belongs in a %s section)",
+			         conf_quote(q, name), st->sect_label, name, kinds[keys[k].sect]);
+			return;
+		}
+	for (int k = 0; k < K_COUNT; k++)
+		if (keys[k].sect == st->sect)
+			conf_keys_best_try(&b, keys[k].name);
+	if (b.found)
+		conf_err(st, st->lineno, "unknown key %s in %s (did you mean '%s'?)",
+		         conf_quote(q, name), st->sect_label, b.found);
+	else
+		conf_err(st, st->lineno, "unknown key %s in %s", conf_quote(q, name),
+		         st->sect_label);
+}
+
+/* Whether a key name has the form of one; says why not. */
+static bool key_name_ok(struct parser *st, const char *name)
+{
+	char q[QUOTE_SIZE];
+	const char *s = st->line;
+
+	if (!*name) {
+		while (conf_is_space(*s))
+			s++;
+		conf_err(st, st->lineno, "missing key name before '%c'", *s);
+		return false;
+	}
+	for (const char *p = name; *p; p++) {
+		char ch = lower(*p);
+		if (!((ch >= 'a' && ch <= 'z') || is_digit(ch) || ch == '_' || ch == '-' ||
+		      ch == '.')) {
+			conf_err(st, st->lineno, "bad key name %s (a line is 'key = value')",
+			         conf_quote(q, name));
+			return false;
+		}
+	}
+	return true;
+}
+
+void conf_keys_line(struct parser *st, const char *name, const char *value)
+{
+	char q[QUOTE_SIZE];
+	int k;
+
+	st->cur_key = -1;
+	if (!key_name_ok(st, name)) {
+		st->sect_rejected = true;
+		return;
+	}
+	st->after_key = true;
+	if (st->sect == SECT_SKIP)
+		return;
+	if (st->sect == SECT_NONE) {
+		conf_err(st, st->lineno,
+		         "key %s is outside any section (put it under [daemon], [list NAME] or "
+		         "[break NAME])",
+		         conf_quote(q, name));
+		return;
+	}
+	for (k = 0; k < K_COUNT; k++)
+		if (keys[k].sect == st->sect && strcmp(name, keys[k].name) == 0)
+			break;
+	if (k == K_COUNT) {
+		unknown_key(st, name);
+		return;
+	}
+	if (st->key_line[k]) {
+		conf_err(st, st->lineno,
+		         "duplicate key '%s' in %s (first set on line %u; to continue a long "
+		         "value, indent the next lines)",
+		         name, st->sect_label, st->key_line[k]);
+		return;
+	}
+	st->key_line[k] = st->lineno;
+	st->cur_key = k;
+	apply_value(st, (enum key)k, value, false);
+}
+
+void conf_keys_continue(struct parser *st, const char *value)
+{
+	char q[QUOTE_SIZE];
+	const char *close = strchr(value, ']');
+
+	if (st->cur_key < 0) {
+		st->sect_rejected = true; /* more of a key we did not take */
+		return;
+	}
+	/* "[break x]" indented after a key reads as more of its value; say so
+	 * rather than complain about a strange value. IPv6 "[::1]" is fine. */
+	if (value[0] == '[' && close && !memchr(value, ':', (size_t)(close - value))) {
+		conf_err(st, st->lineno,
+		         "indented %s continues the value of '%s' (start a section header at "
+		         "the beginning of the line)",
+		         conf_quote(q, value), keys[st->cur_key].name);
+		st->cur_key = -1;
+		st->sect_rejected = true;
+		return;
+	}
+	if (!keys[st->cur_key].multi) {
+		conf_err(st, st->lineno,
+		         "'%s' takes one value, but this indented line continues it (remove the "
+		         "indentation)",
+		         keys[st->cur_key].name);
+		return;
+	}
+	apply_value(st, (enum key)st->cur_key, value, true);
+}

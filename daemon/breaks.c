@@ -173,8 +173,10 @@ static void on_list_error(void *ctx, const char *msg)
 	struct conf_errors *errs = ctx;
 
 	log_warn("%s", msg);
-	if (errs)
-		conf_errors_add(errs, "%s", msg);
+	if (errs && errs->n >= CONF_ERRORS_MAX)
+		errs->dropped++;
+	else if (errs && conf_errors_add(errs, "%s", msg) < 0)
+		errs->dropped++;
 }
 
 /* Builds the domain structure of a configuration. Bad lines are reported and

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,6 +422,31 @@ static void header_line(struct parser *st, const char *s)
 	st->cur_key = -1;
 }
 
+/* inih's options are process-wide. They are written here once, before the
+ * first parse, and only read after that, so parses on several threads at
+ * once are safe; nothing else in smbreakd touches them. A heap line buffer
+ * that holds any line we accept (and the newline and NUL) from the start,
+ * and the syntax read_line's documents are built for, pinned rather than
+ * taken from however the library was built. */
+static char ini_comment_start[] = ";#";
+static char ini_comment_inline[] = ";";
+static pthread_once_t ini_once = PTHREAD_ONCE_INIT;
+
+static void ini_setup(void)
+{
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_initial_alloc = CONF_LINE_MAX + 2; /* the line, its newline, the NUL */
+	ini_max_line = CONF_LINE_MAX + 2;
+	ini_allow_multiline = true;
+	ini_allow_inline_comments = true;
+	ini_start_comment_prefixes = ini_comment_start;
+	ini_inline_comment_prefixes = ini_comment_inline;
+	ini_allow_bom = false; /* the line reader strips it */
+	ini_stop_on_first_error = false;
+	ini_allow_no_value = false;
+}
+
 /* Hands the current line to inih alone, in a document of its own:
  *
  *   [\n]      a section no header can name, so that a header shows
@@ -446,6 +472,7 @@ static void read_line(struct parser *st)
 	st->doc_i = 0;
 	st->too_long = 0;
 	st->header = false;
+	pthread_once(&ini_once, ini_setup);
 	r = ini_parse_stream(reader, st, handler, st);
 	while (conf_is_space(*s))
 		s++;
@@ -746,30 +773,6 @@ void conf_free(struct conf *c)
 	free(c->upstreams);
 	free(c->path);
 	free(c);
-}
-
-void conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	char **v;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (errs->n >= CONF_ERRORS_MAX) {
-		errs->dropped++;
-		return;
-	}
-	v = realloc(errs->msgs, (errs->n + 1) * sizeof(*v));
-	if (!v || !(v[errs->n] = strdup(buf))) {
-		if (v)
-			errs->msgs = v;
-		errs->dropped++;
-		return;
-	}
-	errs->msgs = v;
-	errs->n++;
 }
 
 void conf_errors_clear(struct conf_errors *errs)

@@ -14,9 +14,8 @@
 #include "value.h"
 
 #define CONF_FILE_MAX (1 << 20) /* the config file itself, bytes */
-/* One line, bytes: what inih's line buffer holds in Debian's build (INI_MAX_LINE
- * 200, less newline and NUL); a longer line is an error naming it, never cut. */
-#define CONF_LINE_MAX      198
+/* One line, bytes; a longer line is an error naming it, never cut. */
+#define CONF_LINE_MAX      8192
 #define CONF_ERRORS_MAX    100 /* errors reported for one file; more are summarised */
 #define CONF_WINDOWS_MAX   32  /* time windows in one break */
 #define CONF_GROUP_MAX     64
@@ -117,10 +116,6 @@ void conf_free(struct conf *c);
 int conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void conf_errors_clear(struct conf_errors *errs);
-/* Appends one message (not a parse error: no line is added); past
- * CONF_ERRORS_MAX, or out of memory, it is only counted in dropped. */
-void conf_errors_add(struct conf_errors *errs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 const struct conf_list *conf_find_list(const struct conf *c, const char *name);
 const struct conf_break *conf_find_break(const struct conf *c, const char *name);

@@ -816,7 +816,7 @@ static void test_limits(void)
 	CHECK_INT(conf_parse("l.conf", t.s, t.n, &c, &e), -EINVAL);
 	CHECK_INT(e.n, 1);
 	if (e.n)
-		CHECK_STR(e.msgs[0], "l.conf:2: line is longer than 198 bytes (split a long list "
+		CHECK_STR(e.msgs[0], "l.conf:2: line is longer than 8192 bytes (split a long list "
 		                     "over indented continuation lines)");
 	conf_errors_clear(&e);
 	free(t.s);

@@ -199,9 +199,53 @@ static void test_prune(void)
 	CHECK_INT(state_add_skip(&s, "y", 5000), -ENOSPC);
 }
 
+/* A strict pause whose strict part ends before it, and holds of strict
+ * breaks on CLOCK_BOOTTIME. */
+static void test_strict_part_and_holds(void)
+{
+	struct state s = {0}, t;
+	char buf[4096], err[128];
+	const char *boot = "0123abcd-0123-4567-89ab-0123456789ab";
+
+	s.adhoc.on = s.adhoc.strict = true;
+	s.adhoc.start = 100;
+	s.adhoc.strict_end = 200;
+	s.adhoc.end = 300;
+	strcpy(s.adhoc.boot_id, boot);
+	strcpy(s.holds[0].name, "night");
+	s.holds[0].start = 50;
+	s.holds[0].end = 400;
+	s.holds[0].boot_end = 9999;
+	strcpy(s.holds[0].boot_id, boot);
+	s.n_holds = 1;
+	int len = state_format(&s, buf, sizeof(buf));
+	CHECK(strstr(buf, "adhoc 100 300 1 0 0 0123abcd-0123-4567-89ab-0123456789ab * 200\n"));
+	CHECK(strstr(buf, "hold night 50 400 9999 0123abcd-0123-4567-89ab-0123456789ab\n"));
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.adhoc.strict_end, 200);
+	CHECK_INT(t.n_holds, 1);
+	CHECK_STR(t.holds[0].name, "night");
+	CHECK_INT(t.holds[0].boot_end, 9999);
+	CHECK_STR(t.holds[0].boot_id, boot);
+
+	/* A strict pause written before STRICT_END: strict to its end. */
+	const char *old = "version 1\nadhoc 1 2 1 0 0 - *\n";
+	CHECK_INT(state_parse(old, strlen(old), &t, err, sizeof(err)), 0);
+	CHECK_INT(t.adhoc.strict_end, 2);
+	/* A strict part past the end, or on a pause that is not strict. */
+	expect_bad("version 1\nadhoc 1 5 1 0 0 - * 6\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nadhoc 1 5 0 0 0 - * 3\n", "line 2: bad adhoc record");
+	expect_bad("version 1\nhold night 5 1 9 0123abcd-0123-4567-89ab-0123456789ab\n",
+	           "line 2: bad hold record");
+	expect_bad("version 1\nhold night 1 5 9 -\n", "line 2: bad hold record");
+	expect_bad("version 1\nhold Night 1 5 9 0123abcd-0123-4567-89ab-0123456789ab\n",
+	           "line 2: bad hold record");
+}
+
 int main(void)
 {
 	test_round_trip();
+	test_strict_part_and_holds();
 	test_bad();
 	test_files();
 	test_file_helpers();

@@ -110,8 +110,77 @@ static void add_name(struct lists_line *out, const char *tok, size_t len)
 	out->lens[out->n++] = (uint8_t)n;
 }
 
+/* The words of a line: at most max, *too_many when there were more. */
+struct words {
+	const char *tok[LISTS_LINE_NAMES + 2];
+	size_t len[LISTS_LINE_NAMES + 2], n;
+	bool too_many;
+};
+
+static void split_words(const char *line, size_t p, size_t len, struct words *w)
+{
+	w->n = 0;
+	w->too_many = false;
+	while (p < len) {
+		size_t s = p;
+		while (p < len && !is_space(line[p]))
+			p++;
+		if (w->n < sizeof(w->tok) / sizeof(w->tok[0])) {
+			w->tok[w->n] = line + s;
+			w->len[w->n++] = p - s;
+		} else {
+			w->too_many = true;
+		}
+		while (p < len && is_space(line[p]))
+			p++;
+	}
+}
+
+/* Adblock: ||name^ and nothing else; options and paths narrow a rule in ways
+ * a DNS filter cannot follow. */
+static int parse_adblock(const struct words *w, struct lists_line *out)
+{
+	const char *t = w->tok[0], *caret = memchr(t, '^', w->len[0]);
+
+	if (w->n > 1 || !caret) {
+		set_why(out, "adblock rule that is not ||name^", t, w->len[0]);
+		return -EINVAL;
+	}
+	size_t rest = w->len[0] - (size_t)(caret + 1 - t);
+	if (rest > 0 && !(rest == 1 && caret[1] == '|')) {
+		set_why(out, "adblock rule with options or a path (only ||name^ is supported)", t,
+		        w->len[0]);
+		return -EINVAL;
+	}
+	add_name(out, t + 2, (size_t)(caret - t) - 2);
+	return out->n ? (int)out->n : -EINVAL;
+}
+
+/* Hosts format: ADDRESS NAME...; localhost names and addresses are ignored. */
+static int parse_hosts(const struct words *w, struct lists_line *out)
+{
+	if (w->n == 1) {
+		set_why(out, "address without a name", w->tok[0], w->len[0]);
+		return -EINVAL;
+	}
+	for (size_t i = 1; i < w->n; i++) {
+		if (is_local_name(w->tok[i], w->len[i]) || is_address(w->tok[i], w->len[i]))
+			out->ignored++;
+		else
+			add_name(out, w->tok[i], w->len[i]);
+	}
+	if (w->too_many)
+		set_why(out, "more than 32 names on one line; the rest skipped", NULL, 0);
+	if (out->n == 0 && out->why[0])
+		return -EINVAL;
+	return (int)out->n;
+}
+
 int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 {
+	struct words w;
+	size_t p = 0;
+
 	out->n = 0;
 	out->ignored = 0;
 	out->why[0] = '\0';
@@ -125,7 +194,6 @@ int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 	}
 	while (len > 0 && is_space(line[len - 1]))
 		len--;
-	size_t p = 0;
 	while (p < len && is_space(line[p]))
 		p++;
 	/* Comments: '#' (hosts, plain), '!' and "[Adblock Plus 2.0]" (adblock). */
@@ -140,70 +208,22 @@ int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 			break;
 		}
 	}
-
-	const char *tok[LISTS_LINE_NAMES + 2];
-	size_t tlen[LISTS_LINE_NAMES + 2], nt = 0;
-	bool too_many = false;
-	while (p < len) {
-		size_t s = p;
-		while (p < len && !is_space(line[p]))
-			p++;
-		if (nt < sizeof(tok) / sizeof(tok[0])) {
-			tok[nt] = line + s;
-			tlen[nt++] = p - s;
-		} else {
-			too_many = true;
-		}
-		while (p < len && is_space(line[p]))
-			p++;
-	}
-
-	if (tlen[0] >= 2 && tok[0][0] == '@' && tok[0][1] == '@') {
+	split_words(line, p, len, &w);
+	if (w.len[0] >= 2 && w.tok[0][0] == '@' && w.tok[0][1] == '@') {
 		set_why(out, "exception rules are not supported (use allow = in the config)",
-		        tok[0], tlen[0]);
+		        w.tok[0], w.len[0]);
 		return -EINVAL;
 	}
-	if (tlen[0] >= 2 && tok[0][0] == '|' && tok[0][1] == '|') {
-		/* Adblock: ||name^ and nothing else; options and paths narrow a
-		 * rule in ways a DNS filter cannot follow. */
-		const char *caret = memchr(tok[0], '^', tlen[0]);
-		if (nt > 1 || !caret) {
-			set_why(out, "adblock rule that is not ||name^", tok[0], tlen[0]);
-			return -EINVAL;
-		}
-		size_t rest = tlen[0] - (size_t)(caret + 1 - tok[0]);
-		if (rest > 0 && !(rest == 1 && caret[1] == '|')) {
-			set_why(out,
-			        "adblock rule with options or a path (only ||name^ is supported)",
-			        tok[0], tlen[0]);
-			return -EINVAL;
-		}
-		add_name(out, tok[0] + 2, (size_t)(caret - tok[0]) - 2);
-		return out->n ? (int)out->n : -EINVAL;
-	}
-	if (is_address(tok[0], tlen[0])) {
-		if (nt == 1) {
-			set_why(out, "address without a name", tok[0], tlen[0]);
-			return -EINVAL;
-		}
-		for (size_t i = 1; i < nt; i++) {
-			if (is_local_name(tok[i], tlen[i]) || is_address(tok[i], tlen[i]))
-				out->ignored++;
-			else
-				add_name(out, tok[i], tlen[i]);
-		}
-		if (too_many)
-			set_why(out, "more than 32 names on one line; the rest skipped", NULL, 0);
-		if (out->n == 0 && out->why[0])
-			return -EINVAL;
-		return (int)out->n;
-	}
-	if (nt > 1) {
+	if (w.len[0] >= 2 && w.tok[0][0] == '|' && w.tok[0][1] == '|')
+		return parse_adblock(&w, out);
+	if (is_address(w.tok[0], w.len[0]))
+		return parse_hosts(&w, out);
+	if (w.n > 1) {
 		set_why(out, "several words (expected a domain, 'ADDRESS NAME...' or ||name^)",
-		        tok[0], (size_t)(tok[nt - 1] + tlen[nt - 1] - tok[0]));
+		        w.tok[0], (size_t)(w.tok[w.n - 1] + w.len[w.n - 1] - w.tok[0]));
 		return -EINVAL;
 	}
-	add_name(out, tok[0], tlen[0]);
+	add_name(out, w.tok[0], w.len[0]);
 	return out->n ? (int)out->n : -EINVAL;
 }
 

@@ -140,6 +140,37 @@ static int parse_hold(char **tok, size_t n, struct state_hold *h)
 	return 0;
 }
 
+/* One record after the version line; "bad RECORD record" or "unknown
+ * record" in err when it does not parse. */
+static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adhoc, char *err,
+                        size_t errlen, size_t lineno)
+{
+	int64_t until;
+
+	if (strcmp(tok[0], "adhoc") == 0) {
+		if (*have_adhoc || parse_adhoc(tok, ntok, &s->adhoc) < 0)
+			goto bad;
+		*have_adhoc = true;
+	} else if (strcmp(tok[0], "skip") == 0) {
+		if (ntok != 3 || !value_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
+		    s->n_skips == STATE_SKIPS_MAX)
+			goto bad;
+		strcpy(s->skips[s->n_skips].name, tok[1]);
+		s->skips[s->n_skips++].until = (time_t)until;
+	} else if (strcmp(tok[0], "hold") == 0) {
+		if (s->n_holds == STATE_HOLDS_MAX || parse_hold(tok, ntok, &s->holds[s->n_holds]) < 0)
+			goto bad;
+		s->n_holds++;
+	} else {
+		snprintf(err, errlen, "line %zu: unknown record '%.32s'", lineno, tok[0]);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "line %zu: bad %s record", lineno, tok[0]);
+	return -EINVAL;
+}
+
 int state_parse(const char *text, size_t len, struct state *out, char *err, size_t errlen)
 {
 	struct state s;
@@ -180,41 +211,18 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 			}
 			tok[ntok++] = t;
 		}
-		if (!have_version) {
-			int64_t v;
-			if (ntok != 2 || strcmp(tok[0], "version") || !parse_i64(tok[1], &v) ||
-			    v != STATE_VERSION) {
-				snprintf(err, errlen, "line %zu: expected 'version %d'", lineno,
-				         STATE_VERSION);
+		if (have_version) {
+			if (parse_record(tok, ntok, &s, &have_adhoc, err, errlen, lineno) < 0)
 				return -EINVAL;
-			}
-			have_version = true;
-		} else if (strcmp(tok[0], "adhoc") == 0) {
-			if (have_adhoc || parse_adhoc(tok, ntok, &s.adhoc) < 0) {
-				snprintf(err, errlen, "line %zu: bad adhoc record", lineno);
-				return -EINVAL;
-			}
-			have_adhoc = true;
-		} else if (strcmp(tok[0], "skip") == 0) {
-			int64_t until;
-			if (ntok != 3 || !value_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
-			    s.n_skips == STATE_SKIPS_MAX) {
-				snprintf(err, errlen, "line %zu: bad skip record", lineno);
-				return -EINVAL;
-			}
-			strcpy(s.skips[s.n_skips].name, tok[1]);
-			s.skips[s.n_skips++].until = (time_t)until;
-		} else if (strcmp(tok[0], "hold") == 0) {
-			if (s.n_holds == STATE_HOLDS_MAX ||
-			    parse_hold(tok, ntok, &s.holds[s.n_holds]) < 0) {
-				snprintf(err, errlen, "line %zu: bad hold record", lineno);
-				return -EINVAL;
-			}
-			s.n_holds++;
-		} else {
-			snprintf(err, errlen, "line %zu: unknown record '%.32s'", lineno, tok[0]);
+			continue;
+		}
+		int64_t v;
+		if (ntok != 2 || strcmp(tok[0], "version") || !parse_i64(tok[1], &v) ||
+		    v != STATE_VERSION) {
+			snprintf(err, errlen, "line %zu: expected 'version %d'", lineno, STATE_VERSION);
 			return -EINVAL;
 		}
+		have_version = true;
 	}
 	if (!have_version) {
 		snprintf(err, errlen, "empty or without a version line");

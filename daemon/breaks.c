@@ -19,6 +19,8 @@
 
 /* Stats are written at most this often while attempts come in, and at stop. */
 #define BREAKS_STATS_SAVE_SECS 60
+/* A state that could not be written (a full disk) is tried again this often. */
+#define BREAKS_SAVE_RETRY_SECS 10
 
 /* ---- logging and events ---- */
 
@@ -148,11 +150,30 @@ void breaks_evaluate(struct breaks *b)
 
 int breaks_save_state(struct breaks *b)
 {
+	struct timeval tv = {BREAKS_SAVE_RETRY_SECS, 0};
 	int r = state_save(b->state_dir, &b->state);
 
-	if (r < 0)
-		log_error("state: cannot write %s/state: %s", b->state_dir, strerror(-r));
+	if (r == 0) {
+		if (b->save_failed)
+			log_notice("state: %s/state written again", b->state_dir);
+		b->save_failed = false;
+		if (b->save_ev)
+			evtimer_del(b->save_ev);
+		return 0;
+	}
+	if (!b->save_failed)
+		log_error("state: cannot write %s/state: %s; trying again every %d s", b->state_dir,
+		          strerror(-r), BREAKS_SAVE_RETRY_SECS);
+	b->save_failed = true;
+	if (b->save_ev && !evtimer_pending(b->save_ev, NULL))
+		evtimer_add(b->save_ev, &tv);
 	return r;
+}
+
+static void on_save_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	breaks_save_state(arg);
 }
 
 static void on_clock(void *arg, enum clock_reason why)
@@ -265,9 +286,17 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 		log_info("state: restored the pause that ends at %jd",
 		         (intmax_t)b->state.adhoc.end);
 	}
+	struct policy_clock clk;
+	breaks_clock(b, &clk);
+	if (policy_bound(&b->state, &clk)) {
+		log_warn("state: %s/state holds a pause or hold longer than %d days; cut to that",
+		         state_dir, SMB_PAUSE_MAX / 86400);
+		breaks_save_state(b);
+	}
 	b->stats = calloc(1, sizeof(*b->stats));
 	b->stats_ev = evtimer_new(base, on_stats_timer, b);
-	if (!b->stats || !b->stats_ev) {
+	b->save_ev = evtimer_new(base, on_save_retry, b);
+	if (!b->stats || !b->stats_ev || !b->save_ev) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -307,6 +336,11 @@ void breaks_free(struct breaks *b)
 		if (evtimer_pending(b->stats_ev, NULL))
 			save_stats(b);
 		event_free(b->stats_ev);
+	}
+	if (b->save_ev) {
+		if (b->save_failed) /* one last try */
+			state_save(b->state_dir, &b->state);
+		event_free(b->save_ev);
 	}
 	free(b->stats);
 	clock_free(b->clock);

@@ -54,6 +54,8 @@ struct breaks {
 	struct breaks_hooks hooks;
 	struct stats *stats;
 	struct event *stats_ev; /* pending while unsaved attempts exist */
+	struct event *save_ev;  /* pending while the state could not be written */
+	bool save_failed;
 	/* The last evaluation, and what of it was announced: per conf break, on
 	 * (skipped ones count as off), and the pause. */
 	struct policy pol;
@@ -78,6 +80,9 @@ struct breaks {
 void breaks_evaluate(struct breaks *b);
 /* The instant for a policy decision now. */
 void breaks_clock(const struct breaks *b, struct policy_clock *clk);
+/* Writes the state. On failure (a full disk, say) it logs once and tries
+ * again every few seconds until it is written: the caller decides whether
+ * what it changed may stand unsaved meanwhile. 0 or a negative errno. */
 int breaks_save_state(struct breaks *b);
 /* Builds the domain structure of a configuration, logging a line per list.
  * Bad lines are reported (into errs when not NULL) and skipped; a missing

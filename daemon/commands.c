@@ -15,6 +15,8 @@
 #include "paths.h"
 #include "sched.h"
 
+/* Said of a change that applies though the state file could not be written. */
+#define UNSAVED              " (not yet saved: the state directory cannot be written; retrying)"
 #define BREAKS_SCHEDULE_DAYS 7   /* smctl schedule without --days */
 #define BREAKS_SCHEDULE_MAX  400 /* entries in one schedule reply */
 
@@ -112,15 +114,12 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply)
 	case POLICY_RESUME_OK:
 		break;
 	}
-	struct state_adhoc old = *a;
+	/* Ending a pause that is not strict breaks no promise if the state
+	 * cannot be written (a full disk): it applies, and the save is retried. */
 	a->on = false;
-	if (breaks_save_state(b) < 0) {
-		*a = old;
-		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
-		return 0;
-	}
+	int saved = breaks_save_state(b);
 	breaks_evaluate(b);
-	reply_result(reply, PROTO_RESULT_OK, "pause ended");
+	reply_result(reply, PROTO_RESULT_OK, "pause ended%s", saved < 0 ? UNSAVED : "");
 	return 0;
 }
 
@@ -137,7 +136,7 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 	while (proto_iter_next(&it, &at)) {
 		if (at.type == PROTO_A_DURATION) {
 			uint64_t d = proto_attr_u64(&at);
-			if (d == 0 || d > POLICY_PAUSE_MAX) {
+			if (d == 0 || d > SMB_PAUSE_MAX) {
 				reply_result(reply, PROTO_RESULT_USAGE,
 				             "a pause lasts from 1s to 30d");
 				return -EINVAL;
@@ -190,9 +189,16 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	o = policy_pause(a, &req, &clk, c->pause_default, a);
 	if (o == POLICY_PAUSE_TOGGLE) /* a bare `smctl pause` toggles */
 		return cmd_resume(b, reply);
-	if (o != POLICY_PAUSE_UNCHANGED && breaks_save_state(b) < 0) {
+	/* A strict pause that a restart could forget is a promise not kept:
+	 * refused unless it is written. Any other applies, saved or not. */
+	int saved = o == POLICY_PAUSE_UNCHANGED ? 0 : breaks_save_state(b);
+	if (saved < 0 && a->strict) {
 		*a = old;
-		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
+		breaks_save_state(b);
+		reply_result(reply, PROTO_RESULT_REFUSED,
+		             "cannot save the state (%s), and a strict pause must survive a "
+		             "restart; nothing changed",
+		             strerror(-saved));
 		return 0;
 	}
 	breaks_evaluate(b);
@@ -217,8 +223,8 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 		reply_result(reply, PROTO_RESULT_OK, "already paused until %s (in %s): lists %s%s",
 		             when, left, lists, strict);
 	else
-		reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s", when, left,
-		             lists, strict);
+		reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s%s", when,
+		             left, lists, strict, saved < 0 ? UNSAVED : "");
 	put_pause(b, reply, PROTO_A_BREAK);
 	return 0;
 }
@@ -254,7 +260,6 @@ static void join_breaks(const struct breaks *b, const bool *pick, bool strict, c
 static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
-	struct state old = b->state;
 	bool *skip = calloc(c->n_breaks + 1, 2 * sizeof(bool)), *strict;
 	char skipped[256], refused[256];
 	size_t n;
@@ -277,17 +282,16 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 			reply_result(reply, PROTO_RESULT_REFUSED, "no scheduled break is on");
 		return 0;
 	}
-	if (breaks_save_state(b) < 0) {
-		b->state = old;
-		reply_result(reply, PROTO_RESULT_REFUSED, "cannot save the state; nothing changed");
-		return 0;
-	}
+	/* Skipping a break that is not strict applies even unsaved (see resume). */
+	int saved = breaks_save_state(b);
 	log_info("skip by uid %u: %s", (unsigned)peer->uid, skipped);
 	breaks_evaluate(b);
 	if (refused[0])
-		reply_result(reply, PROTO_RESULT_OK, "skipped %s; %s", skipped, refused);
+		reply_result(reply, PROTO_RESULT_OK, "skipped %s; %s%s", skipped, refused,
+		             saved < 0 ? UNSAVED : "");
 	else
-		reply_result(reply, PROTO_RESULT_OK, "skipped %s", skipped);
+		reply_result(reply, PROTO_RESULT_OK, "skipped %s%s", skipped,
+		             saved < 0 ? UNSAVED : "");
 	return 0;
 }
 

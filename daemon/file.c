@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int file_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
@@ -26,20 +27,34 @@ int file_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
 	return 0;
 }
 
-int file_read_all(const char *path, size_t max, char **text, size_t *len)
+/* Opens path for reading without blocking (a FIFO must not hang the
+ * daemon) and takes only a regular file: -EISDIR for a directory, -EINVAL
+ * for anything else that is not a regular file, -ELOOP for a symbolic link
+ * when flags has O_NOFOLLOW. */
+static int open_regular(const char *path, int flags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int read_fd(int fd, size_t max, char **text, size_t *len)
+{
 	size_t n = 0;
 	char *buf;
 	int r = 0;
 
-	if (fd < 0)
-		return -errno;
 	buf = max < SIZE_MAX ? malloc(max + 1) : NULL;
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return -ENOMEM;
-	}
 	/* Read one byte past the limit to tell a file at the limit from a larger one. */
 	while (n <= max) {
 		ssize_t got = read(fd, buf + n, max + 1 - n);
@@ -53,7 +68,6 @@ int file_read_all(const char *path, size_t max, char **text, size_t *len)
 			break;
 		n += (size_t)got;
 	}
-	close(fd);
 	if (r == 0 && n > max)
 		r = -EFBIG;
 	if (r < 0) {
@@ -66,29 +80,69 @@ int file_read_all(const char *path, size_t max, char **text, size_t *len)
 	return 0;
 }
 
+int file_read_all(const char *path, size_t max, char **text, size_t *len)
+{
+	int fd = open_regular(path, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = read_fd(fd, max, text, len);
+	close(fd);
+	return r;
+}
+
+/* Renames path to bad, or, when something that rename cannot replace is in
+ * the way (a directory), to bad.1 .. bad.9. */
+static int set_aside(const char *path, const char *bad)
+{
+	char alt[4096 + 8];
+
+	if (rename(path, bad) == 0)
+		return 0;
+	for (int i = 1; i <= 9; i++) {
+		snprintf(alt, sizeof(alt), "%s.%d", bad, i);
+		if (rename(path, alt) == 0)
+			return 0;
+	}
+	return -errno;
+}
+
 int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
               char *err, size_t errlen)
 {
 	char path[4096], bad[4096];
 	char *text = NULL;
 	size_t len = 0;
-	int r;
+	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	r = file_read_all(path, max, &text, &len);
-	if (r == -ENOENT)
+	fd = open_regular(path, O_NOFOLLOW);
+	if (fd == -ENOENT)
 		return 0;
-	if (r == -EFBIG)
-		snprintf(err, errlen, "larger than %zu bytes", max);
-	else if (r < 0)
-		return r;
-	else
-		r = parse(text, len, out, err, errlen);
-	free(text);
-	if (r == 0 || r == -ENOMEM)
-		return r;
+	if (fd == -ELOOP || fd == -EISDIR || fd == -EINVAL || fd == -ENXIO) {
+		snprintf(err, errlen, "%s",
+		         fd == -ELOOP    ? "a symbolic link, not a file"
+		         : fd == -EISDIR ? "a directory, not a file"
+		                         : "not a regular file");
+		r = 1;
+	} else if (fd < 0) {
+		return fd;
+	} else {
+		r = read_fd(fd, max, &text, &len);
+		close(fd);
+		if (r == -EFBIG)
+			snprintf(err, errlen, "larger than %zu bytes", max);
+		else if (r < 0)
+			return r;
+		else
+			r = parse(text, len, out, err, errlen);
+		free(text);
+		if (r == 0 || r == -ENOMEM)
+			return r;
+	}
 	snprintf(bad, sizeof(bad), "%s/%s.bad", dir, name);
-	return rename(path, bad) < 0 ? -errno : 1;
+	r = set_aside(path, bad);
+	return r < 0 ? r : 1;
 }
 
 static int write_all(int fd, const char *buf, size_t len)

@@ -250,6 +250,9 @@ bool policy_hold(const struct conf *c, const struct policy *p, const struct poli
 		int64_t boot_end = clk->boottime + (pb->end - p->now);
 		struct state_hold *h;
 
+		if (boot_end > clk->boottime + SMB_PAUSE_MAX) /* around the clock, say */
+			boot_end = clk->boottime + SMB_PAUSE_MAX;
+
 		if (!c->breaks[i].strict || !pb->on || !clk->boot_id || !clk->boot_id[0])
 			continue;
 		h = (struct state_hold *)find_hold(s, c->breaks[i].name, clk);
@@ -270,6 +273,41 @@ bool policy_hold(const struct conf *c, const struct policy *p, const struct poli
 			changed = true;
 		}
 	}
+	return changed;
+}
+
+/* x = min(x, max), noting a cut. */
+static void cut(int64_t *x, int64_t max, bool *changed)
+{
+	if (*x > max) {
+		*x = max;
+		*changed = true;
+	}
+}
+
+bool policy_bound(struct state *s, const struct policy_clock *clk)
+{
+	struct state_adhoc *a = &s->adhoc;
+	int64_t boot_max = clk->boottime + SMB_PAUSE_MAX;
+	bool changed = false;
+
+	if (a->on) {
+		int64_t end = a->end, strict_end = a->strict_end;
+		cut(&end, (int64_t)clk->now + SMB_PAUSE_MAX, &changed);
+		cut(&strict_end, end, &changed);
+		a->end = (time_t)end;
+		a->strict_end = (time_t)strict_end;
+		if (a->start > a->end)
+			a->start = a->end;
+		cut(&a->length, SMB_PAUSE_MAX, &changed);
+		if (same_boot(a, clk)) {
+			cut(&a->boot_start, clk->boottime, &changed);
+			cut(&a->length, boot_max - a->boot_start, &changed);
+		}
+	}
+	for (size_t i = 0; i < s->n_holds; i++)
+		if (clk->boot_id && strcmp(s->holds[i].boot_id, clk->boot_id) == 0)
+			cut(&s->holds[i].boot_end, boot_max, &changed);
 	return changed;
 }
 

@@ -17,8 +17,6 @@
 #include "inforce.h"
 #include "state.h"
 
-#define POLICY_PAUSE_MAX (30 * 86400) /* the longest pause, seconds */
-
 /* The instant a decision is made at. */
 struct policy_clock {
 	time_t now;
@@ -62,6 +60,13 @@ void policy_clear(struct policy *p);
  * Returns whether s changed (and needs saving). */
 bool policy_hold(const struct conf *c, const struct policy *p, const struct policy_clock *clk,
                  struct state *s);
+
+/* Cuts what a state read back from disk holds to what the daemon itself
+ * could have written at clk: a pause ends within SMB_PAUSE_MAX of now (a
+ * hand-written ten-year strict pause runs 30 days), its strict part within
+ * it, its boot measure and the holds within SMB_PAUSE_MAX of this boot's
+ * clock. Returns whether anything was cut. */
+bool policy_bound(struct state *s, const struct policy_clock *clk);
 
 /* The lists a scheduled break blocks, and those a pause blocks (all of them
  * when it names none; names that are no longer lists count for nothing). */

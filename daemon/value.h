@@ -16,7 +16,10 @@
 /* Lists in one configuration. What is in force is a 64-bit set of them (bit
  * i = the i-th [list]), in the config, the domain matcher, the state and the
  * enforcement alike. */
-#define SMB_LISTS_MAX  64
+#define SMB_LISTS_MAX 64
+/* The longest a pause may run from now, and the longest anything read back
+ * from the state file may still hold a break on: seconds. */
+#define SMB_PAUSE_MAX  (30 * 86400)
 #define VALUE_NAME_MAX 32 /* list, break and service names: [a-z0-9_-], 1..32 bytes */
 
 /* Day bits: bit 0 = Monday ... bit 6 = Sunday. */

@@ -536,6 +536,37 @@ static void test_hold(void)
 	conf_free(c);
 }
 
+/* A state written by hand cannot hold more than the daemon would write. */
+static void test_bound(void)
+{
+	struct policy_clock clk = at("2026-03-09T10:00:00+01:00", 5000);
+	struct state s = {0};
+
+	CHECK(!policy_bound(&s, &clk));
+	s.adhoc.on = s.adhoc.strict = true;
+	s.adhoc.start = clk.now;
+	s.adhoc.end = s.adhoc.strict_end = clk.now + 10 * 365 * 86400;
+	s.adhoc.boot_start = 5000;
+	s.adhoc.length = 10 * 365 * 86400;
+	snprintf(s.adhoc.boot_id, sizeof(s.adhoc.boot_id), "%s", BOOT);
+	snprintf(s.holds[0].name, sizeof(s.holds[0].name), "night");
+	snprintf(s.holds[0].boot_id, sizeof(s.holds[0].boot_id), "%s", BOOT);
+	s.holds[0].boot_end = 5000 + 400 * 86400;
+	s.n_holds = 1;
+	CHECK(policy_bound(&s, &clk));
+	CHECK_INT(s.adhoc.end, clk.now + SMB_PAUSE_MAX);
+	CHECK_INT(s.adhoc.strict_end, clk.now + SMB_PAUSE_MAX);
+	CHECK_INT(s.adhoc.length, SMB_PAUSE_MAX);
+	CHECK_INT(s.holds[0].boot_end, 5000 + SMB_PAUSE_MAX);
+	CHECK(!policy_bound(&s, &clk)); /* within the bounds now */
+	struct policy p;
+	struct conf *c = parse(base_conf);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.pause_end, clk.now + SMB_PAUSE_MAX);
+	policy_clear(&p);
+	conf_free(c);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -548,5 +579,6 @@ int main(void)
 	test_veto();
 	test_veto_files();
 	test_hold();
+	test_bound();
 	CHECK_DONE();
 }

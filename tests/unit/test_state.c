@@ -126,8 +126,38 @@ static void test_files(void)
 	CHECK(access(path, F_OK) < 0);
 	snprintf(path, sizeof(path), "%s/state.bad", dir);
 	CHECK(access(path, F_OK) == 0);
-	unlink(path);
-	rmdir(dir);
+
+	/* What is not a regular file is set aside without being read: a FIFO
+	 * (opened without waiting), a directory (with state.bad a file in the
+	 * way), a symbolic link loop, a link to another file (not followed). */
+	char state[300], bad1[300], target[300];
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(bad1, sizeof(bad1), "%s/state.bad.1", dir);
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	CHECK_INT(mkfifo(state, 0600), 0);
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
+	CHECK_STR(err, "not a regular file");
+	CHECK(access(state, F_OK) < 0);
+	CHECK_INT(mkdir(state, 0700), 0);
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
+	CHECK_STR(err, "a directory, not a file");
+	CHECK(access(state, F_OK) < 0);
+	CHECK(access(bad1, F_OK) == 0);    /* state.bad, the FIFO, was in the way */
+	CHECK_INT(state_save(dir, &s), 0); /* and the place is free again */
+	unlink(state);
+	CHECK_INT(symlink(state, state), 0); /* a loop */
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
+	CHECK_STR(err, "a symbolic link, not a file");
+	CHECK(access(state, F_OK) < 0);
+	CHECK_INT(state_save(dir, &s), 0);
+	rename(state, target);
+	CHECK_INT(symlink(target, state), 0);
+	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
+	CHECK(!t.adhoc.on); /* the link was not followed */
+
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK_INT(system(cmd), 0);
 }
 
 static int parse_ok(const char *text, size_t len, void *out, char *err, size_t errlen)
@@ -180,6 +210,7 @@ static void test_file_helpers(void)
 	CHECK(access(path, F_OK) < 0);
 	snprintf(path, sizeof(path), "%s/f.bad", dir);
 	CHECK(access(path, F_OK) == 0);
+
 	unlink(path);
 	rmdir(dir);
 }

@@ -23,8 +23,9 @@
 typedef void (*breaks_enforce_fn)(void *arg, const struct inforce *in);
 /* Called with a finished PROTO_EVENT message for `smctl watch`. */
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
-/* Called after a new configuration was swapped in. */
-typedef void (*breaks_reload_fn)(void *arg, const struct conf *c);
+/* Called after a new configuration was swapped in; what it appends to
+ * warnings goes back to `smctl reload` with the list build's reports. */
+typedef void (*breaks_reload_fn)(void *arg, const struct conf *c, struct conf_errors *warnings);
 /* smctl check with an address instead of a name: fills the whole reply. */
 typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr, bool blocking,
                                      struct proto_msg *reply);

@@ -326,7 +326,23 @@ static void on_finish(void *arg, struct proto_msg *reply)
 	control_finish(d->control, reply);
 }
 
-static void on_reloaded(void *arg, const struct conf *c)
+/* A control group that does not exist leaves breaks to root alone: said at
+ * start and at every reload (into the reply too), never only in a log. */
+static void check_group(struct smbd *d, const struct conf *c, struct conf_errors *warnings)
+{
+	if (!d->control || control_set_group(d->control, c->control_group) == 0)
+		return;
+	log_warn("control: group '%s' not found; only root may change breaks (create it with "
+	         "`groupadd %s`, or set control_group)",
+	         c->control_group, c->control_group);
+	if (warnings)
+		conf_errors_add(warnings,
+		                "warning: control group '%s' not found; only root may change "
+		                "breaks",
+		                c->control_group);
+}
+
+static void on_reloaded(void *arg, const struct conf *c, struct conf_errors *warnings)
 {
 	struct smbd *d = arg;
 
@@ -336,9 +352,7 @@ static void on_reloaded(void *arg, const struct conf *c)
 		if (want != d->intercepting && enforce_set_intercept(d->enforce, want) == 0)
 			d->intercepting = want;
 	}
-	if (d->control && control_set_group(d->control, c->control_group) < 0)
-		log_warn("control: group '%s' not found; only root may change breaks",
-		         c->control_group);
+	check_group(d, c, warnings);
 }
 
 /* mkdir -p: a /usr/local build's state directory, /usr/local/var/lib/smbreak,
@@ -474,6 +488,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		log_error("control: cannot listen on %s: %s", o->socket_path, strerror(-r));
 		return r;
 	}
+	check_group(d, c, NULL);
 	r = start_events(d);
 	if (r < 0)
 		return r;

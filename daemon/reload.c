@@ -107,7 +107,7 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	struct domains *od = b->domains;
 	b->domains = nd;
 	if (b->hooks.reloaded)
-		b->hooks.reloaded(b->hooks.arg, nc);
+		b->hooks.reloaded(b->hooks.arg, nc, errs);
 	breaks_evaluate(b);
 	conf_free(oc);
 	domains_free(od);

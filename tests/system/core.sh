@@ -57,6 +57,7 @@ expect_rc 2 "smctl bad duration" smctl pause 10x
 
 # --- start, status -----------------------------------------------------------
 start_daemon
+grep -q "group 'smbreak-test-nogroup' not found" "$LOG" && ok || fail "a missing control group is said at start"
 check "socket is reachable by everyone" test "$(stat -c %a "$SOCK")" = 666
 expect_rc 0 "status" smctl status
 [ "$(js 'j["blocking"] if "blocking" in j else False' status)" = false ] && ok ||
@@ -143,6 +144,7 @@ expect_in "cannot lose domain 'example.org'" "the refusal names what would loose
 cp "$T/conf.good" "$CONF"
 printf '\n[list extra]\ndomains = extra.example\n' >>"$CONF"
 expect_rc 0 "reload that tightens is accepted" smctl reload
+expect_in "control group 'smbreak-test-nogroup' not found" "the reload's reply warns of the missing group"
 # A list file's bad line is skipped and reported, and loosens nothing.
 printf 'filed.example\nbad..name\n' >"$T/filed.list"
 printf '\n[list filed]\nfiles = %s\n' "$T/filed.list" >>"$CONF"

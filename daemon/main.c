@@ -16,6 +16,7 @@
 #include "dns.h"
 #include "domains.h"
 #include "enforce.h"
+#include "instance.h"
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct options {
 /* The one runtime context. */
 struct smbd {
 	struct event_base *base;
+	struct instance *instance;
 	struct breaks *breaks;
 	struct enforce *enforce;
 	struct dns *dns;
@@ -218,11 +220,23 @@ static int check_config(const struct options *o)
  * the machine without DNS. The reject rules stay: they end with their break. */
 static int cleanup(void)
 {
+	struct instance *in = NULL;
 	struct nft *n;
-	int r = nft_new(&n);
+	pid_t holder;
+	int r = instance_claim(NULL, &in, &holder);
 
+	if (r == -EBUSY) {
+		fprintf(stderr,
+		        "smbreakd: smbreakd (pid %d) is running in this network namespace; "
+		        "--cleanup changes nothing while it runs\n",
+		        (int)holder);
+		return 1;
+	}
+	/* Any other failure to claim: cleaning up is still right. */
+	r = nft_new(&n);
 	if (r < 0) {
 		fprintf(stderr, "smbreakd: cannot open netlink: %s\n", strerror(-r));
+		instance_free(in);
 		return 1;
 	}
 	r = nft_table_leave(n);
@@ -233,6 +247,7 @@ static int cleanup(void)
 	else
 		printf("removed the port-53 redirect of table inet smbreak\n");
 	nft_free(n);
+	instance_free(in);
 	return r < 0 && r != -ENOENT ? 1 : 0;
 }
 
@@ -389,6 +404,7 @@ static void smbd_shutdown(struct smbd *d)
 			event_free(d->signals[i]);
 	if (d->watchdog)
 		event_free(d->watchdog);
+	instance_free(d->instance); /* last of what touches the kernel */
 	if (d->base)
 		event_base_free(d->base);
 }
@@ -470,6 +486,19 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		log_error("cannot create the event loop");
 		conf_free(c);
 		return -ENOMEM;
+	}
+	/* Before anything touches the kernel: the table is this namespace's. */
+	pid_t holder;
+	r = instance_claim(d->base, &d->instance, &holder);
+	if (r < 0) {
+		if (r == -EBUSY)
+			log_error("another smbreakd (pid %d) is running in this network namespace "
+			          "and owns table inet smbreak; this one changes nothing and exits",
+			          (int)holder);
+		else
+			log_error("cannot claim the network namespace: %s", strerror(-r));
+		conf_free(c);
+		return r;
 	}
 	r = enforce_new(c, DNS_SOCKET_MARK, &d->enforce);
 	if (r < 0) {

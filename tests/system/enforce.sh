@@ -71,5 +71,17 @@ grep -q "a strict break is on: its rules and addresses stay" "$LOG" && ok || fai
 start_daemon
 eq "one table after restarting into the strict pause" "$(tables)" 1
 check "rules back in force" test "$(nftj 'len(rules("block"))')" -gt 0
+
+# A second daemon in the same namespace, or --cleanup, changes nothing while
+# one runs, and says which.
+before=$(ip netns exec "$NS" nft -j list table inet smbreak | python3 -c 'import json,sys; print(len([o for o in json.load(sys.stdin)["nftables"] if "rule" in o]))')
+expect_rc 1 "a second daemon refuses" timeout 20 ip netns exec "$NS" "$SMBREAKD" -f "$CONF" \
+	-s "$T/second.sock" --state-dir "$T/second" --data-dir "$SMB_SOURCE_DIR/conf"
+expect_in "another smbreakd (pid $DPID) is running in this network namespace" "it names the running one"
+expect_rc 1 "--cleanup refuses while a daemon runs" ip netns exec "$NS" "$SMBREAKD" --cleanup
+expect_in "(pid $DPID) is running" "--cleanup names it"
+after=$(ip netns exec "$NS" nft -j list table inet smbreak | python3 -c 'import json,sys; print(len([o for o in json.load(sys.stdin)["nftables"] if "rule" in o]))')
+eq "the running daemon's table is untouched" "$after" "$before"
+expect_rc 0 "the running daemon still answers" smctl status
 kill9_daemon
 finish

@@ -102,21 +102,27 @@ static void join_lists(const struct brk *b, char *buf, size_t len)
 /* ---- human formatters, one per reply ---- */
 
 /* Every reply: the message (stdout when ok, else stderr) and the errors. */
-static void print_common(const struct reply *r)
+/* The reply's error lines ("file:line: ...", or a warning), one a line. */
+static void print_errors(const struct reply *r, FILE *f)
 {
 	struct proto_iter it;
 	struct proto_attr a;
 
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a))
+		if (a.type == PROTO_A_ERROR)
+			fprintf(f, "%s\n", proto_attr_str(&a));
+}
+
+static void print_common(const struct reply *r)
+{
 	if (r->message && *r->message) {
 		if (r->result == PROTO_RESULT_OK)
 			printf("%s\n", r->message);
 		else
 			fprintf(stderr, "smctl: %s\n", r->message);
 	}
-	proto_iter_init(&it, r->payload, r->len);
-	while (proto_iter_next(&it, &a))
-		if (a.type == PROTO_A_ERROR)
-			fprintf(stderr, "%s\n", proto_attr_str(&a));
+	print_errors(r, stderr);
 }
 
 /* A break as a table row: the parsed break and its two computed columns. */
@@ -319,6 +325,7 @@ static void print_status(const struct reply *r)
 	status_parse(r, &s);
 	if (r->message && *r->message)
 		printf("%s\n", r->message);
+	print_errors(r, stdout); /* what the daemon wants the user to know first */
 	if (s.blocking)
 		printf("Blocking:  %s%s\n", s.inforce[0] ? s.inforce : "yes",
 		       s.strict ? " (strict)" : "");

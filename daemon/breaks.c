@@ -14,6 +14,7 @@
 #include "breaks_internal.h"
 #include "clock.h"
 #include "domains.h"
+#include "file.h"
 #include "lists.h"
 #include "log.h"
 
@@ -321,6 +322,21 @@ fail:
 	return r;
 }
 
+void breaks_keep_good(struct breaks *b, const char *text, size_t len)
+{
+	int r = file_write_atomic(b->state_dir, BREAKS_GOOD_CONF, text, len);
+
+	if (r < 0)
+		log_warn("state: cannot keep the configuration as %s/%s: %s", b->state_dir,
+		         BREAKS_GOOD_CONF, strerror(-r));
+}
+
+void breaks_set_fallback(struct breaks *b, const char *why)
+{
+	free(b->fallback);
+	b->fallback = why ? strdup(why) : NULL;
+}
+
 int breaks_start(struct breaks *b)
 {
 	breaks_evaluate(b);
@@ -347,6 +363,7 @@ void breaks_free(struct breaks *b)
 	conf_free(b->conf);
 	domains_free(b->domains);
 	free(b->was_on);
+	free(b->fallback);
 	policy_clear(&b->pol);
 	free(b->state_dir);
 	free(b->data_dir);

@@ -63,6 +63,15 @@ struct breaks;
  * aside and logged) but does not evaluate until breaks_start. */
 int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir,
                const char *data_dir, const struct breaks_hooks *hooks, struct breaks **out);
+/* The last good configuration, kept in the state directory. */
+#define BREAKS_GOOD_CONF "last-good.conf"
+/* Keeps text (the configuration just put in force; the caller's) as the
+ * last good one, STATE_DIR/last-good.conf, for a start during a strict break
+ * with a broken file. Logs a failure; nothing depends on it succeeding. */
+void breaks_keep_good(struct breaks *b, const char *text, size_t len);
+/* Marks the daemon as running on the last good configuration, with why,
+ * until a reload succeeds: `smctl status` shows it. */
+void breaks_set_fallback(struct breaks *b, const char *why);
 /* Evaluates now, calls enforce, arms the timer. */
 int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);

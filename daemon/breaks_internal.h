@@ -26,6 +26,8 @@ struct reload_job {
 	char *path;
 	const char *data_dir;
 	struct conf *conf;       /* results, handed to the loop */
+	char *text;              /* the text conf was parsed from */
+	size_t text_len;
 	struct domains *domains; /* built from conf */
 	struct conf_errors errs;
 	int load_rc;  /* conf_load's */
@@ -56,6 +58,9 @@ struct breaks {
 	struct event *stats_ev; /* pending while unsaved attempts exist */
 	struct event *save_ev;  /* pending while the state could not be written */
 	bool save_failed;
+	/* Set when the daemon runs on the last good configuration because the
+	 * file has errors; shown by `smctl status` until a reload succeeds. */
+	char *fallback;
 	/* The last evaluation, and what of it was announced: per conf break, on
 	 * (skipped ones count as off), and the pause. */
 	struct policy pol;

@@ -335,6 +335,8 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	proto_put_i64(reply, PROTO_A_NOW, p->now);
 	proto_put_str(reply, PROTO_A_VERSION, SMB_VERSION);
 	proto_put_str(reply, PROTO_A_CONFIG, c->path);
+	if (b->fallback)
+		proto_put_str(reply, PROTO_A_ERROR, b->fallback);
 	if (p->in.lists)
 		proto_put_flag(reply, PROTO_A_BLOCKING);
 	if (p->in.strict)

@@ -730,6 +730,12 @@ done:
 
 int conf_load(const char *path, struct conf **out, struct conf_errors *errs)
 {
+	return conf_load_text(path, out, errs, NULL, NULL);
+}
+
+int conf_load_text(const char *path, struct conf **out, struct conf_errors *errs, char **textp,
+                   size_t *lenp)
+{
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -739,7 +745,12 @@ int conf_load(const char *path, struct conf **out, struct conf_errors *errs)
 	r = file_read_all(path, CONF_FILE_MAX, &text, &len);
 	if (r == 0) {
 		r = conf_parse(path, text, len, out, errs);
-		free(text);
+		if (r == 0 && textp) {
+			*textp = text;
+			*lenp = len;
+		} else {
+			free(text);
+		}
 		return r;
 	}
 	if (r == -EFBIG

@@ -109,6 +109,11 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 /* Read and parse a file. A file that cannot be read is one error "path: why"
  * and a negative errno (-EFBIG when larger than CONF_FILE_MAX). */
 int conf_load(const char *path, struct conf **out, struct conf_errors *errs);
+/* conf_load that also hands back the text it parsed (freed by the caller),
+ * on success only: what was validated is what gets kept as the last good
+ * configuration. */
+int conf_load_text(const char *path, struct conf **out, struct conf_errors *errs, char **text,
+                   size_t *len);
 void conf_free(struct conf *c);
 /* Appends one message, formatted as printf does, to errs: the one way every
  * module adds to a conf_errors (no count limit here; conf_parse keeps its own).

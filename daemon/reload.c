@@ -19,7 +19,8 @@
  * a thread (see struct reload_job). */
 static void job_run(struct reload_job *j)
 {
-	j->load_rc = j->path ? conf_load(j->path, &j->conf, &j->errs) : -ENOMEM;
+	j->load_rc = j->path ? conf_load_text(j->path, &j->conf, &j->errs, &j->text, &j->text_len)
+	                     : -ENOMEM;
 	if (j->load_rc < 0)
 		return;
 	j->build_rc = breaks_build_domains(j->data_dir, j->conf, &j->errs, &j->domains);
@@ -28,6 +29,7 @@ static void job_run(struct reload_job *j)
 static void job_clear(struct reload_job *j)
 {
 	free(j->path);
+	free(j->text);
 	conf_free(j->conf);
 	domains_free(j->domains);
 	conf_errors_clear(&j->errs);
@@ -109,6 +111,13 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	if (b->hooks.reloaded)
 		b->hooks.reloaded(b->hooks.arg, nc, errs);
 	breaks_evaluate(b);
+	breaks_keep_good(b, j->text, j->text_len);
+	if (b->fallback) {
+		log_notice("reload: %s is good again; the last good configuration is no longer "
+		           "in force",
+		           nc->path);
+		breaks_set_fallback(b, NULL);
+	}
 	conf_free(oc);
 	domains_free(od);
 	return 0;

@@ -36,6 +36,7 @@ smb_system(socket_activation)
 smb_system(reload_async)
 smb_system(strict_clock)
 smb_system(state_files)
+smb_system(strict_restart)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

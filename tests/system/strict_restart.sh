@@ -1,0 +1,50 @@
+#!/bin/bash
+# A broken config plus a restart cannot end a strict break: the daemon keeps
+# the last good configuration in its state directory and, when a strict
+# break is on, starts on it with the errors logged and shown by smctl
+# status, until the file is fixed and reloaded. Without a strict break a
+# broken file still fails the start, with a sentence.
+. "$(dirname "$0")/lib.sh"
+export TZ=UTC
+
+cat >"$CONF" <<'EOF'
+[daemon]
+intercept = no
+control_group = smbreak-test-nogroup
+[list social]
+domains = example.com
+EOF
+
+start_daemon
+test -f "$STATE/last-good.conf" && ok || fail "the configuration in force is kept as last-good.conf"
+cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "byte for byte"
+expect_rc 0 "strict pause" smctl pause 30m --strict
+stop_daemon
+
+cp "$CONF" "$T/good.conf"
+printf 'bogus = 1\n' >>"$CONF"
+start_daemon
+grep -q "a strict break is on: smbreakd starts on the last good configuration" "$LOG" && ok ||
+	fail "the fallback is said loudly in the log"
+grep -q "bogus" "$LOG" && ok || fail "with the file's errors"
+[ "$(js '"strict" in j and j["in_force"] == ["social"]' status)" = true ] && ok ||
+	fail "the strict pause goes on"
+expect_rc 0 "status" smctl status
+expect_in "running on the last good configuration" "smctl status says so"
+expect_rc 1 "a reload of the still broken file is refused" smctl reload
+cp "$T/good.conf" "$CONF"
+printf '[list more]\ndomains = more.example\n' >>"$CONF"
+expect_rc 0 "a reload of the fixed file" smctl reload
+expect_rc 0 "status after the fix" smctl status
+case "$OUT" in *"last good configuration"*) fail "the fallback note is gone after a good reload" ;; *) ok ;; esac
+cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "the fixed file is the last good one now"
+kill9_daemon
+
+# No strict break: a broken file fails the start, saying what to do.
+rm -f "$STATE/state"
+printf 'bogus = 1\n' >>"$CONF"
+expect_rc 1 "a broken file without a strict break fails the start" timeout 20 \
+	ip netns exec "$NS" "$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" \
+	--data-dir "$SMB_SOURCE_DIR/conf"
+expect_in "no strict break is on: smbreakd does not start" "the failure says why"
+finish

@@ -822,6 +822,29 @@ bool domains_match(const struct domains *d, const char *name, size_t len, struct
 	return m->lists != 0;
 }
 
+int domains_foreach(const struct domains *d, domains_entry_fn fn, void *ctx)
+{
+	for (size_t s = 0; s < d->n_slots; s++) {
+		if (!d->ctrl[s])
+			continue;
+		const uint8_t *e = d->arena.p + d->off[s];
+		uint16_t o = entry_origin(e);
+		uint64_t block = 0, allow = 0;
+		if (o == ORIGIN_DEAD)
+			continue;
+		if (o == ORIGIN_MULTI) {
+			block = d->multi[entry_line(e)].block;
+			allow = d->multi[entry_line(e)].allow;
+		} else {
+			*(d->origins[o].allow ? &allow : &block) |= 1ull << d->origins[o].list;
+		}
+		int r = fn(ctx, (const char *)e + 1, e[0], block, allow);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* The first source of (list, kind) for an entry, or false. */
 static bool entry_source(const struct domains *d, const uint8_t *e, unsigned list, bool allow,
                          uint32_t *origin, uint32_t *line)

@@ -85,6 +85,13 @@ bool domains_match(const struct domains *d, const char *name, size_t len, struct
 void domains_explain(const struct domains *d, const char *name, size_t len, unsigned list,
                      struct domains_why *why);
 
+/* Calls fn for every distinct entry, in no particular order: its name (not
+ * NUL-terminated) and the lists it is a block and an allow entry of. A
+ * non-zero return stops the walk and is returned. */
+typedef int (*domains_entry_fn)(void *ctx, const char *name, size_t len, uint64_t block,
+                                uint64_t allow);
+int domains_foreach(const struct domains *d, domains_entry_fn fn, void *ctx);
+
 /* Distinct entries (a name in several lists counts once). */
 size_t domains_count(const struct domains *d);
 /* Entries that came from one origin's first use (for the per-list load summary). */

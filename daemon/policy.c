@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domains.h"
 #include "sched.h"
 
 /* ---- lists ---- */
@@ -532,11 +533,111 @@ static size_t check_break_kept(const struct conf *oc, size_t i, const struct pol
 	return lost + check_lists_kept(oc, policy_break_lists(ob), nc, why, errs);
 }
 
-int policy_veto(const struct conf *oc, const struct conf *nc, const struct state *s,
-                const struct policy_clock *clk, struct conf_errors *errs)
+/* The names blocked now (an entry of a guarded list, not allowed there)
+ * that the new domains would no longer block in the list of that name. */
+struct names_check {
+	const struct conf *oc, *nc;
+	const struct domains *od, *nd;
+	uint64_t guarded;           /* old list indices */
+	ssize_t map[SMB_LISTS_MAX]; /* old list index -> new, -1 when gone */
+	const char *why;
+	struct conf_errors *errs;
+	size_t lost;
+};
+
+static int check_name(void *ctx, const char *name, size_t len, uint64_t block, uint64_t allow)
+{
+	struct names_check *nc = ctx;
+	struct domains_match om, nm;
+	uint64_t want = block & nc->guarded & ~allow;
+
+	if (!want)
+		return 0;
+	domains_match(nc->od, name, len, &om);
+	want &= om.lists; /* a parent's allow entry may free it already */
+	if (!want)
+		return 0;
+	domains_match(nc->nd, name, len, &nm);
+	for (size_t i = 0; i < nc->oc->n_lists && i < SMB_LISTS_MAX; i++) {
+		if (!(want & (UINT64_C(1) << i)) || nc->map[i] < 0)
+			continue;
+		if (nm.lists & (UINT64_C(1) << nc->map[i]))
+			continue;
+		if (++nc->lost <= POLICY_VETO_NAMES)
+			conf_errors_add(nc->errs, "%s: list '%s' would no longer block '%.*s'",
+			                nc->why, nc->oc->lists[i].name, (int)len, name);
+	}
+	return 0;
+}
+
+/* Every name a guarded list blocks now must stay blocked by the list of the
+ * same name: what the lists expand to, not the words that name them (an
+ * emptied list file or service file loses names its config line still
+ * has). The first POLICY_VETO_NAMES are named, the rest counted. */
+static size_t check_names(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                          const struct domains *nd, uint64_t guarded, const char *why,
+                          struct conf_errors *errs)
+{
+	struct names_check ck = {oc, nc, od, nd, guarded, {0}, why, errs, 0};
+
+	for (size_t i = 0; i < oc->n_lists && i < SMB_LISTS_MAX; i++) {
+		const struct conf_list *l = conf_find_list(nc, oc->lists[i].name);
+		ck.map[i] = l ? (ssize_t)(l - nc->lists) : -1;
+	}
+	domains_foreach(od, check_name, &ck);
+	if (ck.lost > POLICY_VETO_NAMES)
+		conf_errors_add(errs, "%s: and %zu more names would no longer be blocked", why,
+		                ck.lost - POLICY_VETO_NAMES);
+	return ck.lost;
+}
+
+/* The [daemon] keys that would weaken what is blocked now. */
+static size_t check_daemon_kept(const struct conf *oc, const struct conf *nc, const char *why,
+                                struct conf_errors *errs)
+{
+	/* REFUSED sends a client on to its next resolver; the others stop it. */
+	static const int strength[] = {
+	    [CONF_ANSWER_NXDOMAIN] = 2, [CONF_ANSWER_NULL] = 2, [CONF_ANSWER_REFUSED] = 1};
+	char a[64];
+	size_t lost = 0;
+
+	if (oc->intercept && !nc->intercept) {
+		conf_errors_add(errs, "%s: intercept cannot be turned off", why);
+		lost++;
+	}
+	for (size_t i = 0; i < oc->n_listen; i++) {
+		size_t j = 0;
+		while (j < nc->n_listen &&
+		       (nc->listen[j].len != oc->listen[i].len ||
+		        memcmp(&nc->listen[j].ss, &oc->listen[i].ss, oc->listen[i].len) != 0))
+			j++;
+		if (j < nc->n_listen)
+			continue;
+		value_addr_format(&oc->listen[i], a, sizeof(a));
+		conf_errors_add(errs, "%s: listen cannot lose %s", why, a);
+		lost++;
+	}
+	if (strength[nc->blocked_answer] < strength[oc->blocked_answer]) {
+		conf_errors_add(errs,
+		                "%s: blocked_answer cannot become refused (clients would ask "
+		                "another resolver)",
+		                why);
+		lost++;
+	}
+	if (nc->learn_min < oc->learn_min || nc->learn_max < oc->learn_max) {
+		conf_errors_add(errs, "%s: learn_min and learn_max cannot be lowered", why);
+		lost++;
+	}
+	return lost;
+}
+
+int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                const struct domains *nd, const struct state *s, const struct policy_clock *clk,
+                struct conf_errors *errs)
 {
 	struct policy op, np;
 	char why[128], when[32];
+	uint64_t guarded = 0;
 	int lost = 0;
 
 	if (policy_eval(oc, s, clk, &op) < 0)
@@ -549,6 +650,7 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct state
 		value_format_when(op.pause_strict_end, op.now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		lost += (int)check_lists_kept(oc, op.pause_lists, nc, why, errs);
+		guarded |= op.pause_lists;
 	}
 	for (size_t i = 0; i < oc->n_breaks; i++) {
 		const struct conf_break *ob = &oc->breaks[i];
@@ -559,6 +661,13 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct state
 		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
 		         when);
 		lost += (int)check_break_kept(oc, i, &op, nc, &np, why, errs);
+		guarded |= policy_break_lists(ob);
+	}
+	if (guarded) {
+		snprintf(why, sizeof(why), "refused during a strict break");
+		lost += (int)check_daemon_kept(oc, nc, why, errs);
+		if (od && nd)
+			lost += (int)check_names(oc, nc, od, nd, guarded, why, errs);
 	}
 	policy_clear(&op);
 	policy_clear(&np);

@@ -131,15 +131,23 @@ enum policy_resume_outcome policy_resume(const struct conf *c, const struct poli
  * are skipped. */
 size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict);
 
-/* Checks a new configuration nc against what the strict breaks in force at
- * clk block under the running one oc (with the pause and holds of s): a
- * strict break must stay strict and on until its end, keep every list, and
- * each list must keep every domain, service and file and gain no allow
- * entry. Each refused part is one error in errs, naming the break and what
- * it would lose; every loss is named, not only the first. Returns how many
- * errors it added (0: nothing strict is loosened), or -ENOMEM. */
-int policy_veto(const struct conf *oc, const struct conf *nc, const struct state *s,
-                const struct policy_clock *clk, struct conf_errors *errs);
+/* Checks a new configuration nc (its lists built into nd) against what the
+ * strict breaks in force at clk block under the running one oc (built into
+ * od, with the pause and holds of s): a strict break must stay strict and on
+ * until its end and keep every list; each guarded list must keep every
+ * domain, service and file, gain no allow entry, and still block every name
+ * it blocks now (what the lists expand to: an emptied list or service file
+ * is a loss); and the [daemon] keys may not weaken blocking (intercept off,
+ * a listen address gone, blocked_answer to refused, learn bounds lowered).
+ * Each refused part is one error in errs, naming the break and what it would
+ * lose; every loss is named, the names lost up to POLICY_VETO_NAMES. od and
+ * nd may be NULL (no name check). Returns how many losses it found (0:
+ * nothing strict is loosened), or -ENOMEM. */
+#define POLICY_VETO_NAMES 20
+struct domains;
+int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                const struct domains *nd, const struct state *s, const struct policy_clock *clk,
+                struct conf_errors *errs);
 
 /* `smctl check NAME`: the verdict for a name matching `lists` (block minus
  * allow) and freed by an allow entry in `allowed`, at p; `bypass` when it is

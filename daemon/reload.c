@@ -19,8 +19,8 @@
  * a thread (see struct reload_job). */
 static void job_run(struct reload_job *j)
 {
-	j->load_rc = j->path ? conf_load_text(j->path, &j->conf, &j->errs, &j->text, &j->text_len)
-	                     : -ENOMEM;
+	j->load_rc =
+	    j->path ? conf_load_text(j->path, &j->conf, &j->errs, &j->text, &j->text_len) : -ENOMEM;
 	if (j->load_rc < 0)
 		return;
 	j->build_rc = breaks_build_domains(j->data_dir, j->conf, &j->errs, &j->domains);
@@ -75,7 +75,7 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 		struct policy_clock clk;
 		size_t before = errs->n;
 		breaks_clock(b, &clk);
-		if (policy_veto(oc, nc, &b->state, &clk, errs) != 0) {
+		if (policy_veto(oc, nc, b->domains, nd, &b->state, &clk, errs) != 0) {
 			log_warn("reload: refused, it would loosen a strict break; the running "
 			         "configuration stays");
 			for (size_t i = before; i < errs->n; i++)

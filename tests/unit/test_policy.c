@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "domains.h"
 #include "policy.h"
 #include "sched.h"
 
@@ -356,7 +357,7 @@ static void veto_case(const struct state *s, const char *when, const char *next_
 	struct policy_clock clk = at(when, 1000);
 	struct conf_errors errs = {0};
 
-	CHECK_INT(policy_veto(oc, nc, s, &clk, &errs), n);
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, s, &clk, &errs), n);
 	CHECK_INT(errs.n, n);
 	for (size_t i = 0; want && want[i]; i++) {
 		bool found = false;
@@ -454,9 +455,9 @@ static void test_veto_files(void)
 	struct state s = {0};
 
 	conf_errors_add(&errs, "/srv/a.txt:3: bad line skipped");
-	CHECK_INT(policy_veto(oc, oc, &s, &clk, &errs), 0);
+	CHECK_INT(policy_veto(oc, oc, NULL, NULL, &s, &clk, &errs), 0);
 	CHECK_INT(errs.n, 1);
-	CHECK_INT(policy_veto(oc, nc, &s, &clk, &errs), 1);
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &s, &clk, &errs), 1);
 	CHECK_INT(errs.n, 2);
 	CHECK(strstr(errs.msgs[1], "cannot lose file '/etc/smbreak/lists.d/*.txt'") != NULL);
 	conf_errors_clear(&errs);
@@ -501,9 +502,9 @@ static void test_hold(void)
 	CHECK_INT(s.n_holds, 1);
 	/* The veto holds it too: the same config passes, dropping its strictness does not. */
 	struct conf_errors errs = {0};
-	CHECK_INT(policy_veto(c, c, &s, &clk, &errs), 0);
+	CHECK_INT(policy_veto(c, c, NULL, NULL, &s, &clk, &errs), 0);
 	struct conf *loose = parse("[list social]\ndomains = instagram.com\n");
-	CHECK(policy_veto(c, loose, &s, &clk, &errs) > 0);
+	CHECK(policy_veto(c, loose, NULL, NULL, &s, &clk, &errs) > 0);
 	conf_errors_clear(&errs);
 	conf_free(loose);
 	policy_clear(&p);
@@ -534,6 +535,92 @@ static void test_hold(void)
 	CHECK_INT(s.n_holds, 0);
 	policy_clear(&p);
 	conf_free(c);
+}
+
+/* Domains for [list social] (index 0) from names; allow entries after "!". */
+static struct domains *mkdomains(const char *const *names)
+{
+	struct domains_builder *b = domains_builder_new();
+	int block = domains_builder_origin(b, 0, false, "test");
+	int allow = domains_builder_origin(b, 0, true, "test allow");
+
+	for (size_t i = 0; names[i]; i++) {
+		bool al = names[i][0] == '!';
+		const char *n = names[i] + al;
+		CHECK_INT(domains_builder_add(b, n, strlen(n), (uint32_t)(al ? allow : block), 0),
+		          0);
+	}
+	return domains_builder_finish(b);
+}
+
+/* The veto compares what the lists block, not the words that name them, and
+ * guards the [daemon] keys too. */
+static void test_veto_names(void)
+{
+	const char *text = "[daemon]\nintercept = yes\nlisten = 127.0.0.153:53\n"
+	                   "[list social]\nfiles = /srv/social.txt\n"
+	                   "[break night]\ntimes = 22:30-07:00\nstrict = yes\n";
+	struct conf *oc = parse(text), *nc = parse(text);
+	struct policy_clock clk = at("2026-03-09T23:00:00+01:00", 1000);
+	struct conf_errors errs = {0};
+	struct state s = {0};
+	struct domains *od = mkdomains((const char *const[]){"a.example", "b.example", NULL});
+	struct domains *same = mkdomains((const char *const[]){"b.example", "a.example", NULL});
+	struct domains *emptied = mkdomains((const char *const[]){"a.example", NULL});
+	struct domains *freed =
+	    mkdomains((const char *const[]){"a.example", "b.example", "!b.example", NULL});
+
+	CHECK_INT(policy_veto(oc, nc, od, same, &s, &clk, &errs), 0);
+	CHECK_INT(policy_veto(oc, nc, od, emptied, &s, &clk, &errs), 1);
+	CHECK_INT(errs.n, 1);
+	CHECK_STR(errs.msgs[0], "refused during a strict break: list 'social' would no longer "
+	                        "block 'b.example'");
+	conf_errors_clear(&errs);
+	CHECK_INT(policy_veto(oc, nc, od, freed, &s, &clk, &errs), 1);
+	conf_errors_clear(&errs);
+	/* Outside the strict break nothing is guarded. */
+	struct policy_clock day = at("2026-03-09T12:00:00+01:00", 1000);
+	CHECK_INT(policy_veto(oc, nc, od, emptied, &s, &day, &errs), 0);
+
+	/* Many names lost: the first 20 named, the rest counted. */
+	const char *many[32];
+	char bufs[30][16];
+	for (int i = 0; i < 30; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "n%d.example", i);
+		many[i] = bufs[i];
+	}
+	many[30] = NULL;
+	struct domains *big = mkdomains(many);
+	CHECK_INT(policy_veto(oc, nc, big, emptied, &s, &clk, &errs), 30);
+	CHECK_INT(errs.n, POLICY_VETO_NAMES + 1);
+	CHECK(strstr(errs.msgs[errs.n - 1], "and 10 more names") != NULL);
+	conf_errors_clear(&errs);
+
+	/* [daemon] keys that loosen, each named. */
+	struct conf *loose = parse("[daemon]\nintercept = no\nlisten = 127.0.0.1:5353\n"
+	                           "blocked_answer = refused\nlearn_max = 1h\n"
+	                           "[list social]\nfiles = /srv/social.txt\n"
+	                           "[break night]\ntimes = 22:30-07:00\nstrict = yes\n");
+	CHECK_INT(policy_veto(oc, loose, od, same, &s, &clk, &errs), 4);
+	const char *const want[] = {
+	    "intercept cannot be turned off", "listen cannot lose 127.0.0.153:53",
+	    "blocked_answer cannot become refused", "learn_min and learn_max cannot be lowered"};
+	for (size_t i = 0; i < 4 && i < errs.n; i++)
+		CHECK(strstr(errs.msgs[i], want[i]) != NULL);
+	conf_errors_clear(&errs);
+	/* The other way is tightening, but for the listen address it drops. */
+	CHECK_INT(policy_veto(loose, oc, same, od, &s, &clk, &errs), 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "listen cannot lose 127.0.0.1:5353"));
+	conf_errors_clear(&errs);
+
+	conf_free(loose);
+	domains_free(big);
+	domains_free(od);
+	domains_free(same);
+	domains_free(emptied);
+	domains_free(freed);
+	conf_free(oc);
+	conf_free(nc);
 }
 
 /* A state written by hand cannot hold more than the daemon would write. */
@@ -580,5 +667,6 @@ int main(void)
 	test_veto_files();
 	test_hold();
 	test_bound();
+	test_veto_names();
 	CHECK_DONE();
 }

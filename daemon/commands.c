@@ -145,13 +145,20 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 			req->have_end = true;
 		} else if (at.type == PROTO_A_UNTIL) {
 			const char *s = proto_attr_str(&at);
-			uint32_t tod;
-			if (value_parse_time_of_day(s, false, &tod) < 0) {
-				reply_result(reply, PROTO_RESULT_USAGE,
-				             "bad time '%s': use HH:MM, like 17:30", s);
+			int r = sched_parse_when(s, b->pol.now, &req->end);
+			if (r == -ERANGE) {
+				reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not in the future",
+				             s);
 				return -EINVAL;
 			}
-			req->end = policy_next_time_of_day(b->pol.now, tod);
+			if (r < 0) {
+				reply_result(
+				    reply, PROTO_RESULT_USAGE,
+				    "bad time '%s': use HH:MM, like 17:30, 'tomorrow 09:00', "
+				    "'sun 16:00' or 2026-10-04T16:00",
+				    s);
+				return -EINVAL;
+			}
 			req->have_end = true;
 		} else if (at.type == PROTO_A_STRICT) {
 			req->strict = true;

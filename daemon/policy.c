@@ -314,28 +314,6 @@ bool policy_bound(struct state *s, const struct policy_clock *clk)
 
 /* ---- pause, resume, skip ---- */
 
-time_t policy_next_time_of_day(time_t now, uint32_t tod)
-{
-	struct tm tm;
-	time_t end;
-
-	localtime_r(&now, &tm);
-	end = sched_local_instant(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tod);
-	/* Tomorrow's, found from tomorrow's noon so a DST change cannot skip a day;
-	 * the day after only when tomorrow's is still not ahead (a repeated hour). */
-	for (int d = 1; end <= now && d <= 2; d++) {
-		struct tm t2 = tm;
-		t2.tm_mday += d;
-		t2.tm_hour = 12;
-		t2.tm_min = t2.tm_sec = 0;
-		t2.tm_isdst = -1;
-		time_t noon = mktime(&t2);
-		localtime_r(&noon, &t2);
-		end = sched_local_instant(t2.tm_year + 1900, t2.tm_mon + 1, t2.tm_mday, tod);
-	}
-	return end;
-}
-
 /* Adds the requested list names the pause does not have yet; a pause on
  * every list (none named) stays on every list. */
 static void merge_lists(struct state_adhoc *a, const struct policy_pause_req *req)

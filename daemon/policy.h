@@ -111,10 +111,6 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
                                        const struct policy_clock *clk, uint32_t pause_default,
                                        struct state_adhoc *out);
 
-/* The instant of the next local HH:MM(:SS) (tod, seconds after midnight)
- * after now: today if still ahead, else tomorrow (DST rules of sched.h). */
-time_t policy_next_time_of_day(time_t now, uint32_t tod);
-
 enum policy_resume_outcome {
 	POLICY_RESUME_OK,        /* the pause can be ended */
 	POLICY_RESUME_NONE,      /* no pause is on, nor any scheduled break */

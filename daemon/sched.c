@@ -492,3 +492,69 @@ int sched_parse_iso(const char *s, time_t *out)
 	*out = (time_t)(days_from_civil(y, mo, d) * DAY + secs - off);
 	return 0;
 }
+
+/* The first instant at or after local day `day` + tod that is after now,
+ * trying `step`-day strides (1: every day, 7: that weekday) up to `tries`. */
+static time_t next_on(long long day, unsigned tod, time_t now, int step, int tries)
+{
+	for (int i = 0; i < tries; i++, day += step) {
+		time_t t = instant_of_wall(day * DAY + tod);
+		if (t > now)
+			return t;
+	}
+	return 0;
+}
+
+int sched_parse_when(const char *s, time_t now, time_t *out)
+{
+	char word[16];
+	const char *sp;
+	uint32_t tod;
+	time_t t = 0;
+	long long today = local_day(now);
+
+	if (!s)
+		return -EINVAL;
+	if (strlen(s) >= 10 && s[4] == '-') { /* a date */
+		if (sched_parse_iso(s, &t) < 0)
+			return -EINVAL;
+		if (t <= now)
+			return -ERANGE;
+		*out = t;
+		return 0;
+	}
+	sp = strchr(s, ' ');
+	if (!sp) {
+		if (value_parse_time_of_day(s, false, &tod) < 0)
+			return -EINVAL;
+		*out = next_on(today, tod, now, 1, 3); /* today if still ahead, else tomorrow */
+		return *out ? 0 : -EINVAL;
+	}
+	if ((size_t)(sp - s) >= sizeof(word) || value_parse_time_of_day(sp + 1, false, &tod) < 0)
+		return -EINVAL;
+	memcpy(word, s, (size_t)(sp - s));
+	word[sp - s] = '\0';
+	for (char *c = word; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	if (strcmp(word, "today") == 0) {
+		t = instant_of_wall(today * DAY + tod);
+	} else if (strcmp(word, "tomorrow") == 0) {
+		t = instant_of_wall((today + 1) * DAY + tod);
+	} else {
+		uint8_t mask;
+		int wd = -1;
+		if (strchr(word, '-') || strchr(word, ',') || value_parse_days(word, &mask) < 0)
+			return -EINVAL;
+		for (int i = 0; i < 7; i++)
+			if (mask == VALUE_DAY(i))
+				wd = i;
+		if (wd < 0) /* "weekends", "daily": not one day */
+			return -EINVAL;
+		long long d = today + ((wd - weekday(today)) % 7 + 7) % 7;
+		t = next_on(d, tod, now, 7, 2); /* that day this week if still ahead */
+	}
+	if (t <= now)
+		return -ERANGE;
+	*out = t;
+	return 0;
+}

@@ -67,4 +67,12 @@ void sched_format_iso(time_t t, char *buf, size_t len);
  * offset. A space may stand for the T. Years 0001..9999. 0 or -EINVAL. */
 int sched_parse_iso(const char *s, time_t *out);
 
+/* When a pause ends or starts, as people write it, seen from now in local
+ * time (the DST rules above): "17:30" (today if still ahead, else
+ * tomorrow), "today 17:30", "tomorrow 09:00", "sun 16:00" or "sunday
+ * 16:00" (that weekday: today if still ahead, else next week's),
+ * "2026-10-04T16:00", "2026-10-04 16:00" (seconds optional). 0, -EINVAL
+ * for a form it does not know, -ERANGE for an instant not after now. */
+int sched_parse_when(const char *s, time_t now, time_t *out);
+
 #endif

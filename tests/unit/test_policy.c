@@ -338,12 +338,6 @@ static void test_check_schedule(void)
 	CHECK_INT(v[5].start, T("2026-03-10T22:30:00+01:00"));
 	CHECK_INT(policy_schedule(c, clk.now, 2, v, 2), 2);
 
-	/* `pause until HH:MM`: today when ahead, else tomorrow; across DST
-	 * (Berlin springs forward on 2026-03-29). */
-	CHECK_INT(policy_next_time_of_day(clk.now, 17 * 3600), T("2026-03-09T17:00:00+01:00"));
-	CHECK_INT(policy_next_time_of_day(clk.now, 9 * 3600), T("2026-03-10T09:00:00+01:00"));
-	CHECK_INT(policy_next_time_of_day(T("2026-03-28T23:00:00+01:00"), 2 * 3600 + 1800),
-	          T("2026-03-29T03:00:00+02:00"));
 	conf_free(c);
 }
 

@@ -727,11 +727,65 @@ static void sweep(const char *zone, const char *from, int days)
 	CHECK_INT(bad_transitions, 0);
 }
 
+/* The WHEN of `smctl pause until` and `--at`, at fixed instants in Berlin. */
+static void test_when(void)
+{
+	time_t now = T("2026-03-09T11:00:00+01:00"), t = 0; /* a Monday */
+
+	set_tz("Europe/Berlin");
+	CHECK_INT(sched_parse_when("17:30", now, &t), 0);
+	CHECK_STR(iso(t), "2026-03-09T17:30:00+01:00");
+	CHECK_INT(sched_parse_when("09:00", now, &t), 0); /* passed: tomorrow */
+	CHECK_STR(iso(t), "2026-03-10T09:00:00+01:00");
+	CHECK_INT(sched_parse_when("today 17:30", now, &t), 0);
+	CHECK_STR(iso(t), "2026-03-09T17:30:00+01:00");
+	CHECK_INT(sched_parse_when("today 09:00", now, &t), -ERANGE);
+	CHECK_INT(sched_parse_when("tomorrow 09:00", now, &t), 0);
+	CHECK_STR(iso(t), "2026-03-10T09:00:00+01:00");
+	CHECK_INT(sched_parse_when("Sun 16:00", now, &t), 0);
+	CHECK_STR(iso(t), "2026-03-15T16:00:00+01:00");
+	CHECK_INT(sched_parse_when("monday 12:00", now, &t), 0); /* today, still ahead */
+	CHECK_STR(iso(t), "2026-03-09T12:00:00+01:00");
+	CHECK_INT(sched_parse_when("mon 10:00", now, &t), 0); /* passed: next week */
+	CHECK_STR(iso(t), "2026-03-16T10:00:00+01:00");
+	CHECK_INT(sched_parse_when("2026-10-04T16:00", now, &t), 0);
+	CHECK_STR(iso(t), "2026-10-04T16:00:00+02:00");
+	CHECK_INT(sched_parse_when("2026-10-04 16:00:30", now, &t), 0);
+	CHECK_STR(iso(t), "2026-10-04T16:00:30+02:00");
+	CHECK_INT(sched_parse_when("2026-03-01T16:00", now, &t), -ERANGE);
+	/* Across DST (Berlin springs forward on 2026-03-29): a skipped time is
+	 * the first valid instant after it; across midnight. */
+	CHECK_INT(sched_parse_when("02:30", T("2026-03-28T23:00:00+01:00"), &t), 0);
+	CHECK_STR(iso(t), "2026-03-29T03:00:00+02:00");
+	CHECK_INT(sched_parse_when("sun 02:30", T("2026-03-28T23:00:00+01:00"), &t), 0);
+	CHECK_STR(iso(t), "2026-03-29T03:00:00+02:00");
+	CHECK_INT(sched_parse_when("00:15", T("2026-03-09T23:50:00+01:00"), &t), 0);
+	CHECK_STR(iso(t), "2026-03-10T00:15:00+01:00");
+	/* Errors. */
+	const char *bad[] = {"",
+	                     "25:00",
+	                     "17",
+	                     "someday 10:00",
+	                     "weekends 10:00",
+	                     "mon-fri 10:00",
+	                     "tomorrow",
+	                     "2026-13-01T10:00",
+	                     "tomorrow  09:00",
+	                     "17:30 extra"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = sched_parse_when(bad[i], now, &t);
+		if (r != -EINVAL)
+			fprintf(stderr, "sched_parse_when(\"%s\") = %d\n", bad[i], r);
+		CHECK_INT(r, -EINVAL);
+	}
+}
+
 int main(void)
 {
 	test_parse_iso();
 	test_format_iso();
 	test_local_instant();
+	test_when();
 	test_weekly();
 	test_merge();
 	test_transitions();

@@ -135,6 +135,27 @@ void conf_push_str(struct parser *st, char ***arr, size_t *n, const char *s)
 
 /* ---- sections ---- */
 
+/* A dated break has from and until, until after from, and no weekly keys. */
+static void finish_dated(struct parser *st)
+{
+	struct conf_break *b = cur_break(st);
+	char q[QUOTE_SIZE];
+
+	conf_quote(q, b->name);
+	if (st->key_line[K_DAYS] || st->key_line[K_TIMES])
+		conf_err(st, st->key_line[K_DAYS] ? st->key_line[K_DAYS] : st->key_line[K_TIMES],
+		         "break %s has from/until and days/times: a break is either dated or "
+		         "weekly (make two breaks)",
+		         q);
+	else if (!st->key_line[K_FROM] || !st->key_line[K_UNTIL])
+		conf_err(st, st->key_line[K_FROM] ? st->key_line[K_FROM] : st->key_line[K_UNTIL],
+		         "break %s needs both from and until (like from = 2026-10-02 15:30 and "
+		         "until = 2026-10-04 16:00)",
+		         q);
+	else if (b->dated && value_date_cmp(&b->until, &b->from) <= 0)
+		conf_err(st, st->key_line[K_UNTIL], "break %s: until must be after from", q);
+}
+
 static void finish_section(struct parser *st)
 {
 	char q[QUOTE_SIZE];
@@ -169,6 +190,10 @@ static void finish_section(struct parser *st)
 	case SECT_BREAK:
 		if (st->sect_rejected)
 			break;
+		if (st->key_line[K_FROM] || st->key_line[K_UNTIL]) {
+			finish_dated(st);
+			break;
+		}
 		if (!st->key_line[K_TIMES])
 			conf_err(st, st->sect_line,
 			         "break %s has no times (add a line like times = 09:00-17:00)",

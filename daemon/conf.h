@@ -63,6 +63,10 @@ struct conf_break {
 	uint8_t days;
 	struct conf_window windows[CONF_WINDOWS_MAX];
 	size_t n_windows;
+	/* A dated break (`from`/`until` instead of days and times): one interval
+	 * between two local times. */
+	bool dated;
+	struct value_date from, until;
 	size_t *lists; /* indices into conf.lists, no duplicates; every list when
 	                * the section has no `lists` key */
 	size_t n_lists;

@@ -34,6 +34,8 @@ enum key {
 	K_TIMES,
 	K_LISTS,
 	K_STRICT,
+	K_FROM,
+	K_UNTIL,
 	K_COUNT
 };
 

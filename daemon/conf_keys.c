@@ -108,6 +108,8 @@ static const struct {
     [K_TIMES] = {"times", SECT_BREAK, true},
     [K_LISTS] = {"lists", SECT_BREAK, true},
     [K_STRICT] = {"strict", SECT_BREAK, false},
+    [K_FROM] = {"from", SECT_BREAK, false},
+    [K_UNTIL] = {"until", SECT_BREAK, false},
 };
 
 /* Ranges of the duration keys, in seconds. */
@@ -508,6 +510,23 @@ static void value_lists(struct parser *st, const char *v)
 	}
 }
 
+/* from = / until = of a dated break: a local date and time. */
+static void value_date(struct parser *st, enum key k, const char *v)
+{
+	struct conf_break *b = cur_break(st);
+	struct value_date d;
+	char q[QUOTE_SIZE];
+
+	if (value_parse_date(v, &d) < 0) {
+		conf_err(st, st->lineno,
+		         "bad %s %s: use a local date and time like 2026-10-02 15:30", keys[k].name,
+		         conf_quote(q, v));
+		return;
+	}
+	b->dated = true;
+	*(k == K_FROM ? &b->from : &b->until) = d;
+}
+
 static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 {
 	const char *hash;
@@ -577,6 +596,10 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 		break;
 	case K_STRICT:
 		value_bool(st, k, v, &cur_break(st)->strict);
+		break;
+	case K_FROM:
+	case K_UNTIL:
+		value_date(st, k, v);
 		break;
 	case K_COUNT:
 		break;

@@ -184,7 +184,8 @@ static int load_conf(const char *path, struct conf **out)
 static int fallback_conf(const struct options *o, struct conf **out)
 {
 	char path[4096], err[256], boot[STATE_BOOT_ID_LEN + 1] = "";
-	struct policy_clock clk = {.now = time(NULL), .boottime = state_boottime(), .boot_id = boot};
+	struct policy_clock clk = {
+	    .now = time(NULL), .boottime = state_boottime(), .boot_id = boot};
 	struct conf *g = NULL;
 	struct state s;
 	struct policy p;
@@ -245,6 +246,17 @@ static int check_config(const struct options *o)
 		return 1;
 	}
 	domains_free(d);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		const struct conf_break *b = &c->breaks[i];
+		time_t end;
+		if (b->dated && !sched_active(b, from, NULL, NULL) &&
+		    !sched_next_interval(b, from, NULL, &end))
+			printf(
+			    "note: break '%s' ends in the past (%04d-%02d-%02d %02u:%02u); it does "
+			    "nothing\n",
+			    b->name, b->until.y, b->until.m, b->until.d, b->until.secs / 3600,
+			    b->until.secs / 60 % 60);
+	}
 	if (!o->schedule) {
 		printf("configuration OK\n");
 	} else if (c->n_breaks == 0) {

@@ -207,6 +207,17 @@ static bool locate(const struct conf_break *b, time_t t, int want, struct where 
 	memset(w, 0, sizeof(*w));
 	if (t < T_MIN || t > T_MAX)
 		return false;
+	if (b->dated) {
+		/* One interval between two local times, read in the zone of now. */
+		struct span d = {
+		    sched_local_instant(b->from.y, b->from.m, b->from.d, b->from.secs),
+		    sched_local_instant(b->until.y, b->until.m, b->until.d, b->until.secs)};
+		w->on = d.s <= t && t < d.e;
+		w->cur = d;
+		w->has_next = t < d.s && d.s < d.e;
+		w->next = d;
+		return true;
+	}
 	day = local_day(t);
 	lo = day - LOOK_BACK;
 	hi = day + LOOK_AHEAD;

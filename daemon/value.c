@@ -454,3 +454,54 @@ void value_format_left(int64_t secs, char *buf, size_t len)
 		s = s / 3600 * 3600;
 	value_format_duration(s, buf, len);
 }
+
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Exactly n digits at *p, advancing it. */
+static bool take_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!is_digit((*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+int value_parse_date(const char *s, struct value_date *out)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	struct value_date d;
+	uint32_t secs;
+	const char *p = s;
+
+	if (!s || !take_digits(&p, 4, &d.y) || *p++ != '-' || !take_digits(&p, 2, &d.m) ||
+	    *p++ != '-' || !take_digits(&p, 2, &d.d) || (*p != ' ' && *p != 'T'))
+		return -EINVAL;
+	if (d.y < 1 || d.m < 1 || d.m > 12 || d.d < 1 ||
+	    d.d > mdays[d.m - 1] + (d.m == 2 && leap(d.y)))
+		return -ERANGE;
+	int r = value_parse_time_of_day(p + 1, false, &secs);
+	if (r < 0)
+		return r;
+	d.secs = secs;
+	*out = d;
+	return 0;
+}
+
+int value_date_cmp(const struct value_date *a, const struct value_date *b)
+{
+	long long x = ((long long)a->y * 16 + a->m) * 32 + a->d,
+	          y = ((long long)b->y * 16 + b->m) * 32 + b->d;
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return a->secs < b->secs ? -1 : a->secs > b->secs;
+}

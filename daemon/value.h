@@ -64,6 +64,16 @@ int value_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 /* A bare numeric IPv4 or IPv6 address (no port, no brackets, no %scope):
  * *family is AF_INET or AF_INET6, addr holds 4 or 16 bytes. */
 int value_parse_ip(const char *s, int *family, uint8_t addr[16]);
+/* A local date and time as written, before any timezone applies. */
+struct value_date {
+	int y, m, d;   /* 1..9999, 1..12, 1..31 (valid for the month) */
+	uint32_t secs; /* after local midnight, 0..86399 */
+};
+/* "2026-10-02 15:30", "2026-10-02T15:30", seconds optional ("15:30:00"). */
+int value_parse_date(const char *s, struct value_date *out);
+/* -1, 0, 1 as a is before, equal to, after b (as local wall times). */
+int value_date_cmp(const struct value_date *a, const struct value_date *b);
+
 /* [a-z0-9_-], 1..VALUE_NAME_MAX. */
 bool value_valid_name(const char *s);
 

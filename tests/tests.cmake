@@ -38,6 +38,7 @@ smb_system(strict_clock)
 smb_system(state_files)
 smb_system(strict_restart)
 smb_system(strict_reload)
+smb_system(dated)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

@@ -438,6 +438,10 @@ static void dump_conf(const struct conf *c, struct buf *b)
 		bprintf(b, "\n  times");
 		for (size_t j = 0; j < k->n_windows; j++)
 			bprintf(b, " %u-%u", k->windows[j].start, k->windows[j].end);
+		if (k->dated)
+			bprintf(b, "\n  from %04d-%02d-%02d %u until %04d-%02d-%02d %u", k->from.y,
+			        k->from.m, k->from.d, k->from.secs, k->until.y, k->until.m,
+			        k->until.d, k->until.secs);
 		bprintf(b, "\n  lists");
 		for (size_t j = 0; j < k->n_lists; j++)
 			bprintf(b, " %s", c->lists[k->lists[j]].name);

@@ -617,6 +617,38 @@ static void test_veto_names(void)
 	conf_free(nc);
 }
 
+/* A dated break: one interval between two local times, strict like any. */
+static void test_dated(void)
+{
+	struct conf *c = parse("[list social]\ndomains = a.example\n[break off]\n"
+	                       "from = 2026-10-02 15:30\nuntil = 2026-10-04 16:00\nstrict = yes\n");
+	struct state s = {0};
+	struct policy_clock clk = at("2026-10-01T12:00:00+02:00", 1000);
+	struct policy p;
+	bool skip[1], strict[1];
+
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.breaks[0].on);
+	CHECK_INT(p.breaks[0].next_start, T("2026-10-02T15:30:00+02:00"));
+	CHECK_INT(p.in.until, T("2026-10-02T15:30:00+02:00"));
+	policy_clear(&p);
+	clk = at("2026-10-03T12:00:00+02:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.breaks[0].on && p.in.strict);
+	CHECK_INT(p.in.end, T("2026-10-04T16:00:00+02:00"));
+	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK(strict[0]);
+	policy_clear(&p);
+	clk = at("2026-10-04T16:00:00+02:00", 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(!p.breaks[0].on && p.next < 0 && p.in.until == 0); /* over, for good */
+	policy_clear(&p);
+	struct policy_entry v[4];
+	CHECK_INT(policy_schedule(c, T("2026-09-30T12:00:00+02:00"), 7, v, 4), 1);
+	CHECK_INT(v[0].end, T("2026-10-04T16:00:00+02:00"));
+	conf_free(c);
+}
+
 /* A state written by hand cannot hold more than the daemon would write. */
 static void test_bound(void)
 {
@@ -662,5 +694,6 @@ int main(void)
 	test_hold();
 	test_bound();
 	test_veto_names();
+	test_dated();
 	CHECK_DONE();
 }

@@ -112,6 +112,7 @@ void breaks_evaluate(struct breaks *b)
 	size_t skips = b->state.n_skips;
 	state_prune(&b->state, clk.now);
 	dirty = skips != b->state.n_skips;
+	dirty |= policy_start_plans(&b->state, &clk, b->conf->pause_default);
 	if (policy_eval(b->conf, &b->state, &clk, &p) < 0) {
 		/* Keep what is in force; the timer tries again in a second. */
 		log_error("breaks: out of memory evaluating the breaks");

@@ -188,6 +188,8 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		return -ENOMEM;
 	p->n_breaks = c->n_breaks;
 	eval_pause(c, &s->adhoc, clk, p, &next);
+	for (size_t i = 0; i < s->n_plans; i++)
+		consider(&next, s->plans[i].start, now);
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		const struct conf_break *br = &c->breaks[i];
 		struct policy_break *pb = &p->breaks[i];
@@ -650,6 +652,84 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct domai
 	policy_clear(&op);
 	policy_clear(&np);
 	return lost;
+}
+
+/* ---- planned pauses ---- */
+
+static int plan_cmp(const void *x, const void *y)
+{
+	const struct state_plan *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int policy_plan(struct state *s, const struct policy_pause_req *req, time_t at, time_t length,
+                uint32_t cycles, time_t rest, uint32_t *first_id)
+{
+	uint32_t n = cycles ? cycles : 1;
+
+	if (s->n_plans + n > STATE_PLANS_MAX)
+		return -ENOSPC;
+	if (req->n_lists > STATE_PLAN_LISTS)
+		return -E2BIG;
+	*first_id = s->next_plan_id ? s->next_plan_id : 1;
+	for (uint32_t i = 0; i < n; i++) {
+		struct state_plan *pl = &s->plans[s->n_plans++];
+		memset(pl, 0, sizeof(*pl));
+		pl->id = *first_id + i;
+		pl->start = at + (time_t)i * (length + rest);
+		pl->end = pl->start + length;
+		pl->strict = req->strict;
+		pl->cycle = cycles ? i + 1 : 0;
+		pl->cycles = cycles;
+		for (size_t k = 0; k < req->n_lists; k++)
+			memcpy(pl->lists[k], req->lists[k], sizeof(pl->lists[k]));
+		pl->n_lists = req->n_lists;
+	}
+	s->next_plan_id = *first_id + n;
+	qsort(s->plans, s->n_plans, sizeof(s->plans[0]), plan_cmp);
+	return 0;
+}
+
+bool policy_cancel(struct state *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n_plans; i++) {
+		if (s->plans[i].id != id)
+			continue;
+		memmove(&s->plans[i], &s->plans[i + 1], (s->n_plans - i - 1) * sizeof(s->plans[0]));
+		s->n_plans--;
+		return true;
+	}
+	return false;
+}
+
+bool policy_start_plans(struct state *s, const struct policy_clock *clk, uint32_t pause_default)
+{
+	bool changed = false;
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->n_plans; i++) {
+		const struct state_plan *pl = &s->plans[i];
+		if (pl->start > clk->now) {
+			s->plans[j++] = *pl;
+			continue;
+		}
+		changed = true;
+		if (pl->end <= clk->now) /* missed whole, say while the machine was off */
+			continue;
+		struct policy_pause_req req = {
+		    .have_end = true, .end = pl->end, .strict = pl->strict};
+		for (size_t k = 0; k < pl->n_lists; k++)
+			memcpy(req.lists[k], pl->lists[k], sizeof(pl->lists[k]));
+		req.n_lists = pl->n_lists;
+		policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc);
+		s->adhoc.cycle = pl->cycle;
+		s->adhoc.cycles = pl->cycles;
+	}
+	s->n_plans = j;
+	return changed;
 }
 
 /* ---- smctl check and schedule ---- */

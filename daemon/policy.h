@@ -111,6 +111,21 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
                                        const struct policy_clock *clk, uint32_t pause_default,
                                        struct state_adhoc *out);
 
+/* Plans pauses for later in s (`smctl pause --at`): one from `at` for
+ * `length` seconds, or `cycles` of them (focus cycles) with `rest` seconds
+ * between, each with req's strictness and lists; the first one's id in
+ * *first_id. -ENOSPC past STATE_PLANS_MAX, -E2BIG past STATE_PLAN_LISTS. */
+int policy_plan(struct state *s, const struct policy_pause_req *req, time_t at, time_t length,
+                uint32_t cycles, time_t rest, uint32_t *first_id);
+/* Drops a planned pause before it starts, strict or not; false when no plan
+ * has that id. */
+bool policy_cancel(struct state *s, uint32_t id);
+/* Starts the planned pauses due at clk: each merges into the pause as
+ * `smctl pause` would (policy_pause); one that was missed whole goes.
+ * Returns whether s changed. policy_eval counts their starts among the
+ * transitions. */
+bool policy_start_plans(struct state *s, const struct policy_clock *clk, uint32_t pause_default);
+
 enum policy_resume_outcome {
 	POLICY_RESUME_OK,        /* the pause can be ended */
 	POLICY_RESUME_NONE,      /* no pause is on, nor any scheduled break */

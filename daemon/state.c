@@ -6,6 +6,8 @@
  *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS [STRICT_END]
  *   skip NAME UNTIL
  *   hold NAME START END BOOT_END BOOT_ID
+ *   plan ID START END STRICT LISTS CYCLE/CYCLES
+ *   cycle CYCLE/CYCLES        (of the pause on now)
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
  * names separated by commas. STRICT_END, written for a strict pause whose
@@ -49,6 +51,19 @@ int state_format(const struct state *s, char *buf, size_t len)
 	for (size_t i = 0; r == 0 && i < s->n_skips; i++)
 		r = file_appendf(buf, len, &off, "skip %s %" PRId64 "\n", s->skips[i].name,
 		                 (int64_t)s->skips[i].until);
+	if (r == 0 && a->on && a->cycles)
+		r = file_appendf(buf, len, &off, "cycle %u/%u\n", a->cycle, a->cycles);
+	for (size_t i = 0; r == 0 && i < s->n_plans; i++) {
+		const struct state_plan *p = &s->plans[i];
+		r = file_appendf(buf, len, &off, "plan %u %" PRId64 " %" PRId64 " %d ", p->id,
+		                 (int64_t)p->start, (int64_t)p->end, p->strict ? 1 : 0);
+		if (r == 0 && p->n_lists == 0)
+			r = file_appendf(buf, len, &off, "*");
+		for (size_t k = 0; r == 0 && k < p->n_lists; k++)
+			r = file_appendf(buf, len, &off, "%s%s", k ? "," : "", p->lists[k]);
+		if (r == 0)
+			r = file_appendf(buf, len, &off, " %u/%u\n", p->cycle, p->cycles);
+	}
 	for (size_t i = 0; r == 0 && i < s->n_holds; i++) {
 		const struct state_hold *h = &s->holds[i];
 		r = file_appendf(buf, len, &off, "hold %s %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
@@ -84,19 +99,25 @@ static bool valid_boot_id(const char *s)
 	return true;
 }
 
-static int parse_lists(char *tok, struct state_adhoc *a)
+/* The names of "*" or "a,b,c" into lists (at most max). */
+static int parse_names(char *tok, char (*lists)[VALUE_NAME_MAX + 1], size_t max, size_t *n)
 {
 	char *save = NULL;
 
-	a->n_lists = 0;
+	*n = 0;
 	if (strcmp(tok, "*") == 0)
 		return 0;
-	for (char *n = strtok_r(tok, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-		if (!value_valid_name(n) || a->n_lists == SMB_LISTS_MAX)
+	for (char *t = strtok_r(tok, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (*n == max || !value_valid_name(t))
 			return -EINVAL;
-		strcpy(a->lists[a->n_lists++], n);
+		strcpy(lists[(*n)++], t);
 	}
-	return a->n_lists ? 0 : -EINVAL;
+	return *n ? 0 : -EINVAL;
+}
+
+static int parse_lists(char *tok, struct state_adhoc *a)
+{
+	return parse_names(tok, a->lists, SMB_LISTS_MAX, &a->n_lists);
 }
 
 static int parse_adhoc(char **tok, size_t n, struct state_adhoc *a)
@@ -140,6 +161,38 @@ static int parse_hold(char **tok, size_t n, struct state_hold *h)
 	return 0;
 }
 
+/* "CYCLE/CYCLES", 0/0 or 1 <= CYCLE <= CYCLES <= 100. */
+static bool parse_cycle(const char *tok, uint32_t *cycle, uint32_t *cycles)
+{
+	unsigned a, b;
+	char end;
+
+	if (sscanf(tok, "%u/%u%c", &a, &b, &end) != 2 || b > 100 || a > b || (b && !a))
+		return false;
+	*cycle = a;
+	*cycles = b;
+	return true;
+}
+
+static int parse_plan(char **tok, size_t n, struct state_plan *p)
+{
+	int64_t id, start, end, strict;
+
+	memset(p, 0, sizeof(*p));
+	if (n != 7 || !parse_i64(tok[1], &id) || !parse_i64(tok[2], &start) ||
+	    !parse_i64(tok[3], &end) || !parse_i64(tok[4], &strict) || id < 0 || id > UINT32_MAX ||
+	    end <= start || (strict != 0 && strict != 1))
+		return -EINVAL;
+	p->id = (uint32_t)id;
+	p->start = (time_t)start;
+	p->end = (time_t)end;
+	p->strict = strict;
+	if (parse_names(tok[5], p->lists, STATE_PLAN_LISTS, &p->n_lists) < 0 ||
+	    !parse_cycle(tok[6], &p->cycle, &p->cycles))
+		return -EINVAL;
+	return 0;
+}
+
 /* One record after the version line; "bad RECORD record" or "unknown
  * record" in err when it does not parse. */
 static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adhoc, char *err,
@@ -157,8 +210,20 @@ static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adh
 			goto bad;
 		strcpy(s->skips[s->n_skips].name, tok[1]);
 		s->skips[s->n_skips++].until = (time_t)until;
+	} else if (strcmp(tok[0], "plan") == 0) {
+		if (s->n_plans == STATE_PLANS_MAX ||
+		    parse_plan(tok, ntok, &s->plans[s->n_plans]) < 0)
+			goto bad;
+		if (s->plans[s->n_plans].id >= s->next_plan_id)
+			s->next_plan_id = s->plans[s->n_plans].id + 1;
+		s->n_plans++;
+	} else if (strcmp(tok[0], "cycle") == 0) {
+		if (ntok != 2 || !*have_adhoc ||
+		    !parse_cycle(tok[1], &s->adhoc.cycle, &s->adhoc.cycles))
+			goto bad;
 	} else if (strcmp(tok[0], "hold") == 0) {
-		if (s->n_holds == STATE_HOLDS_MAX || parse_hold(tok, ntok, &s->holds[s->n_holds]) < 0)
+		if (s->n_holds == STATE_HOLDS_MAX ||
+		    parse_hold(tok, ntok, &s->holds[s->n_holds]) < 0)
 			goto bad;
 		s->n_holds++;
 	} else {
@@ -219,7 +284,8 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
 		int64_t v;
 		if (ntok != 2 || strcmp(tok[0], "version") || !parse_i64(tok[1], &v) ||
 		    v != STATE_VERSION) {
-			snprintf(err, errlen, "line %zu: expected 'version %d'", lineno, STATE_VERSION);
+			snprintf(err, errlen, "line %zu: expected 'version %d'", lineno,
+			         STATE_VERSION);
 			return -EINVAL;
 		}
 		have_version = true;

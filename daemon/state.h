@@ -13,6 +13,7 @@
 
 #define STATE_SKIPS_MAX   32
 #define STATE_HOLDS_MAX   32
+#define STATE_PLANS_MAX   32
 #define STATE_FILE_MAX    (64 * 1024)
 #define STATE_BOOT_ID_LEN 36
 
@@ -31,6 +32,7 @@ struct state_adhoc {
 	int64_t boot_start; /* CLOCK_BOOTTIME seconds at start */
 	int64_t length;     /* seconds */
 	char boot_id[STATE_BOOT_ID_LEN + 1];
+	uint32_t cycle, cycles; /* of a focus cycle, 0 of 0 otherwise */
 	/* list names; none means every list */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
@@ -55,8 +57,24 @@ struct state_hold {
 	char boot_id[STATE_BOOT_ID_LEN + 1];
 };
 
+/* A pause planned for later (`smctl pause --at`, or a focus cycle): it
+ * starts at `start` as `smctl pause` would, until `end`. `cycle` of
+ * `cycles` (0 of 0 for a single one). */
+#define STATE_PLAN_LISTS 16
+struct state_plan {
+	uint32_t id;
+	time_t start, end;
+	bool strict;
+	uint32_t cycle, cycles;
+	char lists[STATE_PLAN_LISTS][VALUE_NAME_MAX + 1];
+	size_t n_lists;
+};
+
 struct state {
 	struct state_adhoc adhoc;
+	struct state_plan plans[STATE_PLANS_MAX];
+	size_t n_plans;
+	uint32_t next_plan_id;
 	struct state_skip skips[STATE_SKIPS_MAX];
 	size_t n_skips;
 	struct state_hold holds[STATE_HOLDS_MAX];

@@ -649,6 +649,71 @@ static void test_dated(void)
 	conf_free(c);
 }
 
+/* Planned pauses and focus cycles: kept in the state, started when due,
+ * cancellable before. */
+static void test_plans(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T14:00:00+01:00", 1000);
+	struct policy_pause_req req = {.strict = true};
+	struct policy p;
+	uint32_t id;
+
+	/* Four 25-minute cycles with 5 minutes of rest, from 15:00. */
+	CHECK_INT(policy_plan(&s, &req, T("2026-03-09T15:00:00+01:00"), 25 * 60, 4, 5 * 60, &id),
+	          0);
+	CHECK_INT(id, 1);
+	CHECK_INT(s.n_plans, 4);
+	CHECK_INT(s.plans[3].start, T("2026-03-09T16:30:00+01:00"));
+	CHECK_INT(s.plans[3].end, T("2026-03-09T16:55:00+01:00"));
+	CHECK_INT(s.plans[3].cycle, 4);
+	/* One more, later: its id follows. */
+	req = (struct policy_pause_req){.n_lists = 1};
+	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
+	CHECK_INT(policy_plan(&s, &req, T("2026-03-09T20:00:00+01:00"), 3600, 0, 0, &id), 0);
+	CHECK_INT(id, 5);
+	/* Nothing is due yet; the first start is the next transition. */
+	CHECK(!policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.until, T("2026-03-09T15:00:00+01:00"));
+	policy_clear(&p);
+	/* A strict plan can be cancelled before it starts. */
+	CHECK(policy_cancel(&s, 2));
+	CHECK(!policy_cancel(&s, 2));
+	CHECK_INT(s.n_plans, 4);
+
+	/* At 15:00 the first cycle starts: a strict pause, cycle 1 of 4. */
+	clk = at("2026-03-09T15:00:00+01:00", 4600);
+	CHECK(policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 3);
+	CHECK(s.adhoc.on && s.adhoc.strict);
+	CHECK_INT(s.adhoc.end, T("2026-03-09T15:25:00+01:00"));
+	CHECK_INT(s.adhoc.cycle, 1);
+	CHECK_INT(s.adhoc.cycles, 4);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_on && p.pause_strict);
+	policy_clear(&p);
+
+	/* Round trip through the state file. */
+	char buf[8192], err[128];
+	struct state t2;
+	int len = state_format(&s, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK_INT(state_parse(buf, (size_t)len, &t2, err, sizeof(err)), 0);
+	CHECK_INT(t2.n_plans, 3);
+	CHECK_INT(t2.plans[2].id, 5);
+	CHECK_STR(t2.plans[2].lists[0], "video");
+	CHECK_INT(t2.adhoc.cycle, 1);
+	CHECK_INT(t2.next_plan_id, 6);
+
+	/* A plan missed whole (the daemon was down) is dropped, not started. */
+	clk = at("2026-03-09T21:30:00+01:00", 30000);
+	CHECK(policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 0);
+	conf_free(c);
+}
+
 /* A state written by hand cannot hold more than the daemon would write. */
 static void test_bound(void)
 {
@@ -695,5 +760,6 @@ int main(void)
 	test_bound();
 	test_veto_names();
 	test_dated();
+	test_plans();
 	CHECK_DONE();
 }

@@ -113,6 +113,7 @@ void breaks_evaluate(struct breaks *b)
 	state_prune(&b->state, clk.now);
 	dirty = skips != b->state.n_skips;
 	dirty |= policy_start_plans(&b->state, &clk, b->conf->pause_default);
+	dirty |= policy_unlock_due(&b->state, &clk);
 	if (policy_eval(b->conf, &b->state, &clk, &p) < 0) {
 		/* Keep what is in force; the timer tries again in a second. */
 		log_error("breaks: out of memory evaluating the breaks");

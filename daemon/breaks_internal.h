@@ -25,8 +25,8 @@
 struct reload_job {
 	char *path;
 	const char *data_dir;
-	struct conf *conf;       /* results, handed to the loop */
-	char *text;              /* the text conf was parsed from */
+	struct conf *conf; /* results, handed to the loop */
+	char *text;        /* the text conf was parsed from */
 	size_t text_len;
 	struct domains *domains; /* built from conf */
 	struct conf_errors errs;

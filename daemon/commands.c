@@ -89,12 +89,12 @@ static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t 
 
 static int cmd_resume(struct breaks *b, struct proto_msg *reply)
 {
-	const struct policy *p = &b->pol;
+	struct policy *p = &b->pol;
 	struct state_adhoc *a = &b->state.adhoc;
 	const char *brk = NULL;
 	char when[32], left[32];
 
-	switch (policy_resume(b->conf, p, &brk)) {
+	switch (policy_resume(b->conf, p, &b->state, &brk)) {
 	case POLICY_RESUME_NONE:
 		reply_result(reply, PROTO_RESULT_REFUSED, "no pause is on");
 		return 0;
@@ -110,6 +110,17 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply)
 		    reply, PROTO_RESULT_REFUSED,
 		    "this pause is strict and cannot be ended early; it ends at %s (in %s)", when,
 		    left);
+		return 0;
+	case POLICY_RESUME_DELAYED:
+	case POLICY_RESUME_PENDING:
+		value_format_when(p->pause_unlock_at, p->now, when, sizeof(when));
+		value_format_left(p->pause_unlock_at - p->now, left, sizeof(left));
+		breaks_save_state(b);
+		breaks_evaluate(b);
+		reply_result(reply, PROTO_RESULT_OK,
+		             "the pause ends at %s (in %s), after its unlock delay; smctl pause "
+		             "takes that back",
+		             when, left);
 		return 0;
 	case POLICY_RESUME_OK:
 		break;
@@ -264,23 +275,63 @@ static void join_breaks(const struct breaks *b, const bool *pick, bool strict, c
 	}
 }
 
+/* A skip of break i that applies after its unlock delay. */
+static int add_unlock(struct breaks *b, size_t i)
+{
+	const struct conf_break *br = &b->conf->breaks[i];
+	struct state *s = &b->state;
+	struct state_skip *u;
+
+	for (size_t k = 0; k < s->n_unlocks; k++)
+		if (strcmp(s->unlocks[k].name, br->name) == 0 &&
+		    s->unlocks[k].until == b->pol.breaks[i].end)
+			return 0; /* already on its way */
+	if (s->n_unlocks == STATE_SKIPS_MAX)
+		return -ENOSPC;
+	u = &s->unlocks[s->n_unlocks++];
+	snprintf(u->name, sizeof(u->name), "%s", br->name);
+	u->until = b->pol.breaks[i].end;
+	u->at = b->pol.now + (time_t)br->unlock_delay;
+	return 0;
+}
+
 static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
-	bool *skip = calloc(c->n_breaks + 1, 2 * sizeof(bool)), *strict;
+	bool *skip = calloc(c->n_breaks + 1, 3 * sizeof(bool)), *strict, *delayed;
 	char skipped[256], refused[256];
 	size_t n;
 
 	if (!skip)
 		return -ENOMEM;
 	strict = skip + c->n_breaks + 1;
-	n = policy_skip(c, &b->pol, skip, strict);
-	for (size_t i = 0; i < c->n_breaks; i++)
-		if (skip[i] &&
-		    state_add_skip(&b->state, c->breaks[i].name, b->pol.breaks[i].end) < 0)
+	delayed = strict + c->n_breaks + 1;
+	n = policy_skip(c, &b->pol, skip, delayed, strict);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		if (!skip[i])
+			continue;
+		/* One with an unlock delay is skipped only once the delay is over. */
+		if (delayed[i]
+		        ? add_unlock(b, i) < 0
+		        : state_add_skip(&b->state, c->breaks[i].name, b->pol.breaks[i].end) < 0)
 			skip[i] = false, n--;
+	}
+	char later[256] = "";
+	bool any_later = false;
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		any_later |= skip[i] && delayed[i];
+		delayed[i] = skip[i] && delayed[i];
+		skip[i] = skip[i] && !delayed[i];
+	}
 	join_breaks(b, skip, false, skipped, sizeof(skipped));
 	join_breaks(b, strict, true, refused, sizeof(refused));
+	if (any_later) {
+		char names[200];
+		join_breaks(b, delayed, false, names, sizeof(names));
+		snprintf(later, sizeof(later),
+		         "%s%s ends after its unlock delay (smctl status shows when)",
+		         skipped[0] ? "; " : "", names);
+	}
 	free(skip);
 	if (!n) {
 		if (refused[0])
@@ -293,12 +344,8 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 	int saved = breaks_save_state(b);
 	log_info("skip by uid %u: %s", (unsigned)peer->uid, skipped);
 	breaks_evaluate(b);
-	if (refused[0])
-		reply_result(reply, PROTO_RESULT_OK, "skipped %s; %s%s", skipped, refused,
-		             saved < 0 ? UNSAVED : "");
-	else
-		reply_result(reply, PROTO_RESULT_OK, "skipped %s%s", skipped,
-		             saved < 0 ? UNSAVED : "");
+	reply_result(reply, PROTO_RESULT_OK, "%s%s%s%s%s%s", skipped[0] ? "skipped " : "", skipped,
+	             later, refused[0] ? "; " : "", refused, saved < 0 ? UNSAVED : "");
 	return 0;
 }
 

@@ -71,6 +71,7 @@ struct conf_break {
 	                * the section has no `lists` key */
 	size_t n_lists;
 	bool strict;
+	uint32_t unlock_delay; /* seconds a skip waits before it applies; 0: none */
 };
 
 struct conf {

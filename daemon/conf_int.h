@@ -36,6 +36,7 @@ enum key {
 	K_STRICT,
 	K_FROM,
 	K_UNTIL,
+	K_UNLOCK_DELAY,
 	K_COUNT
 };
 

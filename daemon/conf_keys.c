@@ -110,6 +110,7 @@ static const struct {
     [K_STRICT] = {"strict", SECT_BREAK, false},
     [K_FROM] = {"from", SECT_BREAK, false},
     [K_UNTIL] = {"until", SECT_BREAK, false},
+    [K_UNLOCK_DELAY] = {"unlock_delay", SECT_BREAK, false},
 };
 
 /* Ranges of the duration keys, in seconds. */
@@ -117,10 +118,9 @@ static const struct {
 	enum key key;
 	uint32_t min, max;
 } dur_ranges[] = {
-    {K_BLOCKED_TTL, 0, DAY},
-    {K_LEARN_MIN, MINUTE, 7 * DAY},
-    {K_LEARN_MAX, MINUTE, 7 * DAY},
-    {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
+    {K_BLOCKED_TTL, 0, DAY},        {K_LEARN_MIN, MINUTE, 7 * DAY},
+    {K_LEARN_MAX, MINUTE, 7 * DAY}, {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
+    {K_UNLOCK_DELAY, 0, DAY},
 };
 
 /* The next word of *pp into st->tok; words are separated by whitespace, and
@@ -241,6 +241,9 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 	case K_LEARN_MAX:
 		dst = &st->c->learn_max;
 		st->learn_max_line = st->lineno;
+		break;
+	case K_UNLOCK_DELAY:
+		dst = &cur_break(st)->unlock_delay;
 		break;
 	default:
 		dst = &st->c->pause_default;
@@ -600,6 +603,9 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 	case K_FROM:
 	case K_UNTIL:
 		value_date(st, k, v);
+		break;
+	case K_UNLOCK_DELAY:
+		value_duration(st, k, v);
 		break;
 	case K_COUNT:
 		break;

@@ -134,6 +134,9 @@ static void eval_pause(const struct conf *c, const struct state_adhoc *a,
 	p->pause_strict_end = policy_pause_strict_end(a, clk);
 	p->pause_strict = p->pause_strict_end > now;
 	p->pause_lists = policy_pause_lists(c, a);
+	p->pause_unlock_at = a->unlock_at;
+	if (a->unlock_at)
+		consider(next, a->unlock_at, now);
 	p->in.lists |= p->pause_lists;
 	p->in.strict |= p->pause_strict;
 	consider(next, end, now);
@@ -190,6 +193,8 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 	eval_pause(c, &s->adhoc, clk, p, &next);
 	for (size_t i = 0; i < s->n_plans; i++)
 		consider(&next, s->plans[i].start, now);
+	for (size_t i = 0; i < s->n_unlocks; i++)
+		consider(&next, s->unlocks[i].at, now);
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		const struct conf_break *br = &c->breaks[i];
 		struct policy_break *pb = &p->breaks[i];
@@ -372,16 +377,21 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
 		for (size_t i = 0; i < req->n_lists; i++)
 			memcpy(n.lists[i], req->lists[i], sizeof(req->lists[i]));
 		n.n_lists = req->n_lists;
+		n.unlock_delay = req->unlock_delay;
 		if (req->strict)
 			make_strict(&n, false, n.end, clk);
 		*out = n;
 		return POLICY_PAUSE_STARTED;
 	}
-	if (!req->have_end && !req->strict && req->n_lists == 0) {
+	bool bare = !req->have_end && !req->strict && req->n_lists == 0 && !req->unlock_delay;
+	if (bare && !old.unlock_at) {
 		*out = old;
 		return POLICY_PAUSE_TOGGLE;
 	}
 	n = old;
+	n.unlock_at = 0; /* any pause takes back a resume that waits out its delay */
+	if (req->unlock_delay > n.unlock_delay)
+		n.unlock_delay = req->unlock_delay;
 	/* The boot measure may hold a strict part past the wall-clock end. */
 	n.end = policy_pause_end(&old, clk);
 	if (req->have_end && req->end > n.end)
@@ -394,12 +404,13 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
 	}
 	*out = n;
 	if (n.end == old.end && n.strict == old.strict && n.strict_end == old.strict_end &&
-	    n.length == old.length && n.n_lists == old.n_lists)
+	    n.length == old.length && n.n_lists == old.n_lists && n.unlock_at == old.unlock_at &&
+	    n.unlock_delay == old.unlock_delay)
 		return POLICY_PAUSE_UNCHANGED;
 	return POLICY_PAUSE_EXTENDED;
 }
 
-enum policy_resume_outcome policy_resume(const struct conf *c, const struct policy *p,
+enum policy_resume_outcome policy_resume(const struct conf *c, struct policy *p, struct state *s,
                                          const char **brk)
 {
 	if (!p->pause_on) {
@@ -410,15 +421,57 @@ enum policy_resume_outcome policy_resume(const struct conf *c, const struct poli
 			}
 		return POLICY_RESUME_NONE;
 	}
-	return p->pause_strict ? POLICY_RESUME_STRICT : POLICY_RESUME_OK;
+	if (p->pause_strict)
+		return POLICY_RESUME_STRICT;
+	if (s->adhoc.unlock_at)
+		return POLICY_RESUME_PENDING;
+	if (s->adhoc.unlock_delay > 0) {
+		s->adhoc.unlock_at = p->now + (time_t)s->adhoc.unlock_delay;
+		p->pause_unlock_at = s->adhoc.unlock_at;
+		return POLICY_RESUME_DELAYED;
+	}
+	return POLICY_RESUME_OK;
 }
 
-size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict)
+bool policy_resume_cancel(struct state *s)
+{
+	bool was = s->adhoc.on && s->adhoc.unlock_at;
+
+	s->adhoc.unlock_at = 0;
+	return was;
+}
+
+bool policy_unlock_due(struct state *s, const struct policy_clock *clk)
+{
+	bool changed = false;
+	size_t j = 0;
+
+	if (s->adhoc.on && s->adhoc.unlock_at && s->adhoc.unlock_at <= clk->now &&
+	    !(s->adhoc.strict && policy_pause_strict_end(&s->adhoc, clk) > clk->now)) {
+		s->adhoc.on = false;
+		s->adhoc.unlock_at = 0;
+		changed = true;
+	}
+	for (size_t i = 0; i < s->n_unlocks; i++) {
+		const struct state_skip *u = &s->unlocks[i];
+		if (u->at > clk->now) {
+			s->unlocks[j++] = *u;
+			continue;
+		}
+		state_add_skip(s, u->name, u->until);
+		changed = true;
+	}
+	s->n_unlocks = j;
+	return changed;
+}
+
+size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *delayed,
+                   bool *strict)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++) {
-		skip[i] = strict[i] = false;
+		skip[i] = delayed[i] = strict[i] = false;
 		if (!p->breaks[i].on)
 			continue;
 		if (c->breaks[i].strict) {
@@ -426,6 +479,7 @@ size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, boo
 			continue;
 		}
 		skip[i] = true;
+		delayed[i] = c->breaks[i].unlock_delay > 0;
 		n++;
 	}
 	return n;

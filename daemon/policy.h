@@ -43,6 +43,7 @@ struct policy {
 	time_t pause_end;        /* when it ends, seen from now */
 	time_t pause_strict_end; /* when its strict part ends, seen from now */
 	uint64_t pause_lists;
+	time_t pause_unlock_at;      /* a resume waits out its delay until then; 0: none */
 	struct policy_break *breaks; /* one per conf break, in conf order */
 	size_t n_breaks;
 	ssize_t next; /* the break that starts next (by next_start), -1 = none */
@@ -87,6 +88,7 @@ struct policy_pause_req {
 	bool have_end; /* a duration or an `until` was given */
 	time_t end;
 	bool strict;
+	int64_t unlock_delay; /* --unlock-delay, seconds; 0: none */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
 };
@@ -131,16 +133,28 @@ enum policy_resume_outcome {
 	POLICY_RESUME_NONE,      /* no pause is on, nor any scheduled break */
 	POLICY_RESUME_SCHEDULED, /* no pause, but a scheduled break is on (skip ends it) */
 	POLICY_RESUME_STRICT,    /* the pause is strict until p->pause_strict_end */
+	POLICY_RESUME_DELAYED,   /* it has an unlock delay: it ends at p->pause_unlock_at,
+	                            which policy_resume has set in the state */
+	POLICY_RESUME_PENDING,   /* a delayed resume is already on its way */
 };
 /* What `smctl resume` may do; *brk names the scheduled break for
- * POLICY_RESUME_SCHEDULED. */
-enum policy_resume_outcome policy_resume(const struct conf *c, const struct policy *p,
+ * POLICY_RESUME_SCHEDULED. A pause with an unlock delay is not ended: its
+ * resume is set to apply after the delay (in s, and p->pause_unlock_at). */
+enum policy_resume_outcome policy_resume(const struct conf *c, struct policy *p, struct state *s,
                                          const char **brk);
+/* `smctl resume --cancel`: takes back a resume waiting out its delay.
+ * Returns whether one was waiting. */
+bool policy_resume_cancel(struct state *s);
 
 /* What `smctl skip` may do: skip[i] for each break that is on and not
- * strict, strict[i] for each on and strict (which stays). Returns how many
- * are skipped. */
-size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *strict);
+ * strict (delayed[i] too when it has an unlock_delay: the skip applies
+ * then), strict[i] for each on and strict (which stays). Returns how many
+ * are skipped, at once or delayed. */
+size_t policy_skip(const struct conf *c, const struct policy *p, bool *skip, bool *delayed,
+                   bool *strict);
+/* Applies what waited out its unlock delay at clk: a resume ends the pause,
+ * a skip takes effect. Returns whether s changed. */
+bool policy_unlock_due(struct state *s, const struct policy_clock *clk);
 
 /* Checks a new configuration nc (its lists built into nd) against what the
  * strict breaks in force at clk block under the running one oc (built into

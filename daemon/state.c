@@ -8,6 +8,9 @@
  *   hold NAME START END BOOT_END BOOT_ID
  *   plan ID START END STRICT LISTS CYCLE/CYCLES
  *   cycle CYCLE/CYCLES        (of the pause on now)
+ *   unlock DELAY AT           (of the pause on now: its unlock delay, and when
+ *                              an asked-for resume applies, 0 for none)
+ *   unskip NAME UNTIL AT      (a skip that applies at AT)
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
  * names separated by commas. STRICT_END, written for a strict pause whose
@@ -53,6 +56,13 @@ int state_format(const struct state *s, char *buf, size_t len)
 		                 (int64_t)s->skips[i].until);
 	if (r == 0 && a->on && a->cycles)
 		r = file_appendf(buf, len, &off, "cycle %u/%u\n", a->cycle, a->cycles);
+	if (r == 0 && a->on && (a->unlock_delay || a->unlock_at))
+		r = file_appendf(buf, len, &off, "unlock %" PRId64 " %" PRId64 "\n",
+		                 a->unlock_delay, (int64_t)a->unlock_at);
+	for (size_t i = 0; r == 0 && i < s->n_unlocks; i++)
+		r = file_appendf(buf, len, &off, "unskip %s %" PRId64 " %" PRId64 "\n",
+		                 s->unlocks[i].name, (int64_t)s->unlocks[i].until,
+		                 (int64_t)s->unlocks[i].at);
 	for (size_t i = 0; r == 0 && i < s->n_plans; i++) {
 		const struct state_plan *p = &s->plans[i];
 		r = file_appendf(buf, len, &off, "plan %u %" PRId64 " %" PRId64 " %d ", p->id,
@@ -217,6 +227,22 @@ static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adh
 		if (s->plans[s->n_plans].id >= s->next_plan_id)
 			s->next_plan_id = s->plans[s->n_plans].id + 1;
 		s->n_plans++;
+	} else if (strcmp(tok[0], "unlock") == 0) {
+		int64_t delay, at;
+		if (ntok != 3 || !*have_adhoc || !parse_i64(tok[1], &delay) ||
+		    !parse_i64(tok[2], &at) || delay < 0 || at < 0)
+			goto bad;
+		s->adhoc.unlock_delay = delay;
+		s->adhoc.unlock_at = (time_t)at;
+	} else if (strcmp(tok[0], "unskip") == 0) {
+		int64_t at;
+		if (ntok != 4 || !value_valid_name(tok[1]) || !parse_i64(tok[2], &until) ||
+		    !parse_i64(tok[3], &at) || s->n_unlocks == STATE_SKIPS_MAX)
+			goto bad;
+		struct state_skip *u = &s->unlocks[s->n_unlocks++];
+		strcpy(u->name, tok[1]);
+		u->until = (time_t)until;
+		u->at = (time_t)at;
 	} else if (strcmp(tok[0], "cycle") == 0) {
 		if (ntok != 2 || !*have_adhoc ||
 		    !parse_cycle(tok[1], &s->adhoc.cycle, &s->adhoc.cycles))
@@ -332,6 +358,11 @@ void state_prune(struct state *s, time_t now)
 		if (s->skips[i].until > now)
 			s->skips[j++] = s->skips[i];
 	s->n_skips = j;
+	j = 0;
+	for (size_t i = 0; i < s->n_unlocks; i++)
+		if (s->unlocks[i].until > now)
+			s->unlocks[j++] = s->unlocks[i];
+	s->n_unlocks = j;
 }
 
 bool state_is_skipped(const struct state *s, const char *name, time_t until)

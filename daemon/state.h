@@ -33,6 +33,10 @@ struct state_adhoc {
 	int64_t length;     /* seconds */
 	char boot_id[STATE_BOOT_ID_LEN + 1];
 	uint32_t cycle, cycles; /* of a focus cycle, 0 of 0 otherwise */
+	/* Friction (`--unlock-delay`): a resume takes effect unlock_delay
+	 * seconds after it was asked for, at unlock_at (0: none pending). */
+	int64_t unlock_delay;
+	time_t unlock_at;
 	/* list names; none means every list */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
@@ -43,6 +47,7 @@ struct state_adhoc {
 struct state_skip {
 	char name[VALUE_NAME_MAX + 1];
 	time_t until;
+	time_t at; /* of a skip waiting out its break's unlock_delay: when it applies */
 };
 
 /* A strict scheduled break in force, measured on CLOCK_BOOTTIME as well:
@@ -77,6 +82,8 @@ struct state {
 	uint32_t next_plan_id;
 	struct state_skip skips[STATE_SKIPS_MAX];
 	size_t n_skips;
+	struct state_skip unlocks[STATE_SKIPS_MAX]; /* skips asked for, not yet in effect */
+	size_t n_unlocks;
 	struct state_hold holds[STATE_HOLDS_MAX];
 	size_t n_holds;
 };

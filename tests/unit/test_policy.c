@@ -221,7 +221,7 @@ static void test_strict_part(void)
 	CHECK_INT(p.pause_end, T("2026-03-09T13:00:00+01:00"));
 	CHECK_INT(p.pause_strict_end, T("2026-03-09T11:00:00+01:00"));
 	CHECK_INT(p.in.until, T("2026-03-09T11:00:00+01:00")); /* strictness changes then */
-	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_STRICT);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_STRICT);
 	policy_clear(&p);
 
 	/* After the strict part the pause goes on, and may be ended. */
@@ -229,7 +229,7 @@ static void test_strict_part(void)
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
 	CHECK(p.pause_on && !p.pause_strict);
 	CHECK(!p.in.strict);
-	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_OK);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_OK);
 	policy_clear(&p);
 
 	/* The clock set forward past the strict end, in the same boot: the boot
@@ -269,26 +269,26 @@ static void test_resume_skip(void)
 	struct policy_clock clk = at("2026-03-09T11:00:00+01:00", 1000);
 	struct policy p;
 	const char *brk = NULL;
-	bool skip[2], strict[2];
+	bool skip[2], delayed[2], strict[2];
 
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_SCHEDULED);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_SCHEDULED);
 	CHECK_STR(brk, "work");
-	CHECK_INT(policy_skip(c, &p, skip, strict), 1);
+	CHECK_INT(policy_skip(c, &p, skip, delayed, strict), 1);
 	CHECK(skip[0] && !strict[0] && !skip[1] && !strict[1]);
 	policy_clear(&p);
 
 	clk = at("2026-03-09T20:00:00+01:00", 1000);
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_resume(c, &p, &brk), POLICY_RESUME_NONE);
-	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_NONE);
+	CHECK_INT(policy_skip(c, &p, skip, delayed, strict), 0);
 	CHECK(!skip[0] && !strict[0] && !skip[1] && !strict[1]);
 	policy_clear(&p);
 
 	/* The strict night break cannot be skipped. */
 	clk = at("2026-03-09T23:00:00+01:00", 1000);
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK_INT(policy_skip(c, &p, skip, delayed, strict), 0);
 	CHECK(!skip[1] && strict[1]);
 	policy_clear(&p);
 	conf_free(c);
@@ -625,7 +625,7 @@ static void test_dated(void)
 	struct state s = {0};
 	struct policy_clock clk = at("2026-10-01T12:00:00+02:00", 1000);
 	struct policy p;
-	bool skip[1], strict[1];
+	bool skip[1], delayed[1], strict[1];
 
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
 	CHECK(!p.breaks[0].on);
@@ -636,7 +636,7 @@ static void test_dated(void)
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
 	CHECK(p.breaks[0].on && p.in.strict);
 	CHECK_INT(p.in.end, T("2026-10-04T16:00:00+02:00"));
-	CHECK_INT(policy_skip(c, &p, skip, strict), 0);
+	CHECK_INT(policy_skip(c, &p, skip, delayed, strict), 0);
 	CHECK(strict[0]);
 	policy_clear(&p);
 	clk = at("2026-10-04T16:00:00+02:00", 1000);
@@ -714,6 +714,74 @@ static void test_plans(void)
 	conf_free(c);
 }
 
+/* Friction: a resume or skip with an unlock delay applies only after it,
+ * and a pause takes a waiting resume back. */
+static void test_unlock(void)
+{
+	struct conf *c = parse("[list social]\ndomains = a.example\n[break work]\n"
+	                       "times = 09:00-17:00\nunlock_delay = 15m\n");
+	struct policy_clock clk = at("2026-03-09T10:00:00+01:00", 1000);
+	struct state s = {0};
+	struct policy p;
+	struct policy_pause_req req = {
+	    .have_end = true, .end = T("2026-03-09T12:00:00+01:00"), .unlock_delay = 120};
+	const char *brk = NULL;
+	bool skip[1], delayed[1], strict[1];
+
+	CHECK_INT(c->breaks[0].unlock_delay, 900);
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK_INT(s.adhoc.unlock_delay, 120);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_DELAYED);
+	CHECK_INT(s.adhoc.unlock_at, clk.now + 120);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_PENDING);
+	policy_clear(&p);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_on);
+	CHECK_INT(p.pause_unlock_at, clk.now + 120);
+	CHECK_INT(p.in.until, clk.now + 120);
+	policy_clear(&p);
+	/* A bare pause takes the waiting resume back (and does not toggle). */
+	struct policy_pause_req bare = {0};
+	s.adhoc = pause_req(&s.adhoc, &bare, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(s.adhoc.unlock_at, 0);
+	CHECK(s.adhoc.on);
+	/* Asked again, it applies once the delay is over. */
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_DELAYED);
+	policy_clear(&p);
+	CHECK(policy_resume_cancel(&s));
+	CHECK(!policy_resume_cancel(&s));
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_resume(c, &p, &s, &brk), POLICY_RESUME_DELAYED);
+	policy_clear(&p);
+	struct policy_clock later = at("2026-03-09T10:01:59+01:00", 1119);
+	CHECK(!policy_unlock_due(&s, &later));
+	later = at("2026-03-09T10:02:00+01:00", 1120);
+	CHECK(policy_unlock_due(&s, &later));
+	CHECK(!s.adhoc.on);
+
+	/* A skip of the work break waits its 15 minutes. */
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_skip(c, &p, skip, delayed, strict), 1);
+	CHECK(skip[0] && delayed[0] && !strict[0]);
+	policy_clear(&p);
+	s.unlocks[0] =
+	    (struct state_skip){.until = T("2026-03-09T17:00:00+01:00"), .at = clk.now + 900};
+	snprintf(s.unlocks[0].name, sizeof(s.unlocks[0].name), "work");
+	s.n_unlocks = 1;
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.breaks[0].on);
+	CHECK_INT(p.in.until, clk.now + 900);
+	policy_clear(&p);
+	later = at("2026-03-09T10:15:00+01:00", 1900);
+	CHECK(policy_unlock_due(&s, &later));
+	CHECK_INT(policy_eval(c, &s, &later, &p), 0);
+	CHECK(p.breaks[0].skipped && !p.breaks[0].on);
+	policy_clear(&p);
+	conf_free(c);
+}
+
 /* A state written by hand cannot hold more than the daemon would write. */
 static void test_bound(void)
 {
@@ -761,5 +829,6 @@ int main(void)
 	test_veto_names();
 	test_dated();
 	test_plans();
+	test_unlock();
 	CHECK_DONE();
 }

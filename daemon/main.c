@@ -540,12 +540,13 @@ static bool already_running(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return false;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Nonblocking: a live daemon with a full backlog answers EAGAIN. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
 	close(fd);
-	return r == 0;
+	return r == 0 || r == EAGAIN || r == EINPROGRESS;
 }
 
 static int run(const struct options *o)

@@ -192,7 +192,11 @@ expect_rc 0 "systemctl enable --now" inside systemctl enable --now smbreakd
 eq "active after enable --now" "$(inside systemctl is-active smbreakd)" active
 eq "the sockets are back" "$(inside systemctl is-enabled smbreakd.socket) $(inside systemctl is-active smbreakd.socket)" \
 	"enabled active"
-contains "STATUS= says what is blocked" "$(unit StatusText)" "nothing blocked"
+# The default config's breaks may be on or not, at the hour the test runs.
+case "$(unit StatusText)" in
+"blocking "*" until "* | "nothing blocked; "*) ok ;;
+*) fail "STATUS= says what is blocked: $(unit StatusText)" ;;
+esac
 
 # ---- a config of the test's own: one list, a break 12 hours away, a local upstream ----
 # 192.0.2.0/24 (TEST-NET-1) leaves by a veth pair whose far end is in the same

@@ -392,30 +392,6 @@ static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 	return 0;
 }
 
-static int cmd_list_detail(struct breaks *b, const char *name, struct proto_msg *reply);
-
-/* smctl lists [NAME]: the names of the lists and breaks, or what one list holds. */
-static int cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
-{
-	const struct conf *c = b->conf;
-	struct proto_attr at;
-
-	if (proto_find(payload, len, PROTO_A_NAME, &at))
-		return cmd_list_detail(b, proto_attr_str(&at), reply);
-
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	for (size_t i = 0; i < c->n_lists; i++)
-		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
-	for (size_t i = 0; i < c->n_breaks; i++) {
-		long nest = proto_nest_start(reply, PROTO_A_BREAK);
-		if (nest < 0)
-			break;
-		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
-		proto_nest_end(reply, nest);
-	}
-	return 0;
-}
-
 static void put_match(struct proto_msg *m, const char *list, const char *kind, const char *entry,
                       const char *source, unsigned line)
 {
@@ -724,6 +700,28 @@ static int cmd_list_detail(struct breaks *b, const char *name, struct proto_msg 
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		if (!(policy_break_lists(&c->breaks[i]) & (UINT64_C(1) << (l - c->lists))))
 			continue;
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		if (nest < 0)
+			break;
+		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
+		proto_nest_end(reply, nest);
+	}
+	return 0;
+}
+
+/* smctl lists [NAME]: the names of the lists and breaks, or what one list holds. */
+static int cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+	struct proto_attr at;
+
+	if (proto_find(payload, len, PROTO_A_NAME, &at))
+		return cmd_list_detail(b, proto_attr_str(&at), reply);
+
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	for (size_t i = 0; i < c->n_lists; i++)
+		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
+	for (size_t i = 0; i < c->n_breaks; i++) {
 		long nest = proto_nest_start(reply, PROTO_A_BREAK);
 		if (nest < 0)
 			break;

@@ -32,9 +32,38 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/smbreak.sysusers DESTINATION lib/sysus
         RENAME smbreak.conf)
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles DESTINATION lib/tmpfiles.d
         RENAME smbreak.conf)
-install(FILES ${CMAKE_SOURCE_DIR}/man/smbreakd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES ${CMAKE_SOURCE_DIR}/man/smctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${CMAKE_SOURCE_DIR}/man/smbreak.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+# Man pages and the changelog are installed gzipped, as Debian policy wants;
+# made here at configure time (gzip -n: no name or time inside, so the same
+# tree gives the same bytes), so that a build of the binaries alone, as the
+# e2e test does, still packages them.
+find_program(SMB_GZIP gzip REQUIRED)
+set(SMB_DEB_VERSION ${PROJECT_VERSION} CACHE STRING "Version of the .deb (a test builds a second one)")
+# Lintian wants a contact on a real domain; set yours when you publish packages.
+set(SMB_DEB_MAINTAINER "smbreak maintainers <maintainers@smbreak.invalid>" CACHE STRING
+    "Maintainer of the .deb and its changelog")
+
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/doc)
+configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog ${CMAKE_BINARY_DIR}/doc/changelog @ONLY)
+foreach(f man/smbreakd.8 man/smctl.1 man/smbreak.conf.5 build:doc/changelog)
+  if(f MATCHES "^build:(.*)")
+    set(src ${CMAKE_BINARY_DIR}/${CMAKE_MATCH_1})
+  else()
+    set(src ${CMAKE_SOURCE_DIR}/${f})
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${src})
+  endif()
+  get_filename_component(name ${src} NAME)
+  execute_process(COMMAND ${SMB_GZIP} -9nc ${src} OUTPUT_FILE ${CMAKE_BINARY_DIR}/doc/${name}.gz
+                  RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "gzip ${src} failed")
+  endif()
+endforeach()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/changelog)
+install(FILES ${CMAKE_BINARY_DIR}/doc/smbreakd.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES ${CMAKE_BINARY_DIR}/doc/smctl.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_BINARY_DIR}/doc/smbreak.conf.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/copyright ${CMAKE_BINARY_DIR}/doc/changelog.gz
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/completion/smctl
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(DIRECTORY DESTINATION ${SMB_SYSCONFDIR}/lists.d)
@@ -42,8 +71,10 @@ install(DIRECTORY DESTINATION ${SMB_SYSCONFDIR}/lists.d)
 # The default config, never over an edited one: an existing file that differs
 # stays, and the shipped default goes beside it as smbreak.conf.new (in a
 # package, dpkg's conffile handling does this job instead).
+set(SMB_DEFAULT_CONF ${CMAKE_SOURCE_DIR}/conf/smbreak.conf CACHE FILEPATH
+    "The default config installed (a test packages a changed one)")
 install(CODE "
-  set(src \"${CMAKE_SOURCE_DIR}/conf/smbreak.conf\")
+  set(src \"${SMB_DEFAULT_CONF}\")
   set(dir \"${SMB_SYSCONFDIR}\")
   set(dst \"\$ENV{DESTDIR}\${dir}/smbreak.conf\") # file(INSTALL) adds DESTDIR itself
   if(EXISTS \"\${dst}\")
@@ -54,15 +85,16 @@ install(CODE "
       file(INSTALL \"\${src}\" DESTINATION \"\${dir}\" RENAME smbreak.conf.new)
     endif()
   else()
-    file(INSTALL \"\${src}\" DESTINATION \"\${dir}\")
+    file(INSTALL \"\${src}\" DESTINATION \"\${dir}\" RENAME smbreak.conf)
   endif()
 ")
 
 # ---- the .deb ----
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME smbreak)
+set(CPACK_PACKAGE_VERSION ${SMB_DEB_VERSION})
 set(CPACK_PACKAGE_VENDOR "smbreak")
-set(CPACK_PACKAGE_CONTACT "smbreak maintainers <root@localhost>")
+set(CPACK_PACKAGE_CONTACT "${SMB_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "blocks social media sites during scheduled breaks")
 set(CPACK_PACKAGE_DESCRIPTION
     "smbreakd reads weekly break schedules from /etc/smbreak/smbreak.conf and,\n"
@@ -76,8 +108,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # dpkg-shlibdeps finds libevent-2.1-7, libnl-3-200, libinih1 and libc6, with versions.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# systemd-sysusers and deb-systemd-helper run in the maintainer scripts.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, init-system-helpers")
+# systemd-sysusers runs in the maintainer scripts (deb-systemd-helper too,
+# from init-system-helpers, which is essential and so not named).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nftables, dnsutils")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/packaging/conffiles ${CMAKE_SOURCE_DIR}/packaging/postinst

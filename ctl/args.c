@@ -29,52 +29,22 @@ struct args {
 struct command {
 	const char *name;
 	uint16_t cmd;
-	bool strict, list, days; /* options it takes */
+	bool strict, list, days, verbose; /* options it takes */
 	int (*build)(const struct args *a, FILE *err, struct proto_msg *req);
+	const char *synopsis, *help; /* for `smctl help COMMAND` */
 };
-
-void args_usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: smctl [-s SOCKET] [--json] COMMAND [ARGS]\n"
-	    "\n"
-	    "  status                     what is blocked now, until when, next break\n"
-	    "  pause [DURATION|until HH:MM] [--strict] [--list NAME]...\n"
-	    "                             start a break now; no argument toggles one\n"
-	    "  resume                     end the pause (not a strict one)\n"
-	    "  skip                       end the scheduled break that is on (not a strict one)\n"
-	    "  schedule [--days N]        upcoming breaks\n"
-	    "  check DOMAIN|ADDRESS       would DOMAIN be blocked, and why; or what the\n"
-	    "                             address sets hold for ADDRESS\n"
-	    "  stats [--days N]           blocked attempts per service per day\n"
-	    "  reload                     re-read the configuration\n"
-	    "  watch                      print events (breaks starting, ending) as they come\n"
-	    "  lists                      names of the configured lists and breaks\n"
-	    "  services                   the service catalog, with domain counts\n"
-	    "\n"
-	    "  -s, --socket SOCKET        control socket (default %s)\n"
-	    "  -j, --json                 print the reply as JSON\n"
-	    "  -h, --help                 this help\n"
-	    "  -V, --version              print the version\n"
-	    "\n"
-	    "Durations: 90s, 45m, 1h30m, 2d. Exit status: 0 ok, 1 refused or failed,\n"
-	    "2 usage, 3 the daemon is not reachable.\n",
-	    SMB_SOCKET_PATH);
-}
 
 static int usage_error(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Returns -EINVAL, so a builder can `return usage_error(...)`. */
+/* The message goes to err (a buffer the caller prints as text or JSON);
+ * returns -EINVAL, so a builder can `return usage_error(...)`. */
 static int usage_error(FILE *err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("smctl: ", err);
 	va_start(ap, fmt);
 	vfprintf(err, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'smctl --help'.\n", err);
 	return -EINVAL;
 }
 
@@ -95,6 +65,9 @@ static int build_pause_time(const struct args *a, FILE *err, struct proto_msg *r
 	int r;
 
 	if (a->n_pos >= 1 && strcmp(a->pos[0], "until") == 0) {
+		if (a->n_pos > 2)
+			return usage_error(err, "pause until %s: unexpected argument '%s'",
+			                   a->pos[1], a->pos[2]);
 		if (a->n_pos != 2)
 			return usage_error(
 			    err, "pause until needs a time, like: smctl pause until 17:30");
@@ -104,7 +77,10 @@ static int build_pause_time(const struct args *a, FILE *err, struct proto_msg *r
 		return 0;
 	}
 	if (a->n_pos > 1)
-		return usage_error(err, "pause takes one duration or 'until HH:MM'");
+		return usage_error(err,
+		                   "pause takes one duration or 'until HH:MM': unexpected argument "
+		                   "'%s'",
+		                   a->pos[1]);
 	if (a->n_pos == 0)
 		return 0;
 	r = value_parse_duration(a->pos[0], &secs);
@@ -174,45 +150,159 @@ static int build_check(const struct args *a, FILE *err, struct proto_msg *req)
 	return 0;
 }
 
+/* "lists [NAME]", "services [NAME]": what one of them holds. */
+static int build_name(const struct args *a, FILE *err, struct proto_msg *req)
+{
+	if (a->n_pos > 1)
+		return usage_error(err, "unexpected argument '%s'", a->pos[1]);
+	if (a->n_pos == 0)
+		return 0;
+	if (!value_valid_name(a->pos[0]))
+		return usage_error(err, "bad name '%s': names use a-z, 0-9, _ and -", a->pos[0]);
+	proto_put_str(req, PROTO_A_NAME, a->pos[0]);
+	return 0;
+}
+
 static const struct command commands[] = {
-    {"status", PROTO_CMD_STATUS, false, false, false, build_none},
-    {"pause", PROTO_CMD_PAUSE, true, true, false, build_pause},
-    {"resume", PROTO_CMD_RESUME, false, false, false, build_none},
-    {"skip", PROTO_CMD_SKIP, false, false, false, build_none},
-    {"schedule", PROTO_CMD_SCHEDULE, false, false, true, build_days},
-    {"reload", PROTO_CMD_RELOAD, false, false, false, build_none},
-    {"check", PROTO_CMD_CHECK, false, false, false, build_check},
-    {"stats", PROTO_CMD_STATS, false, false, true, build_days},
-    {"watch", PROTO_CMD_WATCH, false, false, false, build_none},
-    {"lists", PROTO_CMD_LISTS, false, false, false, build_none},
-    {"services", PROTO_CMD_SERVICES, false, false, false, build_none},
+    {"status", PROTO_CMD_STATUS, false, false, false, true, build_none, "status [-v]",
+     "what is blocked now, until when, the next break\n"
+     "  -v, --verbose   also the daemon's counters, version and config file"},
+    {"pause", PROTO_CMD_PAUSE, true, true, false, false, build_pause,
+     "pause [DURATION|until HH:MM] [--strict] [--list NAME]...",
+     "start a break now; no argument toggles one\n"
+     "  DURATION        90s, 45m, 1h30m, 2d: starts a pause or extends the one on\n"
+     "  until HH:MM     until the next such local time\n"
+     "  --strict        nobody can end it early\n"
+     "  --list NAME     block only this list (repeatable); default every list"},
+    {"resume", PROTO_CMD_RESUME, false, false, false, false, build_none, "resume",
+     "end the pause (not a strict one)"},
+    {"skip", PROTO_CMD_SKIP, false, false, false, false, build_none, "skip",
+     "end the scheduled break that is on (not a strict one)"},
+    {"schedule", PROTO_CMD_SCHEDULE, false, false, true, false, build_days, "schedule [--days N]",
+     "upcoming breaks\n"
+     "  --days N        how far ahead, 1 to 60 (default 7)"},
+    {"check", PROTO_CMD_CHECK, false, false, false, false, build_check, "check DOMAIN|ADDRESS",
+     "is DOMAIN blocked, by which entry (file:line), in which breaks;\n"
+     "or what the address sets hold for ADDRESS\n"
+     "  exit status 0 when it is blocked now, 1 when it is not (like grep)"},
+    {"stats", PROTO_CMD_STATS, false, false, true, false, build_days, "stats [--days N]",
+     "blocked attempts per service per day\n"
+     "  --days N        how many days back, 1 to 90 (default 7)"},
+    {"reload", PROTO_CMD_RELOAD, false, false, false, false, build_none, "reload",
+     "re-read the configuration; exit 1 with its errors if it is rejected"},
+    {"watch", PROTO_CMD_WATCH, false, false, false, false, build_none, "watch",
+     "print events (breaks starting, ending) as they come"},
+    {"lists", PROTO_CMD_LISTS, false, false, false, false, build_name, "lists [NAME]",
+     "the configured lists and breaks; with NAME, what that list holds\n"
+     "  (its services, domains and files, with how many names each gave)"},
+    {"services", PROTO_CMD_SERVICES, false, false, false, false, build_name, "services [NAME]",
+     "the service catalog, with domain counts; with NAME, that service's domains"},
 };
+static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
+
+void args_usage(FILE *f)
+{
+	fputs("usage: smctl [-s SOCKET] [--json] [COMMAND [ARGS]]\n\n", f);
+	for (size_t k = 0; k < n_commands; k++) {
+		const struct command *c = &commands[k];
+		const char *nl = strchr(c->help, '\n');
+		int w = (int)strlen(c->synopsis);
+
+		/* The first line of each command's help. */
+		fprintf(f, "  %s%*s%.*s\n", c->synopsis, w < 27 ? 27 - w : 1, "",
+		        nl ? (int)(nl - c->help) : (int)strlen(c->help), c->help);
+	}
+	fprintf(f,
+	        "  help [COMMAND]             this help, or a command's\n"
+	        "\n"
+	        "  -s, --socket SOCKET        control socket (default %s)\n"
+	        "  -j, --json                 print the reply (and any error) as JSON\n"
+	        "  -h, --help                 this help\n"
+	        "  -V, --version              print the version\n"
+	        "\n"
+	        "Without a command smctl shows the status. Durations: 90s, 45m, 1h30m, 2d.\n"
+	        "Exit status: 0 ok, 1 refused or failed, 2 usage, 3 the daemon is not\n"
+	        "reachable; check: 0 blocked now, 1 not blocked now.\n",
+	        SMB_SOCKET_PATH);
+}
+
+int args_help(FILE *f, const char *name)
+{
+	for (size_t k = 0; k < n_commands; k++) {
+		if (strcmp(commands[k].name, name) != 0)
+			continue;
+		fprintf(f, "usage: smctl %s\n\n%s\n", commands[k].synopsis, commands[k].help);
+		return 0;
+	}
+	return -ENOENT;
+}
 
 /* ---- options ---- */
 
-enum value_opt { OPT_S, OPT_SOCKET, OPT_LIST, OPT_DAYS, OPT_NONE };
+#define ARGS_WORDS_MAX 64 /* words after short clusters are split */
 
-/* An option with a value, "--opt VALUE" or "--opt=VALUE" (not "-s=VALUE");
+/* argv with every short cluster split ("-js SOCK" is "-j -s SOCK", "-sPATH"
+ * is "-s PATH"), up to "--"; *n words, or -EINVAL after a usage error. */
+static int split_clusters(int argc, char **argv, FILE *err, const char **w, int *n)
+{
+	static const char *const shorts[] = {"-j", "-s", "-h", "-V", "-v"};
+	bool rest = false;
+
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!rest && strcmp(s, "--") == 0)
+			rest = true;
+		if (rest || s[0] != '-' || s[1] == '-' || s[1] == 0 || s[2] == 0) {
+			if (*n == ARGS_WORDS_MAX)
+				return usage_error(err, "too many arguments");
+			w[(*n)++] = s;
+			continue;
+		}
+		for (const char *p = s + 1; *p; p++) {
+			const char *flag = NULL;
+
+			for (size_t k = 0; k < sizeof(shorts) / sizeof(shorts[0]); k++)
+				if (shorts[k][1] == *p)
+					flag = shorts[k];
+			if (!flag)
+				return usage_error(err, "unknown option '-%c' (in '%s')", *p, s);
+			if (*n + 2 > ARGS_WORDS_MAX)
+				return usage_error(err, "too many arguments");
+			w[(*n)++] = flag;
+			if (*p == 's' && p[1]) { /* the rest of the cluster is the value */
+				w[(*n)++] = p + 1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+enum value_opt { OPT_SOCKET, OPT_LIST, OPT_DAYS, OPT_NONE };
+
+/* An option with a value, "-s VALUE", "--opt VALUE" or "--opt=VALUE";
  * advances *i past a separate value. OPT_NONE when s is none of them, -1
  * when the value is missing. */
-static int value_option(int argc, char **argv, int *i, FILE *err, const char **val)
+static int value_option(int n, const char **w, int *i, FILE *err, const char **val)
 {
-	static const char *const names[] = {"-s", "--socket", "--list", "--days"};
-	const char *s = argv[*i];
+	static const char *const names[] = {"--socket", "--list", "--days"};
+	const char *s = w[*i];
 
 	for (int k = 0; k < OPT_NONE; k++) {
-		size_t n = strlen(names[k]);
+		size_t len = strlen(names[k]);
 
-		if (strcmp(s, names[k]) == 0) {
-			if (*i + 1 >= argc) {
-				usage_error(err, "%s needs a value", names[k]);
+		if (strcmp(s, names[k]) == 0 || (k == OPT_SOCKET && strcmp(s, "-s") == 0)) {
+			if (*i + 1 >= n) {
+				usage_error(err, "%s needs a value", s);
 				return -1;
 			}
-			*val = argv[++*i];
+			*val = w[++*i];
 			return k;
 		}
-		if (k > 0 && strncmp(s, names[k], n) == 0 && s[n] == '=') {
-			*val = s + n + 1;
+		if (strncmp(s, names[k], len) == 0 && s[len] == '=') {
+			*val = s + len + 1;
 			return k;
 		}
 	}
@@ -227,29 +317,38 @@ static int add_pos(struct args *a, const char *s, FILE *err, const char *cmd)
 	return 0;
 }
 
-/* The option at argv[*i], for command c; 0 or -EINVAL. */
-static int command_option(int argc, char **argv, int *i, FILE *err, const struct command *c,
-                          struct cmdline *cl, struct args *a)
+static bool is(const char *s, const char *short_form, const char *long_form)
 {
-	const char *s = argv[*i], *val = NULL;
+	return strcmp(s, short_form) == 0 || strcmp(s, long_form) == 0;
+}
 
-	if (strcmp(s, "--json") == 0 || strcmp(s, "-j") == 0) {
+/* The option at w[*i], for command c (NULL before the command, where only
+ * the global ones go); 0 or -EINVAL. */
+static int option(int n, const char **w, int *i, FILE *err, const struct command *c,
+                  struct cmdline *cl, struct args *a)
+{
+	const char *s = w[*i], *val = NULL;
+
+	if (is(s, "-j", "--json")) {
 		cl->json = true;
 		return 0;
 	}
-	if (c->strict && strcmp(s, "--strict") == 0) {
+	if (c && c->strict && strcmp(s, "--strict") == 0) {
 		a->strict = true;
 		return 0;
 	}
-	switch (value_option(argc, argv, i, err, &val)) {
+	if ((!c || c->verbose) && is(s, "-v", "--verbose")) {
+		cl->verbose = true;
+		return 0;
+	}
+	switch (value_option(n, w, i, err, &val)) {
 	case -1:
 		return -EINVAL;
-	case OPT_S:
 	case OPT_SOCKET:
 		cl->socket = val;
 		return 0;
 	case OPT_LIST:
-		if (!c->list)
+		if (!c || !c->list)
 			break;
 		if (!value_valid_name(val))
 			return usage_error(err,
@@ -261,112 +360,112 @@ static int command_option(int argc, char **argv, int *i, FILE *err, const struct
 		a->lists[a->n_lists++] = val;
 		return 0;
 	case OPT_DAYS:
-		if (!c->days)
+		if (!c || !c->days)
 			break;
 		a->days = val;
 		return 0;
 	default:
 		break;
 	}
+	if (!c)
+		return usage_error(err, "unknown option '%s'", s);
 	return usage_error(err, "%s: unknown option '%s'", c->name, s);
-}
-
-/* Everything after the command; "--" ends the options. */
-static int command_args(int argc, char **argv, FILE *err, const struct command *c,
-                        struct cmdline *cl, struct args *a)
-{
-	for (int i = 0; i < argc; i++) {
-		const char *s = argv[i];
-		int r;
-
-		if (strcmp(s, "--") == 0) {
-			for (i++; i < argc; i++)
-				if (add_pos(a, argv[i], err, c->name))
-					return -EINVAL;
-			return 0;
-		}
-		if (s[0] != '-' || s[1] == 0)
-			r = add_pos(a, s, err, c->name);
-		else
-			r = command_option(argc, argv, &i, err, c, cl, a);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/* Global options, up to the command: the index of the command word, or -1
- * with *res saying why there is none. */
-static int global_options(int argc, char **argv, FILE *err, struct cmdline *cl,
-                          enum args_result *res)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *s = argv[i];
-
-		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-			*res = ARGS_HELP;
-			return -1;
-		}
-		if (strcmp(s, "-V") == 0 || strcmp(s, "--version") == 0) {
-			*res = ARGS_VERSION;
-			return -1;
-		}
-		if (strcmp(s, "-j") == 0 || strcmp(s, "--json") == 0) {
-			cl->json = true;
-		} else if (strcmp(s, "-s") == 0 || strcmp(s, "--socket") == 0) {
-			if (++i >= argc) {
-				usage_error(err, "%s needs a socket path", s);
-				*res = ARGS_USAGE;
-				return -1;
-			}
-			cl->socket = argv[i];
-		} else if (strncmp(s, "--socket=", 9) == 0) {
-			cl->socket = s + 9;
-		} else if (s[0] == '-') {
-			usage_error(err, "unknown option '%s'", s);
-			*res = ARGS_USAGE;
-			return -1;
-		} else {
-			return i;
-		}
-	}
-	usage_error(err, "a command is needed, like: smctl status");
-	*res = ARGS_USAGE;
-	return -1;
 }
 
 static const struct command *find_command(const char *name)
 {
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+	for (size_t k = 0; k < n_commands; k++)
 		if (strcmp(name, commands[k].name) == 0)
 			return &commands[k];
 	return NULL;
 }
 
+/* `help [COMMAND]`, and -h after a command: which help to print. */
+static enum args_result help(FILE *err, struct cmdline *cl, const char *name)
+{
+	if (name && !find_command(name)) {
+		usage_error(err, "no command '%s' to help with", name);
+		return ARGS_USAGE;
+	}
+	cl->help_cmd = name;
+	return ARGS_HELP;
+}
+
+/* The words from the command on (or none: status) into a, and the command. */
+static enum args_result parse_words(int n, const char **w, FILE *err, struct cmdline *cl,
+                                    struct args *a, const struct command **cmd)
+{
+	const struct command *c = NULL;
+	bool rest = false;
+
+	for (int i = 0; i < n; i++) {
+		const char *s = w[i];
+
+		if (!rest && strcmp(s, "--") == 0) {
+			rest = true;
+		} else if (!rest && is(s, "-h", "--help")) {
+			return help(err, cl, c ? c->name : NULL);
+		} else if (!c && !rest && is(s, "-V", "--version")) {
+			return ARGS_VERSION;
+		} else if (!c && (rest || s[0] != '-' || s[1] == 0)) {
+			if (strcmp(s, "help") == 0)
+				return help(err, cl, i + 1 < n ? w[i + 1] : NULL);
+			c = find_command(s);
+			if (!c) {
+				usage_error(err, "unknown command '%s'", s);
+				return ARGS_USAGE;
+			}
+		} else if (rest || s[0] != '-' || s[1] == 0) {
+			if (add_pos(a, s, err, c->name))
+				return ARGS_USAGE;
+		} else if (option(n, w, &i, err, c, cl, a)) {
+			return ARGS_USAGE;
+		}
+	}
+	/* Without a command, the status (as systemctl and git do). */
+	*cmd = c ? c : find_command("status");
+	if (cl->verbose && !(*cmd)->verbose) {
+		usage_error(err, "%s: unknown option '-v'", (*cmd)->name);
+		return ARGS_USAGE;
+	}
+	return ARGS_RUN;
+}
+
+/* Whether --json is asked for anywhere, so that even an error before it is
+ * seen is written as JSON. */
+static bool wants_json(int n, const char **w)
+{
+	for (int i = 0; i < n && strcmp(w[i], "--") != 0; i++) {
+		if (is(w[i], "-s", "--socket") || strcmp(w[i], "--list") == 0 ||
+		    strcmp(w[i], "--days") == 0)
+			i++; /* a value, whatever it looks like */
+		else if (is(w[i], "-j", "--json"))
+			return true;
+	}
+	return false;
+}
+
 enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl)
 {
-	const struct command *c;
-	enum args_result res = ARGS_RUN;
+	const char *w[ARGS_WORDS_MAX];
+	const struct command *c = NULL;
+	enum args_result res;
 	struct args a = {0};
-	int i, n;
+	int n;
 
 	cl->socket = SMB_SOCKET_PATH;
 	cl->json = false;
-	i = global_options(argc, argv, err, cl, &res);
-	if (i < 0)
-		return res;
-	c = find_command(argv[i]);
-	if (!c) {
-		usage_error(err, "unknown command '%s'", argv[i]);
+	cl->verbose = false;
+	cl->help_cmd = NULL;
+	if (split_clusters(argc, argv, err, w, &n) < 0) {
+		for (int i = 1; i < argc; i++)
+			cl->json |= strcmp(argv[i], "--json") == 0;
 		return ARGS_USAGE;
 	}
-	for (int k = i + 1; k < argc; k++)
-		if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0)
-			return ARGS_HELP;
-	if (command_args(argc - i - 1, argv + i + 1, err, c, cl, &a))
-		return ARGS_USAGE;
+	cl->json = wants_json(n, w);
+	res = parse_words(n, w, err, cl, &a, &c);
+	if (res != ARGS_RUN)
+		return res;
 	cl->cmd = c->cmd;
 	proto_msg_init(&cl->req, c->cmd);
 	if (c->build(&a, err, &cl->req))

@@ -1,15 +1,18 @@
 /* smctl's side of the control socket: connect with a timeout, send the
  * request, read whole framed messages (header, then validated payload), and
- * say on stderr, once, why the daemon could not be reached or understood. */
+ * say once why the daemon could not be reached or understood (kept in the
+ * client for main to print as text or JSON). */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "smctl.h"
 
 /* The one piece of state outside a context: a signal handler can reach
@@ -23,18 +26,63 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static int unreachable(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int unreachable(struct client *c, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int unreachable(const char *fmt, ...)
+/* Keeps the first reason; returns the exit code. */
+static int unreachable(struct client *c, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("smctl: ", stderr);
+	if (c->code)
+		return EXIT_UNREACHABLE;
+	c->code = code;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_UNREACHABLE;
+}
+
+/* Why connect(2) failed, in words that say what to do. */
+static int connect_failed(struct client *c, const char *path, int e)
+{
+	struct stat st;
+
+	if (e == EAGAIN || e == EWOULDBLOCK)
+		return unreachable(c, "timeout",
+		                   "smbreakd at %s is not reachable: no answer within %d s", path,
+		                   SMCTL_TIMEOUT_SECS);
+	if (e == ENOENT)
+		return unreachable(
+		    c, "no_socket",
+		    "smbreakd is not reachable: no socket at %s (it is not running, "
+		    "or -s names another path). Start it with: systemctl start smbreakd",
+		    path);
+	if (e == EACCES || e == EPERM)
+		return unreachable(c, "permission",
+		                   "permission denied opening %s: the socket or a directory above "
+		                   "it is closed to this user",
+		                   path);
+	if ((e == ECONNREFUSED || e == ENOTSOCK || e == ENOTDIR) &&
+	    (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)))
+		return unreachable(c, "not_a_socket",
+		                   "%s is not a socket%s: give -s the daemon's control socket (by "
+		                   "default %s)",
+		                   path,
+		                   e == ENOTDIR ? " (a part of the path is not a directory)"
+		                   : S_ISDIR(st.st_mode) ? " (it is a directory)"
+		                   : S_ISREG(st.st_mode) ? " (it is a file)"
+		                                         : "",
+		                   SMB_SOCKET_PATH);
+	if (e == ECONNREFUSED)
+		return unreachable(c, "unreachable",
+		                   "smbreakd is not reachable: nothing listens on %s (it is not "
+		                   "running). Start it with: systemctl start smbreakd",
+		                   path);
+	return unreachable(c, "unreachable",
+	                   "smbreakd is not reachable at %s: %s\n"
+	                   "Is the daemon running? Start it with: systemctl start smbreakd",
+	                   path, strerror(e));
 }
 
 /* path fits in sun_path: args_parse checked it. */
@@ -49,7 +97,7 @@ int client_connect(struct client *c, const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return unreachable("socket: %s", strerror(errno));
+		return unreachable(c, "unreachable", "socket: %s", strerror(errno));
 	/* A Unix connect waits on a full backlog for SO_SNDTIMEO. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -57,12 +105,7 @@ int client_connect(struct client *c, const char *path)
 		int e = errno;
 
 		close(fd);
-		if (e == EAGAIN || e == EWOULDBLOCK)
-			return unreachable("smbreakd at %s is not reachable: no answer within %d s",
-			                   path, SMCTL_TIMEOUT_SECS);
-		return unreachable("smbreakd is not reachable at %s: %s\n"
-		                   "Is the daemon running? Start it with: systemctl start smbreakd",
-		                   path, strerror(e));
+		return connect_failed(c, path, e);
 	}
 	c->fd = fd;
 	return 0;
@@ -83,8 +126,8 @@ int client_send(struct client *c, const uint8_t *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return unreachable("sending to smbreakd at %s: %s", c->path,
-			                   n < 0 ? strerror(errno) : "nothing sent");
+			return unreachable(c, "unreachable", "sending to smbreakd at %s: %s",
+			                   c->path, n < 0 ? strerror(errno) : "nothing sent");
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -119,11 +162,13 @@ static int read_full(struct client *c, uint8_t *buf, size_t len, bool at_start)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return unreachable("no answer from smbreakd at %s within %d s", c->path,
+			return unreachable(c, "timeout",
+			                   "no answer from smbreakd at %s within %d s", c->path,
 			                   SMCTL_TIMEOUT_SECS);
 		if (n == 0 && at_start && have == 0)
-			return unreachable("smbreakd at %s closed the connection", c->path);
-		return unreachable("reading from smbreakd at %s: %s", c->path,
+			return unreachable(c, "unreachable", "smbreakd at %s closed the connection",
+			                   c->path);
+		return unreachable(c, "unreachable", "reading from smbreakd at %s: %s", c->path,
 		                   n == 0 ? "connection closed mid-message" : strerror(errno));
 	}
 	return 0;
@@ -157,16 +202,18 @@ int client_read(struct client *c, struct reply *r)
 		return rc;
 	rc = proto_hdr_parse(c->buf, PROTO_HDR_LEN, &h);
 	if (rc == -EPROTONOSUPPORT)
-		return unreachable("smbreakd speaks protocol version %u, this smctl %u: "
+		return unreachable(c, "protocol",
+		                   "smbreakd speaks protocol version %u, this smctl %u: "
 		                   "upgrade them together",
 		                   h.version, PROTO_VERSION);
 	if (rc < 0)
-		return unreachable("smbreakd sent a message too large (%u bytes)", h.len);
+		return unreachable(c, "protocol", "smbreakd sent a message too large (%u bytes)",
+		                   h.len);
 	rc = read_full(c, c->buf + PROTO_HDR_LEN, h.len, false);
 	if (rc)
 		return rc;
 	if (proto_validate(c->buf + PROTO_HDR_LEN, h.len) < 0)
-		return unreachable("smbreakd sent a malformed message");
+		return unreachable(c, "protocol", "smbreakd sent a malformed message");
 	reply_init(r, c->buf + PROTO_HDR_LEN, &h);
 	/* A signal between two reads ends the watch before the next message. */
 	return interrupted ? -1 : 0;

@@ -5,12 +5,18 @@
  *   u32 and u64 values are numbers ("result": 0 = ok, 1 = refused, 2 = usage);
  *   times (i64: "now", "start", "end") are numbers, seconds since the epoch;
  *   strings are strings; flags are `true` and absent when false;
- *   nests ("breaks", "next", "counters") are objects of the same shape;
+ *   nests ("breaks", "next", "matches") are objects of the same shape;
  *   repeatable attributes ("breaks", "lists", "errors", "in_force",
- *   "counters") are always arrays, even of one element, and absent when empty.
+ *   "warnings", "domains") are always arrays, even of one element, and absent
+ *   when empty;
+ *   named nests are one object keyed by their names: "counters" maps each
+ *   name to its number ({"queries": 12}), "services" and "files" map each
+ *   name to an object of the rest ({"facebook": {"count": 40}}).
  * Attributes this smctl does not know are left out. `smctl --json watch`
  * prints one object per event (JSON Lines), the events only; the first reply
- * is printed only if it is not ok. Local errors go to stderr as text. */
+ * is printed only if it is not ok. smctl's own errors (usage, the daemon not
+ * reachable) are objects too, {"result": 2|3, "code": ..., "message": ...},
+ * on stdout. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,7 +65,35 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void json_object(const uint8_t *payload, size_t len, unsigned depth);
+static void json_object(const uint8_t *payload, size_t len, unsigned depth, bool skip_name);
+static bool json_members(const uint8_t *payload, size_t len, unsigned depth, bool skip_name);
+
+/* Nests that are one object keyed by their PROTO_A_NAME. */
+static bool keyed(uint16_t type)
+{
+	return type == PROTO_A_COUNTER || type == PROTO_A_SERVICE || type == PROTO_A_FILE;
+}
+
+/* "name": value of one keyed nest: a counter's number, else the rest of it. */
+static void json_keyed(const struct proto_attr *a, unsigned depth)
+{
+	struct proto_iter it;
+	struct proto_attr n, name = {0}, value = {0};
+
+	proto_attr_nest(a, &it);
+	while (proto_iter_next(&it, &n)) {
+		if (n.type == PROTO_A_NAME && !name.data)
+			name = n;
+		else if (n.type == PROTO_A_VALUE)
+			value = n;
+	}
+	json_str(name.data ? proto_attr_str(&name) : "");
+	fputs(": ", stdout);
+	if (a->type == PROTO_A_COUNTER)
+		printf("%" PRIu64, value.data ? proto_attr_u64(&value) : 0);
+	else
+		json_object(a->data, a->len, depth + 1, true);
+}
 
 static void json_value(const struct proto_attr *a, unsigned depth)
 {
@@ -80,7 +114,7 @@ static void json_value(const struct proto_attr *a, unsigned depth)
 		fputs("true", stdout);
 		break;
 	case PROTO_K_NEST:
-		json_object(a->data, a->len, depth + 1);
+		json_object(a->data, a->len, depth + 1, false);
 		break;
 	case PROTO_K_NONE:
 		fputs("null", stdout);
@@ -89,20 +123,30 @@ static void json_value(const struct proto_attr *a, unsigned depth)
 }
 
 /* Keys in the order of their first appearance; a repeatable type gathers all
- * of its occurrences into one array, a single one keeps its first. */
-static void json_object(const uint8_t *payload, size_t len, unsigned depth)
+ * of its occurrences into one array (or, keyed, one object), a single one
+ * keeps its first. skip_name leaves out the name a keyed nest is keyed by. */
+static void json_object(const uint8_t *payload, size_t len, unsigned depth, bool skip_name)
+{
+	putchar('{');
+	json_members(payload, len, depth, skip_name);
+	putchar('}');
+}
+
+/* The members of an object without its braces; whether there were any. */
+static bool json_members(const uint8_t *payload, size_t len, unsigned depth, bool skip_name)
 {
 	bool seen[PROTO_A_MAX_] = {false};
 	struct proto_iter it, it2;
 	struct proto_attr a, b;
 	bool first = true;
 
-	putchar('{');
 	proto_iter_init(&it, payload, len);
 	while (proto_iter_next(&it, &a)) {
 		const char *name = proto_attr_name(a.type);
 
 		if (!name || seen[a.type] || depth > PROTO_NEST_MAX)
+			continue;
+		if (skip_name && a.type == PROTO_A_NAME)
 			continue;
 		seen[a.type] = true;
 		printf("%s\"%s\": ", first ? "" : ", ", name);
@@ -111,22 +155,47 @@ static void json_object(const uint8_t *payload, size_t len, unsigned depth)
 			json_value(&a, depth);
 			continue;
 		}
-		putchar('[');
+		bool obj = keyed(a.type);
+		putchar(obj ? '{' : '[');
 		it2 = it;
-		json_value(&a, depth);
+		if (obj)
+			json_keyed(&a, depth);
+		else
+			json_value(&a, depth);
 		while (proto_iter_next(&it2, &b)) {
 			if (b.type != a.type)
 				continue;
 			fputs(", ", stdout);
-			json_value(&b, depth);
+			if (obj)
+				json_keyed(&b, depth);
+			else
+				json_value(&b, depth);
 		}
-		putchar(']');
+		putchar(obj ? '}' : ']');
 	}
-	putchar('}');
+	return !first;
 }
 
 void json_print(const struct reply *r)
 {
-	json_object(r->payload, r->len, 0);
-	putchar('\n');
+	struct proto_attr a;
+	char hint[256];
+
+	putchar('{');
+	bool any = json_members(r->payload, r->len, 0, false);
+	if (proto_find(r->payload, r->len, PROTO_A_GROUP, &a) &&
+	    output_group_hint(proto_attr_str(&a), hint, sizeof(hint))) {
+		printf("%s\"hint\": ", any ? ", " : "");
+		json_str(hint);
+	}
+	puts("}");
+}
+
+void json_error(int result, const char *code, const char *message)
+{
+	printf("{\"result\": %d, \"code\": ", result);
+	json_str(code);
+	fputs(", \"message\": ", stdout);
+	json_str(message);
+	puts("}");
 }

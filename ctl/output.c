@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "smctl.h"
 #include "value.h"
@@ -101,28 +104,70 @@ static void join_lists(const struct brk *b, char *buf, size_t len)
 
 /* ---- human formatters, one per reply ---- */
 
-/* Every reply: the message (stdout when ok, else stderr) and the errors. */
-/* The reply's error lines ("file:line: ...", or a warning), one a line. */
-static void print_errors(const struct reply *r, FILE *f)
+/* Whether this process's groups (fixed at login) include gid. */
+static bool in_process_groups(gid_t gid)
+{
+	gid_t v[256];
+	int n = getgroups(256, v);
+
+	if (getegid() == gid)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (v[i] == gid)
+			return true;
+	return false;
+}
+
+bool output_group_hint(const char *group, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct group *gr = group ? getgrnam(group) : NULL;
+	bool listed = false;
+
+	if (!gr || !pw)
+		return false;
+	listed = pw->pw_gid == gr->gr_gid;
+	for (char **m = gr->gr_mem; m && *m && !listed; m++)
+		listed = strcmp(*m, pw->pw_name) == 0;
+	/* The group database says yes but this login's groups predate it. */
+	if (listed && !in_process_groups(gr->gr_gid))
+		snprintf(buf, len,
+		         "%s is in group '%s' since this login began: log in again (or run "
+		         "`newgrp %s`) for it to count",
+		         pw->pw_name, group, group);
+	else if (!listed)
+		snprintf(buf, len,
+		         "join the group with: sudo adduser %s %s, then log in again (the "
+		         "group counts from a new login)",
+		         pw->pw_name, group);
+	else
+		return false;
+	return true;
+}
+
+/* Every reply: the message (stdout when ok, else stderr), the errors and
+ * warnings, and for a permission refusal how to get the permission. */
+static void print_common(const struct reply *r)
 {
 	struct proto_iter it;
 	struct proto_attr a;
+	char hint[256];
 
-	proto_iter_init(&it, r->payload, r->len);
-	while (proto_iter_next(&it, &a))
-		if (a.type == PROTO_A_ERROR)
-			fprintf(f, "%s\n", proto_attr_str(&a));
-}
-
-static void print_common(const struct reply *r)
-{
 	if (r->message && *r->message) {
 		if (r->result == PROTO_RESULT_OK)
 			printf("%s\n", r->message);
 		else
 			fprintf(stderr, "smctl: %s\n", r->message);
 	}
-	print_errors(r, stderr);
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a))
+		if (a.type == PROTO_A_ERROR)
+			fprintf(stderr, "%s\n", proto_attr_str(&a));
+		else if (a.type == PROTO_A_WARNING)
+			fprintf(stderr, "smctl: warning: %s\n", proto_attr_str(&a));
+	if (proto_find(r->payload, r->len, PROTO_A_GROUP, &a) &&
+	    output_group_hint(proto_attr_str(&a), hint, sizeof(hint)))
+		fprintf(stderr, "smctl: %s\n", hint);
 }
 
 /* A break as a table row: the parsed break and its two computed columns. */
@@ -230,7 +275,7 @@ static void print_breaks(const struct reply *r, bool schedule)
 struct status {
 	const char *version, *config;
 	bool blocking, strict, have_next;
-	char inforce[512], counters[512];
+	char inforce[512], counters[1024];
 	struct brk next;
 };
 
@@ -314,8 +359,34 @@ static void print_next(const struct status *s, int64_t now)
 	putchar('\n');
 }
 
-static void print_status(const struct reply *r)
+/* "Label:     text" with the text wrapped at ", " to lines of about 78. */
+static void print_wrapped(const char *label, const char *text)
 {
+	const char *p = text;
+	int col = printf("%-11s", label);
+
+	while (*p) {
+		const char *comma = strstr(p, ", ");
+		int n = comma ? (int)(comma - p) + 1 : (int)strlen(p);
+
+		if (p != text && col + n > 78)
+			col = printf("\n%-11s", "") - 1;
+		else if (p != text)
+			col += printf(" ");
+		col += printf("%.*s", n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	putchar('\n');
+}
+
+/* Short: what is blocked, for whom, until when, the next break, and what the
+ * user must fix; the daemon's counters and identity only with -v. */
+static void print_status(const struct reply *r, bool verbose)
+{
+	struct proto_iter it;
+	struct proto_attr a;
 	struct status s;
 
 	if (r->result != PROTO_RESULT_OK) {
@@ -325,16 +396,21 @@ static void print_status(const struct reply *r)
 	status_parse(r, &s);
 	if (r->message && *r->message)
 		printf("%s\n", r->message);
-	print_errors(r, stdout); /* what the daemon wants the user to know first */
 	if (s.blocking)
-		printf("Blocking:  %s%s\n", s.inforce[0] ? s.inforce : "yes",
-		       s.strict ? " (strict)" : "");
+		printf("Blocking:  %s%s, for everyone on this machine\n",
+		       s.inforce[0] ? s.inforce : "yes", s.strict ? " (strict)" : "");
 	else
 		printf("Blocking:  nothing\n");
 	print_breaks(r, false);
 	print_next(&s, r->now);
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a))
+		if (a.type == PROTO_A_WARNING)
+			printf("Warning:   %s\n", proto_attr_str(&a));
+	if (!verbose)
+		return;
 	if (s.counters[0])
-		printf("Counters:  %s\n", s.counters);
+		print_wrapped("Counters:", s.counters);
 	if (s.version || s.config)
 		printf("Daemon:    smbreakd %s, %s\n", s.version ? s.version : "?",
 		       s.config ? s.config : "?");
@@ -351,32 +427,11 @@ static void print_schedule(const struct reply *r)
 	print_breaks(r, true);
 }
 
-static void print_lists(const struct reply *r)
-{
-	struct proto_iter it;
-	struct proto_attr a;
-
-	print_common(r);
-	if (r->result != PROTO_RESULT_OK)
-		return;
-	proto_iter_init(&it, r->payload, r->len);
-	while (proto_iter_next(&it, &a)) {
-		if (a.type == PROTO_A_LIST) {
-			printf("list   %s\n", proto_attr_str(&a));
-		} else if (a.type == PROTO_A_BREAK) {
-			struct brk b;
-
-			brk_parse(&a, &b);
-			printf("break  %s\n", b.name);
-		}
-	}
-}
-
 /* A match (which entry of which list) or a break of smctl check's reply. */
 struct check_row {
 	const char *str[5]; /* by enum check_str, "" when absent */
 	uint32_t line;
-	bool on, blocked;
+	bool on, blocked, skipped;
 };
 
 enum check_str { CS_LIST, CS_KIND, CS_ENTRY, CS_SOURCE, CS_NAME };
@@ -400,6 +455,8 @@ static void check_row_parse(const struct proto_attr *nest, struct check_row *c)
 			c->on = true;
 		else if (n.type == PROTO_A_BLOCKED)
 			c->blocked = true;
+		else if (n.type == PROTO_A_SKIPPED)
+			c->skipped = true;
 	}
 }
 
@@ -426,14 +483,48 @@ static void print_check(const struct reply *r)
 		else if (a.type == PROTO_A_MATCH)
 			printf("  list %-12s %-5s %s  (%s)\n", s[CS_LIST], s[CS_KIND], s[CS_ENTRY],
 			       s[CS_SOURCE]);
-		else
-			printf("  %-5s %-18s %s%s\n",
-			       strcmp(s[CS_KIND], "adhoc") ? "break" : "pause", s[CS_NAME],
+		else if (strcmp(s[CS_KIND], "adhoc") == 0) /* "pause", not "pause pause" */
+			printf("  %-24s %s%s\n", "pause",
 			       c.blocked ? "blocks it" : "does not block it",
 			       c.on ? " (on now)" : "");
+		else
+			printf("  break %-18s %s%s\n", s[CS_NAME],
+			       c.blocked ? "blocks it" : "does not block it",
+			       c.skipped ? " (on now, skipped)"
+			       : c.on    ? " (on now)"
+			                 : "");
 	}
 }
 
+/* A SERVICE or FILE nest: its name, count and source. */
+struct named {
+	const char *name, *source;
+	uint64_t count;
+};
+
+static void named_parse(const struct proto_attr *nest, struct named *v)
+{
+	struct proto_iter it;
+	struct proto_attr n;
+
+	*v = (struct named){.name = "?", .source = ""};
+	proto_attr_nest(nest, &it);
+	while (proto_iter_next(&it, &n)) {
+		if (n.type == PROTO_A_NAME)
+			v->name = proto_attr_str(&n);
+		else if (n.type == PROTO_A_SOURCE)
+			v->source = proto_attr_str(&n);
+		else if (n.type == PROTO_A_COUNT)
+			v->count = proto_attr_u64(&n);
+	}
+}
+
+static const char *domains_word(uint64_t n)
+{
+	return n == 1 ? "domain" : "domains";
+}
+
+/* smctl services: a row per service; with NAME its file and every domain. */
 static void print_services(const struct reply *r)
 {
 	struct proto_iter it, nit;
@@ -444,20 +535,80 @@ static void print_services(const struct reply *r)
 		return;
 	proto_iter_init(&it, r->payload, r->len);
 	while (proto_iter_next(&it, &a)) {
-		const char *name = "";
-		uint64_t count = 0;
+		struct named v;
 
 		if (a.type != PROTO_A_SERVICE)
 			continue;
-		proto_attr_nest(&a, &nit);
-		while (proto_iter_next(&nit, &n)) {
-			if (n.type == PROTO_A_NAME)
-				name = proto_attr_str(&n);
-			else if (n.type == PROTO_A_VALUE)
-				count = proto_attr_u64(&n);
+		named_parse(&a, &v);
+		if (!*v.source) {
+			printf("%-12s %4llu %s\n", v.name, (unsigned long long)v.count,
+			       domains_word(v.count));
+			continue;
 		}
-		printf("%-12s %4llu domains\n", name, (unsigned long long)count);
+		printf("%s: %llu %s, from %s\n", v.name, (unsigned long long)v.count,
+		       domains_word(v.count), v.source);
+		proto_attr_nest(&a, &nit);
+		while (proto_iter_next(&nit, &n))
+			if (n.type == PROTO_A_DOMAINS)
+				printf("  %s\n", proto_attr_str(&n));
 	}
+}
+
+/* smctl lists: "list NAME" and "break NAME" rows; with NAME, what the list
+ * holds, a row per source. */
+static void print_lists(const struct reply *r)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	bool detail = proto_find(r->payload, r->len, PROTO_A_NAME, &a);
+	char breaks[512] = "";
+
+	print_common(r);
+	if (r->result != PROTO_RESULT_OK)
+		return;
+	if (detail) {
+		struct proto_attr c;
+		uint64_t n =
+		    proto_find(r->payload, r->len, PROTO_A_COUNT, &c) ? proto_attr_u64(&c) : 0;
+		printf("list %s: %llu %s\n", proto_attr_str(&a), (unsigned long long)n,
+		       n == 1 ? "name" : "names");
+	}
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		struct named v;
+		struct brk b;
+
+		switch (a.type) {
+		case PROTO_A_LIST:
+			printf("list   %s\n", proto_attr_str(&a));
+			break;
+		case PROTO_A_BREAK:
+			brk_parse(&a, &b);
+			if (!detail)
+				printf("break  %s\n", b.name);
+			else
+				snprintf(breaks + strlen(breaks), sizeof(breaks) - strlen(breaks),
+				         "%s%s", breaks[0] ? ", " : "", b.name);
+			break;
+		case PROTO_A_SERVICE:
+		case PROTO_A_FILE:
+			named_parse(&a, &v);
+			printf("  %-8s %-30s %6llu %s\n",
+			       a.type == PROTO_A_SERVICE ? "service" : "file", v.name,
+			       (unsigned long long)v.count, v.count == 1 ? "name" : "names");
+			break;
+		case PROTO_A_DOMAINS:
+			printf("  %-8s %s\n", "domain", proto_attr_str(&a));
+			break;
+		case PROTO_A_ALLOW:
+			printf("  %-8s %s\n", "allow", proto_attr_str(&a));
+			break;
+		default:
+			break;
+		}
+	}
+	if (detail)
+		printf("  %-8s %s\n", "breaks", breaks[0] ? breaks : "none use it (a pause does)");
 }
 
 /* smctl stats: one block per day, a row per service with a bar scaled to the
@@ -544,11 +695,11 @@ void output_event(const struct reply *r)
 	fflush(stdout);
 }
 
-void output_reply(uint16_t cmd, const struct reply *r)
+void output_reply(uint16_t cmd, bool verbose, const struct reply *r)
 {
 	switch (cmd) {
 	case PROTO_CMD_STATUS:
-		print_status(r);
+		print_status(r, verbose);
 		break;
 	case PROTO_CMD_SCHEDULE:
 		print_schedule(r);

@@ -24,7 +24,7 @@ enum exit_code {
 
 enum args_result {
 	ARGS_RUN,     /* send cl->req */
-	ARGS_HELP,    /* -h anywhere: print args_usage, exit 0 */
+	ARGS_HELP,    /* -h, help [COMMAND]: print args_help or args_usage, exit 0 */
 	ARGS_VERSION, /* -V before the command */
 	ARGS_USAGE,   /* a usage error, already written to the error stream */
 };
@@ -32,16 +32,21 @@ enum args_result {
 struct cmdline {
 	const char *socket;
 	bool json;
-	uint16_t cmd; /* PROTO_CMD_* */
+	bool verbose;         /* status -v */
+	const char *help_cmd; /* ARGS_HELP for this command; NULL: the summary */
+	uint16_t cmd;         /* PROTO_CMD_* */
 	size_t req_len;
 	struct proto_msg req;
 };
 
-/* Parses argv (argv[0] is the program) into cl; usage errors go to err in
- * the form "smctl: WHY\nTry 'smctl --help'.\n". Pure but for writing to err,
- * so the unit test drives it. */
+/* Parses argv (argv[0] is the program) into cl; a usage error's sentence
+ * (no prefix, no newline) goes to err, for main to print as text or JSON.
+ * cl->json is set even then when --json is anywhere. Pure but for writing
+ * to err, so the unit test drives it. */
 enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl);
 void args_usage(FILE *f);
+/* The help of one command; -ENOENT for an unknown name. */
+int args_help(FILE *f, const char *name);
 
 /* ---- client.c: one connection to smbreakd ---- */
 
@@ -60,11 +65,13 @@ struct reply {
 struct client {
 	int fd;
 	const char *path; /* named in every error */
+	const char *code; /* why it failed, a word for --json ("no_socket", ...) */
+	char error[768];  /* and the sentence */
 	uint8_t buf[PROTO_MSG_MAX];
 };
 
-/* Each returns 0 or an exit code after saying why on stderr; client_read
- * also -1 when SIGINT/SIGTERM ended a watch. */
+/* Each returns 0 or an exit code with c->code and c->error saying why;
+ * client_read also -1 when SIGINT/SIGTERM ended a watch. */
 int client_connect(struct client *c, const char *path);
 int client_send(struct client *c, const uint8_t *buf, size_t len);
 int client_read(struct client *c, struct reply *r);
@@ -75,14 +82,22 @@ void client_close(struct client *c);
 /* ---- output.c: the human form, one formatter per reply ---- */
 
 /* The reply to command cmd (PROTO_CMD_*): what went wrong on stderr, the
- * rest on stdout. */
-void output_reply(uint16_t cmd, const struct reply *r);
+ * rest on stdout; verbose for status -v. */
+void output_reply(uint16_t cmd, bool verbose, const struct reply *r);
+/* For a refusal naming control group `group`: how this user gets in (join
+ * it, or log in again when the group database has them already). False when
+ * there is nothing to say. */
+bool output_group_hint(const char *group, char *buf, size_t len);
 /* One line per watch event, flushed. */
 void output_event(const struct reply *r);
 
 /* ---- json.c: the stable JSON form (see json.c) ---- */
 
-/* The whole reply as one JSON object on one line. */
+/* The whole reply as one JSON object on one line; a permission refusal
+ * gets a "hint" too. */
 void json_print(const struct reply *r);
+/* An error of smctl's own (usage, daemon not reachable) as a JSON object on
+ * stdout: {"result": exit code, "code": word, "message": sentence}. */
+void json_error(int result, const char *code, const char *message);
 
 #endif

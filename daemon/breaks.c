@@ -17,6 +17,7 @@
 #include "file.h"
 #include "lists.h"
 #include "log.h"
+#include "notify.h"
 
 /* Stats are written at most this often while attempts come in, and at stop. */
 #define BREAKS_STATS_SAVE_SECS 60
@@ -100,6 +101,36 @@ static bool inforce_changed(const struct inforce *a, const struct inforce *b)
 	       strcmp(a->reason, b->reason) != 0;
 }
 
+void breaks_describe(const struct breaks *b, bool stopped, char *buf, size_t len)
+{
+	const struct policy *p = &b->pol;
+	char when[32], lists[256];
+	time_t now = time(NULL);
+
+	value_format_when(p->in.end, now, when, sizeof(when));
+	policy_list_names(b->conf, p->in.lists, lists, sizeof(lists));
+	if (stopped) {
+		char at[32];
+		value_format_when(now, now, at, sizeof(at));
+		if (p->in.lists && p->in.strict)
+			snprintf(buf, len,
+			         "stopped at %s during a strict break: its reject rules stay until "
+			         "%s; names are not filtered",
+			         at, when);
+		else
+			snprintf(buf, len, "stopped at %s: nothing is filtered", at);
+	} else if (p->in.lists) {
+		snprintf(buf, len, "blocking %s until %s%s", lists, when,
+		         p->in.strict ? " (strict)" : "");
+	} else if (p->next >= 0) {
+		value_format_when(p->breaks[p->next].next_start, now, when, sizeof(when));
+		snprintf(buf, len, "nothing blocked; next break %s at %s",
+		         b->conf->breaks[p->next].name, when);
+	} else {
+		snprintf(buf, len, "nothing blocked; no break scheduled");
+	}
+}
+
 void breaks_evaluate(struct breaks *b)
 {
 	struct policy_clock clk;
@@ -139,6 +170,9 @@ void breaks_evaluate(struct breaks *b)
 			         p.in.strict ? " (strict)" : "");
 		else
 			log_info("in force: nothing");
+		char status[256];
+		breaks_describe(b, false, status, sizeof(status));
+		notify_status(status);
 		b->started = true;
 		if (b->hooks.enforce)
 			b->hooks.enforce(b->hooks.arg, &b->pol.in);
@@ -203,6 +237,48 @@ static void on_list_error(void *ctx, const char *msg)
 		errs->dropped++;
 }
 
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* "list social: 1234 entries from 2 services, 1 domain and 3 files (1 allow
+ * entry); 2 bad lines skipped": where a list's names came from. */
+static void log_summary(const struct conf_list *l, size_t entries, size_t files, size_t errors)
+{
+	char from[256] = "", bad[64] = "";
+	size_t off = 0, k = 0;
+	const struct {
+		size_t n;
+		const char *one, *many;
+	} part[] = {{l->n_services, "service", "services"},
+	            {l->n_domains, "domain", "domains"},
+	            {files, "file", "files"}};
+	size_t parts = 0;
+
+	for (size_t i = 0; i < 3; i++)
+		parts += part[i].n != 0;
+	for (size_t i = 0; i < 3 && off < sizeof(from); i++) {
+		if (!part[i].n)
+			continue;
+		k++;
+		int n = snprintf(from + off, sizeof(from) - off, "%s%zu %s",
+		                 k == 1       ? " from "
+		                 : k == parts ? " and "
+		                              : ", ",
+		                 part[i].n, plural(part[i].n, part[i].one, part[i].many));
+		off += n > 0 ? (size_t)n : 0;
+	}
+	if (l->n_allow && off < sizeof(from))
+		snprintf(from + off, sizeof(from) - off, " (%zu allow %s)", l->n_allow,
+		         plural(l->n_allow, "entry", "entries"));
+	if (errors)
+		snprintf(bad, sizeof(bad), "; %zu bad %s skipped", errors,
+		         plural(errors, "line", "lines"));
+	log_info("list %s: %zu %s%s%s", l->name, entries, plural(entries, "entry", "entries"), from,
+	         bad);
+}
+
 /* Builds the domain structure of a configuration. Bad lines are reported and
  * skipped; a missing file or unknown service fails the build, and with it the
  * start or the reload. */
@@ -215,8 +291,7 @@ int breaks_build_domains(const char *data_dir, const struct conf *c, struct conf
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
-		log_info("list %s: %zu entries from %zu files, %zu bad lines skipped",
-		         c->lists[i].name, sum.entries[i], sum.files[i], sum.errors[i]);
+		log_summary(&c->lists[i], sum.entries[i], sum.files[i], sum.errors[i]);
 	return 0;
 }
 
@@ -286,8 +361,9 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 		log_error("state: cannot read %s/state: %s", state_dir, strerror(-r));
 		goto fail;
 	} else if (b->state.adhoc.on) {
-		log_info("state: restored the pause that ends at %jd",
-		         (intmax_t)b->state.adhoc.end);
+		char when[32];
+		value_format_when(b->state.adhoc.end, time(NULL), when, sizeof(when));
+		log_info("state: restored the pause that ends at %s", when);
 	}
 	struct policy_clock clk;
 	breaks_clock(b, &clk);

@@ -41,6 +41,9 @@ typedef bool (*breaks_check_bypass_fn)(void *arg, const char *name, size_t len,
                                        struct breaks_bypass_hit *hit);
 /* Called while building the reply to smctl status, to add counters. */
 typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
+/* Called while building the replies to smctl status and reload, to add the
+ * PROTO_A_WARNINGs of what the user should fix (no upstream to relay to). */
+typedef void (*breaks_warnings_fn)(void *arg, struct proto_msg *reply);
 /* Called with a reply that breaks_handle_request deferred (CONTROL_DEFER),
  * now filled: hand it to control_finish. */
 typedef void (*breaks_finish_fn)(void *arg, struct proto_msg *reply);
@@ -50,6 +53,7 @@ struct breaks_hooks {
 	breaks_event_fn event;
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
+	breaks_warnings_fn warnings;
 	breaks_check_addr_fn check_addr;
 	breaks_check_bypass_fn check_bypass;
 	breaks_finish_fn finish; /* needed for smctl reload, whose reply it sends */
@@ -75,6 +79,10 @@ void breaks_set_fallback(struct breaks *b, const char *why);
 /* Evaluates now, calls enforce, arms the timer. */
 int breaks_start(struct breaks *b);
 void breaks_free(struct breaks *b);
+
+/* One line for systemd's STATUS=: what is blocked and until when, or the
+ * next break; with `stopped`, what a stop at this instant leaves behind. */
+void breaks_describe(const struct breaks *b, bool stopped, char *buf, size_t len);
 
 /* The domain lists of the running configuration. */
 const struct domains *breaks_domains(const struct breaks *b);

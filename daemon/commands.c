@@ -390,7 +390,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	proto_put_str(reply, PROTO_A_VERSION, SMB_VERSION);
 	proto_put_str(reply, PROTO_A_CONFIG, c->path);
 	if (b->fallback)
-		proto_put_str(reply, PROTO_A_ERROR, b->fallback);
+		proto_put_str(reply, PROTO_A_WARNING, b->fallback);
 	if (p->in.lists)
 		proto_put_flag(reply, PROTO_A_BLOCKING);
 	if (p->in.strict)
@@ -405,6 +405,8 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	if (p->next >= 0)
 		put_scheduled(b, reply, PROTO_A_NEXT, (size_t)p->next,
 		              p->breaks[p->next].next_start, p->breaks[p->next].next_end);
+	if (b->hooks.warnings)
+		b->hooks.warnings(b->hooks.arg, reply);
 	if (b->hooks.status)
 		b->hooks.status(b->hooks.arg, reply);
 	return 0;
@@ -430,6 +432,9 @@ void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
 		proto_put_str(reply, PROTO_A_ERROR, errs->msgs[i]);
 	if (errs->dropped)
 		proto_put_str(reply, PROTO_A_ERROR, "(more errors not shown)");
+	/* A config that loads can still leave the forwarder nowhere to relay to. */
+	if (b->hooks.warnings)
+		b->hooks.warnings(b->hooks.arg, reply);
 }
 
 /* Answered when the reload is done (CONTROL_DEFER). */
@@ -444,23 +449,6 @@ static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 		             "busy: too many reloads waiting, try again");
 	else
 		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
-	return 0;
-}
-
-static int cmd_lists(struct breaks *b, struct proto_msg *reply)
-{
-	const struct conf *c = b->conf;
-
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	for (size_t i = 0; i < c->n_lists; i++)
-		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
-	for (size_t i = 0; i < c->n_breaks; i++) {
-		long nest = proto_nest_start(reply, PROTO_A_BREAK);
-		if (nest < 0)
-			break;
-		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
-		proto_nest_end(reply, nest);
-	}
 	return 0;
 }
 
@@ -505,7 +493,7 @@ static void put_hits(struct breaks *b, struct proto_msg *reply, const char *name
 }
 
 static void put_check_break(struct proto_msg *reply, const char *name, const char *kind, bool on,
-                            bool blocks)
+                            bool skipped, bool blocks)
 {
 	long nest = proto_nest_start(reply, PROTO_A_BREAK);
 
@@ -515,6 +503,8 @@ static void put_check_break(struct proto_msg *reply, const char *name, const cha
 	proto_put_str(reply, PROTO_A_KIND, kind);
 	if (on)
 		proto_put_flag(reply, PROTO_A_ON);
+	if (skipped)
+		proto_put_flag(reply, PROTO_A_SKIPPED);
 	if (blocks)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
 	proto_nest_end(reply, nest);
@@ -591,10 +581,11 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	if (bypass)
 		put_match(reply, "bypass", "block", bh.entry, bh.source, bh.line);
 	if (p->pause_on)
-		put_check_break(reply, "pause", "adhoc", true,
+		put_check_break(reply, "pause", "adhoc", true, false,
 		                bypass || (p->pause_lists & m.lists) != 0);
 	for (size_t i = 0; i < c->n_breaks; i++)
 		put_check_break(reply, c->breaks[i].name, "scheduled", p->breaks[i].on,
+		                p->breaks[i].skipped,
 		                bypass || (policy_break_lists(&c->breaks[i]) & m.lists) != 0);
 	return 0;
 }
@@ -645,19 +636,66 @@ static int cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struc
 	return 0;
 }
 
-static int count_name(void *ctx, const char *name, size_t len, unsigned line)
+/* Counts the names of a service file, and with `names` set also puts each. */
+struct service_walk {
+	uint64_t count;
+	struct proto_msg *names;
+};
+
+static int walk_name(void *ctx, const char *name, size_t len, unsigned line)
 {
-	(void)name, (void)len, (void)line;
-	(*(uint64_t *)ctx)++;
+	struct service_walk *w = ctx;
+
+	(void)len, (void)line;
+	w->count++;
+	if (w->names)
+		proto_put_str(w->names, PROTO_A_DOMAINS, name);
 	return 0;
 }
 
-static int cmd_services(struct breaks *b, struct proto_msg *reply)
+/* One service: its name and count, and with detail its file and domains. */
+static int put_service(struct breaks *b, struct proto_msg *reply, const char *name, bool detail)
 {
-	char **names = NULL;
-	size_t n = 0;
-	int r = lists_services(b->data_dir, &names, &n);
+	struct service_walk w = {.names = detail ? reply : NULL};
+	struct lists_stats st;
+	char path[1024];
+	long nest = proto_nest_start(reply, PROTO_A_SERVICE);
+	int r;
 
+	if (nest < 0)
+		return nest;
+	proto_put_str(reply, PROTO_A_NAME, name);
+	if (detail) {
+		snprintf(path, sizeof(path), "%s/services/%s.list", b->data_dir, name);
+		proto_put_str(reply, PROTO_A_SOURCE, path);
+	}
+	r = lists_load_service(b->data_dir, name, walk_name, NULL, &w, &st);
+	proto_put_u64(reply, PROTO_A_COUNT, w.count);
+	proto_nest_end(reply, nest);
+	return r;
+}
+
+/* smctl services [NAME]: the catalog with counts, or what one service holds. */
+static int cmd_services(struct breaks *b, const uint8_t *payload, size_t len,
+                        struct proto_msg *reply)
+{
+	struct proto_attr at;
+	char **names = NULL, known[1024];
+	size_t n = 0;
+	int r;
+
+	if (proto_find(payload, len, PROTO_A_NAME, &at)) {
+		const char *name = proto_attr_str(&at);
+		if (!value_valid_name(name) || !lists_service_exists(b->data_dir, name)) {
+			lists_unknown_service(b->data_dir, name, known, sizeof(known));
+			reply_result(reply, PROTO_RESULT_REFUSED, "%s", known);
+			return 0;
+		}
+		proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+		put_service(b, reply, name, true);
+		return 0;
+	}
+	r = lists_services(b->data_dir, &names, &n);
 	if (r < 0) {
 		reply_result(reply, PROTO_RESULT_REFUSED,
 		             "cannot read the catalog in %s/services: %s", b->data_dir,
@@ -665,17 +703,91 @@ static int cmd_services(struct breaks *b, struct proto_msg *reply)
 		return 0;
 	}
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t count = 0;
-		struct lists_stats st;
-		if (lists_load_service(b->data_dir, names[i], count_name, NULL, &count, &st) < 0)
+	for (size_t i = 0; i < n; i++)
+		put_service(b, reply, names[i], false);
+	lists_strv_free(names, n);
+	return 0;
+}
+
+/* A nest of `type` with NAME and COUNT. */
+static void put_named_count(struct proto_msg *m, uint16_t type, const char *name, uint64_t count)
+{
+	long nest = proto_nest_start(m, type);
+
+	if (nest < 0)
+		return;
+	proto_put_str(m, PROTO_A_NAME, name);
+	proto_put_u64(m, PROTO_A_COUNT, count);
+	proto_nest_end(m, nest);
+}
+
+/* smctl lists NAME: what the list holds, from the running structure's
+ * origins (no file is read again): its services and files with the names
+ * each gave, its `domains =` and `allow =`, and the breaks that use it. */
+static int cmd_list_detail(struct breaks *b, const char *name, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+	const struct conf_list *l = conf_find_list(c, name);
+	const char *src;
+	uint64_t total = 0;
+	unsigned li;
+	bool allow;
+
+	if (!l) {
+		char all[256];
+		policy_list_names(c, UINT64_MAX, all, sizeof(all));
+		reply_result(reply, PROTO_RESULT_REFUSED, "no list named '%s' (lists: %s)", name,
+		             all);
+		return 0;
+	}
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	proto_put_str(reply, PROTO_A_NAME, l->name);
+	for (uint32_t o = 0; (src = domains_origin(b->domains, o, &li, &allow)); o++) {
+		size_t n = domains_origin_count(b->domains, o);
+		if (li != (unsigned)(l - c->lists) || allow)
 			continue;
-		long nest = proto_nest_start(reply, PROTO_A_SERVICE);
-		proto_put_str(reply, PROTO_A_NAME, names[i]);
-		proto_put_u64(reply, PROTO_A_VALUE, count);
+		total += n;
+		if (strncmp(src, "service ", 8) == 0)
+			put_named_count(reply, PROTO_A_SERVICE, src + 8, n);
+		else if (src[0] == '/' && strcmp(src, c->path) != 0)
+			put_named_count(reply, PROTO_A_FILE, src, n);
+	}
+	for (size_t i = 0; i < l->n_domains; i++)
+		proto_put_str(reply, PROTO_A_DOMAINS, l->domains[i]);
+	for (size_t i = 0; i < l->n_allow; i++)
+		proto_put_str(reply, PROTO_A_ALLOW, l->allow[i]);
+	proto_put_u64(reply, PROTO_A_COUNT, total);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		if (!(policy_break_lists(&c->breaks[i]) & (UINT64_C(1) << (l - c->lists))))
+			continue;
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		if (nest < 0)
+			break;
+		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
 		proto_nest_end(reply, nest);
 	}
-	lists_strv_free(names, n);
+	return 0;
+}
+
+/* smctl lists [NAME]: the names of the lists and breaks, or what one list holds. */
+static int cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+	struct proto_attr at;
+
+	if (proto_find(payload, len, PROTO_A_NAME, &at))
+		return cmd_list_detail(b, proto_attr_str(&at), reply);
+
+	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
+	for (size_t i = 0; i < c->n_lists; i++)
+		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		long nest = proto_nest_start(reply, PROTO_A_BREAK);
+		if (nest < 0)
+			break;
+		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
+		proto_nest_end(reply, nest);
+	}
 	return 0;
 }
 
@@ -701,11 +813,11 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 	case PROTO_CMD_RELOAD:
 		return cmd_reload(b, reply);
 	case PROTO_CMD_LISTS:
-		return cmd_lists(b, reply);
+		return cmd_lists(b, payload, len, reply);
 	case PROTO_CMD_CHECK:
 		return cmd_check(b, payload, len, reply);
 	case PROTO_CMD_SERVICES:
-		return cmd_services(b, reply);
+		return cmd_services(b, payload, len, reply);
 	case PROTO_CMD_STATS:
 		return cmd_stats(b, payload, len, reply);
 	case PROTO_CMD_WATCH:

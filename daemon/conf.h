@@ -41,10 +41,12 @@ struct conf_list {
 	unsigned services_line; /* line of the services key, for catalog errors */
 	char **domains;
 	size_t n_domains;
-	char **files; /* globs, as written */
+	unsigned domains_line; /* line of the first domains key, for smctl check */
+	char **files;          /* globs, as written */
 	size_t n_files;
 	char **allow;
 	size_t n_allow;
+	unsigned allow_line; /* line of the first allow key */
 };
 
 /* One weekly window: starts on each day of `days` at `start` (seconds after

@@ -359,6 +359,9 @@ static void value_domains(struct parser *st, enum key k, const char *v)
 			conf_push_str(st, &l->domains, &l->n_domains, norm);
 		else
 			conf_push_str(st, &l->allow, &l->n_allow, norm);
+		unsigned *line = k == K_DOMAINS ? &l->domains_line : &l->allow_line;
+		if (!*line)
+			*line = st->lineno;
 	}
 }
 

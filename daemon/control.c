@@ -214,6 +214,9 @@ static void refuse(struct control *c, const struct client *cl, uint16_t cmd, str
 	         proto_cmd_name(cmd), (unsigned)cl->peer.uid, (int)cl->peer.pid);
 	proto_put_u32(r, PROTO_A_RESULT, PROTO_RESULT_REFUSED);
 	proto_put_str(r, PROTO_A_MESSAGE, msg);
+	/* smctl tells the user how to join it, from its own view of the groups. */
+	if (c->have_gid)
+		proto_put_str(r, PROTO_A_GROUP, c->group);
 }
 
 static void reply_error(struct proto_msg *r, uint32_t result, const char *msg)

@@ -767,9 +767,7 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool
 		         "the sets (names are still blocked by DNS)",
 		         text);
 	} else if (learned) {
-		struct tm tm;
-		localtime_r(&learned->expires, &tm);
-		strftime(when, sizeof(when), "%a %H:%M", &tm);
+		value_format_when(learned->expires, now, when, sizeof(when));
 		snprintf(msg, sizeof(msg),
 		         "%s is in the sets, learned from a listed name, until %s; %s", text, when,
 		         blocking ? "it is blocked now" : "it is blocked during breaks");
@@ -779,7 +777,7 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool
 	}
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
 	proto_put_str(reply, PROTO_A_MESSAGE, msg);
-	proto_put_str(reply, PROTO_A_DOMAIN, text);
+	proto_put_str(reply, PROTO_A_ADDRESS, text);
 	if (learned && !shared && blocking)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
 }

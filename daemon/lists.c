@@ -403,8 +403,9 @@ int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_e
 			emit(on_error, ctx, "%s: %s: %s", path,
 			     ret == l->stop ? "load stopped" : "read failed", strerror(-ret));
 		if (st->errors > l->reported)
-			emit(on_error, ctx, "%s: %zu more bad lines not shown", path,
-			     st->errors - l->reported);
+			emit(on_error, ctx, "%s: %zu more bad %s not shown", path,
+			     st->errors - l->reported,
+			     st->errors - l->reported == 1 ? "line" : "lines");
 	}
 	close(fd);
 	free(l);
@@ -532,8 +533,12 @@ void lists_unknown_service(const char *datadir, const char *name, char *buf, siz
 	int r = snprintf(buf, len, "unknown service '%s' (known: ", name);
 	o = r < 0 ? 0 : (size_t)r;
 	if (lists_services(datadir, &v, &n) < 0 || n == 0) {
+		/* Mostly a source tree run without --data-dir: say how to point at one. */
 		snprintf(buf + (o < len ? o : len), o < len ? len - o : 0,
-		         "none; no catalog in %s/services)", datadir);
+		         "none; no catalog in %s/services: pass --data-dir with the directory "
+		         "that holds services/, --data-dir conf in a source tree, or install "
+		         "smbreak)",
+		         datadir);
 		return;
 	}
 	for (size_t i = 0; i < n && o < len; i++) {
@@ -576,17 +581,24 @@ static void err_cb(void *ctx, const char *msg)
 }
 
 /* Adds the values of `domains =` or `allow =`, which conf_parse has checked
- * and normalised by the rule every name follows (domains_normalize). */
-static int add_values(struct build *bd, size_t li, char **vals, size_t n, bool allow,
+ * and normalised by the rule every name follows (domains_normalize). Their
+ * origin is the config file at the key's line, so smctl check shows
+ * file:line for them as for a list file's entries. */
+static int add_values(struct build *bd, const struct conf *c, size_t li, bool allow,
                       struct lists_summary *sum)
 {
+	const struct conf_list *l = &c->lists[li];
+	char **vals = allow ? l->allow : l->domains;
+	size_t n = allow ? l->n_allow : l->n_domains;
+	unsigned line = allow ? l->allow_line : l->domains_line;
+
 	if (n == 0)
 		return 0;
-	int o = domains_builder_origin(bd->b, (unsigned)li, allow, allow ? "allow =" : "domains =");
+	int o = domains_builder_origin(bd->b, (unsigned)li, allow, c->path ? c->path : "config");
 	if (o < 0)
 		return o;
 	for (size_t i = 0; i < n; i++) {
-		int r = domains_builder_add(bd->b, vals[i], strlen(vals[i]), (uint32_t)o, 0);
+		int r = domains_builder_add(bd->b, vals[i], strlen(vals[i]), (uint32_t)o, line);
 		if (r < 0)
 			return r;
 		sum->entries[li]++;
@@ -639,9 +651,9 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 			if (r < 0)
 				ret = ret ? ret : r;
 		}
-		int r = add_values(&bd, li, l->domains, l->n_domains, false, sum);
+		int r = add_values(&bd, c, li, false, sum);
 		if (r == 0)
-			r = add_values(&bd, li, l->allow, l->n_allow, true, sum);
+			r = add_values(&bd, c, li, true, sum);
 		if (r < 0) {
 			ret = r;
 			goto out;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,11 +37,17 @@ struct options {
 	const char *data_dir;
 	bool check_only;
 	bool cleanup;
+	bool cleanup_all;
 	bool schedule;
 	const char *from;
 	uint32_t count;
 	bool debug;
 };
+
+#define NO_UPSTREAM                                                                                \
+	"no upstream DNS server: names that are not blocked get SERVFAIL and intercept is off; "   \
+	"set `upstream =` in [daemon] to your resolver's address, or see smbreakd(8) for "         \
+	"upstream = auto"
 
 /* The one runtime context. */
 struct smbd {
@@ -59,7 +67,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [--data-dir DIR] [-d]\n"
-	    "       smbreakd --cleanup\n"
+	    "       smbreakd --cleanup [--all]\n"
 	    "       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
 	    "\n"
 	    "  -f, --config FILE     configuration (default %s)\n"
@@ -69,6 +77,8 @@ static void usage(FILE *f)
 	    "  -n, --check-config    check the configuration and exit\n"
 	    "      --cleanup         after a crash: take out the port-53 redirect left behind\n"
 	    "                        (systemd's ExecStopPost runs it)\n"
+	    "      --all             with --cleanup: remove the whole table, a strict break's\n"
+	    "                        reject rules too (removing the package runs it)\n"
 	    "      --schedule        with --check-config: print the next transitions\n"
 	    "      --from TIME       start of --schedule (default: now), e.g. 2026-03-08T00:00:00\n"
 	    "      --count N         transitions to print (default 10)\n"
@@ -80,7 +90,7 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT, OPT_CLEANUP };
+	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT, OPT_CLEANUP, OPT_ALL };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'f'},
 	    {"socket", required_argument, NULL, 's'},
@@ -88,6 +98,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"data-dir", required_argument, NULL, OPT_DATA},
 	    {"check-config", no_argument, NULL, 'n'},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
+	    {"all", no_argument, NULL, OPT_ALL},
 	    {"schedule", no_argument, NULL, OPT_SCHEDULE},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"count", required_argument, NULL, OPT_COUNT},
@@ -123,6 +134,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_CLEANUP:
 			o->cleanup = true;
 			break;
+		case OPT_ALL:
+			o->cleanup_all = true;
+			break;
 		case OPT_SCHEDULE:
 			o->schedule = true;
 			break;
@@ -151,6 +165,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "smbreakd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (o->cleanup_all && !o->cleanup) {
+		fprintf(stderr, "smbreakd: --all goes with --cleanup\n");
 		return 2;
 	}
 	if ((o->schedule || o->from) && !o->check_only) {
@@ -278,8 +296,10 @@ static int check_config(const struct options *o)
 
 /* --cleanup: a daemon that died without a clean stop leaves its table, and
  * with it a redirect of port 53 to a forwarder that is gone; that would leave
- * the machine without DNS. The reject rules stay: they end with their break. */
-static int cleanup(void)
+ * the machine without DNS. The reject rules stay: they end with their break.
+ * --all removes the table whole: the package's prerm, which cannot count on
+ * nft(8) being installed, ends a strict break that way. */
+static int cleanup(bool all)
 {
 	struct instance *in = NULL;
 	struct nft *n;
@@ -300,11 +320,13 @@ static int cleanup(void)
 		instance_free(in);
 		return 1;
 	}
-	r = nft_table_leave(n);
+	r = all ? nft_table_delete(n) : nft_table_leave(n);
 	if (r == -ENOENT)
 		printf("no table inet smbreak: nothing to clean up\n");
 	else if (r < 0)
 		fprintf(stderr, "smbreakd: %s\n", *nft_error(n) ? nft_error(n) : strerror(-r));
+	else if (all)
+		printf("removed table inet smbreak\n");
 	else
 		printf("removed the port-53 redirect of table inet smbreak\n");
 	nft_free(n);
@@ -395,6 +417,17 @@ static void on_status(void *arg, struct proto_msg *reply)
 	control_put_status(d->control, reply);
 }
 
+/* The forwarder with nowhere to relay to answers SERVFAIL for every name that
+ * is not blocked, and intercept stays off: the user must be told where they
+ * look (status, reload), not only in the journal. */
+static void on_warnings(void *arg, struct proto_msg *reply)
+{
+	struct smbd *d = arg;
+
+	if (d->dns && !dns_has_upstream(d->dns))
+		proto_put_str(reply, PROTO_A_WARNING, NO_UPSTREAM);
+}
+
 static void on_finish(void *arg, struct proto_msg *reply)
 {
 	struct smbd *d = arg;
@@ -425,6 +458,8 @@ static void on_reloaded(void *arg, const struct conf *c, struct conf_errors *war
 	if (d->dns) {
 		dns_set_conf(d->dns, c, breaks_domains(d->breaks));
 		bool want = c->intercept && dns_has_upstream(d->dns);
+		if (!dns_has_upstream(d->dns))
+			log_warn("%s", NO_UPSTREAM);
 		if (want != d->intercepting && enforce_set_intercept(d->enforce, want) == 0)
 			d->intercepting = want;
 	}
@@ -536,6 +571,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	                             .event = on_event,
 	                             .reloaded = on_reloaded,
 	                             .status = on_status,
+	                             .warnings = on_warnings,
 	                             .check_addr = on_check_addr,
 	                             .check_bypass = on_check_bypass,
 	                             .finish = on_finish,
@@ -587,6 +623,8 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		return r;
 	/* Only with somewhere to relay to: a redirect to a forwarder that can only
 	 * answer SERVFAIL would take the machine's DNS away. */
+	if (!dns_has_upstream(d->dns))
+		log_warn("%s", NO_UPSTREAM);
 	if (c->intercept && dns_has_upstream(d->dns)) {
 		r = enforce_set_intercept(d->enforce, true);
 		if (r < 0)
@@ -596,15 +634,44 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	return 0;
 }
 
+/* A second daemon would replace the running one's table and take its
+ * socket: refuse before touching anything when the control socket answers. */
+static bool already_running(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* Nonblocking: a live daemon with a full backlog answers EAGAIN. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? errno : 0;
+	close(fd);
+	return r == 0 || r == EAGAIN || r == EINPROGRESS;
+}
+
 static int run(const struct options *o)
 {
 	struct smbd d = {0};
+	char stopped[256];
 	struct conf *c;
 	char *text = NULL;
 	size_t len = 0;
 	bool fallback = false;
 	int r;
 
+	if (already_running(o->socket_path)) {
+		fprintf(
+		    stderr,
+		    "smbreakd: another smbreakd is running (its control socket %s answers); "
+		    "nothing was changed. Stop it first (systemctl stop smbreakd), or talk to it "
+		    "with smctl\n",
+		    o->socket_path);
+		return 1;
+	}
 	if (load_conf_text(o->conf_path, &c, &text, &len) < 0) {
 		if (fallback_conf(o, &c) < 0)
 			return 1;
@@ -630,7 +697,14 @@ static int run(const struct options *o)
 		event_base_dispatch(d.base);
 		notify_stopping();
 	}
-	smbd_shutdown(&d);
+	if (r == 0) {
+		/* systemctl status shows the last STATUS= after the stop too. */
+		breaks_describe(d.breaks, true, stopped, sizeof(stopped));
+		smbd_shutdown(&d);
+		notify_status(stopped);
+	} else {
+		smbd_shutdown(&d);
+	}
 	return r < 0 ? 1 : 0;
 }
 
@@ -649,6 +723,6 @@ int main(int argc, char **argv)
 	if (o.check_only)
 		return check_config(&o);
 	if (o.cleanup)
-		return cleanup();
+		return cleanup(o.cleanup_all);
 	return run(&o);
 }

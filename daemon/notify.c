@@ -40,9 +40,19 @@ int notify_send(const char *state)
 	return r;
 }
 
+/* The status line comes from notify_status, sent before this at start and
+ * still current after a reload. */
 int notify_ready(void)
 {
-	return notify_send("READY=1\nSTATUS=running");
+	return notify_send("READY=1");
+}
+
+int notify_status(const char *text)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "STATUS=%s", text);
+	return notify_send(buf);
 }
 
 int notify_stopping(void)

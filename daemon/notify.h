@@ -12,6 +12,8 @@ int notify_ready(void);
 int notify_stopping(void);
 int notify_reloading(void);
 int notify_watchdog(void);
+/* STATUS=text: the line `systemctl status` shows (cut at about 500 bytes). */
+int notify_status(const char *text);
 /* The watchdog interval systemd asked for ($WATCHDOG_USEC for our pid), 0 if none. */
 uint64_t notify_watchdog_usec(void);
 

@@ -52,6 +52,13 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_SERVICE] = {"services", PROTO_K_NEST, true},
     [PROTO_A_DAY] = {"per_day", PROTO_K_NEST, true},
     [PROTO_A_DATE] = {"date", PROTO_K_STR, false},
+    [PROTO_A_ADDRESS] = {"address", PROTO_K_STR, false},
+    [PROTO_A_GROUP] = {"group", PROTO_K_STR, false},
+    [PROTO_A_WARNING] = {"warnings", PROTO_K_STR, true},
+    [PROTO_A_DOMAINS] = {"domains", PROTO_K_STR, true},
+    [PROTO_A_ALLOW] = {"allow", PROTO_K_STR, true},
+    [PROTO_A_FILE] = {"files", PROTO_K_NEST, true},
+    [PROTO_A_COUNT] = {"count", PROTO_K_U64, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

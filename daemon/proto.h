@@ -54,8 +54,10 @@ enum proto_cmd {
 	PROTO_CMD_CHECK,      /* read-only */
 	PROTO_CMD_STATS,      /* read-only */
 	PROTO_CMD_WATCH,      /* read-only; the connection then receives PROTO_EVENTs */
-	PROTO_CMD_LISTS,      /* read-only: names of lists and breaks (completion) */
-	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts */
+	PROTO_CMD_LISTS,      /* read-only: names of lists and breaks (completion);
+	                         with PROTO_A_NAME, what that list holds */
+	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts;
+	                         with PROTO_A_NAME, that service's domains */
 	PROTO_CMD_MAX_,
 	PROTO_REPLY = 0x100,
 	PROTO_EVENT = 0x101,
@@ -111,9 +113,17 @@ enum proto_attr_type {
 	PROTO_A_SOURCE,   /* str: where it came from ("service facebook", a file) */
 	PROTO_A_LINE,     /* u32: line in that file */
 	PROTO_A_BLOCKED,  /* flag: the name is blocked (now, or in that break) */
-	PROTO_A_SERVICE,  /* nest, repeated: NAME + VALUE (domains) of a catalog entry */
+	PROTO_A_SERVICE,  /* nest, repeated: NAME + COUNT (domains) of a catalog entry;
+	                     `services NAME` adds its SOURCE (file) and DOMAINS */
 	PROTO_A_DAY,      /* nest, repeated: DATE + COUNTERs, blocked attempts of a day */
 	PROTO_A_DATE,     /* str: a local date, "2026-11-25" */
+	PROTO_A_ADDRESS,  /* str: the address smctl check looked up */
+	PROTO_A_GROUP,    /* str: the control group a permission refusal names */
+	PROTO_A_WARNING,  /* str, repeated: something the user should fix (no upstream) */
+	PROTO_A_DOMAINS,  /* str, repeated: the names of a service or a list's `domains =` */
+	PROTO_A_ALLOW,    /* str, repeated: a list's `allow =` names */
+	PROTO_A_FILE,     /* nest, repeated: NAME (a path) + COUNT (names read) of a list */
+	PROTO_A_COUNT,    /* u64: how many names */
 	PROTO_A_MAX_,
 };
 

@@ -50,8 +50,9 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	if (j->load_rc < 0) {
 		if (!errs->n && !errs->dropped)
 			conf_errors_add(errs, "%s: %s", oc->path, strerror(-j->load_rc));
-		log_error("reload: %s rejected with %zu error(s); the running configuration stays",
-		          oc->path, errs->n + errs->dropped);
+		size_t n = errs->n + errs->dropped;
+		log_error("reload: %s rejected with %zu %s; the running configuration stays",
+		          oc->path, n, n == 1 ? "error" : "errors");
 		for (size_t i = 0; i < errs->n; i++)
 			log_error("%s", errs->msgs[i]);
 		return -EINVAL;
@@ -104,8 +105,9 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	b->was_on = was_on;
 	b->conf = nc;
 	b->started = false; /* list indices may have moved: hand enforcement the new set */
-	log_notice("reload: %s loaded (%zu lists, %zu breaks)", nc->path, nc->n_lists,
-	           nc->n_breaks);
+	log_notice("reload: %s loaded (%zu %s, %zu %s)", nc->path, nc->n_lists,
+	           nc->n_lists == 1 ? "list" : "lists", nc->n_breaks,
+	           nc->n_breaks == 1 ? "break" : "breaks");
 	struct domains *od = b->domains;
 	b->domains = nd;
 	if (b->hooks.reloaded)

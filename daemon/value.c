@@ -440,8 +440,8 @@ void value_format_when(time_t t, time_t now, char *buf, size_t len)
 		strftime(buf, len, "%H:%M", &tt);
 	else if (t > now && t - now < 6 * 86400)
 		strftime(buf, len, "%a %H:%M", &tt);
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M", &tt);
+	else /* the weekday too: people plan by it */
+		strftime(buf, len, "%a %Y-%m-%d %H:%M", &tt);
 }
 
 void value_format_left(int64_t secs, char *buf, size_t len)

@@ -93,7 +93,7 @@ void value_format_duration(uint64_t secs, char *buf, size_t len);
 /* "192.0.2.1:53" or "[2001:db8::1]:53". */
 void value_addr_format(const struct value_addr *a, char *buf, size_t len);
 /* An instant seen from now, in local time: "12:00" today, "Tue 12:00" within
- * the next six days, else "2026-03-08 12:00". */
+ * the next six days, else "Sun 2026-03-08 12:00". */
 void value_format_when(time_t t, time_t now, char *buf, size_t len);
 /* Time left, short: "1h29m", "2d3h", "45s"; rounded up to the minute past one
  * minute, so a break that is on never shows "0m", and to the hour past a

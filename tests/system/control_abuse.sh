@@ -188,7 +188,7 @@ if [ -n "$as_root" ]; then
 		"$SMCTL" -s "$SOCK" status
 fi
 expect_rc 3 "no socket" "$SMCTL" -s "$T/nothing.sock" status
-expect_in "Is the daemon running?" "says how to start it"
+expect_in "Start it with: systemctl start smbreakd" "says how to start it"
 "$PY" "$HELPER" "$T/mute.sock" muteserver 14 &
 MUTE=$!
 for _ in $(seq 1 50); do

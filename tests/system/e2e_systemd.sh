@@ -4,7 +4,9 @@
 # systemd as PID 1) and driven as an admin would, with systemctl, smctl, dig,
 # nft and journalctl: install, enable --now, permissions by group, a pause that
 # blocks by name and by address, a rejected reload, restart during a strict
-# break, the watchdog, stop, upgrade, remove and purge.
+# break, the watchdog, stop, an upgrade to a second build whose default config
+# changed (edited and unedited), remove without nft(8) and purge, none of
+# them printing a warning; and lintian on the package, where it is installed.
 #
 # How it drives the container: --register=no leaves machined out (the host may
 # not run systemd), so `machinectl shell` and `systemd-run -M` cannot reach it;
@@ -49,16 +51,43 @@ die() {
 	exit 1
 }
 
-# ---- the package: a /usr build of its own, kept in the build tree between runs ----
+# ---- the packages: a /usr build of its own, kept in the build tree between runs ----
+# Two versions of it: the second ships a changed default config, for the
+# upgrade. Only cpack runs again for it; the binaries are the same.
 pkgbuild=$SMB_BUILD_DIR/e2e-deb
-{
+v1=0.1.0 v2=0.1.0+e2e2
+mkdir -p "$W/deb"
+cp "$SMB_SOURCE_DIR/conf/smbreak.conf" "$W/deb/default2.conf"
+printf '\n; the second build'"'"'s default: changed, for the upgrade test\n' >>"$W/deb/default2.conf"
+pkg() { # pkg VERSION DEFAULT-CONFIG
 	cmake -S "$SMB_SOURCE_DIR" -B "$pkgbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON &&
+		-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
+		-DSMB_DEB_VERSION="$1" -DSMB_DEFAULT_CONF="$2" &&
 		cmake --build "$pkgbuild" --target smbreakd smctl -j"$(nproc)" &&
 		(cd "$pkgbuild" && cpack -G DEB -B "$W/deb")
+}
+{
+	pkg "$v2" "$W/deb/default2.conf" && pkg "$v1" "$SMB_SOURCE_DIR/conf/smbreak.conf"
 } >"$W/build.log" 2>&1 || { tail -n 40 "$W/build.log"; die "building the .deb"; }
-deb=$(ls "$W"/deb/smbreak_*.deb) || die "no .deb in $W/deb"
-deb=$(basename "$deb")
+deb=smbreak_${v1}_amd64.deb deb2=smbreak_${v2}_amd64.deb
+[ -f "$W/deb/$deb" ] && [ -f "$W/deb/$deb2" ] || die "no .deb in $W/deb: $(ls "$W/deb")"
+
+# Lintian, where the host has it (tests/run-all.sh installs it): nothing to say.
+if command -v lintian >/dev/null; then
+	OUT=$(lintian "$W/deb/$deb" 2>&1 | grep -v 'running with root privileges')
+	eq "lintian has nothing to say about the package" "$OUT" ""
+else
+	echo "lintian not installed: skipping its check" >&2
+fi
+
+# dpkg's output must be free of warnings (the tmpfiles line that collided
+# with DynamicUser's /var/lib/smbreak link printed one on every install).
+quiet_dpkg() { # quiet_dpkg DESCRIPTION: $OUT of the last dpkg
+	case "$OUT" in
+	*arning* | *"not a directory"* | *rror*) fail "$1 printed a warning: $OUT" ;;
+	*) ok ;;
+	esac
+}
 
 # ---- the container ----
 root=$("$here/e2e/rootfs.sh") || die "making the Debian 12 root filesystem"
@@ -125,13 +154,15 @@ wait_for() {
 
 # ---- install: enabled and started by postinst, as Debian does ----
 expect_rc 0 "dpkg -i installs the package" inside dpkg -i "/mnt/deb/$deb"
+quiet_dpkg "the install"
 eq "enabled by postinst" "$(inside systemctl is-enabled smbreakd)" enabled
 eq "started by postinst" "$(inside systemctl is-active smbreakd)" active
 eq "its sockets enabled too" "$(inside systemctl is-enabled smbreakd.socket)" enabled
 eq "and listening" "$(inside systemctl is-active smbreakd.socket)" active
 check "the smbreak group exists (sysusers)" inside getent group smbreak
-for f in /usr/sbin/smbreakd /usr/bin/smctl /usr/share/man/man8/smbreakd.8 /usr/share/man/man1/smctl.1 \
-	/usr/share/man/man5/smbreak.conf.5 /usr/share/bash-completion/completions/smctl \
+for f in /usr/sbin/smbreakd /usr/bin/smctl /usr/share/man/man8/smbreakd.8.gz /usr/share/man/man1/smctl.1.gz \
+	/usr/share/man/man5/smbreak.conf.5.gz /usr/share/bash-completion/completions/smctl \
+	/usr/share/doc/smbreak/copyright /usr/share/doc/smbreak/changelog.gz \
 	/usr/share/smbreak/services/facebook.list /usr/lib/sysusers.d/smbreak.conf \
 	/usr/lib/tmpfiles.d/smbreak.conf /lib/systemd/system/smbreakd.service \
 	/lib/systemd/system/smbreakd.socket; do
@@ -157,11 +188,15 @@ eq "stopped" "$(inside systemctl is-active smbreakd)" inactive
 eq "its sockets disabled too (Also=)" "$(inside systemctl is-enabled smbreakd.socket)" disabled
 eq "and closed (PartOf=)" "$(inside systemctl is-active smbreakd.socket)" inactive
 expect_rc 0 "systemctl enable --now" inside systemctl enable --now smbreakd
-# Type=notify: active only after READY=1, and the STATUS= sent with it.
+# Type=notify: active only after READY=1, with a STATUS= that says what is on.
 eq "active after enable --now" "$(inside systemctl is-active smbreakd)" active
 eq "the sockets are back" "$(inside systemctl is-enabled smbreakd.socket) $(inside systemctl is-active smbreakd.socket)" \
 	"enabled active"
-eq "READY=1 came with STATUS=running" "$(unit StatusText)" running
+# The default config's breaks may be on or not, at the hour the test runs.
+case "$(unit StatusText)" in
+"blocking "*" until "* | "nothing blocked; "*) ok ;;
+*) fail "STATUS= says what is blocked: $(unit StatusText)" ;;
+esac
 
 # ---- a config of the test's own: one list, a break 12 hours away, a local upstream ----
 # 192.0.2.0/24 (TEST-NET-1) leaves by a veth pair whose far end is in the same
@@ -202,11 +237,17 @@ expect_rc 0 "smctl status as alice" as_alice smctl status
 expect_in "Blocking:  nothing" "nothing blocked before the pause"
 expect_rc 1 "smctl pause as alice, not in the group, is refused" as_alice smctl pause 5m
 expect_in "permission denied" "the refusal says why"
+expect_in "sudo adduser alice smbreak, then log in again" "and how to join the group"
 inside usermod -aG smbreak alice
+# A process of a login from before the group was joined: groups of its own.
+expect_rc 1 "a pause from a login older than the membership" \
+	inside setpriv --reuid=alice --regid=alice --clear-groups smctl pause 5m
+expect_in "log in again (or run \`newgrp smbreak\`)" "says a new login is needed"
 expect_rc 0 "dig for the listed name before the pause" inside dig +short @127.0.0.153 blocked.test
 eq "its address passes (and is learned)" "$OUT" 192.0.2.10
 expect_rc 0 "smctl pause 5m as alice, in the group" as_alice smctl pause 5m
 expect_in "paused until" "the pause is on"
+contains "STATUS= follows the pause" "$(unit StatusText)" "blocking social until"
 
 # ---- the pause blocks by name and by address ----
 eq "reject rules in the table" "$(nftj 'sum(1 for r in rules() if any("goto" in e for e in r["expr"])) > 0')" true
@@ -241,6 +282,7 @@ inside cp /root/good.conf /etc/smbreak/smbreak.conf
 # ---- stop removes the table (no strict break); start restores the pause ----
 check "systemctl stop" inside systemctl stop smbreakd
 eq "no table after a clean stop" "$(nftj 'len(j)')" 0
+contains "STATUS= after the stop" "$(unit StatusText)" "stopped at"
 eq "nothing listens that would start it again" "$(inside systemctl is-active smbreakd.socket)" inactive
 expect_rc 0 "dig while the daemon is down" inside dig +short +time=2 +tries=1 @127.0.0.2 blocked.test
 eq "names resolve again with the daemon stopped" "$OUT" 192.0.2.10
@@ -297,23 +339,41 @@ eq "pause starts are notices" "$(prio 'pause started')" "5 "
 eq "a rejected reload is an error" "$(prio 'reload: /etc/smbreak/smbreak.conf rejected')" "3 "
 eq "a refused pause is info" "$(prio 'control: refused')" "6 "
 
-# ---- upgrade keeps the edited config and restarts; remove and purge ----
+# ---- upgrade to a build whose default changed: the edited config is kept ----
 pid=$(mainpid)
-expect_rc 0 "reinstalling the package (an upgrade)" inside dpkg -i "/mnt/deb/$deb"
+# dpkg would ask (edited, and the default changed); --force-confold answers
+# "keep mine" as an admin would, and puts the new default beside it.
+expect_rc 0 "upgrading to $v2" inside dpkg -i --force-confold "/mnt/deb/$deb2"
+quiet_dpkg "the upgrade"
+eq "the new version is installed" "$(inside dpkg-query -W -f='${Version}' smbreak)" "$v2"
 check "the edited config is kept" inside cmp /etc/smbreak/smbreak.conf /root/good.conf
+check "the new default is beside it" inside cmp /etc/smbreak/smbreak.conf.dpkg-dist /mnt/deb/default2.conf
 check "restarted by the upgrade" test "$(mainpid)" != "$pid"
 eq "active after the upgrade" "$(inside systemctl is-active smbreakd)" active
 OUT=$(inside smctl --json status)
 expect_in '"strict": true' "the upgrade keeps the strict pause"
 
+# ---- remove during the strict pause, with nft(8) gone: smbreakd removes the table ----
+inside mv /usr/sbin/nft /usr/sbin/nft.away
 expect_rc 0 "dpkg -r" inside dpkg -r smbreak
+quiet_dpkg "the remove"
+inside mv /usr/sbin/nft.away /usr/sbin/nft
 eq "stopped by prerm" "$(inside systemctl is-active smbreakd)" inactive
 eq "its sockets too" "$(inside systemctl is-active smbreakd.socket)" inactive
 eq "the table is gone after remove, strict pause or not" "$(nftj 'len(j)')" 0
 check "the config stays after remove" inside cmp /etc/smbreak/smbreak.conf /root/good.conf
 check "smbreakd is gone" inside test ! -e /usr/sbin/smbreakd
 expect_rc 0 "dpkg -P" inside dpkg -P smbreak
+quiet_dpkg "the purge"
 check "purge drops the config" inside test ! -e /etc/smbreak
 check "purge drops the state" inside test ! -e /var/lib/smbreak -a ! -e /var/lib/private/smbreak
+
+# ---- an upgrade of an unedited config takes the new default, silently ----
+expect_rc 0 "a fresh install of $v1" inside dpkg -i "/mnt/deb/$deb"
+expect_rc 0 "upgrading it to $v2" inside dpkg -i "/mnt/deb/$deb2"
+quiet_dpkg "the upgrade of an unedited config"
+check "the unedited config is the new default" inside cmp /etc/smbreak/smbreak.conf /mnt/deb/default2.conf
+eq "active after it" "$(inside systemctl is-active smbreakd)" active
+expect_rc 0 "and a purge" inside dpkg -P smbreak
 
 finish

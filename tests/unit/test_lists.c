@@ -456,7 +456,10 @@ static void test_catalog(void)
 	CHECK_INT(lists_load_service(catalog, "../x", on_name, on_error, NULL, NULL), -EINVAL);
 	lists_strv_free(names, n);
 	lists_unknown_service("/nonexistent", "x", msg, sizeof(msg));
-	CHECK_STR(msg, "unknown service 'x' (known: none; no catalog in /nonexistent/services)");
+	CHECK_STR(msg,
+	          "unknown service 'x' (known: none; no catalog in /nonexistent/services: pass "
+	          "--data-dir with the directory that holds services/, --data-dir conf in a "
+	          "source tree, or install smbreak)");
 }
 
 /* ---- a build from a configuration ---- */

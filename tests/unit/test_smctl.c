@@ -1,6 +1,7 @@
 /* Unit tests of smctl without a daemon: the command line parsed into the
  * request it sends (or the usage error it prints), and the human form of a
- * status and a schedule reply at a fixed instant in UTC. */
+ * status, schedule, check, services and lists reply at a fixed instant in
+ * UTC, and their JSON. */
 #include "check.h"
 #include "smctl.h"
 
@@ -28,6 +29,12 @@ static enum args_result parse(int argc, ...)
 	memset(err, 0, sizeof(err));
 	r = args_parse(argc + 1, argv, f, &cl);
 	fclose(f);
+	/* As smctl prints it without --json. */
+	if (err[0]) {
+		char why[sizeof(err) - 64];
+		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err);
+		snprintf(err, sizeof(err), "smctl: %s\nTry 'smctl --help'.\n", why);
+	}
 	return r;
 }
 
@@ -53,14 +60,18 @@ static void test_global(void)
 	CHECK_INT(parse(1, "-h"), ARGS_HELP);
 	CHECK_INT(parse(2, "status", "--help"), ARGS_HELP);
 	CHECK_INT(parse(1, "--version"), ARGS_VERSION);
-	CHECK_INT(parse(0), ARGS_USAGE);
-	CHECK_STR(err, "smctl: a command is needed, like: smctl status\nTry 'smctl --help'.\n");
+	/* No command is the status, as with systemctl. */
+	CHECK_INT(parse(0), ARGS_RUN);
+	CHECK_INT(cl.cmd, PROTO_CMD_STATUS);
+	CHECK_INT(parse(1, "-j"), ARGS_RUN);
+	CHECK(cl.json);
+	CHECK_INT(cl.cmd, PROTO_CMD_STATUS);
 	CHECK_INT(parse(1, "frobnicate"), ARGS_USAGE);
 	CHECK_STR(err, "smctl: unknown command 'frobnicate'\nTry 'smctl --help'.\n");
 	CHECK_INT(parse(2, "--bogus", "status"), ARGS_USAGE);
 	CHECK_STR(err, "smctl: unknown option '--bogus'\nTry 'smctl --help'.\n");
 	CHECK_INT(parse(1, "-s"), ARGS_USAGE);
-	CHECK_STR(err, "smctl: -s needs a socket path\nTry 'smctl --help'.\n");
+	CHECK_STR(err, "smctl: -s needs a value\nTry 'smctl --help'.\n");
 
 	CHECK_INT(parse(1, "status"), ARGS_RUN);
 	CHECK_INT(cl.cmd, PROTO_CMD_STATUS);
@@ -82,6 +93,60 @@ static void test_global(void)
 	path[sizeof(path) - 1] = 0;
 	CHECK_INT(parse(3, "-s", path, "status"), ARGS_USAGE);
 	CHECK(strstr(err, "socket path too long") != NULL);
+}
+
+/* help [COMMAND], -h after a command, short flags together, -v. */
+static void test_help_flags(void)
+{
+	CHECK_INT(parse(1, "help"), ARGS_HELP);
+	CHECK(cl.help_cmd == NULL);
+	CHECK_INT(parse(2, "help", "pause"), ARGS_HELP);
+	CHECK_STR(cl.help_cmd, "pause");
+	CHECK_INT(parse(2, "check", "-h"), ARGS_HELP);
+	CHECK_STR(cl.help_cmd, "check");
+	CHECK_INT(parse(2, "help", "bogus"), ARGS_USAGE);
+	CHECK_STR(err, "smctl: no command 'bogus' to help with\nTry 'smctl --help'.\n");
+	char buf[1024] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	CHECK_INT(args_help(f, "check"), 0);
+	fclose(f);
+	CHECK(strstr(buf, "usage: smctl check DOMAIN|ADDRESS\n") == buf);
+	CHECK(strstr(buf, "exit status 0 when it is blocked now, 1 when it is not") != NULL);
+
+	CHECK_INT(parse(3, "-js", "/run/x", "status"), ARGS_RUN);
+	CHECK(cl.json);
+	CHECK_STR(cl.socket, "/run/x");
+	CHECK_INT(parse(2, "-js/run/z", "lists"), ARGS_RUN);
+	CHECK_STR(cl.socket, "/run/z");
+	CHECK(cl.json);
+	CHECK_INT(parse(2, "status", "-jv"), ARGS_RUN);
+	CHECK(cl.json && cl.verbose);
+	CHECK_INT(parse(1, "-v"), ARGS_RUN); /* the status, verbose */
+	CHECK(cl.verbose);
+	CHECK_INT(parse(2, "status", "--verbose"), ARGS_RUN);
+	CHECK(cl.verbose);
+	CHECK_INT(parse(2, "pause", "-v"), ARGS_USAGE);
+	CHECK_STR(err, "smctl: pause: unknown option '-v'\nTry 'smctl --help'.\n");
+	CHECK_INT(parse(2, "-jx", "status"), ARGS_USAGE);
+	CHECK_STR(err, "smctl: unknown option '-x' (in '-jx')\nTry 'smctl --help'.\n");
+	/* --json anywhere makes even an earlier usage error JSON. */
+	CHECK_INT(parse(2, "frobnicate", "--json"), ARGS_USAGE);
+	CHECK(cl.json);
+	CHECK_INT(parse(3, "-s", "--json", "status"), ARGS_RUN); /* a socket named --json */
+	CHECK(!cl.json);
+
+	struct proto_attr a;
+	CHECK_INT(parse(2, "services", "facebook"), ARGS_RUN);
+	CHECK(has(PROTO_A_NAME, &a));
+	CHECK_STR(proto_attr_str(&a), "facebook");
+	CHECK_INT(parse(2, "lists", "social"), ARGS_RUN);
+	CHECK_INT(cl.cmd, PROTO_CMD_LISTS);
+	CHECK(has(PROTO_A_NAME, &a));
+	CHECK_INT(parse(1, "lists"), ARGS_RUN);
+	CHECK(!has(PROTO_A_NAME, &a));
+	CHECK_INT(parse(3, "lists", "a", "b"), ARGS_USAGE);
+	CHECK_STR(err, "smctl: unexpected argument 'b'\nTry 'smctl --help'.\n");
+	CHECK_INT(parse(2, "services", "Face.Book"), ARGS_USAGE);
 }
 
 static void test_pause(void)
@@ -116,6 +181,10 @@ static void test_pause(void)
 	CHECK_INT(parse(2, "pause", "until"), ARGS_USAGE);
 	CHECK_INT(parse(3, "pause", "1h", "2h"), ARGS_USAGE);
 	CHECK(strstr(err, "pause takes one duration") != NULL);
+	CHECK(strstr(err, "unexpected argument '2h'") != NULL);
+	CHECK_INT(parse(4, "pause", "until", "17:00", "45m"), ARGS_USAGE);
+	CHECK_STR(err,
+	          "smctl: pause until 17:00: unexpected argument '45m'\nTry 'smctl --help'.\n");
 	CHECK_INT(parse(3, "pause", "--list", "Bad.Name"), ARGS_USAGE);
 	CHECK(strstr(err, "bad list name 'Bad.Name'") != NULL);
 	CHECK_INT(parse(2, "pause", "--list"), ARGS_USAGE);
@@ -155,7 +224,7 @@ static void test_days_check(void)
 }
 
 /* The human form of a reply built here, read back from a temporary stdout. */
-static const char *render(uint16_t cmd, struct proto_msg *m)
+static const char *render_v(uint16_t cmd, bool verbose, struct proto_msg *m)
 {
 	static char out[4096];
 	struct reply r = {0};
@@ -169,9 +238,16 @@ static const char *render(uint16_t cmd, struct proto_msg *m)
 	r.len = (size_t)len - PROTO_HDR_LEN;
 	if (proto_find(r.payload, r.len, PROTO_A_NOW, &a))
 		r.now = proto_attr_i64(&a);
+	if (proto_find(r.payload, r.len, PROTO_A_MESSAGE, &a))
+		r.message = proto_attr_str(&a);
+	if (proto_find(r.payload, r.len, PROTO_A_RESULT, &a))
+		r.result = proto_attr_u32(&a);
 	fflush(stdout);
 	dup2(fileno(f), 1);
-	output_reply(cmd, &r);
+	if (cmd)
+		output_reply(cmd, verbose, &r);
+	else
+		json_print(&r);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);
@@ -180,6 +256,17 @@ static const char *render(uint16_t cmd, struct proto_msg *m)
 	out[n] = 0;
 	fclose(f);
 	return out;
+}
+
+static const char *render(uint16_t cmd, struct proto_msg *m)
+{
+	return render_v(cmd, false, m);
+}
+
+/* The --json form, by the same capture (cmd 0 picks it). */
+static const char *render_json(struct proto_msg *m)
+{
+	return render_v(0, false, m);
 }
 
 static void put_break(struct proto_msg *m, const char *name, const char *kind, int64_t start,
@@ -211,10 +298,26 @@ static void test_output(void)
 	proto_put_flag(&m, PROTO_A_BLOCKING);
 	proto_put_str(&m, PROTO_A_INFORCE, "social");
 	put_break(&m, "work", "scheduled", now - 3600, now + 5400, true, false);
+	proto_put_str(&m, PROTO_A_VERSION, "0.1.0");
+	proto_put_str(&m, PROTO_A_CONFIG, "/etc/smbreak/smbreak.conf");
+	proto_put_str(&m, PROTO_A_WARNING, "no upstream DNS server");
+	proto_put_counter(&m, "queries", 12);
+	proto_put_counter(&m, "bad_replies", 0);
+	static struct proto_msg copy;
+	copy = m;
+	/* Short: what is blocked, for whom, until when; no internals. */
 	CHECK_STR(render(PROTO_CMD_STATUS, &m),
-	          "Blocking:  social\n"
+	          "Blocking:  social, for everyone on this machine\n"
 	          "  work  scheduled  until 10:30  social  1h30m left\n"
-	          "Next:      no break scheduled\n");
+	          "Next:      no break scheduled\n"
+	          "Warning:   no upstream DNS server\n");
+	CHECK_STR(render_v(PROTO_CMD_STATUS, true, &copy),
+	          "Blocking:  social, for everyone on this machine\n"
+	          "  work  scheduled  until 10:30  social  1h30m left\n"
+	          "Next:      no break scheduled\n"
+	          "Warning:   no upstream DNS server\n"
+	          "Counters:  queries 12, bad_replies 0\n"
+	          "Daemon:    smbreakd 0.1.0, /etc/smbreak/smbreak.conf\n");
 
 	proto_msg_init(&m, PROTO_REPLY);
 	proto_put_i64(&m, PROTO_A_NOW, now);
@@ -229,9 +332,121 @@ static void test_output(void)
 	CHECK_STR(render(PROTO_CMD_SCHEDULE, &m), "no breaks scheduled\n");
 }
 
+/* smctl check: the entries with file:line, a pause named once, a skipped
+ * break marked. */
+static void test_check_output(void)
+{
+	static struct proto_msg m;
+	long nest;
+
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_u32(&m, PROTO_A_RESULT, 0);
+	proto_put_str(&m, PROTO_A_MESSAGE, "news.example is blocked now");
+	proto_put_flag(&m, PROTO_A_BLOCKED);
+	nest = proto_nest_start(&m, PROTO_A_MATCH);
+	proto_put_str(&m, PROTO_A_LIST, "social");
+	proto_put_str(&m, PROTO_A_KIND, "block");
+	proto_put_str(&m, PROTO_A_ENTRY, "news.example");
+	proto_put_str(&m, PROTO_A_SOURCE, "/etc/smbreak/smbreak.conf");
+	proto_put_u32(&m, PROTO_A_LINE, 7);
+	proto_nest_end(&m, nest);
+	nest = proto_nest_start(&m, PROTO_A_BREAK);
+	proto_put_str(&m, PROTO_A_NAME, "pause");
+	proto_put_str(&m, PROTO_A_KIND, "adhoc");
+	proto_put_flag(&m, PROTO_A_ON);
+	proto_put_flag(&m, PROTO_A_BLOCKED);
+	proto_nest_end(&m, nest);
+	nest = proto_nest_start(&m, PROTO_A_BREAK);
+	proto_put_str(&m, PROTO_A_NAME, "work");
+	proto_put_str(&m, PROTO_A_KIND, "scheduled");
+	proto_put_flag(&m, PROTO_A_SKIPPED);
+	proto_put_flag(&m, PROTO_A_BLOCKED);
+	proto_nest_end(&m, nest);
+	CHECK_STR(render(PROTO_CMD_CHECK, &m),
+	          "news.example is blocked now\n"
+	          "  list social       block news.example  (/etc/smbreak/smbreak.conf:7)\n"
+	          "  pause                    blocks it (on now)\n"
+	          "  break work               blocks it (on now, skipped)\n");
+}
+
+/* The human and JSON forms of services NAME and lists NAME; counters and
+ * services as objects keyed by name. */
+static void test_detail_json(void)
+{
+	static struct proto_msg m, copy;
+	long nest;
+
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_u32(&m, PROTO_A_RESULT, 0);
+	nest = proto_nest_start(&m, PROTO_A_SERVICE);
+	proto_put_str(&m, PROTO_A_NAME, "x");
+	proto_put_str(&m, PROTO_A_SOURCE, "/usr/share/smbreak/services/x.list");
+	proto_put_str(&m, PROTO_A_DOMAINS, "x.com");
+	proto_put_str(&m, PROTO_A_DOMAINS, "twitter.com");
+	proto_put_u64(&m, PROTO_A_COUNT, 2);
+	proto_nest_end(&m, nest);
+	copy = m;
+	CHECK_STR(render(PROTO_CMD_SERVICES, &m),
+	          "x: 2 domains, from /usr/share/smbreak/services/x.list\n"
+	          "  x.com\n"
+	          "  twitter.com\n");
+	CHECK_STR(render_json(&copy),
+	          "{\"result\": 0, \"services\": {\"x\": {\"source\": "
+	          "\"/usr/share/smbreak/services/x.list\", \"domains\": [\"x.com\", "
+	          "\"twitter.com\"], \"count\": 2}}}\n");
+
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_u32(&m, PROTO_A_RESULT, 0);
+	proto_put_str(&m, PROTO_A_NAME, "social");
+	nest = proto_nest_start(&m, PROTO_A_SERVICE);
+	proto_put_str(&m, PROTO_A_NAME, "reddit");
+	proto_put_u64(&m, PROTO_A_COUNT, 9);
+	proto_nest_end(&m, nest);
+	nest = proto_nest_start(&m, PROTO_A_FILE);
+	proto_put_str(&m, PROTO_A_NAME, "/etc/smbreak/lists.d/a.txt");
+	proto_put_u64(&m, PROTO_A_COUNT, 1);
+	proto_nest_end(&m, nest);
+	proto_put_str(&m, PROTO_A_DOMAINS, "news.example");
+	proto_put_str(&m, PROTO_A_ALLOW, "ok.news.example");
+	proto_put_u64(&m, PROTO_A_COUNT, 11);
+	nest = proto_nest_start(&m, PROTO_A_BREAK);
+	proto_put_str(&m, PROTO_A_NAME, "work");
+	proto_nest_end(&m, nest);
+	copy = m;
+	CHECK_STR(render(PROTO_CMD_LISTS, &m),
+	          "list social: 11 names\n"
+	          "  service  reddit                              9 names\n"
+	          "  file     /etc/smbreak/lists.d/a.txt          1 name\n"
+	          "  domain   news.example\n"
+	          "  allow    ok.news.example\n"
+	          "  breaks   work\n");
+	CHECK_STR(render_json(&copy),
+	          "{\"result\": 0, \"name\": \"social\", \"services\": {\"reddit\": "
+	          "{\"count\": 9}}, \"files\": {\"/etc/smbreak/lists.d/a.txt\": {\"count\": "
+	          "1}}, \"domains\": [\"news.example\"], \"allow\": [\"ok.news.example\"], "
+	          "\"count\": 11, \"breaks\": [{\"name\": \"work\"}]}\n");
+
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_u32(&m, PROTO_A_RESULT, 0);
+	proto_put_counter(&m, "queries", 12);
+	proto_put_counter(&m, "in_flight", 0);
+	nest = proto_nest_start(&m, PROTO_A_DAY);
+	proto_put_str(&m, PROTO_A_DATE, "2026-03-08");
+	proto_put_counter(&m, "reddit", 3);
+	proto_nest_end(&m, nest);
+	proto_put_str(&m, PROTO_A_ADDRESS, "192.0.2.1");
+	CHECK_STR(render_json(&m),
+	          "{\"result\": 0, \"counters\": {\"queries\": 12, \"in_flight\": 0}, "
+	          "\"per_day\": [{\"date\": \"2026-03-08\", \"counters\": {\"reddit\": 3}}], "
+	          "\"address\": \"192.0.2.1\"}\n");
+}
+
 int main(void)
 {
 	test_global();
+	test_help_flags();
+	test_check_output();
+	test_detail_json();
 	test_pause();
 	test_days_check();
 	test_output();

@@ -332,7 +332,7 @@ static void on_reloaded(void *arg, const struct conf *c)
 
 	if (d->dns) {
 		dns_set_conf(d->dns, c, breaks_domains(d->breaks));
-		bool want = c->intercept && dns_has_upstream(d->dns);
+		bool want = c->intercept && dns_can_intercept(d->dns);
 		if (want != d->intercepting && enforce_set_intercept(d->enforce, want) == 0)
 			d->intercepting = want;
 	}
@@ -482,7 +482,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		return r;
 	/* Only with somewhere to relay to: a redirect to a forwarder that can only
 	 * answer SERVFAIL would take the machine's DNS away. */
-	if (c->intercept && dns_has_upstream(d->dns)) {
+	if (c->intercept && dns_can_intercept(d->dns)) {
 		r = enforce_set_intercept(d->enforce, true);
 		if (r < 0)
 			return r;

@@ -52,8 +52,19 @@ struct listener {
 	struct dns *dns;
 	int udp;
 	struct event *udp_ev;
-	struct evconnlistener *tcp;
+	struct evconnlistener *tcp; /* NULL for a UDP-only one */
 };
+
+/* The listeners at DNS_INTERCEPT_PORT beside `listen`. [::1] is UDP only: a
+ * socket bound to exactly that address answers from it, which conntrack
+ * needs to map the answer back to the server the query was sent to (one on
+ * [::] would answer from the client's own address); TCP connections carry
+ * their local address, so the one on [::] takes them all. */
+static const struct {
+	const char *addr;
+	bool tcp;
+} intercept_listeners[] = {{"[::1]", false}, {"0.0.0.0", true}, {"[::]", true}};
+#define DNS_LISTENERS_MAX (CONF_LISTEN_MAX + 3)
 
 struct dns {
 	struct event_base *base;
@@ -66,8 +77,9 @@ struct dns {
 	dns_blocked_fn blocked;
 	void *learn_arg;
 
-	struct listener listeners[CONF_LISTEN_MAX];
+	struct listener listeners[DNS_LISTENERS_MAX];
 	size_t n_listeners;
+	bool intercept_bound; /* the intercept listeners are up */
 	struct dns_relay *relay;
 	uint16_t per_ip[DNS_PER_IP_SLOTS];
 	unsigned n_tcp;
@@ -517,6 +529,16 @@ static void set_rcvbuf(int fd, int type)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
+static bool ipv6_available(void)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno != EAFNOSUPPORT;
+	close(fd);
+	return true;
+}
+
 /* The socket handed over by systemd for this address, else one of our own;
  * *inherited says which. */
 static int bind_socket(struct listenfd *lf, const struct value_addr *a, int type, bool *inherited)
@@ -604,50 +626,87 @@ static int load_bypass(const char *datadir, struct domains **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* Says why a listener could not be had, with what to do where there is something. */
-static void log_listen_error(const char *name, const char *proto, int err)
+/* Says why a listener could not be had, with what to do where there is
+ * something; `intercept`: one at DNS_INTERCEPT_PORT, whose purpose the
+ * sentence names, since no `listen` line does. */
+static void log_listen_error(const char *name, const char *proto, int err, bool intercept)
 {
+	const char *what = intercept ? ", where the port-53 redirect of `intercept = yes` sends "
+	                               "the machine's IPv6 queries and those it routes"
+	                             : "";
+
 	if (err == -EACCES)
-		log_error("dns: cannot listen on %s (%s): %s; under systemd, port 53 comes from "
-		          "smbreakd.socket: add the address there too (`systemctl edit "
+		log_error("dns: cannot listen on %s (%s)%s: %s; under systemd, ports below 1024 "
+		          "come from smbreakd.socket: add the address there too (`systemctl edit "
 		          "smbreakd.socket`, ListenDatagram= and ListenStream=), or run smbreakd "
 		          "with CAP_NET_BIND_SERVICE",
-		          name, proto, strerror(-err));
+		          name, proto, what, strerror(-err));
+	else if (intercept && err == -EADDRINUSE)
+		log_error("dns: cannot listen on %s (%s)%s: %s; port %d must be free for smbreakd "
+		          "to intercept (or set intercept = no)",
+		          name, proto, what, strerror(-err), DNS_INTERCEPT_PORT);
 	else
-		log_error("dns: cannot listen on %s (%s): %s", name, proto, strerror(-err));
+		log_error("dns: cannot listen on %s (%s)%s: %s", name, proto, what, strerror(-err));
 }
 
-static int listen_on(struct dns *dns, const struct value_addr *a, struct listenfd *inherited)
+static int listen_on(struct dns *dns, const struct value_addr *a, bool tcp, bool intercept,
+                     struct listenfd *inherited)
 {
 	struct listener *l = &dns->listeners[dns->n_listeners];
 	char name[80];
-	int tfd;
-	bool udp_inherited, tcp_inherited;
+	int tfd = -1;
+	bool udp_inherited, tcp_inherited = false;
 
 	value_addr_format(a, name, sizeof(name));
 	l->dns = dns;
 	l->udp = bind_socket(inherited, a, SOCK_DGRAM, &udp_inherited);
 	if (l->udp < 0) {
-		log_listen_error(name, "UDP", l->udp);
+		log_listen_error(name, "UDP", l->udp, intercept);
 		return l->udp;
 	}
 	dns->n_listeners++;
-	tfd = bind_socket(inherited, a, SOCK_STREAM, &tcp_inherited);
-	if (tfd < 0) {
-		log_listen_error(name, "TCP", tfd);
-		return tfd;
+	if (tcp) {
+		tfd = bind_socket(inherited, a, SOCK_STREAM, &tcp_inherited);
+		if (tfd < 0) {
+			log_listen_error(name, "TCP", tfd, intercept);
+			return tfd;
+		}
+		l->tcp =
+		    evconnlistener_new(dns->base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
 	}
-	l->tcp = evconnlistener_new(dns->base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
 	l->udp_ev = event_new(dns->base, l->udp, EV_READ | EV_PERSIST, on_udp, l);
-	if (!l->tcp || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
-		if (!l->tcp)
+	if ((tcp && !l->tcp) || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
+		if (tcp && !l->tcp)
 			close(tfd);
 		return -ENOMEM;
 	}
-	log_info("dns: listening on %s (UDP and TCP%s)", name,
-	         udp_inherited && tcp_inherited   ? ", from systemd"
-	         : udp_inherited || tcp_inherited ? ", one from systemd"
-	                                          : "");
+	log_info("dns: listening on %s (%s%s)%s", name, tcp ? "UDP and TCP" : "UDP",
+	         udp_inherited && (tcp_inherited || !tcp) ? ", from systemd"
+	         : udp_inherited || tcp_inherited         ? ", one from systemd"
+	                                                  : "",
+	         intercept ? " for intercepted queries" : "");
+	return 0;
+}
+
+/* The listeners at DNS_INTERCEPT_PORT. Without IPv6 in the kernel there is
+ * no IPv6 traffic to intercept either, so those are left out. */
+static int listen_intercept(struct dns *dns, struct listenfd *inherited)
+{
+	for (size_t i = 0; i < sizeof(intercept_listeners) / sizeof(intercept_listeners[0]); i++) {
+		struct value_addr a;
+		int r = value_parse_addr(intercept_listeners[i].addr, DNS_INTERCEPT_PORT, &a);
+		if (r < 0)
+			return r;
+		if (a.ss.ss_family == AF_INET6 && !ipv6_available()) {
+			log_info("dns: no IPv6 in this kernel: not listening on %s",
+			         intercept_listeners[i].addr);
+			continue;
+		}
+		r = listen_on(dns, &a, intercept_listeners[i].tcp, true, inherited);
+		if (r < 0)
+			return r;
+	}
+	dns->intercept_bound = true;
 	return 0;
 }
 
@@ -693,10 +752,12 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_listen; i++) {
-		r = listen_on(dns, &c->listen[i], inherited);
+		r = listen_on(dns, &c->listen[i], true, false, inherited);
 		if (r < 0)
 			goto fail;
 	}
+	if (c->intercept && (r = listen_intercept(dns, inherited)) < 0)
+		goto fail;
 	dns_relay_load(dns->relay, c);
 	*out = dns;
 	return 0;
@@ -707,6 +768,10 @@ fail:
 
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d)
 {
+	if (c->intercept && !dns->intercept_bound)
+		log_warn("dns: intercept = yes takes a restart: the listeners at port %d are bound "
+		         "at start",
+		         DNS_INTERCEPT_PORT);
 	dns->conf = c;
 	dns->domains = d;
 	dns_relay_load(dns->relay, c);
@@ -721,6 +786,11 @@ void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason)
 bool dns_has_upstream(const struct dns *dns)
 {
 	return dns_relay_has_upstream(dns->relay);
+}
+
+bool dns_can_intercept(const struct dns *dns)
+{
+	return dns->intercept_bound && dns_relay_has_upstream(dns->relay);
 }
 
 bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,

@@ -35,6 +35,14 @@
  * out in one sendmmsg at its end; bigger ones are sent at once. */
 #define DNS_TX_PKT 1232
 
+/* With `intercept = yes` the forwarder also listens on this port of [::1]
+ * (the machine's own IPv6 queries, when `listen` has no IPv6 address) and of
+ * the wildcard addresses (queries the machine routes for its containers and
+ * VMs, redirected to the address they arrive at). A port of its own, so
+ * that a resolver already on [::1]:53 (dnsmasq) is no obstacle, and below
+ * 1024, so that no unprivileged program can take it first. */
+#define DNS_INTERCEPT_PORT 153
+
 /* Upstream UDP sockets: a pool of connected sockets per upstream instead of a
  * fresh one per query (socket, mark, connect and epoll cost more than the
  * query itself). A socket takes new queries until it has sent
@@ -60,9 +68,10 @@ typedef void (*dns_blocked_fn)(void *arg, const char *key);
 
 /* Loads the DoH/DoT endpoints from DATADIR/bypass.list (missing, unreadable
  * or with a bad line: a start error, logged), binds the listeners of conf
- * (taking the sockets systemd handed over for their addresses from
- * `inherited`) and finds the upstreams (upstream = auto reads the system's
- * resolv.conf). conf and domains must stay valid until the next dns_set_conf. */
+ * and, with `intercept = yes`, those at DNS_INTERCEPT_PORT (taking the
+ * sockets systemd handed over for their addresses from `inherited`) and
+ * finds the upstreams (upstream = auto reads the system's resolv.conf). conf
+ * and domains must stay valid until the next dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
             const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
             dns_blocked_fn blocked, void *arg, struct dns **out);
@@ -71,7 +80,11 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 /* What is blocked now: a set of list indices, and the sentence the blocked
  * answers carry in their Extended DNS Error ("break work until 12:00"). */
 void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason);
-/* Whether there is an upstream to relay to (intercept needs one). */
+/* Whether the port-53 redirect may be on: there is an upstream to relay to,
+ * and the listeners at DNS_INTERCEPT_PORT were bound at start (`intercept =
+ * yes` then). */
+bool dns_can_intercept(const struct dns *dns);
+/* Whether there is an upstream to relay to at all. */
 bool dns_has_upstream(const struct dns *dns);
 /* smctl check ADDRESS: what the forwarder knows of an address (in the sets
  * from a listed name, or kept out as shared), as a reply's result and

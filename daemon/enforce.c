@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dns.h"
 #include "log.h"
 #include "nft.h"
 
@@ -36,8 +37,16 @@ static uint64_t until_ns(time_t end)
 int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
-	struct nft_config cfg = {.mark = mark};
-	bool have4 = false;
+	/* IPv6 goes to the forwarder whatever `listen` holds: to [::1] at the
+	 * intercept port when `listen` has no IPv6 address. What the machine
+	 * routes goes to that port of the address it arrives at. */
+	struct nft_config cfg = {
+	    .mark = mark,
+	    .dns6 = in6addr_loopback,
+	    .dns6_port = DNS_INTERCEPT_PORT,
+	    .routed_port = c->intercept ? DNS_INTERCEPT_PORT : 0,
+	};
+	bool have4 = false, have6 = false;
 	int r;
 
 	if (!e)
@@ -49,9 +58,11 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 			cfg.dns4 = sin->sin_addr;
 			cfg.dns_port = ntohs(sin->sin_port);
 			have4 = true;
-		} else if (ss->ss_family == AF_INET6 && !cfg.has_dns6) {
-			cfg.dns6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-			cfg.has_dns6 = true;
+		} else if (ss->ss_family == AF_INET6 && !have6) {
+			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+			cfg.dns6 = sin6->sin6_addr;
+			cfg.dns6_port = ntohs(sin6->sin6_port);
+			have6 = true;
 		}
 	}
 	r = nft_new(&e->nft);

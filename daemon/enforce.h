@@ -16,11 +16,13 @@ struct enforce;
 
 /* Opens netlink and creates the table fresh (a stale one goes in the same
  * transaction), with the port-53 redirect aimed at the first IPv4 and IPv6
- * `listen` addresses of c but not yet on. Fails when the kernel refuses,
+ * `listen` addresses of c ([::1]:DNS_INTERCEPT_PORT when there is no IPv6
+ * one), and routed traffic at DNS_INTERCEPT_PORT, but not yet on. Fails when the kernel refuses,
  * e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's
  * reason, so the caller only stops. */
 int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out);
-/* Sends every port-53 query leaving the machine to the forwarder, or stops. */
+/* Sends every port-53 query leaving the machine, or routed through it, to
+ * the forwarder, or stops. */
 int enforce_set_intercept(struct enforce *e, bool on);
 /* Addresses learned from DNS answers, and shared ones to take out: one
  * transaction. */

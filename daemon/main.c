@@ -457,7 +457,7 @@ static void on_reloaded(void *arg, const struct conf *c, struct conf_errors *war
 
 	if (d->dns) {
 		dns_set_conf(d->dns, c, breaks_domains(d->breaks));
-		bool want = c->intercept && dns_has_upstream(d->dns);
+		bool want = c->intercept && dns_can_intercept(d->dns);
 		if (!dns_has_upstream(d->dns))
 			log_warn("%s", NO_UPSTREAM);
 		if (want != d->intercepting && enforce_set_intercept(d->enforce, want) == 0)
@@ -625,7 +625,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	 * answer SERVFAIL would take the machine's DNS away. */
 	if (!dns_has_upstream(d->dns))
 		log_warn("%s", NO_UPSTREAM);
-	if (c->intercept && dns_has_upstream(d->dns)) {
+	if (c->intercept && dns_can_intercept(d->dns)) {
 		r = enforce_set_intercept(d->enforce, true);
 		if (r < 0)
 			return r;

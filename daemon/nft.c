@@ -390,10 +390,42 @@ static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
 	for (int p = 0; p < 2 && r == 0; p++) {
 		int proto = p == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 		r = nft_msg_rule_dnat53(b, AF_INET, proto, &c->dns4, c->dns_port);
-		if (r == 0 && c->has_dns6)
-			r = nft_msg_rule_dnat53(b, AF_INET6, proto, &c->dns6, c->dns_port);
+		if (r == 0)
+			r = nft_msg_rule_dnat53(b, AF_INET6, proto, &c->dns6, c->dns6_port);
 	}
+	if (r == 0 && c->routed_port)
+		r = nft_msg_rule_routed_local_accept(b);
+	for (int p = 0; p < 2 && r == 0 && c->routed_port; p++)
+		r = nft_msg_rule_redirect53(b, p == 0 ? IPPROTO_UDP : IPPROTO_TCP, c->routed_port);
 	return r;
+}
+
+/* The base chains: the reject rules' hooks (both jump to the block chain),
+ * the redirects' (output for the machine, prerouting for what it routes) and
+ * the guard of the routed port. */
+static int add_hooks(struct nft_batch *b, const struct nft_config *c)
+{
+	int r;
+
+	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK_OUTPUT, "filter", NF_INET_LOCAL_OUT,
+	                                NFT_PRIO_FILTER)) ||
+	    (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_OUTPUT, NFT_CHAIN_BLOCK)) ||
+	    (r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK_FORWARD, "filter", NF_INET_FORWARD,
+	                                NFT_PRIO_FILTER)) ||
+	    (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK)))
+		return r;
+	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
+	                                NFT_PRIO_DSTNAT)) ||
+	    (r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT_ROUTED, "nat", NF_INET_PRE_ROUTING,
+	                                NFT_PRIO_DSTNAT)))
+		return r;
+	if (!c->routed_port)
+		return 0;
+	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_GUARD, "filter", NF_INET_LOCAL_IN,
+	                                NFT_PRIO_FILTER)) ||
+	    (r = nft_msg_rule_guard(b, IPPROTO_UDP, c->routed_port)))
+		return r;
+	return nft_msg_rule_guard(b, IPPROTO_TCP, c->routed_port);
 }
 
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
@@ -411,13 +443,11 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
 		return r;
-	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK, "filter", NF_INET_LOCAL_OUT,
-	                                NFT_PRIO_FILTER)))
+	if ((r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK)))
 		return r;
 	if (c->blocking && (r = add_block_rules(b, c->block_until_ns)))
 		return r;
-	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
-	                                NFT_PRIO_DSTNAT)))
+	if ((r = add_hooks(b, c)))
 		return r;
 	if (c->intercept && (r = add_intercept_rules(b, c)))
 		return r;
@@ -454,6 +484,8 @@ static int build_intercept(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const bool *on = arg;
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_INTERCEPT);
+	if (r == 0)
+		r = nft_msg_chain_flush(b, NFT_CHAIN_INTERCEPT_ROUTED);
 	if (r == 0 && *on)
 		r = add_intercept_rules(b, &n->cfg);
 	return r;

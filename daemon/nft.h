@@ -34,12 +34,16 @@ struct nft_config {
 	/* A break is on: the reject rules go in with the table. */
 	bool blocking;
 	uint64_t block_until_ns; /* wall-clock end of that break (ns since epoch), 0: none */
-	/* The port-53 redirect to the forwarder. */
+	/* The port-53 redirect to the forwarder: the machine's own queries go to
+	 * dns4:dns_port and [dns6]:dns6_port, those it routes for its containers
+	 * and VMs to routed_port of the address they arrive at (0: routed
+	 * traffic is left alone, and that port is not guarded). */
 	bool intercept;
 	struct in_addr dns4;
 	struct in6_addr dns6;
-	bool has_dns6; /* without it IPv6 port-53 traffic is left alone */
 	uint16_t dns_port;
+	uint16_t dns6_port;
+	uint16_t routed_port;
 	uint32_t mark; /* the forwarder's upstream sockets carry it; never redirected */
 };
 

@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -531,6 +532,39 @@ static void expr_dnat(struct mb *b, int family, uint32_t reg_addr, uint32_t reg_
 	expr_end(b, e, d);
 }
 
+static void expr_redir(struct mb *b, uint32_t reg_proto)
+{
+	struct nlattr *d, *e = expr_begin(b, "redir", &d);
+	put_be32(b, NFTA_REDIR_REG_PROTO_MIN, reg_proto);
+	put_be32(b, NFTA_REDIR_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	expr_end(b, e, d);
+}
+
+static void expr_ct_status(struct mb *b, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_begin(b, "ct", &d);
+	put_be32(b, NFTA_CT_KEY, NFT_CT_STATUS);
+	put_be32(b, NFTA_CT_DREG, dreg);
+	expr_end(b, e, d);
+}
+
+/* reg = reg & mask (host byte order, 32 bits, as ct status is kept) */
+static void expr_and32(struct mb *b, uint32_t reg, uint32_t mask)
+{
+	uint32_t zero = 0;
+	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
+	put_be32(b, NFTA_BITWISE_SREG, reg);
+	put_be32(b, NFTA_BITWISE_DREG, reg);
+	put_be32(b, NFTA_BITWISE_LEN, sizeof(mask));
+	struct nlattr *m = nest(b, NFTA_BITWISE_MASK);
+	put(b, NFTA_DATA_VALUE, sizeof(mask), &mask);
+	nest_end(b, m);
+	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
+	put(b, NFTA_DATA_VALUE, sizeof(zero), &zero);
+	nest_end(b, x);
+	expr_end(b, e, d);
+}
+
 static void expr_fib_daddr_type(struct mb *b, uint32_t dreg)
 {
 	struct nlattr *d, *e = expr_begin(b, "fib", &d);
@@ -662,11 +696,23 @@ int nft_msg_rule_loopback_accept(struct nft_batch *batch)
 	return finish(batch, &b);
 }
 
+/* meta l4proto l4proto th dport port: the destination port is at offset 2 in
+ * both UDP and TCP. */
+static void match_dport(struct mb *b, int l4proto, uint16_t port)
+{
+	uint16_t be = htons(port);
+
+	expr_meta(b, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(b, NFT_REG_1, (uint8_t)l4proto);
+	expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &be, sizeof(be));
+}
+
 int nft_msg_rule_dnat53(struct nft_batch *batch, int family, int l4proto, const void *addr,
                         uint16_t port)
 {
 	int alen = addr_len(family);
-	uint16_t dport = htons(53), to_port = htons(port);
+	uint16_t to_port = htons(port);
 
 	if (alen < 0 || (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP))
 		return -EINVAL;
@@ -675,14 +721,73 @@ int nft_msg_rule_dnat53(struct nft_batch *batch, int family, int l4proto, const 
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT);
 	match_family(&b, family);
-	expr_meta(&b, NFT_META_L4PROTO, NFT_REG_1);
-	cmp_u8(&b, NFT_REG_1, (uint8_t)l4proto);
-	/* the destination port is at offset 2 in both UDP and TCP */
-	expr_payload(&b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &dport, sizeof(dport));
+	match_dport(&b, l4proto, 53);
 	expr_immediate(&b, NFT_REG_1, addr, (size_t)alen);
 	expr_immediate(&b, NFT_REG_2, &to_port, sizeof(to_port));
 	expr_dnat(&b, family, NFT_REG_1, NFT_REG_2);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_jump(struct nft_batch *batch, const char *chain, const char *to)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, chain);
+	expr_verdict(&b, NFT_JUMP, to);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_routed_local_accept(struct nft_batch *batch)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
+	expr_fib_daddr_type(&b, NFT_REG_1);
+	cmp_u32(&b, NFT_REG_1, RTN_LOCAL);
+	expr_verdict(&b, NF_ACCEPT, NULL);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_redirect53(struct nft_batch *batch, int l4proto, uint16_t port)
+{
+	uint16_t to_port = htons(port);
+
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
+	match_dport(&b, l4proto, 53);
+	expr_immediate(&b, NFT_REG_1, &to_port, sizeof(to_port));
+	expr_redir(&b, NFT_REG_1);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_guard(struct nft_batch *batch, int l4proto, uint16_t port)
+{
+	char lo[16] = "lo";
+	uint32_t zero = 0;
+
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_GUARD);
+	match_dport(&b, l4proto, port);
+	expr_meta(&b, NFT_META_IIFNAME, NFT_REG_1);
+	expr_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, lo, sizeof(lo));
+	expr_ct_status(&b, NFT_REG_1);
+	expr_and32(&b, NFT_REG_1, IPS_DST_NAT);
+	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &zero, sizeof(zero));
+	expr_verdict(&b, NF_DROP, NULL);
 	nest_end(&b, x);
 	return finish(batch, &b);
 }

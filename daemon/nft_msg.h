@@ -14,9 +14,17 @@
 #define NFT_TABLE           "smbreak"
 #define NFT_SET_LEARNED4    "learned4"
 #define NFT_SET_LEARNED6    "learned6"
-#define NFT_CHAIN_BLOCK     "block"  /* filter, hook output: holds the rules only during a break */
+#define NFT_CHAIN_BLOCK     "block"  /* regular: holds the rules only during a break */
 #define NFT_CHAIN_REFUSE    "refuse" /* regular chain: TCP reset, ICMP admin-prohibited otherwise */
 #define NFT_CHAIN_INTERCEPT "intercept" /* nat, hook output: port 53 to the forwarder */
+/* The hooks of the block chain: the machine's own traffic and what it routes
+ * for its containers and VMs jump to it, so both get the same rules at once. */
+#define NFT_CHAIN_BLOCK_OUTPUT  "block_output"  /* filter, hook output */
+#define NFT_CHAIN_BLOCK_FORWARD "block_forward" /* filter, hook forward */
+/* nat, hook prerouting: routed port-53 traffic to the forwarder's port of its own */
+#define NFT_CHAIN_INTERCEPT_ROUTED "intercept_routed"
+/* filter, hook input: that port takes only what the redirect sends there */
+#define NFT_CHAIN_GUARD "guard"
 
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_DSTNAT (-100)
@@ -115,6 +123,18 @@ int nft_msg_rule_loopback_accept(struct nft_batch *b);
  * addr is a struct in_addr or struct in6_addr after family. */
 int nft_msg_rule_dnat53(struct nft_batch *b, int family, int l4proto, const void *addr,
                         uint16_t port);
+/* A base chain's one rule: everything jumps to the regular chain `to`. */
+int nft_msg_rule_jump(struct nft_batch *b, const char *chain, const char *to);
+/* intercept_routed chain, first: traffic to the machine's own addresses (a
+ * resolver it runs for its containers, such as libvirt's dnsmasq) is left alone. */
+int nft_msg_rule_routed_local_accept(struct nft_batch *b);
+/* intercept_routed chain: routed port-53 traffic of l4proto, IPv4 and IPv6,
+ * goes to `port` of the address it arrived at (nat redirect). */
+int nft_msg_rule_redirect53(struct nft_batch *b, int l4proto, uint16_t port);
+/* guard chain: traffic of l4proto to `port` that arrives from another host
+ * and was not redirected there is dropped, so the forwarder's wildcard
+ * listener is no open resolver. */
+int nft_msg_rule_guard(struct nft_batch *b, int l4proto, uint16_t port);
 
 /* Single request messages (not batched) for reading state back. They are
  * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */

@@ -40,6 +40,8 @@ smb_system(strict_restart)
 smb_system(strict_reload)
 smb_system(dated)
 smb_system(smctl_ux)
+smb_system(intercept_ipv6)
+smb_system(intercept_routed)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

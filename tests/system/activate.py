@@ -20,6 +20,8 @@ for spec in specs:
     s = socket.socket(family, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND, as FreeBind=yes
+    if family == socket.AF_INET6:  # BindIPv6Only=ipv6-only
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((addr, int(port)))
     if kind == "tcp":
         s.listen(64)

@@ -10,10 +10,20 @@ enter_netns "$@"
 D=$NFTDRV
 
 # --- start: no break on ---
-check "replace" $D "replace intercept dns6=::1"
+check "replace" $D "replace intercept dns6=::1 routed=153"
 eq "one table" "$(q 'len(tables)')" 1
-eq "filter chain hook" "$(q 'chain("block")["type"], chain("block")["hook"], chain("block")["prio"], chain("block")["policy"]')" \
-	"('filter', 'output', 0, 'accept')"
+eq "filter chain hooks" "$(q '[(chain(c)["type"], chain(c)["hook"], chain(c)["prio"], chain(c)["policy"]) for c in ("block_output", "block_forward", "guard")]')" \
+	"[('filter', 'output', 0, 'accept'), ('filter', 'forward', 0, 'accept'), ('filter', 'input', 0, 'accept')]"
+eq "both jump to the block chain, a regular one" \
+	"$(q '[exprs(rules(c)[0]) for c in ("block_output", "block_forward")], "hook" in chain("block")')" \
+	"$(q '[json.dumps([{"jump": {"target": "block"}}], sort_keys=True)] * 2, False')"
+eq "routed nat chain hook" "$(q 'chain("intercept_routed")["type"], chain("intercept_routed")["hook"], chain("intercept_routed")["prio"]')" \
+	"('nat', 'prerouting', -100)"
+eq "routed intercept rules" "$(q 'len(rules("intercept_routed"))')" 3
+contains "the machine's own addresses are left alone" "$(q 'exprs(rules("intercept_routed")[0])')" '"fib"'
+contains "routed port 53 is redirected to 153" "$(q 'exprs(rules("intercept_routed")[1])')" '"redirect": {"port": 153}'
+eq "guard rules" "$(q 'len(rules("guard"))')" 2
+contains "the guard drops what was not redirected" "$(q 'exprs(rules("guard")[0])')" '"drop"'
 eq "nat chain hook" "$(q 'chain("intercept")["type"], chain("intercept")["hook"], chain("intercept")["prio"]')" \
 	"('nat', 'output', -100)"
 eq "refuse chain is a regular one" "$(q '"hook" in chain("refuse")')" False
@@ -102,7 +112,7 @@ wait $pid 2>/dev/null
 eq "the table outlives a killed daemon" "$(q 'len(tables), len(rules("block"))')" "(1, 3)"
 check "start again" $D "replace block intercept"
 eq "exactly one table, no duplicated rules" "$(q 'len(tables), len(rules("block")), len(rules("intercept")), len(rules("refuse")), len(elems("learned4"))')" \
-	"(1, 3, 4, 2, 0)"
+	"(1, 3, 6, 2, 0)"
 eq "nft sees one table" "$(nft list tables)" "table inet smbreak"
 
 # --- clean stop ---

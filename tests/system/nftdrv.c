@@ -3,7 +3,7 @@
  * spaces) or, with "-", one per line on stdin, all on the same nft object, so a
  * test can act between two changes ("sh CMD") as a user of the running daemon.
  *
- *   replace [block] [until=S] [intercept] [dns4=A] [dns6=A] [port=N] [mark=N]
+ *   replace [block] [until=S] [intercept] [dns4=A] [dns6=A] [port=N] [routed=N] [mark=N]
  *   block on [until=S] | block off     intercept on|off      leave     delete
  *   add ADDR[,TIMEOUT_S] ...           del ADDR ...          flush
  *   floor SECONDS                      counts
@@ -70,7 +70,8 @@ static int cmd_replace(struct nft *nft, char **w, int n)
 
 	memset(&c, 0, sizeof(c));
 	inet_pton(AF_INET, "127.0.0.153", &c.dns4);
-	c.dns_port = 53;
+	c.dns6 = in6addr_loopback;
+	c.dns_port = c.dns6_port = 53;
 	c.mark = 0x534d42;
 	for (int i = 1; i < n && r == 0; i++) {
 		if (strcmp(w[i], "block") == 0)
@@ -81,11 +82,12 @@ static int cmd_replace(struct nft *nft, char **w, int n)
 			c.intercept = true;
 		else if (strncmp(w[i], "dns4=", 5) == 0)
 			r = parse_addr(w[i] + 5, &f, &c.dns4);
-		else if (strncmp(w[i], "dns6=", 5) == 0) {
+		else if (strncmp(w[i], "dns6=", 5) == 0)
 			r = parse_addr(w[i] + 5, &f, &c.dns6);
-			c.has_dns6 = true;
-		} else if (strncmp(w[i], "port=", 5) == 0)
-			c.dns_port = (uint16_t)atoi(w[i] + 5);
+		else if (strncmp(w[i], "port=", 5) == 0)
+			c.dns_port = c.dns6_port = (uint16_t)atoi(w[i] + 5);
+		else if (strncmp(w[i], "routed=", 7) == 0)
+			c.routed_port = (uint16_t)atoi(w[i] + 7);
 		else if (strncmp(w[i], "mark=", 5) == 0)
 			c.mark = (uint32_t)strtoul(w[i] + 5, NULL, 0);
 		else

@@ -4,8 +4,10 @@
 # LISTEN_FDS, to a daemon whose capability bounding set lacks
 # CAP_NET_BIND_SERVICE, as the unit runs it. The sockets are taken by
 # address, answer over UDP and TCP, a handed-over address that `listen` does
-# not name is reported, and a `listen` address that was not handed over fails
-# the start with a message saying what to add.
+# not name is reported, the shipped smbreakd.socket carries every socket the
+# shipped config needs (port 153 for intercepted IPv6 and routed queries
+# included), and a `listen` address that was not handed over fails the start
+# with a message saying what to add.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 command -v dig >/dev/null && command -v dnsmasq >/dev/null && command -v setpriv >/dev/null || {
@@ -54,6 +56,43 @@ expect_rc 0 "dig over UDP" ip netns exec "$NS" dig +short +time=2 +tries=1 @"$FW
 eq "the answer comes through" "$OUT" "$UP_BOTH_A"
 expect_rc 0 "dig over TCP" ip netns exec "$NS" dig +tcp +short +time=2 +tries=1 @"$FWD" "$UP_BOTH" A
 eq "the TCP answer comes through" "$OUT" "$UP_BOTH_A"
+check "a clean stop" stop_daemon
+
+# --- the shipped unit's sockets carry what the shipped config needs ----------
+# Its ListenDatagram=/ListenStream= lines, as activate.py specs; with the
+# default `listen` and `intercept = yes` the daemon takes every one of them,
+# port 153 included, and IPv6 port-53 traffic reaches it there.
+mapfile -t UNIT < <(sed -n 's/^ListenDatagram=/udp:/p; s/^ListenStream=/tcp:/p' \
+	"$SMB_SOURCE_DIR/systemd/smbreakd.socket")
+: >"$LOG"
+cat >"$CONF" <<CONF
+[daemon]
+upstream = $UP4
+intercept = yes
+
+[list social]
+domains = $UP_LISTED
+CONF
+# A route for the IPv6 server the query is sent to (nothing need be there).
+ip -n "$NS" link add smbd0 type veth peer name smbd1
+ip -n "$NS" addr add 2001:db8:99::1/64 dev smbd0 nodad
+ip -n "$NS" link set smbd0 up
+ip -n "$NS" link set smbd1 up
+check "the daemon starts on the shipped unit's sockets" start_activated "${UNIT[@]}"
+contains "port 153 came from the unit" "$(cat "$LOG")" \
+	"dns: listening on [::1]:153 (UDP, from systemd) for intercepted queries"
+contains "the wildcard ones too" "$(cat "$LOG")" \
+	"dns: listening on [::]:153 (UDP and TCP, from systemd) for intercepted queries"
+case $(cat "$LOG") in
+*"came from systemd but is not in"*) fail "a socket of the unit was left unused: $(cat "$LOG")" ;;
+*) ok ;;
+esac
+expect_rc 0 "pause" "$SMCTL" -s "$SOCK" pause 10m
+expect_rc 0 "an IPv6 query to another server" \
+	ip netns exec "$NS" dig +time=2 +tries=1 @2001:db8:99::53 "$UP_LISTED" AAAA
+expect_in "EDE: 15 (Blocked)" "is intercepted to the unit's [::1]:153 and blocked"
+expect_rc 0 "over TCP" ip netns exec "$NS" dig +tcp +time=2 +tries=1 @2001:db8:99::53 "$UP_LISTED" AAAA
+expect_in "EDE: 15 (Blocked)" "through the unit's [::]:153"
 check "a clean stop" stop_daemon
 
 # --- a listen address that was not handed over: the start fails, saying why ---

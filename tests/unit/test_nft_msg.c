@@ -81,6 +81,21 @@ static const char *hex(const void *p, size_t n)
 	return hexbuf;
 }
 
+/* The hex of a string attribute as the kernel gets it: length, type, the
+ * string with its NUL, padding. */
+static const char *hex_attr_str(int type, const char *v)
+{
+	static char out[256];
+	uint8_t a[64] = {0};
+	uint16_t len = (uint16_t)(4 + strlen(v) + 1);
+
+	memcpy(a, &len, 2);
+	memcpy(a + 2, &(uint16_t){(uint16_t)type}, 2);
+	memcpy(a + 4, v, strlen(v));
+	snprintf(out, sizeof(out), "%s", hex(a, NLA_ALIGN(len)));
+	return out;
+}
+
 static const struct nlattr *attr(const struct nlmsghdr *h, int type)
 {
 	int hl = (int)sizeof(struct nfgenmsg);
@@ -154,6 +169,20 @@ static void test_rules_match_nft(void)
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_DNAT4_UDP);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN), "0e000200696e74657263657074000000");
 	CHECK(nft_msg_rule_dnat53(&b, AF_INET, IPPROTO_ICMP, &dns, 53) < 0);
+	/* routed interception and its guard: their chains, and only UDP or TCP;
+	 * what they match is read back by nft in tests/system/nft_table.sh */
+	CHECK_INT(nft_msg_rule_redirect53(&b, IPPROTO_TCP, 153), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_INTERCEPT_ROUTED));
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), hex("redir", 5)) != NULL);
+	CHECK_INT(nft_msg_rule_guard(&b, IPPROTO_UDP, 153), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_GUARD));
+	CHECK(nft_msg_rule_redirect53(&b, IPPROTO_ICMP, 153) < 0);
+	CHECK(nft_msg_rule_guard(&b, IPPROTO_ICMP, 153) < 0);
+	CHECK_INT(nft_msg_rule_jump(&b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_BLOCK_FORWARD));
 	CHECK(nft_msg_rule_block(&b, AF_UNIX, NFT_SET_LEARNED4, 0) < 0);
 
 	/* the time guard adds meta time, byteorder and cmp lt before the goto */

@@ -606,14 +606,90 @@ static int add_values(struct build *bd, const struct conf *c, size_t li, bool al
 	return 0;
 }
 
+/* Keeps the first soft failure: a missing file or service fails the build,
+ * but only after every other problem was reported too. */
+static void soft_fail(int *soft, int r)
+{
+	if (r < 0 && *soft == 0)
+		*soft = r;
+}
+
+/* The services of list li. A hard failure (out of origins, memory) is
+ * returned; a soft one is kept in *soft. */
+static int build_services(struct build *bd, const struct conf *c, size_t li, const char *datadir,
+                          struct lists_summary *sum, int *soft)
+{
+	const struct conf_list *l = &c->lists[li];
+
+	for (size_t i = 0; i < l->n_services; i++) {
+		struct lists_stats st;
+		char src[64];
+
+		if (!lists_service_exists(datadir, l->services[i])) {
+			char msg[1024];
+			lists_unknown_service(datadir, l->services[i], msg, sizeof(msg));
+			emit(bd->on_error, bd->ctx, "%s:%u: list %s: %s",
+			     c->path ? c->path : "config",
+			     l->services_line ? l->services_line : l->line, l->name, msg);
+			soft_fail(soft, -ENOENT);
+			continue;
+		}
+		snprintf(src, sizeof(src), "service %s", l->services[i]);
+		int o = domains_builder_origin(bd->b, (unsigned)li, false, src);
+		if (o < 0)
+			return o;
+		bd->origin = (uint32_t)o;
+		soft_fail(soft,
+		          lists_load_service(datadir, l->services[i], add_cb, err_cb, bd, &st));
+		sum->entries[li] += st.names;
+		sum->errors[li] += st.errors;
+	}
+	return 0;
+}
+
+/* The files of list li, each glob expanded (see build_services). */
+static int build_files(struct build *bd, const struct conf_list *l, size_t li,
+                       struct lists_summary *sum, int *soft)
+{
+	for (size_t fi = 0; fi < l->n_files; fi++) {
+		char **paths;
+		size_t np;
+		int r = lists_glob(l->files[fi], &paths, &np);
+
+		if (r < 0) {
+			emit(bd->on_error, bd->ctx, "%s: list %s: %s", l->files[fi], l->name,
+			     strerror(-r));
+			soft_fail(soft, r);
+			continue;
+		}
+		for (size_t k = 0; k < np; k++) {
+			struct lists_stats st;
+			int o = domains_builder_origin(bd->b, (unsigned)li, false, paths[k]);
+			if (o < 0) {
+				lists_strv_free(paths, np);
+				return o;
+			}
+			bd->origin = (uint32_t)o;
+			soft_fail(soft, lists_load_file(paths[k], add_cb, err_cb, bd, &st));
+			sum->entries[li] += st.names;
+			sum->errors[li] += st.errors;
+			sum->files[li]++;
+		}
+		lists_strv_free(paths, np);
+	}
+	return 0;
+}
+
 int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_error, void *ctx,
                 struct domains **out, struct lists_summary *sum)
 {
+	struct build bd = {.on_error = on_error, .ctx = ctx};
 	struct lists_summary dummy;
+	int soft = 0, r = 0;
+
 	if (!sum)
 		sum = &dummy;
 	memset(sum, 0, sizeof(*sum));
-	struct build bd = {.on_error = on_error, .ctx = ctx};
 	if (c->n_lists > SMB_LISTS_MAX) {
 		emit(on_error, ctx, "%s: %zu lists; at most %d are supported",
 		     c->path ? c->path : "config", c->n_lists, SMB_LISTS_MAX);
@@ -622,75 +698,20 @@ int lists_build(const struct conf *c, const char *datadir, lists_error_fn on_err
 	bd.b = domains_builder_new();
 	if (!bd.b)
 		return -ENOMEM;
-	int ret = 0;
-	for (size_t li = 0; li < c->n_lists; li++) {
-		const struct conf_list *l = &c->lists[li];
-		for (size_t i = 0; i < l->n_services; i++) {
-			if (!lists_service_exists(datadir, l->services[i])) {
-				char msg[1024];
-				lists_unknown_service(datadir, l->services[i], msg, sizeof(msg));
-				emit(on_error, ctx, "%s:%u: list %s: %s",
-				     c->path ? c->path : "config",
-				     l->services_line ? l->services_line : l->line, l->name, msg);
-				ret = ret ? ret : -ENOENT;
-				continue;
-			}
-			char src[64];
-			snprintf(src, sizeof(src), "service %s", l->services[i]);
-			int o = domains_builder_origin(bd.b, (unsigned)li, false, src);
-			if (o < 0) {
-				ret = o;
-				goto out;
-			}
-			bd.origin = (uint32_t)o;
-			struct lists_stats st;
-			int r =
-			    lists_load_service(datadir, l->services[i], add_cb, err_cb, &bd, &st);
-			sum->entries[li] += st.names;
-			sum->errors[li] += st.errors;
-			if (r < 0)
-				ret = ret ? ret : r;
-		}
-		int r = add_values(&bd, c, li, false, sum);
+	for (size_t li = 0; li < c->n_lists && r == 0; li++) {
+		r = build_services(&bd, c, li, datadir, sum, &soft);
+		if (r == 0)
+			r = add_values(&bd, c, li, false, sum);
 		if (r == 0)
 			r = add_values(&bd, c, li, true, sum);
-		if (r < 0) {
-			ret = r;
-			goto out;
-		}
-		for (size_t fi = 0; fi < l->n_files; fi++) {
-			char **paths;
-			size_t np;
-			r = lists_glob(l->files[fi], &paths, &np);
-			if (r < 0) {
-				emit(on_error, ctx, "%s: list %s: %s", l->files[fi], l->name,
-				     strerror(-r));
-				ret = ret ? ret : r;
-				continue;
-			}
-			for (size_t k = 0; k < np; k++) {
-				int o = domains_builder_origin(bd.b, (unsigned)li, false, paths[k]);
-				if (o < 0) {
-					lists_strv_free(paths, np);
-					ret = o;
-					goto out;
-				}
-				bd.origin = (uint32_t)o;
-				struct lists_stats st;
-				r = lists_load_file(paths[k], add_cb, err_cb, &bd, &st);
-				sum->entries[li] += st.names;
-				sum->errors[li] += st.errors;
-				sum->files[li]++;
-				if (r < 0)
-					ret = ret ? ret : r;
-			}
-			lists_strv_free(paths, np);
-		}
+		if (r == 0)
+			r = build_files(&bd, &c->lists[li], li, sum, &soft);
 	}
-out:
-	if (ret < 0) {
+	if (r == 0)
+		r = soft;
+	if (r < 0) {
 		domains_builder_free(bd.b);
-		return ret;
+		return r;
 	}
 	*out = domains_builder_finish(bd.b);
 	return *out ? 0 : -ENOMEM;

@@ -88,6 +88,8 @@ static void usage(FILE *f)
 	    SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR);
 }
 
+static int check_options(int argc, char **argv, const struct options *o);
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT, OPT_CLEANUP, OPT_ALL };
@@ -163,6 +165,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return 2;
 		}
 	}
+	return check_options(argc, argv, o);
+}
+
+/* The combinations parse_options leaves to check. */
+static int check_options(int argc, char **argv, const struct options *o)
+{
 	if (optind < argc) {
 		fprintf(stderr, "smbreakd: unexpected argument '%s'\n", argv[optind]);
 		return 2;

@@ -36,6 +36,29 @@ static void job_clear(struct reload_job *j)
 	*j = (struct reload_job){.done_fd = -1};
 }
 
+/* Whether a strict break in force refuses the new configuration (nc, its
+ * lists nd), judged at this instant, not at the last timer. Only what the
+ * veto adds refuses: the list build's reports of skipped lines are already
+ * in errs, and harmless. */
+static bool vetoed(struct breaks *b, const struct conf *nc, const struct domains *nd,
+                   struct conf_errors *errs)
+{
+	struct policy_clock clk;
+	size_t before = errs->n;
+
+	breaks_evaluate(b);
+	if (!b->pol.in.strict)
+		return false;
+	breaks_clock(b, &clk);
+	if (policy_veto(b->conf, nc, b->domains, nd, &b->state, &clk, errs) == 0)
+		return false;
+	log_warn("reload: refused, it would loosen a strict break; the running configuration "
+	         "stays");
+	for (size_t i = before; i < errs->n; i++)
+		log_warn("%s", errs->msgs[i]);
+	return true;
+}
+
 /* The rest of a reload, on the loop: judge the built configuration against
  * the running one and swap it in. Takes the job's conf and domains either way;
  * errs holds the job's errors and gets any more. */
@@ -67,24 +90,10 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 		conf_free(nc);
 		return -EINVAL;
 	}
-	/* What is in force now, not at the last timer: the veto judges this
-	 * instant. */
-	breaks_evaluate(b);
-	if (b->pol.in.strict) {
-		/* Only what the veto adds refuses: the list build's reports of
-		 * skipped lines are already in errs, and harmless. */
-		struct policy_clock clk;
-		size_t before = errs->n;
-		breaks_clock(b, &clk);
-		if (policy_veto(oc, nc, b->domains, nd, &b->state, &clk, errs) != 0) {
-			log_warn("reload: refused, it would loosen a strict break; the running "
-			         "configuration stays");
-			for (size_t i = before; i < errs->n; i++)
-				log_warn("%s", errs->msgs[i]);
-			conf_free(nc);
-			domains_free(nd);
-			return -EPERM;
-		}
+	if (vetoed(b, nc, nd, errs)) {
+		conf_free(nc);
+		domains_free(nd);
+		return -EPERM;
 	}
 	was_on = calloc(nc->n_breaks ? nc->n_breaks : 1, sizeof(bool));
 	if (!was_on) {

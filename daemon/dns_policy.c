@@ -70,32 +70,63 @@ struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
 	return a;
 }
 
-bool dns_policy_chain_listed(const struct domains *lists, const struct domains *bypass,
-                             const struct dns_msg_learned *l)
+uint64_t dns_policy_chain_lists(const struct domains *lists, const struct domains *bypass,
+                                const struct dns_msg_learned *l, bool *endpoint)
 {
 	struct domains_match m;
+	uint64_t out = 0;
 
-	for (size_t i = 1; i < l->n_names; i++)
-		if (domains_match(lists, l->names[i].name, l->names[i].len, &m) ||
-		    domains_match(bypass, l->names[i].name, l->names[i].len, &m))
-			return true;
-	return false;
+	*endpoint = false;
+	for (size_t i = 1; i < l->n_names; i++) {
+		if (domains_match(lists, l->names[i].name, l->names[i].len, &m))
+			out |= m.lists;
+		if (domains_match(bypass, l->names[i].name, l->names[i].len, &m))
+			*endpoint = true;
+	}
+	return out;
 }
 
-static void put_elem(struct nft_elem *e, const struct dns_msg_addr *a, uint32_t ttl)
+static void put_elem(struct nft_elem *e, int family, const uint8_t *addr, uint32_t ttl,
+                     uint64_t lists, bool endpoint)
 {
 	memset(e, 0, sizeof(*e));
-	e->family = a->family;
-	memcpy(&e->addr, a->addr, a->family == AF_INET ? 4 : 16);
+	e->family = family;
+	memcpy(&e->addr, addr, family == AF_INET ? 4 : 16);
 	e->timeout_ms = ttl * 1000;
+	e->lists = lists;
+	e->endpoint = endpoint;
+}
+
+static void learn_one(struct addrset *learned, const struct dns_msg_addr *a,
+                      struct dns_policy_names names, time_t expires, time_t now,
+                      struct dns_policy_learn *out)
+{
+	struct addrset_entry gone;
+	const struct addrset_entry *e = addrset_put(learned, a->family, a->addr, expires,
+	                                            names.lists, names.endpoint, now, &gone);
+
+	/* every list the address holds, all until the entry's end: the kernel's
+	 * sets say what the table says */
+	put_elem(&out->add[out->n_add++], a->family, a->addr, (uint32_t)(e->expires - now),
+	         e->lists, e->endpoint);
+	out->learned++;
+	if (gone.family) {
+		put_elem(&out->del[out->n_del++], gone.family, gone.addr, 0, gone.lists,
+		         gone.endpoint);
+		out->evicted++;
+	}
 }
 
 void dns_policy_learn(struct addrset *learned, struct addrset *shared,
-                      const struct dns_msg_learned *l, bool listed, uint32_t ttl_min,
-                      uint32_t ttl_max, time_t now, struct dns_policy_learn *out)
+                      const struct dns_msg_learned *l, struct dns_policy_names names,
+                      uint32_t ttl_min, uint32_t ttl_max, time_t floor, time_t now,
+                      struct dns_policy_learn *out)
 {
+	bool listed = names.lists || names.endpoint;
+
 	for (size_t i = 0; i < l->n_addrs; i++) {
 		const struct dns_msg_addr *a = &l->addrs[i];
+		struct addrset_entry old, gone;
 		if (listed) {
 			uint32_t ttl = a->ttl;
 			if (ttl < ttl_min)
@@ -106,13 +137,14 @@ void dns_policy_learn(struct addrset *learned, struct addrset *shared,
 				out->shared++;
 				continue;
 			}
-			addrset_put(learned, a->family, a->addr, now + ttl, now);
-			put_elem(&out->add[out->n_add++], a, ttl);
-			out->learned++;
+			time_t expires = now + ttl;
+			learn_one(learned, a, names, expires > floor ? expires : floor, now, out);
 		} else {
-			addrset_put(shared, a->family, a->addr, now + ttl_max, now);
-			if (addrset_take(learned, a->family, a->addr, now))
-				put_elem(&out->del[out->n_del++], a, 0);
+			addrset_put(shared, a->family, a->addr, now + ttl_max, 0, false, now,
+			            &gone);
+			if (addrset_take(learned, a->family, a->addr, now, &old))
+				put_elem(&out->del[out->n_del++], a->family, a->addr, 0, old.lists,
+				         old.endpoint);
 		}
 	}
 }

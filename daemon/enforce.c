@@ -4,10 +4,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "dns.h"
 #include "log.h"
 #include "nft.h"
 
@@ -15,10 +17,15 @@
  * this (a break that is always on) mean "no end". */
 #define ENFORCE_END_MAX ((time_t)(INT64_MAX / 1000000000))
 
+_Static_assert(DNS_ADDRS_MAX == NFT_LEARNED_MAX,
+               "a kernel set holds what the forwarder's table holds, and no more");
+
 struct enforce {
 	struct nft *nft;
-	bool blocking;
+	uint64_t blocking; /* the lists whose rules are in */
 	bool strict;
+	struct nft_elem *carried; /* read back from the table replaced at start */
+	size_t n_carried;
 };
 
 static void log_nft(struct enforce *e, const char *what, int r)
@@ -33,36 +40,76 @@ static uint64_t until_ns(time_t end)
 	return end > 0 && end < ENFORCE_END_MAX ? (uint64_t)end * 1000000000u : 0;
 }
 
-int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
+/* The lists of c by name and their ranges, as the table holds them;
+ * *ranges: malloc'ed, the caller frees it once the table has copied it. */
+static int table_lists(const struct conf *c, struct nft_config *cfg, struct nft_prefix **ranges)
 {
-	struct enforce *e = calloc(1, sizeof(*e));
-	struct nft_config cfg = {.mark = mark};
-	bool have4 = false;
-	int r;
+	size_t n = 0, k = 0;
 
-	if (!e)
+	cfg->n_lists = c->n_lists;
+	for (size_t i = 0; i < c->n_lists; i++) {
+		snprintf(cfg->lists[i], sizeof(cfg->lists[i]), "%s", c->lists[i].name);
+		n += c->lists[i].n_addresses;
+	}
+	*ranges = n ? malloc(n * sizeof(**ranges)) : NULL;
+	if (n && !*ranges)
 		return -ENOMEM;
+	for (size_t i = 0; i < c->n_lists; i++)
+		for (size_t j = 0; j < c->lists[i].n_addresses; j++) {
+			const struct conf_range *r = &c->lists[i].addresses[j];
+			struct nft_prefix *p = &(*ranges)[k++];
+			memset(p, 0, sizeof(*p));
+			p->family = r->family;
+			p->len = r->len;
+			memcpy(p->addr, r->addr, sizeof(p->addr));
+			p->list = (uint8_t)i;
+		}
+	cfg->ranges = *ranges;
+	cfg->n_ranges = n;
+	return 0;
+}
+
+static void listen_targets(const struct conf *c, struct nft_config *cfg)
+{
+	bool have4 = false;
+
 	for (size_t i = 0; i < c->n_listen; i++) {
 		const struct sockaddr_storage *ss = &c->listen[i].ss;
 		if (ss->ss_family == AF_INET && !have4) {
 			const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-			cfg.dns4 = sin->sin_addr;
-			cfg.dns_port = ntohs(sin->sin_port);
+			cfg->dns4 = sin->sin_addr;
+			cfg->dns_port = ntohs(sin->sin_port);
 			have4 = true;
-		} else if (ss->ss_family == AF_INET6 && !cfg.has_dns6) {
-			cfg.dns6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
-			cfg.has_dns6 = true;
+		} else if (ss->ss_family == AF_INET6 && !cfg->has_dns6) {
+			cfg->dns6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+			cfg->has_dns6 = true;
 		}
 	}
-	r = nft_new(&e->nft);
+}
+
+int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
+{
+	struct enforce *e = calloc(1, sizeof(*e));
+	struct nft_config cfg = {.mark = mark};
+	struct nft_prefix *ranges = NULL;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	listen_targets(c, &cfg);
+	r = table_lists(c, &cfg, &ranges);
+	if (r == 0)
+		r = nft_new(&e->nft);
 	if (r < 0) {
 		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
+		free(ranges);
 		free(e);
 		return r;
 	}
 	/* Intercept stays off until the DNS forwarder listens: redirecting port 53
 	 * to nothing would take the machine's DNS away. */
-	r = nft_table_replace(e->nft, &cfg);
+	r = nft_table_replace(e->nft, &cfg, &e->carried, &e->n_carried);
+	free(ranges);
 	if (r < 0) {
 		log_nft(e,
 		        r == -EPERM ? "create table inet smbreak (smbreakd needs CAP_NET_ADMIN)"
@@ -72,14 +119,40 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 		free(e);
 		return r;
 	}
-	log_info("nft: table inet smbreak created");
+	if (e->n_carried)
+		log_info("nft: table inet smbreak created, %zu learned addresses carried over "
+		         "from the table it replaced",
+		         e->n_carried);
+	else
+		log_info("nft: table inet smbreak created");
 	*out = e;
 	return 0;
 }
 
+void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n)
+{
+	*v = e->carried;
+	*n = e->n_carried;
+	e->carried = NULL;
+	e->n_carried = 0;
+}
+
+void enforce_set_conf(struct enforce *e, const struct conf *c)
+{
+	struct nft_config cfg = {0};
+	struct nft_prefix *ranges = NULL;
+	int r = table_lists(c, &cfg, &ranges);
+
+	if (r == 0)
+		r = nft_set_lists(e->nft, &cfg);
+	free(ranges);
+	if (r < 0)
+		log_nft(e, "change the lists' sets", r);
+}
+
 void enforce_apply(struct enforce *e, const struct inforce *in)
 {
-	bool on = in->lists != 0;
+	uint64_t on = in->lists;
 	time_t now = time(NULL);
 	int r;
 
@@ -87,8 +160,9 @@ void enforce_apply(struct enforce *e, const struct inforce *in)
 	if (r < 0)
 		log_nft(e, on ? "add the reject rules" : "remove the reject rules", r);
 	else if (on != e->blocking)
-		log_info("nft: reject rules %s", on ? "in force" : "removed");
-	e->blocking = on && r == 0;
+		log_info("nft: reject rules %s",
+		         on ? "in force for the lists in force" : "removed");
+	e->blocking = r == 0 ? on : 0;
 
 	/* During a strict break no learned address may expire before it ends. */
 	uint32_t floor_ms = 0;
@@ -136,6 +210,9 @@ void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 	}
 	proto_put_counter(reply, "addresses4", n.learned4);
 	proto_put_counter(reply, "addresses6", n.learned6);
+	proto_put_counter(reply, "addresses_max_per_set", NFT_LEARNED_MAX);
+	proto_put_counter(reply, "ranges4", n.ranges4);
+	proto_put_counter(reply, "ranges6", n.ranges6);
 	proto_put_counter(reply, "reject_rules", n.block_rules);
 }
 
@@ -160,5 +237,6 @@ void enforce_free(struct enforce *e)
 			log_info("nft: table inet smbreak removed");
 	}
 	nft_free(e->nft);
+	free(e->carried);
 	free(e);
 }

@@ -36,7 +36,8 @@ struct nft {
 	int sndbuf;
 	uint8_t *rbuf;
 	/* what the table should hold, to rebuild it when it vanished */
-	struct nft_config cfg;
+	struct nft_config cfg;     /* cfg.ranges: the copy below */
+	struct nft_prefix *ranges; /* owned */
 	bool have_table;
 	bool have_cfg;              /* nft_table_replace was called: cfg is known */
 	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
@@ -119,6 +120,7 @@ void nft_free(struct nft *n)
 	if (n->sk)
 		nl_socket_free(n->sk);
 	free(n->rbuf);
+	free(n->ranges);
 	free(n);
 }
 
@@ -372,13 +374,127 @@ static int commit(struct nft *n, build_fn build, const void *arg)
 
 /* ---- what goes into the table ---- */
 
-static int add_block_rules(struct nft_batch *b, uint64_t until_ns)
+enum set_kind { KIND_LEARNED, KIND_RANGES };
+
+/* Transaction ids, unique in the table: rules name the sets by them too, so
+ * that they find sets made in the same batch. */
+static uint32_t set_id(enum set_kind kind, int family, unsigned list)
+{
+	return 1 + (uint32_t)kind * 2 * (NFT_LIST_ENDPOINTS + 1) +
+	       (family == AF_INET ? 0 : NFT_LIST_ENDPOINTS + 1) + list;
+}
+
+static void set_name(const struct nft_config *c, char *out, enum set_kind kind, int family,
+                     unsigned list)
+{
+	if (list == NFT_LIST_ENDPOINTS)
+		nft_set_name(out, NFT_SET_ENDPOINTS, family, NULL);
+	else
+		nft_set_name(out, kind == KIND_RANGES ? NFT_SET_RANGES : NFT_SET_LEARNED, family,
+		             c->lists[list]);
+}
+
+static bool has_ranges(const struct nft_config *c, unsigned list)
+{
+	for (size_t i = 0; i < c->n_ranges; i++)
+		if (c->ranges[i].list == list)
+			return true;
+	return false;
+}
+
+static int find_list(const struct nft_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_lists; i++)
+		if (strcmp(c->lists[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The learned (or endpoints) sets of one list, both families. */
+static int add_learned_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		set_name(c, name, KIND_LEARNED, family, list);
+		r = nft_msg_set_add(b, name, family, set_id(KIND_LEARNED, family, list), false,
+		                    NFT_LEARNED_MAX);
+	}
+	return r;
+}
+
+/* The interval sets of one list's ranges, both families, with the ranges
+ * merged. */
+static int add_range_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
+{
+	struct nft_prefix *mine = malloc(c->n_ranges * sizeof(*mine));
+	struct nft_interval *iv = malloc(c->n_ranges * sizeof(*iv));
+	char name[NFT_SET_NAME_MAX];
+	size_t k = 0;
+	int r = mine && iv ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < c->n_ranges && r == 0; i++)
+		if (c->ranges[i].list == list)
+			mine[k++] = c->ranges[i];
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		set_name(c, name, KIND_RANGES, family, list);
+		r = nft_msg_set_add(b, name, family, set_id(KIND_RANGES, family, list), true, 0);
+		if (r == 0)
+			r = nft_prefixes_merge(mine, k, family, iv);
+		if (r > 0)
+			r = nft_msg_intervals_add(b, name, family, iv, (size_t)r);
+	}
+	free(mine);
+	free(iv);
+	return r;
+}
+
+static int del_sets(struct nft_batch *b, const struct nft_config *c, enum set_kind kind,
+                    unsigned list)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (int f = 0; f < 2 && r == 0; f++) {
+		set_name(c, name, kind, f == 0 ? AF_INET : AF_INET6, list);
+		r = nft_msg_set_del(b, name);
+	}
+	return r;
+}
+
+static int block_rule(struct nft_batch *b, const struct nft_config *c, enum set_kind kind,
+                      int family, unsigned list, uint64_t until_ns)
+{
+	char name[NFT_SET_NAME_MAX];
+
+	set_name(c, name, kind, family, list);
+	return nft_msg_rule_block(b, family, name, set_id(kind, family, list), until_ns);
+}
+
+/* One rule per set of each list in force (and for the endpoints): a packet
+ * meets as many lookups as there are lists in force (see BENCHMARKS.md). */
+static int add_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
+                           uint64_t until_ns)
 {
 	int r = nft_msg_rule_local_return(b);
-	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET, NFT_SET_LEARNED4, until_ns);
-	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_LEARNED6, until_ns);
+
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		if (!(lists >> i & 1u))
+			continue;
+		bool ranges = has_ranges(c, i);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			r = block_rule(b, c, KIND_LEARNED, family, i, until_ns);
+			if (r == 0 && ranges)
+				r = block_rule(b, c, KIND_RANGES, family, i, until_ns);
+		}
+	}
+	for (int f = 0; f < 2 && r == 0 && lists; f++)
+		r = block_rule(b, c, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, NFT_LIST_ENDPOINTS,
+		               until_ns);
 	return r;
 }
 
@@ -396,17 +512,73 @@ static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
 	return r;
 }
 
+/* Elements into (add) or out of the sets of their lists. */
+struct elems_arg {
+	const struct nft_elem *v;
+	size_t n;
+	bool add;
+	uint32_t min_timeout_ms;
+};
+
+static int put_elems(struct nft *n, struct nft_batch *b, const struct elems_arg *a)
+{
+	char name[NFT_SET_NAME_MAX];
+	uint64_t lists = 0;
+	bool endpoints = false;
+	int r = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		lists |= a->v[i].lists;
+		endpoints |= a->v[i].endpoint;
+	}
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS ? l >= n->cfg.n_lists || !(lists >> l & 1u) : !endpoints)
+			continue;
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			set_name(&n->cfg, name, KIND_LEARNED, family, l);
+			r = a->add ? nft_msg_elems_add(b, name, family, l, a->v, a->n,
+			                               a->min_timeout_ms)
+			           : nft_msg_elems_del(b, name, family, l, a->v, a->n);
+		}
+	}
+	return r;
+}
+
+static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	return put_elems(n, b, arg);
+}
+
+static uint32_t floor_ms(const struct nft *n)
+{
+	if (!n->floor_deadline_ns)
+		return 0;
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	if (now >= n->floor_deadline_ns)
+		return 0;
+	uint64_t ms = (n->floor_deadline_ns - now + 999999u) / 1000000u;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* The whole table from n->cfg; arg: the elements carried from the old one
+ * (a struct elems_arg), or NULL. */
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct nft_config *c = &n->cfg;
 	int r;
 
-	(void)arg;
 	/* add-then-delete removes a stale table without failing when there is none */
 	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
 		return r;
-	if ((r = nft_msg_set_add(b, NFT_SET_LEARNED4, AF_INET)) ||
-	    (r = nft_msg_set_add(b, NFT_SET_LEARNED6, AF_INET6)))
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		r = add_learned_sets(b, c, i);
+		if (r == 0 && has_ranges(c, i))
+			r = add_range_sets(b, c, i);
+	}
+	if (r || (r = add_learned_sets(b, c, NFT_LIST_ENDPOINTS)))
+		return r;
+	if (arg && (r = put_elems(n, b, arg)))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
@@ -414,7 +586,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK, "filter", NF_INET_LOCAL_OUT,
 	                                NFT_PRIO_FILTER)))
 		return r;
-	if (c->blocking && (r = add_block_rules(b, c->block_until_ns)))
+	if (c->blocking && (r = add_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
 	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
 	                                NFT_PRIO_DSTNAT)))
@@ -424,13 +596,124 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	return 0;
 }
 
-int nft_table_replace(struct nft *n, const struct nft_config *cfg)
+/* n->cfg = *cfg, with a copy of its ranges. */
+static int take_cfg(struct nft *n, const struct nft_config *cfg)
 {
+	struct nft_prefix *copy = NULL;
+
+	if (cfg->n_lists > SMB_LISTS_MAX)
+		return -EINVAL;
+	if (cfg->n_ranges > 0) {
+		copy = malloc(cfg->n_ranges * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, cfg->ranges, cfg->n_ranges * sizeof(*copy));
+	}
+	free(n->ranges);
+	n->ranges = copy;
 	n->cfg = *cfg;
+	n->cfg.ranges = copy;
 	n->have_cfg = true;
-	int r = commit(n, build_table, NULL);
+	return 0;
+}
+
+static int read_back(struct nft *n, struct nft_elem **v, size_t *count);
+
+int nft_table_replace(struct nft *n, const struct nft_config *cfg, struct nft_elem **carried,
+                      size_t *n_carried)
+{
+	struct nft_elem *v = NULL;
+	size_t count = 0;
+	int r = take_cfg(n, cfg);
+
+	if (carried) {
+		*carried = NULL;
+		*n_carried = 0;
+	}
+	if (r == 0)
+		r = read_back(n, &v, &count);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	struct elems_arg a = {v, count, true, floor_ms(n)};
+	n->err_len = 0;
+	n->err[0] = '\0';
+	r = run_batch(n, build_table, &a);
 	if (r == 0)
 		n->have_table = true;
+	if (r == 0 && carried) {
+		*carried = v;
+		*n_carried = count;
+	} else {
+		free(v);
+	}
+	return r;
+}
+
+int nft_adopt(struct nft *n, const struct nft_config *cfg)
+{
+	int r = take_cfg(n, cfg);
+	if (r == 0)
+		n->have_table = true;
+	n->have_cfg = false; /* the redirect target is the other process's */
+	return r;
+}
+
+struct relist_arg {
+	const struct nft_config *old;
+	uint64_t blocking; /* the lists in force, indices of the new config */
+};
+
+static int build_relist(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct relist_arg *a = arg;
+	const struct nft_config *o = a->old, *c = &n->cfg;
+	/* the rules name the sets, which cannot go while a rule names them */
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
+
+	for (unsigned i = 0; i < o->n_lists && r == 0; i++) {
+		if (find_list(c, o->lists[i]) < 0)
+			r = del_sets(b, o, KIND_LEARNED, i);
+		if (r == 0 && has_ranges(o, i))
+			r = del_sets(b, o, KIND_RANGES, i);
+	}
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		if (find_list(o, c->lists[i]) < 0)
+			r = add_learned_sets(b, c, i);
+		if (r == 0 && has_ranges(c, i))
+			r = add_range_sets(b, c, i);
+	}
+	if (r == 0 && a->blocking)
+		r = add_block_rules(b, c, a->blocking, c->block_until_ns);
+	return r;
+}
+
+int nft_set_lists(struct nft *n, const struct nft_config *cfg)
+{
+	struct nft_config old = n->cfg;
+	struct nft_prefix *old_ranges = n->ranges;
+	uint64_t blocking = 0;
+
+	for (unsigned i = 0; i < old.n_lists; i++) {
+		int j = find_list(cfg, old.lists[i]);
+		if (old.blocking >> i & 1u && j >= 0)
+			blocking |= 1ull << j;
+	}
+	n->ranges = NULL; /* kept for the batch, freed below */
+	struct nft_config c = *cfg;
+	c.blocking = blocking;
+	c.block_until_ns = old.block_until_ns;
+	c.intercept = old.intercept;
+	int r = take_cfg(n, &c);
+	if (r < 0) {
+		n->ranges = old_ranges;
+		n->cfg = old;
+		return r;
+	}
+	struct relist_arg a = {&old, blocking};
+	r = commit(n, build_relist, &a);
+	free(old_ranges);
 	return r;
 }
 
@@ -469,26 +752,25 @@ int nft_table_leave(struct nft *n)
 }
 
 struct blocking_arg {
-	bool on;
+	uint64_t lists;
 	uint64_t until_ns;
 };
 
 static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct blocking_arg *a = arg;
-	(void)n;
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
-	if (r == 0 && a->on)
-		r = add_block_rules(b, a->until_ns);
+	if (r == 0 && a->lists)
+		r = add_block_rules(b, &n->cfg, a->lists, a->until_ns);
 	return r;
 }
 
-int nft_set_blocking(struct nft *n, bool on, uint64_t until_ns)
+int nft_set_blocking(struct nft *n, uint64_t lists, uint64_t until_ns)
 {
-	struct blocking_arg a = {on, until_ns};
+	struct blocking_arg a = {lists, until_ns};
 	int r = commit(n, build_blocking, &a);
 	if (r == 0) {
-		n->cfg.blocking = on;
+		n->cfg.blocking = lists;
 		n->cfg.block_until_ns = until_ns;
 	}
 	return r;
@@ -507,42 +789,6 @@ int nft_set_intercept(struct nft *n, bool on)
 	return r;
 }
 
-struct elems_arg {
-	const struct nft_elem *v;
-	size_t n;
-	bool add;
-	uint32_t min_timeout_ms;
-};
-
-static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
-{
-	const struct elems_arg *a = arg;
-	int r;
-	(void)n;
-	if (a->add) {
-		r = nft_msg_elems_add(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n, a->min_timeout_ms);
-		if (r == 0)
-			r = nft_msg_elems_add(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n,
-			                      a->min_timeout_ms);
-	} else {
-		r = nft_msg_elems_del(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n);
-		if (r == 0)
-			r = nft_msg_elems_del(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n);
-	}
-	return r;
-}
-
-static uint32_t floor_ms(const struct nft *n)
-{
-	if (!n->floor_deadline_ns)
-		return 0;
-	uint64_t now = now_ns(CLOCK_BOOTTIME);
-	if (now >= n->floor_deadline_ns)
-		return 0;
-	uint64_t ms = (n->floor_deadline_ns - now + 999999u) / 1000000u;
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-}
-
 int nft_elements_add(struct nft *n, const struct nft_elem *v, size_t count)
 {
 	struct elems_arg a = {v, count, true, floor_ms(n)};
@@ -557,10 +803,19 @@ int nft_elements_del(struct nft *n, const struct nft_elem *v, size_t count)
 
 static int build_flush(struct nft *n, struct nft_batch *b, const void *arg)
 {
-	(void)n;
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
 	(void)arg;
-	int r = nft_msg_elems_flush(b, NFT_SET_LEARNED4);
-	return r ? r : nft_msg_elems_flush(b, NFT_SET_LEARNED6);
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
+			continue;
+		for (int f = 0; f < 2 && r == 0; f++) {
+			set_name(&n->cfg, name, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, l);
+			r = nft_msg_elems_flush(b, name);
+		}
+	}
+	return r;
 }
 
 int nft_elements_flush(struct nft *n)
@@ -622,52 +877,24 @@ static int req_rules(void *buf, uint32_t seq, const char *name)
 	return nft_msg_req_rules(buf, seq, name);
 }
 
-static void count_elem(const struct nft_elem_info *e, void *arg)
-{
-	(void)e;
-	++*(size_t *)arg;
-}
-
-static void count_elems(const struct nlmsghdr *h, void *arg)
-{
-	(void)nft_msg_parse_elems(h, count_elem, arg);
-}
-
-static void count_rules(const struct nlmsghdr *h, void *arg)
-{
-	if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
-		++*(unsigned *)arg;
-}
-
-int nft_counts(struct nft *n, struct nft_counts *out)
-{
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	n->err_len = 0;
-	n->err[0] = '\0';
-	if ((r = dump(n, req_elems, NFT_SET_LEARNED4, count_elems, &out->learned4)) ||
-	    (r = dump(n, req_elems, NFT_SET_LEARNED6, count_elems, &out->learned6)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
-		return r;
-	return 0;
-}
-
-/* Elements of the learned sets that expire before the floor. */
-struct short_elems {
+/* Elements read from one set, tagged with its list. */
+struct elem_vec {
 	struct nft_elem *v;
 	size_t n, cap;
-	uint32_t floor_ms;
+	unsigned list;
+	uint32_t below_ms; /* only those expiring sooner (0: all), set to it */
+	size_t counted;
 	int err;
 };
 
-static void collect_short(const struct nft_elem_info *e, void *arg)
+static void vec_elem(const struct nft_elem_info *e, void *arg)
 {
-	struct short_elems *s = arg;
+	struct elem_vec *s = arg;
 	uint64_t left = e->expiration_ms ? e->expiration_ms : e->timeout_ms;
 
-	if (e->timeout_ms == 0 || left >= s->floor_ms || s->err)
+	if (e->interval_end || s->err || (e->timeout_ms && !e->expiration_ms))
+		return;
+	if (s->below_ms && (e->timeout_ms == 0 || left >= s->below_ms))
 		return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -683,12 +910,110 @@ static void collect_short(const struct nft_elem_info *e, void *arg)
 	memset(x, 0, sizeof(*x));
 	x->family = e->family;
 	memcpy(&x->addr, e->addr, e->family == AF_INET ? 4 : 16);
-	x->timeout_ms = s->floor_ms;
+	x->timeout_ms = s->below_ms ? s->below_ms : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+	if (s->list == NFT_LIST_ENDPOINTS)
+		x->endpoint = true;
+	else
+		x->lists = 1ull << s->list;
 }
 
-static void collect_short_msg(const struct nlmsghdr *h, void *arg)
+static void vec_msg(const struct nlmsghdr *h, void *arg)
 {
-	(void)nft_msg_parse_elems(h, collect_short, arg);
+	(void)nft_msg_parse_elems(h, vec_elem, arg);
+}
+
+/* The elements of every learned set of n->cfg's lists and of the endpoints
+ * sets; a set or table that is not there has none. */
+static int collect_learned(struct nft *n, struct elem_vec *s)
+{
+	char name[NFT_SET_NAME_MAX];
+
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
+			continue;
+		s->list = l;
+		for (int f = 0; f < 2; f++) {
+			set_name(&n->cfg, name, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, l);
+			int r = dump(n, req_elems, name, vec_msg, s);
+			if (r == -ENOENT) {
+				n->err_len = 0;
+				n->err[0] = '\0';
+				continue;
+			}
+			if (r < 0)
+				return r;
+			if (s->err)
+				return s->err;
+		}
+	}
+	return 0;
+}
+
+static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
+{
+	struct elem_vec s = {0};
+	int r = table_exists(n);
+
+	if (r > 0)
+		r = collect_learned(n, &s);
+	*v = s.v;
+	*count = s.n;
+	return r < 0 ? r : 0;
+}
+
+static void count_elem(const struct nft_elem_info *e, void *arg)
+{
+	if (!e->interval_end)
+		++*(size_t *)arg;
+}
+
+static void count_elems(const struct nlmsghdr *h, void *arg)
+{
+	(void)nft_msg_parse_elems(h, count_elem, arg);
+}
+
+static void count_rules(const struct nlmsghdr *h, void *arg)
+{
+	if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
+		++*(unsigned *)arg;
+}
+
+static int count_sets(struct nft *n, struct nft_counts *out)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
+			continue;
+		bool ranges = l < NFT_LIST_ENDPOINTS && has_ranges(&n->cfg, l);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			set_name(&n->cfg, name, KIND_LEARNED, family, l);
+			r = dump(n, req_elems, name, count_elems,
+			         family == AF_INET ? &out->learned4 : &out->learned6);
+			if (r == 0 && ranges) {
+				set_name(&n->cfg, name, KIND_RANGES, family, l);
+				r = dump(n, req_elems, name, count_elems,
+				         family == AF_INET ? &out->ranges4 : &out->ranges6);
+			}
+		}
+	}
+	return r;
+}
+
+int nft_counts(struct nft *n, struct nft_counts *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	n->err_len = 0;
+	n->err[0] = '\0';
+	if ((r = count_sets(n, out)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
+		return r;
+	return 0;
 }
 
 int nft_set_timeout_floor(struct nft *n, uint32_t remaining_ms)
@@ -700,12 +1025,8 @@ int nft_set_timeout_floor(struct nft *n, uint32_t remaining_ms)
 		return 0;
 	}
 	n->floor_deadline_ns = now_ns(CLOCK_BOOTTIME) + (uint64_t)remaining_ms * 1000000u;
-	struct short_elems s = {.floor_ms = remaining_ms};
-	int r = dump(n, req_elems, NFT_SET_LEARNED4, collect_short_msg, &s);
-	if (r == 0)
-		r = dump(n, req_elems, NFT_SET_LEARNED6, collect_short_msg, &s);
-	if (r == 0)
-		r = s.err;
+	struct elem_vec s = {.below_ms = remaining_ms};
+	int r = collect_learned(n, &s);
 	if (r == 0 && s.n > 0) {
 		struct elems_arg a = {s.v, s.n, true, remaining_ms};
 		r = commit(n, build_elems, &a);

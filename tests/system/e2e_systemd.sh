@@ -211,7 +211,7 @@ expect_in "paused until" "the pause is on"
 # ---- the pause blocks by name and by address ----
 eq "reject rules in the table" "$(nftj 'sum(1 for r in rules() if any("goto" in e for e in r["expr"])) > 0')" true
 eq "the learned address is in the set" \
-	"$(nftj '[e for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", [])]' |
+	"$(nftj '[e for o in j if "set" in o and o["set"]["name"] == "learned4_social" for e in o["set"].get("elem", [])]' |
 		grep -c 192.0.2.10)" 1
 expect_rc 0 "dig for the blocked name" inside dig +time=2 +tries=1 @127.0.0.153 blocked.test
 expect_in "status: NXDOMAIN" "the blocked name gets NXDOMAIN"

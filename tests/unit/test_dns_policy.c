@@ -163,17 +163,19 @@ static void test_chain_listed(struct dns_msg_learned *l)
 	static const char *const to_bypass[] = {"a.example", "edge.dns.google"};
 	static const char *const to_allowed[] = {"a.example", "www.free.own.example"};
 
+	bool ep;
+
 	/* The question name is the caller's (matched when the query came in). */
 	chain(l, q_only, 1);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	chain(l, to_cdn, 2);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	chain(l, to_listed, 3);
-	CHECK(dns_policy_chain_listed(d, bp, l));
+	CHECK(dns_policy_chain_lists(d, bp, l, &ep) == 2 && !ep); /* list "plain" */
 	chain(l, to_bypass, 2);
-	CHECK(dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && ep);
 	chain(l, to_allowed, 2);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	domains_free(d);
 	domains_free(bp);
 }
@@ -200,7 +202,8 @@ static void test_learn(struct dns_msg_learned *l)
 {
 	struct addrset learned, shared;
 	struct nft_elem add[DNS_MSG_ADDRS_MAX], del[DNS_MSG_ADDRS_MAX];
-	struct dns_policy_learn out = {add, del, 0, 0, 0, 0};
+	struct dns_policy_learn out = {add, del, 0, 0, 0, 0, 0};
+	const struct dns_policy_names social = {1, false}, none = {0, false};
 	const time_t t0 = 1700000000;
 	char text[INET6_ADDRSTRLEN];
 
@@ -211,7 +214,7 @@ static void test_learn(struct dns_msg_learned *l)
 	addr(l, "192.0.2.1", 5);
 	addr(l, "2001:db8::1", 3600);
 	addr(l, "192.0.2.2", 1000000);
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0, &out);
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0, &out);
 	CHECK_INT(out.n_add, 3);
 	CHECK_INT(out.n_del, 0);
 	CHECK_INT(out.learned, 3);
@@ -232,8 +235,8 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 300);
 	addr(l, "198.51.100.7", 300);
-	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, false, 600, 86400, t0 + 10, &out);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, none, 600, 86400, 0, t0 + 10, &out);
 	CHECK_INT(out.n_add, 0);
 	CHECK_INT(out.n_del, 1);
 	CHECK_INT(out.learned, 0);
@@ -247,8 +250,8 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
 	addr(l, "192.0.2.3", 700);
-	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0}; /* appends after 5 */
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 20, &out);
+	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0, 0}; /* appends after 5 */
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 20, &out);
 	CHECK_INT(out.n_add, 6);
 	CHECK_INT(out.shared, 1);
 	CHECK_INT(out.learned, 1);
@@ -258,10 +261,25 @@ static void test_learn(struct dns_msg_learned *l)
 	/* Once the shared mark has expired, the address is learned again. */
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
-	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 10 + 86400, &out);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 10 + 86400, &out);
 	CHECK_INT(out.n_add, 1);
 	CHECK_INT(out.shared, 0);
+
+	/* Learned for a second list: the element carries both, until the later
+	 * end; a strict break's floor holds it longer; an endpoint's is marked. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 600);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	struct dns_policy_names video = {2, false}, doh = {0, true};
+	dns_policy_learn(&learned, &shared, l, video, 600, 86400, t0 + 20 + 86400 + 5000,
+	                 t0 + 20 + 86400, &out);
+	CHECK_INT(add[0].lists, 3);
+	CHECK_INT(add[0].timeout_ms, 5000000);
+	CHECK_INT(held(&learned, "192.0.2.1", t0 + 20 + 86400)->lists, 3);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, doh, 600, 86400, 0, t0 + 20 + 86400, &out);
+	CHECK(add[0].endpoint && add[0].lists == 3);
 	addrset_free(&learned);
 	addrset_free(&shared);
 }

@@ -817,104 +817,16 @@ bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
 	return true;
 }
 
-/* "social, video" of the lists of a mask, as much as fits. */
-static void list_names(const struct conf *c, uint64_t lists, char *out, size_t size)
-{
-	size_t off = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < c->n_lists && off < size; i++)
-		if (lists >> i & 1u) {
-			int w = snprintf(out + off, size - off, "%s%s", off ? ", " : "",
-			                 c->lists[i].name);
-			if (w > 0)
-				off += (size_t)w;
-		}
-}
-
-static bool range_has(const struct conf_range *r, int family, const uint8_t *addr)
-{
-	if (r->family != family)
-		return false;
-	for (unsigned bit = 0; bit < r->len; bit++) {
-		uint8_t m = (uint8_t)(0x80u >> (bit % 8));
-		if ((addr[bit / 8] & m) != (r->addr[bit / 8] & m))
-			return false;
-	}
-	return true;
-}
-
-/* The `addresses =` entries that hold addr: their lists, and the first one
- * (of a list in force, when there is one) for the message. */
-static uint64_t ranges_of(const struct conf *c, int family, const uint8_t *addr, uint64_t inforce,
-                          const struct conf_range **first, size_t *first_list)
-{
-	uint64_t lists = 0;
-
-	*first = NULL;
-	for (size_t i = 0; i < c->n_lists; i++)
-		for (size_t j = 0; j < c->lists[i].n_addresses; j++) {
-			const struct conf_range *r = &c->lists[i].addresses[j];
-			if (!range_has(r, family, addr))
-				continue;
-			lists |= 1ull << i;
-			if (!*first || (!(inforce >> *first_list & 1u) && inforce >> i & 1u)) {
-				*first = r;
-				*first_list = i;
-			}
-		}
-	return lists;
-}
-
 void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint64_t inforce,
                     struct proto_msg *reply)
 {
-	char text[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN], when[32], names[128], msg[384];
 	time_t now = time(NULL);
-	const struct conf *c = dns->conf;
-	const struct addrset_entry *shared = addrset_find(&dns->shared, family, addr, now);
-	const struct addrset_entry *learned = addrset_find(&dns->learned, family, addr, now);
-	const struct conf_range *range;
-	size_t range_list = 0;
-	uint64_t in_ranges = ranges_of(c, family, addr, inforce, &range, &range_list);
-	uint64_t lists = in_ranges | (learned ? learned->lists : 0);
-	/* the same rule as the reject rules: a list in force, or an endpoint
-	 * during any break */
-	bool blocked = (lists & inforce) || (learned && learned->endpoint && inforce);
-	const char *now_s = blocked ? "it is blocked now" : "it is not blocked now";
+	char text[INET6_ADDRSTRLEN], msg[DNS_POLICY_CHECK_MAX];
+	bool blocked = dns_policy_check_addr(
+	    dns->conf, addrset_find(&dns->learned, family, addr, now),
+	    addrset_find(&dns->shared, family, addr, now), family, addr, inforce, msg, sizeof(msg));
 
 	inet_ntop(family, addr, text, sizeof(text));
-	if (range) {
-		inet_ntop(family, range->addr, net, sizeof(net));
-		snprintf(
-		    msg, sizeof(msg), "%s is in %s/%u, an address range of list %s (%s:%u); %s",
-		    text, net, range->len, c->lists[range_list].name, c->path, range->line,
-		    blocked ? "it is blocked now" : "it is blocked during breaks with the list");
-	} else if (shared) {
-		snprintf(msg, sizeof(msg),
-		         "%s is shared: it also answered a name in no list, so it is kept out of "
-		         "the sets (names are still blocked by DNS)",
-		         text);
-	} else if (learned) {
-		struct tm tm;
-		localtime_r(&learned->expires, &tm);
-		strftime(when, sizeof(when), "%a %H:%M", &tm);
-		list_names(c, learned->lists, names, sizeof(names));
-		if (learned->lists)
-			snprintf(
-			    msg, sizeof(msg),
-			    "%s is in the sets of list %s%s, learned from a listed name, until "
-			    "%s; %s",
-			    text, names, learned->endpoint ? " and of the DoH/DoT endpoints" : "",
-			    when, blocked ? now_s : "it is blocked during breaks with its lists");
-		else
-			snprintf(msg, sizeof(msg),
-			         "%s is in the sets of the DoH/DoT endpoints until %s; %s", text,
-			         when, blocked ? now_s : "it is blocked during every break");
-	} else {
-		snprintf(msg, sizeof(msg),
-		         "%s is not in the sets: no answer for a listed name held it", text);
-	}
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
 	proto_put_str(reply, PROTO_A_MESSAGE, msg);
 	proto_put_str(reply, PROTO_A_DOMAIN, text);

@@ -3,6 +3,7 @@
  * every query, so nothing here allocates or looks a name up twice. */
 #include "dns_policy.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -147,6 +148,109 @@ void dns_policy_learn(struct addrset *learned, struct addrset *shared,
 				         old.endpoint);
 		}
 	}
+}
+
+/* "social, video" of the lists of a mask, as much as fits. */
+static void list_names(const struct conf *c, uint64_t lists, char *out, size_t size)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < c->n_lists && off < size; i++)
+		if (lists >> i & 1u) {
+			int w = snprintf(out + off, size - off, "%s%s", off ? ", " : "",
+			                 c->lists[i].name);
+			if (w > 0)
+				off += (size_t)w;
+		}
+}
+
+static bool range_has(const struct conf_range *r, int family, const uint8_t *addr)
+{
+	if (r->family != family)
+		return false;
+	for (unsigned bit = 0; bit < r->len; bit++) {
+		uint8_t m = (uint8_t)(0x80u >> (bit % 8));
+		if ((addr[bit / 8] & m) != (r->addr[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The lists whose `addresses =` hold addr, and the entry to name (one of a
+ * list in force, when there is one). */
+static uint64_t ranges_of(const struct conf *c, int family, const uint8_t *addr, uint64_t inforce,
+                          const struct conf_range **first, size_t *first_list)
+{
+	uint64_t lists = 0;
+
+	*first = NULL;
+	for (size_t i = 0; i < c->n_lists; i++)
+		for (size_t j = 0; j < c->lists[i].n_addresses; j++) {
+			const struct conf_range *r = &c->lists[i].addresses[j];
+			if (!range_has(r, family, addr))
+				continue;
+			lists |= 1ull << i;
+			if (!*first || (!(inforce >> *first_list & 1u) && inforce >> i & 1u)) {
+				*first = r;
+				*first_list = i;
+			}
+		}
+	return lists;
+}
+
+static void learned_msg(const struct conf *c, const struct addrset_entry *e, const char *text,
+                        bool blocked, char *msg, size_t size)
+{
+	char when[32], names[128];
+	struct tm tm;
+
+	localtime_r(&e->expires, &tm);
+	strftime(when, sizeof(when), "%a %H:%M", &tm);
+	list_names(c, e->lists, names, sizeof(names));
+	if (e->lists)
+		snprintf(msg, size,
+		         "%s is in the sets of list %s%s, learned from a listed name, until %s; %s",
+		         text, names, e->endpoint ? " and of the DoH/DoT endpoints" : "", when,
+		         blocked ? "it is blocked now"
+		                 : "it is blocked during breaks with its lists");
+	else
+		snprintf(msg, size, "%s is in the sets of the DoH/DoT endpoints until %s; %s", text,
+		         when, blocked ? "it is blocked now" : "it is blocked during every break");
+}
+
+bool dns_policy_check_addr(const struct conf *c, const struct addrset_entry *learned,
+                           const struct addrset_entry *shared, int family, const uint8_t *addr,
+                           uint64_t inforce, char *msg, size_t size)
+{
+	char text[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
+	const struct conf_range *range;
+	size_t range_list = 0;
+	uint64_t lists = ranges_of(c, family, addr, inforce, &range, &range_list);
+	bool blocked;
+
+	lists |= learned ? learned->lists : 0;
+	blocked = (lists & inforce) || (learned && learned->endpoint && inforce);
+	inet_ntop(family, addr, text, sizeof(text));
+	if (range) {
+		inet_ntop(family, range->addr, net, sizeof(net));
+		snprintf(
+		    msg, size, "%s is in %s/%u, an address range of list %s (%s:%u); %s", text, net,
+		    range->len, c->lists[range_list].name, c->path ? c->path : "?", range->line,
+		    blocked ? "it is blocked now" : "it is blocked during breaks with the list");
+	} else if (shared) {
+		snprintf(
+		    msg, size,
+		    "%s is shared: it also answered a name in no list, so it is kept out of the "
+		    "sets (names are still blocked by DNS)",
+		    text);
+	} else if (learned) {
+		learned_msg(c, learned, text, blocked, msg, size);
+	} else {
+		snprintf(msg, size, "%s is not in the sets: no answer for a listed name held it",
+		         text);
+	}
+	return blocked;
 }
 
 const char *dns_policy_blocked_key(const struct conf *c, const struct domains *d, const char *name,

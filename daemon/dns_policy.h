@@ -84,6 +84,17 @@ void dns_policy_learn(struct addrset *learned, struct addrset *shared,
                       uint32_t ttl_min, uint32_t ttl_max, time_t floor, time_t now,
                       struct dns_policy_learn *out);
 
+/* smctl check ADDRESS: whether an address is blocked now and the sentence
+ * that says why (into msg, DNS_POLICY_CHECK_MAX bytes), by the rule of the
+ * reject rules: one of its lists in `inforce` (a list whose `addresses =`
+ * range holds it, or whose names it answered: the learned entry), or an
+ * endpoint's during any break. learned, shared: its entries in the
+ * forwarder's tables, NULL when none. */
+#define DNS_POLICY_CHECK_MAX 384
+bool dns_policy_check_addr(const struct conf *c, const struct addrset_entry *learned,
+                           const struct addrset_entry *shared, int family, const uint8_t *addr,
+                           uint64_t inforce, char *msg, size_t size);
+
 /* What the stats count a blocked name under: the service whose entry matched,
  * else the name of the first list of `lists` (the lists in force that block
  * it), else "doh" for a bypass rule. Returns key or a static string; key has

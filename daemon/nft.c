@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "nft_build.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -374,130 +375,6 @@ static int commit(struct nft *n, build_fn build, const void *arg)
 
 /* ---- what goes into the table ---- */
 
-enum set_kind { KIND_LEARNED, KIND_RANGES };
-
-/* Transaction ids, unique in the table: rules name the sets by them too, so
- * that they find sets made in the same batch. */
-static uint32_t set_id(enum set_kind kind, int family, unsigned list)
-{
-	return 1 + (uint32_t)kind * 2 * (NFT_LIST_ENDPOINTS + 1) +
-	       (family == AF_INET ? 0 : NFT_LIST_ENDPOINTS + 1) + list;
-}
-
-static void set_name(const struct nft_config *c, char *out, enum set_kind kind, int family,
-                     unsigned list)
-{
-	if (list == NFT_LIST_ENDPOINTS)
-		nft_set_name(out, NFT_SET_ENDPOINTS, family, NULL);
-	else
-		nft_set_name(out, kind == KIND_RANGES ? NFT_SET_RANGES : NFT_SET_LEARNED, family,
-		             c->lists[list]);
-}
-
-static bool has_ranges(const struct nft_config *c, unsigned list)
-{
-	for (size_t i = 0; i < c->n_ranges; i++)
-		if (c->ranges[i].list == list)
-			return true;
-	return false;
-}
-
-static int find_list(const struct nft_config *c, const char *name)
-{
-	for (size_t i = 0; i < c->n_lists; i++)
-		if (strcmp(c->lists[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The learned (or endpoints) sets of one list, both families. */
-static int add_learned_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
-{
-	char name[NFT_SET_NAME_MAX];
-	int r = 0;
-
-	for (int f = 0; f < 2 && r == 0; f++) {
-		int family = f == 0 ? AF_INET : AF_INET6;
-		set_name(c, name, KIND_LEARNED, family, list);
-		r = nft_msg_set_add(b, name, family, set_id(KIND_LEARNED, family, list), false,
-		                    NFT_LEARNED_MAX);
-	}
-	return r;
-}
-
-/* The interval sets of one list's ranges, both families, with the ranges
- * merged. */
-static int add_range_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
-{
-	struct nft_prefix *mine = malloc(c->n_ranges * sizeof(*mine));
-	struct nft_interval *iv = malloc(c->n_ranges * sizeof(*iv));
-	char name[NFT_SET_NAME_MAX];
-	size_t k = 0;
-	int r = mine && iv ? 0 : -ENOMEM;
-
-	for (size_t i = 0; i < c->n_ranges && r == 0; i++)
-		if (c->ranges[i].list == list)
-			mine[k++] = c->ranges[i];
-	for (int f = 0; f < 2 && r == 0; f++) {
-		int family = f == 0 ? AF_INET : AF_INET6;
-		set_name(c, name, KIND_RANGES, family, list);
-		r = nft_msg_set_add(b, name, family, set_id(KIND_RANGES, family, list), true, 0);
-		if (r == 0)
-			r = nft_prefixes_merge(mine, k, family, iv);
-		if (r > 0)
-			r = nft_msg_intervals_add(b, name, family, iv, (size_t)r);
-	}
-	free(mine);
-	free(iv);
-	return r;
-}
-
-static int del_sets(struct nft_batch *b, const struct nft_config *c, enum set_kind kind,
-                    unsigned list)
-{
-	char name[NFT_SET_NAME_MAX];
-	int r = 0;
-
-	for (int f = 0; f < 2 && r == 0; f++) {
-		set_name(c, name, kind, f == 0 ? AF_INET : AF_INET6, list);
-		r = nft_msg_set_del(b, name);
-	}
-	return r;
-}
-
-static int block_rule(struct nft_batch *b, const struct nft_config *c, enum set_kind kind,
-                      int family, unsigned list, uint64_t until_ns)
-{
-	char name[NFT_SET_NAME_MAX];
-
-	set_name(c, name, kind, family, list);
-	return nft_msg_rule_block(b, family, name, set_id(kind, family, list), until_ns);
-}
-
-/* One rule per set of each list in force (and for the endpoints): a packet
- * meets as many lookups as there are lists in force (see BENCHMARKS.md). */
-static int add_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
-                           uint64_t until_ns)
-{
-	int r = nft_msg_rule_local_return(b);
-
-	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
-		if (!(lists >> i & 1u))
-			continue;
-		bool ranges = has_ranges(c, i);
-		for (int f = 0; f < 2 && r == 0; f++) {
-			int family = f == 0 ? AF_INET : AF_INET6;
-			r = block_rule(b, c, KIND_LEARNED, family, i, until_ns);
-			if (r == 0 && ranges)
-				r = block_rule(b, c, KIND_RANGES, family, i, until_ns);
-		}
-	}
-	for (int f = 0; f < 2 && r == 0 && lists; f++)
-		r = block_rule(b, c, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, NFT_LIST_ENDPOINTS,
-		               until_ns);
-	return r;
-}
-
 static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
 {
 	int r = nft_msg_rule_mark_accept(b, c->mark);
@@ -520,34 +397,10 @@ struct elems_arg {
 	uint32_t min_timeout_ms;
 };
 
-static int put_elems(struct nft *n, struct nft_batch *b, const struct elems_arg *a)
-{
-	char name[NFT_SET_NAME_MAX];
-	uint64_t lists = 0;
-	bool endpoints = false;
-	int r = 0;
-
-	for (size_t i = 0; i < a->n; i++) {
-		lists |= a->v[i].lists;
-		endpoints |= a->v[i].endpoint;
-	}
-	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
-		if (l < NFT_LIST_ENDPOINTS ? l >= n->cfg.n_lists || !(lists >> l & 1u) : !endpoints)
-			continue;
-		for (int f = 0; f < 2 && r == 0; f++) {
-			int family = f == 0 ? AF_INET : AF_INET6;
-			set_name(&n->cfg, name, KIND_LEARNED, family, l);
-			r = a->add ? nft_msg_elems_add(b, name, family, l, a->v, a->n,
-			                               a->min_timeout_ms)
-			           : nft_msg_elems_del(b, name, family, l, a->v, a->n);
-		}
-	}
-	return r;
-}
-
 static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
 {
-	return put_elems(n, b, arg);
+	const struct elems_arg *a = arg;
+	return nft_build_elems(b, &n->cfg, a->v, a->n, a->add, a->min_timeout_ms);
 }
 
 static uint32_t floor_ms(const struct nft *n)
@@ -571,14 +424,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	/* add-then-delete removes a stale table without failing when there is none */
 	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
 		return r;
-	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
-		r = add_learned_sets(b, c, i);
-		if (r == 0 && has_ranges(c, i))
-			r = add_range_sets(b, c, i);
-	}
-	if (r || (r = add_learned_sets(b, c, NFT_LIST_ENDPOINTS)))
-		return r;
-	if (arg && (r = put_elems(n, b, arg)))
+	if ((r = nft_build_sets(b, c)) || (arg && (r = build_elems(n, b, arg))))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
@@ -586,7 +432,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK, "filter", NF_INET_LOCAL_OUT,
 	                                NFT_PRIO_FILTER)))
 		return r;
-	if (c->blocking && (r = add_block_rules(b, c, c->blocking, c->block_until_ns)))
+	if (c->blocking && (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
 	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
 	                                NFT_PRIO_DSTNAT)))
@@ -668,38 +514,15 @@ struct relist_arg {
 static int build_relist(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct relist_arg *a = arg;
-	const struct nft_config *o = a->old, *c = &n->cfg;
-	/* the rules name the sets, which cannot go while a rule names them */
-	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
-
-	for (unsigned i = 0; i < o->n_lists && r == 0; i++) {
-		if (find_list(c, o->lists[i]) < 0)
-			r = del_sets(b, o, KIND_LEARNED, i);
-		if (r == 0 && has_ranges(o, i))
-			r = del_sets(b, o, KIND_RANGES, i);
-	}
-	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
-		if (find_list(o, c->lists[i]) < 0)
-			r = add_learned_sets(b, c, i);
-		if (r == 0 && has_ranges(c, i))
-			r = add_range_sets(b, c, i);
-	}
-	if (r == 0 && a->blocking)
-		r = add_block_rules(b, c, a->blocking, c->block_until_ns);
-	return r;
+	return nft_build_relist(b, a->old, &n->cfg, a->blocking, n->cfg.block_until_ns);
 }
 
 int nft_set_lists(struct nft *n, const struct nft_config *cfg)
 {
 	struct nft_config old = n->cfg;
 	struct nft_prefix *old_ranges = n->ranges;
-	uint64_t blocking = 0;
+	uint64_t blocking = nft_build_remap(&old, cfg, old.blocking);
 
-	for (unsigned i = 0; i < old.n_lists; i++) {
-		int j = find_list(cfg, old.lists[i]);
-		if (old.blocking >> i & 1u && j >= 0)
-			blocking |= 1ull << j;
-	}
 	n->ranges = NULL; /* kept for the batch, freed below */
 	struct nft_config c = *cfg;
 	c.blocking = blocking;
@@ -761,7 +584,7 @@ static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 	const struct blocking_arg *a = arg;
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
 	if (r == 0 && a->lists)
-		r = add_block_rules(b, &n->cfg, a->lists, a->until_ns);
+		r = nft_build_block_rules(b, &n->cfg, a->lists, a->until_ns);
 	return r;
 }
 
@@ -803,19 +626,8 @@ int nft_elements_del(struct nft *n, const struct nft_elem *v, size_t count)
 
 static int build_flush(struct nft *n, struct nft_batch *b, const void *arg)
 {
-	char name[NFT_SET_NAME_MAX];
-	int r = 0;
-
 	(void)arg;
-	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
-		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
-			continue;
-		for (int f = 0; f < 2 && r == 0; f++) {
-			set_name(&n->cfg, name, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, l);
-			r = nft_msg_elems_flush(b, name);
-		}
-	}
-	return r;
+	return nft_build_flush(b, &n->cfg);
 }
 
 int nft_elements_flush(struct nft *n)
@@ -933,7 +745,8 @@ static int collect_learned(struct nft *n, struct elem_vec *s)
 			continue;
 		s->list = l;
 		for (int f = 0; f < 2; f++) {
-			set_name(&n->cfg, name, KIND_LEARNED, f == 0 ? AF_INET : AF_INET6, l);
+			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED,
+			                   f == 0 ? AF_INET : AF_INET6, l);
 			int r = dump(n, req_elems, name, vec_msg, s);
 			if (r == -ENOENT) {
 				n->err_len = 0;
@@ -986,14 +799,14 @@ static int count_sets(struct nft *n, struct nft_counts *out)
 	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
 		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
 			continue;
-		bool ranges = l < NFT_LIST_ENDPOINTS && has_ranges(&n->cfg, l);
+		bool ranges = l < NFT_LIST_ENDPOINTS && nft_build_has_ranges(&n->cfg, l);
 		for (int f = 0; f < 2 && r == 0; f++) {
 			int family = f == 0 ? AF_INET : AF_INET6;
-			set_name(&n->cfg, name, KIND_LEARNED, family, l);
+			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED, family, l);
 			r = dump(n, req_elems, name, count_elems,
 			         family == AF_INET ? &out->learned4 : &out->learned6);
 			if (r == 0 && ranges) {
-				set_name(&n->cfg, name, KIND_RANGES, family, l);
+				nft_build_set_name(&n->cfg, name, NFT_KIND_RANGES, family, l);
 				r = dump(n, req_elems, name, count_elems,
 				         family == AF_INET ? &out->ranges4 : &out->ranges6);
 			}

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns.h"
+#include "file.h"
 #include "log.h"
 #include "nft.h"
 
@@ -20,12 +22,23 @@
 _Static_assert(DNS_ADDRS_MAX == NFT_LEARNED_MAX,
                "a kernel set holds what the forwarder's table holds, and no more");
 
+/* The learned elements kept over a clean stop, in the state directory: one
+ * line per element and set, "ADDRESS EXPIRES LIST" (EXPIRES: seconds since
+ * the epoch; LIST: a list's name, or @endpoints), read back at the next start
+ * when there is no old table to read them from. */
+#define ENFORCE_LEARNED_FILE "learned"
+#define ENFORCE_LEARNED_MAX  (16u << 20) /* bytes; some 300,000 elements */
+#define ENFORCE_ENDPOINTS    "@endpoints"
+
 struct enforce {
 	struct nft *nft;
+	char *state_dir;
 	uint64_t blocking; /* the lists whose rules are in */
 	bool strict;
 	struct nft_elem *carried; /* read back from the table replaced at start */
 	size_t n_carried;
+	size_t n_lists; /* the lists' names, for the learned file */
+	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 };
 
 static void log_nft(struct enforce *e, const char *what, int r)
@@ -33,6 +46,145 @@ static void log_nft(struct enforce *e, const char *what, int r)
 	const char *why = nft_error(e->nft);
 
 	log_error("nft: %s failed: %s", what, *why ? why : strerror(-r));
+}
+
+/* ---- the learned elements over a clean stop ---- */
+
+static void keep_names(struct enforce *e, const struct conf *c)
+{
+	e->n_lists = c->n_lists;
+	for (size_t i = 0; i < c->n_lists; i++)
+		snprintf(e->lists[i], sizeof(e->lists[i]), "%s", c->lists[i].name);
+}
+
+/* Writes the learned elements now in the sets, so that the next start puts
+ * them back (a clean stop removes the table). */
+static void save_learned(struct enforce *e)
+{
+	struct nft_elem *v = NULL;
+	size_t n = 0, off = 0;
+	char *buf = NULL;
+	time_t now = time(NULL);
+	int r = nft_elements_read(e->nft, &v, &n);
+
+	if (r == 0 && n)
+		r = (buf = malloc(ENFORCE_LEARNED_MAX)) ? 0 : -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char a[INET6_ADDRSTRLEN];
+		unsigned l =
+		    v[i].endpoint ? NFT_LIST_ENDPOINTS : (unsigned)__builtin_ctzll(v[i].lists);
+		inet_ntop(v[i].family, &v[i].addr, a, sizeof(a));
+		if (file_appendf(buf, ENFORCE_LEARNED_MAX, &off, "%s %lld %s\n", a,
+		                 (long long)now + (v[i].timeout_ms + 999) / 1000,
+		                 l == NFT_LIST_ENDPOINTS ? ENFORCE_ENDPOINTS : e->lists[l]) < 0)
+			break; /* the file's bound: the rest is not kept */
+	}
+	if (r == 0 && n)
+		r = file_write_atomic(e->state_dir, ENFORCE_LEARNED_FILE, buf, off);
+	if (r < 0)
+		log_warn("nft: cannot keep the learned addresses in %s/%s: %s", e->state_dir,
+		         ENFORCE_LEARNED_FILE, strerror(-r));
+	else if (n)
+		log_info("nft: %zu learned addresses kept in %s/%s for the next start", n,
+		         e->state_dir, ENFORCE_LEARNED_FILE);
+	free(buf);
+	free(v);
+}
+
+struct learned_file {
+	struct enforce *e;
+	struct nft_elem *v;
+	size_t n;
+	time_t now;
+};
+
+/* One line; 0 when it is kept or skipped (expired, a list gone), -EINVAL
+ * when it does not parse. */
+static int learned_line(struct learned_file *f, char *line)
+{
+	char *addr = strtok(line, " "), *exp = strtok(NULL, " "), *list = strtok(NULL, " "), *end;
+	struct nft_elem x = {0};
+	uint8_t a[16];
+
+	if (!list || strtok(NULL, " ") || value_parse_ip(addr, &x.family, a) < 0)
+		return -EINVAL;
+	long long expires = strtoll(exp, &end, 10);
+	if (*end || expires <= f->now)
+		return *end ? -EINVAL : 0;
+	memcpy(&x.addr, a, x.family == AF_INET ? 4 : 16);
+	x.timeout_ms =
+	    expires - f->now > UINT32_MAX / 1000 ? UINT32_MAX : (uint32_t)(expires - f->now) * 1000;
+	if (strcmp(list, ENFORCE_ENDPOINTS) == 0) {
+		x.endpoint = true;
+	} else {
+		size_t i = 0;
+		while (i < f->e->n_lists && strcmp(f->e->lists[i], list) != 0)
+			i++;
+		if (i == f->e->n_lists)
+			return 0;
+		x.lists = 1ull << i;
+	}
+	f->v[f->n++] = x;
+	return 0;
+}
+
+static int parse_learned(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	struct learned_file *f = out;
+	size_t lines = 0;
+	char *copy = malloc(len + 1);
+
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	f->v = calloc(lines + 1, sizeof(*f->v));
+	if (!copy || !f->v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	int r = 0, n = 0;
+	for (char *p = copy, *nl; r == 0 && *p; p = nl + 1, n++) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break; /* a last line cut short is not used */
+		*nl = '\0';
+		r = learned_line(f, p);
+		if (r < 0)
+			snprintf(err, errlen, "line %d does not parse", n + 1);
+	}
+	free(copy);
+	return r;
+}
+
+/* At start, with no old table to read from: the elements a clean stop kept,
+ * into the new sets (the file is used once). */
+static void load_learned(struct enforce *e)
+{
+	struct learned_file f = {e, NULL, 0, time(NULL)};
+	char err[128] = "";
+	int r = file_load(e->state_dir, ENFORCE_LEARNED_FILE, ENFORCE_LEARNED_MAX, parse_learned,
+	                  &f, err, sizeof(err));
+
+	if (r == 1)
+		log_warn("nft: %s/%s set aside: %s", e->state_dir, ENFORCE_LEARNED_FILE, err);
+	else if (r < 0)
+		log_warn("nft: cannot read %s/%s: %s", e->state_dir, ENFORCE_LEARNED_FILE,
+		         strerror(-r));
+	if (r == 0 && f.n && (r = nft_elements_add(e->nft, f.v, f.n)) < 0)
+		log_nft(e, "put back the learned addresses kept over the stop", r);
+	if (r == 0 && f.n) {
+		log_info("nft: %zu learned addresses put back from %s/%s", f.n, e->state_dir,
+		         ENFORCE_LEARNED_FILE);
+		e->carried = f.v;
+		e->n_carried = f.n;
+		f.v = NULL;
+	}
+	free(f.v);
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s/%s", e->state_dir, ENFORCE_LEARNED_FILE) <
+	    (int)sizeof(path))
+		unlink(path);
 }
 
 static uint64_t until_ns(time_t end)
@@ -87,15 +239,18 @@ static void listen_targets(const struct conf *c, struct nft_config *cfg)
 	}
 }
 
-int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
 	struct nft_config cfg = {.mark = mark};
 	struct nft_prefix *ranges = NULL;
 	int r;
 
-	if (!e)
+	if (!e || !(e->state_dir = strdup(state_dir))) {
+		free(e);
 		return -ENOMEM;
+	}
+	keep_names(e, c);
 	listen_targets(c, &cfg);
 	r = table_lists(c, &cfg, &ranges);
 	if (r == 0)
@@ -103,6 +258,7 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 	if (r < 0) {
 		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
 		free(ranges);
+		free(e->state_dir);
 		free(e);
 		return r;
 	}
@@ -116,10 +272,13 @@ int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
 		                    : "create table inet smbreak",
 		        r);
 		nft_free(e->nft);
+		free(e->state_dir);
 		free(e);
 		return r;
 	}
-	if (e->n_carried)
+	if (!e->n_carried)
+		load_learned(e);
+	else if (e->n_carried)
 		log_info("nft: table inet smbreak created, %zu learned addresses carried over "
 		         "from the table it replaced",
 		         e->n_carried);
@@ -143,6 +302,7 @@ void enforce_set_conf(struct enforce *e, const struct conf *c)
 	struct nft_prefix *ranges = NULL;
 	int r = table_lists(c, &cfg, &ranges);
 
+	keep_names(e, c);
 	if (r == 0)
 		r = nft_set_lists(e->nft, &cfg);
 	free(ranges);
@@ -189,15 +349,31 @@ int enforce_set_intercept(struct enforce *e, bool on)
 	return r;
 }
 
+/* Deletes what it can: an element the kernel no longer holds (expired there
+ * a moment before the forwarder's table says) fails the whole batch, so the
+ * batch is halved around it rather than losing the others. */
+static int del_elements(struct enforce *e, const struct nft_elem *v, size_t n)
+{
+	int r = nft_elements_del(e->nft, v, n);
+
+	if (r != -ENOENT || n < 2)
+		return r == -ENOENT ? 0 : r;
+	r = del_elements(e, v, n / 2);
+	int r2 = del_elements(e, v + n / 2, n - n / 2);
+	return r ? r : r2;
+}
+
 void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
                    const struct nft_elem *del, size_t n_del)
 {
 	int r;
 
-	if (n_del && (r = nft_elements_del(e->nft, del, n_del)) < 0)
-		log_nft(e, "take shared addresses out of the sets", r);
+	/* adds first: an address learned and then found shared (or evicted) in
+	 * the same turn must end up out */
 	if (n_add && (r = nft_elements_add(e->nft, add, n_add)) < 0)
 		log_nft(e, "add learned addresses", r);
+	if (n_del && (r = del_elements(e, del, n_del)) < 0)
+		log_nft(e, "take shared or evicted addresses out of the sets", r);
 }
 
 void enforce_put_status(struct enforce *e, struct proto_msg *reply)
@@ -230,6 +406,7 @@ void enforce_free(struct enforce *e)
 			log_notice("nft: a strict break is on: its rules and addresses stay "
 			           "until it ends");
 	} else {
+		save_learned(e);
 		r = nft_table_delete(e->nft);
 		if (r < 0)
 			log_nft(e, "remove table inet smbreak", r);
@@ -238,5 +415,6 @@ void enforce_free(struct enforce *e)
 	}
 	nft_free(e->nft);
 	free(e->carried);
+	free(e->state_dir);
 	free(e);
 }

@@ -16,11 +16,11 @@
 struct enforce;
 
 /* Opens netlink and creates the table fresh (a stale one goes in the same
- * transaction), with the port-53 redirect aimed at the first IPv4 and IPv6
- * `listen` addresses of c but not yet on. Fails when the kernel refuses,
- * e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's
- * reason, so the caller only stops. */
-int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out);
+ * transaction, its learned elements carried into the new one; without one,
+ * those a clean stop kept in state_dir go back in), with the port-53 redirect aimed at the first
+ * IPv4 and IPv6 `listen` addresses of c but not yet on. Fails when the kernel refuses, e.g. without
+ * CAP_NET_ADMIN; the failure is logged here, with the kernel's reason, so the caller only stops. */
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out);
 /* The learned addresses read back from the table replaced at start (a
  * restart, a crash), with the time each had left, handed over once: *v is
  * the caller's to free (NULL when none). The forwarder takes them back. */
@@ -38,7 +38,8 @@ void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
 void enforce_apply(struct enforce *e, const struct inforce *in);
 /* Appends counters for smctl status (addresses in the sets, rules in force). */
 void enforce_put_status(struct enforce *e, struct proto_msg *reply);
-/* Clean stop: removes the table, unless a strict break is on. NULL-safe. */
+/* Clean stop: removes the table, unless a strict break is on, keeping its
+ * learned elements in the state directory for the next start. NULL-safe. */
 void enforce_free(struct enforce *e);
 
 #endif

@@ -467,7 +467,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		conf_free(c);
 		return -ENOMEM;
 	}
-	r = enforce_new(c, DNS_SOCKET_MARK, &d->enforce);
+	r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->enforce);
 	if (r < 0) {
 		conf_free(c);
 		return r;

@@ -774,6 +774,18 @@ static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 	return r < 0 ? r : 0;
 }
 
+int nft_elements_read(struct nft *n, struct nft_elem **v, size_t *count)
+{
+	struct elem_vec s = {0};
+
+	n->err_len = 0;
+	n->err[0] = '\0';
+	int r = collect_learned(n, &s);
+	*v = s.v;
+	*count = s.n;
+	return r;
+}
+
 static void count_elem(const struct nft_elem_info *e, void *arg)
 {
 	if (!e->interval_end)

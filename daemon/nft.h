@@ -114,6 +114,10 @@ int nft_elements_add(struct nft *nft, const struct nft_elem *v, size_t n);
 int nft_elements_del(struct nft *nft, const struct nft_elem *v, size_t n);
 /* Empties the learned and endpoints sets. */
 int nft_elements_flush(struct nft *nft);
+/* The elements of the learned and endpoints sets now, each with the time it
+ * has left and its one list (an address of two lists comes twice); *v:
+ * malloc'ed, the caller frees it. */
+int nft_elements_read(struct nft *nft, struct nft_elem **v, size_t *n);
 /* A strict break is on for remaining_ms more: from now on every element added
  * gets a timeout no shorter than what is left of it, and the elements already
  * in the learned sets that would expire sooner are extended to it (one

@@ -35,6 +35,7 @@ smb_system(dns_upstream_selftest)
 smb_system(socket_activation)
 smb_system(reload_async)
 smb_system(strict_clock)
+smb_system(addr_lists)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

@@ -284,6 +284,38 @@ static void test_learn(struct dns_msg_learned *l)
 	addrset_free(&shared);
 }
 
+/* check ADDRESS says what the reject rules do: blocked only with a list of
+ * the address in force; ranges named with their list and line. */
+static void test_check_addr(void)
+{
+	struct conf_range r = {AF_INET, 24, {203, 0, 113, 0}, 7};
+	struct conf_list lists[2] = {{.name = "social"},
+	                             {.name = "video", .addresses = &r, .n_addresses = 1}};
+	struct conf c = {.path = "smbreak.conf", .lists = lists, .n_lists = 2};
+	struct addrset_entry e = {
+	    .family = AF_INET, .addr = {192, 0, 2, 1}, .expires = 1, .lists = 2};
+	const uint8_t in_range[4] = {203, 0, 113, 9}, other[4] = {192, 0, 2, 1};
+	char msg[DNS_POLICY_CHECK_MAX];
+
+	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
+	CHECK(strstr(msg, "in the sets of list video") != NULL);
+	CHECK(strstr(msg, "blocked during breaks with its lists") != NULL);
+	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 2, msg, sizeof(msg)));
+	CHECK(strstr(msg, "it is blocked now") != NULL);
+	e.lists = 0;
+	e.endpoint = true;
+	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
+	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 0, msg, sizeof(msg)));
+	CHECK(dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 2, msg, sizeof(msg)));
+	CHECK_STR(msg, "203.0.113.9 is in 203.0.113.0/24, an address range of list video "
+	               "(smbreak.conf:7); it is blocked now");
+	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 1, msg, sizeof(msg)));
+	CHECK(!dns_policy_check_addr(&c, NULL, &e, AF_INET, other, 3, msg, sizeof(msg)));
+	CHECK(strstr(msg, "is shared") != NULL);
+	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, other, 3, msg, sizeof(msg)));
+	CHECK(strstr(msg, "not in the sets") != NULL);
+}
+
 static void test_blocked_key(void)
 {
 	struct domains *d = lists_example();
@@ -318,6 +350,7 @@ int main(void)
 	test_chain_listed(l);
 	test_learn(l);
 	test_blocked_key();
+	test_check_addr();
 	free(l);
 	CHECK_DONE();
 }

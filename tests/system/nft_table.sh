@@ -134,6 +134,15 @@ eq "the rules of video, still in force, stayed" "$(q 'sorted(set(json.dumps(r["e
 	"['endpoints4', 'endpoints6', 'learned4_video', 'learned6_video']"
 eq "nft sees one table" "$(nft list tables)" "table inet smbreak"
 
+# --- a reload that keeps a list's ranges but changes them, and moves it ---
+check "reload with video's ranges changed" $D delete "replace lists=social,video range=video:203.0.113.0/24 block=video" \
+	"add 192.0.2.2@video" "relist lists=video,social range=video:198.51.100.0/24 range=video:203.0.113.0/25"
+eq "the new ranges" "$(nft list set inet smbreak ranges4_video | grep -o 'elements = .*')" \
+	"elements = { 198.51.100.0/24, 203.0.113.0/25 }"
+eq "video, now the first list, still in force" "$(nft list chain inet smbreak block | grep -o '@[a-z0-9_]*' | tr '\n' ' ')" \
+	"@learned4_video @ranges4_video @learned6_video @ranges6_video @endpoints4 @endpoints6 "
+eq "its elements kept" "$(q '[e["elem"]["val"] for e in elems("learned4_video")]')" "['192.0.2.2']"
+
 # --- clean stop ---
 check "delete" $D delete
 eq "table removed" "$(nft list tables)" ""

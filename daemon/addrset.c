@@ -64,15 +64,20 @@ const struct addrset_entry *addrset_find(const struct addrset *s, int family, co
 	return find(s, family, a, now);
 }
 
-void addrset_put(struct addrset *s, int family, const uint8_t *a, time_t expires, time_t now)
+const struct addrset_entry *addrset_put(struct addrset *s, int family, const uint8_t *a,
+                                        time_t expires, uint64_t lists, bool endpoint, time_t now,
+                                        struct addrset_entry *evicted)
 {
 	size_t h = addrset_hash(family, a), n = family == AF_INET ? 4 : 16;
 	struct addrset_entry *victim = NULL, *e = find(s, family, a, now);
 
+	evicted->family = 0;
 	if (e) {
 		if (expires > e->expires)
 			e->expires = expires;
-		return;
+		e->lists |= lists;
+		e->endpoint |= endpoint;
+		return e;
 	}
 	for (size_t i = 0; i < ADDRSET_PROBES; i++) {
 		e = &s->v[(h + i) & s->mask];
@@ -83,18 +88,51 @@ void addrset_put(struct addrset *s, int family, const uint8_t *a, time_t expires
 		if (!victim || e->expires < victim->expires)
 			victim = e;
 	}
+	if (victim->family && victim->expires > now)
+		*evicted = *victim;
 	victim->family = (uint8_t)family;
 	memset(victim->addr, 0, sizeof(victim->addr));
 	memcpy(victim->addr, a, n);
 	victim->expires = expires;
+	victim->lists = lists;
+	victim->endpoint = endpoint;
+	return victim;
 }
 
-bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now)
+bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now,
+                  struct addrset_entry *old)
 {
 	struct addrset_entry *e = find(s, family, a, now);
 
 	if (!e)
 		return false;
+	if (old)
+		*old = *e;
 	e->expires = 0;
 	return true;
+}
+
+void addrset_floor(struct addrset *s, time_t until, time_t now)
+{
+	for (size_t i = 0; i <= s->mask; i++) {
+		struct addrset_entry *e = &s->v[i];
+		if (e->family && e->expires > now && e->expires < until)
+			e->expires = until;
+	}
+}
+
+void addrset_remap(struct addrset *s, const uint8_t map[64])
+{
+	for (size_t i = 0; i <= s->mask; i++) {
+		struct addrset_entry *e = &s->v[i];
+		uint64_t lists = 0;
+		if (!e->family || !e->lists)
+			continue;
+		for (unsigned b = 0; b < 64; b++)
+			if (e->lists >> b & 1u && map[b] < 64)
+				lists |= 1ull << map[b];
+		e->lists = lists;
+		if (!lists && !e->endpoint)
+			e->expires = 0;
+	}
 }

@@ -14,12 +14,16 @@
 
 struct addrset_entry {
 	uint8_t family; /* 0: empty */
+	bool endpoint;  /* learned from a DoH/DoT endpoint's name */
 	uint8_t addr[16];
 	time_t expires;
+	uint64_t lists; /* the lists of the names it was learned for (bit i: list i) */
 };
 
-/* A window of ADDRSET_PROBES slots per hash; when the window is full, the
- * entry closest to expiry gives way. */
+/* A window of ADDRSET_PROBES slots per hash. The policy at the bound: when
+ * the window is full, the entry closest to expiry gives way (the
+ * soonest-expiring of the 16 go first), and the caller is told which, so
+ * that the kernel's sets, which mirror the learned table, drop it too. */
 struct addrset {
 	struct addrset_entry *v;
 	size_t mask;
@@ -43,10 +47,23 @@ size_t addrset_hash(int family, const uint8_t *a);
 /* The entry of an address that has not expired at `now`, or NULL. */
 const struct addrset_entry *addrset_find(const struct addrset *s, int family, const uint8_t *a,
                                          time_t now);
-/* Remembers an address until `expires` (a later time than the one held
- * extends it, an earlier one does not shorten it). */
-void addrset_put(struct addrset *s, int family, const uint8_t *a, time_t expires, time_t now);
-/* Forgets an address; returns whether it was held (unexpired) at `now`. */
-bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now);
+/* Remembers an address until `expires` for `lists` (and as an endpoint's):
+ * an address held already keeps its lists and gains these, and a later
+ * time extends it, an earlier one does not shorten it. Returns the entry as
+ * it is now. *evicted: the unexpired entry that gave way for it, family 0
+ * when none did. */
+const struct addrset_entry *addrset_put(struct addrset *s, int family, const uint8_t *a,
+                                        time_t expires, uint64_t lists, bool endpoint, time_t now,
+                                        struct addrset_entry *evicted);
+/* Forgets an address; returns whether it was held (unexpired) at `now`, and
+ * then what it held in *old (may be NULL). */
+bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now,
+                  struct addrset_entry *old);
+/* A strict break holds until `until`: no entry expires before (the kernel's
+ * elements are extended alike). */
+void addrset_floor(struct addrset *s, time_t until, time_t now);
+/* A reload moved the lists: bit i of every entry becomes bit map[i], or goes
+ * when map[i] is 0xff; an entry left with no list and no endpoint is dropped. */
+void addrset_remap(struct addrset *s, const uint8_t map[64]);
 
 #endif

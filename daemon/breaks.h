@@ -27,7 +27,7 @@ typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
  * warnings goes back to `smctl reload` with the list build's reports. */
 typedef void (*breaks_reload_fn)(void *arg, const struct conf *c, struct conf_errors *warnings);
 /* smctl check with an address instead of a name: fills the whole reply. */
-typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr, bool blocking,
+typedef void (*breaks_check_addr_fn)(void *arg, int family, const uint8_t *addr, uint64_t inforce,
                                      struct proto_msg *reply);
 /* smctl check with a name: whether the forwarder blocks it during every
  * break as a resolver endpoint (the bypass list), and by which entry. */

@@ -533,7 +533,7 @@ static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	if (value_parse_ip(arg, &family, addr) < 0)
 		family = 0;
 	if (family && b->hooks.check_addr) {
-		b->hooks.check_addr(b->hooks.arg, family, addr, p->in.lists != 0, reply);
+		b->hooks.check_addr(b->hooks.arg, family, addr, p->in.lists, reply);
 		return 0;
 	}
 	if (domains_normalize(arg, strlen(arg), name, &nlen, &why) < 0) {

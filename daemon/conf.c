@@ -180,11 +180,13 @@ static void finish_section(struct parser *st)
 		}
 		break;
 	case SECT_LIST:
-		if (!st->sect_rejected &&
-		    st->key_words[K_SERVICES] + st->key_words[K_DOMAINS] + st->key_words[K_FILES] ==
-		        0)
+		if (!st->sect_rejected && st->key_words[K_SERVICES] + st->key_words[K_DOMAINS] +
+		                                  st->key_words[K_FILES] +
+		                                  st->key_words[K_ADDRESSES] ==
+		                              0)
 			conf_err(st, st->sect_line,
-			         "list %s blocks nothing (give it services, domains or files)",
+			         "list %s blocks nothing (give it services, domains, files or "
+			         "addresses)",
 			         conf_quote(q, cur_list(st)->name));
 		break;
 	case SECT_BREAK:
@@ -801,6 +803,7 @@ void conf_free(struct conf *c)
 		free_strs(c->lists[i].domains, c->lists[i].n_domains);
 		free_strs(c->lists[i].files, c->lists[i].n_files);
 		free_strs(c->lists[i].allow, c->lists[i].n_allow);
+		free(c->lists[i].addresses);
 	}
 	for (size_t i = 0; i < c->n_breaks; i++)
 		free(c->breaks[i].lists);

@@ -19,14 +19,24 @@
 #define CONF_ERRORS_MAX    100 /* errors reported for one file; more are summarised */
 #define CONF_WINDOWS_MAX   32  /* time windows in one break */
 #define CONF_GROUP_MAX     64
-#define CONF_LISTEN_MAX    4   /* listen addresses */
-#define CONF_UPSTREAMS_MAX 16  /* upstream addresses */
-#define CONF_BREAKS_MAX    256 /* [break] sections */
+#define CONF_LISTEN_MAX    4    /* listen addresses */
+#define CONF_UPSTREAMS_MAX 16   /* upstream addresses */
+#define CONF_BREAKS_MAX    256  /* [break] sections */
+#define CONF_RANGES_MAX    4096 /* `addresses =` entries of one list */
 
 enum conf_answer {
 	CONF_ANSWER_NXDOMAIN,
 	CONF_ANSWER_NULL, /* 0.0.0.0 / :: */
 	CONF_ANSWER_REFUSED,
+};
+
+/* One entry of a list's `addresses =`: an address or a CIDR range, its host
+ * bits zero (a bare address is /32 or /128). */
+struct conf_range {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t len;
+	uint8_t addr[16];
+	unsigned line;
 };
 
 /* A [list NAME] section. Strings are owned by the list. Service and list names
@@ -47,6 +57,8 @@ struct conf_list {
 	char **allow;
 	size_t n_allow;
 	unsigned allow_line; /* line of the first allow key */
+	struct conf_range *addresses; /* blocked by address with the list */
+	size_t n_addresses;
 };
 
 /* One weekly window: starts on each day of `days` at `start` (seconds after

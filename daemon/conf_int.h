@@ -30,6 +30,7 @@ enum key {
 	K_DOMAINS,
 	K_FILES,
 	K_ALLOW,
+	K_ADDRESSES,
 	K_DAYS,
 	K_TIMES,
 	K_LISTS,

@@ -7,6 +7,7 @@
 
 #include "domains.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,7 @@ static const struct {
     [K_DOMAINS] = {"domains", SECT_LIST, true},
     [K_FILES] = {"files", SECT_LIST, true},
     [K_ALLOW] = {"allow", SECT_LIST, true},
+    [K_ADDRESSES] = {"addresses", SECT_LIST, true},
     [K_DAYS] = {"days", SECT_BREAK, true},
     [K_TIMES] = {"times", SECT_BREAK, true},
     [K_LISTS] = {"lists", SECT_BREAK, true},
@@ -384,6 +386,68 @@ static void value_files(struct parser *st, const char *v)
 	}
 }
 
+/* "ADDRESS/LEN" or a bare address; host bits set past the prefix are an
+ * error that names the range meant, since a typo there would block another
+ * range than the one written. */
+static void value_range(struct parser *st, struct conf_list *l)
+{
+	char q[QUOTE_SIZE], *slash = strchr(st->tok, '/');
+	struct conf_range r = {.line = st->lineno};
+	uint32_t len = 0;
+
+	if (slash)
+		*slash = '\0';
+	if (value_parse_ip(st->tok, &r.family, r.addr) < 0) {
+		if (slash)
+			*slash = '/';
+		conf_err(st, st->lineno,
+		         "bad address %s: give an IPv4 or IPv6 address or range, like 192.0.2.0/24 "
+		         "or 2001:db8::/32",
+		         conf_quote(q, st->tok));
+		return;
+	}
+	unsigned max = r.family == AF_INET ? 32 : 128;
+	if (slash)
+		*slash = '/';
+	if (slash && value_parse_count(slash + 1, 0, max, &len) < 0) {
+		conf_err(st, st->lineno, "bad prefix length in %s: give 0 to %u after the '/'",
+		         conf_quote(q, st->tok), max);
+		return;
+	}
+	r.len = (uint8_t)(slash ? len : max);
+	for (unsigned bit = r.len; bit < max; bit++)
+		if (r.addr[bit / 8] & (0x80u >> (bit % 8))) {
+			char net[INET6_ADDRSTRLEN];
+			for (unsigned b = r.len; b < max; b++)
+				r.addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+			inet_ntop(r.family, r.addr, net, sizeof(net));
+			conf_err(st, st->lineno,
+			         "%s has bits set past its /%u prefix (did you mean %s/%u?)",
+			         conf_quote(q, st->tok), r.len, net, r.len);
+			return;
+		}
+	if (l->n_addresses >= CONF_RANGES_MAX) {
+		conf_err(st, st->lineno, "too many addresses in list %s (at most %d)",
+		         conf_quote(q, l->name), CONF_RANGES_MAX);
+		return;
+	}
+	struct conf_range *v = conf_grow(l->addresses, l->n_addresses, sizeof(*v));
+	if (!v)
+		return conf_oom(st);
+	l->addresses = v;
+	v[l->n_addresses++] = r;
+}
+
+static void value_addresses(struct parser *st, const char *v)
+{
+	struct conf_list *l = cur_list(st);
+
+	while (next_word(st, &v, false)) {
+		st->key_words[K_ADDRESSES]++;
+		value_range(st, l);
+	}
+}
+
 static void value_days(struct parser *st, const char *v, bool cont)
 {
 	struct conf_break *b = cur_break(st);
@@ -590,6 +654,9 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 		break;
 	case K_FILES:
 		value_files(st, v);
+		break;
+	case K_ADDRESSES:
+		value_addresses(st, v);
 		break;
 	case K_DAYS:
 		value_days(st, v, cont);

@@ -86,6 +86,7 @@ struct dns {
 	struct tcp_client *tcp_clients;
 
 	struct addrset learned, shared;
+	time_t floor; /* a strict break's end: nothing learned expires before it */
 	struct nft_elem *add, *del;
 	size_t n_add, n_del;
 	struct event *flush_ev;
@@ -108,7 +109,7 @@ struct dns {
 
 	struct {
 		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
-		    tcp_rejected;
+		    evicted, tcp_rejected;
 	} n;
 };
 
@@ -124,31 +125,92 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	dns->n_add = dns->n_del = 0;
 }
 
-/* An answer that passed: its addresses go into the sets when a name of its
- * CNAME chain is listed, and count as shared (never blocked) otherwise.
- * q_listed: what the question name (the chain's first) matched when the
- * query came in, so that its lookup in the lists is not made twice. */
+/* An answer that passed: its addresses go into the sets of the lists of its
+ * names (the question's and its CNAME chain's), and count as shared (never
+ * blocked) when no name is listed. q_lists, q_endpoint: what the question
+ * name matched when the query came in, so that its lookup in the lists is
+ * not made twice. */
 static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
-                         const struct dns_msg_reply *rep, bool q_listed)
+                         const struct dns_msg_reply *rep, uint64_t q_lists, bool q_endpoint)
 {
 	struct dns_msg_learned *l = &dns->scratch;
 	time_t now = time(NULL);
+	bool chain_endpoint;
 
 	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
 		return;
-	bool listed = q_listed || dns_policy_chain_listed(dns->domains, dns->bypass, l);
+	struct dns_policy_names names = {
+	    q_lists | dns_policy_chain_lists(dns->domains, dns->bypass, l, &chain_endpoint),
+	    q_endpoint || chain_endpoint};
 	if (DNS_QUEUE_MAX - dns->n_add < l->n_addrs || DNS_QUEUE_MAX - dns->n_del < l->n_addrs)
 		on_flush(-1, 0, dns);
-	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0};
-	dns_policy_learn(&dns->learned, &dns->shared, l, listed, dns->conf->learn_min,
-	                 dns->conf->learn_max, now, &out);
+	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0, 0};
+	dns_policy_learn(&dns->learned, &dns->shared, l, names, dns->conf->learn_min,
+	                 dns->conf->learn_max, dns->floor, now, &out);
 	dns->n.learned += out.learned;
 	dns->n.shared += out.shared;
+	dns->n.evicted += out.evicted;
 	/* Once per loop turn: after every answer of this turn has been sent. */
 	if (out.n_add != dns->n_add || out.n_del != dns->n_del)
 		event_active(dns->flush_ev, 0, 0);
 	dns->n_add = out.n_add;
 	dns->n_del = out.n_del;
+}
+
+/* The learned addresses carried over a restart (enforce_take_carried): back
+ * into the table, so that smctl check knows them and the bound counts them.
+ * An entry that gives way to one is taken out of the kernel's sets too. */
+void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		struct addrset_entry gone;
+		time_t expires = now + (time_t)((v[i].timeout_ms + 999) / 1000);
+		addrset_put(&dns->learned, v[i].family, (const uint8_t *)&v[i].addr, expires,
+		            v[i].lists, v[i].endpoint, now, &gone);
+		if (!gone.family)
+			continue;
+		if (dns->n_del == DNS_QUEUE_MAX)
+			on_flush(-1, 0, dns);
+		struct nft_elem *d = &dns->del[dns->n_del++];
+		memset(d, 0, sizeof(*d));
+		d->family = gone.family;
+		memcpy(&d->addr, gone.addr, gone.family == AF_INET ? 4 : 16);
+		d->lists = gone.lists;
+		d->endpoint = gone.endpoint;
+		dns->n.evicted++;
+		event_active(dns->flush_ev, 0, 0);
+	}
+}
+
+void dns_set_floor(struct dns *dns, time_t until)
+{
+	time_t now = time(NULL);
+
+	dns->floor = until > now ? until : 0;
+	if (dns->floor)
+		addrset_floor(&dns->learned, dns->floor, now);
+}
+
+/* A reload may move, add and drop lists: the learned entries follow their
+ * lists by name (the kernel's sets are named by list, see nft_set_lists). */
+static void learned_remap(struct dns *dns, const struct conf *old, const struct conf *c)
+{
+	uint8_t map[SMB_LISTS_MAX];
+	bool same = old->n_lists == c->n_lists;
+
+	for (size_t i = 0; i < SMB_LISTS_MAX; i++) {
+		map[i] = 0xff;
+		if (i >= old->n_lists)
+			continue;
+		for (size_t j = 0; j < c->n_lists; j++)
+			if (strcmp(old->lists[i].name, c->lists[j].name) == 0)
+				map[i] = (uint8_t)j;
+		same &= map[i] == i;
+	}
+	if (!same)
+		addrset_remap(&dns->learned, map);
 }
 
 /* ---- answering clients ---- */
@@ -244,7 +306,7 @@ static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t 
 	struct dns *dns = arg;
 
 	dns->n.relayed++;
-	learn_answer(dns, pkt, len, rep, s->q_listed);
+	learn_answer(dns, pkt, len, rep, s->q_lists, s->q_endpoint);
 	dns_msg_set_id(pkt, len, s->client_id);
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
 }
@@ -373,7 +435,8 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		dns->n.refused++;
 		return;
 	}
-	s->q_listed = in_lists || in_bypass;
+	s->q_lists = in_lists ? m.lists : 0;
+	s->q_endpoint = in_bypass;
 	s->q = q;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;
@@ -768,6 +831,9 @@ fail:
 
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d)
 {
+	/* what is queued was learned for the old lists' indices */
+	on_flush(-1, 0, dns);
+	learned_remap(dns, dns->conf, c);
 	if (c->intercept && !dns->intercept_bound)
 		log_warn("dns: intercept = yes takes a restart: the listeners at port %d are bound "
 		         "at start",
@@ -821,34 +887,20 @@ bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
 	return true;
 }
 
-void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
+void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint64_t inforce,
                     struct proto_msg *reply)
 {
-	char text[INET6_ADDRSTRLEN], when[32];
 	time_t now = time(NULL);
-	const struct addrset_entry *shared = addrset_find(&dns->shared, family, addr, now);
-	const struct addrset_entry *learned = addrset_find(&dns->learned, family, addr, now);
-	char msg[256];
+	char text[INET6_ADDRSTRLEN], msg[DNS_POLICY_CHECK_MAX];
+	bool blocked = dns_policy_check_addr(
+	    dns->conf, addrset_find(&dns->learned, family, addr, now),
+	    addrset_find(&dns->shared, family, addr, now), family, addr, inforce, msg, sizeof(msg));
 
 	inet_ntop(family, addr, text, sizeof(text));
-	if (shared) {
-		snprintf(msg, sizeof(msg),
-		         "%s is shared: it also answered a name in no list, so it is kept out of "
-		         "the sets (names are still blocked by DNS)",
-		         text);
-	} else if (learned) {
-		value_format_when(learned->expires, now, when, sizeof(when));
-		snprintf(msg, sizeof(msg),
-		         "%s is in the sets, learned from a listed name, until %s; %s", text, when,
-		         blocking ? "it is blocked now" : "it is blocked during breaks");
-	} else {
-		snprintf(msg, sizeof(msg),
-		         "%s is not in the sets: no answer for a listed name held it", text);
-	}
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
 	proto_put_str(reply, PROTO_A_MESSAGE, msg);
 	proto_put_str(reply, PROTO_A_ADDRESS, text);
-	if (learned && !shared && blocking)
+	if (blocked)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
 }
 
@@ -864,6 +916,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "in_flight", dns_relay_in_flight(dns->relay));
 	proto_put_counter(reply, "learned", dns->n.learned);
 	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
+	proto_put_counter(reply, "learned_max", DNS_ADDRS_MAX);
+	proto_put_counter(reply, "evicted_at_bound", dns->n.evicted);
 }
 
 void dns_free(struct dns *dns)

@@ -86,11 +86,19 @@ void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason);
 bool dns_can_intercept(const struct dns *dns);
 /* Whether there is an upstream to relay to at all. */
 bool dns_has_upstream(const struct dns *dns);
-/* smctl check ADDRESS: what the forwarder knows of an address (in the sets
- * from a listed name, or kept out as shared), as a reply's result and
- * message; `blocking`: a break is on. */
-void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, bool blocking,
+/* smctl check ADDRESS: what the forwarder knows of an address (in a list's
+ * `addresses =` range, in the sets of the lists of the names it answered, or
+ * kept out as shared), as a reply's result and message; blocked now when one
+ * of its lists is in `inforce` (or it is an endpoint's and a break is on),
+ * the rule of the reject rules and of smctl check NAME. */
+void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint64_t inforce,
                     struct proto_msg *reply);
+/* The learned addresses carried over a restart (enforce_take_carried) go back
+ * into the forwarder's table. */
+void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n);
+/* A strict break in force until `until` (0: none): no learned address expires
+ * before it, in the table as in the kernel's sets. */
+void dns_set_floor(struct dns *dns, time_t until);
 /* Why the forwarder answers a name itself during every break, whatever the
  * lists: the bypass hygiene rules. */
 struct dns_bypass_why {

@@ -49,28 +49,51 @@ struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
                                            const struct domains_match *m, bool in_bypass,
                                            uint64_t inforce, enum conf_answer blocked);
 
-/* Whether a name of the answer's CNAME chain after the question name is in
- * a list (in force or not) or among the endpoints. */
-bool dns_policy_chain_listed(const struct domains *lists, const struct domains *bypass,
-                             const struct dns_msg_learned *l);
+/* The lists (in force or not) of the names of the answer's CNAME chain after
+ * the question name, and in *endpoint whether one is among the endpoints. */
+uint64_t dns_policy_chain_lists(const struct domains *lists, const struct domains *bypass,
+                                const struct dns_msg_learned *l, bool *endpoint);
 
 /* What one answer changes: elements appended to add[] and del[] (the caller
- * leaves room for l->n_addrs in each), and counts of addresses learned and of
- * shared ones kept out. */
+ * leaves room for l->n_addrs in each), and counts of addresses learned, of
+ * shared ones kept out and of learned ones evicted at the table's bound. */
 struct dns_policy_learn {
 	struct nft_elem *add, *del;
 	size_t n_add, n_del;
-	uint64_t learned, shared;
+	uint64_t learned, shared, evicted;
 };
 
-/* Learns from a relayed answer at `now`. A listed answer's addresses (listed:
- * its question or a chain name is) go into `learned` for their TTL clamped to
- * ttl_min..ttl_max, and to add[], unless they are shared. An unlisted answer's
- * addresses are shared for ttl_max; those that were learned are dropped and
- * go to del[]: blocking a shared address (a CDN's) would cut unlisted sites. */
+/* What an answer was for: the lists of its names (the question's and its
+ * chain's domains match masks, block & ~allow) and whether one is a DoH/DoT
+ * endpoint. Neither: an unlisted answer. */
+struct dns_policy_names {
+	uint64_t lists;
+	bool endpoint;
+};
+
+/* Learns from a relayed answer at `now`. A listed answer's addresses go into
+ * `learned` for their TTL clamped to ttl_min..ttl_max (and at least until
+ * `floor`, a strict break's end, 0: none), with the answer's lists, and to
+ * add[] with every list the address holds by then, unless they are shared.
+ * An entry that gives way at the table's bound goes to del[]. An unlisted
+ * answer's addresses are shared for ttl_max; those that were learned are
+ * dropped and go to del[]: blocking a shared address (a CDN's) would cut
+ * unlisted sites. */
 void dns_policy_learn(struct addrset *learned, struct addrset *shared,
-                      const struct dns_msg_learned *l, bool listed, uint32_t ttl_min,
-                      uint32_t ttl_max, time_t now, struct dns_policy_learn *out);
+                      const struct dns_msg_learned *l, struct dns_policy_names names,
+                      uint32_t ttl_min, uint32_t ttl_max, time_t floor, time_t now,
+                      struct dns_policy_learn *out);
+
+/* smctl check ADDRESS: whether an address is blocked now and the sentence
+ * that says why (into msg, DNS_POLICY_CHECK_MAX bytes), by the rule of the
+ * reject rules: one of its lists in `inforce` (a list whose `addresses =`
+ * range holds it, or whose names it answered: the learned entry), or an
+ * endpoint's during any break. learned, shared: its entries in the
+ * forwarder's tables, NULL when none. */
+#define DNS_POLICY_CHECK_MAX 384
+bool dns_policy_check_addr(const struct conf *c, const struct addrset_entry *learned,
+                           const struct addrset_entry *shared, int family, const uint8_t *addr,
+                           uint64_t inforce, char *msg, size_t size);
 
 /* What the stats count a blocked name under: the service whose entry matched,
  * else the name of the first list of `lists` (the lists in force that block

@@ -28,7 +28,8 @@ struct dns_slot {
 	unsigned index;
 	bool used;
 	/* The client, filled in by dns.c before dns_relay_start. */
-	bool q_listed; /* the question name is in a list or among the endpoints */
+	uint64_t q_lists; /* the lists that block the question name (block & ~allow) */
+	bool q_endpoint;  /* the question name is among the DoH/DoT endpoints */
 	struct dns_msg_query q;
 	uint16_t client_id;
 	int udp_fd; /* the listener to answer from, -1 for TCP */

@@ -4,11 +4,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns.h"
+#include "file.h"
 #include "log.h"
 #include "nft.h"
 
@@ -16,10 +19,26 @@
  * this (a break that is always on) mean "no end". */
 #define ENFORCE_END_MAX ((time_t)(INT64_MAX / 1000000000))
 
+_Static_assert(DNS_ADDRS_MAX == NFT_LEARNED_MAX,
+               "a kernel set holds what the forwarder's table holds, and no more");
+
+/* The learned elements kept over a clean stop, in the state directory: one
+ * line per element and set, "ADDRESS EXPIRES LIST" (EXPIRES: seconds since
+ * the epoch; LIST: a list's name, or @endpoints), read back at the next start
+ * when there is no old table to read them from. */
+#define ENFORCE_LEARNED_FILE "learned"
+#define ENFORCE_LEARNED_MAX  (16u << 20) /* bytes; some 300,000 elements */
+#define ENFORCE_ENDPOINTS    "@endpoints"
+
 struct enforce {
 	struct nft *nft;
-	bool blocking;
+	char *state_dir;
+	uint64_t blocking; /* the lists whose rules are in */
 	bool strict;
+	struct nft_elem *carried; /* read back from the table replaced at start */
+	size_t n_carried;
+	size_t n_lists; /* the lists' names, for the learned file */
+	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 };
 
 static void log_nft(struct enforce *e, const char *what, int r)
@@ -29,68 +48,280 @@ static void log_nft(struct enforce *e, const char *what, int r)
 	log_error("nft: %s failed: %s", what, *why ? why : strerror(-r));
 }
 
+/* ---- the learned elements over a clean stop ---- */
+
+static void keep_names(struct enforce *e, const struct conf *c)
+{
+	e->n_lists = c->n_lists;
+	for (size_t i = 0; i < c->n_lists; i++)
+		snprintf(e->lists[i], sizeof(e->lists[i]), "%s", c->lists[i].name);
+}
+
+/* Writes the learned elements now in the sets, so that the next start puts
+ * them back (a clean stop removes the table). */
+static void save_learned(struct enforce *e)
+{
+	struct nft_elem *v = NULL;
+	size_t n = 0, off = 0;
+	char *buf = NULL;
+	time_t now = time(NULL);
+	int r = nft_elements_read(e->nft, &v, &n);
+
+	if (r == 0 && n)
+		r = (buf = malloc(ENFORCE_LEARNED_MAX)) ? 0 : -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char a[INET6_ADDRSTRLEN];
+		unsigned l =
+		    v[i].endpoint ? NFT_LIST_ENDPOINTS : (unsigned)__builtin_ctzll(v[i].lists);
+		inet_ntop(v[i].family, &v[i].addr, a, sizeof(a));
+		if (file_appendf(buf, ENFORCE_LEARNED_MAX, &off, "%s %lld %s\n", a,
+		                 (long long)now + (v[i].timeout_ms + 999) / 1000,
+		                 l == NFT_LIST_ENDPOINTS ? ENFORCE_ENDPOINTS : e->lists[l]) < 0)
+			break; /* the file's bound: the rest is not kept */
+	}
+	if (r == 0 && n)
+		r = file_write_atomic(e->state_dir, ENFORCE_LEARNED_FILE, buf, off);
+	if (r < 0)
+		log_warn("nft: cannot keep the learned addresses in %s/%s: %s", e->state_dir,
+		         ENFORCE_LEARNED_FILE, strerror(-r));
+	else if (n)
+		log_info("nft: %zu learned addresses kept in %s/%s for the next start", n,
+		         e->state_dir, ENFORCE_LEARNED_FILE);
+	free(buf);
+	free(v);
+}
+
+struct learned_file {
+	struct enforce *e;
+	struct nft_elem *v;
+	size_t n;
+	time_t now;
+};
+
+/* One line; 0 when it is kept or skipped (expired, a list gone), -EINVAL
+ * when it does not parse. */
+static int learned_line(struct learned_file *f, char *line)
+{
+	char *addr = strtok(line, " "), *exp = strtok(NULL, " "), *list = strtok(NULL, " "), *end;
+	struct nft_elem x = {0};
+	uint8_t a[16];
+
+	if (!list || strtok(NULL, " ") || value_parse_ip(addr, &x.family, a) < 0)
+		return -EINVAL;
+	long long expires = strtoll(exp, &end, 10);
+	if (*end || expires <= f->now)
+		return *end ? -EINVAL : 0;
+	memcpy(&x.addr, a, x.family == AF_INET ? 4 : 16);
+	x.timeout_ms =
+	    expires - f->now > UINT32_MAX / 1000 ? UINT32_MAX : (uint32_t)(expires - f->now) * 1000;
+	if (strcmp(list, ENFORCE_ENDPOINTS) == 0) {
+		x.endpoint = true;
+	} else {
+		size_t i = 0;
+		while (i < f->e->n_lists && strcmp(f->e->lists[i], list) != 0)
+			i++;
+		if (i == f->e->n_lists)
+			return 0;
+		x.lists = 1ull << i;
+	}
+	f->v[f->n++] = x;
+	return 0;
+}
+
+static int parse_learned(const char *text, size_t len, void *out, char *err, size_t errlen)
+{
+	struct learned_file *f = out;
+	size_t lines = 0;
+	char *copy = malloc(len + 1);
+
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	f->v = calloc(lines + 1, sizeof(*f->v));
+	if (!copy || !f->v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	int r = 0, n = 0;
+	for (char *p = copy, *nl; r == 0 && *p; p = nl + 1, n++) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break; /* a last line cut short is not used */
+		*nl = '\0';
+		r = learned_line(f, p);
+		if (r < 0)
+			snprintf(err, errlen, "line %d does not parse", n + 1);
+	}
+	free(copy);
+	return r;
+}
+
+/* At start, with no old table to read from: the elements a clean stop kept,
+ * into the new sets (the file is used once). */
+static void load_learned(struct enforce *e)
+{
+	struct learned_file f = {e, NULL, 0, time(NULL)};
+	char err[128] = "";
+	int r = file_load(e->state_dir, ENFORCE_LEARNED_FILE, ENFORCE_LEARNED_MAX, parse_learned,
+	                  &f, err, sizeof(err));
+
+	if (r == 1)
+		log_warn("nft: %s/%s set aside: %s", e->state_dir, ENFORCE_LEARNED_FILE, err);
+	else if (r < 0)
+		log_warn("nft: cannot read %s/%s: %s", e->state_dir, ENFORCE_LEARNED_FILE,
+		         strerror(-r));
+	if (r == 0 && f.n && (r = nft_elements_add(e->nft, f.v, f.n)) < 0)
+		log_nft(e, "put back the learned addresses kept over the stop", r);
+	if (r == 0 && f.n) {
+		log_info("nft: %zu learned addresses put back from %s/%s", f.n, e->state_dir,
+		         ENFORCE_LEARNED_FILE);
+		e->carried = f.v;
+		e->n_carried = f.n;
+		f.v = NULL;
+	}
+	free(f.v);
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s/%s", e->state_dir, ENFORCE_LEARNED_FILE) <
+	    (int)sizeof(path))
+		unlink(path);
+}
+
 static uint64_t until_ns(time_t end)
 {
 	return end > 0 && end < ENFORCE_END_MAX ? (uint64_t)end * 1000000000u : 0;
 }
 
-int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out)
+/* The lists of c by name and their ranges, as the table holds them;
+ * *ranges: malloc'ed, the caller frees it once the table has copied it. */
+static int table_lists(const struct conf *c, struct nft_config *cfg, struct nft_prefix **ranges)
 {
-	struct enforce *e = calloc(1, sizeof(*e));
-	/* IPv6 goes to the forwarder whatever `listen` holds: to [::1] at the
-	 * intercept port when `listen` has no IPv6 address. What the machine
-	 * routes goes to that port of the address it arrives at. */
-	struct nft_config cfg = {
-	    .mark = mark,
-	    .dns6 = in6addr_loopback,
-	    .dns6_port = DNS_INTERCEPT_PORT,
-	    .routed_port = c->intercept ? DNS_INTERCEPT_PORT : 0,
-	};
-	bool have4 = false, have6 = false;
-	int r;
+	size_t n = 0, k = 0;
 
-	if (!e)
+	cfg->n_lists = c->n_lists;
+	for (size_t i = 0; i < c->n_lists; i++) {
+		snprintf(cfg->lists[i], sizeof(cfg->lists[i]), "%s", c->lists[i].name);
+		n += c->lists[i].n_addresses;
+	}
+	*ranges = n ? malloc(n * sizeof(**ranges)) : NULL;
+	if (n && !*ranges)
 		return -ENOMEM;
+	for (size_t i = 0; i < c->n_lists; i++)
+		for (size_t j = 0; j < c->lists[i].n_addresses; j++) {
+			const struct conf_range *r = &c->lists[i].addresses[j];
+			struct nft_prefix *p = &(*ranges)[k++];
+			memset(p, 0, sizeof(*p));
+			p->family = r->family;
+			p->len = r->len;
+			memcpy(p->addr, r->addr, sizeof(p->addr));
+			p->list = (uint8_t)i;
+		}
+	cfg->ranges = *ranges;
+	cfg->n_ranges = n;
+	return 0;
+}
+
+/* Where intercepted queries go. IPv6 goes to the forwarder whatever
+ * `listen` holds: to [::1] at the intercept port when `listen` has no IPv6
+ * address. What the machine routes goes to that port of the address it
+ * arrives at. */
+static void listen_targets(const struct conf *c, struct nft_config *cfg)
+{
+	bool have4 = false, have6 = false;
+
+	cfg->dns6 = in6addr_loopback;
+	cfg->dns6_port = DNS_INTERCEPT_PORT;
+	cfg->routed_port = c->intercept ? DNS_INTERCEPT_PORT : 0;
 	for (size_t i = 0; i < c->n_listen; i++) {
 		const struct sockaddr_storage *ss = &c->listen[i].ss;
 		if (ss->ss_family == AF_INET && !have4) {
 			const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-			cfg.dns4 = sin->sin_addr;
-			cfg.dns_port = ntohs(sin->sin_port);
+			cfg->dns4 = sin->sin_addr;
+			cfg->dns_port = ntohs(sin->sin_port);
 			have4 = true;
 		} else if (ss->ss_family == AF_INET6 && !have6) {
 			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-			cfg.dns6 = sin6->sin6_addr;
-			cfg.dns6_port = ntohs(sin6->sin6_port);
+			cfg->dns6 = sin6->sin6_addr;
+			cfg->dns6_port = ntohs(sin6->sin6_port);
 			have6 = true;
 		}
 	}
-	r = nft_new(&e->nft);
+}
+
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out)
+{
+	struct enforce *e = calloc(1, sizeof(*e));
+	struct nft_config cfg = {.mark = mark};
+	struct nft_prefix *ranges = NULL;
+	int r;
+
+	if (!e || !(e->state_dir = strdup(state_dir))) {
+		free(e);
+		return -ENOMEM;
+	}
+	keep_names(e, c);
+	listen_targets(c, &cfg);
+	r = table_lists(c, &cfg, &ranges);
+	if (r == 0)
+		r = nft_new(&e->nft);
 	if (r < 0) {
 		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
+		free(ranges);
+		free(e->state_dir);
 		free(e);
 		return r;
 	}
 	/* Intercept stays off until the DNS forwarder listens: redirecting port 53
 	 * to nothing would take the machine's DNS away. */
-	r = nft_table_replace(e->nft, &cfg);
+	r = nft_table_replace(e->nft, &cfg, &e->carried, &e->n_carried);
+	free(ranges);
 	if (r < 0) {
 		log_nft(e,
 		        r == -EPERM ? "create table inet smbreak (smbreakd needs CAP_NET_ADMIN)"
 		                    : "create table inet smbreak",
 		        r);
 		nft_free(e->nft);
+		free(e->state_dir);
 		free(e);
 		return r;
 	}
-	log_info("nft: table inet smbreak created");
+	if (!e->n_carried)
+		load_learned(e);
+	else if (e->n_carried)
+		log_info("nft: table inet smbreak created, %zu learned addresses carried over "
+		         "from the table it replaced",
+		         e->n_carried);
+	else
+		log_info("nft: table inet smbreak created");
 	*out = e;
 	return 0;
 }
 
+void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n)
+{
+	*v = e->carried;
+	*n = e->n_carried;
+	e->carried = NULL;
+	e->n_carried = 0;
+}
+
+void enforce_set_conf(struct enforce *e, const struct conf *c)
+{
+	struct nft_config cfg = {0};
+	struct nft_prefix *ranges = NULL;
+	int r = table_lists(c, &cfg, &ranges);
+
+	keep_names(e, c);
+	if (r == 0)
+		r = nft_set_lists(e->nft, &cfg);
+	free(ranges);
+	if (r < 0)
+		log_nft(e, "change the lists' sets", r);
+}
+
 void enforce_apply(struct enforce *e, const struct inforce *in)
 {
-	bool on = in->lists != 0;
+	uint64_t on = in->lists;
 	time_t now = time(NULL);
 	int r;
 
@@ -98,8 +329,9 @@ void enforce_apply(struct enforce *e, const struct inforce *in)
 	if (r < 0)
 		log_nft(e, on ? "add the reject rules" : "remove the reject rules", r);
 	else if (on != e->blocking)
-		log_info("nft: reject rules %s", on ? "in force" : "removed");
-	e->blocking = on && r == 0;
+		log_info("nft: reject rules %s",
+		         on ? "in force for the lists in force" : "removed");
+	e->blocking = r == 0 ? on : 0;
 
 	/* During a strict break no learned address may expire before it ends. */
 	uint32_t floor_ms = 0;
@@ -126,15 +358,31 @@ int enforce_set_intercept(struct enforce *e, bool on)
 	return r;
 }
 
+/* Deletes what it can: an element the kernel no longer holds (expired there
+ * a moment before the forwarder's table says) fails the whole batch, so the
+ * batch is halved around it rather than losing the others. */
+static int del_elements(struct enforce *e, const struct nft_elem *v, size_t n)
+{
+	int r = nft_elements_del(e->nft, v, n);
+
+	if (r != -ENOENT || n < 2)
+		return r == -ENOENT ? 0 : r;
+	r = del_elements(e, v, n / 2);
+	int r2 = del_elements(e, v + n / 2, n - n / 2);
+	return r ? r : r2;
+}
+
 void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
                    const struct nft_elem *del, size_t n_del)
 {
 	int r;
 
-	if (n_del && (r = nft_elements_del(e->nft, del, n_del)) < 0)
-		log_nft(e, "take shared addresses out of the sets", r);
+	/* adds first: an address learned and then found shared (or evicted) in
+	 * the same turn must end up out */
 	if (n_add && (r = nft_elements_add(e->nft, add, n_add)) < 0)
 		log_nft(e, "add learned addresses", r);
+	if (n_del && (r = del_elements(e, del, n_del)) < 0)
+		log_nft(e, "take shared or evicted addresses out of the sets", r);
 }
 
 void enforce_put_status(struct enforce *e, struct proto_msg *reply)
@@ -147,6 +395,9 @@ void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 	}
 	proto_put_counter(reply, "addresses4", n.learned4);
 	proto_put_counter(reply, "addresses6", n.learned6);
+	proto_put_counter(reply, "addresses_max_per_set", NFT_LEARNED_MAX);
+	proto_put_counter(reply, "ranges4", n.ranges4);
+	proto_put_counter(reply, "ranges6", n.ranges6);
 	proto_put_counter(reply, "reject_rules", n.block_rules);
 }
 
@@ -164,6 +415,7 @@ void enforce_free(struct enforce *e)
 			log_notice("nft: a strict break is on: its rules and addresses stay "
 			           "until it ends");
 	} else {
+		save_learned(e);
 		r = nft_table_delete(e->nft);
 		if (r < 0)
 			log_nft(e, "remove table inet smbreak", r);
@@ -171,5 +423,7 @@ void enforce_free(struct enforce *e)
 			log_info("nft: table inet smbreak removed");
 	}
 	nft_free(e->nft);
+	free(e->carried);
+	free(e->state_dir);
 	free(e);
 }

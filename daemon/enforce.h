@@ -1,6 +1,7 @@
 /* Enforcement: turns "these lists are in force until then" into kernel state.
- * Today that is the nftables table (reject rules while a break is on, a
- * timeout floor for addresses during a strict break); the DNS forwarder joins
+ * Today that is the nftables table (per-list sets of learned addresses and
+ * ranges, reject rules for the lists in force, a timeout floor for addresses
+ * during a strict break); the DNS forwarder joins
  * it here. Owns the table's lifecycle: replaced whole at start, removed on a
  * clean stop, left in place (rules and sets) when stopping during a strict
  * break. */
@@ -15,12 +16,20 @@
 struct enforce;
 
 /* Opens netlink and creates the table fresh (a stale one goes in the same
- * transaction), with the port-53 redirect aimed at the first IPv4 and IPv6
- * `listen` addresses of c ([::1]:DNS_INTERCEPT_PORT when there is no IPv6
- * one), and routed traffic at DNS_INTERCEPT_PORT, but not yet on. Fails when the kernel refuses,
- * e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's
+ * transaction, its learned elements carried into the new one; without one,
+ * those a clean stop kept in state_dir go back in), with the port-53
+ * redirect aimed at the first IPv4 and IPv6 `listen` addresses of c
+ * ([::1]:DNS_INTERCEPT_PORT when there is no IPv6 one), and routed traffic
+ * at DNS_INTERCEPT_PORT, but not yet on. Fails when the kernel refuses, e.g.
+ * without CAP_NET_ADMIN; the failure is logged here, with the kernel's
  * reason, so the caller only stops. */
-int enforce_new(const struct conf *c, uint32_t mark, struct enforce **out);
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out);
+/* The learned addresses read back from the table replaced at start (a
+ * restart, a crash), with the time each had left, handed over once: *v is
+ * the caller's to free (NULL when none). The forwarder takes them back. */
+void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n);
+/* After a reload: the sets follow the new lists (by name) and ranges. */
+void enforce_set_conf(struct enforce *e, const struct conf *c);
 /* Sends every port-53 query leaving the machine, or routed through it, to
  * the forwarder, or stops. */
 int enforce_set_intercept(struct enforce *e, bool on);
@@ -28,11 +37,13 @@ int enforce_set_intercept(struct enforce *e, bool on);
  * transaction. */
 void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
                    const struct nft_elem *del, size_t n_del);
-/* The set in force changed (breaks' enforce hook). */
+/* The set in force changed (breaks' enforce hook): the addresses of the lists
+ * in force are rejected, and only those (the endpoints' during any break). */
 void enforce_apply(struct enforce *e, const struct inforce *in);
 /* Appends counters for smctl status (addresses in the sets, rules in force). */
 void enforce_put_status(struct enforce *e, struct proto_msg *reply);
-/* Clean stop: removes the table, unless a strict break is on. NULL-safe. */
+/* Clean stop: removes the table, unless a strict break is on, keeping its
+ * learned elements in the state directory for the next start. NULL-safe. */
 void enforce_free(struct enforce *e);
 
 #endif

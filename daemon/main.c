@@ -375,8 +375,10 @@ static void on_enforce(void *arg, const struct inforce *in)
 	struct smbd *d = arg;
 
 	enforce_apply(d->enforce, in);
-	if (d->dns)
+	if (d->dns) {
 		dns_set_inforce(d->dns, in->lists, in->reason);
+		dns_set_floor(d->dns, in->strict ? in->end : 0);
+	}
 }
 
 static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
@@ -394,12 +396,12 @@ static void on_blocked(void *arg, const char *key)
 	breaks_count_blocked(d->breaks, key);
 }
 
-static void on_check_addr(void *arg, int family, const uint8_t *addr, bool blocking,
+static void on_check_addr(void *arg, int family, const uint8_t *addr, uint64_t inforce,
                           struct proto_msg *reply)
 {
 	struct smbd *d = arg;
 
-	dns_check_addr(d->dns, family, addr, blocking, reply);
+	dns_check_addr(d->dns, family, addr, inforce, reply);
 }
 
 static bool on_check_bypass(void *arg, const char *name, size_t len, struct breaks_bypass_hit *hit)
@@ -463,6 +465,7 @@ static void on_reloaded(void *arg, const struct conf *c, struct conf_errors *war
 {
 	struct smbd *d = arg;
 
+	enforce_set_conf(d->enforce, c);
 	if (d->dns) {
 		dns_set_conf(d->dns, c, breaks_domains(d->breaks));
 		bool want = c->intercept && dns_can_intercept(d->dns);
@@ -544,6 +547,13 @@ static int start_dns(struct smbd *d, const struct options *o, const struct conf 
 		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
 	r = dns_new(d->base, c, breaks_domains(d->breaks), o->data_dir, &inherited, on_learn,
 	            on_blocked, d, &d->dns);
+	if (r == 0) { /* what the table replaced at start held, the forwarder knows again */
+		struct nft_elem *carried;
+		size_t n;
+		enforce_take_carried(d->enforce, &carried, &n);
+		dns_learned_seed(d->dns, carried, n);
+		free(carried);
+	}
 	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
 		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "
 		         "out of smbreakd.socket with `systemctl edit smbreakd.socket`)",
@@ -605,7 +615,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		conf_free(c);
 		return r;
 	}
-	r = enforce_new(c, DNS_SOCKET_MARK, &d->enforce);
+	r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->enforce);
 	if (r < 0) {
 		conf_free(c);
 		return r;

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "nft_build.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -36,7 +37,8 @@ struct nft {
 	int sndbuf;
 	uint8_t *rbuf;
 	/* what the table should hold, to rebuild it when it vanished */
-	struct nft_config cfg;
+	struct nft_config cfg;     /* cfg.ranges: the copy below */
+	struct nft_prefix *ranges; /* owned */
 	bool have_table;
 	bool have_cfg;              /* nft_table_replace was called: cfg is known */
 	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
@@ -119,6 +121,7 @@ void nft_free(struct nft *n)
 	if (n->sk)
 		nl_socket_free(n->sk);
 	free(n->rbuf);
+	free(n->ranges);
 	free(n);
 }
 
@@ -372,16 +375,6 @@ static int commit(struct nft *n, build_fn build, const void *arg)
 
 /* ---- what goes into the table ---- */
 
-static int add_block_rules(struct nft_batch *b, uint64_t until_ns)
-{
-	int r = nft_msg_rule_local_return(b);
-	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET, NFT_SET_LEARNED4, until_ns);
-	if (r == 0)
-		r = nft_msg_rule_block(b, AF_INET6, NFT_SET_LEARNED6, until_ns);
-	return r;
-}
-
 static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
 {
 	int r = nft_msg_rule_mark_accept(b, c->mark);
@@ -428,24 +421,49 @@ static int add_hooks(struct nft_batch *b, const struct nft_config *c)
 	return nft_msg_rule_guard(b, IPPROTO_TCP, c->routed_port);
 }
 
+/* Elements into (add) or out of the sets of their lists. */
+struct elems_arg {
+	const struct nft_elem *v;
+	size_t n;
+	bool add;
+	uint32_t min_timeout_ms;
+};
+
+static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct elems_arg *a = arg;
+	return nft_build_elems(b, &n->cfg, a->v, a->n, a->add, a->min_timeout_ms);
+}
+
+static uint32_t floor_ms(const struct nft *n)
+{
+	if (!n->floor_deadline_ns)
+		return 0;
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	if (now >= n->floor_deadline_ns)
+		return 0;
+	uint64_t ms = (n->floor_deadline_ns - now + 999999u) / 1000000u;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* The whole table from n->cfg; arg: the elements carried from the old one
+ * (a struct elems_arg), or NULL. */
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct nft_config *c = &n->cfg;
 	int r;
 
-	(void)arg;
 	/* add-then-delete removes a stale table without failing when there is none */
 	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
 		return r;
-	if ((r = nft_msg_set_add(b, NFT_SET_LEARNED4, AF_INET)) ||
-	    (r = nft_msg_set_add(b, NFT_SET_LEARNED6, AF_INET6)))
+	if ((r = nft_build_sets(b, c)) || (arg && (r = build_elems(n, b, arg))))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK)))
 		return r;
-	if (c->blocking && (r = add_block_rules(b, c->block_until_ns)))
+	if (c->blocking && (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
 	if ((r = add_hooks(b, c)))
 		return r;
@@ -454,13 +472,101 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	return 0;
 }
 
-int nft_table_replace(struct nft *n, const struct nft_config *cfg)
+/* n->cfg = *cfg, with a copy of its ranges. */
+static int take_cfg(struct nft *n, const struct nft_config *cfg)
 {
+	struct nft_prefix *copy = NULL;
+
+	if (cfg->n_lists > SMB_LISTS_MAX)
+		return -EINVAL;
+	if (cfg->n_ranges > 0) {
+		copy = malloc(cfg->n_ranges * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, cfg->ranges, cfg->n_ranges * sizeof(*copy));
+	}
+	free(n->ranges);
+	n->ranges = copy;
 	n->cfg = *cfg;
+	n->cfg.ranges = copy;
 	n->have_cfg = true;
-	int r = commit(n, build_table, NULL);
+	return 0;
+}
+
+static int read_back(struct nft *n, struct nft_elem **v, size_t *count);
+
+int nft_table_replace(struct nft *n, const struct nft_config *cfg, struct nft_elem **carried,
+                      size_t *n_carried)
+{
+	struct nft_elem *v = NULL;
+	size_t count = 0;
+	int r = take_cfg(n, cfg);
+
+	if (carried) {
+		*carried = NULL;
+		*n_carried = 0;
+	}
+	if (r == 0)
+		r = read_back(n, &v, &count);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	struct elems_arg a = {v, count, true, floor_ms(n)};
+	n->err_len = 0;
+	n->err[0] = '\0';
+	r = run_batch(n, build_table, &a);
 	if (r == 0)
 		n->have_table = true;
+	if (r == 0 && carried) {
+		*carried = v;
+		*n_carried = count;
+	} else {
+		free(v);
+	}
+	return r;
+}
+
+int nft_adopt(struct nft *n, const struct nft_config *cfg)
+{
+	int r = take_cfg(n, cfg);
+	if (r == 0)
+		n->have_table = true;
+	n->have_cfg = false; /* the redirect target is the other process's */
+	return r;
+}
+
+struct relist_arg {
+	const struct nft_config *old;
+	uint64_t blocking; /* the lists in force, indices of the new config */
+};
+
+static int build_relist(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct relist_arg *a = arg;
+	return nft_build_relist(b, a->old, &n->cfg, a->blocking, n->cfg.block_until_ns);
+}
+
+int nft_set_lists(struct nft *n, const struct nft_config *cfg)
+{
+	struct nft_config old = n->cfg;
+	struct nft_prefix *old_ranges = n->ranges;
+	uint64_t blocking = nft_build_remap(&old, cfg, old.blocking);
+
+	n->ranges = NULL; /* kept for the batch, freed below */
+	struct nft_config c = *cfg;
+	c.blocking = blocking;
+	c.block_until_ns = old.block_until_ns;
+	c.intercept = old.intercept;
+	int r = take_cfg(n, &c);
+	if (r < 0) {
+		n->ranges = old_ranges;
+		n->cfg = old;
+		return r;
+	}
+	struct relist_arg a = {&old, blocking};
+	r = commit(n, build_relist, &a);
+	free(old_ranges);
 	return r;
 }
 
@@ -501,26 +607,25 @@ int nft_table_leave(struct nft *n)
 }
 
 struct blocking_arg {
-	bool on;
+	uint64_t lists;
 	uint64_t until_ns;
 };
 
 static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct blocking_arg *a = arg;
-	(void)n;
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
-	if (r == 0 && a->on)
-		r = add_block_rules(b, a->until_ns);
+	if (r == 0 && a->lists)
+		r = nft_build_block_rules(b, &n->cfg, a->lists, a->until_ns);
 	return r;
 }
 
-int nft_set_blocking(struct nft *n, bool on, uint64_t until_ns)
+int nft_set_blocking(struct nft *n, uint64_t lists, uint64_t until_ns)
 {
-	struct blocking_arg a = {on, until_ns};
+	struct blocking_arg a = {lists, until_ns};
 	int r = commit(n, build_blocking, &a);
 	if (r == 0) {
-		n->cfg.blocking = on;
+		n->cfg.blocking = lists;
 		n->cfg.block_until_ns = until_ns;
 	}
 	return r;
@@ -539,42 +644,6 @@ int nft_set_intercept(struct nft *n, bool on)
 	return r;
 }
 
-struct elems_arg {
-	const struct nft_elem *v;
-	size_t n;
-	bool add;
-	uint32_t min_timeout_ms;
-};
-
-static int build_elems(struct nft *n, struct nft_batch *b, const void *arg)
-{
-	const struct elems_arg *a = arg;
-	int r;
-	(void)n;
-	if (a->add) {
-		r = nft_msg_elems_add(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n, a->min_timeout_ms);
-		if (r == 0)
-			r = nft_msg_elems_add(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n,
-			                      a->min_timeout_ms);
-	} else {
-		r = nft_msg_elems_del(b, NFT_SET_LEARNED4, AF_INET, a->v, a->n);
-		if (r == 0)
-			r = nft_msg_elems_del(b, NFT_SET_LEARNED6, AF_INET6, a->v, a->n);
-	}
-	return r;
-}
-
-static uint32_t floor_ms(const struct nft *n)
-{
-	if (!n->floor_deadline_ns)
-		return 0;
-	uint64_t now = now_ns(CLOCK_BOOTTIME);
-	if (now >= n->floor_deadline_ns)
-		return 0;
-	uint64_t ms = (n->floor_deadline_ns - now + 999999u) / 1000000u;
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-}
-
 int nft_elements_add(struct nft *n, const struct nft_elem *v, size_t count)
 {
 	struct elems_arg a = {v, count, true, floor_ms(n)};
@@ -589,10 +658,8 @@ int nft_elements_del(struct nft *n, const struct nft_elem *v, size_t count)
 
 static int build_flush(struct nft *n, struct nft_batch *b, const void *arg)
 {
-	(void)n;
 	(void)arg;
-	int r = nft_msg_elems_flush(b, NFT_SET_LEARNED4);
-	return r ? r : nft_msg_elems_flush(b, NFT_SET_LEARNED6);
+	return nft_build_flush(b, &n->cfg);
 }
 
 int nft_elements_flush(struct nft *n)
@@ -654,52 +721,24 @@ static int req_rules(void *buf, uint32_t seq, const char *name)
 	return nft_msg_req_rules(buf, seq, name);
 }
 
-static void count_elem(const struct nft_elem_info *e, void *arg)
-{
-	(void)e;
-	++*(size_t *)arg;
-}
-
-static void count_elems(const struct nlmsghdr *h, void *arg)
-{
-	(void)nft_msg_parse_elems(h, count_elem, arg);
-}
-
-static void count_rules(const struct nlmsghdr *h, void *arg)
-{
-	if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
-		++*(unsigned *)arg;
-}
-
-int nft_counts(struct nft *n, struct nft_counts *out)
-{
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	n->err_len = 0;
-	n->err[0] = '\0';
-	if ((r = dump(n, req_elems, NFT_SET_LEARNED4, count_elems, &out->learned4)) ||
-	    (r = dump(n, req_elems, NFT_SET_LEARNED6, count_elems, &out->learned6)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
-		return r;
-	return 0;
-}
-
-/* Elements of the learned sets that expire before the floor. */
-struct short_elems {
+/* Elements read from one set, tagged with its list. */
+struct elem_vec {
 	struct nft_elem *v;
 	size_t n, cap;
-	uint32_t floor_ms;
+	unsigned list;
+	uint32_t below_ms; /* only those expiring sooner (0: all), set to it */
+	size_t counted;
 	int err;
 };
 
-static void collect_short(const struct nft_elem_info *e, void *arg)
+static void vec_elem(const struct nft_elem_info *e, void *arg)
 {
-	struct short_elems *s = arg;
+	struct elem_vec *s = arg;
 	uint64_t left = e->expiration_ms ? e->expiration_ms : e->timeout_ms;
 
-	if (e->timeout_ms == 0 || left >= s->floor_ms || s->err)
+	if (e->interval_end || s->err || (e->timeout_ms && !e->expiration_ms))
+		return;
+	if (s->below_ms && (e->timeout_ms == 0 || left >= s->below_ms))
 		return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -715,12 +754,123 @@ static void collect_short(const struct nft_elem_info *e, void *arg)
 	memset(x, 0, sizeof(*x));
 	x->family = e->family;
 	memcpy(&x->addr, e->addr, e->family == AF_INET ? 4 : 16);
-	x->timeout_ms = s->floor_ms;
+	x->timeout_ms = s->below_ms ? s->below_ms : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+	if (s->list == NFT_LIST_ENDPOINTS)
+		x->endpoint = true;
+	else
+		x->lists = 1ull << s->list;
 }
 
-static void collect_short_msg(const struct nlmsghdr *h, void *arg)
+static void vec_msg(const struct nlmsghdr *h, void *arg)
 {
-	(void)nft_msg_parse_elems(h, collect_short, arg);
+	(void)nft_msg_parse_elems(h, vec_elem, arg);
+}
+
+/* The elements of every learned set of n->cfg's lists and of the endpoints
+ * sets; a set or table that is not there has none. */
+static int collect_learned(struct nft *n, struct elem_vec *s)
+{
+	char name[NFT_SET_NAME_MAX];
+
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
+			continue;
+		s->list = l;
+		for (int f = 0; f < 2; f++) {
+			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED,
+			                   f == 0 ? AF_INET : AF_INET6, l);
+			int r = dump(n, req_elems, name, vec_msg, s);
+			if (r == -ENOENT) {
+				n->err_len = 0;
+				n->err[0] = '\0';
+				continue;
+			}
+			if (r < 0)
+				return r;
+			if (s->err)
+				return s->err;
+		}
+	}
+	return 0;
+}
+
+static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
+{
+	struct elem_vec s = {0};
+	int r = table_exists(n);
+
+	if (r > 0)
+		r = collect_learned(n, &s);
+	*v = s.v;
+	*count = s.n;
+	return r < 0 ? r : 0;
+}
+
+int nft_elements_read(struct nft *n, struct nft_elem **v, size_t *count)
+{
+	struct elem_vec s = {0};
+
+	n->err_len = 0;
+	n->err[0] = '\0';
+	int r = collect_learned(n, &s);
+	*v = s.v;
+	*count = s.n;
+	return r;
+}
+
+static void count_elem(const struct nft_elem_info *e, void *arg)
+{
+	if (!e->interval_end)
+		++*(size_t *)arg;
+}
+
+static void count_elems(const struct nlmsghdr *h, void *arg)
+{
+	(void)nft_msg_parse_elems(h, count_elem, arg);
+}
+
+static void count_rules(const struct nlmsghdr *h, void *arg)
+{
+	if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
+		++*(unsigned *)arg;
+}
+
+static int count_sets(struct nft *n, struct nft_counts *out)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= n->cfg.n_lists)
+			continue;
+		bool ranges = l < NFT_LIST_ENDPOINTS && nft_build_has_ranges(&n->cfg, l);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED, family, l);
+			r = dump(n, req_elems, name, count_elems,
+			         family == AF_INET ? &out->learned4 : &out->learned6);
+			if (r == 0 && ranges) {
+				nft_build_set_name(&n->cfg, name, NFT_KIND_RANGES, family, l);
+				r = dump(n, req_elems, name, count_elems,
+				         family == AF_INET ? &out->ranges4 : &out->ranges6);
+			}
+		}
+	}
+	return r;
+}
+
+int nft_counts(struct nft *n, struct nft_counts *out)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	n->err_len = 0;
+	n->err[0] = '\0';
+	if ((r = count_sets(n, out)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
+	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
+		return r;
+	return 0;
 }
 
 int nft_set_timeout_floor(struct nft *n, uint32_t remaining_ms)
@@ -732,12 +882,8 @@ int nft_set_timeout_floor(struct nft *n, uint32_t remaining_ms)
 		return 0;
 	}
 	n->floor_deadline_ns = now_ns(CLOCK_BOOTTIME) + (uint64_t)remaining_ms * 1000000u;
-	struct short_elems s = {.floor_ms = remaining_ms};
-	int r = dump(n, req_elems, NFT_SET_LEARNED4, collect_short_msg, &s);
-	if (r == 0)
-		r = dump(n, req_elems, NFT_SET_LEARNED6, collect_short_msg, &s);
-	if (r == 0)
-		r = s.err;
+	struct elem_vec s = {.below_ms = remaining_ms};
+	int r = collect_learned(n, &s);
 	if (r == 0 && s.n > 0) {
 		struct elems_arg a = {s.v, s.n, true, remaining_ms};
 		r = commit(n, build_elems, &a);

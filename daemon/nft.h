@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "nft_msg.h"
+#include "value.h"
 
 #define NFT_ACK_TIMEOUT_MS 2000
 #define NFT_ERROR_MAX      2048 /* bytes of error text kept from one call */
@@ -31,8 +32,8 @@
 struct nft;
 
 struct nft_config {
-	/* A break is on: the reject rules go in with the table. */
-	bool blocking;
+	/* The lists in force: the reject rules of their sets go in with the table. */
+	uint64_t blocking;
 	uint64_t block_until_ns; /* wall-clock end of that break (ns since epoch), 0: none */
 	/* The port-53 redirect to the forwarder: the machine's own queries go to
 	 * dns4:dns_port and [dns6]:dns6_port, those it routes for its containers
@@ -45,11 +46,19 @@ struct nft_config {
 	uint16_t dns6_port;
 	uint16_t routed_port;
 	uint32_t mark; /* the forwarder's upstream sockets carry it; never redirected */
+	/* The lists by index (bit i of a mask = lists[i]); their names name their sets. */
+	size_t n_lists;
+	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
+	/* Their `addresses =` ranges (prefix.list: the index); copied. */
+	const struct nft_prefix *ranges;
+	size_t n_ranges;
 };
 
 /* What is in the kernel's table now, read back from it. */
 struct nft_counts {
-	size_t learned4, learned6; /* addresses (expired ones not counted) */
+	size_t learned4, learned6; /* elements of the learned and endpoints sets (an address
+	                              of two lists counts twice; expired ones not counted) */
+	size_t ranges4, ranges6;   /* merged ranges of the lists' `addresses =` */
 	unsigned block_rules;      /* > 0: the reject rules are in force */
 	unsigned intercept_rules;  /* > 0: port-53 traffic goes to the forwarder */
 };
@@ -66,10 +75,24 @@ int nft_new(struct nft **out);
 /* Closes the socket; the table stays as it is (see nft_table_delete). NULL-safe. */
 void nft_free(struct nft *nft);
 
-/* Creates the table fresh in one transaction: a table left by a crash or an
- * older version is removed in the same batch. Sets, chains and, per cfg, the
- * reject rules and the redirect. */
-int nft_table_replace(struct nft *nft, const struct nft_config *cfg);
+/* Creates the table fresh in one transaction: a table left by a crash, a
+ * restart or an older version is removed in the same batch. Sets, chains
+ * and, per cfg, the ranges, the reject rules and the redirect. The learned
+ * elements of the old table's sets of lists that cfg still has (by name),
+ * and of its endpoints sets, are read back first and go into the new sets
+ * in the same transaction, with the time they had left; with `carried`
+ * they are handed to the caller too (*carried: malloc'ed, the caller frees
+ * it; NULL when none), so that the forwarder knows them again. */
+int nft_table_replace(struct nft *nft, const struct nft_config *cfg, struct nft_elem **carried,
+                      size_t *n_carried);
+/* A reload: new lists and ranges, one transaction. The learned sets of lists
+ * that stay (by name) keep their elements, those of lists gone are deleted,
+ * new lists get empty ones; the ranges are replaced; the reject rules stay
+ * on for the lists in force that stay. The redirect is not touched. */
+int nft_set_lists(struct nft *nft, const struct nft_config *cfg);
+/* Takes cfg as what the table holds, changing nothing in the kernel: for a
+ * process that works on a table another one made (the test driver). */
+int nft_adopt(struct nft *nft, const struct nft_config *cfg);
 /* Removes the table (clean stop). Succeeds when it is already gone. */
 int nft_table_delete(struct nft *nft);
 /* Stop during a strict break: the redirect goes (the forwarder is going away)
@@ -77,19 +100,28 @@ int nft_table_delete(struct nft *nft);
  * their own timeouts and the rules stop matching at block_until_ns. */
 int nft_table_leave(struct nft *nft);
 
-/* Break start or end: the reject rules go in or out in one small batch; the
- * sets are not touched. until_ns: the break's wall-clock end, 0 for none. */
-int nft_set_blocking(struct nft *nft, bool on, uint64_t until_ns);
+/* Break start or end: the reject rules of the sets of `lists` (and of the
+ * endpoints sets, when lists is not 0) go in, those of the others out, in one
+ * small batch; the sets are not touched. until_ns: the break's wall-clock
+ * end, 0 for none. */
+int nft_set_blocking(struct nft *nft, uint64_t lists, uint64_t until_ns);
 /* The port-53 redirect on or off (the forwarder turns it on when it listens). */
 int nft_set_intercept(struct nft *nft, bool on);
 
-/* Adds addresses with their timeouts to learned4/learned6, all in one
- * transaction however many there are. An address already there gets the new
- * timeout (kernel 6.11 and later). The timeout floor applies. */
+/* Adds addresses with their timeouts to the learned sets of their lists (and
+ * the endpoints sets), all in one transaction however many there are. An
+ * address already there gets the new timeout (kernel 6.11 and later). The
+ * timeout floor applies. */
 int nft_elements_add(struct nft *nft, const struct nft_elem *v, size_t n);
+/* Takes addresses out of the sets of their lists. Each must be there: the
+ * kernel refuses the whole batch otherwise. */
 int nft_elements_del(struct nft *nft, const struct nft_elem *v, size_t n);
-/* Empties learned4 and learned6. */
+/* Empties the learned and endpoints sets. */
 int nft_elements_flush(struct nft *nft);
+/* The elements of the learned and endpoints sets now, each with the time it
+ * has left and its one list (an address of two lists comes twice); *v:
+ * malloc'ed, the caller frees it. */
+int nft_elements_read(struct nft *nft, struct nft_elem **v, size_t *n);
 /* A strict break is on for remaining_ms more: from now on every element added
  * gets a timeout no shorter than what is left of it, and the elements already
  * in the learned sets that would expire sooner are extended to it (one

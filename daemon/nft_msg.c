@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,9 +258,9 @@ int nft_msg_table_del(struct nft_batch *batch)
 	return finish(batch, &b);
 }
 
-int nft_msg_set_add(struct nft_batch *batch, const char *name, int family)
+int nft_msg_set_add(struct nft_batch *batch, const char *name, int family, uint32_t id,
+                    bool interval, uint32_t size)
 {
-	uint32_t set_id = nft_set_id(name);
 	int alen = addr_len(family);
 	if (alen < 0)
 		return -EINVAL;
@@ -268,11 +269,27 @@ int nft_msg_set_add(struct nft_batch *batch, const char *name, int family)
 	if (b.m) {
 		put_str(&b, NFTA_SET_TABLE, NFT_TABLE);
 		put_str(&b, NFTA_SET_NAME, name);
-		put_be32(&b, NFTA_SET_FLAGS, NFT_SET_TIMEOUT);
+		put_be32(&b, NFTA_SET_FLAGS, interval ? NFT_SET_INTERVAL : NFT_SET_TIMEOUT);
 		put_be32(&b, NFTA_SET_KEY_TYPE, alen == 4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 		put_be32(&b, NFTA_SET_KEY_LEN, (uint32_t)alen);
-		if (set_id)
-			put_be32(&b, NFTA_SET_ID, set_id);
+		if (id)
+			put_be32(&b, NFTA_SET_ID, id);
+		if (size) {
+			struct nlattr *d = nest(&b, NFTA_SET_DESC);
+			put_be32(&b, NFTA_SET_DESC_SIZE, size);
+			nest_end(&b, d);
+		}
+	}
+	return finish(batch, &b);
+}
+
+int nft_msg_set_del(struct nft_batch *batch, const char *name)
+{
+	struct mb b = {obj_new(NFT_MSG_DELSET, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_SET_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_NAME, name);
 	}
 	return finish(batch, &b);
 }
@@ -333,7 +350,7 @@ static size_t nest_len(const struct nl_msg *m, const struct nlattr *a)
 
 /* Writes the elements of one family from v[*i] on into one message, up to the
  * attribute size limit; *i ends at the first element not written. */
-static int elems_msg(struct nft_batch *batch, int msg, const char *set, int family,
+static int elems_msg(struct nft_batch *batch, int msg, const char *set, int family, unsigned lst,
                      const struct nft_elem *v, size_t n, size_t *i, bool with_timeout,
                      uint32_t min_timeout_ms)
 {
@@ -351,7 +368,7 @@ static int elems_msg(struct nft_batch *batch, int msg, const char *set, int fami
 	struct nlattr *list = nest(&b, NFTA_SET_ELEM_LIST_ELEMENTS);
 	for (; *i < n && !b.err; (*i)++) {
 		const struct nft_elem *e = &v[*i];
-		if (e->family != family)
+		if (e->family != family || !nft_elem_in(e, lst))
 			continue;
 		if (nest_len(b.m, list) + esz > NFT_ELEMS_NEST_MAX)
 			break;
@@ -373,7 +390,7 @@ static int elems_msg(struct nft_batch *batch, int msg, const char *set, int fami
 	return finish(batch, &b);
 }
 
-static int elems(struct nft_batch *batch, int msg, const char *set, int family,
+static int elems(struct nft_batch *batch, int msg, const char *set, int family, unsigned lst,
                  const struct nft_elem *v, size_t n, bool with_timeout, uint32_t min_timeout_ms)
 {
 	size_t i = 0;
@@ -381,23 +398,138 @@ static int elems(struct nft_batch *batch, int msg, const char *set, int family,
 	if (addr_len(family) < 0)
 		return -EINVAL;
 	while (i < n) {
-		int r = elems_msg(batch, msg, set, family, v, n, &i, with_timeout, min_timeout_ms);
+		int r =
+		    elems_msg(batch, msg, set, family, lst, v, n, &i, with_timeout, min_timeout_ms);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
-                      size_t n, uint32_t min_timeout_ms)
+int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, unsigned list,
+                      const struct nft_elem *v, size_t n, uint32_t min_timeout_ms)
 {
-	return elems(b, NFT_MSG_NEWSETELEM, set, family, v, n, true, min_timeout_ms);
+	return elems(b, NFT_MSG_NEWSETELEM, set, family, list, v, n, true, min_timeout_ms);
 }
 
-int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
-                      size_t n)
+int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, unsigned list,
+                      const struct nft_elem *v, size_t n)
 {
-	return elems(b, NFT_MSG_DELSETELEM, set, family, v, n, false, 0);
+	return elems(b, NFT_MSG_DELSETELEM, set, family, list, v, n, false, 0);
+}
+
+int nft_msg_intervals_add(struct nft_batch *batch, const char *set, int family,
+                          const struct nft_interval *v, size_t n)
+{
+	int alen = addr_len(family);
+	size_t i = 0;
+	/* a start and an end element per interval, and the end's flags */
+	size_t esz = 2 * (4 + 4 + 4 + (size_t)alen) + 8;
+
+	if (alen < 0)
+		return -EINVAL;
+	while (i < n) {
+		struct mb b = {
+		    obj_new(NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_ACK, NFT_ELEMS_NEST_MAX + 512),
+		    0};
+		if (!b.m)
+			return -ENOMEM;
+		put_str(&b, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_SET_ELEM_LIST_SET, set);
+		struct nlattr *list = nest(&b, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (; i < n && !b.err; i++) {
+			if (nest_len(b.m, list) + esz > NFT_ELEMS_NEST_MAX)
+				break;
+			struct nlattr *el = nest(&b, NFTA_LIST_ELEM);
+			put_key(&b, NFTA_SET_ELEM_KEY, v[i].start, alen);
+			nest_end(&b, el);
+			if (!v[i].end_open) {
+				el = nest(&b, NFTA_LIST_ELEM);
+				put_be32(&b, NFTA_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+				put_key(&b, NFTA_SET_ELEM_KEY, v[i].end, alen);
+				nest_end(&b, el);
+			}
+		}
+		nest_end(&b, list);
+		int r = finish(batch, &b);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int interval_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nft_interval *)a)->start,
+	              ((const struct nft_interval *)b)->start, 16);
+}
+
+/* [start, end) of one prefix: the host bits cleared in start, set in end,
+ * then one added to end (end_open when that carries out of the address). */
+static void prefix_interval(const struct nft_prefix *p, int alen, struct nft_interval *iv)
+{
+	memset(iv, 0, sizeof(*iv));
+	memcpy(iv->start, p->addr, (size_t)alen);
+	for (int bit = p->len; bit < alen * 8; bit++)
+		iv->start[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	memcpy(iv->end, iv->start, (size_t)alen);
+	for (int bit = p->len; bit < alen * 8; bit++)
+		iv->end[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	int j = alen - 1;
+	while (j >= 0 && iv->end[j] == 0xff)
+		iv->end[j--] = 0;
+	if (j < 0)
+		iv->end_open = true;
+	else
+		iv->end[j]++;
+}
+
+int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out)
+{
+	int alen = addr_len(family);
+	size_t k = 0;
+
+	if (alen < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].family != family)
+			continue;
+		if (v[i].len > alen * 8)
+			return -EINVAL;
+		prefix_interval(&v[i], alen, &out[k++]);
+	}
+	if (k == 0)
+		return 0;
+	/* the unused tail bytes of 4-byte addresses are zero, so memcmp over 16 works */
+	qsort(out, k, sizeof(*out), interval_cmp);
+	size_t w = 0;
+	for (size_t i = 1; i < k; i++) {
+		struct nft_interval *cur = &out[w];
+		if (cur->end_open)
+			break;
+		if (memcmp(out[i].start, cur->end, 16) <= 0) {
+			if (out[i].end_open)
+				cur->end_open = true;
+			else if (memcmp(out[i].end, cur->end, 16) > 0)
+				memcpy(cur->end, out[i].end, 16);
+		} else {
+			out[++w] = out[i];
+		}
+	}
+	return (int)(w + 1);
+}
+
+bool nft_elem_in(const struct nft_elem *e, unsigned list)
+{
+	if (list == NFT_LIST_ENDPOINTS)
+		return e->endpoint;
+	return list < 64 && (e->lists >> list & 1u);
+}
+
+void nft_set_name(char *out, const char *kind, int family, const char *list)
+{
+	snprintf(out, NFT_SET_NAME_MAX, "%s%c%s%s", kind, family == AF_INET ? '4' : '6',
+	         list ? "_" : "", list ? list : "");
 }
 
 int nft_msg_elems_flush(struct nft_batch *batch, const char *set)
@@ -456,19 +588,8 @@ static void expr_payload(struct mb *b, uint32_t base, uint32_t off, uint32_t len
 	expr_end(b, e, d);
 }
 
-uint32_t nft_set_id(const char *set)
+static void expr_lookup(struct mb *b, const char *set, uint32_t id, uint32_t sreg)
 {
-	static const char *const names[] = {NFT_SET_LEARNED4, NFT_SET_LEARNED6};
-
-	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(set, names[i]) == 0)
-			return i + 1;
-	return 0;
-}
-
-static void expr_lookup(struct mb *b, const char *set, uint32_t sreg)
-{
-	uint32_t id = nft_set_id(set);
 	struct nlattr *d, *e = expr_begin(b, "lookup", &d);
 	put_be32(b, NFTA_LOOKUP_SREG, sreg);
 	put_str(b, NFTA_LOOKUP_SET, set);
@@ -605,7 +726,8 @@ static void match_family(struct mb *b, int family)
 	cmp_u8(b, NFT_REG_1, (uint8_t)nfproto(family));
 }
 
-int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint64_t until_ns)
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns)
 {
 	int alen = addr_len(family);
 	if (alen < 0)
@@ -618,7 +740,7 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	/* the destination address: offset 16 in IPv4, 24 in IPv6 */
 	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
 	             NFT_REG_1);
-	expr_lookup(&b, set, NFT_REG_1);
+	expr_lookup(&b, set, set_id, NFT_REG_1);
 	if (until_ns) {
 		uint64_t be = htobe64(until_ns);
 		expr_meta(&b, NFT_META_TIME_NS, NFT_REG_1);

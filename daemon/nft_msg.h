@@ -11,9 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NFT_TABLE           "smbreak"
-#define NFT_SET_LEARNED4    "learned4"
-#define NFT_SET_LEARNED6    "learned6"
+#define NFT_TABLE "smbreak"
+/* The sets, per list and family: addresses learned from the answers for the
+ * list's names ("learned4_social", with timeouts) and the list's `addresses =`
+ * ranges ("ranges4_social", intervals, only for a list that has some); and the
+ * addresses of the DoH/DoT endpoints ("endpoints4"), blocked during every
+ * break. List names are [a-z0-9_-], so no list's set takes another's name. */
+#define NFT_SET_LEARNED   "learned"
+#define NFT_SET_RANGES    "ranges"
+#define NFT_SET_ENDPOINTS "endpoints"
+#define NFT_SET_NAME_MAX  48 /* "learned4_" + a list name, NUL included */
+/* The list index that stands for the endpoints in nft_elem_in and the
+ * builders below (list indices are 0 .. SMB_LISTS_MAX-1). */
+#define NFT_LIST_ENDPOINTS 64u
+/* Each learned and endpoints set holds at most this many elements (the
+ * kernel refuses more), the bound of the forwarder's own table: the daemon
+ * takes out what its table evicts, so a set never fills (see addrset.h). */
+#define NFT_LEARNED_MAX     65536u
 #define NFT_CHAIN_BLOCK     "block"  /* regular: holds the rules only during a break */
 #define NFT_CHAIN_REFUSE    "refuse" /* regular chain: TCP reset, ICMP admin-prohibited otherwise */
 #define NFT_CHAIN_INTERCEPT "intercept" /* nat, hook output: port 53 to the forwarder */
@@ -39,7 +53,7 @@
  * must stay below 64 KiB; elements are spread over as many messages as needed. */
 #define NFT_ELEMS_NEST_MAX 65000u
 
-/* One address with its own timeout, for the learned sets. */
+/* One address with its own timeout, for the learned sets of its lists. */
 struct nft_elem {
 	int family; /* AF_INET or AF_INET6 */
 	union {
@@ -47,7 +61,38 @@ struct nft_elem {
 		struct in6_addr v6;
 	} addr;
 	uint32_t timeout_ms; /* 0: no timeout, the element stays until deleted */
+	uint64_t lists;      /* bit i: it goes into the learned sets of list i */
+	bool endpoint;       /* it goes into the endpoints sets too */
 };
+
+/* Whether e belongs in the sets of `list` (an index, or NFT_LIST_ENDPOINTS). */
+bool nft_elem_in(const struct nft_elem *e, unsigned list);
+
+/* "learned4_social", "ranges6_video", "endpoints4": the name of a set of
+ * `kind` (NFT_SET_LEARNED, NFT_SET_RANGES, NFT_SET_ENDPOINTS) for a family and
+ * list (NULL for the endpoints). out: NFT_SET_NAME_MAX bytes. */
+void nft_set_name(char *out, const char *kind, int family, const char *list);
+
+/* A CIDR range from a list's `addresses =`; len 32 or 128 is one address. */
+struct nft_prefix {
+	int family;
+	uint8_t len;
+	uint8_t addr[16];
+	uint8_t list; /* the list it belongs to, for callers that keep several */
+};
+
+/* A range as an interval set holds it: [start, end), end_open when it runs
+ * to the end of the address space (no end element). */
+struct nft_interval {
+	uint8_t start[16];
+	uint8_t end[16];
+	bool end_open;
+};
+
+/* The prefixes of one family of v, as sorted intervals with overlapping and
+ * adjacent ones merged (an interval set refuses overlaps). out has room for
+ * n; returns how many it holds, or -EINVAL for a bad family or length. */
+int nft_prefixes_merge(const struct nft_prefix *v, size_t n, int family, struct nft_interval *out);
 
 /* Where each message of a batch sits, so that an acknowledgement (matched on
  * its sequence number) can be traced back to what it was about. */
@@ -81,11 +126,13 @@ size_t nft_batch_acks(const struct nft_batch *b);
 /* Table and objects. Every message asks for an acknowledgement. */
 int nft_msg_table_add(struct nft_batch *b);
 int nft_msg_table_del(struct nft_batch *b);
-/* A set of addresses with per-element timeouts; family: AF_INET or AF_INET6. */
-int nft_msg_set_add(struct nft_batch *b, const char *name, int family);
-/* The transaction id of one of the table's two sets (1..2), 0 for another name;
- * rules name a set by it too, so they find it in the batch that creates it. */
-uint32_t nft_set_id(const char *set);
+/* A set of addresses; family: AF_INET or AF_INET6. With `interval` it holds
+ * ranges and no timeouts, otherwise addresses with per-element timeouts and
+ * at most `size` of them (0: no bound). id (> 0): its transaction id, which
+ * rules name too, so they find it in the batch that creates it. */
+int nft_msg_set_add(struct nft_batch *b, const char *name, int family, uint32_t id, bool interval,
+                    uint32_t size);
+int nft_msg_set_del(struct nft_batch *b, const char *name);
 int nft_msg_chain_add(struct nft_batch *b, const char *name);
 /* A base chain; type "filter" or "nat", hook NF_INET_LOCAL_OUT etc. */
 int nft_msg_base_chain_add(struct nft_batch *b, const char *name, const char *type,
@@ -93,21 +140,27 @@ int nft_msg_base_chain_add(struct nft_batch *b, const char *name, const char *ty
 /* Deletes every rule of a chain. */
 int nft_msg_chain_flush(struct nft_batch *b, const char *name);
 
-/* Adds the elements of v whose family matches the set's to the set: the
- * timeout of each is at least min_timeout_ms. Spread over as many messages as
- * the 64 KiB attribute limit needs. Elements of the other family are skipped. */
-int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
-                      size_t n, uint32_t min_timeout_ms);
-int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, const struct nft_elem *v,
-                      size_t n);
+/* Adds the elements of v of the set's family that belong to `list`
+ * (nft_elem_in) to the set: the timeout of each is at least min_timeout_ms.
+ * Spread over as many messages as the 64 KiB attribute limit needs; the
+ * other elements are skipped. */
+int nft_msg_elems_add(struct nft_batch *b, const char *set, int family, unsigned list,
+                      const struct nft_elem *v, size_t n, uint32_t min_timeout_ms);
+int nft_msg_elems_del(struct nft_batch *b, const char *set, int family, unsigned list,
+                      const struct nft_elem *v, size_t n);
+/* Adds merged intervals (nft_prefixes_merge) to an interval set. */
+int nft_msg_intervals_add(struct nft_batch *b, const char *set, int family,
+                          const struct nft_interval *v, size_t n);
 /* Deletes every element of a set. */
 int nft_msg_elems_flush(struct nft_batch *b, const char *set);
 
 /* Rules. */
-/* block chain: traffic of `family` to members of `set` goes to the refuse
- * chain; until_ns (wall clock, ns since the epoch) > 0 also adds `meta time <
- * until_ns`, so that rules left behind by a dead daemon stop at the break's end. */
-int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint64_t until_ns);
+/* block chain: traffic of `family` to members of `set` (transaction id
+ * set_id, 0: none) goes to the refuse chain; until_ns (wall clock, ns since the epoch) > 0 also
+ * adds `meta time < until_ns`, so that rules left behind by a dead daemon stop at the break's end.
+ */
+int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns);
 /* block chain, first: traffic to the machine's own addresses is never
  * refused, so that the resets and ICMP errors the refuse chain sends back
  * reach the local sockets even when a name in a list resolves to a local address. */
@@ -149,6 +202,7 @@ struct nft_elem_info {
 	uint8_t addr[16];
 	uint64_t timeout_ms;    /* 0 when the element has none */
 	uint64_t expiration_ms; /* time left, 0 when none */
+	bool interval_end;      /* the end element of a range */
 };
 /* Calls fn for every element of a NEWSETELEM message (a dump reply). Returns
  * the number of elements, or -EINVAL for a malformed message. */

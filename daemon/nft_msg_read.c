@@ -77,6 +77,10 @@ int nft_msg_parse_elems(const struct nlmsghdr *h,
 			return -EINVAL;
 		e.family = alen == 4 ? AF_INET : AF_INET6;
 		memcpy(e.addr, key, (size_t)alen);
+		const struct nlattr *f = find_in(el, NFTA_SET_ELEM_FLAGS);
+		if (f && nla_len(f) == 4)
+			e.interval_end = (ntohl(nla_get_u32((struct nlattr *)f)) &
+			                  NFT_SET_ELEM_INTERVAL_END) != 0;
 		e.timeout_ms = get_be64(find_in(el, NFTA_SET_ELEM_TIMEOUT));
 		e.expiration_ms = get_be64(find_in(el, NFTA_SET_ELEM_EXPIRATION));
 		count++;
@@ -171,6 +175,9 @@ void nft_msg_describe(const struct nlmsghdr *h, uint32_t bad_off, char *out, siz
 		break;
 	case NFT_MSG_NEWSET:
 		snprintf(out, size, "add set %s", attr_str(find(a, len, NFTA_SET_NAME)));
+		break;
+	case NFT_MSG_DELSET:
+		snprintf(out, size, "delete set %s", attr_str(find(a, len, NFTA_SET_NAME)));
 		break;
 	case NFT_MSG_NEWSETELEM:
 		describe_elems(h, a, len, bad_off, true, out, size);

@@ -89,15 +89,15 @@ short @$FWD "$UP_LISTED_SUB" AAAA >/dev/null
 short @$FWD "$UP_LISTED_CNAME" A >/dev/null
 short @$FWD "$UP_LISTED" HTTPS >/dev/null
 sleep 0.3
-elems4=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", [])))')
-elems6=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned6" for e in o["set"].get("elem", [])))')
+elems4=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned4_social" for e in o["set"].get("elem", [])))')
+elems6=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"] == "learned6_social" for e in o["set"].get("elem", [])))')
 contains "the listed name's address is learned" "$elems4" "$UP_LISTED_A"
 contains "an address at the end of a listed CNAME chain is learned" "$elems4" "$UP_LISTED_CNAME_A"
 contains "an HTTPS ipv4hint is learned" "$elems4" "$UP_LISTED_HINT4"
 contains "a subdomain's AAAA is learned" "$elems6" "$UP_LISTED_SUB_AAAA"
 case " $elems4 " in *" $UP_SHARED_A "*) fail "a shared address was learned: $elems4" ;; *) ok ;; esac
 case " $elems4 " in *" $UP_LOOKALIKE_A "*) fail "a lookalike's address was learned" ;; *) ok ;; esac
-check "learned elements carry timeouts" test "$(nftj 'min(e["elem"]["timeout"] for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", []) if isinstance(e, dict))')" -ge 590
+check "learned elements carry timeouts" test "$(nftj 'min(e["elem"]["timeout"] for o in j if "set" in o and o["set"]["name"] == "learned4_social" for e in o["set"].get("elem", []) if isinstance(e, dict))')" -ge 590
 
 expect_rc 1 "check of a learned address, outside a break (not blocked now: 1)" smctl check "$UP_LISTED_A"
 expect_in "is in the sets" "check says a learned address is in the sets"

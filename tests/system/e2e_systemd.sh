@@ -252,7 +252,7 @@ contains "STATUS= follows the pause" "$(unit StatusText)" "blocking social until
 # ---- the pause blocks by name and by address ----
 eq "reject rules in the table" "$(nftj 'sum(1 for r in rules() if any("goto" in e for e in r["expr"])) > 0')" true
 eq "the learned address is in the set" \
-	"$(nftj '[e for o in j if "set" in o and o["set"]["name"] == "learned4" for e in o["set"].get("elem", [])]' |
+	"$(nftj '[e for o in j if "set" in o and o["set"]["name"] == "learned4_social" for e in o["set"].get("elem", [])]' |
 		grep -c 192.0.2.10)" 1
 expect_rc 0 "dig for the blocked name" inside dig +time=2 +tries=1 @127.0.0.153 blocked.test
 expect_in "status: NXDOMAIN" "the blocked name gets NXDOMAIN"
@@ -289,6 +289,17 @@ eq "names resolve again with the daemon stopped" "$OUT" 192.0.2.10
 check "systemctl start" inside systemctl start smbreakd
 OUT=$(inside smctl status)
 expect_in "Blocking:  social" "the pause is restored from /var/lib/smbreak"
+# The name answers NXDOMAIN now, so the address could not be learned again:
+# it is the one the stop kept.
+learned() { nftj '[e for o in j if "set" in o and o["set"]["name"] == "learned4_social" for e in o["set"].get("elem", [])]' | grep -c 192.0.2.10; }
+eq "the learned address is back in the set after stop and start" "$(learned)" 1
+check "systemctl restart during the pause" inside systemctl restart smbreakd
+eq "and after a restart" "$(learned)" 1
+expect_rc 1 "a connection to the learned address after the restart" \
+	inside timeout 5 bash -c 'exec 3<>/dev/tcp/192.0.2.10/443'
+expect_in "Connection refused" "is still rejected"
+OUT=$(inside smctl check 192.0.2.10)
+expect_in "in the sets of list social" "smctl check knows it again"
 expect_rc 0 "smctl resume as alice" as_alice smctl resume
 eq "no reject rules after resume" "$(nftj 'len(rules())')" 0
 

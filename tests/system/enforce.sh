@@ -23,7 +23,7 @@ start_daemon
 eq "one table at start" "$(tables)" 1
 eq "the stale chain is gone" "$(nftj 'any(o.get("chain", {}).get("name") == "stale" for o in j)')" false
 eq "sets created" "$(nftj 'sorted(o["set"]["name"] for o in j if "set" in o)')" \
-	'["learned4", "learned6"]'
+	'["endpoints4", "endpoints6", "learned4_social", "learned6_social"]'
 eq "no reject rules outside a break" "$(nftj 'len(rules("block"))')" 0
 eq "status: no reject rules" "$(js '[j["counters"]["reject_rules"]]' status)" '[0]'
 
@@ -31,13 +31,13 @@ eq "status: no reject rules" "$(js '[j["counters"]["reject_rules"]]' status)" '[
 expect_rc 0 "pause" smctl pause 10m
 check "reject rules during a pause" test "$(nftj 'len(rules("block"))')" -gt 0
 eq "the rules look up both learned sets" \
-	"$(nftj 'sorted({e["match"]["right"] for r in rules("block") for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)} & {"@learned4", "@learned6"})')" \
-	'["@learned4", "@learned6"]'
+	"$(nftj 'sorted({e["match"]["right"] for r in rules("block") for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)} & {"@learned4_social", "@learned6_social"})')" \
+	'["@learned4_social", "@learned6_social"]'
 check "status counts the rules" test "$(js 'j["counters"]["reject_rules"]' status)" -gt 0
 grep -q "nft: reject rules in force" "$LOG" && ok || fail "rules in force logged"
 expect_rc 0 "resume" smctl resume
 eq "no reject rules after the pause" "$(nftj 'len(rules("block"))')" 0
-eq "sets kept across the break" "$(nftj 'len([o for o in j if "set" in o])')" 2
+eq "sets kept across the break" "$(nftj 'len([o for o in j if "set" in o])')" 4
 
 # A table deleted by hand is recreated by the next change, with a log line.
 ip netns exec "$NS" nft delete table inet smbreak

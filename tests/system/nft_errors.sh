@@ -10,13 +10,13 @@ D=$NFTDRV
 
 # --- an element the kernel refuses: its set was removed by hand ---
 check "replace" $D "replace block"
-nft flush chain inet smbreak block && nft delete set inet smbreak learned4
+nft flush chain inet smbreak block && nft delete set inet smbreak learned4_social
 rc=0
 OUT=$($D "add 203.0.113.7" 2>&1) || rc=$?
 eq "refused element fails" "$rc" 1
 contains "says which element, which set and why" "$OUT" \
-	"nft: add set element 203.0.113.7 to learned4 failed: No such file or directory"
-eq "nothing half-done: learned6 untouched" "$(q 'len(elems("learned6"))')" 0
+	"nft: add set element 203.0.113.7 to learned4_social failed: No such file or directory"
+eq "nothing half-done: learned6_social untouched" "$(q 'len(elems("learned6_social"))')" 0
 
 # --- the kernel's offset picks the one element out of many; nothing commits ---
 check "replace" $D replace
@@ -25,8 +25,8 @@ rc=0
 OUT=$($D "del 192.0.2.1 192.0.2.2 192.0.2.3" 2>&1) || rc=$?
 eq "delete of a missing element fails" "$rc" 1
 contains "the missing one is named" "$OUT" \
-	"nft: delete set element 192.0.2.2 from learned4 failed: No such file or directory"
-eq "one transaction: the others are still there" "$(q 'sorted(e["elem"]["val"] for e in elems("learned4"))')" \
+	"nft: delete set element 192.0.2.2 from learned4_social failed: No such file or directory"
+eq "one transaction: the others are still there" "$(q 'sorted(e["elem"]["val"] for e in elems("learned4_social"))')" \
 	"['192.0.2.1', '192.0.2.3']"
 
 # --- socket errors: no CAP_NET_ADMIN ---
@@ -54,9 +54,9 @@ block off
 counts")
 contains "the recreation is logged" "$OUT" "nft: table inet smbreak was deleted while smbreakd runs; recreating it"
 contains "recreated with the break's rules and the new element" "$OUT" \
-	"learned4=1 learned6=0 block_rules=3 intercept_rules=0"
+	"learned4=1 learned6=0 ranges4=0 ranges6=0 block_rules=5 intercept_rules=0"
 contains "a second deletion too, with the break now off" "$OUT" \
-	"learned4=0 learned6=0 block_rules=0 intercept_rules=0"
+	"learned4=0 learned6=0 ranges4=0 ranges6=0 block_rules=0 intercept_rules=0"
 eq "one table" "$(nft list tables)" "table inet smbreak"
 
 finish

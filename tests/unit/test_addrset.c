@@ -15,35 +15,36 @@ static const uint8_t a6[16] = {192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
 static void test_find_put(void)
 {
 	struct addrset s;
+	struct addrset_entry gone;
 	const struct addrset_entry *e;
 
 	CHECK_INT(addrset_init(&s, 64), 0);
 	CHECK(!addrset_find(&s, AF_INET, a4, 1000));
-	addrset_put(&s, AF_INET, a4, 1600, 1000);
+	addrset_put(&s, AF_INET, a4, 1600, 1, false, 1000, &gone);
 	e = addrset_find(&s, AF_INET, a4, 1000);
 	CHECK(e && e->expires == 1600 && e->family == AF_INET);
 	CHECK(!addrset_find(&s, AF_INET, b4, 1000));
 	CHECK(!addrset_find(&s, AF_INET6, a6, 1000));
-	addrset_put(&s, AF_INET6, a6, 2000, 1000);
+	addrset_put(&s, AF_INET6, a6, 2000, 1, false, 1000, &gone);
 	CHECK(addrset_find(&s, AF_INET6, a6, 1000));
 	CHECK_INT(addrset_find(&s, AF_INET, a4, 1000)->expires, 1600);
 	/* A later expiry extends, an earlier one does not shorten. */
-	addrset_put(&s, AF_INET, a4, 1800, 1100);
+	addrset_put(&s, AF_INET, a4, 1800, 1, false, 1100, &gone);
 	CHECK_INT(addrset_find(&s, AF_INET, a4, 1100)->expires, 1800);
-	addrset_put(&s, AF_INET, a4, 1200, 1100);
+	addrset_put(&s, AF_INET, a4, 1200, 1, false, 1100, &gone);
 	CHECK_INT(addrset_find(&s, AF_INET, a4, 1100)->expires, 1800);
 	/* Expired at its expiry time exactly. */
 	CHECK(addrset_find(&s, AF_INET, a4, 1799));
 	CHECK(!addrset_find(&s, AF_INET, a4, 1800));
 	/* An expired entry comes back with the new expiry only. */
-	addrset_put(&s, AF_INET, a4, 1900, 1850);
+	addrset_put(&s, AF_INET, a4, 1900, 1, false, 1850, &gone);
 	CHECK_INT(addrset_find(&s, AF_INET, a4, 1850)->expires, 1900);
 	/* Take: held, then gone; not held: false. */
-	CHECK(addrset_take(&s, AF_INET6, a6, 1850));
+	CHECK(addrset_take(&s, AF_INET6, a6, 1850, NULL));
 	CHECK(!addrset_find(&s, AF_INET6, a6, 1850));
-	CHECK(!addrset_take(&s, AF_INET6, a6, 1850));
-	CHECK(!addrset_take(&s, AF_INET, b4, 1850));
-	CHECK(!addrset_take(&s, AF_INET, a4, 1900)); /* expired by then */
+	CHECK(!addrset_take(&s, AF_INET6, a6, 1850, NULL));
+	CHECK(!addrset_take(&s, AF_INET, b4, 1850, NULL));
+	CHECK(!addrset_take(&s, AF_INET, a4, 1900, NULL)); /* expired by then */
 	CHECK_INT(addrset_hash(AF_INET, a4), addrset_hash(AF_INET, a4));
 	CHECK(addrset_hash(AF_INET, a4) != addrset_hash(AF_INET6, a6));
 	addrset_free(&s);
@@ -55,21 +56,24 @@ static void test_find_put(void)
 static void test_eviction(void)
 {
 	struct addrset s;
+	struct addrset_entry gone;
 	uint8_t a[4] = {10, 0, 0, 0};
 
 	CHECK_INT(addrset_init(&s, ADDRSET_PROBES), 0);
 	for (int i = 0; i < ADDRSET_PROBES; i++) {
 		a[3] = (uint8_t)i;
 		/* Address 5 expires first. */
-		addrset_put(&s, AF_INET, a, i == 5 ? 1100 : 2000 + i, 1000);
+		addrset_put(&s, AF_INET, a, i == 5 ? 1100 : 2000 + i, 1, false, 1000, &gone);
 	}
 	for (int i = 0; i < ADDRSET_PROBES; i++) {
 		a[3] = (uint8_t)i;
 		CHECK(addrset_find(&s, AF_INET, a, 1000));
 	}
 	a[3] = 100;
-	addrset_put(&s, AF_INET, a, 3000, 1000);
+	addrset_put(&s, AF_INET, a, 3000, 1, false, 1000, &gone);
 	CHECK(addrset_find(&s, AF_INET, a, 1000));
+	/* the one that gave way is told, for the kernel's sets */
+	CHECK(gone.family == AF_INET && gone.addr[3] == 5 && gone.expires == 1100);
 	a[3] = 5;
 	CHECK(!addrset_find(&s, AF_INET, a, 1000));
 	a[3] = 6;
@@ -77,10 +81,42 @@ static void test_eviction(void)
 	/* Once 0's entry has expired, its slot is free for the next one,
 	 * whatever expires sooner. */
 	a[3] = 101;
-	addrset_put(&s, AF_INET, a, 2500, 2000);
+	addrset_put(&s, AF_INET, a, 2500, 1, false, 2000, &gone);
+	CHECK_INT(gone.family, 0); /* an expired one is not an eviction */
 	CHECK(addrset_find(&s, AF_INET, a, 2000));
 	a[3] = 1;
 	CHECK(addrset_find(&s, AF_INET, a, 2000));
+	addrset_free(&s);
+}
+
+/* Lists gather per address; a reload moves, drops and keeps them; the floor
+ * of a strict break holds entries. */
+static void test_lists(void)
+{
+	struct addrset s;
+	struct addrset_entry gone, old;
+	uint8_t map[64];
+	const struct addrset_entry *e;
+
+	CHECK_INT(addrset_init(&s, 64), 0);
+	addrset_put(&s, AF_INET, a4, 1600, 1u << 0, false, 1000, &gone);
+	e = addrset_put(&s, AF_INET, a4, 1200, 1u << 3, false, 1000, &gone);
+	CHECK(e->lists == 9 && e->expires == 1600 && !e->endpoint);
+	e = addrset_put(&s, AF_INET, b4, 1200, 0, true, 1000, &gone);
+	CHECK(e->endpoint && e->lists == 0);
+	memset(map, 0xff, sizeof(map));
+	map[3] = 0; /* list 3 is now the first; list 0 is gone */
+	addrset_remap(&s, map);
+	CHECK_INT(addrset_find(&s, AF_INET, a4, 1000)->lists, 1);
+	CHECK(addrset_find(&s, AF_INET, b4, 1000)); /* an endpoint's stays */
+	map[3] = 0xff;
+	addrset_remap(&s, map);
+	CHECK(!addrset_find(&s, AF_INET, a4, 1000));
+	addrset_put(&s, AF_INET6, a6, 1100, 2, false, 1000, &gone);
+	addrset_floor(&s, 5000, 1000);
+	CHECK_INT(addrset_find(&s, AF_INET6, a6, 1000)->expires, 5000);
+	CHECK(addrset_take(&s, AF_INET6, a6, 1000, &old));
+	CHECK_INT(old.lists, 2);
 	addrset_free(&s);
 }
 
@@ -101,6 +137,7 @@ int main(void)
 {
 	test_find_put();
 	test_eviction();
+	test_lists();
 	test_pages();
 	CHECK_DONE();
 }

@@ -427,6 +427,13 @@ static void dump_conf(const struct conf *c, struct buf *b)
 		bprintf(b, "\n  allow");
 		for (size_t j = 0; j < l->n_allow; j++)
 			bprintf(b, " %s", l->allow[j]);
+		if (l->n_addresses)
+			bprintf(b, "\n  addresses");
+		for (size_t j = 0; j < l->n_addresses; j++) {
+			char a[INET6_ADDRSTRLEN];
+			inet_ntop(l->addresses[j].family, l->addresses[j].addr, a, sizeof(a));
+			bprintf(b, " %s/%u@%u", a, l->addresses[j].len, l->addresses[j].line);
+		}
 		bprintf(b, "\n");
 	}
 	for (size_t i = 0; i < c->n_breaks; i++) {

@@ -163,17 +163,19 @@ static void test_chain_listed(struct dns_msg_learned *l)
 	static const char *const to_bypass[] = {"a.example", "edge.dns.google"};
 	static const char *const to_allowed[] = {"a.example", "www.free.own.example"};
 
+	bool ep;
+
 	/* The question name is the caller's (matched when the query came in). */
 	chain(l, q_only, 1);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	chain(l, to_cdn, 2);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	chain(l, to_listed, 3);
-	CHECK(dns_policy_chain_listed(d, bp, l));
+	CHECK(dns_policy_chain_lists(d, bp, l, &ep) == 2 && !ep); /* list "plain" */
 	chain(l, to_bypass, 2);
-	CHECK(dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && ep);
 	chain(l, to_allowed, 2);
-	CHECK(!dns_policy_chain_listed(d, bp, l));
+	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
 	domains_free(d);
 	domains_free(bp);
 }
@@ -200,7 +202,8 @@ static void test_learn(struct dns_msg_learned *l)
 {
 	struct addrset learned, shared;
 	struct nft_elem add[DNS_MSG_ADDRS_MAX], del[DNS_MSG_ADDRS_MAX];
-	struct dns_policy_learn out = {add, del, 0, 0, 0, 0};
+	struct dns_policy_learn out = {add, del, 0, 0, 0, 0, 0};
+	const struct dns_policy_names social = {1, false}, none = {0, false};
 	const time_t t0 = 1700000000;
 	char text[INET6_ADDRSTRLEN];
 
@@ -211,7 +214,7 @@ static void test_learn(struct dns_msg_learned *l)
 	addr(l, "192.0.2.1", 5);
 	addr(l, "2001:db8::1", 3600);
 	addr(l, "192.0.2.2", 1000000);
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0, &out);
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0, &out);
 	CHECK_INT(out.n_add, 3);
 	CHECK_INT(out.n_del, 0);
 	CHECK_INT(out.learned, 3);
@@ -232,8 +235,8 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 300);
 	addr(l, "198.51.100.7", 300);
-	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, false, 600, 86400, t0 + 10, &out);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, none, 600, 86400, 0, t0 + 10, &out);
 	CHECK_INT(out.n_add, 0);
 	CHECK_INT(out.n_del, 1);
 	CHECK_INT(out.learned, 0);
@@ -247,8 +250,8 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
 	addr(l, "192.0.2.3", 700);
-	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0}; /* appends after 5 */
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 20, &out);
+	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0, 0}; /* appends after 5 */
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 20, &out);
 	CHECK_INT(out.n_add, 6);
 	CHECK_INT(out.shared, 1);
 	CHECK_INT(out.learned, 1);
@@ -258,12 +261,59 @@ static void test_learn(struct dns_msg_learned *l)
 	/* Once the shared mark has expired, the address is learned again. */
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
-	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, true, 600, 86400, t0 + 10 + 86400, &out);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 10 + 86400, &out);
 	CHECK_INT(out.n_add, 1);
 	CHECK_INT(out.shared, 0);
+
+	/* Learned for a second list: the element carries both, until the later
+	 * end; a strict break's floor holds it longer; an endpoint's is marked. */
+	memset(l, 0, sizeof(*l));
+	addr(l, "192.0.2.1", 600);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	struct dns_policy_names video = {2, false}, doh = {0, true};
+	dns_policy_learn(&learned, &shared, l, video, 600, 86400, t0 + 20 + 86400 + 5000,
+	                 t0 + 20 + 86400, &out);
+	CHECK_INT(add[0].lists, 3);
+	CHECK_INT(add[0].timeout_ms, 5000000);
+	CHECK_INT(held(&learned, "192.0.2.1", t0 + 20 + 86400)->lists, 3);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, doh, 600, 86400, 0, t0 + 20 + 86400, &out);
+	CHECK(add[0].endpoint && add[0].lists == 3);
 	addrset_free(&learned);
 	addrset_free(&shared);
+}
+
+/* check ADDRESS says what the reject rules do: blocked only with a list of
+ * the address in force; ranges named with their list and line. */
+static void test_check_addr(void)
+{
+	struct conf_range r = {AF_INET, 24, {203, 0, 113, 0}, 7};
+	struct conf_list lists[2] = {{.name = "social"},
+	                             {.name = "video", .addresses = &r, .n_addresses = 1}};
+	struct conf c = {.path = "smbreak.conf", .lists = lists, .n_lists = 2};
+	struct addrset_entry e = {
+	    .family = AF_INET, .addr = {192, 0, 2, 1}, .expires = 1, .lists = 2};
+	const uint8_t in_range[4] = {203, 0, 113, 9}, other[4] = {192, 0, 2, 1};
+	char msg[DNS_POLICY_CHECK_MAX];
+
+	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
+	CHECK(strstr(msg, "in the sets of list video") != NULL);
+	CHECK(strstr(msg, "blocked during breaks with its lists") != NULL);
+	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 2, msg, sizeof(msg)));
+	CHECK(strstr(msg, "it is blocked now") != NULL);
+	e.lists = 0;
+	e.endpoint = true;
+	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
+	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 0, msg, sizeof(msg)));
+	CHECK(dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 2, msg, sizeof(msg)));
+	CHECK_STR(msg, "203.0.113.9 is in 203.0.113.0/24, an address range of list video "
+	               "(smbreak.conf:7); it is blocked now");
+	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 1, msg, sizeof(msg)));
+	CHECK(!dns_policy_check_addr(&c, NULL, &e, AF_INET, other, 3, msg, sizeof(msg)));
+	CHECK(strstr(msg, "is shared") != NULL);
+	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, other, 3, msg, sizeof(msg)));
+	CHECK(strstr(msg, "not in the sets") != NULL);
 }
 
 static void test_blocked_key(void)
@@ -300,6 +350,7 @@ int main(void)
 	test_chain_listed(l);
 	test_learn(l);
 	test_blocked_key();
+	test_check_addr();
 	free(l);
 	CHECK_DONE();
 }

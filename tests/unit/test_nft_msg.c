@@ -24,6 +24,10 @@
  * 127.0.0.153:53 add element inet smbreak learned4 { 203.0.113.7 timeout 10m } add element inet
  * smbreak learned6 { 2001:db8::5 timeout 30s } (the NFTA_RULE_EXPRESSIONS and
  * NFTA_SET_ELEM_LIST_ELEMENTS nests), and the hook nests of the two base chains. */
+/* Set names as nft(8) wrote the reference messages with. */
+#define S4 "learned4"
+#define S6 "learned6"
+
 static const char NFT_REFUSE_TCP[] =
     "7800048024000180090001006d6574610000000014000280080002000000001008000100000000012c000180"
     "08000100636d700020000280080001000000000108000200000000000c000380050001000600000024000180"
@@ -157,9 +161,9 @@ static void test_rules_match_nft(void)
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_REFUSE_TCP);
 	CHECK_INT(nft_msg_rule_refuse_other(&b), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_REFUSE_OTHER);
-	CHECK_INT(nft_msg_rule_block(&b, AF_INET, NFT_SET_LEARNED4, 0), 0);
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET, S4, 1, 0), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK4);
-	CHECK_INT(nft_msg_rule_block(&b, AF_INET6, NFT_SET_LEARNED6, 0), 0);
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET6, S6, 2, 0), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK6);
 	CHECK_INT(nft_msg_rule_mark_accept(&b, 0x534d42), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_MARK);
@@ -183,10 +187,10 @@ static void test_rules_match_nft(void)
 	CHECK_INT(nft_msg_rule_jump(&b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
 	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_BLOCK_FORWARD));
-	CHECK(nft_msg_rule_block(&b, AF_UNIX, NFT_SET_LEARNED4, 0) < 0);
+	CHECK(nft_msg_rule_block(&b, AF_UNIX, S4, 1, 0) < 0);
 
 	/* the time guard adds meta time, byteorder and cmp lt before the goto */
-	CHECK_INT(nft_msg_rule_block(&b, AF_INET, NFT_SET_LEARNED4, 0x0102030405060708ull), 0);
+	CHECK_INT(nft_msg_rule_block(&b, AF_INET, S4, 1, 0x0102030405060708ull), 0);
 	const char *g = last_attr_hex(&b, NFTA_RULE_EXPRESSIONS);
 	CHECK(strstr(g, hex("byteorder", 9)) != NULL);
 	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), "0102030405060708") != NULL);
@@ -209,6 +213,7 @@ static struct nft_elem elem(const char *s, uint32_t timeout_ms)
 	e.family = strchr(s, ':') ? AF_INET6 : AF_INET;
 	inet_pton(e.family, s, &e.addr);
 	e.timeout_ms = timeout_ms;
+	e.lists = 1;
 	return e;
 }
 
@@ -218,13 +223,13 @@ static void test_elements_match_nft(void)
 	struct nft_elem v[] = {elem("203.0.113.7", 600000), elem("2001:db8::5", 30000)};
 
 	nft_batch_init(&b, 1);
-	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, 2, 0), 0);
+	CHECK_INT(nft_msg_elems_add(&b, S4, AF_INET, 0, v, 2, 0), 0);
 	CHECK_INT(b.n_msgs, 2); /* the IPv6 element is not for this set */
 	CHECK_STR(last_attr_hex(&b, NFTA_SET_ELEM_LIST_ELEMENTS), NFT_ELEMS4);
-	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, 2, 0), 0);
+	CHECK_INT(nft_msg_elems_add(&b, S6, AF_INET6, 0, v, 2, 0), 0);
 	CHECK_STR(last_attr_hex(&b, NFTA_SET_ELEM_LIST_ELEMENTS), NFT_ELEMS6);
 	/* no element of the family: no message at all */
-	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, 1, 0), 0);
+	CHECK_INT(nft_msg_elems_add(&b, S6, AF_INET6, 0, v, 1, 0), 0);
 	CHECK_INT(b.n_msgs, 3);
 	nft_batch_release(&b);
 }
@@ -256,6 +261,7 @@ static void test_split_and_floor(void)
 
 	for (size_t i = 0; i < N; i++) {
 		v[i].timeout_ms = (uint32_t)(1000 + i);
+		v[i].lists = 1;
 		if (i % 2) {
 			v[i].family = AF_INET6;
 			v[i].addr.v6.s6_addr[0] = 0x20;
@@ -267,8 +273,8 @@ static void test_split_and_floor(void)
 		want_sum += (uint8_t)i;
 	}
 	nft_batch_init(&b, 7);
-	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, N, 50000), 0);
-	CHECK_INT(nft_msg_elems_add(&b, NFT_SET_LEARNED6, AF_INET6, v, N, 50000), 0);
+	CHECK_INT(nft_msg_elems_add(&b, S4, AF_INET, 0, v, N, 50000), 0);
+	CHECK_INT(nft_msg_elems_add(&b, S6, AF_INET6, 0, v, N, 50000), 0);
 	CHECK_INT(nft_batch_end(&b), 0);
 	CHECK(b.n_pages > 1);
 	/* ~28 bytes an IPv4 element, ~40 an IPv6 one, under 65000 per message */
@@ -300,7 +306,7 @@ static void test_describe(void)
 	                       elem("192.0.2.3", 1000)};
 
 	nft_batch_init(&b, 1);
-	nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v, 3, 0);
+	nft_msg_elems_add(&b, S4, AF_INET, 0, v, 3, 0);
 	const struct nlmsghdr *h = nft_batch_find(&b, 2);
 	/* find the offset of the second element as the kernel would report it */
 	const struct nlattr *l = attr(h, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -314,13 +320,13 @@ static void test_describe(void)
 	nft_msg_describe(h, 0, out, sizeof(out));
 	CHECK_STR(out, "add 3 set elements to learned4");
 
-	nft_msg_elems_add(&b, NFT_SET_LEARNED4, AF_INET, v + 1, 1, 0);
+	nft_msg_elems_add(&b, S4, AF_INET, 0, v + 1, 1, 0);
 	nft_msg_describe(nft_batch_find(&b, 3), 0, out, sizeof(out));
 	CHECK_STR(out, "add set element 203.0.113.7 to learned4");
-	nft_msg_elems_del(&b, NFT_SET_LEARNED4, AF_INET, v, 1);
+	nft_msg_elems_del(&b, S4, AF_INET, 0, v, 1);
 	nft_msg_describe(nft_batch_find(&b, 4), 0, out, sizeof(out));
 	CHECK_STR(out, "delete set element 192.0.2.1 from learned4");
-	nft_msg_elems_flush(&b, NFT_SET_LEARNED6);
+	nft_msg_elems_flush(&b, S6);
 	nft_msg_describe(nft_batch_find(&b, 5), 0, out, sizeof(out));
 	CHECK_STR(out, "flush set learned6");
 	nft_msg_chain_flush(&b, NFT_CHAIN_BLOCK);
@@ -329,7 +335,7 @@ static void test_describe(void)
 	nft_msg_rule_refuse_tcp(&b);
 	nft_msg_describe(nft_batch_find(&b, 7), 0, out, sizeof(out));
 	CHECK_STR(out, "add rule to chain refuse");
-	nft_msg_set_add(&b, NFT_SET_LEARNED6, AF_INET6);
+	nft_msg_set_add(&b, S6, AF_INET6, 0, false, 0);
 	nft_msg_describe(nft_batch_find(&b, 8), 0, out, sizeof(out));
 	CHECK_STR(out, "add set learned6");
 	nft_msg_table_del(&b);
@@ -346,22 +352,23 @@ static void test_sets_and_requests(void)
 	uint8_t req[NFT_REQ_MAX];
 
 	nft_batch_init(&b, 1);
-	CHECK_INT(nft_msg_set_add(&b, NFT_SET_LEARNED4, AF_INET), 0);
+	CHECK_INT(nft_msg_set_add(&b, S4, AF_INET, 1, false, 0), 0);
 	/* the same attributes as nft's "add set ... { type ipv4_addr; flags timeout; }"
 	 * up to the set id (nft adds its own user data after it) */
 	const struct nlmsghdr *h = nft_batch_find(&b, 2);
 	CHECK_STR(hex(NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN),
 	          "010000000c000100736d627265616b000d0002006c6561726e6564340000000008000300000000"
 	          "100800040000000007080005000000000408000a0000000001");
-	CHECK_INT(nft_msg_set_add(&b, NFT_SET_LEARNED6, AF_INET6), 0);
+	CHECK_INT(nft_msg_set_add(&b, S6, AF_INET6, 2, false, NFT_LEARNED_MAX), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_DESC), "0c0009800800010000010000");
 	CHECK_STR(last_attr_hex(&b, NFTA_SET_FLAGS), "0800030000000010");
 	CHECK_STR(last_attr_hex(&b, NFTA_SET_KEY_LEN), "0800050000000010");
-	CHECK_INT(nft_set_id(NFT_SET_LEARNED6), 2);
-	CHECK_INT(nft_set_id("other"), 0);
-	CHECK(nft_msg_set_add(&b, "x", 0) < 0);
+	CHECK(nft_msg_set_add(&b, "x", 0, 0, false, 0) < 0);
+	CHECK_INT(nft_msg_set_add(&b, "ranges4_x", AF_INET, 0, true, 0), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_SET_FLAGS), "0800030000000004");
 	nft_batch_release(&b);
 
-	int len = nft_msg_req_elems(req, 42, NFT_SET_LEARNED6);
+	int len = nft_msg_req_elems(req, 42, S6);
 	CHECK(len > 0);
 	const struct nlmsghdr *r = (const struct nlmsghdr *)req;
 	CHECK_INT(r->nlmsg_seq, 42);
@@ -371,8 +378,88 @@ static void test_sets_and_requests(void)
 	CHECK(nft_msg_req_table(req, 1) > 0);
 }
 
+/* Per-list sets: an element goes to the sets of its lists only; names. */
+static void test_lists(void)
+{
+	struct nft_batch b;
+	struct nft_elem v[] = {elem("192.0.2.1", 1000), elem("192.0.2.2", 1000),
+	                       elem("192.0.2.3", 1000)};
+	char name[NFT_SET_NAME_MAX];
+
+	v[1].lists = 2;
+	v[2].lists = 0;
+	v[2].endpoint = true;
+	CHECK(nft_elem_in(&v[0], 0) && !nft_elem_in(&v[0], 1));
+	CHECK(nft_elem_in(&v[1], 1) && !nft_elem_in(&v[1], NFT_LIST_ENDPOINTS));
+	CHECK(nft_elem_in(&v[2], NFT_LIST_ENDPOINTS) && !nft_elem_in(&v[2], 0));
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_elems_add(&b, "learned4_video", AF_INET, 1, v, 3, 0), 0);
+	char out[160];
+	nft_msg_describe(nft_batch_find(&b, 2), 0, out, sizeof(out));
+	CHECK_STR(out, "add set element 192.0.2.2 to learned4_video");
+	CHECK_INT(nft_msg_elems_add(&b, "learned4_news", AF_INET, 5, v, 3, 0), 0);
+	CHECK_INT(b.n_msgs, 2); /* none of list 5: no message */
+	nft_batch_release(&b);
+	nft_set_name(name, NFT_SET_LEARNED, AF_INET6, "social");
+	CHECK_STR(name, "learned6_social");
+	nft_set_name(name, NFT_SET_RANGES, AF_INET, "video");
+	CHECK_STR(name, "ranges4_video");
+	nft_set_name(name, NFT_SET_ENDPOINTS, AF_INET, NULL);
+	CHECK_STR(name, "endpoints4");
+}
+
+static struct nft_prefix prefix(const char *s, uint8_t len)
+{
+	struct nft_prefix p;
+	memset(&p, 0, sizeof(p));
+	p.family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	inet_pton(p.family, s, p.addr);
+	p.len = len;
+	return p;
+}
+
+static const char *ntop4(const uint8_t *a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int k;
+	k = (k + 1) % 4;
+	return inet_ntop(AF_INET, a, buf[k], sizeof(buf[k]));
+}
+
+/* Overlapping and adjacent ranges merge; host bits do not matter; the last
+ * range of the space has no end. */
+static void test_prefixes_merge(void)
+{
+	struct nft_prefix v[] = {prefix("203.0.113.128", 25), prefix("198.51.100.7", 32),
+	                         prefix("203.0.113.0", 25),   prefix("203.0.113.64", 26),
+	                         prefix("2001:db8::", 32),    prefix("198.51.100.8", 32),
+	                         prefix("255.255.255.0", 24)};
+	struct nft_interval iv[7];
+
+	CHECK_INT(nft_prefixes_merge(v, 7, AF_INET, iv), 3);
+	CHECK_STR(ntop4(iv[0].start), "198.51.100.7");
+	CHECK_STR(ntop4(iv[0].end), "198.51.100.9");
+	CHECK_STR(ntop4(iv[1].start), "203.0.113.0");
+	CHECK_STR(ntop4(iv[1].end), "203.0.114.0");
+	CHECK_STR(ntop4(iv[2].start), "255.255.255.0");
+	CHECK(iv[2].end_open);
+	CHECK_INT(nft_prefixes_merge(v, 7, AF_INET6, iv), 1);
+	v[0].len = 33;
+	CHECK(nft_prefixes_merge(v, 7, AF_INET, iv) < 0);
+	struct nft_batch b;
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_prefixes_merge(v + 1, 6, AF_INET, iv), 3);
+	CHECK_INT(nft_msg_intervals_add(&b, "ranges4_x", AF_INET, iv, 3), 0);
+	struct seen s = {0};
+	/* a start and an end element per closed interval */
+	CHECK_INT(nft_msg_parse_elems(nft_batch_find(&b, 2), NULL, &s), 5);
+	nft_batch_release(&b);
+}
+
 int main(void)
 {
+	test_lists();
+	test_prefixes_merge();
 	test_framing();
 	test_rules_match_nft();
 	test_elements_match_nft();

@@ -1,0 +1,223 @@
+/* What the table holds for a configuration, as batch messages: the sets of
+ * each list (learned addresses, ranges) and of the endpoints, the reject
+ * rules of the lists in force, elements into the sets of their lists, and a
+ * reload's move from one set of lists to another. Pure: no socket (nft.c
+ * sends what these build). */
+#include "nft_build.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Transaction ids, unique in the table: rules name the sets by them too, so
+ * that they find sets made in the same batch. */
+static uint32_t set_id(enum nft_set_kind kind, int family, unsigned list)
+{
+	return 1 + (uint32_t)kind * 2 * (NFT_LIST_ENDPOINTS + 1) +
+	       (family == AF_INET ? 0 : NFT_LIST_ENDPOINTS + 1) + list;
+}
+
+void nft_build_set_name(const struct nft_config *c, char *out, enum nft_set_kind kind, int family,
+                        unsigned list)
+{
+	if (list == NFT_LIST_ENDPOINTS)
+		nft_set_name(out, NFT_SET_ENDPOINTS, family, NULL);
+	else
+		nft_set_name(out, kind == NFT_KIND_RANGES ? NFT_SET_RANGES : NFT_SET_LEARNED,
+		             family, c->lists[list]);
+}
+
+bool nft_build_has_ranges(const struct nft_config *c, unsigned list)
+{
+	for (size_t i = 0; i < c->n_ranges; i++)
+		if (c->ranges[i].list == list)
+			return true;
+	return false;
+}
+
+static int find_list(const struct nft_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_lists; i++)
+		if (strcmp(c->lists[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The learned (or endpoints) sets of one list, both families. */
+static int add_learned_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		nft_build_set_name(c, name, NFT_KIND_LEARNED, family, list);
+		r = nft_msg_set_add(b, name, family, set_id(NFT_KIND_LEARNED, family, list), false,
+		                    NFT_LEARNED_MAX);
+	}
+	return r;
+}
+
+/* The interval sets of one list's ranges, both families, with the ranges
+ * merged. */
+static int add_range_sets(struct nft_batch *b, const struct nft_config *c, unsigned list)
+{
+	struct nft_prefix *mine = malloc(c->n_ranges * sizeof(*mine));
+	struct nft_interval *iv = malloc(c->n_ranges * sizeof(*iv));
+	char name[NFT_SET_NAME_MAX];
+	size_t k = 0;
+	int r = mine && iv ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < c->n_ranges && r == 0; i++)
+		if (c->ranges[i].list == list)
+			mine[k++] = c->ranges[i];
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		nft_build_set_name(c, name, NFT_KIND_RANGES, family, list);
+		r = nft_msg_set_add(b, name, family, set_id(NFT_KIND_RANGES, family, list), true,
+		                    0);
+		if (r == 0)
+			r = nft_prefixes_merge(mine, k, family, iv);
+		if (r > 0)
+			r = nft_msg_intervals_add(b, name, family, iv, (size_t)r);
+	}
+	free(mine);
+	free(iv);
+	return r;
+}
+
+static int del_sets(struct nft_batch *b, const struct nft_config *c, enum nft_set_kind kind,
+                    unsigned list)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (int f = 0; f < 2 && r == 0; f++) {
+		nft_build_set_name(c, name, kind, f == 0 ? AF_INET : AF_INET6, list);
+		r = nft_msg_set_del(b, name);
+	}
+	return r;
+}
+
+static int block_rule(struct nft_batch *b, const struct nft_config *c, enum nft_set_kind kind,
+                      int family, unsigned list, uint64_t until_ns)
+{
+	char name[NFT_SET_NAME_MAX];
+
+	nft_build_set_name(c, name, kind, family, list);
+	return nft_msg_rule_block(b, family, name, set_id(kind, family, list), until_ns);
+}
+
+/* One rule per set of each list in force (and for the endpoints): a packet
+ * meets as many lookups as there are lists in force (see BENCHMARKS.md). */
+int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
+                          uint64_t until_ns)
+{
+	int r = nft_msg_rule_local_return(b);
+
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		if (!(lists >> i & 1u))
+			continue;
+		bool ranges = nft_build_has_ranges(c, i);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			r = block_rule(b, c, NFT_KIND_LEARNED, family, i, until_ns);
+			if (r == 0 && ranges)
+				r = block_rule(b, c, NFT_KIND_RANGES, family, i, until_ns);
+		}
+	}
+	for (int f = 0; f < 2 && r == 0 && lists; f++)
+		r = block_rule(b, c, NFT_KIND_LEARNED, f == 0 ? AF_INET : AF_INET6,
+		               NFT_LIST_ENDPOINTS, until_ns);
+	return r;
+}
+
+int nft_build_elems(struct nft_batch *b, const struct nft_config *c, const struct nft_elem *v,
+                    size_t n, bool add, uint32_t min_timeout_ms)
+{
+	char name[NFT_SET_NAME_MAX];
+	uint64_t lists = 0;
+	bool endpoints = false;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		lists |= v[i].lists;
+		endpoints |= v[i].endpoint;
+	}
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS ? l >= c->n_lists || !(lists >> l & 1u) : !endpoints)
+			continue;
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			nft_build_set_name(c, name, NFT_KIND_LEARNED, family, l);
+			r = add ? nft_msg_elems_add(b, name, family, l, v, n, min_timeout_ms)
+			        : nft_msg_elems_del(b, name, family, l, v, n);
+		}
+	}
+	return r;
+}
+
+int nft_build_sets(struct nft_batch *b, const struct nft_config *c)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		r = add_learned_sets(b, c, i);
+		if (r == 0 && nft_build_has_ranges(c, i))
+			r = add_range_sets(b, c, i);
+	}
+	return r ? r : add_learned_sets(b, c, NFT_LIST_ENDPOINTS);
+}
+
+int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const struct nft_config *c,
+                     uint64_t blocking, uint64_t until_ns)
+{
+	/* the rules name the sets, which cannot go while a rule names them */
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
+
+	for (unsigned i = 0; i < o->n_lists && r == 0; i++) {
+		if (find_list(c, o->lists[i]) < 0)
+			r = del_sets(b, o, NFT_KIND_LEARNED, i);
+		if (r == 0 && nft_build_has_ranges(o, i))
+			r = del_sets(b, o, NFT_KIND_RANGES, i);
+	}
+	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
+		if (find_list(o, c->lists[i]) < 0)
+			r = add_learned_sets(b, c, i);
+		if (r == 0 && nft_build_has_ranges(c, i))
+			r = add_range_sets(b, c, i);
+	}
+	if (r == 0 && blocking)
+		r = nft_build_block_rules(b, c, blocking, until_ns);
+	return r;
+}
+
+int nft_build_flush(struct nft_batch *b, const struct nft_config *c)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS && l >= c->n_lists)
+			continue;
+		for (int f = 0; f < 2 && r == 0; f++) {
+			nft_build_set_name(c, name, NFT_KIND_LEARNED, f == 0 ? AF_INET : AF_INET6,
+			                   l);
+			r = nft_msg_elems_flush(b, name);
+		}
+	}
+	return r;
+}
+
+uint64_t nft_build_remap(const struct nft_config *o, const struct nft_config *c, uint64_t lists)
+{
+	uint64_t out = 0;
+
+	for (unsigned i = 0; i < o->n_lists; i++) {
+		int j = find_list(c, o->lists[i]);
+		if (lists >> i & 1u && j >= 0)
+			out |= 1ull << j;
+	}
+	return out;
+}

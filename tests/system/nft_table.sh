@@ -112,7 +112,7 @@ wait $pid 2>/dev/null
 eq "the table outlives a killed daemon" "$(q 'len(tables), len(rules("block"))')" "(1, 5)"
 check "start again" $D "replace block intercept"
 eq "exactly one table, no duplicated rules" "$(q 'len(tables), len(rules("block")), len(rules("intercept")), len(rules("refuse"))')" \
-	"(1, 5, 4, 2)"
+	"(1, 5, 6, 2)"
 eq "learned elements carried into the new table, with the time they had left" \
 	"$(q '[(e["elem"]["val"], 500 < e["elem"]["timeout"] <= 600) for e in elems("learned4_social") if e["elem"]["val"] == "192.0.2.99"]')" \
 	"[('192.0.2.99', True)]"

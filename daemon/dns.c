@@ -81,6 +81,8 @@ struct dns {
 	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
 	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
 	struct dns_msg_learned scratch;
+	struct dns_msg_learned cloak_scratch; /* an answer's chain, read during breaks */
+	struct dns_policy_cloaks cloaks;      /* cloaked names seen, for smctl check */
 
 	/* One batch of listener reads. */
 	struct mmsghdr rx_msg[DNS_UDP_BATCH];
@@ -226,13 +228,63 @@ static void on_relay_batch(void *arg, bool start)
 	dns->tx_open = start;
 }
 
+/* A blocked answer went out for `name`, blocked by `lists` (0: a bypass rule). */
+static void count_blocked(struct dns *dns, const char *name, size_t len, uint64_t lists)
+{
+	dns->n.blocked++;
+	if (dns->blocked) {
+		char key[VALUE_NAME_MAX + 1];
+		dns->blocked(dns->learn_arg, dns_policy_blocked_key(dns->conf, dns->domains, name,
+		                                                    len, lists, key, sizeof(key)));
+	}
+}
+
+/* The answer dns_policy decided on (not RELAY), into dns->buf. */
+static int build_policy_answer(struct dns *dns, const struct dns_msg_query *q, bool tcp,
+                               const struct dns_policy_answer *a, size_t *len)
+{
+	size_t limit = dns_msg_reply_limit(q, tcp);
+
+	if (a->action == DNS_POLICY_BLOCK)
+		return dns_msg_build_blocked(q, a->mode, dns->conf->blocked_ttl, dns->reason,
+		                             dns->buf, limit, len);
+	return dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
+	                           dns->buf, limit, len);
+}
+
+/* CNAME cloaking: an answer whose chain reaches a name blocked now is
+ * replaced by the blocked answer, built for the question as asked. Only
+ * during a break, so relaying outside one reads the answer once. */
+static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const uint8_t *pkt, size_t len,
+                           const struct dns_msg_reply *rep)
+{
+	struct dns_msg_learned *l = &dns->cloak_scratch;
+	size_t at = 0, n;
+
+	if (!dns->inforce || dns_msg_extract(pkt, len, rep, l) < 0 || l->n_names < 2)
+		return false;
+	struct dns_policy_answer a =
+	    dns_policy_cloak(&s->q, dns->domains, dns->bypass, l, s->q_allow, dns->inforce,
+	                     dns->conf->blocked_answer, &at);
+	if (a.action == DNS_POLICY_RELAY ||
+	    build_policy_answer(dns, &s->q, s->tc != NULL, &a, &n) < 0)
+		return false;
+	dns_policy_cloak_note(&dns->cloaks, l, at, time(NULL));
+	count_blocked(dns, l->names[at].name, l->names[at].len, a.lists);
+	dns_msg_set_id(dns->buf, n, s->client_id);
+	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, n);
+	return true;
+}
+
 static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
                             const struct dns_msg_reply *rep)
 {
 	struct dns *dns = arg;
 
-	dns->n.relayed++;
 	learn_answer(dns, pkt, len, rep, s->q_listed);
+	if (answer_cloaked(dns, s, pkt, len, rep))
+		return;
+	dns->n.relayed++;
 	dns_msg_set_id(pkt, len, s->client_id);
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
 }
@@ -291,33 +343,10 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 {
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, dns->inforce, dns->conf->blocked_answer);
-	size_t limit;
-	int r;
 
-	switch (a.action) {
-	case DNS_POLICY_RELAY:
+	if (a.action == DNS_POLICY_RELAY || build_policy_answer(dns, q, tcp, &a, len) < 0)
 		return false;
-	case DNS_POLICY_BLOCK:
-		limit = dns_msg_reply_limit(q, tcp);
-		r = dns_msg_build_blocked(q, a.mode, dns->conf->blocked_ttl, dns->reason, dns->buf,
-		                          limit, len);
-		break;
-	case DNS_POLICY_EMPTY:
-	default:
-		limit = dns_msg_reply_limit(q, tcp);
-		r = dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
-		                        dns->buf, limit, len);
-		break;
-	}
-	if (r < 0)
-		return false;
-	dns->n.blocked++;
-	if (dns->blocked) {
-		char key[VALUE_NAME_MAX + 1];
-		dns->blocked(dns->learn_arg,
-		             dns_policy_blocked_key(dns->conf, dns->domains, q->qname, q->qname_len,
-		                                    a.lists, key, sizeof(key)));
-	}
+	count_blocked(dns, q->qname, q->qname_len, a.lists);
 	return true;
 }
 
@@ -362,6 +391,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		return;
 	}
 	s->q_listed = in_lists || in_bypass;
+	s->q_allow = m.allow;
 	s->q = q;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;
@@ -748,6 +778,19 @@ bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
 	why->hit.found = true;
 	snprintf(why->hit.entry, sizeof(why->hit.entry), "%.*s", (int)len, name);
 	why->source = "built-in";
+	return true;
+}
+
+bool dns_cloak_explain(const struct dns *dns, const char *name, size_t len,
+                       struct dns_cloak_why *why)
+{
+	const struct dns_policy_cloak_seen *e = dns_policy_cloak_find(&dns->cloaks, name, len);
+
+	if (!e)
+		return false;
+	snprintf(why->target, sizeof(why->target), "%s", e->target);
+	snprintf(why->chain, sizeof(why->chain), "%s", e->chain);
+	why->seen = e->seen;
 	return true;
 }
 

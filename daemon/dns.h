@@ -91,6 +91,16 @@ struct dns_bypass_why {
  * domains_normalize writes it), and why. */
 bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
                         struct dns_bypass_why *why);
+/* smctl check NAME: a name the forwarder answered blocked during a break
+ * because its answer's CNAME chain reached a blocked name (CNAME cloaking),
+ * among the last few such names seen. */
+struct dns_cloak_why {
+	char target[256]; /* the chain name that is listed (or an endpoint) */
+	char chain[512];  /* "ig-cloak.example -> scontent.cdninstagram.com" */
+	time_t seen;      /* when the answer came */
+};
+bool dns_cloak_explain(const struct dns *dns, const char *name, size_t len,
+                       struct dns_cloak_why *why);
 /* Counters for smctl status. */
 void dns_put_status(const struct dns *dns, struct proto_msg *reply);
 void dns_free(struct dns *dns);

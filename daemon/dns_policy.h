@@ -54,6 +54,45 @@ struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
 bool dns_policy_chain_listed(const struct domains *lists, const struct domains *bypass,
                              const struct dns_msg_learned *l);
 
+/* CNAME cloaking: an unlisted name whose relayed answer's CNAME chain reaches
+ * a name blocked now (a list in force, or the endpoints during any break) is
+ * answered as that name would be, so a first-party alias of a listed CDN
+ * cannot carry it through a break. q_allow: the lists whose allow entries
+ * free the question name (their blocks of the chain do not count, as the
+ * user said that name is fine). Returns the answer to make (DNS_POLICY_RELAY:
+ * relay as is) and, when blocking, in *at the index in l->names of the first
+ * name that blocks it. */
+struct dns_policy_answer dns_policy_cloak(const struct dns_msg_query *q,
+                                          const struct domains *lists, const struct domains *bypass,
+                                          const struct dns_msg_learned *l, uint64_t q_allow,
+                                          uint64_t inforce, enum conf_answer blocked, size_t *at);
+
+/* The cloaked names seen lately, for smctl check: question name -> the chain
+ * to the name that blocked it. A small ring: the newest replaces the oldest,
+ * and a name seen again replaces its own entry. */
+#define DNS_POLICY_CLOAKS      32
+#define DNS_POLICY_CLOAK_CHAIN 512 /* "a.example -> b.example -> listed.example" */
+
+struct dns_policy_cloak_seen {
+	char name[DNS_MSG_NAME_MAX + 1];    /* the question name, presentation form */
+	char target[DNS_MSG_NAME_MAX + 1];  /* the chain name that is blocked */
+	char chain[DNS_POLICY_CLOAK_CHAIN]; /* the chain up to target, cut at a name */
+	time_t seen;
+};
+
+struct dns_policy_cloaks {
+	struct dns_policy_cloak_seen e[DNS_POLICY_CLOAKS];
+	size_t next;
+};
+
+/* Records that l's question name reached l->names[at] (at >= 1) at `now`.
+ * Names too long for an entry are not recorded. */
+void dns_policy_cloak_note(struct dns_policy_cloaks *c, const struct dns_msg_learned *l, size_t at,
+                           time_t now);
+/* The entry for `name` (presentation form, lowercased), or NULL. */
+const struct dns_policy_cloak_seen *dns_policy_cloak_find(const struct dns_policy_cloaks *c,
+                                                          const char *name, size_t len);
+
 /* What one answer changes: elements appended to add[] and del[] (the caller
  * leaves room for l->n_addrs in each), and counts of addresses learned and of
  * shared ones kept out. */

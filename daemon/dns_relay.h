@@ -28,7 +28,8 @@ struct dns_slot {
 	unsigned index;
 	bool used;
 	/* The client, filled in by dns.c before dns_relay_start. */
-	bool q_listed; /* the question name is in a list or among the endpoints */
+	bool q_listed;    /* the question name is in a list or among the endpoints */
+	uint64_t q_allow; /* the lists whose allow entries free the question name */
 	struct dns_msg_query q;
 	uint16_t client_id;
 	int udp_fd; /* the listener to answer from, -1 for TCP */

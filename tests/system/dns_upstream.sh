@@ -115,6 +115,12 @@ UP_SHARED_UNLISTED=cdn-shared.$UP_ZONE
 UP_SHARED_A=198.51.100.40
 UP_SHARED_AAAA=2001:db8:100::40
 
+# CNAME cloaking: names in no list whose chains end at listed names, one in
+# one hop, one through a name in no list (cloak2 -> cloak-mid -> www.social).
+UP_CLOAK=cloak.$UP_ZONE # -> social.smbt.test
+UP_CLOAK2=cloak2.$UP_ZONE
+UP_CLOAK2_CHAIN="$UP_CLOAK2 -> cloak-mid.$UP_ZONE -> $UP_LISTED_SUB"
+
 UPSTREAM_DIR=
 UPSTREAM_PID= # of the last server started
 declare -A UPSTREAM_PIDS=() # ADDR4 -> pid
@@ -168,6 +174,9 @@ _up_zone_args() {
 		"--host-record=$UP_LISTED_CNAME_TARGET,$UP_LISTED_CNAME_A,$UP_LISTED_CNAME_AAAA"
 		"--host-record=$UP_SHARED_LISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
 		"--host-record=$UP_SHARED_UNLISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
+		"--cname=$UP_CLOAK,$UP_LISTED"
+		"--cname=$UP_CLOAK2,cloak-mid.$UP_ZONE"
+		"--cname=cloak-mid.$UP_ZONE,$UP_LISTED_SUB"
 	)
 	for i in $(seq 1 "$UP_BIG_COUNT"); do
 		UP_ARGS+=("--host-record=$UP_BIG,$UP_BIG_NET.$i")

@@ -460,6 +460,12 @@ static void tcp_client_release(struct tcp_client *tc)
 	if (!tc->reading && tc->pending < DNS_TCP_PENDING_MAX) {
 		tc->reading = true;
 		bufferevent_enable(tc->bev, EV_READ);
+		/* Queries a pipelining client wrote at once may all be read
+		 * already: no new byte would call on_tcp_read for them. Deferred,
+		 * since this runs inside the relay's handling of a slot. */
+		if (evbuffer_get_length(bufferevent_get_input(tc->bev)) >= 2)
+			bufferevent_trigger(tc->bev, EV_READ,
+			                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 	}
 }
 

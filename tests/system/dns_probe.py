@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""Clients that dig cannot be, for the DNS system tests (dnspython).
+
+  dns_probe.py pipeline ADDR NAME COUNT
+      writes COUNT queries for NAME at once on one TCP connection and prints
+      how many answers, each to its own query, came back within 5 s.
+"""
+import socket
+import struct
+import sys
+import time
+
+import dns.message
+import dns.rdatatype
+
+
+def tcp_read_answers(sock, want, deadline):
+    buf = b""
+    got = []
+    while len(got) < want and time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65535)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        buf += chunk
+        while len(buf) >= 2:
+            n = struct.unpack("!H", buf[:2])[0]
+            if len(buf) < 2 + n:
+                break
+            got.append(dns.message.from_wire(buf[2:2 + n]))
+            buf = buf[2 + n:]
+    return got
+
+
+def pipeline(addr, name, count):
+    qs = [dns.message.make_query(name, "A") for _ in range(count)]
+    wire = b"".join(struct.pack("!H", len(w)) + w for w in (q.to_wire() for q in qs))
+    s = socket.create_connection((addr, 53), timeout=5)
+    s.sendall(wire)
+    got = tcp_read_answers(s, count, time.monotonic() + 5)
+    ids = {q.id for q in qs}
+    print(sum(1 for a in got if a.id in ids and a.answer))
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "pipeline":
+        pipeline(args[0], args[1], int(args[2]))
+    else:
+        sys.exit("dns_probe.py: unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+#!/bin/bash
+# The forwarder as the resolvers it sits between expect (issue 13), with
+# dnsmasq as the upstream and dig and dnspython (dns_probe.py) as clients:
+# pipelined TCP answered whole.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns_upstream.sh"
+export TZ=UTC
+PY=/usr/bin/python3
+command -v dig >/dev/null && command -v dnsmasq >/dev/null &&
+	"$PY" -c 'import dns.message' 2>/dev/null || {
+	echo "skip: needs dig, dnsmasq and python3-dnspython" >&2
+	exit 77
+}
+PROBE="$PY $(dirname "$0")/dns_probe.py"
+UP4=$UP_SUGGESTED_ADDR4
+FWD=127.0.0.153
+trap 'upstream_stop; cleanup' EXIT
+upstream_start "$NS" "$UP4"
+
+cat >"$CONF" <<CONF
+[daemon]
+listen = $FWD:53
+upstream = $UP4
+intercept = no
+
+[list social]
+domains = $UP_LISTED
+CONF
+start_daemon
+probe() { ip netns exec "$NS" $PROBE "$@"; }
+
+# --- pipelined TCP: every query written at once gets its answer -------------
+eq "40 queries pipelined on one TCP connection get 40 answers" \
+	"$(probe pipeline $FWD "$UP_BOTH" 40)" 40
+eq "and 200" "$(probe pipeline $FWD "$UP_BOTH" 200)" 200
+
+stop_daemon || fail "clean stop"
+finish

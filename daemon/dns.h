@@ -19,11 +19,13 @@
 /* Bounds, in one place. */
 #define DNS_INFLIGHT_MAX 1024 /* queries relayed and not yet answered */
 #define DNS_INFLIGHT_PER_IP                                                                        \
-	512                           /* of those, from one client address: half, since            \
-	                                  with systemd-resolved in front every query               \
-	                                  comes from 127.0.0.53 */
-#define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a busy moment of the loop */
-#define DNS_TIMEOUT_MS      1500      /* per upstream try, then the next one */
+	512                      /* of those, from one client address: half, since                 \
+	                             with systemd-resolved in front every query                    \
+	                             comes from 127.0.0.53 */
+#define DNS_UDP_RCVBUF (8 << 20) /* a listener rides out a busy moment of the loop */
+/* A query waits at least this long for an answer to any of its tries (see
+ * dns_policy.h), and a TCP exchange with an upstream this long. */
+#define DNS_TIMEOUT_MS      1500
 #define DNS_TCP_CLIENTS_MAX 64
 #define DNS_TCP_IDLE_SECS   10
 #define DNS_TCP_PENDING_MAX 16          /* queries of one TCP client in flight */

@@ -162,6 +162,52 @@ const struct dns_policy_cloak_seen *dns_policy_cloak_find(const struct dns_polic
 	return NULL;
 }
 
+void dns_policy_rtt_init(struct dns_policy_rtt *r)
+{
+	r->srtt_us = r->rttvar_us = 0;
+	r->rto_ms = DNS_POLICY_RTO_INIT;
+}
+
+static uint32_t rto_clamp(uint64_t ms)
+{
+	return ms < DNS_POLICY_RTO_MIN   ? DNS_POLICY_RTO_MIN
+	       : ms > DNS_POLICY_RTO_MAX ? DNS_POLICY_RTO_MAX
+	                                 : (uint32_t)ms;
+}
+
+void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us)
+{
+	if (rtt_us == 0)
+		rtt_us = 1; /* 0 means "not measured yet" */
+	if (!r->srtt_us) {
+		r->srtt_us = rtt_us;
+		r->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t d = r->srtt_us > rtt_us ? r->srtt_us - rtt_us : rtt_us - r->srtt_us;
+		r->rttvar_us = (uint32_t)(((uint64_t)r->rttvar_us * 3 + d) / 4);
+		r->srtt_us = (uint32_t)(((uint64_t)r->srtt_us * 7 + rtt_us) / 8);
+	}
+	r->rto_ms = rto_clamp(((uint64_t)r->srtt_us + 4 * (uint64_t)r->rttvar_us) / 1000);
+}
+
+void dns_policy_rtt_timeout(struct dns_policy_rtt *r)
+{
+	r->rto_ms = rto_clamp((uint64_t)r->rto_ms * 2);
+}
+
+bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream)
+{
+	if (t >= n_up * DNS_POLICY_TRIES_PER_UP)
+		return false;
+	*upstream = t / DNS_POLICY_TRIES_PER_UP;
+	return true;
+}
+
+unsigned dns_policy_try_skip(unsigned t)
+{
+	return (t / DNS_POLICY_TRIES_PER_UP + 1) * DNS_POLICY_TRIES_PER_UP;
+}
+
 static void put_elem(struct nft_elem *e, const struct dns_msg_addr *a, uint32_t ttl)
 {
 	memset(e, 0, sizeof(*e));

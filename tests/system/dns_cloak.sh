@@ -8,14 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
-command -v dig >/dev/null && command -v dnsmasq >/dev/null || {
-	echo "skip: needs dig and dnsmasq" >&2
-	exit 77
-}
-UP4=$UP_SUGGESTED_ADDR4
-FWD=127.0.0.153
-trap 'upstream_stop; cleanup' EXIT
-upstream_start "$NS" "$UP4"
+upstream_test
 
 cat >"$CONF" <<CONF
 [daemon]

@@ -22,6 +22,11 @@
 #                                    server has seen (the last started one by
 #                                    default). Only UP_READY is asked by us.
 #
+#   upstream_test [python]           for a forwarder test: skips (77) without dig
+#                                    and dnsmasq (and dnspython with "python"),
+#                                    starts one server at UP4 in $NS, sets FWD
+#                                    (the forwarder's address) and the EXIT trap.
+#
 # Call upstream_start and upstream_stop from the test's own shell, not from a
 # $(...) subshell: the pids are children of the shell that started them.
 #   upstream_show_logs               print every server's log (for failures).
@@ -263,6 +268,20 @@ upstream_start() {
 	echo "upstream_start: dnsmasq on $a4 does not answer" >&2
 	upstream_stop "$a4"
 	return 1
+}
+
+upstream_test() {
+	local need="dig and dnsmasq"
+	[ "${1:-}" = python ] && need="dig, dnsmasq and python3-dnspython"
+	if ! command -v dig >/dev/null || ! command -v dnsmasq >/dev/null ||
+		{ [ "${1:-}" = python ] && ! /usr/bin/python3 -c 'import dns.message' 2>/dev/null; }; then
+		echo "skip: needs $need" >&2
+		exit 77
+	fi
+	UP4=$UP_SUGGESTED_ADDR4
+	FWD=127.0.0.153
+	trap 'upstream_stop; cleanup' EXIT
+	upstream_start "$NS" "$UP4" || exit 1
 }
 
 upstream_stop() {

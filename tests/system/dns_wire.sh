@@ -6,16 +6,8 @@
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
 PY=/usr/bin/python3
-command -v dig >/dev/null && command -v dnsmasq >/dev/null &&
-	"$PY" -c 'import dns.message' 2>/dev/null || {
-	echo "skip: needs dig, dnsmasq and python3-dnspython" >&2
-	exit 77
-}
-PROBE="$PY $(dirname "$0")/dns_probe.py"
-UP4=$UP_SUGGESTED_ADDR4
-FWD=127.0.0.153
-trap 'upstream_stop; cleanup' EXIT
-upstream_start "$NS" "$UP4"
+upstream_test python
+PROBE="/usr/bin/python3 $(dirname "$0")/dns_probe.py"
 
 cat >"$CONF" <<CONF
 [daemon]

@@ -270,6 +270,50 @@ static void test_cloak_seen(struct dns_msg_learned *l)
 	CHECK(!dns_policy_cloak_find(&c, "a.example", 9));
 }
 
+static void test_retransmit(void)
+{
+	struct dns_policy_rtt r;
+	size_t u = 99;
+
+	dns_policy_rtt_init(&r);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_INIT);
+	/* Each upstream twice, in order, then nothing. */
+	CHECK(dns_policy_try(0, 2, &u) && u == 0);
+	CHECK(dns_policy_try(1, 2, &u) && u == 0);
+	CHECK(dns_policy_try(2, 2, &u) && u == 1);
+	CHECK(dns_policy_try(3, 2, &u) && u == 1);
+	CHECK(!dns_policy_try(4, 2, &u));
+	CHECK(!dns_policy_try(0, 0, &u));
+	/* A refusal skips the rest of its upstream's tries. */
+	CHECK_INT(dns_policy_try_skip(0), 2);
+	CHECK_INT(dns_policy_try_skip(1), 2);
+	CHECK_INT(dns_policy_try_skip(2), 4);
+	/* Loopback round trips: the floor. */
+	for (int i = 0; i < 10; i++)
+		dns_policy_rtt_sample(&r, 80);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MIN);
+	/* Unanswered tries double it, up to the ceiling. */
+	dns_policy_rtt_timeout(&r);
+	CHECK_INT(r.rto_ms, 2 * DNS_POLICY_RTO_MIN);
+	for (int i = 0; i < 10; i++)
+		dns_policy_rtt_timeout(&r);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MAX);
+	/* An answer brings it back to the estimate. */
+	dns_policy_rtt_sample(&r, 80);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MIN);
+	/* A steady 200 ms path: srtt 200, its variation decays: rto above 200. */
+	dns_policy_rtt_init(&r);
+	dns_policy_rtt_sample(&r, 200000);
+	CHECK_INT(r.rto_ms, 600); /* 200 + 4 * 100 */
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, 200000);
+	CHECK(r.rto_ms >= 200 && r.rto_ms < 210);
+	/* A jittery one keeps a margin. */
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, i % 2 ? 100000 : 300000);
+	CHECK(r.rto_ms > 450);
+}
+
 static void addr(struct dns_msg_learned *l, const char *text, uint32_t ttl)
 {
 	struct dns_msg_addr *a = &l->addrs[l->n_addrs++];
@@ -392,6 +436,7 @@ int main(void)
 	test_chain_listed(l);
 	test_cloak(l);
 	test_cloak_seen(l);
+	test_retransmit();
 	test_learn(l);
 	test_blocked_key();
 	free(l);

@@ -49,13 +49,14 @@
 #define DNS_MSG_OPT_EDE           15 /* EDNS option code of an EDE */
 
 /* Header flag bits, in the 16-bit flags word. */
-#define DNS_MSG_F_QR 0x8000
-#define DNS_MSG_F_AA 0x0400
-#define DNS_MSG_F_TC 0x0200
-#define DNS_MSG_F_RD 0x0100
-#define DNS_MSG_F_RA 0x0080
-#define DNS_MSG_F_AD 0x0020
-#define DNS_MSG_F_CD 0x0010
+#define DNS_MSG_F_QR        0x8000
+#define DNS_MSG_F_AA        0x0400
+#define DNS_MSG_F_TC        0x0200
+#define DNS_MSG_F_RD        0x0100
+#define DNS_MSG_F_RA        0x0080
+#define DNS_MSG_F_AD        0x0020
+#define DNS_MSG_F_CD        0x0010
+#define DNS_MSG_OPCODE_MASK 0x7800
 
 /* A parsed query. Which fields are valid depends on how far parsing got:
  * id and flags whenever the header was readable, the question fields when
@@ -124,7 +125,8 @@ enum dns_msg_block {
  * each additional record with at most one OPT). Returns 0, or:
  *   -EINVAL           shorter than a header, or QR set: drop it, answer nothing;
  *   -EBADMSG          malformed: answer FORMERR;
- *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP;
+ *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP (the
+ *                     question and EDNS are kept where they parse);
  *   -EPROTONOSUPPORT  EDNS version above 0: answer BADVERS.
  * dns_msg_error_rcode maps these; dns_msg_build_error then answers from
  * whatever part of *q was parsed. Trailing bytes after the records are ignored. */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The forwarder as the resolvers it sits between expect (issue 13), with
 # dnsmasq as the upstream and dig and dnspython (dns_probe.py) as clients:
-# pipelined TCP answered whole.
+# pipelined TCP answered whole; every opcode answered with its own opcode.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
@@ -25,6 +25,16 @@ probe() { ip netns exec "$NS" $PROBE "$@"; }
 eq "40 queries pipelined on one TCP connection get 40 answers" \
 	"$(probe pipeline $FWD "$UP_BOTH" 40)" 40
 eq "and 200" "$(probe pipeline $FWD "$UP_BOTH" 200)" 200
+
+# --- every opcode: NOTIMP with the request's opcode and question ------------
+for op in notify update status 1 6 15; do
+	OUT=$(ip netns exec "$NS" dig +time=2 +tries=1 @$FWD +opcode=$op "$UP_BOTH" SOA 2>&1)
+	expect_in "status: NOTIMP" "opcode $op: NOTIMP"
+	case $OUT in *"opcode mismatch"* | *"timed out"*) fail "opcode $op: $OUT" ;; *) ok ;; esac
+	expect_in "QUERY: 1," "opcode $op: the question copied back"
+done
+OUT=$(ip netns exec "$NS" dig +time=2 +tries=1 @$FWD +opcode=notify +tcp "$UP_BOTH" SOA 2>&1)
+expect_in "opcode: NOTIFY, status: NOTIMP" "NOTIFY over TCP too"
 
 stop_daemon || fail "clean stop"
 finish

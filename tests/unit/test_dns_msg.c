@@ -278,12 +278,48 @@ static void test_query_malformed(void)
 	p.b[2] |= 0x80;
 	CHECK_INT(parse(&p, &q), -EINVAL);
 
-	/* NOTIFY (opcode 4). */
+	/* NOTIFY (opcode 4): NOTIMP, with its opcode, question and EDNS. */
 	query(&p, "example.com", DNS_MSG_T_A, false);
 	p.b[2] |= 4 << 3;
+	p.b[11] = 1;
+	opt(&p, 1232, 0);
 	CHECK_INT(parse(&p, &q), -EOPNOTSUPP);
 	CHECK_INT(q.id, 0x1234);
+	CHECK(q.has_question);
+	CHECK(q.has_edns);
+	CHECK_STR(q.qname, "example.com");
 	CHECK_INT(dns_msg_error_rcode(-EOPNOTSUPP), DNS_MSG_R_NOTIMP);
+	{
+		uint8_t out[512];
+		size_t n;
+		CHECK_INT(dns_msg_build_error(&q, DNS_MSG_R_NOTIMP, DNS_MSG_EDE_NONE, NULL, out,
+		                              sizeof(out), &n),
+		          0);
+		CHECK_INT(out[2] >> 3 & 0xf, 4); /* the opcode copied */
+		CHECK_INT(out[3] & 0xf, DNS_MSG_R_NOTIMP);
+		CHECK_INT(out[5], 1);  /* the question */
+		CHECK_INT(out[11], 1); /* the OPT */
+	}
+	/* DSO (6) with no question, and UPDATE (5) with prerequisite and update
+	 * records before the additional section: still their OPT. */
+	hdr(&p, 0x1234, 6 << 11, 0, 0, 0, 0);
+	CHECK_INT(parse(&p, &q), -EOPNOTSUPP);
+	CHECK(!q.has_question);
+	hdr(&p, 0x1234, 5 << 11, 1, 1, 1, 1);
+	question(&p, "example.com", DNS_MSG_T_SOA);
+	ptr(&p, DNS_MSG_HDR_LEN);
+	a_rr(&p, 0, 192, 0, 2, 1);
+	ptr(&p, DNS_MSG_HDR_LEN);
+	a_rr(&p, 300, 192, 0, 2, 2);
+	opt(&p, 1232, 0);
+	CHECK_INT(parse(&p, &q), -EOPNOTSUPP);
+	CHECK(q.has_question && q.has_edns);
+	CHECK_INT(q.qtype, DNS_MSG_T_SOA);
+	/* An unreadable question: NOTIMP from the header alone. */
+	hdr(&p, 0x1234, 15 << 11, 1, 0, 0, 0);
+	b8(&p, 70);
+	CHECK_INT(parse(&p, &q), -EOPNOTSUPP);
+	CHECK(!q.has_question);
 
 	/* Counts: no question, two questions, an answer or authority record. */
 	for (int i = 0; i < 4; i++) {

@@ -39,6 +39,7 @@ struct tcp_client {
 	struct bufferevent *bev;        /* NULL once the client is gone */
 	unsigned pending;
 	bool reading;
+	struct timeval active; /* the last query read, or the accept */
 };
 
 /* An answer queued for the batch's sendmmsg. */
@@ -98,7 +99,7 @@ struct dns {
 
 	struct {
 		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
-		    tcp_rejected;
+		    tcp_rejected, tcp_evicted;
 	} n;
 };
 
@@ -495,6 +496,7 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, pkt, len);
+		event_base_gettimeofday_cached(tc->dns->base, &tc->active);
 		handle_query(tc->dns, pkt, len, -1, &from, fromlen, tc);
 		if (!tc->bev)
 			return;
@@ -507,6 +509,24 @@ static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	tcp_client_close(arg); /* EOF, error or idle timeout */
 }
 
+/* The table of TCP clients is full: the one idle longest (no query in
+ * flight, the oldest last query) makes room, as authoritative servers do,
+ * so that idle connections cannot shut every TCP client out; a client that
+ * floods connections loses its own first. False when every one is busy. */
+static bool tcp_evict_idlest(struct dns *dns)
+{
+	struct tcp_client *idlest = NULL;
+
+	for (struct tcp_client *tc = dns->tcp_clients; tc; tc = tc->next)
+		if (!tc->pending && (!idlest || timercmp(&tc->active, &idlest->active, <)))
+			idlest = tc;
+	if (!idlest)
+		return false;
+	dns->n.tcp_evicted++;
+	tcp_client_close(idlest);
+	return true;
+}
+
 static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                           int salen, void *arg)
 {
@@ -516,12 +536,14 @@ static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct
 	struct tcp_client *tc;
 
 	(void)lev, (void)sa, (void)salen;
-	if (dns->n_tcp >= DNS_TCP_CLIENTS_MAX || !(tc = calloc(1, sizeof(*tc)))) {
+	if ((dns->n_tcp >= DNS_TCP_CLIENTS_MAX && !tcp_evict_idlest(dns)) ||
+	    !(tc = calloc(1, sizeof(*tc)))) {
 		dns->n.tcp_rejected++;
 		close(fd);
 		return;
 	}
 	tc->dns = dns;
+	event_base_gettimeofday_cached(dns->base, &tc->active);
 	tc->bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!tc->bev) {
 		close(fd);
@@ -845,6 +867,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "in_flight", dns_relay_in_flight(dns->relay));
 	proto_put_counter(reply, "learned", dns->n.learned);
 	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
+	proto_put_counter(reply, "tcp_rejected", dns->n.tcp_rejected);
+	proto_put_counter(reply, "tcp_evicted", dns->n.tcp_evicted);
 }
 
 void dns_free(struct dns *dns)

@@ -4,6 +4,10 @@
   dns_probe.py pipeline ADDR NAME COUNT
       writes COUNT queries for NAME at once on one TCP connection and prints
       how many answers, each to its own query, came back within 5 s.
+  dns_probe.py tcpfill ADDR NAME COUNT
+      opens COUNT idle TCP connections, then asks NAME on one more; prints
+      "answered" or "shut out", and how many of the idle ones the server
+      closed meanwhile.
 """
 import socket
 import struct
@@ -45,10 +49,38 @@ def pipeline(addr, name, count):
     print(sum(1 for a in got if a.id in ids and a.answer))
 
 
+def tcpfill(addr, name, count):
+    idle = [socket.create_connection((addr, 53), timeout=5) for _ in range(count)]
+    time.sleep(0.2)
+    q = dns.message.make_query(name, "A")
+    w = q.to_wire()
+    verdict = "shut out"
+    try:
+        s = socket.create_connection((addr, 53), timeout=3)
+        s.sendall(struct.pack("!H", len(w)) + w)
+        got = tcp_read_answers(s, 1, time.monotonic() + 3)
+        if got and got[0].id == q.id and got[0].answer:
+            verdict = "answered"
+    except OSError:
+        pass
+    closed = 0
+    for c in idle:
+        c.setblocking(False)
+        try:
+            closed += c.recv(1) == b""
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    print(verdict, closed)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "pipeline":
         pipeline(args[0], args[1], int(args[2]))
+    elif cmd == "tcpfill":
+        tcpfill(args[0], args[1], int(args[2]))
     else:
         sys.exit("dns_probe.py: unknown command " + cmd)
 

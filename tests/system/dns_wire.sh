@@ -1,7 +1,8 @@
 #!/bin/bash
 # The forwarder as the resolvers it sits between expect (issue 13), with
 # dnsmasq as the upstream and dig and dnspython (dns_probe.py) as clients:
-# pipelined TCP answered whole; every opcode answered with its own opcode.
+# pipelined TCP answered whole; idle TCP clients evicted for a new one; every
+# opcode answered with its own opcode.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
@@ -25,6 +26,12 @@ probe() { ip netns exec "$NS" $PROBE "$@"; }
 eq "40 queries pipelined on one TCP connection get 40 answers" \
 	"$(probe pipeline $FWD "$UP_BOTH" 40)" 40
 eq "and 200" "$(probe pipeline $FWD "$UP_BOTH" 200)" 200
+
+# --- a full table of idle TCP clients: the idlest makes room ----------------
+eq "64 idle TCP connections do not shut a TCP client out" \
+	"$(probe tcpfill $FWD "$UP_BOTH" 64)" "answered 1"
+check "the eviction is counted" \
+	test "$(js '[c["value"] for c in j["counters"] if c["name"] == "tcp_evicted"][0]' status)" -ge 1
 
 # --- every opcode: NOTIMP with the request's opcode and question ------------
 for op in notify update status 1 6 15; do

@@ -190,22 +190,23 @@ void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us)
 	r->rto_ms = rto_clamp(((uint64_t)r->srtt_us + 4 * (uint64_t)r->rttvar_us) / 1000);
 }
 
-void dns_policy_rtt_timeout(struct dns_policy_rtt *r)
-{
-	r->rto_ms = rto_clamp((uint64_t)r->rto_ms * 2);
-}
-
 bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream)
 {
-	if (t >= n_up * DNS_POLICY_TRIES_PER_UP)
+	size_t round = n_up * DNS_POLICY_TRIES_PER_UP;
+
+	if (!n_up || (t >= round && t >= DNS_POLICY_TRIES_MIN))
 		return false;
-	*upstream = t / DNS_POLICY_TRIES_PER_UP;
+	*upstream = t % round / DNS_POLICY_TRIES_PER_UP;
 	return true;
 }
 
-unsigned dns_policy_try_skip(unsigned t)
+uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size_t n_up)
 {
-	return (t / DNS_POLICY_TRIES_PER_UP + 1) * DNS_POLICY_TRIES_PER_UP;
+	size_t round = n_up ? n_up * DNS_POLICY_TRIES_PER_UP : 1;
+	/* Earlier tries of the query on the same upstream. */
+	size_t k = t / round * DNS_POLICY_TRIES_PER_UP + t % DNS_POLICY_TRIES_PER_UP;
+
+	return rto_clamp((uint64_t)r->rto_ms << (k < 2 ? k : 2));
 }
 
 static void put_elem(struct nft_elem *e, const struct dns_msg_addr *a, uint32_t ttl)

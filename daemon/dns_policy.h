@@ -93,18 +93,22 @@ void dns_policy_cloak_note(struct dns_policy_cloaks *c, const struct dns_msg_lea
 const struct dns_policy_cloak_seen *dns_policy_cloak_find(const struct dns_policy_cloaks *c,
                                                           const char *name, size_t len);
 
-/* Retransmission to the upstreams. A query is sent DNS_POLICY_TRIES_PER_UP
- * times to each upstream in turn (the first again on a short timer, then the
- * next), each try waiting its upstream's retransmission timeout: one lost
- * datagram costs a round trip or two, not a SERVFAIL. The timeout is
- * estimated per upstream from the round trips of its answers, as TCP does
- * (RFC 6298) and Unbound does for DNS: smoothed RTT plus four times its
- * variation, within DNS_POLICY_RTO_MIN..MAX; each try that goes unanswered
- * doubles it until an answer brings it down. */
+/* Retransmission to the upstreams. A query goes to each upstream in turn,
+ * DNS_POLICY_TRIES_PER_UP times each, and round again while it has had fewer
+ * than DNS_POLICY_TRIES_MIN tries (one upstream gets 6 tries, two get 0, 0,
+ * 1, 1, 0, 0). Each try waits its upstream's retransmission timeout, doubled
+ * for each earlier try of the query there (at most 4 times): one lost
+ * datagram costs a round trip, not a SERVFAIL, and a silent upstream is left
+ * soon for the next. The timeout is estimated per upstream from the round
+ * trips of its answers, as TCP does (RFC 6298) and Unbound does for DNS:
+ * smoothed RTT plus four times its variation, within DNS_POLICY_RTO_MIN..MAX.
+ * Each try has an id of its own, so the try an answer belongs to, and its
+ * round trip, are known. */
 #define DNS_POLICY_TRIES_PER_UP 2
+#define DNS_POLICY_TRIES_MIN    6
 #define DNS_POLICY_RTO_INIT     250  /* ms, before an upstream has answered */
 #define DNS_POLICY_RTO_MIN      100  /* ms: below, a slow answer is asked twice for nothing */
-#define DNS_POLICY_RTO_MAX      1500 /* ms: the old fixed timeout, per try */
+#define DNS_POLICY_RTO_MAX      1500 /* ms, for one try */
 
 struct dns_policy_rtt {
 	uint32_t srtt_us, rttvar_us; /* 0 until the first answer */
@@ -114,15 +118,13 @@ struct dns_policy_rtt {
 void dns_policy_rtt_init(struct dns_policy_rtt *r);
 /* An answer came `rtt_us` microseconds after the try it answers was sent. */
 void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us);
-/* A try went unanswered for its whole timeout. */
-void dns_policy_rtt_timeout(struct dns_policy_rtt *r);
-/* Try number `t` (0, 1, ...) of a query: the index of the upstream (of n_up,
- * tried in order from 0) it goes to; it waits that upstream's rto_ms before
- * the next try. Returns false when every upstream has had its tries. */
+/* Try number `t` (0, 1, ...) of a query to n_up upstreams: the index of the
+ * upstream it goes to (in order from 0). False when the query has had all
+ * its tries. */
 bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream);
-/* The first try after `t` that goes to another upstream (the one of try t
- * refused the query: its other tries would be refused too). */
-unsigned dns_policy_try_skip(unsigned t);
+/* How long try t waits for an answer before the next, from the estimate of
+ * its upstream. */
+uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size_t n_up);
 
 /* What one answer changes: elements appended to add[] and del[] (the caller
  * leaves room for l->n_addrs in each), and counts of addresses learned and of

@@ -32,6 +32,7 @@
 #define UP_TAB_GONE 0xffff
 
 _Static_assert((UP_TAB & (UP_TAB - 1)) == 0, "UP_TAB is a power of two");
+_Static_assert(CONF_UPSTREAMS_MAX <= 32, "an upstream's bit fits in dns_slot.refused");
 _Static_assert(DNS_INFLIGHT_MAX < UP_TAB_GONE, "slot index + 1 fits below UP_TAB_GONE");
 
 /* A pooled upstream UDP socket. */
@@ -237,7 +238,7 @@ static void relay_tcp_next(struct dns_slot *s)
 	if (s->up_bev)
 		bufferevent_free(s->up_bev);
 	s->up_bev = NULL;
-	s->sends = dns_policy_try_skip(s->sends ? s->sends - 1 : 0);
+	s->refused |= 1u << s->upstream;
 	relay_send(s);
 }
 
@@ -260,9 +261,7 @@ static void sock_fail(struct up_sock *k, int err)
 		for (unsigned j = s->n_tries; j-- > 0;) {
 			if (s->tries[j].sock != k)
 				continue;
-			unsigned skip = dns_policy_try_skip(s->tries[j].t);
-			if (skip > s->sends)
-				s->sends = skip;
+			s->refused |= 1u << s->tries[j].upstream;
 			try_detach(s, j);
 		}
 		/* Nothing else waits for an answer: the next try goes now. */
@@ -379,11 +378,6 @@ static void on_slot_timeout(evutil_socket_t fd, short what, void *arg)
 	struct timeval now;
 
 	(void)fd, (void)what;
-	/* The latest try went unanswered for its whole wait: its upstream's
-	 * timeout doubles until an answer brings it back down. */
-	for (unsigned i = 0; i < s->n_tries; i++)
-		if (s->tries[i].t + 1 == s->sends && s->tries[i].upstream < r->n_up)
-			dns_policy_rtt_timeout(&r->up[s->tries[i].upstream].rtt);
 	event_base_gettimeofday_cached(r->base, &now);
 	if (ms_since(&s->start, &now) >= DNS_QUERY_MAX_MS) {
 		log_debug("dns: no upstream answered %s", s->q.qname);
@@ -419,11 +413,11 @@ static void relay_send(struct dns_slot *s)
 	event_base_gettimeofday_cached(r->base, &now);
 	while (dns_policy_try(s->sends, r->n_up, &u)) {
 		unsigned t = s->sends++;
-		struct up_sock *k = sock_pick(r, u);
+		struct up_sock *k;
 		uint16_t id;
 		int any;
 
-		if (!k)
+		if (s->refused & 1u << u || !(k = sock_pick(r, u)))
 			continue;
 		do
 			rnd_take(r, &id, sizeof(id));
@@ -437,7 +431,7 @@ static void relay_send(struct dns_slot *s)
 			 * the socket and the rest of this upstream's tries. */
 			if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR &&
 			    e != EPERM) {
-				s->sends = dns_policy_try_skip(t);
+				s->refused |= 1u << u;
 				sock_fail(k, e);
 				/* An earlier try of this query on k made sock_fail go
 				 * on with it (the timer is never pending here else). */
@@ -452,7 +446,7 @@ static void relay_send(struct dns_slot *s)
 		s->upstream = u;
 		if (k->uses >= DNS_UP_SOCK_USES)
 			sock_retire(k);
-		timer_ms(s, r->up[u].rtt.rto_ms);
+		timer_ms(s, dns_policy_try_wait_ms(&r->up[u].rtt, t, r->n_up));
 		return;
 	}
 	long left = DNS_TIMEOUT_MS - ms_since(&s->start, &now);
@@ -584,6 +578,7 @@ void dns_relay_start(struct dns_slot *s)
 	s->n_tries = 0;
 	s->up_bev = NULL;
 	s->sends = 0;
+	s->refused = 0;
 	s->upstream = 0;
 	event_base_gettimeofday_cached(s->relay->base, &s->start);
 	event_assign(&s->timer, s->relay->base, -1, 0, on_slot_timeout, s);

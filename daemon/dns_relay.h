@@ -25,9 +25,9 @@ struct tcp_client;
 
 /* UDP tries of one query waiting at once: a late answer to an earlier try
  * is as good as one to the latest. The oldest gives way to a new one. */
-#define DNS_TRIES_MAX 4
+#define DNS_TRIES_MAX 6
 /* A query goes unanswered at most this long, whatever the tries. */
-#define DNS_QUERY_MAX_MS 4000
+#define DNS_QUERY_MAX_MS 2500
 
 /* One UDP try of a query. */
 struct dns_try {
@@ -62,6 +62,7 @@ struct dns_slot {
 	unsigned sends;                      /* UDP tries sent, the next one's number */
 	struct dns_try tries[DNS_TRIES_MAX]; /* those still waiting for an answer */
 	unsigned n_tries;
+	uint32_t refused;           /* upstreams (bits) that refused it: no more tries there */
 	struct timeval start;       /* when the first try went */
 	struct event timer;         /* the next try, or giving up */
 	size_t upstream;            /* of the latest try; the TCP one's */

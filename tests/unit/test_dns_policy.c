@@ -274,33 +274,38 @@ static void test_retransmit(void)
 {
 	struct dns_policy_rtt r;
 	size_t u = 99;
+	static const size_t two[] = {0, 0, 1, 1, 0, 0};
 
 	dns_policy_rtt_init(&r);
 	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_INIT);
-	/* Each upstream twice, in order, then nothing. */
-	CHECK(dns_policy_try(0, 2, &u) && u == 0);
-	CHECK(dns_policy_try(1, 2, &u) && u == 0);
-	CHECK(dns_policy_try(2, 2, &u) && u == 1);
-	CHECK(dns_policy_try(3, 2, &u) && u == 1);
-	CHECK(!dns_policy_try(4, 2, &u));
+	/* One upstream: six tries, waiting 1, 2, 4, 4, 4, 4 timeouts. */
+	for (unsigned t = 0; t < 6; t++)
+		CHECK(dns_policy_try(t, 1, &u) && u == 0);
+	CHECK(!dns_policy_try(6, 1, &u));
+	CHECK_INT(dns_policy_try_wait_ms(&r, 0, 1), 250);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 1, 1), 500);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 2, 1), 1000);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 5, 1), 1000);
+	r.rto_ms = 600;
+	CHECK_INT(dns_policy_try_wait_ms(&r, 5, 1), DNS_POLICY_RTO_MAX);
+	r.rto_ms = 250;
+	/* Two: twice each, then round again; a try's wait counts the earlier
+	 * tries on its own upstream only. */
+	for (unsigned t = 0; t < 6; t++)
+		CHECK(dns_policy_try(t, 2, &u) && u == two[t]);
+	CHECK(!dns_policy_try(6, 2, &u));
+	CHECK_INT(dns_policy_try_wait_ms(&r, 2, 2), 250);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 3, 2), 500);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 4, 2), 1000);
+	/* Four: each twice, no second round. */
+	CHECK(dns_policy_try(7, 4, &u) && u == 3);
+	CHECK(!dns_policy_try(8, 4, &u));
 	CHECK(!dns_policy_try(0, 0, &u));
-	/* A refusal skips the rest of its upstream's tries. */
-	CHECK_INT(dns_policy_try_skip(0), 2);
-	CHECK_INT(dns_policy_try_skip(1), 2);
-	CHECK_INT(dns_policy_try_skip(2), 4);
 	/* Loopback round trips: the floor. */
 	for (int i = 0; i < 10; i++)
 		dns_policy_rtt_sample(&r, 80);
 	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MIN);
-	/* Unanswered tries double it, up to the ceiling. */
-	dns_policy_rtt_timeout(&r);
-	CHECK_INT(r.rto_ms, 2 * DNS_POLICY_RTO_MIN);
-	for (int i = 0; i < 10; i++)
-		dns_policy_rtt_timeout(&r);
-	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MAX);
-	/* An answer brings it back to the estimate. */
-	dns_policy_rtt_sample(&r, 80);
-	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MIN);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 1, 1), 2 * DNS_POLICY_RTO_MIN);
 	/* A steady 200 ms path: srtt 200, its variation decays: rto above 200. */
 	dns_policy_rtt_init(&r);
 	dns_policy_rtt_sample(&r, 200000);
@@ -308,10 +313,13 @@ static void test_retransmit(void)
 	for (int i = 0; i < 40; i++)
 		dns_policy_rtt_sample(&r, 200000);
 	CHECK(r.rto_ms >= 200 && r.rto_ms < 210);
-	/* A jittery one keeps a margin. */
+	/* A jittery one keeps a margin; a very slow one stops at the ceiling. */
 	for (int i = 0; i < 40; i++)
 		dns_policy_rtt_sample(&r, i % 2 ? 100000 : 300000);
 	CHECK(r.rto_ms > 450);
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, 3000000);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MAX);
 }
 
 static void addr(struct dns_msg_learned *l, const char *text, uint32_t ttl)

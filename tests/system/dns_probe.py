@@ -8,6 +8,9 @@
       opens COUNT idle TCP connections, then asks NAME on one more; prints
       "answered" or "shut out", and how many of the idle ones the server
       closed meanwhile.
+  dns_probe.py raw ADDR NAME TYPE
+      one UDP query (id 0x5353, EDNS 1232) and the answer's bytes in hex, or
+      "timeout" after 3 s: for answers dnspython itself would refuse.
 """
 import socket
 import struct
@@ -75,10 +78,23 @@ def tcpfill(addr, name, count):
     print(verdict, closed)
 
 
+def raw(addr, name, rdtype):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232, id=0x5353)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(q.to_wire(), (addr, 53))
+    try:
+        print(s.recv(65535).hex())
+    except socket.timeout:
+        print("timeout")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "pipeline":
         pipeline(args[0], args[1], int(args[2]))
+    elif cmd == "raw":
+        raw(args[0], args[1], args[2])
     elif cmd == "tcpfill":
         tcpfill(args[0], args[1], int(args[2]))
     else:

@@ -126,6 +126,13 @@ UP_CLOAK=cloak.$UP_ZONE # -> social.smbt.test
 UP_CLOAK2=cloak2.$UP_ZONE
 UP_CLOAK2_CHAIN="$UP_CLOAK2 -> cloak-mid.$UP_ZONE -> $UP_LISTED_SUB"
 
+# Malformed HTTPS records (RFC 9460 2.2), for relaying what cannot be parsed:
+# keys out of order (ipv6hint before ipv4hint), and a 5-byte ipv4hint.
+UP_BAD_ORDER=badorder.$UP_ZONE
+UP_BAD_ORDER_RDATA=0001000006001020010db8010000000000000000000061000400040a000001
+UP_BAD_HINT=badhint.$UP_ZONE
+UP_BAD_HINT_RDATA=00010000040005c63364010a
+
 UPSTREAM_DIR=
 UPSTREAM_PID= # of the last server started
 declare -A UPSTREAM_PIDS=() # ADDR4 -> pid
@@ -179,6 +186,8 @@ _up_zone_args() {
 		"--host-record=$UP_LISTED_CNAME_TARGET,$UP_LISTED_CNAME_A,$UP_LISTED_CNAME_AAAA"
 		"--host-record=$UP_SHARED_LISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
 		"--host-record=$UP_SHARED_UNLISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
+		"--dns-rr=$UP_BAD_ORDER,65,$UP_BAD_ORDER_RDATA"
+		"--dns-rr=$UP_BAD_HINT,65,$UP_BAD_HINT_RDATA"
 		"--cname=$UP_CLOAK,$UP_LISTED"
 		"--cname=$UP_CLOAK2,cloak-mid.$UP_ZONE"
 		"--cname=cloak-mid.$UP_ZONE,$UP_LISTED_SUB"

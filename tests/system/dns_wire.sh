@@ -1,8 +1,9 @@
 #!/bin/bash
 # The forwarder as the resolvers it sits between expect (issue 13), with
 # dnsmasq as the upstream and dig and dnspython (dns_probe.py) as clients:
-# pipelined TCP answered whole; idle TCP clients evicted for a new one; every
-# opcode answered with its own opcode.
+# pipelined TCP answered whole; idle TCP clients evicted for a new one;
+# malformed upstream records relayed unchanged; every opcode answered with
+# its own opcode.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 export TZ=UTC
@@ -32,6 +33,16 @@ eq "64 idle TCP connections do not shut a TCP client out" \
 	"$(probe tcpfill $FWD "$UP_BOTH" 64)" "answered 1"
 check "the eviction is counted" \
 	test "$(js '[c["value"] for c in j["counters"] if c["name"] == "tcp_evicted"][0]' status)" -ge 1
+
+# --- malformed records: relayed as the upstream sent them, at once ---------
+for n in "$UP_BAD_ORDER" "$UP_BAD_HINT"; do
+	want=$(probe raw $UP4 "$n" HTTPS)
+	start=$(date +%s%N)
+	got=$(probe raw $FWD "$n" HTTPS)
+	ms=$((($(date +%s%N) - start) / 1000000))
+	eq "$n HTTPS (malformed RDATA) relayed byte for byte" "$got" "$want"
+	check "at once ($ms ms)" test "$ms" -lt 1000
+done
 
 # --- every opcode: NOTIMP with the request's opcode and question ------------
 for op in notify update status 1 6 15; do

@@ -39,6 +39,7 @@ struct tcp_client {
 	struct bufferevent *bev;        /* NULL once the client is gone */
 	unsigned pending;
 	bool reading;
+	struct timeval active; /* the last query read, or the accept */
 };
 
 /* An answer queued for the batch's sendmmsg. */
@@ -94,6 +95,8 @@ struct dns {
 	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
 	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
 	struct dns_msg_learned scratch;
+	struct dns_msg_learned cloak_scratch; /* an answer's chain, read during breaks */
+	struct dns_policy_cloaks cloaks;      /* cloaked names seen, for smctl check */
 
 	/* One batch of listener reads. */
 	struct mmsghdr rx_msg[DNS_UDP_BATCH];
@@ -109,7 +112,7 @@ struct dns {
 
 	struct {
 		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
-		    evicted, tcp_rejected;
+		    evicted, tcp_rejected, tcp_evicted;
 	} n;
 };
 
@@ -300,13 +303,63 @@ static void on_relay_batch(void *arg, bool start)
 	dns->tx_open = start;
 }
 
+/* A blocked answer went out for `name`, blocked by `lists` (0: a bypass rule). */
+static void count_blocked(struct dns *dns, const char *name, size_t len, uint64_t lists)
+{
+	dns->n.blocked++;
+	if (dns->blocked) {
+		char key[VALUE_NAME_MAX + 1];
+		dns->blocked(dns->learn_arg, dns_policy_blocked_key(dns->conf, dns->domains, name,
+		                                                    len, lists, key, sizeof(key)));
+	}
+}
+
+/* The answer dns_policy decided on (not RELAY), into dns->buf. */
+static int build_policy_answer(struct dns *dns, const struct dns_msg_query *q, bool tcp,
+                               const struct dns_policy_answer *a, size_t *len)
+{
+	size_t limit = dns_msg_reply_limit(q, tcp);
+
+	if (a->action == DNS_POLICY_BLOCK)
+		return dns_msg_build_blocked(q, a->mode, dns->conf->blocked_ttl, dns->reason,
+		                             dns->buf, limit, len);
+	return dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
+	                           dns->buf, limit, len);
+}
+
+/* CNAME cloaking: an answer whose chain reaches a name blocked now is
+ * replaced by the blocked answer, built for the question as asked. Only
+ * during a break, so relaying outside one reads the answer once. */
+static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const uint8_t *pkt, size_t len,
+                           const struct dns_msg_reply *rep)
+{
+	struct dns_msg_learned *l = &dns->cloak_scratch;
+	size_t at = 0, n;
+
+	if (!dns->inforce || dns_msg_extract(pkt, len, rep, l) < 0 || l->n_names < 2)
+		return false;
+	struct dns_policy_answer a =
+	    dns_policy_cloak(&s->q, dns->domains, dns->bypass, l, s->q_allow, dns->inforce,
+	                     dns->conf->blocked_answer, &at);
+	if (a.action == DNS_POLICY_RELAY ||
+	    build_policy_answer(dns, &s->q, s->tc != NULL, &a, &n) < 0)
+		return false;
+	dns_policy_cloak_note(&dns->cloaks, l, at, time(NULL));
+	count_blocked(dns, l->names[at].name, l->names[at].len, a.lists);
+	dns_msg_set_id(dns->buf, n, s->client_id);
+	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, n);
+	return true;
+}
+
 static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
                             const struct dns_msg_reply *rep)
 {
 	struct dns *dns = arg;
 
-	dns->n.relayed++;
 	learn_answer(dns, pkt, len, rep, s->q_lists, s->q_endpoint);
+	if (answer_cloaked(dns, s, pkt, len, rep))
+		return;
+	dns->n.relayed++;
 	dns_msg_set_id(pkt, len, s->client_id);
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
 }
@@ -365,33 +418,10 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 {
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, dns->inforce, dns->conf->blocked_answer);
-	size_t limit;
-	int r;
 
-	switch (a.action) {
-	case DNS_POLICY_RELAY:
+	if (a.action == DNS_POLICY_RELAY || build_policy_answer(dns, q, tcp, &a, len) < 0)
 		return false;
-	case DNS_POLICY_BLOCK:
-		limit = dns_msg_reply_limit(q, tcp);
-		r = dns_msg_build_blocked(q, a.mode, dns->conf->blocked_ttl, dns->reason, dns->buf,
-		                          limit, len);
-		break;
-	case DNS_POLICY_EMPTY:
-	default:
-		limit = dns_msg_reply_limit(q, tcp);
-		r = dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
-		                        dns->buf, limit, len);
-		break;
-	}
-	if (r < 0)
-		return false;
-	dns->n.blocked++;
-	if (dns->blocked) {
-		char key[VALUE_NAME_MAX + 1];
-		dns->blocked(dns->learn_arg,
-		             dns_policy_blocked_key(dns->conf, dns->domains, q->qname, q->qname_len,
-		                                    a.lists, key, sizeof(key)));
-	}
+	count_blocked(dns, q->qname, q->qname_len, a.lists);
 	return true;
 }
 
@@ -437,6 +467,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	}
 	s->q_lists = in_lists ? m.lists : 0;
 	s->q_endpoint = in_bypass;
+	s->q_allow = m.allow;
 	s->q = q;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;
@@ -505,6 +536,12 @@ static void tcp_client_release(struct tcp_client *tc)
 	if (!tc->reading && tc->pending < DNS_TCP_PENDING_MAX) {
 		tc->reading = true;
 		bufferevent_enable(tc->bev, EV_READ);
+		/* Queries a pipelining client wrote at once may all be read
+		 * already: no new byte would call on_tcp_read for them. Deferred,
+		 * since this runs inside the relay's handling of a slot. */
+		if (evbuffer_get_length(bufferevent_get_input(tc->bev)) >= 2)
+			bufferevent_trigger(tc->bev, EV_READ,
+			                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 	}
 }
 
@@ -534,6 +571,7 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, pkt, len);
+		event_base_gettimeofday_cached(tc->dns->base, &tc->active);
 		handle_query(tc->dns, pkt, len, -1, &from, fromlen, tc);
 		if (!tc->bev)
 			return;
@@ -546,6 +584,24 @@ static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	tcp_client_close(arg); /* EOF, error or idle timeout */
 }
 
+/* The table of TCP clients is full: the one idle longest (no query in
+ * flight, the oldest last query) makes room, as authoritative servers do,
+ * so that idle connections cannot shut every TCP client out; a client that
+ * floods connections loses its own first. False when every one is busy. */
+static bool tcp_evict_idlest(struct dns *dns)
+{
+	struct tcp_client *idlest = NULL;
+
+	for (struct tcp_client *tc = dns->tcp_clients; tc; tc = tc->next)
+		if (!tc->pending && (!idlest || timercmp(&tc->active, &idlest->active, <)))
+			idlest = tc;
+	if (!idlest)
+		return false;
+	dns->n.tcp_evicted++;
+	tcp_client_close(idlest);
+	return true;
+}
+
 static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                           int salen, void *arg)
 {
@@ -555,12 +611,14 @@ static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct
 	struct tcp_client *tc;
 
 	(void)lev, (void)sa, (void)salen;
-	if (dns->n_tcp >= DNS_TCP_CLIENTS_MAX || !(tc = calloc(1, sizeof(*tc)))) {
+	if ((dns->n_tcp >= DNS_TCP_CLIENTS_MAX && !tcp_evict_idlest(dns)) ||
+	    !(tc = calloc(1, sizeof(*tc)))) {
 		dns->n.tcp_rejected++;
 		close(fd);
 		return;
 	}
 	tc->dns = dns;
+	event_base_gettimeofday_cached(dns->base, &tc->active);
 	tc->bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!tc->bev) {
 		close(fd);
@@ -887,6 +945,19 @@ bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
 	return true;
 }
 
+bool dns_cloak_explain(const struct dns *dns, const char *name, size_t len,
+                       struct dns_cloak_why *why)
+{
+	const struct dns_policy_cloak_seen *e = dns_policy_cloak_find(&dns->cloaks, name, len);
+
+	if (!e)
+		return false;
+	snprintf(why->target, sizeof(why->target), "%s", e->target);
+	snprintf(why->chain, sizeof(why->chain), "%s", e->chain);
+	why->seen = e->seen;
+	return true;
+}
+
 void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint64_t inforce,
                     struct proto_msg *reply)
 {
@@ -918,6 +989,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "shared_kept_out", dns->n.shared);
 	proto_put_counter(reply, "learned_max", DNS_ADDRS_MAX);
 	proto_put_counter(reply, "evicted_at_bound", dns->n.evicted);
+	proto_put_counter(reply, "tcp_rejected", dns->n.tcp_rejected);
+	proto_put_counter(reply, "tcp_evicted", dns->n.tcp_evicted);
 }
 
 void dns_free(struct dns *dns)

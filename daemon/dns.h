@@ -19,11 +19,13 @@
 /* Bounds, in one place. */
 #define DNS_INFLIGHT_MAX 1024 /* queries relayed and not yet answered */
 #define DNS_INFLIGHT_PER_IP                                                                        \
-	512                           /* of those, from one client address: half, since            \
-	                                  with systemd-resolved in front every query               \
-	                                  comes from 127.0.0.53 */
-#define DNS_UDP_RCVBUF      (8 << 20) /* a listener rides out a busy moment of the loop */
-#define DNS_TIMEOUT_MS      1500      /* per upstream try, then the next one */
+	512                      /* of those, from one client address: half, since                 \
+	                             with systemd-resolved in front every query                    \
+	                             comes from 127.0.0.53 */
+#define DNS_UDP_RCVBUF (8 << 20) /* a listener rides out a busy moment of the loop */
+/* A query waits at least this long for an answer to any of its tries (see
+ * dns_policy.h), and a TCP exchange with an upstream this long. */
+#define DNS_TIMEOUT_MS      1500
 #define DNS_TCP_CLIENTS_MAX 64
 #define DNS_TCP_IDLE_SECS   10
 #define DNS_TCP_PENDING_MAX 16          /* queries of one TCP client in flight */
@@ -112,6 +114,16 @@ struct dns_bypass_why {
  * domains_normalize writes it), and why. */
 bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
                         struct dns_bypass_why *why);
+/* smctl check NAME: a name the forwarder answered blocked during a break
+ * because its answer's CNAME chain reached a blocked name (CNAME cloaking),
+ * among the last few such names seen. */
+struct dns_cloak_why {
+	char target[256]; /* the chain name that is listed (or an endpoint) */
+	char chain[512];  /* "ig-cloak.example -> scontent.cdninstagram.com" */
+	time_t seen;      /* when the answer came */
+};
+bool dns_cloak_explain(const struct dns *dns, const char *name, size_t len,
+                       struct dns_cloak_why *why);
 /* Counters for smctl status. */
 void dns_put_status(const struct dns *dns, struct proto_msg *reply);
 void dns_free(struct dns *dns);

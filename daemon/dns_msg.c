@@ -168,51 +168,21 @@ static int opt_options_check(const uint8_t *p, size_t off, size_t len)
 	return 0;
 }
 
-int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+/* The additional section from `off`: at most one OPT, owned by the root
+ * (RFC 6891 6.1.1), whose options are well formed. */
+static int parse_additional(const uint8_t *pkt, size_t len, size_t off, uint16_t arcount,
+                            struct dns_msg_query *q)
 {
-	size_t off;
-	uint16_t arcount;
-	int err;
-
-	q->has_question = false;
-	q->has_edns = false;
-	q->id = 0;
-	q->flags = 0;
-	if (len < DNS_MSG_HDR_LEN)
-		return -EINVAL;
-	q->id = get16(pkt);
-	q->flags = get16(pkt + 2);
-	/* Answering a response could set two servers talking to each other forever. */
-	if (q->flags & DNS_MSG_F_QR)
-		return -EINVAL;
-	if ((q->flags >> 11 & 0xf) != 0)
-		return -EOPNOTSUPP;
-	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0)
-		return -EBADMSG;
-	arcount = get16(pkt + 10);
-
-	err = name_read(pkt, len, DNS_MSG_HDR_LEN, &off, q->qname_wire, &q->qname_wire_len);
-	if (err < 0)
-		return err;
-	if (len - off < 4)
-		return -EBADMSG;
-	q->qtype = get16(pkt + off);
-	q->qclass = get16(pkt + off + 2);
-	off += 4;
-	q->question_end = off;
-	name_pres(q->qname_wire, q->qname_wire_len, q->qname, &q->qname_len);
-	q->has_question = true;
-
 	for (uint16_t i = 0; i < arcount; i++) {
 		struct rr rr;
+		int err = rr_read(pkt, len, &off, &rr);
 
-		err = rr_read(pkt, len, &off, &rr);
 		if (err < 0)
 			return err;
 		if (rr.type != DNS_MSG_T_OPT)
 			continue;
-		/* RFC 6891 6.1.1: more than one OPT, or one not owned by the
-		 * root, is FORMERR, answered without an OPT of our own. */
+		/* More than one OPT, or one not owned by the root, is FORMERR,
+		 * answered without an OPT of our own. */
 		if (q->has_edns || pkt[rr.owner] != 0) {
 			q->has_edns = false;
 			return -EBADMSG;
@@ -230,6 +200,71 @@ int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 			return -EPROTONOSUPPORT;
 	}
 	return 0;
+}
+
+/* The question at `off` (name, type, class) into q; *end past it. */
+static int parse_question(const uint8_t *pkt, size_t len, size_t off, struct dns_msg_query *q,
+                          size_t *end)
+{
+	int err = name_read(pkt, len, off, &off, q->qname_wire, &q->qname_wire_len);
+
+	if (err < 0)
+		return err;
+	if (len - off < 4)
+		return -EBADMSG;
+	q->qtype = get16(pkt + off);
+	q->qclass = get16(pkt + off + 2);
+	q->question_end = *end = off + 4;
+	name_pres(q->qname_wire, q->qname_wire_len, q->qname, &q->qname_len);
+	q->has_question = true;
+	return 0;
+}
+
+/* A message of another opcode than QUERY (NOTIFY, UPDATE, STATUS, DSO...):
+ * answered NOTIMP with its opcode and, where they can be read, its question
+ * and its EDNS (RFC 6895 2.1: the answer's header matches the request's). */
+static int parse_other(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+{
+	uint16_t qd = get16(pkt + 4);
+	size_t off = DNS_MSG_HDR_LEN;
+
+	if (qd == 1 && parse_question(pkt, len, off, q, &off) < 0)
+		return -EOPNOTSUPP;
+	if (qd > 1)
+		return -EOPNOTSUPP;
+	for (unsigned i = 0; i < (unsigned)get16(pkt + 6) + get16(pkt + 8); i++) {
+		struct rr rr;
+		if (rr_read(pkt, len, &off, &rr) < 0)
+			return -EOPNOTSUPP;
+	}
+	parse_additional(pkt, len, off, get16(pkt + 10), q);
+	return -EOPNOTSUPP;
+}
+
+int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+{
+	size_t off;
+	int err;
+
+	q->has_question = false;
+	q->has_edns = false;
+	q->id = 0;
+	q->flags = 0;
+	if (len < DNS_MSG_HDR_LEN)
+		return -EINVAL;
+	q->id = get16(pkt);
+	q->flags = get16(pkt + 2);
+	/* Answering a response could set two servers talking to each other forever. */
+	if (q->flags & DNS_MSG_F_QR)
+		return -EINVAL;
+	if ((q->flags & DNS_MSG_OPCODE_MASK) != 0)
+		return parse_other(pkt, len, q);
+	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0)
+		return -EBADMSG;
+	err = parse_question(pkt, len, DNS_MSG_HDR_LEN, q, &off);
+	if (err < 0)
+		return err;
+	return parse_additional(pkt, len, off, get16(pkt + 10), q);
 }
 
 int dns_msg_error_rcode(int err)
@@ -298,31 +333,6 @@ static int svcb_check(const uint8_t *p, size_t off, size_t rdlen, size_t *params
 	return 0;
 }
 
-/* RDATA checks for the records dns_msg_extract reads. */
-static int answer_rdata_check(const uint8_t *p, size_t len, const struct rr *rr)
-{
-	size_t end, params;
-
-	switch (rr->type) {
-	case DNS_MSG_T_A:
-		return rr->rclass == DNS_MSG_C_IN && rr->rdlen != 4 ? -EBADMSG : 0;
-	case DNS_MSG_T_AAAA:
-		return rr->rclass == DNS_MSG_C_IN && rr->rdlen != 16 ? -EBADMSG : 0;
-	case DNS_MSG_T_CNAME:
-		/* The target must be one name filling the RDATA exactly; a
-		 * pointer may reach outside it, so read with the packet's bound. */
-		if (rr->rdlen == 0 || name_read(p, len, rr->rd_off, &end, NULL, NULL) < 0 ||
-		    end != rr->rd_off + rr->rdlen)
-			return -EBADMSG;
-		return 0;
-	case DNS_MSG_T_SVCB:
-	case DNS_MSG_T_HTTPS:
-		return svcb_check(p, rr->rd_off, rr->rdlen, &params);
-	default:
-		return 0;
-	}
-}
-
 int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
                         struct dns_msg_reply *r)
 {
@@ -364,14 +374,12 @@ int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_que
 	for (unsigned i = 0; i < total; i++) {
 		struct rr rr;
 
+		/* The records' framing only: what their RDATA holds is the
+		 * upstream's business, relayed as sent; extraction skips what it
+		 * cannot read. */
 		err = rr_read(pkt, len, &off, &rr);
 		if (err < 0)
 			return err;
-		if (i < r->ancount) {
-			err = answer_rdata_check(pkt, len, &rr);
-			if (err < 0)
-				return err;
-		}
 	}
 	return 0;
 }
@@ -461,8 +469,12 @@ static int chain_follow(const uint8_t *pkt, size_t len, const struct dns_msg_rep
 				return -EBADMSG;
 			if (!name_eq(owner, olen, c->name[n - 1], c->len[n - 1]))
 				continue;
-			if (name_read(pkt, len, rr.rd_off, &end, target, &tlen) < 0)
-				return -EBADMSG;
+			/* A target that is not one name filling the RDATA (a
+			 * pointer may reach outside it) is no link to follow. */
+			if (rr.rdlen == 0 ||
+			    name_read(pkt, len, rr.rd_off, &end, target, &tlen) < 0 ||
+			    end != rr.rd_off + rr.rdlen)
+				continue;
 			for (size_t k = 0; k < n; k++)
 				if (name_eq(target, tlen, c->name[k], c->len[k]))
 					return -ELOOP;
@@ -611,7 +623,9 @@ static void write_reply(const struct dns_msg_query *q, const struct reply_spec *
                         struct out *o)
 {
 	static const uint8_t zeros[16];
-	uint16_t flags = DNS_MSG_F_QR | DNS_MSG_F_RA | (q->flags & (DNS_MSG_F_RD | DNS_MSG_F_CD));
+	/* The opcode too: a NOTIMP to a NOTIFY says NOTIFY (RFC 6895 2.1). */
+	uint16_t flags = DNS_MSG_F_QR | DNS_MSG_F_RA |
+	                 (q->flags & (DNS_MSG_OPCODE_MASK | DNS_MSG_F_RD | DNS_MSG_F_CD));
 	uint16_t rclass = q->has_question && q->qclass != DNS_MSG_C_ANY ? q->qclass : DNS_MSG_C_IN;
 	bool full = lv == L_FULL;
 	bool opt = q->has_edns && lv != L_BARE;

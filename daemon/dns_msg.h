@@ -49,13 +49,14 @@
 #define DNS_MSG_OPT_EDE           15 /* EDNS option code of an EDE */
 
 /* Header flag bits, in the 16-bit flags word. */
-#define DNS_MSG_F_QR 0x8000
-#define DNS_MSG_F_AA 0x0400
-#define DNS_MSG_F_TC 0x0200
-#define DNS_MSG_F_RD 0x0100
-#define DNS_MSG_F_RA 0x0080
-#define DNS_MSG_F_AD 0x0020
-#define DNS_MSG_F_CD 0x0010
+#define DNS_MSG_F_QR        0x8000
+#define DNS_MSG_F_AA        0x0400
+#define DNS_MSG_F_TC        0x0200
+#define DNS_MSG_F_RD        0x0100
+#define DNS_MSG_F_RA        0x0080
+#define DNS_MSG_F_AD        0x0020
+#define DNS_MSG_F_CD        0x0010
+#define DNS_MSG_OPCODE_MASK 0x7800
 
 /* A parsed query. Which fields are valid depends on how far parsing got:
  * id and flags whenever the header was readable, the question fields when
@@ -124,7 +125,8 @@ enum dns_msg_block {
  * each additional record with at most one OPT). Returns 0, or:
  *   -EINVAL           shorter than a header, or QR set: drop it, answer nothing;
  *   -EBADMSG          malformed: answer FORMERR;
- *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP;
+ *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP (the
+ *                     question and EDNS are kept where they parse);
  *   -EPROTONOSUPPORT  EDNS version above 0: answer BADVERS.
  * dns_msg_error_rcode maps these; dns_msg_build_error then answers from
  * whatever part of *q was parsed. Trailing bytes after the records are ignored. */
@@ -139,8 +141,9 @@ size_t dns_msg_reply_limit(const struct dns_msg_query *q, bool tcp);
 /* Checks that `pkt` answers query `q` sent upstream with id `id`: header
  * readable, QR set, same id, opcode QUERY, one question equal to q's (name
  * case-insensitively, type, class). Unless TC is set, every record must then
- * be well formed, and in the answer section so must the RDATA of A, AAAA,
- * CNAME, SVCB and HTTPS records (what dns_msg_extract reads). Returns 0,
+ * be whole (owner, fixed part, RDATA within the packet); what an RDATA holds
+ * is not checked: a malformed HTTPS record is relayed as the upstream sent
+ * it, and dns_msg_extract skips what it cannot read. Returns 0,
  * -EBADMSG for a malformed packet, -ESRCH for one that is not an answer to
  * this query, -EINVAL if q has no question. */
 int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
@@ -148,7 +151,9 @@ int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_que
 
 /* Collects the names and addresses to learn from a reply that passed
  * dns_msg_reply_check (class IN records of the answer section only), starting
- * at the question name and following CNAMEs. Returns 0, -ELOOP if the chain
+ * at the question name and following CNAMEs; a record whose RDATA does not
+ * parse (an A of 5 bytes, a CNAME target running past its RDATA, an HTTPS
+ * record with its keys out of order) adds nothing. Returns 0, -ELOOP if the chain
  * loops or is longer than DNS_MSG_CHAIN_MAX, -EINVAL for a truncated reply,
  * -EBADMSG if the packet is not the one checked. */
 int dns_msg_extract(const uint8_t *pkt, size_t len, const struct dns_msg_reply *r,

@@ -87,6 +87,133 @@ uint64_t dns_policy_chain_lists(const struct domains *lists, const struct domain
 	return out;
 }
 
+struct dns_policy_answer dns_policy_cloak(const struct dns_msg_query *q,
+                                          const struct domains *lists, const struct domains *bypass,
+                                          const struct dns_msg_learned *l, uint64_t q_allow,
+                                          uint64_t inforce, enum conf_answer blocked, size_t *at)
+{
+	struct dns_policy_answer a = {DNS_POLICY_RELAY, DNS_MSG_BLOCK_NXDOMAIN, 0};
+	struct domains_match m;
+
+	if (!inforce)
+		return a;
+	for (size_t i = 1; i < l->n_names; i++) {
+		const struct dns_msg_name *n = &l->names[i];
+		domains_match(lists, n->name, n->len, &m);
+		m.lists &= ~q_allow;
+		bool in_bypass = domains_match(bypass, n->name, n->len, &(struct domains_match){0});
+		if (!(m.lists & inforce) && !in_bypass)
+			continue;
+		/* Answered as the question would be if it were listed where the
+		 * chain name is: the type decides between no data and the
+		 * configured answer, exactly as for a listed question. */
+		a = dns_policy_answer(q, &m, in_bypass, inforce, blocked);
+		*at = i;
+		return a;
+	}
+	return a;
+}
+
+/* Appends "sep name" to a chain text of `size` bytes if the whole name fits. */
+static bool chain_put(char *buf, size_t size, size_t *off, const char *sep, const char *name)
+{
+	int n = snprintf(buf + *off, size - *off, "%s%s", sep, name);
+
+	if (n < 0 || (size_t)n >= size - *off) {
+		buf[*off] = '\0';
+		return false;
+	}
+	*off += (size_t)n;
+	return true;
+}
+
+void dns_policy_cloak_note(struct dns_policy_cloaks *c, const struct dns_msg_learned *l, size_t at,
+                           time_t now)
+{
+	struct dns_policy_cloak_seen *e = NULL;
+	size_t off = 0;
+
+	if (at == 0 || at >= l->n_names || l->names[0].len > DNS_MSG_NAME_MAX ||
+	    l->names[at].len > DNS_MSG_NAME_MAX)
+		return;
+	for (size_t i = 0; i < DNS_POLICY_CLOAKS && !e; i++)
+		if (strcmp(c->e[i].name, l->names[0].name) == 0)
+			e = &c->e[i];
+	if (!e) {
+		e = &c->e[c->next];
+		c->next = (c->next + 1) % DNS_POLICY_CLOAKS;
+	}
+	memcpy(e->name, l->names[0].name, l->names[0].len + 1);
+	memcpy(e->target, l->names[at].name, l->names[at].len + 1);
+	e->seen = now;
+	/* The question and the target always; the names between while they fit. */
+	chain_put(e->chain, sizeof(e->chain), &off, "", e->name);
+	for (size_t i = 1; i < at; i++)
+		if (!chain_put(e->chain, sizeof(e->chain) - DNS_MSG_NAME_MAX - 8, &off, " -> ",
+		               l->names[i].name)) {
+			chain_put(e->chain, sizeof(e->chain), &off, " -> ", "...");
+			break;
+		}
+	chain_put(e->chain, sizeof(e->chain), &off, " -> ", e->target);
+}
+
+const struct dns_policy_cloak_seen *dns_policy_cloak_find(const struct dns_policy_cloaks *c,
+                                                          const char *name, size_t len)
+{
+	for (size_t i = 0; i < DNS_POLICY_CLOAKS; i++)
+		if (c->e[i].seen && strlen(c->e[i].name) == len &&
+		    memcmp(c->e[i].name, name, len) == 0)
+			return &c->e[i];
+	return NULL;
+}
+
+void dns_policy_rtt_init(struct dns_policy_rtt *r)
+{
+	r->srtt_us = r->rttvar_us = 0;
+	r->rto_ms = DNS_POLICY_RTO_INIT;
+}
+
+static uint32_t rto_clamp(uint64_t ms)
+{
+	return ms < DNS_POLICY_RTO_MIN   ? DNS_POLICY_RTO_MIN
+	       : ms > DNS_POLICY_RTO_MAX ? DNS_POLICY_RTO_MAX
+	                                 : (uint32_t)ms;
+}
+
+void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us)
+{
+	if (rtt_us == 0)
+		rtt_us = 1; /* 0 means "not measured yet" */
+	if (!r->srtt_us) {
+		r->srtt_us = rtt_us;
+		r->rttvar_us = rtt_us / 2;
+	} else {
+		uint32_t d = r->srtt_us > rtt_us ? r->srtt_us - rtt_us : rtt_us - r->srtt_us;
+		r->rttvar_us = (uint32_t)(((uint64_t)r->rttvar_us * 3 + d) / 4);
+		r->srtt_us = (uint32_t)(((uint64_t)r->srtt_us * 7 + rtt_us) / 8);
+	}
+	r->rto_ms = rto_clamp(((uint64_t)r->srtt_us + 4 * (uint64_t)r->rttvar_us) / 1000);
+}
+
+bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream)
+{
+	size_t round = n_up * DNS_POLICY_TRIES_PER_UP;
+
+	if (!n_up || (t >= round && t >= DNS_POLICY_TRIES_MIN))
+		return false;
+	*upstream = t % round / DNS_POLICY_TRIES_PER_UP;
+	return true;
+}
+
+uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size_t n_up)
+{
+	size_t round = n_up ? n_up * DNS_POLICY_TRIES_PER_UP : 1;
+	/* Earlier tries of the query on the same upstream. */
+	size_t k = t / round * DNS_POLICY_TRIES_PER_UP + t % DNS_POLICY_TRIES_PER_UP;
+
+	return rto_clamp((uint64_t)r->rto_ms << (k < 2 ? k : 2));
+}
+
 static void put_elem(struct nft_elem *e, int family, const uint8_t *addr, uint32_t ttl,
                      uint64_t lists, bool endpoint)
 {

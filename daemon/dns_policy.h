@@ -54,6 +54,78 @@ struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
 uint64_t dns_policy_chain_lists(const struct domains *lists, const struct domains *bypass,
                                 const struct dns_msg_learned *l, bool *endpoint);
 
+/* CNAME cloaking: an unlisted name whose relayed answer's CNAME chain reaches
+ * a name blocked now (a list in force, or the endpoints during any break) is
+ * answered as that name would be, so a first-party alias of a listed CDN
+ * cannot carry it through a break. q_allow: the lists whose allow entries
+ * free the question name (their blocks of the chain do not count, as the
+ * user said that name is fine). Returns the answer to make (DNS_POLICY_RELAY:
+ * relay as is) and, when blocking, in *at the index in l->names of the first
+ * name that blocks it. */
+struct dns_policy_answer dns_policy_cloak(const struct dns_msg_query *q,
+                                          const struct domains *lists, const struct domains *bypass,
+                                          const struct dns_msg_learned *l, uint64_t q_allow,
+                                          uint64_t inforce, enum conf_answer blocked, size_t *at);
+
+/* The cloaked names seen lately, for smctl check: question name -> the chain
+ * to the name that blocked it. A small ring: the newest replaces the oldest,
+ * and a name seen again replaces its own entry. */
+#define DNS_POLICY_CLOAKS      32
+#define DNS_POLICY_CLOAK_CHAIN 512 /* "a.example -> b.example -> listed.example" */
+
+struct dns_policy_cloak_seen {
+	char name[DNS_MSG_NAME_MAX + 1];    /* the question name, presentation form */
+	char target[DNS_MSG_NAME_MAX + 1];  /* the chain name that is blocked */
+	char chain[DNS_POLICY_CLOAK_CHAIN]; /* the chain up to target, cut at a name */
+	time_t seen;
+};
+
+struct dns_policy_cloaks {
+	struct dns_policy_cloak_seen e[DNS_POLICY_CLOAKS];
+	size_t next;
+};
+
+/* Records that l's question name reached l->names[at] (at >= 1) at `now`.
+ * Names too long for an entry are not recorded. */
+void dns_policy_cloak_note(struct dns_policy_cloaks *c, const struct dns_msg_learned *l, size_t at,
+                           time_t now);
+/* The entry for `name` (presentation form, lowercased), or NULL. */
+const struct dns_policy_cloak_seen *dns_policy_cloak_find(const struct dns_policy_cloaks *c,
+                                                          const char *name, size_t len);
+
+/* Retransmission to the upstreams. A query goes to each upstream in turn,
+ * DNS_POLICY_TRIES_PER_UP times each, and round again while it has had fewer
+ * than DNS_POLICY_TRIES_MIN tries (one upstream gets 6 tries, two get 0, 0,
+ * 1, 1, 0, 0). Each try waits its upstream's retransmission timeout, doubled
+ * for each earlier try of the query there (at most 4 times): one lost
+ * datagram costs a round trip, not a SERVFAIL, and a silent upstream is left
+ * soon for the next. The timeout is estimated per upstream from the round
+ * trips of its answers, as TCP does (RFC 6298) and Unbound does for DNS:
+ * smoothed RTT plus four times its variation, within DNS_POLICY_RTO_MIN..MAX.
+ * Each try has an id of its own, so the try an answer belongs to, and its
+ * round trip, are known. */
+#define DNS_POLICY_TRIES_PER_UP 2
+#define DNS_POLICY_TRIES_MIN    6
+#define DNS_POLICY_RTO_INIT     250  /* ms, before an upstream has answered */
+#define DNS_POLICY_RTO_MIN      100  /* ms: below, a slow answer is asked twice for nothing */
+#define DNS_POLICY_RTO_MAX      1500 /* ms, for one try */
+
+struct dns_policy_rtt {
+	uint32_t srtt_us, rttvar_us; /* 0 until the first answer */
+	uint32_t rto_ms;
+};
+
+void dns_policy_rtt_init(struct dns_policy_rtt *r);
+/* An answer came `rtt_us` microseconds after the try it answers was sent. */
+void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us);
+/* Try number `t` (0, 1, ...) of a query to n_up upstreams: the index of the
+ * upstream it goes to (in order from 0). False when the query has had all
+ * its tries. */
+bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream);
+/* How long try t waits for an answer before the next, from the estimate of
+ * its upstream. */
+uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size_t n_up);
+
 /* What one answer changes: elements appended to add[] and del[] (the caller
  * leaves room for l->n_addrs in each), and counts of addresses learned, of
  * shared ones kept out and of learned ones evicted at the table's bound. */

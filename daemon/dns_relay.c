@@ -3,9 +3,11 @@
  * sockets retire after a few queries or a second (so source ports stay random
  * and short-lived, and only that server can answer), with a random id unique
  * on that socket; the reply is matched by socket and id and checked against
- * the question; a timeout or an error fails over to the next upstream, a
- * truncated answer is asked again over TCP, and when every upstream failed
- * the client side is told so. */
+ * the question. A try unanswered within its upstream's retransmission timeout
+ * is followed by another, to the same upstream and then the next (dns_policy
+ * decides which and how long to wait); an error fails over at once; a
+ * truncated answer is asked again over TCP; when every upstream had its
+ * tries the client side is told so. */
 #include "dns_relay.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 
 #include "addrset.h"
 #include "dns.h"
+#include "dns_policy.h"
 #include "log.h"
 #include "resolv.h"
 
@@ -29,6 +32,7 @@
 #define UP_TAB_GONE 0xffff
 
 _Static_assert((UP_TAB & (UP_TAB - 1)) == 0, "UP_TAB is a power of two");
+_Static_assert(CONF_UPSTREAMS_MAX <= 32, "an upstream's bit fits in dns_slot.refused");
 _Static_assert(DNS_INFLIGHT_MAX < UP_TAB_GONE, "slot index + 1 fits below UP_TAB_GONE");
 
 /* A pooled upstream UDP socket. */
@@ -47,6 +51,7 @@ struct up_sock {
 
 struct dns_upstream {
 	struct value_addr addr;
+	struct dns_policy_rtt rtt;
 	struct up_sock *socks[DNS_UP_SOCKS];
 	size_t n_socks;
 };
@@ -100,29 +105,38 @@ static int upstream_socket(struct dns_relay *r, int family, int type)
 
 /* ---- pooled upstream UDP sockets ---- */
 
-static struct dns_slot *sock_find(struct up_sock *k, uint16_t id)
+/* The try of a slot that is on socket k with this id. */
+static int slot_try(const struct dns_slot *s, const struct up_sock *k, uint16_t id)
+{
+	for (unsigned i = 0; i < s->n_tries; i++)
+		if (s->tries[i].sock == k && s->tries[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/* The query in flight on k with this id, and which of its tries it is. */
+static struct dns_slot *sock_find(struct up_sock *k, uint16_t id, int *try)
 {
 	for (size_t i = 0; i < UP_TAB; i++) {
 		uint16_t v = k->tab[(id + i) & (UP_TAB - 1)];
 		if (!v)
 			return NULL;
-		if (v != UP_TAB_GONE && k->relay->slots[v - 1].up_id == id)
+		if (v != UP_TAB_GONE && (*try = slot_try(&k->relay->slots[v - 1], k, id)) >= 0)
 			return &k->relay->slots[v - 1];
 	}
 	return NULL;
 }
 
-/* s->up_id must be unique on k (sock_find found nothing). */
-static void sock_add(struct up_sock *k, struct dns_slot *s)
+/* id must be unique on k (sock_find found nothing). */
+static void sock_add(struct up_sock *k, struct dns_slot *s, uint16_t id)
 {
 	for (size_t i = 0; i < UP_TAB; i++) {
-		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
+		uint16_t *v = &k->tab[(id + i) & (UP_TAB - 1)];
 		if (!*v || *v == UP_TAB_GONE) {
 			*v = (uint16_t)(s->index + 1);
 			break;
 		}
 	}
-	s->sock = k;
 	k->inflight++;
 	k->uses++;
 }
@@ -166,24 +180,30 @@ static void sock_retire_all(struct dns_relay *r)
 
 /* ---- slots ---- */
 
-/* The query's UDP try is over: off its socket, its timer stopped. */
-static void slot_detach(struct dns_slot *s)
+/* Try i of s is over: off its socket (which may close with it). */
+static void try_detach(struct dns_slot *s, unsigned i)
 {
-	struct up_sock *k = s->sock;
+	struct up_sock *k = s->tries[i].sock;
+	uint16_t id = s->tries[i].id;
 
-	event_del(&s->timer);
-	if (!k)
-		return;
-	for (size_t i = 0; i < UP_TAB; i++) {
-		uint16_t *v = &k->tab[(s->up_id + i) & (UP_TAB - 1)];
+	for (size_t j = 0; j < UP_TAB; j++) {
+		uint16_t *v = &k->tab[(id + j) & (UP_TAB - 1)];
 		if (*v == s->index + 1) {
 			*v = UP_TAB_GONE;
 			break;
 		}
 	}
-	s->sock = NULL;
+	s->tries[i] = s->tries[--s->n_tries];
 	k->inflight--;
 	sock_close_if_done(k);
+}
+
+/* Every UDP try of the query is over, its timer stopped. */
+static void slot_detach(struct dns_slot *s)
+{
+	event_del(&s->timer);
+	while (s->n_tries)
+		try_detach(s, s->n_tries - 1);
 }
 
 static void slot_free(struct dns_slot *s)
@@ -201,24 +221,25 @@ static void slot_free(struct dns_slot *s)
 	r->free_slots[r->n_free++] = s->index;
 }
 
-static void relay_try(struct dns_slot *s);
+static void relay_send(struct dns_slot *s);
 
-static void relay_next(struct dns_slot *s)
+/* No upstream answered: the client is told so. */
+static void relay_fail(struct dns_slot *s)
 {
 	struct dns_relay *r = s->relay;
 
-	slot_detach(s);
-	if (s->up_bev) {
+	r->hooks.fail(r->hooks.arg, s);
+	slot_free(s);
+}
+
+/* The TCP exchange failed: over to the next upstream's UDP tries. */
+static void relay_tcp_next(struct dns_slot *s)
+{
+	if (s->up_bev)
 		bufferevent_free(s->up_bev);
-		s->up_bev = NULL;
-	}
-	if (++s->tries >= r->n_up) {
-		r->hooks.fail(r->hooks.arg, s);
-		slot_free(s);
-		return;
-	}
-	s->upstream = (s->upstream + 1) % r->n_up;
-	relay_try(s);
+	s->up_bev = NULL;
+	s->refused |= 1u << s->upstream;
+	relay_send(s);
 }
 
 /* The socket reported an error (ECONNREFUSED: an ICMP port unreachable came
@@ -234,15 +255,28 @@ static void sock_fail(struct up_sock *k, int err)
 	sock_retire(k);
 	for (size_t i = 0; i < UP_TAB && k->inflight; i++) {
 		uint16_t v = k->tab[i];
-		if (v && v != UP_TAB_GONE)
-			relay_next(&r->slots[v - 1]);
+		if (!v || v == UP_TAB_GONE)
+			continue;
+		struct dns_slot *s = &r->slots[v - 1];
+		for (unsigned j = s->n_tries; j-- > 0;) {
+			if (s->tries[j].sock != k)
+				continue;
+			s->refused |= 1u << s->tries[j].upstream;
+			try_detach(s, j);
+		}
+		/* Nothing else waits for an answer: the next try goes now. */
+		if (!s->n_tries) {
+			event_del(&s->timer);
+			relay_send(s);
+		}
 	}
 	k->hold--;
 	sock_close_if_done(k);
 }
 
-/* Checks a reply and, when it is the answer, hands it to the client side. */
-static void relay_reply(struct dns_slot *s, uint8_t *pkt, size_t len, bool tcp);
+/* Checks a reply (to UDP try `try`, or -1: over TCP) and, when it is the
+ * answer, hands it to the client side. */
+static void relay_reply(struct dns_slot *s, int try, uint8_t *pkt, size_t len);
 
 /* Replies on a pooled socket, each to the query in flight there with its id. */
 static void on_up_read(evutil_socket_t fd, short what, void *arg)
@@ -260,14 +294,15 @@ static void on_up_read(evutil_socket_t fd, short what, void *arg)
 				sock_fail(k, errno);
 			break;
 		}
+		int try = -1;
 		struct dns_slot *s =
-		    n >= 2 ? sock_find(k, (uint16_t)(r->buf[0] << 8 | r->buf[1])) : NULL;
+		    n >= 2 ? sock_find(k, (uint16_t)(r->buf[0] << 8 | r->buf[1]), &try) : NULL;
 		if (!s) {
 			/* Late (the query timed out), or forged: it costs only itself. */
 			r->bad_replies++;
 			continue;
 		}
-		relay_reply(s, r->buf, (size_t)n, false);
+		relay_reply(s, try, r->buf, (size_t)n);
 	}
 	r->hooks.batch(r->hooks.arg, false);
 	k->hold--;
@@ -324,42 +359,102 @@ static struct up_sock *sock_pick(struct dns_relay *r, size_t upstream)
 	return k;
 }
 
+static long ms_since(const struct timeval *a, const struct timeval *now)
+{
+	return (now->tv_sec - a->tv_sec) * 1000 + (now->tv_usec - a->tv_usec) / 1000;
+}
+
+static void timer_ms(struct dns_slot *s, long ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(&s->timer, &tv);
+}
+
 static void on_slot_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_slot *s = arg;
+	struct dns_relay *r = s->relay;
+	struct timeval now;
 
 	(void)fd, (void)what;
-	log_debug("dns: upstream %zu timed out for %s", s->upstream, s->q.qname);
-	relay_next(s);
+	event_base_gettimeofday_cached(r->base, &now);
+	if (ms_since(&s->start, &now) >= DNS_QUERY_MAX_MS) {
+		log_debug("dns: no upstream answered %s", s->q.qname);
+		relay_fail(s);
+		return;
+	}
+	relay_send(s);
 }
 
-static void relay_try(struct dns_slot *s)
+/* Room for one more try: the oldest waiting gives way. */
+static void tries_make_room(struct dns_slot *s)
+{
+	unsigned oldest = 0;
+
+	if (s->n_tries < DNS_TRIES_MAX)
+		return;
+	for (unsigned i = 1; i < s->n_tries; i++)
+		if (s->tries[i].t < s->tries[oldest].t)
+			oldest = i;
+	try_detach(s, oldest);
+}
+
+/* Sends try s->sends over UDP and sets the timer for the one after it. When
+ * every upstream has had its tries, a late answer is still waited for until
+ * the query is DNS_TIMEOUT_MS old (the patience of the one fixed try there
+ * used to be), then the query fails. */
+static void relay_send(struct dns_slot *s)
 {
 	struct dns_relay *r = s->relay;
-	struct timeval tv = {DNS_TIMEOUT_MS / 1000, (DNS_TIMEOUT_MS % 1000) * 1000};
-	struct up_sock *k = sock_pick(r, s->upstream);
+	struct timeval now;
+	size_t u;
 
-	if (!k) {
-		relay_next(s);
+	event_base_gettimeofday_cached(r->base, &now);
+	while (dns_policy_try(s->sends, r->n_up, &u)) {
+		unsigned t = s->sends++;
+		struct up_sock *k;
+		uint16_t id;
+		int any;
+
+		if (s->refused & 1u << u || !(k = sock_pick(r, u)))
+			continue;
+		do
+			rnd_take(r, &id, sizeof(id));
+		while (sock_find(k, id, &any));
+		dns_msg_set_id(s->pkt, s->len, id);
+		if (send(k->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0) {
+			int e = errno;
+			/* A full buffer or a local firewall's drop (EPERM) loses
+			 * this try only, as the wire might; an error pending on the
+			 * socket (a port unreachable for an earlier query) condemns
+			 * the socket and the rest of this upstream's tries. */
+			if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR &&
+			    e != EPERM) {
+				s->refused |= 1u << u;
+				sock_fail(k, e);
+				/* An earlier try of this query on k made sock_fail go
+				 * on with it (the timer is never pending here else). */
+				if (!s->used || evtimer_pending(&s->timer, NULL))
+					return;
+			}
+			continue;
+		}
+		tries_make_room(s);
+		s->tries[s->n_tries++] = (struct dns_try){k, id, t, u, now};
+		sock_add(k, s, id);
+		s->upstream = u;
+		if (k->uses >= DNS_UP_SOCK_USES)
+			sock_retire(k);
+		timer_ms(s, dns_policy_try_wait_ms(&r->up[u].rtt, t, r->n_up));
 		return;
 	}
-	do
-		rnd_take(r, &s->up_id, sizeof(s->up_id));
-	while (sock_find(k, s->up_id));
-	dns_msg_set_id(s->pkt, s->len, s->up_id);
-	if (send(k->fd, s->pkt, s->len, MSG_NOSIGNAL) < 0) {
-		int e = errno;
-		/* A full buffer loses this query only; an error pending on the socket
-		 * (a port unreachable for an earlier query) condemns the socket. */
-		if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
-			sock_fail(k, e);
-		relay_next(s);
+	long left = DNS_TIMEOUT_MS - ms_since(&s->start, &now);
+	if (!s->n_tries || left <= 0) {
+		relay_fail(s);
 		return;
 	}
-	sock_add(k, s);
-	if (k->uses >= DNS_UP_SOCK_USES)
-		sock_retire(k);
-	evtimer_add(&s->timer, &tv);
+	timer_ms(s, left);
 }
 
 /* ---- TCP to an upstream ---- */
@@ -378,7 +473,7 @@ static void on_up_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, 2);
 	evbuffer_remove(in, s->relay->buf, len);
-	relay_reply(s, s->relay->buf, len, true);
+	relay_reply(s, -1, s->relay->buf, len);
 }
 
 static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
@@ -388,7 +483,7 @@ static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	relay_next(s); /* error, EOF or timeout before a whole answer */
+	relay_tcp_next(s); /* error, EOF or timeout before a whole answer */
 }
 
 /* The UDP answer was truncated: ask the same upstream over TCP. */
@@ -401,15 +496,13 @@ static void relay_tcp(struct dns_slot *s)
 	int fd;
 
 	slot_detach(s);
+	rnd_take(r, &s->tcp_id, sizeof(s->tcp_id));
+	dns_msg_set_id(s->pkt, s->len, s->tcp_id);
 	fd = upstream_socket(r, up->ss.ss_family, SOCK_STREAM);
-	if (fd < 0) {
-		relay_next(s);
-		return;
-	}
-	s->up_bev = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!s->up_bev) {
-		close(fd);
-		relay_next(s);
+	if (fd < 0 || !(s->up_bev = bufferevent_socket_new(r->base, fd, BEV_OPT_CLOSE_ON_FREE))) {
+		if (fd >= 0)
+			close(fd);
+		relay_tcp_next(s);
 		return;
 	}
 	bufferevent_setcb(s->up_bev, on_up_tcp_read, NULL, on_up_tcp_event, s);
@@ -418,28 +511,39 @@ static void relay_tcp(struct dns_slot *s)
 	bufferevent_write(s->up_bev, hdr, 2);
 	bufferevent_write(s->up_bev, s->pkt, s->len);
 	if (bufferevent_socket_connect(s->up_bev, (struct sockaddr *)&up->ss, up->len) < 0)
-		relay_next(s);
+		relay_tcp_next(s);
 }
 
-static void relay_reply(struct dns_slot *s, uint8_t *pkt, size_t len, bool tcp)
+static void relay_reply(struct dns_slot *s, int try, uint8_t *pkt, size_t len)
 {
 	struct dns_relay *r = s->relay;
 	struct dns_msg_reply rep;
-	int err = dns_msg_reply_check(pkt, len, &s->q, s->up_id, &rep);
+	bool tcp = try < 0;
+	int err = dns_msg_reply_check(pkt, len, &s->q, tcp ? s->tcp_id : s->tries[try].id, &rep);
 
 	if (err < 0 && !tcp) {
 		/* Not the answer to this query, or broken: whoever sent it, the query
 		 * keeps waiting for its answer or its timeout. */
 		r->bad_replies++;
-		log_debug("dns: reply from upstream %zu for %s dropped: %s", s->upstream,
+		log_debug("dns: reply from upstream %zu for %s dropped: %s", s->tries[try].upstream,
 		          s->q.qname, strerror(-err));
 		return;
 	}
 	if (err < 0) {
 		log_debug("dns: bad reply from upstream %zu for %s: %s", s->upstream, s->q.qname,
 		          strerror(-err));
-		relay_next(s);
+		relay_tcp_next(s);
 		return;
+	}
+	if (!tcp) {
+		const struct dns_try *t = &s->tries[try];
+		struct timeval now;
+		event_base_gettimeofday_cached(r->base, &now);
+		long us =
+		    (now.tv_sec - t->sent.tv_sec) * 1000000L + (now.tv_usec - t->sent.tv_usec);
+		if (t->upstream < r->n_up)
+			dns_policy_rtt_sample(&r->up[t->upstream].rtt, us > 0 ? (uint32_t)us : 0);
+		s->upstream = t->upstream;
 	}
 	if (rep.tc && !tcp) {
 		relay_tcp(s);
@@ -471,12 +575,14 @@ struct dns_slot *dns_relay_slot_new(struct dns_relay *r, const uint8_t *pkt, siz
 
 void dns_relay_start(struct dns_slot *s)
 {
-	s->sock = NULL;
+	s->n_tries = 0;
 	s->up_bev = NULL;
-	s->tries = 0;
+	s->sends = 0;
+	s->refused = 0;
 	s->upstream = 0;
+	event_base_gettimeofday_cached(s->relay->base, &s->start);
 	event_assign(&s->timer, s->relay->base, -1, 0, on_slot_timeout, s);
-	relay_try(s);
+	relay_send(s);
 }
 
 bool dns_relay_has_upstream(const struct dns_relay *r)
@@ -508,8 +614,10 @@ void dns_relay_load(struct dns_relay *r, const struct conf *c)
 
 	if (!c->upstream_auto) {
 		r->n_up = c->n_upstreams < CONF_UPSTREAMS_MAX ? c->n_upstreams : CONF_UPSTREAMS_MAX;
-		for (size_t i = 0; i < r->n_up; i++)
+		for (size_t i = 0; i < r->n_up; i++) {
 			r->up[i].addr = c->upstreams[i];
+			dns_policy_rtt_init(&r->up[i].rtt);
+		}
 		return;
 	}
 	struct value_addr v[CONF_UPSTREAMS_MAX];
@@ -529,8 +637,10 @@ void dns_relay_load(struct dns_relay *r, const struct conf *c)
 	}
 	log_info("dns: upstream = auto: %s", desc);
 	r->n_up = n;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		r->up[i].addr = v[i];
+		dns_policy_rtt_init(&r->up[i].rtt);
+	}
 }
 
 int dns_relay_new(struct event_base *base, const struct dns_relay_hooks *hooks,

@@ -1,7 +1,8 @@
 /* The forwarder's upstream side, internal to the dns module: the upstreams
  * (from the config or resolv.conf), pools of connected UDP sockets with
- * random ids, the queries in flight (slots) with their timeouts, failover to
- * the next upstream, TCP when an answer is truncated. dns.c fills in a slot's
+ * random ids, the queries in flight (slots) with their retransmissions on an
+ * adaptive timer and failover to the next upstream, TCP when an answer is
+ * truncated. dns.c fills in a slot's
  * client side and hands it over; the relay calls back with the answer. */
 #ifndef SMB_DNS_RELAY_H
 #define SMB_DNS_RELAY_H
@@ -22,6 +23,21 @@ struct dns_relay;
 struct up_sock;
 struct tcp_client;
 
+/* UDP tries of one query waiting at once: a late answer to an earlier try
+ * is as good as one to the latest. The oldest gives way to a new one. */
+#define DNS_TRIES_MAX 6
+/* A query goes unanswered at most this long, whatever the tries. */
+#define DNS_QUERY_MAX_MS 2500
+
+/* One UDP try of a query. */
+struct dns_try {
+	struct up_sock *sock;
+	uint16_t id;
+	unsigned t; /* its number, for dns_policy_try */
+	size_t upstream;
+	struct timeval sent;
+};
+
 /* A query in flight. */
 struct dns_slot {
 	struct dns_relay *relay;
@@ -30,6 +46,7 @@ struct dns_slot {
 	/* The client, filled in by dns.c before dns_relay_start. */
 	uint64_t q_lists; /* the lists that block the question name (block & ~allow) */
 	bool q_endpoint;  /* the question name is among the DoH/DoT endpoints */
+	uint64_t q_allow; /* the lists whose allow entries free the question name */
 	struct dns_msg_query q;
 	uint16_t client_id;
 	int udp_fd; /* the listener to answer from, -1 for TCP */
@@ -41,13 +58,17 @@ struct dns_slot {
 	uint8_t *pkt;
 	size_t len;
 	uint8_t pkt_inline[DNS_SLOT_PKT];
-	/* The upstream try, the relay's. */
-	size_t upstream;
-	size_t tries;
-	uint16_t up_id;
-	struct up_sock *sock;       /* the UDP try's socket, NULL between tries */
-	struct event timer;         /* the UDP try's timeout */
-	struct bufferevent *up_bev; /* TCP retry of a truncated answer */
+	/* The upstream tries, the relay's: UDP tries (each with its own id,
+	 * any of them may answer), then TCP after a truncated answer. */
+	unsigned sends;                      /* UDP tries sent, the next one's number */
+	struct dns_try tries[DNS_TRIES_MAX]; /* those still waiting for an answer */
+	unsigned n_tries;
+	uint32_t refused;           /* upstreams (bits) that refused it: no more tries there */
+	struct timeval start;       /* when the first try went */
+	struct event timer;         /* the next try, or giving up */
+	size_t upstream;            /* of the latest try; the TCP one's */
+	struct bufferevent *up_bev; /* TCP to the upstream */
+	uint16_t tcp_id;            /* the id of the query sent over TCP */
 };
 
 /* The client side's part. After answer and fail the relay frees the slot,

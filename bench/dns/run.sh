@@ -289,6 +289,35 @@ if [ -z "$QUICK" ]; then
 	load_run no-reload 0
 fi
 
+# ---- 6: a lossy path to the upstream: 1 datagram in 4 to it dropped ----------
+# Forwarded names at 2,000 q/s; dnsperf never retries, so an unanswered query
+# counts as lost and a forwarder's give-up as SERVFAIL. The rule drops on input
+# to the upstream, silently, as loss on the wire does.
+nft -f - <<NFT
+table inet benchloss {
+	chain in {
+		type filter hook input priority 0;
+		ip daddr $UP udp dport 53 numgen inc mod 4 == 0 drop
+	}
+}
+NFT
+lossy_run() { # WHO ADDR
+	local out sent lost sf
+	out=$(taskset -c "$CCPU" dnsperf -s "$2" -d "$T/q-forward.txt" -l "$LOSSY_SECS" -Q 2000 \
+		-q 500 -t 5 2>&1)
+	sent=$(awk '/Queries sent/{print $3}' <<<"$out")
+	lost=$(awk '/Queries lost/{print $3}' <<<"$out")
+	sf=$(grep -o 'SERVFAIL [0-9]*' <<<"$out" | awk '{s += $2} END {print s + 0}')
+	echo -e "lossy\t$1\t0\t$sent\t$lost\t$sf" >>"$RES"
+	say "lossy upstream, $1: $sent sent, $lost lost, $sf SERVFAIL"
+}
+LOSSY_SECS=10
+[ -n "$QUICK" ] && LOSSY_SECS=2
+lossy_run smbreakd $SMB
+lossy_run dnsmasq-nolist $DM0
+lossy_run dnsmasq $DM
+nft delete table inet benchloss
+
 # ---- summary ------------------------------------------------------------------
 say "raw results in $RES"
 python3 - "$RES" "$(nproc)" <<'PY'
@@ -340,6 +369,9 @@ print(f"smbreakd ready (start to first answer) {float(one('ready','smbreakd',3))
 print(f"RSS with the 1M list: smbreakd {int(one('rss','smbreakd',3))/1024:.1f} MB, dnsmasq {int(one('rss','dnsmasq',3))/1024:.1f} MB (no list {int(one('rss','dnsmasq-nolist',3))/1024:.1f} MB)")
 rl = next(r for r in rows if r[0] == "reload")
 print(f"smbreakd reload: RSS {int(rl[3])/1024:.1f} MB, peak {int(rl[4])/1024:.1f} MB ({int(rl[4])/int(rl[3]):.2f}x), after {int(rl[5])/1024:.1f} MB; smctl reload took {float(rl[6]):.2f} s")
+for r in rows:
+    if r[0] == "lossy":
+        print(f"upstream losing 1 datagram in 4, forwarded names at 2,000 q/s, {r[1]}: {r[3]} sent, {r[5]} SERVFAIL, {r[4]} unanswered")
 for r in rows:
     if r[0] == "reloadload":
         print(f"under load at 20,000 q/s for 8 s, {r[1]}: {r[3]} sent, {r[4]} lost, {r[5]} SERVFAIL/REFUSED, {r[6]} UDP receive-buffer drops")

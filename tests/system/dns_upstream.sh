@@ -22,6 +22,11 @@
 #                                    server has seen (the last started one by
 #                                    default). Only UP_READY is asked by us.
 #
+#   upstream_test [python]           for a forwarder test: skips (77) without dig
+#                                    and dnsmasq (and dnspython with "python"),
+#                                    starts one server at UP4 in $NS, sets FWD
+#                                    (the forwarder's address) and the EXIT trap.
+#
 # Call upstream_start and upstream_stop from the test's own shell, not from a
 # $(...) subshell: the pids are children of the shell that started them.
 #   upstream_show_logs               print every server's log (for failures).
@@ -115,6 +120,19 @@ UP_SHARED_UNLISTED=cdn-shared.$UP_ZONE
 UP_SHARED_A=198.51.100.40
 UP_SHARED_AAAA=2001:db8:100::40
 
+# CNAME cloaking: names in no list whose chains end at listed names, one in
+# one hop, one through a name in no list (cloak2 -> cloak-mid -> www.social).
+UP_CLOAK=cloak.$UP_ZONE # -> social.smbt.test
+UP_CLOAK2=cloak2.$UP_ZONE
+UP_CLOAK2_CHAIN="$UP_CLOAK2 -> cloak-mid.$UP_ZONE -> $UP_LISTED_SUB"
+
+# Malformed HTTPS records (RFC 9460 2.2), for relaying what cannot be parsed:
+# keys out of order (ipv6hint before ipv4hint), and a 5-byte ipv4hint.
+UP_BAD_ORDER=badorder.$UP_ZONE
+UP_BAD_ORDER_RDATA=0001000006001020010db8010000000000000000000061000400040a000001
+UP_BAD_HINT=badhint.$UP_ZONE
+UP_BAD_HINT_RDATA=00010000040005c63364010a
+
 UPSTREAM_DIR=
 UPSTREAM_PID= # of the last server started
 declare -A UPSTREAM_PIDS=() # ADDR4 -> pid
@@ -168,6 +186,11 @@ _up_zone_args() {
 		"--host-record=$UP_LISTED_CNAME_TARGET,$UP_LISTED_CNAME_A,$UP_LISTED_CNAME_AAAA"
 		"--host-record=$UP_SHARED_LISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
 		"--host-record=$UP_SHARED_UNLISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
+		"--dns-rr=$UP_BAD_ORDER,65,$UP_BAD_ORDER_RDATA"
+		"--dns-rr=$UP_BAD_HINT,65,$UP_BAD_HINT_RDATA"
+		"--cname=$UP_CLOAK,$UP_LISTED"
+		"--cname=$UP_CLOAK2,cloak-mid.$UP_ZONE"
+		"--cname=cloak-mid.$UP_ZONE,$UP_LISTED_SUB"
 	)
 	for i in $(seq 1 "$UP_BIG_COUNT"); do
 		UP_ARGS+=("--host-record=$UP_BIG,$UP_BIG_NET.$i")
@@ -254,6 +277,20 @@ upstream_start() {
 	echo "upstream_start: dnsmasq on $a4 does not answer" >&2
 	upstream_stop "$a4"
 	return 1
+}
+
+upstream_test() {
+	local need="dig and dnsmasq"
+	[ "${1:-}" = python ] && need="dig, dnsmasq and python3-dnspython"
+	if ! command -v dig >/dev/null || ! command -v dnsmasq >/dev/null ||
+		{ [ "${1:-}" = python ] && ! /usr/bin/python3 -c 'import dns.message' 2>/dev/null; }; then
+		echo "skip: needs $need" >&2
+		exit 77
+	fi
+	UP4=$UP_SUGGESTED_ADDR4
+	FWD=127.0.0.153
+	trap 'upstream_stop; cleanup' EXIT
+	upstream_start "$NS" "$UP4" || exit 1
 }
 
 upstream_stop() {

@@ -180,6 +180,150 @@ static void test_chain_listed(struct dns_msg_learned *l)
 	domains_free(bp);
 }
 
+static void test_cloak(struct dns_msg_learned *l)
+{
+	struct domains *d = lists_example(), *bp = bypass_example();
+	struct dns_msg_query q = query("ig-cloak.example", DNS_MSG_T_A);
+	static const char *const to_listed[] = {"ig-cloak.example", "cdn.example",
+	                                        "x.plain.example"};
+	static const char *const to_bypass[] = {"ig-cloak.example", "edge.dns.google"};
+	static const char *const to_allowed[] = {"ig-cloak.example", "www.free.own.example"};
+	static const char *const to_two[] = {"ig-cloak.example", "own.example", "plain.example"};
+	static const char *const unlisted[] = {"ig-cloak.example", "cdn.example"};
+	struct dns_policy_answer a;
+	size_t at = 0;
+
+	/* Outside a break nothing is cloaked. */
+	chain(l, to_listed, 3);
+	a = dns_policy_cloak(&q, d, bp, l, 0, 0, CONF_ANSWER_NXDOMAIN, &at);
+	CHECK_INT(a.action, DNS_POLICY_RELAY);
+	/* The chain's list in force: the configured answer, the list for the stats. */
+	a = dns_policy_cloak(&q, d, bp, l, 0, 2, CONF_ANSWER_NULL, &at);
+	CHECK_INT(a.action, DNS_POLICY_BLOCK);
+	CHECK_INT(a.mode, DNS_MSG_BLOCK_NULL);
+	CHECK_INT(a.lists, 2);
+	CHECK_INT(at, 2);
+	/* Another list in force than the chain's. */
+	a = dns_policy_cloak(&q, d, bp, l, 0, 1, CONF_ANSWER_NXDOMAIN, &at);
+	CHECK_INT(a.action, DNS_POLICY_RELAY);
+	/* The question's allow entry for that list frees it. */
+	a = dns_policy_cloak(&q, d, bp, l, 2, 2, CONF_ANSWER_NXDOMAIN, &at);
+	CHECK_INT(a.action, DNS_POLICY_RELAY);
+	/* The first blocked name of the chain is named. */
+	chain(l, to_two, 3);
+	a = dns_policy_cloak(&q, d, bp, l, 0, 3, CONF_ANSWER_NXDOMAIN, &at);
+	CHECK_INT(a.action, DNS_POLICY_BLOCK);
+	CHECK_INT(at, 1);
+	CHECK_INT(a.lists, 1);
+	/* An endpoint in the chain, during any break; HTTPS gets no data. */
+	chain(l, to_bypass, 2);
+	q.qtype = DNS_MSG_T_HTTPS;
+	a = dns_policy_cloak(&q, d, bp, l, 0, 4, CONF_ANSWER_NXDOMAIN, &at);
+	CHECK_INT(a.action, DNS_POLICY_EMPTY);
+	CHECK_INT(a.lists, 0);
+	/* An allow entry in the chain, and a chain in no list. */
+	chain(l, to_allowed, 2);
+	CHECK_INT(dns_policy_cloak(&q, d, bp, l, 0, 1, CONF_ANSWER_NXDOMAIN, &at).action,
+	          DNS_POLICY_RELAY);
+	chain(l, unlisted, 2);
+	CHECK_INT(dns_policy_cloak(&q, d, bp, l, 0, ~0ull, CONF_ANSWER_NXDOMAIN, &at).action,
+	          DNS_POLICY_RELAY);
+	domains_free(d);
+	domains_free(bp);
+}
+
+static void test_cloak_seen(struct dns_msg_learned *l)
+{
+	static struct dns_policy_cloaks c;
+	static const char *const three[] = {"a.example", "b.example", "listed.example"};
+	static const char *const other[] = {"z.example", "listed.example"};
+	const struct dns_policy_cloak_seen *e;
+	char name[32];
+
+	CHECK(!dns_policy_cloak_find(&c, "a.example", 9));
+	chain(l, three, 3);
+	dns_policy_cloak_note(&c, l, 2, 1000);
+	e = dns_policy_cloak_find(&c, "a.example", 9);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(e->target, "listed.example");
+		CHECK_STR(e->chain, "a.example -> b.example -> listed.example");
+		CHECK_INT(e->seen, 1000);
+	}
+	CHECK(!dns_policy_cloak_find(&c, "a.exampl", 8));
+	/* Seen again: its own entry, newer. */
+	dns_policy_cloak_note(&c, l, 1, 2000);
+	e = dns_policy_cloak_find(&c, "a.example", 9);
+	CHECK(e && e->seen == 2000 && strcmp(e->chain, "a.example -> b.example") == 0);
+	/* Bounded: DNS_POLICY_CLOAKS other names push the oldest out. */
+	for (int i = 0; i < DNS_POLICY_CLOAKS; i++) {
+		chain(l, other, 2);
+		snprintf(l->names[0].name, sizeof(l->names[0].name), "n%d.example", i);
+		l->names[0].len = strlen(l->names[0].name);
+		dns_policy_cloak_note(&c, l, 1, 3000 + i);
+	}
+	CHECK(!dns_policy_cloak_find(&c, "a.example", 9));
+	snprintf(name, sizeof(name), "n%d.example", DNS_POLICY_CLOAKS - 1);
+	CHECK(dns_policy_cloak_find(&c, name, strlen(name)) != NULL);
+	/* Nothing to note: the question itself, or past the chain. */
+	chain(l, three, 3);
+	dns_policy_cloak_note(&c, l, 0, 5000);
+	dns_policy_cloak_note(&c, l, 3, 5000);
+	CHECK(!dns_policy_cloak_find(&c, "a.example", 9));
+}
+
+static void test_retransmit(void)
+{
+	struct dns_policy_rtt r;
+	size_t u = 99;
+	static const size_t two[] = {0, 0, 1, 1, 0, 0};
+
+	dns_policy_rtt_init(&r);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_INIT);
+	/* One upstream: six tries, waiting 1, 2, 4, 4, 4, 4 timeouts. */
+	for (unsigned t = 0; t < 6; t++)
+		CHECK(dns_policy_try(t, 1, &u) && u == 0);
+	CHECK(!dns_policy_try(6, 1, &u));
+	CHECK_INT(dns_policy_try_wait_ms(&r, 0, 1), 250);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 1, 1), 500);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 2, 1), 1000);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 5, 1), 1000);
+	r.rto_ms = 600;
+	CHECK_INT(dns_policy_try_wait_ms(&r, 5, 1), DNS_POLICY_RTO_MAX);
+	r.rto_ms = 250;
+	/* Two: twice each, then round again; a try's wait counts the earlier
+	 * tries on its own upstream only. */
+	for (unsigned t = 0; t < 6; t++)
+		CHECK(dns_policy_try(t, 2, &u) && u == two[t]);
+	CHECK(!dns_policy_try(6, 2, &u));
+	CHECK_INT(dns_policy_try_wait_ms(&r, 2, 2), 250);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 3, 2), 500);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 4, 2), 1000);
+	/* Four: each twice, no second round. */
+	CHECK(dns_policy_try(7, 4, &u) && u == 3);
+	CHECK(!dns_policy_try(8, 4, &u));
+	CHECK(!dns_policy_try(0, 0, &u));
+	/* Loopback round trips: the floor. */
+	for (int i = 0; i < 10; i++)
+		dns_policy_rtt_sample(&r, 80);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MIN);
+	CHECK_INT(dns_policy_try_wait_ms(&r, 1, 1), 2 * DNS_POLICY_RTO_MIN);
+	/* A steady 200 ms path: srtt 200, its variation decays: rto above 200. */
+	dns_policy_rtt_init(&r);
+	dns_policy_rtt_sample(&r, 200000);
+	CHECK_INT(r.rto_ms, 600); /* 200 + 4 * 100 */
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, 200000);
+	CHECK(r.rto_ms >= 200 && r.rto_ms < 210);
+	/* A jittery one keeps a margin; a very slow one stops at the ceiling. */
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, i % 2 ? 100000 : 300000);
+	CHECK(r.rto_ms > 450);
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, 3000000);
+	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MAX);
+}
+
 static void addr(struct dns_msg_learned *l, const char *text, uint32_t ttl)
 {
 	struct dns_msg_addr *a = &l->addrs[l->n_addrs++];
@@ -348,6 +492,9 @@ int main(void)
 	test_builtin();
 	test_answer();
 	test_chain_listed(l);
+	test_cloak(l);
+	test_cloak_seen(l);
+	test_retransmit();
 	test_learn(l);
 	test_blocked_key();
 	test_check_addr();

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Clients that dig cannot be, for the DNS system tests (dnspython).
+
+  dns_probe.py pipeline ADDR NAME COUNT
+      writes COUNT queries for NAME at once on one TCP connection and prints
+      how many answers, each to its own query, came back within 5 s.
+  dns_probe.py tcpfill ADDR NAME COUNT
+      opens COUNT idle TCP connections, then asks NAME on one more; prints
+      "answered" or "shut out", and how many of the idle ones the server
+      closed meanwhile.
+  dns_probe.py raw ADDR NAME TYPE
+      one UDP query (id 0x5353, EDNS 1232) and the answer's bytes in hex, or
+      "timeout" after 3 s: for answers dnspython itself would refuse.
+"""
+import socket
+import struct
+import sys
+import time
+
+import dns.message
+import dns.rdatatype
+
+
+def tcp_read_answers(sock, want, deadline):
+    buf = b""
+    got = []
+    while len(got) < want and time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65535)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        buf += chunk
+        while len(buf) >= 2:
+            n = struct.unpack("!H", buf[:2])[0]
+            if len(buf) < 2 + n:
+                break
+            got.append(dns.message.from_wire(buf[2:2 + n]))
+            buf = buf[2 + n:]
+    return got
+
+
+def pipeline(addr, name, count):
+    qs = [dns.message.make_query(name, "A") for _ in range(count)]
+    wire = b"".join(struct.pack("!H", len(w)) + w for w in (q.to_wire() for q in qs))
+    s = socket.create_connection((addr, 53), timeout=5)
+    s.sendall(wire)
+    got = tcp_read_answers(s, count, time.monotonic() + 5)
+    ids = {q.id for q in qs}
+    print(sum(1 for a in got if a.id in ids and a.answer))
+
+
+def tcpfill(addr, name, count):
+    idle = [socket.create_connection((addr, 53), timeout=5) for _ in range(count)]
+    time.sleep(0.2)
+    q = dns.message.make_query(name, "A")
+    w = q.to_wire()
+    verdict = "shut out"
+    try:
+        s = socket.create_connection((addr, 53), timeout=3)
+        s.sendall(struct.pack("!H", len(w)) + w)
+        got = tcp_read_answers(s, 1, time.monotonic() + 3)
+        if got and got[0].id == q.id and got[0].answer:
+            verdict = "answered"
+    except OSError:
+        pass
+    closed = 0
+    for c in idle:
+        c.setblocking(False)
+        try:
+            closed += c.recv(1) == b""
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed += 1
+    print(verdict, closed)
+
+
+def raw(addr, name, rdtype):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232, id=0x5353)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(q.to_wire(), (addr, 53))
+    try:
+        print(s.recv(65535).hex())
+    except socket.timeout:
+        print("timeout")
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "pipeline":
+        pipeline(args[0], args[1], int(args[2]))
+    elif cmd == "raw":
+        raw(args[0], args[1], args[2])
+    elif cmd == "tcpfill":
+        tcpfill(args[0], args[1], int(args[2]))
+    else:
+        sys.exit("dns_probe.py: unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -267,9 +267,14 @@ static int resolve_pause(const struct breaks *b, struct pause_ask *ask, struct p
 	ask->start = from;
 	ask->length = ask->req.have_end ? ask->req.end - from : (time_t)b->conf->pause_default;
 	time_t last = from + (time_t)(n - 1) * (ask->length + (time_t)ask->rest) + ask->length;
-	if (last - now > SMB_PAUSE_MAX)
-		return usage(reply, ask->plan ? "a planned pause must end within 30d"
-		                              : "a pause lasts from 1s to 30d");
+	if (last - now > SMB_PAUSE_MAX) {
+		char end[48];
+		value_format_instant(last, now, end, sizeof(end));
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "%s ends %s: a pause ends within 30d of now",
+		                    ask->plan ? "the plan" : "the pause", end);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -364,7 +369,10 @@ static int cmd_plan(struct breaks *b, const struct control_peer *peer, struct pa
 	}
 	breaks_evaluate(b);
 	time_t now = b->pol.now;
-	value_format_instant(ask->start, now, from, sizeof(from));
+	if (ask->start <= now)
+		snprintf(from, sizeof(from), "now");
+	else
+		value_format_instant(ask->start, now, from, sizeof(from));
 	value_format_instant(ask->start + (time_t)(n - 1) * (ask->length + (time_t)ask->rest) +
 	                         ask->length,
 	                     now, until, sizeof(until));

@@ -39,6 +39,7 @@ smb_system(state_files)
 smb_system(strict_restart)
 smb_system(strict_reload)
 smb_system(dated)
+smb_system(plans)
 smb_system(smctl_ux)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.

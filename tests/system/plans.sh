@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 export TZ=UTC
 
-at() { date -d "@$(($(date +%s) + $1))" '+%Y-%m-%d %H:%M:%S'; }
 cat >"$CONF" <<CONF
 [daemon]
 intercept = no
@@ -17,12 +16,12 @@ domains = example.com
 [list news]
 domains = news.example
 [break long]
-from = $(at -3600)
-until = $(at 3600)
+from = $(date_in -3600)
+until = $(date_in 3600)
 lists = news
 [break short]
-from = $(at 1)
-until = $(at 3)
+from = $(date_in 1)
+until = $(date_in 3)
 lists = news
 CONF
 start_daemon

@@ -4,16 +4,21 @@
  * daemon's (value.h), so what smctl accepts the daemon accepts too. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "paths.h"
+#include "sched.h"
 #include "smctl.h"
 #include "value.h"
 
 #define ARGS_POS_MAX  4
-#define ARGS_DAYS_MAX 3660 /* a sanity bound; the daemon says what each command takes */
+#define ARGS_DAYS_MAX 3660        /* a sanity bound; the daemon says what each command takes */
+#define ARGS_LONG     (7 * 86400) /* a pause longer than this needs --yes in a terminal */
+#define ARGS_WHEN_MAX 64
 
 /* Arguments after the command: options of that command and positional words.
  * Global options (-s, --json) may come here too. */
@@ -24,13 +29,21 @@ struct args {
 	const char *lists[SMB_LISTS_MAX];
 	int n_lists;
 	const char *days;
+	/* pause: --at (two words joined, "sun" "16:00"), focus cycles, friction */
+	char at[ARGS_WHEN_MAX];
+	const char *cycles, *rest, *unlock_delay;
+	bool yes, cancel;
+	/* the instant the command line is read at, and what the pause it asks
+	 * for would span, as this machine's clock and zone see it (0: unknown) */
+	int64_t now, start, end;
 };
 
 struct command {
 	const char *name;
 	uint16_t cmd;
 	bool strict, list, days, verbose; /* options it takes */
-	int (*build)(const struct args *a, FILE *err, struct proto_msg *req);
+	bool pause, cancel;               /* pause's own options; resume --cancel */
+	int (*build)(struct args *a, FILE *err, struct proto_msg *req);
 	const char *synopsis, *help; /* for `smctl help COMMAND` */
 };
 
@@ -50,7 +63,7 @@ static int usage_error(FILE *err, const char *fmt, ...)
 
 /* ---- building requests, one builder per command ---- */
 
-static int build_none(const struct args *a, FILE *err, struct proto_msg *req)
+static int build_none(struct args *a, FILE *err, struct proto_msg *req)
 {
 	(void)req;
 	if (a->n_pos)
@@ -58,27 +71,59 @@ static int build_none(const struct args *a, FILE *err, struct proto_msg *req)
 	return 0;
 }
 
-/* "pause", "pause 45m", "pause until 17:30"; the daemon works out the end. */
-static int build_pause_time(const struct args *a, FILE *err, struct proto_msg *req)
+/* A WHEN (sched_parse_when) seen from `from`, into *t; the usage error
+ * says which forms there are. */
+static int parse_when(const char *s, int64_t from, bool after_at, FILE *err, int64_t *t)
+{
+	time_t v;
+	int r = sched_parse_when(s, (time_t)from, &v);
+
+	if (r == -ERANGE)
+		return usage_error(
+		    err,
+		    after_at ? "'%s' is not after the --at start" : "'%s' is not in the future", s);
+	if (r < 0)
+		return usage_error(err,
+		                   "bad time '%s': use HH:MM, like 17:30, 'tomorrow 09:00', "
+		                   "'sun 16:00' or 2026-10-04T16:00",
+		                   s);
+	*t = v;
+	return 0;
+}
+
+/* "pause until WHEN": the words after until, joined ("tomorrow" "09:00"). */
+static int build_until(struct args *a, FILE *err, struct proto_msg *req)
+{
+	char when[ARGS_WHEN_MAX];
+
+	if (a->n_pos > 3)
+		return usage_error(err, "pause until %s %s: unexpected argument '%s'", a->pos[1],
+		                   a->pos[2], a->pos[3]);
+	if (a->n_pos < 2)
+		return usage_error(err, "pause until needs a time, like: smctl pause until 17:30");
+	if (a->n_pos == 3 && value_parse_time_of_day(a->pos[2], false, &(uint32_t){0}) < 0)
+		return usage_error(err, "pause until %s: unexpected argument '%s'", a->pos[1],
+		                   a->pos[2]);
+	snprintf(when, sizeof(when), "%s%s%s", a->pos[1], a->n_pos == 3 ? " " : "",
+	         a->n_pos == 3 ? a->pos[2] : "");
+	if (parse_when(when, a->start, a->at[0] != 0, err, &a->end) < 0)
+		return -EINVAL;
+	proto_put_str(req, PROTO_A_UNTIL, when);
+	return 0;
+}
+
+/* "pause", "pause 45m", "pause until WHEN"; the daemon works out the end
+ * again (its clock decides), this catches typos and sees how long. */
+static int build_pause_time(struct args *a, FILE *err, struct proto_msg *req)
 {
 	uint64_t secs;
 	int r;
 
-	if (a->n_pos >= 1 && strcmp(a->pos[0], "until") == 0) {
-		if (a->n_pos > 2)
-			return usage_error(err, "pause until %s: unexpected argument '%s'",
-			                   a->pos[1], a->pos[2]);
-		if (a->n_pos != 2)
-			return usage_error(
-			    err, "pause until needs a time, like: smctl pause until 17:30");
-		if (value_parse_time_of_day(a->pos[1], false, &(uint32_t){0}) < 0)
-			return usage_error(err, "bad time '%s': use HH:MM, like 17:30", a->pos[1]);
-		proto_put_str(req, PROTO_A_UNTIL, a->pos[1]);
-		return 0;
-	}
+	if (a->n_pos >= 1 && strcmp(a->pos[0], "until") == 0)
+		return build_until(a, err, req);
 	if (a->n_pos > 1)
 		return usage_error(err,
-		                   "pause takes one duration or 'until HH:MM': unexpected argument "
+		                   "pause takes one duration or 'until WHEN': unexpected argument "
 		                   "'%s'",
 		                   a->pos[1]);
 	if (a->n_pos == 0)
@@ -96,14 +141,53 @@ static int build_pause_time(const struct args *a, FILE *err, struct proto_msg *r
 		                   a->pos[0]);
 	if (secs == 0)
 		return usage_error(err, "a pause must last longer than 0s");
+	a->end = a->start + (int64_t)secs;
 	proto_put_u64(req, PROTO_A_DURATION, secs);
 	return 0;
 }
 
-static int build_pause(const struct args *a, FILE *err, struct proto_msg *req)
+/* A duration option's value, more than 0s, into a u64 attribute. */
+static int put_duration(struct proto_msg *req, uint16_t type, const char *opt, const char *v,
+                        FILE *err)
 {
-	int r = build_pause_time(a, err, req);
+	uint64_t secs;
 
+	if (value_parse_duration(v, &secs) < 0 || secs == 0)
+		return usage_error(err, "%s takes a duration, like %s 5m (got '%s')", opt, opt, v);
+	proto_put_u64(req, type, secs);
+	return 0;
+}
+
+/* --at, --cycles, --rest, --unlock-delay. */
+static int build_plan(struct args *a, FILE *err, struct proto_msg *req)
+{
+	uint32_t n;
+
+	if (a->at[0]) {
+		if (parse_when(a->at, a->now, false, err, &a->start) < 0)
+			return -EINVAL;
+		proto_put_str(req, PROTO_A_AT, a->at);
+	}
+	if (a->cycles) {
+		if (value_parse_count(a->cycles, 1, 32, &n) < 0)
+			return usage_error(err, "--cycles takes 1 to 32 (got '%s')", a->cycles);
+		proto_put_u32(req, PROTO_A_CYCLES, n);
+	}
+	if (a->rest && put_duration(req, PROTO_A_REST, "--rest", a->rest, err) < 0)
+		return -EINVAL;
+	if (a->unlock_delay &&
+	    put_duration(req, PROTO_A_UNLOCK_DELAY, "--unlock-delay", a->unlock_delay, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int build_pause(struct args *a, FILE *err, struct proto_msg *req)
+{
+	a->start = a->now;
+	int r = build_plan(a, err, req);
+
+	if (r == 0)
+		r = build_pause_time(a, err, req);
 	if (r)
 		return r;
 	if (a->strict)
@@ -113,7 +197,28 @@ static int build_pause(const struct args *a, FILE *err, struct proto_msg *req)
 	return 0;
 }
 
-static int build_days(const struct args *a, FILE *err, struct proto_msg *req)
+static int build_resume(struct args *a, FILE *err, struct proto_msg *req)
+{
+	if (a->cancel)
+		proto_put_flag(req, PROTO_A_CANCEL);
+	return build_none(a, err, req);
+}
+
+static int build_cancel(struct args *a, FILE *err, struct proto_msg *req)
+{
+	uint32_t id;
+
+	if (a->n_pos > 1)
+		return usage_error(err, "cancel: unexpected argument '%s'", a->pos[1]);
+	if (a->n_pos == 0 || value_parse_count(a->pos[0], 1, UINT32_MAX, &id) < 0)
+		return usage_error(err,
+		                   "cancel needs the id of a planned pause, like: smctl cancel "
+		                   "3 (smctl schedule lists them)");
+	proto_put_u32(req, PROTO_A_ID, id);
+	return 0;
+}
+
+static int build_days(struct args *a, FILE *err, struct proto_msg *req)
 {
 	uint32_t days;
 
@@ -130,7 +235,7 @@ static int build_days(const struct args *a, FILE *err, struct proto_msg *req)
 
 /* An address is looked up in the address sets, anything else as a name; the
  * daemon normalises the name, this only catches what cannot be one. */
-static int build_check(const struct args *a, FILE *err, struct proto_msg *req)
+static int build_check(struct args *a, FILE *err, struct proto_msg *req)
 {
 	const char *d;
 	uint8_t addr[16];
@@ -151,7 +256,7 @@ static int build_check(const struct args *a, FILE *err, struct proto_msg *req)
 }
 
 /* "lists [NAME]", "services [NAME]": what one of them holds. */
-static int build_name(const struct args *a, FILE *err, struct proto_msg *req)
+static int build_name(struct args *a, FILE *err, struct proto_msg *req)
 {
 	if (a->n_pos > 1)
 		return usage_error(err, "unexpected argument '%s'", a->pos[1]);
@@ -164,38 +269,53 @@ static int build_name(const struct args *a, FILE *err, struct proto_msg *req)
 }
 
 static const struct command commands[] = {
-    {"status", PROTO_CMD_STATUS, false, false, false, true, build_none, "status [-v]",
+    {"status", PROTO_CMD_STATUS, false, false, false, true, false, false, build_none, "status [-v]",
      "what is blocked now, until when, the next break\n"
      "  -v, --verbose   also the daemon's counters, version and config file"},
-    {"pause", PROTO_CMD_PAUSE, true, true, false, false, build_pause,
-     "pause [DURATION|until HH:MM] [--strict] [--list NAME]...",
-     "start a break now; no argument toggles one\n"
+    {"pause", PROTO_CMD_PAUSE, true, true, false, false, true, false, build_pause,
+     "pause [DURATION|until WHEN] [OPTIONS]",
+     "start a break now, or plan one; no argument toggles one\n"
      "  DURATION        90s, 45m, 1h30m, 2d: starts a pause or extends the one on\n"
-     "  until HH:MM     until the next such local time\n"
+     "  until WHEN      17:30 (the next such time), 'today 17:30', 'tomorrow 09:00',\n"
+     "                  'sun 16:00' (the next Sunday), 2026-10-04T16:00; at most 30d\n"
      "  --strict        nobody can end it early\n"
-     "  --list NAME     block only this list (repeatable); default every list"},
-    {"resume", PROTO_CMD_RESUME, false, false, false, false, build_none, "resume",
-     "end the pause (not a strict one)"},
-    {"skip", PROTO_CMD_SKIP, false, false, false, false, build_none, "skip",
+     "  --list NAME     block only this list (repeatable); default every list\n"
+     "  --at WHEN       plan it to start then (smctl schedule lists it, with an id)\n"
+     "  --cycles N      focus cycles: N pauses of DURATION, the first now (or --at)\n"
+     "  --rest D        with --cycles: D between them\n"
+     "  --unlock-delay D  resume ends it only D after it is asked (taken back by\n"
+     "                  resume --cancel or pause)\n"
+     "  --yes           a pause longer than 7 days, asked in a terminal"},
+    {"resume", PROTO_CMD_RESUME, false, false, false, false, false, true, build_resume,
+     "resume [--cancel]",
+     "end the pause (not a strict one; one with an unlock delay ends after it)\n"
+     "  --cancel        take back a resume waiting out its unlock delay"},
+    {"skip", PROTO_CMD_SKIP, false, false, false, false, false, false, build_none, "skip",
      "end the scheduled break that is on (not a strict one)"},
-    {"schedule", PROTO_CMD_SCHEDULE, false, false, true, false, build_days, "schedule [--days N]",
-     "upcoming breaks\n"
+    {"cancel", PROTO_CMD_CANCEL, false, false, false, false, false, false, build_cancel,
+     "cancel ID", "drop a planned pause before it starts, even a strict one"},
+    {"schedule", PROTO_CMD_SCHEDULE, false, false, true, false, false, false, build_days,
+     "schedule [--days N]",
+     "upcoming breaks, and planned pauses with their ids\n"
      "  --days N        how far ahead, 1 to 60 (default 7)"},
-    {"check", PROTO_CMD_CHECK, false, false, false, false, build_check, "check DOMAIN|ADDRESS",
+    {"check", PROTO_CMD_CHECK, false, false, false, false, false, false, build_check,
+     "check DOMAIN|ADDRESS",
      "is DOMAIN blocked, by which entry (file:line), in which breaks;\n"
      "or what the address sets hold for ADDRESS\n"
      "  exit status 0 when it is blocked now, 1 when it is not (like grep)"},
-    {"stats", PROTO_CMD_STATS, false, false, true, false, build_days, "stats [--days N]",
-     "blocked attempts per service per day\n"
+    {"stats", PROTO_CMD_STATS, false, false, true, false, false, false, build_days,
+     "stats [--days N]",
+     "blocked attempts per service, and breaks kept or ended early, per day\n"
      "  --days N        how many days back, 1 to 90 (default 7)"},
-    {"reload", PROTO_CMD_RELOAD, false, false, false, false, build_none, "reload",
+    {"reload", PROTO_CMD_RELOAD, false, false, false, false, false, false, build_none, "reload",
      "re-read the configuration; exit 1 with its errors if it is rejected"},
-    {"watch", PROTO_CMD_WATCH, false, false, false, false, build_none, "watch",
-     "print events (breaks starting, ending) as they come"},
-    {"lists", PROTO_CMD_LISTS, false, false, false, false, build_name, "lists [NAME]",
+    {"watch", PROTO_CMD_WATCH, false, false, false, false, false, false, build_none, "watch",
+     "print events (breaks starting, ending, unlock delays) as they come"},
+    {"lists", PROTO_CMD_LISTS, false, false, false, false, false, false, build_name, "lists [NAME]",
      "the configured lists and breaks; with NAME, what that list holds\n"
      "  (its services, domains and files, with how many names each gave)"},
-    {"services", PROTO_CMD_SERVICES, false, false, false, false, build_name, "services [NAME]",
+    {"services", PROTO_CMD_SERVICES, false, false, false, false, false, false, build_name,
+     "services [NAME]",
      "the service catalog, with domain counts; with NAME, that service's domains"},
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
@@ -280,14 +400,25 @@ static int split_clusters(int argc, char **argv, FILE *err, const char **w, int 
 	return 0;
 }
 
-enum value_opt { OPT_SOCKET, OPT_LIST, OPT_DAYS, OPT_NONE };
+enum value_opt {
+	OPT_SOCKET,
+	OPT_LIST,
+	OPT_DAYS,
+	OPT_AT,
+	OPT_CYCLES,
+	OPT_REST,
+	OPT_UNLOCK_DELAY,
+	OPT_NONE
+};
+static const char *const value_opts[] = {"--socket", "--list", "--days",        "--at",
+                                         "--cycles", "--rest", "--unlock-delay"};
 
 /* An option with a value, "-s VALUE", "--opt VALUE" or "--opt=VALUE";
  * advances *i past a separate value. OPT_NONE when s is none of them, -1
  * when the value is missing. */
 static int value_option(int n, const char **w, int *i, FILE *err, const char **val)
 {
-	static const char *const names[] = {"--socket", "--list", "--days"};
+	const char *const *names = value_opts;
 	const char *s = w[*i];
 
 	for (int k = 0; k < OPT_NONE; k++) {
@@ -341,7 +472,16 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		cl->verbose = true;
 		return 0;
 	}
-	switch (value_option(n, w, i, err, &val)) {
+	if (c && c->pause && strcmp(s, "--yes") == 0) {
+		a->yes = true;
+		return 0;
+	}
+	if (c && c->cancel && strcmp(s, "--cancel") == 0) {
+		a->cancel = true;
+		return 0;
+	}
+	int k = value_option(n, w, i, err, &val);
+	switch (k) {
 	case -1:
 		return -EINVAL;
 	case OPT_SOCKET:
@@ -363,6 +503,23 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		if (!c || !c->days)
 			break;
 		a->days = val;
+		return 0;
+	case OPT_AT:
+		if (!c || !c->pause)
+			break;
+		/* --at sun 16:00: a day word and the time after it, unquoted */
+		if (!strchr(val, ' ') && value_parse_time_of_day(val, false, &(uint32_t){0}) < 0 &&
+		    *i + 1 < n && value_parse_time_of_day(w[*i + 1], false, &(uint32_t){0}) == 0)
+			snprintf(a->at, sizeof(a->at), "%s %s", val, w[++*i]);
+		else
+			snprintf(a->at, sizeof(a->at), "%s", val);
+		return 0;
+	case OPT_CYCLES:
+	case OPT_REST:
+	case OPT_UNLOCK_DELAY:
+		if (!c || !c->pause)
+			break;
+		*(k == OPT_CYCLES ? &a->cycles : k == OPT_REST ? &a->rest : &a->unlock_delay) = val;
 		return 0;
 	default:
 		break;
@@ -436,8 +593,10 @@ static enum args_result parse_words(int n, const char **w, FILE *err, struct cmd
 static bool wants_json(int n, const char **w)
 {
 	for (int i = 0; i < n && strcmp(w[i], "--") != 0; i++) {
-		if (is(w[i], "-s", "--socket") || strcmp(w[i], "--list") == 0 ||
-		    strcmp(w[i], "--days") == 0)
+		bool value = strcmp(w[i], "-s") == 0;
+		for (size_t k = 0; k < sizeof(value_opts) / sizeof(value_opts[0]); k++)
+			value |= strcmp(w[i], value_opts[k]) == 0;
+		if (value)
 			i++; /* a value, whatever it looks like */
 		else if (is(w[i], "-j", "--json"))
 			return true;
@@ -468,8 +627,13 @@ enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl
 		return res;
 	cl->cmd = c->cmd;
 	proto_msg_init(&cl->req, c->cmd);
+	a.now = cl->now ? cl->now : (int64_t)time(NULL);
 	if (c->build(&a, err, &cl->req))
 		return ARGS_USAGE;
+	cl->yes = a.yes;
+	cl->now = a.now;
+	cl->pause_start = a.start;
+	cl->pause_end = a.end;
 	n = proto_msg_finish(&cl->req);
 	if (n < 0) {
 		usage_error(err, "the request is too large");
@@ -483,4 +647,22 @@ enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl
 		return ARGS_USAGE;
 	}
 	return ARGS_RUN;
+}
+
+int args_confirm(const struct cmdline *cl, bool tty, FILE *err)
+{
+	char when[64], start[64];
+
+	if (cl->cmd != PROTO_CMD_PAUSE || cl->yes || !tty || !cl->pause_end ||
+	    cl->pause_end - cl->pause_start <= ARGS_LONG)
+		return 0;
+	value_format_instant((time_t)cl->pause_end, (time_t)cl->pause_start, when, sizeof(when));
+	value_format_instant((time_t)cl->pause_start, (time_t)cl->now, start, sizeof(start));
+	if (cl->pause_start > cl->now)
+		return usage_error(err,
+		                   "a pause from %s until %s is longer than 7 days: add --yes "
+		                   "if you mean it",
+		                   start, when);
+	return usage_error(err, "pause until %s is longer than 7 days: add --yes if you mean it",
+	                   when);
 }

@@ -2,6 +2,7 @@
  * went wrong on stderr and the rest on stdout. Times are local (TZ is
  * honoured) and written by the rules in value.h that the daemon shares. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
 
 struct brk {
 	const char *name, *kind;
-	int64_t start, end;
+	int64_t start, end, unlock_at;
+	uint32_t id, cycle, cycles;
 	bool have_start, have_end, on, strict, skipped;
 	const char *lists[SMB_LISTS_MAX];
 	int n_lists;
@@ -78,6 +80,18 @@ static void brk_parse(const struct proto_attr *nest, struct brk *b)
 			break;
 		case PROTO_A_SKIPPED:
 			b->skipped = true;
+			break;
+		case PROTO_A_ID:
+			b->id = proto_attr_u32(&a);
+			break;
+		case PROTO_A_CYCLE:
+			b->cycle = proto_attr_u32(&a);
+			break;
+		case PROTO_A_CYCLES:
+			b->cycles = proto_attr_u32(&a);
+			break;
+		case PROTO_A_UNLOCK_AT:
+			b->unlock_at = proto_attr_i64(&a);
 			break;
 		case PROTO_A_LIST:
 			if (b->n_lists < SMB_LISTS_MAX)
@@ -184,6 +198,10 @@ static void row_fill(struct row *w, int64_t now, bool schedule, int width[4])
 
 	if (schedule) {
 		fmt_span(b->start, b->end, w->when, sizeof(w->when));
+	} else if (b->id && b->have_start) { /* planned: when it starts */
+		char t[32];
+		value_format_when((time_t)b->start, now, t, sizeof(t));
+		snprintf(w->when, sizeof(w->when), "from %s", t);
 	} else if (b->have_end) {
 		char t[32];
 		value_format_when((time_t)b->end, now, t, sizeof(t));
@@ -197,22 +215,45 @@ static void row_fill(struct row *w, int64_t now, bool schedule, int width[4])
 			width[k] = (int)strlen(col[k]);
 }
 
-/* "1h29m left", "on now, 1h29m left", then strict and skipped. */
+/* Appends ", WHAT" (or WHAT first) to extra. */
+static void extra_add(char *extra, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void extra_add(char *extra, size_t len, const char *fmt, ...)
+{
+	size_t off = strlen(extra);
+	va_list ap;
+
+	if (off && off + 2 < len)
+		off += (size_t)snprintf(extra + off, len - off, ", ");
+	va_start(ap, fmt);
+	vsnprintf(extra + off, len - off, fmt, ap);
+	va_end(ap);
+}
+
+/* "1h29m left", "on now, 1h29m left", then a planned pause's id, the focus
+ * cycle, strict, skipped and when an unlock delay ends it. */
 static void row_extra(const struct brk *b, int64_t now, bool schedule, char *extra, size_t len)
 {
-	char left[32] = "";
+	char t[32] = "";
 
 	extra[0] = 0;
 	if (b->on && b->have_end) {
-		value_format_left(b->end - now, left, sizeof(left));
-		snprintf(extra, len, "%s%s left", schedule ? "on now, " : "", left);
+		value_format_left(b->end - now, t, sizeof(t));
+		extra_add(extra, len, "%s%s left", schedule ? "on now, " : "", t);
 	}
+	if (b->id)
+		extra_add(extra, len, "planned, id %u", b->id);
+	if (b->cycles)
+		extra_add(extra, len, "cycle %u of %u", b->cycle, b->cycles);
 	if (b->strict)
-		snprintf(extra + strlen(extra), len - strlen(extra), "%sstrict",
-		         extra[0] ? ", " : "");
+		extra_add(extra, len, "strict");
 	if (b->skipped)
-		snprintf(extra + strlen(extra), len - strlen(extra), "%sskipped",
-		         extra[0] ? ", " : "");
+		extra_add(extra, len, "skipped");
+	if (b->unlock_at) {
+		value_format_when((time_t)b->unlock_at, now, t, sizeof(t));
+		extra_add(extra, len, "ends %s (unlock delay)", t);
+	}
 }
 
 enum { COL_NAME, COL_KIND, COL_WHEN, COL_LISTS };
@@ -224,7 +265,7 @@ static void print_rows(struct row *v, int n, int64_t now, bool schedule)
 	for (int i = 0; i < n; i++)
 		row_fill(&v[i], now, schedule, w);
 	for (int i = 0; i < n; i++) {
-		char extra[64], line[512];
+		char extra[128], line[512];
 		size_t len;
 		int r;
 
@@ -611,8 +652,75 @@ static void print_lists(const struct reply *r)
 		printf("  %-8s %s\n", "breaks", breaks[0] ? breaks : "none use it (a pause does)");
 }
 
+/* A day's history: its date, breaks kept and ended early, pauses taken. */
+struct day_history {
+	const char *date;
+	uint64_t kept, early, pauses;
+};
+
+static void history_parse(const struct proto_attr *day, struct day_history *h)
+{
+	struct proto_iter it;
+	struct proto_attr d;
+
+	*h = (struct day_history){.date = ""};
+	proto_attr_nest(day, &it);
+	while (proto_iter_next(&it, &d)) {
+		if (d.type == PROTO_A_DATE)
+			h->date = proto_attr_str(&d);
+		else if (d.type == PROTO_A_KEPT)
+			h->kept = proto_attr_u64(&d);
+		else if (d.type == PROTO_A_EARLY)
+			h->early = proto_attr_u64(&d);
+		else if (d.type == PROTO_A_PAUSES)
+			h->pauses = proto_attr_u64(&d);
+	}
+}
+
+/* The days that had breaks: how many were kept to their end (#) and ended
+ * early (x), as a bar (scaled down only past its width), and pauses taken.
+ * Nothing when no day shown had any. */
+static void print_history(const struct reply *r)
+{
+	enum { BAR = 30 };
+	static const char kept[] = "##############################",
+	                  early[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	struct proto_iter it;
+	struct proto_attr a;
+	struct day_history h;
+	uint64_t max = 0;
+	bool any = false;
+
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		if (a.type != PROTO_A_DAY)
+			continue;
+		history_parse(&a, &h);
+		max = h.kept + h.early > max ? h.kept + h.early : max;
+		any |= h.kept || h.early || h.pauses;
+	}
+	if (!any)
+		return;
+	printf("\n%-10s  %4s %5s %6s  (# kept to the end, x ended early)\n", "breaks", "kept",
+	       "early", "pauses");
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		if (a.type != PROTO_A_DAY)
+			continue;
+		history_parse(&a, &h);
+		uint64_t all = h.kept + h.early;
+		if (!all && !h.pauses)
+			continue;
+		uint64_t n = max > BAR ? (all * BAR + max - 1) / max : all;
+		uint64_t k = all ? (h.kept * n + all / 2) / all : 0;
+		printf("%-10s  %4llu %5llu %6llu  %.*s%.*s\n", h.date, (unsigned long long)h.kept,
+		       (unsigned long long)h.early, (unsigned long long)h.pauses, (int)k, kept,
+		       (int)(n - k), early);
+	}
+}
+
 /* smctl stats: one block per day, a row per service with a bar scaled to the
- * busiest row shown. */
+ * busiest row shown, then the history of the breaks. */
 static void print_stats(const struct reply *r)
 {
 	enum { BAR = 40 };
@@ -663,6 +771,7 @@ static void print_stats(const struct reply *r)
 				printf("%-10s  (nothing blocked)\n", date);
 		}
 	}
+	print_history(r);
 }
 
 /* One line per event: local time, kind, what happened. */

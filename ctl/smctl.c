@@ -4,6 +4,7 @@
  * watch it then prints each event until the daemon goes or a signal comes. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "paths.h"
 
@@ -117,6 +118,9 @@ int main(int argc, char **argv)
 	}
 	c->fd = -1;
 	enum args_result res = args_parse(argc, argv, err, cl);
+	/* A long pause typed at a terminal is confirmed; a script means it. */
+	if (res == ARGS_RUN && args_confirm(cl, isatty(STDIN_FILENO), err) < 0)
+		res = ARGS_USAGE;
 	fclose(err);
 	switch (res) {
 	case ARGS_RUN:

@@ -37,6 +37,10 @@ struct cmdline {
 	uint16_t cmd;         /* PROTO_CMD_* */
 	size_t req_len;
 	struct proto_msg req;
+	/* The instant the line is read at (the caller may fix it; 0: the clock),
+	 * and for pause the span it asks for (0: unknown) and --yes. */
+	int64_t now, pause_start, pause_end;
+	bool yes;
 };
 
 /* Parses argv (argv[0] is the program) into cl; a usage error's sentence
@@ -45,6 +49,10 @@ struct cmdline {
  * to err, so the unit test drives it. */
 enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl);
 void args_usage(FILE *f);
+/* A pause of more than 7 days asked in a terminal (tty) needs --yes, so
+ * nobody locks themself in by a typo: 0, or -EINVAL with the sentence,
+ * which shows the resolved end, in err. */
+int args_confirm(const struct cmdline *cl, bool tty, FILE *err);
 /* The help of one command; -ENOENT for an unknown name. */
 int args_help(FILE *f, const char *name);
 

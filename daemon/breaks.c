@@ -26,11 +26,7 @@
 
 /* ---- logging and events ---- */
 
-/* Logs one line and sends the same sentence to `smctl watch`. */
-static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
+void breaks_emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
 {
 	struct proto_msg *m;
 	char line[512];
@@ -73,10 +69,13 @@ static void announce(struct breaks *b, const struct policy *p)
 	if (p->pause_on && !b->pause_was_on) {
 		value_format_when(p->pause_end, p->now, when, sizeof(when));
 		policy_list_names(c, p->pause_lists, lists, sizeof(lists));
-		emit(b, p->now, "start", "pause started: lists %s until %s%s", lists, when,
-		     p->pause_strict ? " (strict)" : "");
+		breaks_emit(b, p->now, "start", "pause started: lists %s until %s%s", lists, when,
+		            p->pause_strict ? " (strict)" : "");
+		/* Not at the first evaluation: a pause restored at start is no new one. */
+		if (b->pol.now)
+			breaks_count(b, STATS_PAUSED);
 	} else if (!p->pause_on && b->pause_was_on) {
-		emit(b, p->now, "end", "pause ended");
+		breaks_emit(b, p->now, "end", "pause ended");
 	}
 	b->pause_was_on = p->pause_on;
 	for (size_t i = 0; i < c->n_breaks; i++) {
@@ -86,12 +85,36 @@ static void announce(struct breaks *b, const struct policy *p)
 		if (on && !b->was_on[i]) {
 			value_format_when(p->breaks[i].end, p->now, when, sizeof(when));
 			policy_list_names(c, policy_break_lists(br), lists, sizeof(lists));
-			emit(b, p->now, "start", "break %s started: lists %s until %s%s", br->name,
-			     lists, when, br->strict ? " (strict)" : "");
+			breaks_emit(b, p->now, "start", "break %s started: lists %s until %s%s",
+			            br->name, lists, when, br->strict ? " (strict)" : "");
 		} else if (!on && b->was_on[i]) {
-			emit(b, p->now, "end", "break %s ended", br->name);
+			breaks_emit(b, p->now, "end", "break %s ended", br->name);
+			if (!p->breaks[i].active) /* over, not skipped */
+				breaks_count(b, STATS_KEPT);
 		}
 		b->was_on[i] = on;
+	}
+}
+
+/* The resume and skips whose unlock delay is over at now, which
+ * policy_unlock_due is about to apply: each is an event and ends a break
+ * early. */
+static void announce_unlocks(struct breaks *b, const struct policy_clock *clk)
+{
+	const struct state *s = &b->state;
+	time_t now = clk->now;
+
+	if (s->adhoc.on && s->adhoc.unlock_at && s->adhoc.unlock_at <= now &&
+	    !(s->adhoc.strict && policy_pause_strict_end(&s->adhoc, clk) > now)) {
+		breaks_emit(b, now, "unlock", "the unlock delay is over: the pause ends");
+		breaks_count(b, STATS_EARLY);
+	}
+	for (size_t i = 0; i < s->n_unlocks; i++) {
+		if (s->unlocks[i].at > now)
+			continue;
+		breaks_emit(b, now, "unlock", "the unlock delay is over: break %s is skipped",
+		            s->unlocks[i].name);
+		breaks_count(b, STATS_EARLY);
 	}
 }
 
@@ -144,6 +167,7 @@ void breaks_evaluate(struct breaks *b)
 	state_prune(&b->state, clk.now);
 	dirty = skips != b->state.n_skips;
 	dirty |= policy_start_plans(&b->state, &clk, b->conf->pause_default);
+	announce_unlocks(b, &clk);
 	dirty |= policy_unlock_due(&b->state, &clk);
 	if (policy_eval(b->conf, &b->state, &clk, &p) < 0) {
 		/* Keep what is in force; the timer tries again in a second. */
@@ -154,6 +178,7 @@ void breaks_evaluate(struct breaks *b)
 	if (p.pause_expired) {
 		b->state.adhoc.on = false;
 		dirty = true;
+		breaks_count(b, STATS_KEPT);
 	}
 	dirty |= policy_hold(b->conf, &p, &clk, &b->state);
 	if (dirty)
@@ -309,6 +334,14 @@ static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
 	save_stats(arg);
+}
+
+/* History is rare (a few events a day) and worth keeping through a crash:
+ * written at once. */
+void breaks_count(struct breaks *b, enum stats_history what)
+{
+	stats_count(b->stats, stats_date(time(NULL)), what);
+	save_stats(b);
 }
 
 void breaks_count_blocked(struct breaks *b, const char *key)

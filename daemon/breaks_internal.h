@@ -1,6 +1,7 @@
-/* What breaks.c (lifecycle, timer, logging, hooks), commands.c (the control
- * commands) and reload.c (the reload thread) share: the runtime context of
- * the break state machine. Nothing outside those three files includes it. */
+/* What breaks.c (lifecycle, timer, logging, hooks), commands.c and
+ * commands_query.c (the control commands) and reload.c (the reload thread)
+ * share: the runtime context of the break state machine. Nothing outside
+ * those files includes it. */
 #ifndef SMB_BREAKS_INTERNAL_H
 #define SMB_BREAKS_INTERNAL_H
 
@@ -83,6 +84,12 @@ struct breaks {
  * hands a changed set to enforcement, re-arms the timer; b->pol is then the
  * policy at that instant. */
 void breaks_evaluate(struct breaks *b);
+/* Logs one line and sends the same sentence to `smctl watch` as an event of
+ * `kind` ("start", "end", "unlock", ...). */
+void breaks_emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Counts one event of today's history in the stats (and writes them). */
+void breaks_count(struct breaks *b, enum stats_history what);
 /* The instant for a policy decision now. */
 void breaks_clock(const struct breaks *b, struct policy_clock *clk);
 /* Writes the state. On failure (a full disk, say) it logs once and tries
@@ -103,5 +110,16 @@ void breaks_reload_free(struct breaks *b);
 /* Fills a deferred `smctl reload` reply with the outcome r of its run. */
 void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
                          const struct conf_errors *errs);
+/* PROTO_A_RESULT r and a PROTO_A_MESSAGE of one sentence. */
+void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* commands_query.c: the read-only lookups, each filling its reply; 0 or a
+ * negative errno. */
+int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply);
+int breaks_cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply);
+int breaks_cmd_services(struct breaks *b, const uint8_t *payload, size_t len,
+                        struct proto_msg *reply);
+int breaks_cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply);
 
 #endif

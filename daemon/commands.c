@@ -30,14 +30,16 @@ static void put_lists(struct proto_msg *m, uint16_t type, const struct conf *c, 
 			proto_put_str(m, type, c->lists[i].name);
 }
 
-static void put_break(struct proto_msg *m, uint16_t type, const char *name, const char *kind,
-                      time_t start, time_t end, bool on, bool strict, bool skipped,
-                      const struct conf *c, uint64_t lists)
+/* Opens a break's nest and puts what every break has; the caller adds its
+ * own attributes and ends the nest (proto_nest_end ignores a failed one). */
+static long put_break(struct proto_msg *m, uint16_t type, const char *name, const char *kind,
+                      time_t start, time_t end, bool on, bool strict, const struct conf *c,
+                      uint64_t lists)
 {
 	long nest = proto_nest_start(m, type);
 
 	if (nest < 0)
-		return;
+		return nest;
 	proto_put_str(m, PROTO_A_NAME, name);
 	proto_put_str(m, PROTO_A_KIND, kind);
 	proto_put_i64(m, PROTO_A_START, start);
@@ -46,16 +48,11 @@ static void put_break(struct proto_msg *m, uint16_t type, const char *name, cons
 		proto_put_flag(m, PROTO_A_ON);
 	if (strict)
 		proto_put_flag(m, PROTO_A_STRICT);
-	if (skipped)
-		proto_put_flag(m, PROTO_A_SKIPPED);
 	put_lists(m, PROTO_A_LIST, c, lists);
-	proto_nest_end(m, nest);
+	return nest;
 }
 
-static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
+void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -67,46 +64,117 @@ static void reply_result(struct proto_msg *m, enum proto_result r, const char *f
 	proto_put_str(m, PROTO_A_MESSAGE, buf);
 }
 
+/* The pause on now, with its focus cycle and a resume waiting out its delay. */
 static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type)
 {
 	const struct policy *p = &b->pol;
+	const struct state_adhoc *a = &b->state.adhoc;
+	long nest = put_break(m, type, "pause", "adhoc", a->start, p->pause_end, true,
+	                      p->pause_strict, b->conf, p->pause_lists);
 
-	put_break(m, type, "pause", "adhoc", b->state.adhoc.start, p->pause_end, true,
-	          p->pause_strict, false, b->conf, p->pause_lists);
+	if (nest < 0)
+		return;
+	if (a->cycles) {
+		proto_put_u32(m, PROTO_A_CYCLE, a->cycle);
+		proto_put_u32(m, PROTO_A_CYCLES, a->cycles);
+	}
+	if (a->unlock_delay)
+		proto_put_u64(m, PROTO_A_UNLOCK_DELAY, (uint64_t)a->unlock_delay);
+	if (p->pause_unlock_at)
+		proto_put_i64(m, PROTO_A_UNLOCK_AT, p->pause_unlock_at);
+	proto_nest_end(m, nest);
 }
 
 static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t type, size_t brk,
                           time_t start, time_t end)
 {
 	const struct conf_break *br = &b->conf->breaks[brk];
+	const struct state *s = &b->state;
 	time_t now = b->pol.now;
+	long nest = put_break(m, type, br->name, "scheduled", start, end, start <= now && now < end,
+	                      br->strict, b->conf, policy_break_lists(br));
 
-	put_break(m, type, br->name, "scheduled", start, end, start <= now && now < end, br->strict,
-	          state_is_skipped(&b->state, br->name, end), b->conf, policy_break_lists(br));
+	if (nest < 0)
+		return;
+	if (state_is_skipped(s, br->name, end))
+		proto_put_flag(m, PROTO_A_SKIPPED);
+	for (size_t k = 0; k < s->n_unlocks; k++) /* a skip waiting out its delay */
+		if (strcmp(s->unlocks[k].name, br->name) == 0 && s->unlocks[k].until == end)
+			proto_put_i64(m, PROTO_A_UNLOCK_AT, s->unlocks[k].at);
+	proto_nest_end(m, nest);
+}
+
+/* The lists a pause naming these lists blocks, as policy_pause_lists reads
+ * them (a planned one's, before it is a pause). */
+static uint64_t named_lists(const struct conf *c, const char (*names)[VALUE_NAME_MAX + 1], size_t n)
+{
+	struct state_adhoc a = {.n_lists = n};
+
+	for (size_t k = 0; k < n && k < SMB_LISTS_MAX; k++)
+		memcpy(a.lists[k], names[k], sizeof(a.lists[k]));
+	return policy_pause_lists(c, &a);
+}
+
+static void put_plan(const struct breaks *b, struct proto_msg *m, const struct state_plan *pl)
+{
+	long nest = put_break(m, PROTO_A_BREAK, "pause", "planned", pl->start, pl->end, false,
+	                      pl->strict, b->conf, named_lists(b->conf, pl->lists, pl->n_lists));
+
+	if (nest < 0)
+		return;
+	proto_put_u32(m, PROTO_A_ID, pl->id);
+	if (pl->cycles) {
+		proto_put_u32(m, PROTO_A_CYCLE, pl->cycle);
+		proto_put_u32(m, PROTO_A_CYCLES, pl->cycles);
+	}
+	proto_nest_end(m, nest);
 }
 
 /* ---- pause, resume, skip ---- */
 
-static int cmd_resume(struct breaks *b, struct proto_msg *reply)
+/* resume --cancel: takes back a resume waiting out its unlock delay. */
+static int cmd_resume_cancel(struct breaks *b, struct proto_msg *reply)
+{
+	char when[48];
+
+	if (!policy_resume_cancel(&b->state)) {
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "no resume is waiting out an unlock delay");
+		return 0;
+	}
+	int saved = breaks_save_state(b);
+	breaks_evaluate(b);
+	value_format_instant(b->pol.pause_end, b->pol.now, when, sizeof(when));
+	breaks_emit(b, b->pol.now, "relock", "resume taken back: the pause runs until %s", when);
+	breaks_reply_result(reply, PROTO_RESULT_OK, "resume taken back: the pause runs until %s%s",
+	                    when, saved < 0 ? UNSAVED : "");
+	return 0;
+}
+
+static int cmd_resume(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
 {
 	struct policy *p = &b->pol;
 	struct state_adhoc *a = &b->state.adhoc;
+	struct proto_attr at;
 	const char *brk = NULL;
 	char when[32], left[32];
+	enum policy_resume_outcome o;
 
-	switch (policy_resume(b->conf, p, &b->state, &brk)) {
+	if (proto_find(payload, len, PROTO_A_CANCEL, &at))
+		return cmd_resume_cancel(b, reply);
+	switch ((o = policy_resume(b->conf, p, &b->state, &brk))) {
 	case POLICY_RESUME_NONE:
-		reply_result(reply, PROTO_RESULT_REFUSED, "no pause is on");
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED, "no pause is on");
 		return 0;
 	case POLICY_RESUME_SCHEDULED:
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "no pause is on; break '%s' is scheduled (smctl skip ends it early)",
-		             brk);
+		breaks_reply_result(
+		    reply, PROTO_RESULT_REFUSED,
+		    "no pause is on; break '%s' is scheduled (smctl skip ends it early)", brk);
 		return 0;
 	case POLICY_RESUME_STRICT:
 		value_format_when(p->pause_strict_end, p->now, when, sizeof(when));
 		value_format_left(p->pause_strict_end - p->now, left, sizeof(left));
-		reply_result(
+		breaks_reply_result(
 		    reply, PROTO_RESULT_REFUSED,
 		    "this pause is strict and cannot be ended early; it ends at %s (in %s)", when,
 		    left);
@@ -115,12 +183,16 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply)
 	case POLICY_RESUME_PENDING:
 		value_format_when(p->pause_unlock_at, p->now, when, sizeof(when));
 		value_format_left(p->pause_unlock_at - p->now, left, sizeof(left));
+		if (o == POLICY_RESUME_DELAYED)
+			breaks_emit(b, p->now, "unlock",
+			            "resume asked: the pause ends at %s, after its unlock delay",
+			            when);
 		breaks_save_state(b);
 		breaks_evaluate(b);
-		reply_result(reply, PROTO_RESULT_OK,
-		             "the pause ends at %s (in %s), after its unlock delay; smctl pause "
-		             "takes that back",
-		             when, left);
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "the pause ends at %s (in %s), after its unlock delay; smctl "
+		                    "resume --cancel or smctl pause takes that back",
+		                    when, left);
 		return 0;
 	case POLICY_RESUME_OK:
 		break;
@@ -129,48 +201,117 @@ static int cmd_resume(struct breaks *b, struct proto_msg *reply)
 	 * cannot be written (a full disk): it applies, and the save is retried. */
 	a->on = false;
 	int saved = breaks_save_state(b);
+	breaks_count(b, STATS_EARLY);
 	breaks_evaluate(b);
-	reply_result(reply, PROTO_RESULT_OK, "pause ended%s", saved < 0 ? UNSAVED : "");
+	breaks_reply_result(reply, PROTO_RESULT_OK, "pause ended%s", saved < 0 ? UNSAVED : "");
 	return 0;
 }
 
-/* Reads a pause request; 0, or -EINVAL with the usage error in reply. */
+/* A pause request as read, then resolved at the instant: a pause now, or
+ * one planned for later (--at) or in focus cycles. */
+struct pause_ask {
+	struct policy_pause_req req;
+	const char *until, *at; /* WHEN strings */
+	uint64_t duration, rest;
+	uint32_t cycles;
+	bool plan;
+	time_t start, length; /* a plan's: its start, the length of each */
+};
+
+static int bad_when(struct proto_msg *reply, const char *s, int r, bool after_at)
+{
+	if (r == -ERANGE && after_at)
+		breaks_reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not after the --at start",
+		                    s);
+	else if (r == -ERANGE)
+		breaks_reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not in the future", s);
+	else
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "bad time '%s': use HH:MM, like 17:30, 'tomorrow 09:00', "
+		                    "'sun 16:00' or 2026-10-04T16:00",
+		                    s);
+	return -EINVAL;
+}
+
+static int usage(struct proto_msg *reply, const char *why)
+{
+	breaks_reply_result(reply, PROTO_RESULT_USAGE, "%s", why);
+	return -EINVAL;
+}
+
+/* The instants of ask at now: the start (--at, else now), the end (until
+ * seen from the start, or the duration), and for a plan the length of
+ * each. Everything ends within SMB_PAUSE_MAX of now. */
+static int resolve_pause(const struct breaks *b, struct pause_ask *ask, struct proto_msg *reply)
+{
+	time_t now = b->pol.now, from = now;
+	uint32_t n = ask->cycles ? ask->cycles : 1;
+	int r;
+
+	if (ask->at && (r = sched_parse_when(ask->at, now, &from)) < 0)
+		return bad_when(reply, ask->at, r, false);
+	if (ask->until && (r = sched_parse_when(ask->until, from, &ask->req.end)) < 0)
+		return bad_when(reply, ask->until, r, ask->at != NULL);
+	if (!ask->until && ask->duration)
+		ask->req.end = from + (time_t)ask->duration;
+	ask->req.have_end = ask->until || ask->duration;
+	if (ask->rest && !ask->cycles)
+		return usage(reply, "--rest goes with --cycles");
+	if (ask->cycles && (!ask->rest || !ask->duration))
+		return usage(reply, "--cycles needs the length of each and a --rest, like: smctl "
+		                    "pause 25m --cycles 4 --rest 5m");
+	ask->plan = ask->at || ask->cycles;
+	if (ask->plan && ask->req.unlock_delay)
+		return usage(reply, "--unlock-delay goes with a pause that starts now, not with "
+		                    "--at or --cycles");
+	ask->start = from;
+	ask->length = ask->req.have_end ? ask->req.end - from : (time_t)b->conf->pause_default;
+	time_t last = from + (time_t)(n - 1) * (ask->length + (time_t)ask->rest) + ask->length;
+	if (last - now > SMB_PAUSE_MAX) {
+		char end[48];
+		value_format_instant(last, now, end, sizeof(end));
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "%s ends %s: a pause ends within 30d of now",
+		                    ask->plan ? "the plan" : "the pause", end);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reads a pause request and resolves it; 0, or -EINVAL with the usage error
+ * in reply. */
 static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len,
-                      struct policy_pause_req *req, struct proto_msg *reply)
+                      struct pause_ask *ask, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
+	struct policy_pause_req *req = &ask->req;
 	struct proto_iter it;
 	struct proto_attr at;
 
-	memset(req, 0, sizeof(*req));
+	memset(ask, 0, sizeof(*ask));
 	proto_iter_init(&it, payload, len);
 	while (proto_iter_next(&it, &at)) {
+		uint64_t v = at.len == 8 ? proto_attr_u64(&at) : proto_attr_u32(&at);
 		if (at.type == PROTO_A_DURATION) {
-			uint64_t d = proto_attr_u64(&at);
-			if (d == 0 || d > SMB_PAUSE_MAX) {
-				reply_result(reply, PROTO_RESULT_USAGE,
-				             "a pause lasts from 1s to 30d");
-				return -EINVAL;
-			}
-			req->end = b->pol.now + (time_t)d;
-			req->have_end = true;
+			if (v == 0 || v > SMB_PAUSE_MAX)
+				return usage(reply, "a pause lasts from 1s to 30d");
+			ask->duration = v;
 		} else if (at.type == PROTO_A_UNTIL) {
-			const char *s = proto_attr_str(&at);
-			int r = sched_parse_when(s, b->pol.now, &req->end);
-			if (r == -ERANGE) {
-				reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not in the future",
-				             s);
-				return -EINVAL;
-			}
-			if (r < 0) {
-				reply_result(
-				    reply, PROTO_RESULT_USAGE,
-				    "bad time '%s': use HH:MM, like 17:30, 'tomorrow 09:00', "
-				    "'sun 16:00' or 2026-10-04T16:00",
-				    s);
-				return -EINVAL;
-			}
-			req->have_end = true;
+			ask->until = proto_attr_str(&at);
+		} else if (at.type == PROTO_A_AT) {
+			ask->at = proto_attr_str(&at);
+		} else if (at.type == PROTO_A_CYCLES) {
+			if (v < 1 || v > STATE_PLANS_MAX)
+				return usage(reply, "--cycles takes 1 to 32");
+			ask->cycles = (uint32_t)v;
+		} else if (at.type == PROTO_A_REST) {
+			if (v == 0 || v > SMB_PAUSE_MAX)
+				return usage(reply, "--rest lasts from 1s to 30d");
+			ask->rest = v;
+		} else if (at.type == PROTO_A_UNLOCK_DELAY) {
+			if (v == 0 || v > 86400)
+				return usage(reply, "--unlock-delay takes 1s to 1d");
+			req->unlock_delay = (int64_t)v;
 		} else if (at.type == PROTO_A_STRICT) {
 			req->strict = true;
 		} else if (at.type == PROTO_A_LIST) {
@@ -178,55 +319,103 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 			if (!conf_find_list(c, s)) {
 				char all[256];
 				policy_list_names(c, UINT64_MAX, all, sizeof(all));
-				reply_result(reply, PROTO_RESULT_USAGE,
-				             "no list named '%s' (lists: %s)", s, all);
+				breaks_reply_result(reply, PROTO_RESULT_USAGE,
+				                    "no list named '%s' (lists: %s)", s, all);
 				return -EINVAL;
 			}
-			if (req->n_lists == SMB_LISTS_MAX) {
-				reply_result(reply, PROTO_RESULT_USAGE, "too many lists");
-				return -EINVAL;
-			}
+			if (req->n_lists == SMB_LISTS_MAX)
+				return usage(reply, "too many lists");
 			snprintf(req->lists[req->n_lists++], sizeof(req->lists[0]), "%s", s);
 		}
 	}
-	return 0;
+	return resolve_pause(b, ask, reply);
 }
 
-static int cmd_pause(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
-                     size_t len, struct proto_msg *reply)
+/* smctl pause --at WHEN, or --cycles: plans the pauses in the state; the
+ * first of a cycle starting now starts at once. */
+static int cmd_plan(struct breaks *b, const struct control_peer *peer, struct pause_ask *ask,
+                    struct proto_msg *reply)
 {
-	const struct conf *c = b->conf;
-	struct state_adhoc *a = &b->state.adhoc, old = *a;
-	struct policy_pause_req req;
-	struct policy_clock clk;
-	enum policy_pause_outcome o;
+	struct state *s = &b->state;
+	uint32_t id, n = ask->cycles ? ask->cycles : 1;
+	char from[48], until[48], lists[256], each[24], rest[24];
+	int r =
+	    policy_plan(s, &ask->req, ask->start, ask->length, ask->cycles, (time_t)ask->rest, &id);
 
-	if (read_pause(b, payload, len, &req, reply) < 0)
+	if (r == -ENOSPC) {
+		breaks_reply_result(
+		    reply, PROTO_RESULT_REFUSED,
+		    "too many planned pauses (at most %d); smctl cancel ID drops one",
+		    STATE_PLANS_MAX);
 		return 0;
-	breaks_clock(b, &clk);
-	o = policy_pause(a, &req, &clk, c->pause_default, a);
-	if (o == POLICY_PAUSE_TOGGLE) /* a bare `smctl pause` toggles */
-		return cmd_resume(b, reply);
-	/* A strict pause that a restart could forget is a promise not kept:
-	 * refused unless it is written. Any other applies, saved or not. */
-	int saved = o == POLICY_PAUSE_UNCHANGED ? 0 : breaks_save_state(b);
-	if (saved < 0 && a->strict) {
-		*a = old;
+	}
+	if (r < 0) {
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "a planned pause names at most %d lists", STATE_PLAN_LISTS);
+		return 0;
+	}
+	/* As for a strict pause now: a strict plan a restart could forget is
+	 * refused; any other stands unsaved while the save is retried. */
+	int saved = breaks_save_state(b);
+	if (saved < 0 && ask->req.strict) {
+		for (uint32_t i = 0; i < n; i++)
+			policy_cancel(s, id + i);
 		breaks_save_state(b);
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "cannot save the state (%s), and a strict pause must survive a "
-		             "restart; nothing changed",
-		             strerror(-saved));
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "cannot save the state (%s), and a strict planned pause must "
+		                    "survive a restart; nothing changed",
+		                    strerror(-saved));
 		return 0;
 	}
 	breaks_evaluate(b);
-
+	time_t now = b->pol.now;
+	if (ask->start <= now)
+		snprintf(from, sizeof(from), "now");
+	else
+		value_format_instant(ask->start, now, from, sizeof(from));
+	value_format_instant(ask->start + (time_t)(n - 1) * (ask->length + (time_t)ask->rest) +
+	                         ask->length,
+	                     now, until, sizeof(until));
+	policy_list_names(b->conf, named_lists(b->conf, ask->req.lists, ask->req.n_lists), lists,
+	                  sizeof(lists));
+	value_format_duration((uint64_t)ask->length, each, sizeof(each));
+	value_format_duration(ask->rest, rest, sizeof(rest));
+	log_info("pause planned by uid %u: id %u, %u from %s until %s", (unsigned)peer->uid, id, n,
+	         from, until);
+	if (ask->cycles)
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "%u cycles of %s with %s rests, from %s until %s: lists %s%s "
+		                    "(ids %u-%u; smctl cancel ID drops one)%s",
+		                    n, each, rest, from, until, lists,
+		                    ask->req.strict ? ", strict" : "", id, id + n - 1,
+		                    saved < 0 ? UNSAVED : "");
+	else
+		breaks_reply_result(
+		    reply, PROTO_RESULT_OK,
+		    "pause %u planned from %s until %s: lists %s%s (smctl cancel %u "
+		    "drops it)%s",
+		    id, from, until, lists, ask->req.strict ? ", strict" : "", id,
+		    saved < 0 ? UNSAVED : "");
+	proto_put_u32(reply, PROTO_A_ID, id);
+	if (b->pol.pause_on)
+		put_pause(b, reply, PROTO_A_BREAK);
+	for (size_t i = 0; i < s->n_plans; i++)
+		if (s->plans[i].id >= id && s->plans[i].id < id + n)
+			put_plan(b, reply, &s->plans[i]);
+	return 0;
+}
+/* "paused until WHEN (LEFT): lists ..., strict until ...". An end given as
+ * a WHEN is written in full, weekday and date, so that a typo shows. */
+static void pause_reply(const struct breaks *b, const struct control_peer *peer,
+                        enum policy_pause_outcome o, bool full, int saved, struct proto_msg *reply)
+{
 	const struct policy *p = &b->pol;
-	char when[32], left[32], lists[256];
+	char when[48], left[32], lists[256], delay[64] = "";
 	const char *strict = p->pause_strict ? ", strict" : "";
+
 	value_format_when(p->pause_end, p->now, when, sizeof(when));
 	value_format_left(p->pause_end - p->now, left, sizeof(left));
-	policy_list_names(c, p->pause_lists, lists, sizeof(lists));
+	policy_list_names(b->conf, p->pause_lists, lists, sizeof(lists));
 	if (p->pause_strict && p->pause_strict_end < p->pause_end) {
 		char se[32];
 		value_format_when(p->pause_strict_end, p->now, se, sizeof(se));
@@ -234,16 +423,61 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 		         se);
 		strict = "";
 	}
-	log_info("pause %s by uid %u: until %s, lists %s%s",
+	if (b->state.adhoc.unlock_delay) {
+		char d[24];
+		value_format_duration((uint64_t)b->state.adhoc.unlock_delay, d, sizeof(d));
+		snprintf(delay, sizeof(delay), ", unlock delay %s", d);
+	}
+	log_info("pause %s by uid %u: until %s, lists %s%s%s",
 	         o == POLICY_PAUSE_STARTED ? "requested" : "extended", (unsigned)peer->uid, when,
-	         lists, strict);
+	         lists, strict, delay);
 	if (o == POLICY_PAUSE_UNCHANGED)
-		reply_result(reply, PROTO_RESULT_OK, "already paused until %s (in %s): lists %s%s",
-		             when, left, lists, strict);
-	else
-		reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s%s", when,
-		             left, lists, strict, saved < 0 ? UNSAVED : "");
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "already paused until %s (in %s): lists %s%s%s", when, left,
+		                    lists, strict, delay);
+	else if (full) {
+		value_format_instant(p->pause_end, p->now, when, sizeof(when));
+		breaks_reply_result(reply, PROTO_RESULT_OK, "paused until %s: lists %s%s%s%s", when,
+		                    lists, strict, delay, saved < 0 ? UNSAVED : "");
+	} else
+		breaks_reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s%s%s",
+		                    when, left, lists, strict, delay, saved < 0 ? UNSAVED : "");
 	put_pause(b, reply, PROTO_A_BREAK);
+}
+
+static int cmd_pause(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
+                     size_t len, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+	struct state_adhoc *a = &b->state.adhoc, old = *a;
+	struct pause_ask ask;
+	struct policy_clock clk;
+	enum policy_pause_outcome o;
+
+	if (read_pause(b, payload, len, &ask, reply) < 0)
+		return 0;
+	if (ask.plan)
+		return cmd_plan(b, peer, &ask, reply);
+	breaks_clock(b, &clk);
+	o = policy_pause(a, &ask.req, &clk, c->pause_default, a);
+	if (o == POLICY_PAUSE_TOGGLE) /* a bare `smctl pause` toggles */
+		return cmd_resume(b, NULL, 0, reply);
+	/* A strict pause that a restart could forget is a promise not kept:
+	 * refused unless it is written. Any other applies, saved or not. */
+	int saved = o == POLICY_PAUSE_UNCHANGED ? 0 : breaks_save_state(b);
+	if (saved < 0 && a->strict) {
+		*a = old;
+		breaks_save_state(b);
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "cannot save the state (%s), and a strict pause must survive a "
+		                    "restart; nothing changed",
+		                    strerror(-saved));
+		return 0;
+	}
+	if (old.on && old.unlock_at && !a->unlock_at)
+		breaks_emit(b, clk.now, "relock", "resume taken back by a pause");
+	breaks_evaluate(b);
+	pause_reply(b, peer, o, ask.until != NULL, saved, reply);
 	return 0;
 }
 
@@ -295,6 +529,24 @@ static int add_unlock(struct breaks *b, size_t i)
 	return 0;
 }
 
+/* Each break skipped now ends early; each skipped after its delay is an
+ * event now (and ends early when the delay is over). */
+static void skip_history(struct breaks *b, const bool *now, const bool *later)
+{
+	for (size_t i = 0; i < b->conf->n_breaks; i++) {
+		char when[32];
+		if (now[i])
+			breaks_count(b, STATS_EARLY);
+		if (!later[i])
+			continue;
+		value_format_when(b->pol.now + (time_t)b->conf->breaks[i].unlock_delay, b->pol.now,
+		                  when, sizeof(when));
+		breaks_emit(b, b->pol.now, "unlock",
+		            "skip asked: break %s ends at %s, after its unlock delay",
+		            b->conf->breaks[i].name, when);
+	}
+}
+
 static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
@@ -332,20 +584,24 @@ static int cmd_skip(struct breaks *b, const struct control_peer *peer, struct pr
 		         "%s%s ends after its unlock delay (smctl status shows when)",
 		         skipped[0] ? "; " : "", names);
 	}
+	skip_history(b, skip, delayed); /* nothing when none is skipped */
 	free(skip);
 	if (!n) {
 		if (refused[0])
-			reply_result(reply, PROTO_RESULT_REFUSED, "cannot skip: %s", refused);
+			breaks_reply_result(reply, PROTO_RESULT_REFUSED, "cannot skip: %s",
+			                    refused);
 		else
-			reply_result(reply, PROTO_RESULT_REFUSED, "no scheduled break is on");
+			breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+			                    "no scheduled break is on");
 		return 0;
 	}
 	/* Skipping a break that is not strict applies even unsaved (see resume). */
 	int saved = breaks_save_state(b);
 	log_info("skip by uid %u: %s", (unsigned)peer->uid, skipped);
 	breaks_evaluate(b);
-	reply_result(reply, PROTO_RESULT_OK, "%s%s%s%s%s%s", skipped[0] ? "skipped " : "", skipped,
-	             later, refused[0] ? "; " : "", refused, saved < 0 ? UNSAVED : "");
+	breaks_reply_result(reply, PROTO_RESULT_OK, "%s%s%s%s%s%s", skipped[0] ? "skipped " : "",
+	                    skipped, later, refused[0] ? "; " : "", refused,
+	                    saved < 0 ? UNSAVED : "");
 	return 0;
 }
 
@@ -362,7 +618,7 @@ static int cmd_schedule(struct breaks *b, const uint8_t *payload, size_t len,
 	if (proto_find(payload, len, PROTO_A_DAYS, &at)) {
 		days = proto_attr_u32(&at);
 		if (days < 1 || days > 60) {
-			reply_result(reply, PROTO_RESULT_USAGE, "--days takes 1 to 60");
+			breaks_reply_result(reply, PROTO_RESULT_USAGE, "--days takes 1 to 60");
 			return 0;
 		}
 	}
@@ -374,8 +630,17 @@ static int cmd_schedule(struct breaks *b, const uint8_t *payload, size_t len,
 	proto_put_i64(reply, PROTO_A_NOW, b->pol.now);
 	if (b->pol.pause_on)
 		put_pause(b, reply, PROTO_A_BREAK);
-	for (size_t i = 0; i < n; i++)
+	/* The planned pauses (sorted by start, whatever the horizon: there are
+	 * few) merged by start into the scheduled breaks. */
+	const struct state *s = &b->state;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (; k < s->n_plans && s->plans[k].start <= v[i].start; k++)
+			put_plan(b, reply, &s->plans[k]);
 		put_scheduled(b, reply, PROTO_A_BREAK, v[i].brk, v[i].start, v[i].end);
+	}
+	for (; k < s->n_plans; k++)
+		put_plan(b, reply, &s->plans[k]);
 	free(v);
 	return 0;
 }
@@ -398,6 +663,8 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	put_lists(reply, PROTO_A_INFORCE, c, p->in.lists);
 	if (p->pause_on)
 		put_pause(b, reply, PROTO_A_BREAK);
+	if (b->state.n_plans) /* the next planned pause: the next focus cycle, say */
+		put_plan(b, reply, &b->state.plans[0]);
 	for (size_t i = 0; i < c->n_breaks; i++)
 		if (p->breaks[i].active)
 			put_scheduled(b, reply, PROTO_A_BREAK, i, p->breaks[i].start,
@@ -416,17 +683,18 @@ void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
                          const struct conf_errors *errs)
 {
 	if (r == 0) {
-		reply_result(reply, PROTO_RESULT_OK, "configuration reloaded from %s",
-		             b->conf->path);
+		breaks_reply_result(reply, PROTO_RESULT_OK, "configuration reloaded from %s",
+		                    b->conf->path);
 	} else if (r == -EPERM) {
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "reload refused: it would loosen a strict break; the running "
-		             "configuration stays");
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "reload refused: it would loosen a strict break; the running "
+		                    "configuration stays");
 	} else if (r == -EINVAL) {
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "%s has errors; the running configuration stays", b->conf->path);
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "%s has errors; the running configuration stays",
+		                    b->conf->path);
 	} else {
-		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
 	}
 	for (size_t i = 0; i < errs->n; i++)
 		proto_put_str(reply, PROTO_A_ERROR, errs->msgs[i]);
@@ -445,349 +713,46 @@ static int cmd_reload(struct breaks *b, struct proto_msg *reply)
 	if (r == 0)
 		return CONTROL_DEFER;
 	if (r == -EBUSY)
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "busy: too many reloads waiting, try again");
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "busy: too many reloads waiting, try again");
 	else
-		reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED, "reload failed: %s", strerror(-r));
 	return 0;
 }
 
-static void put_match(struct proto_msg *m, const char *list, const char *kind, const char *entry,
-                      const char *source, unsigned line)
-{
-	long nest = proto_nest_start(m, PROTO_A_MATCH);
-
-	if (nest < 0)
-		return;
-	proto_put_str(m, PROTO_A_LIST, list);
-	proto_put_str(m, PROTO_A_KIND, kind);
-	proto_put_str(m, PROTO_A_ENTRY, entry);
-	proto_put_str(m, PROTO_A_SOURCE, source);
-	if (line)
-		proto_put_u32(m, PROTO_A_LINE, line);
-	proto_nest_end(m, nest);
-}
-
-static void put_hit(struct breaks *b, struct proto_msg *m, unsigned list, const char *kind,
-                    const struct domains_hit *h)
-{
-	const char *src = domains_origin(b->domains, h->origin, NULL, NULL);
-
-	put_match(m, b->conf->lists[list].name, kind, h->entry, src ? src : "?", h->line);
-}
-
-/* The block and allow entries that decide name in each list it matches. */
-static void put_hits(struct breaks *b, struct proto_msg *reply, const char *name, size_t nlen,
-                     const struct domains_match *m)
-{
-	for (unsigned i = 0; i < b->conf->n_lists && i < SMB_LISTS_MAX; i++) {
-		struct domains_why w;
-		if (!((m->block | m->allow) & (UINT64_C(1) << i)))
-			continue;
-		domains_explain(b->domains, name, nlen, i, &w);
-		if (w.block.found)
-			put_hit(b, reply, i, "block", &w.block);
-		if (w.allow.found)
-			put_hit(b, reply, i, "allow", &w.allow);
-	}
-}
-
-static void put_check_break(struct proto_msg *reply, const char *name, const char *kind, bool on,
-                            bool skipped, bool blocks)
-{
-	long nest = proto_nest_start(reply, PROTO_A_BREAK);
-
-	if (nest < 0)
-		return;
-	proto_put_str(reply, PROTO_A_NAME, name);
-	proto_put_str(reply, PROTO_A_KIND, kind);
-	if (on)
-		proto_put_flag(reply, PROTO_A_ON);
-	if (skipped)
-		proto_put_flag(reply, PROTO_A_SKIPPED);
-	if (blocks)
-		proto_put_flag(reply, PROTO_A_BLOCKED);
-	proto_nest_end(reply, nest);
-}
-
-/* smctl check: is the name blocked now, would it be during each break, and
- * which entry of which list (or which allow entry) decides it. An address
- * goes to the check_addr hook, which knows the sets. */
-static int cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
-{
-	const struct conf *c = b->conf;
-	const struct policy *p = &b->pol;
-	char name[DOMAINS_NAME_MAX + 1], during[256] = "";
-	struct domains_match m;
-	struct proto_attr at;
-	const char *arg, *why = NULL;
-	uint8_t addr[16];
-	size_t nlen, off = 0;
-
-	if (!proto_find(payload, len, PROTO_A_DOMAIN, &at)) {
-		reply_result(reply, PROTO_RESULT_USAGE, "bad domain name: none given");
-		return 0;
-	}
-	arg = proto_attr_str(&at);
-	int family = 0;
-	if (value_parse_ip(arg, &family, addr) < 0)
-		family = 0;
-	if (family && b->hooks.check_addr) {
-		b->hooks.check_addr(b->hooks.arg, family, addr, p->in.lists, reply);
-		return 0;
-	}
-	if (domains_normalize(arg, strlen(arg), name, &nlen, &why) < 0) {
-		reply_result(reply, PROTO_RESULT_USAGE, "bad domain name: %s", why);
-		return 0;
-	}
-	domains_match(b->domains, name, nlen, &m);
-	struct breaks_bypass_hit bh;
-	bool bypass = b->hooks.check_bypass && b->hooks.check_bypass(b->hooks.arg, name, nlen, &bh);
-	for (size_t i = 0; i < c->n_breaks; i++) {
-		if (!(policy_break_lists(&c->breaks[i]) & m.lists))
-			continue;
-		int n = snprintf(during + off, sizeof(during) - off, "%s%s", off ? ", " : "",
-		                 c->breaks[i].name);
-		if (n > 0 && (size_t)n < sizeof(during) - off)
-			off += (size_t)n;
-	}
-	enum policy_verdict v = policy_check(c, p, m.lists, m.allow, bypass);
-	if (v == POLICY_BLOCKED_NOW && bypass && !(m.lists & p->in.lists))
-		reply_result(reply, PROTO_RESULT_OK,
-		             "%s is blocked now: %s, blocked during every break", name, bh.rule);
-	else if (v == POLICY_BLOCKED_NOW)
-		reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
-	else if (v == POLICY_BYPASS_DURING)
-		reply_result(reply, PROTO_RESULT_OK,
-		             "%s is not blocked now; as %s it is blocked during every break", name,
-		             bh.rule);
-	else if (v == POLICY_BLOCKED_DURING)
-		reply_result(reply, PROTO_RESULT_OK,
-		             "%s is not blocked now; breaks that block it: %s", name, during);
-	else if (v == POLICY_LISTED_UNUSED)
-		reply_result(reply, PROTO_RESULT_OK,
-		             "%s is not blocked now; it is listed, but no break uses its lists "
-		             "(a pause blocks it)",
-		             name);
-	else if (v == POLICY_ALLOWED)
-		reply_result(reply, PROTO_RESULT_OK, "%s is never blocked: an allow entry frees it",
-		             name);
-	else
-		reply_result(reply, PROTO_RESULT_OK, "%s is in no list", name);
-	proto_put_str(reply, PROTO_A_DOMAIN, name);
-	if (v == POLICY_BLOCKED_NOW)
-		proto_put_flag(reply, PROTO_A_BLOCKED);
-	put_hits(b, reply, name, nlen, &m);
-	if (bypass)
-		put_match(reply, "bypass", "block", bh.entry, bh.source, bh.line);
-	if (p->pause_on)
-		put_check_break(reply, "pause", "adhoc", true, false,
-		                bypass || (p->pause_lists & m.lists) != 0);
-	for (size_t i = 0; i < c->n_breaks; i++)
-		put_check_break(reply, c->breaks[i].name, "scheduled", p->breaks[i].on,
-		                p->breaks[i].skipped,
-		                bypass || (policy_break_lists(&c->breaks[i]) & m.lists) != 0);
-	return 0;
-}
-
-/* smctl stats: blocked attempts per service for each of the last N days. */
-static int cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
-{
-	time_t now = b->pol.now;
-	struct proto_attr at;
-	uint32_t days = BREAKS_SCHEDULE_DAYS;
-
-	if (proto_find(payload, len, PROTO_A_DAYS, &at)) {
-		days = proto_attr_u32(&at);
-		if (days < 1 || days > STATS_DAYS) {
-			reply_result(reply, PROTO_RESULT_USAGE, "--days takes 1 to %d", STATS_DAYS);
-			return 0;
-		}
-	}
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	proto_put_i64(reply, PROTO_A_NOW, now);
-	for (uint32_t i = 0; i < days; i++) {
-		/* Noon of each day back steps over DST changes safely. */
-		struct tm tm;
-		localtime_r(&now, &tm);
-		tm.tm_mday -= (int)i;
-		tm.tm_hour = 12;
-		tm.tm_isdst = -1;
-		time_t t = mktime(&tm);
-		uint32_t date = stats_date(t);
-		char when[16];
-		snprintf(when, sizeof(when), "%04u-%02u-%02u", date / 10000, date / 100 % 100,
-		         date % 100);
-		long nest = proto_nest_start(reply, PROTO_A_DAY);
-		if (nest < 0)
-			break;
-		proto_put_str(reply, PROTO_A_DATE, when);
-		for (size_t d = 0; d < b->stats->n_days; d++) {
-			const struct stats_day *sd = &b->stats->days[d];
-			if (sd->date != date)
-				continue;
-			for (size_t k = 0; k < sd->n_keys; k++)
-				proto_put_counter(reply, sd->keys[k].name, sd->keys[k].count);
-			if (sd->other)
-				proto_put_counter(reply, "other", sd->other);
-		}
-		proto_nest_end(reply, nest);
-	}
-	return 0;
-}
-
-/* Counts the names of a service file, and with `names` set also puts each. */
-struct service_walk {
-	uint64_t count;
-	struct proto_msg *names;
-};
-
-static int walk_name(void *ctx, const char *name, size_t len, unsigned line)
-{
-	struct service_walk *w = ctx;
-
-	(void)len, (void)line;
-	w->count++;
-	if (w->names)
-		proto_put_str(w->names, PROTO_A_DOMAINS, name);
-	return 0;
-}
-
-/* One service: its name and count, and with detail its file and domains. */
-static int put_service(struct breaks *b, struct proto_msg *reply, const char *name, bool detail)
-{
-	struct service_walk w = {.names = detail ? reply : NULL};
-	struct lists_stats st;
-	char path[1024];
-	long nest = proto_nest_start(reply, PROTO_A_SERVICE);
-	int r;
-
-	if (nest < 0)
-		return nest;
-	proto_put_str(reply, PROTO_A_NAME, name);
-	if (detail) {
-		snprintf(path, sizeof(path), "%s/services/%s.list", b->data_dir, name);
-		proto_put_str(reply, PROTO_A_SOURCE, path);
-	}
-	r = lists_load_service(b->data_dir, name, walk_name, NULL, &w, &st);
-	proto_put_u64(reply, PROTO_A_COUNT, w.count);
-	proto_nest_end(reply, nest);
-	return r;
-}
-
-/* smctl services [NAME]: the catalog with counts, or what one service holds. */
-static int cmd_services(struct breaks *b, const uint8_t *payload, size_t len,
-                        struct proto_msg *reply)
+/* smctl cancel ID: drops a planned pause before it starts, strict or not
+ * (nothing is in force yet, so nothing is loosened). */
+static int cmd_cancel(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
+                      size_t len, struct proto_msg *reply)
 {
 	struct proto_attr at;
-	char **names = NULL, known[1024];
-	size_t n = 0;
-	int r;
+	uint32_t id;
+	char when[48];
+	time_t start = 0;
 
-	if (proto_find(payload, len, PROTO_A_NAME, &at)) {
-		const char *name = proto_attr_str(&at);
-		if (!value_valid_name(name) || !lists_service_exists(b->data_dir, name)) {
-			lists_unknown_service(b->data_dir, name, known, sizeof(known));
-			reply_result(reply, PROTO_RESULT_REFUSED, "%s", known);
-			return 0;
-		}
-		proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-		put_service(b, reply, name, true);
+	if (!proto_find(payload, len, PROTO_A_ID, &at)) {
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "cancel needs the id of a planned pause (smctl schedule lists "
+		                    "them)");
 		return 0;
 	}
-	r = lists_services(b->data_dir, &names, &n);
-	if (r < 0) {
-		reply_result(reply, PROTO_RESULT_REFUSED,
-		             "cannot read the catalog in %s/services: %s", b->data_dir,
-		             strerror(-r));
+	id = proto_attr_u32(&at);
+	for (size_t i = 0; i < b->state.n_plans; i++)
+		if (b->state.plans[i].id == id)
+			start = b->state.plans[i].start;
+	if (!policy_cancel(&b->state, id)) {
+		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+		                    "no planned pause %u (smctl schedule lists them; one that has "
+		                    "started is the pause, which smctl resume ends)",
+		                    id);
 		return 0;
 	}
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	for (size_t i = 0; i < n; i++)
-		put_service(b, reply, names[i], false);
-	lists_strv_free(names, n);
-	return 0;
-}
-
-/* A nest of `type` with NAME and COUNT. */
-static void put_named_count(struct proto_msg *m, uint16_t type, const char *name, uint64_t count)
-{
-	long nest = proto_nest_start(m, type);
-
-	if (nest < 0)
-		return;
-	proto_put_str(m, PROTO_A_NAME, name);
-	proto_put_u64(m, PROTO_A_COUNT, count);
-	proto_nest_end(m, nest);
-}
-
-/* smctl lists NAME: what the list holds, from the running structure's
- * origins (no file is read again): its services and files with the names
- * each gave, its `domains =` and `allow =`, and the breaks that use it. */
-static int cmd_list_detail(struct breaks *b, const char *name, struct proto_msg *reply)
-{
-	const struct conf *c = b->conf;
-	const struct conf_list *l = conf_find_list(c, name);
-	const char *src;
-	uint64_t total = 0;
-	unsigned li;
-	bool allow;
-
-	if (!l) {
-		char all[256];
-		policy_list_names(c, UINT64_MAX, all, sizeof(all));
-		reply_result(reply, PROTO_RESULT_REFUSED, "no list named '%s' (lists: %s)", name,
-		             all);
-		return 0;
-	}
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	proto_put_str(reply, PROTO_A_NAME, l->name);
-	for (uint32_t o = 0; (src = domains_origin(b->domains, o, &li, &allow)); o++) {
-		size_t n = domains_origin_count(b->domains, o);
-		if (li != (unsigned)(l - c->lists) || allow)
-			continue;
-		total += n;
-		if (strncmp(src, "service ", 8) == 0)
-			put_named_count(reply, PROTO_A_SERVICE, src + 8, n);
-		else if (src[0] == '/' && strcmp(src, c->path) != 0)
-			put_named_count(reply, PROTO_A_FILE, src, n);
-	}
-	for (size_t i = 0; i < l->n_domains; i++)
-		proto_put_str(reply, PROTO_A_DOMAINS, l->domains[i]);
-	for (size_t i = 0; i < l->n_allow; i++)
-		proto_put_str(reply, PROTO_A_ALLOW, l->allow[i]);
-	proto_put_u64(reply, PROTO_A_COUNT, total);
-	for (size_t i = 0; i < c->n_breaks; i++) {
-		if (!(policy_break_lists(&c->breaks[i]) & (UINT64_C(1) << (l - c->lists))))
-			continue;
-		long nest = proto_nest_start(reply, PROTO_A_BREAK);
-		if (nest < 0)
-			break;
-		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
-		proto_nest_end(reply, nest);
-	}
-	return 0;
-}
-
-/* smctl lists [NAME]: the names of the lists and breaks, or what one list holds. */
-static int cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
-{
-	const struct conf *c = b->conf;
-	struct proto_attr at;
-
-	if (proto_find(payload, len, PROTO_A_NAME, &at))
-		return cmd_list_detail(b, proto_attr_str(&at), reply);
-
-	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
-	for (size_t i = 0; i < c->n_lists; i++)
-		proto_put_str(reply, PROTO_A_LIST, c->lists[i].name);
-	for (size_t i = 0; i < c->n_breaks; i++) {
-		long nest = proto_nest_start(reply, PROTO_A_BREAK);
-		if (nest < 0)
-			break;
-		proto_put_str(reply, PROTO_A_NAME, c->breaks[i].name);
-		proto_nest_end(reply, nest);
-	}
+	int saved = breaks_save_state(b);
+	log_info("cancel by uid %u: planned pause %u", (unsigned)peer->uid, id);
+	breaks_evaluate(b);
+	value_format_instant(start, b->pol.now, when, sizeof(when));
+	breaks_reply_result(reply, PROTO_RESULT_OK, "planned pause %u (from %s) cancelled%s", id,
+	                    when, saved < 0 ? UNSAVED : "");
 	return 0;
 }
 
@@ -805,7 +770,7 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 	case PROTO_CMD_PAUSE:
 		return cmd_pause(b, peer, payload, len, reply);
 	case PROTO_CMD_RESUME:
-		return cmd_resume(b, reply);
+		return cmd_resume(b, payload, len, reply);
 	case PROTO_CMD_SKIP:
 		return cmd_skip(b, peer, reply);
 	case PROTO_CMD_SCHEDULE:
@@ -813,19 +778,22 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 	case PROTO_CMD_RELOAD:
 		return cmd_reload(b, reply);
 	case PROTO_CMD_LISTS:
-		return cmd_lists(b, payload, len, reply);
+		return breaks_cmd_lists(b, payload, len, reply);
 	case PROTO_CMD_CHECK:
-		return cmd_check(b, payload, len, reply);
+		return breaks_cmd_check(b, payload, len, reply);
 	case PROTO_CMD_SERVICES:
-		return cmd_services(b, payload, len, reply);
+		return breaks_cmd_services(b, payload, len, reply);
 	case PROTO_CMD_STATS:
-		return cmd_stats(b, payload, len, reply);
+		return breaks_cmd_stats(b, payload, len, reply);
+	case PROTO_CMD_CANCEL:
+		return cmd_cancel(b, peer, payload, len, reply);
 	case PROTO_CMD_WATCH:
-		reply_result(reply, PROTO_RESULT_OK, "watching breaks");
+		breaks_reply_result(reply, PROTO_RESULT_OK, "watching breaks");
 		return 1;
 	default:
-		reply_result(reply, PROTO_RESULT_USAGE, "'%s' is not supported by this daemon",
-		             proto_cmd_name(cmd) ? proto_cmd_name(cmd) : "?");
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "'%s' is not supported by this daemon",
+		                    proto_cmd_name(cmd) ? proto_cmd_name(cmd) : "?");
 		return 0;
 	}
 }

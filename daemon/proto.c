@@ -59,13 +59,24 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_ALLOW] = {"allow", PROTO_K_STR, true},
     [PROTO_A_FILE] = {"files", PROTO_K_NEST, true},
     [PROTO_A_COUNT] = {"count", PROTO_K_U64, false},
+    [PROTO_A_AT] = {"at", PROTO_K_STR, false},
+    [PROTO_A_CYCLES] = {"cycles", PROTO_K_U32, false},
+    [PROTO_A_REST] = {"rest", PROTO_K_U64, false},
+    [PROTO_A_UNLOCK_DELAY] = {"unlock_delay", PROTO_K_U64, false},
+    [PROTO_A_CANCEL] = {"cancel", PROTO_K_FLAG, false},
+    [PROTO_A_ID] = {"id", PROTO_K_U32, false},
+    [PROTO_A_CYCLE] = {"cycle", PROTO_K_U32, false},
+    [PROTO_A_UNLOCK_AT] = {"unlock_at", PROTO_K_I64, false},
+    [PROTO_A_KEPT] = {"kept", PROTO_K_U64, false},
+    [PROTO_A_PAUSES] = {"pauses", PROTO_K_U64, false},
+    [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {
     [PROTO_CMD_STATUS] = "status", [PROTO_CMD_PAUSE] = "pause",       [PROTO_CMD_RESUME] = "resume",
     [PROTO_CMD_SKIP] = "skip",     [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
     [PROTO_CMD_CHECK] = "check",   [PROTO_CMD_STATS] = "stats",       [PROTO_CMD_WATCH] = "watch",
-    [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services",
+    [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services", [PROTO_CMD_CANCEL] = "cancel",
 };
 
 enum proto_kind proto_attr_kind(uint16_t type)
@@ -91,7 +102,7 @@ const char *proto_cmd_name(uint16_t cmd)
 bool proto_cmd_changes_state(uint16_t cmd)
 {
 	return cmd == PROTO_CMD_PAUSE || cmd == PROTO_CMD_RESUME || cmd == PROTO_CMD_SKIP ||
-	       cmd == PROTO_CMD_RELOAD;
+	       cmd == PROTO_CMD_RELOAD || cmd == PROTO_CMD_CANCEL;
 }
 
 /* Building. */

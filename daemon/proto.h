@@ -58,6 +58,7 @@ enum proto_cmd {
 	                         with PROTO_A_NAME, what that list holds */
 	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts;
 	                         with PROTO_A_NAME, that service's domains */
+	PROTO_CMD_CANCEL,     /* changes state: drops the planned pause PROTO_A_ID */
 	PROTO_CMD_MAX_,
 	PROTO_REPLY = 0x100,
 	PROTO_EVENT = 0x101,
@@ -82,7 +83,8 @@ enum proto_kind {
 enum proto_attr_type {
 	/* requests */
 	PROTO_A_DURATION = 1, /* u64 seconds: pause length */
-	PROTO_A_UNTIL,        /* str "HH:MM[:SS]": pause until, daemon's local time */
+	PROTO_A_UNTIL,        /* str WHEN (sched_parse_when): pause until, daemon's local
+	                         time; with PROTO_A_AT, seen from that start */
 	PROTO_A_STRICT,       /* flag */
 	PROTO_A_LIST,         /* str, repeated: list names */
 	PROTO_A_DAYS,         /* u32: schedule horizon in days */
@@ -124,6 +126,19 @@ enum proto_attr_type {
 	PROTO_A_ALLOW,    /* str, repeated: a list's `allow =` names */
 	PROTO_A_FILE,     /* nest, repeated: NAME (a path) + COUNT (names read) of a list */
 	PROTO_A_COUNT,    /* u64: how many names */
+	/* planned pauses, focus cycles and unlock delays (pause, resume, cancel) */
+	PROTO_A_AT,           /* str WHEN: the pause is planned to start then */
+	PROTO_A_CYCLES,       /* u32: focus cycles (request); in a break, of how many */
+	PROTO_A_REST,         /* u64 seconds between focus cycles */
+	PROTO_A_UNLOCK_DELAY, /* u64 seconds: a resume of the pause waits this long */
+	PROTO_A_CANCEL,       /* flag: resume --cancel takes back a waiting resume */
+	PROTO_A_ID,           /* u32: a planned pause (cancel; in its break nest) */
+	PROTO_A_CYCLE,        /* u32: in a break, which focus cycle it is (1-based) */
+	PROTO_A_UNLOCK_AT,    /* i64: in a break, when a resume or skip asked applies */
+	/* in a PROTO_A_DAY of smctl stats: the history of that day */
+	PROTO_A_KEPT,   /* u64: breaks and pauses that ran to their end */
+	PROTO_A_PAUSES, /* u64: pauses started */
+	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
 	PROTO_A_MAX_,
 };
 

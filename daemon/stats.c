@@ -1,9 +1,13 @@
-/* Blocked attempts per service per day. The file is one line per counter,
+/* Blocked attempts per service per day, and the day's history. The file is
+ * one line per counter,
  *
  *   version 1
  *   20261125 facebook 12
+ *   20261125 :kept 2
  *
- * in date order, parsed strictly like the state file. */
+ * in date order, parsed strictly like the state file. The history's keys
+ * (:kept, :paused, :early) start with a colon as :other does, so they never
+ * meet a service's name. */
 #include "stats.h"
 
 #include <errno.h>
@@ -17,6 +21,21 @@
 #include "file.h"
 
 #define STATS_VERSION 1
+
+static const char *const history_keys[] = {
+    [STATS_KEPT] = ":kept", [STATS_PAUSED] = ":paused", [STATS_EARLY] = ":early"};
+#define N_HISTORY (sizeof(history_keys) / sizeof(history_keys[0]))
+_Static_assert(N_HISTORY == sizeof(((struct stats_day *)0)->history) / sizeof(uint64_t),
+               "a key per history counter");
+
+/* The history counter a ":key" names, or -1. */
+static int history_index(const char *key)
+{
+	for (size_t i = 0; i < N_HISTORY; i++)
+		if (strcmp(key, history_keys[i]) == 0)
+			return (int)i;
+	return -1;
+}
 
 uint32_t stats_date(int64_t t)
 {
@@ -43,7 +62,7 @@ static bool valid_key(const char *k)
 {
 	size_t n = strlen(k);
 
-	if (n == 0 || n > STATS_KEY_MAX)
+	if (n == 0 || n > STATS_KEY_MAX || k[0] == ':') /* ':' starts the file's own keys */
 		return false;
 	for (; *k; k++)
 		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '-' ||
@@ -116,11 +135,20 @@ void stats_add(struct stats *s, uint32_t date, const char *key)
 		day_add(d, key, 1);
 }
 
+void stats_count(struct stats *s, uint32_t date, enum stats_history what)
+{
+	struct stats_day *d = (size_t)what < N_HISTORY ? day_for(s, date) : NULL;
+
+	if (d)
+		d->history[what]++;
+}
+
 int stats_format(const struct stats *s, char *buf, size_t len)
 {
 	size_t off = 0;
 	int r = file_appendf(buf, len, &off,
-	                     "# blocked attempts per day, written by smbreakd\nversion %d\n",
+	                     "# blocked attempts and breaks per day, written by smbreakd\n"
+	                     "version %d\n",
 	                     STATS_VERSION);
 
 	for (size_t i = 0; r == 0 && i < s->n_days; i++) {
@@ -131,6 +159,10 @@ int stats_format(const struct stats *s, char *buf, size_t len)
 		if (r == 0 && d->other)
 			r = file_appendf(buf, len, &off, "%08" PRIu32 " :other %" PRIu64 "\n",
 			                 d->date, d->other);
+		for (size_t h = 0; r == 0 && h < N_HISTORY; h++)
+			if (d->history[h])
+				r = file_appendf(buf, len, &off, "%08" PRIu32 " %s %" PRIu64 "\n",
+				                 d->date, history_keys[h], d->history[h]);
 	}
 	return r < 0 ? r : (int)off;
 }
@@ -180,7 +212,7 @@ int stats_parse(const char *text, size_t len, struct stats *out, char *err, size
 		}
 		if (sscanf(line, "%8u %33s %20llu%n", &date, key, &count, &used) != 3 ||
 		    (size_t)used != n || !valid_date(date) ||
-		    (strcmp(key, ":other") != 0 && !valid_key(key)) ||
+		    (strcmp(key, ":other") != 0 && history_index(key) < 0 && !valid_key(key)) ||
 		    (s->n_days && s->days[s->n_days - 1].date > date)) {
 			snprintf(err, errlen, "line %zu: bad counter", lineno);
 			goto bad;
@@ -190,6 +222,8 @@ int stats_parse(const char *text, size_t len, struct stats *out, char *err, size
 			continue; /* outside the window: dropped */
 		if (strcmp(key, ":other") == 0)
 			d->other += count;
+		else if (history_index(key) >= 0)
+			d->history[history_index(key)] += count;
 		else
 			day_add(d, key, count);
 	}

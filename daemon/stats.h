@@ -1,14 +1,15 @@
-/* Blocked attempts per service per day, kept for STATS_DAYS days in a small
- * text file beside the state, written atomically. Pure apart from the file
- * functions. */
+/* Blocked attempts per service per day, and the history of the breaks of
+ * each day (kept to their end, ended early, pauses taken), kept for
+ * STATS_DAYS days in a small text file beside the state, written
+ * atomically. Pure apart from the file functions. */
 #ifndef SMB_STATS_H
 #define SMB_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define STATS_DAYS     90  /* days kept */
-#define STATS_KEYS     64  /* services (or lists) counted on one day */
+#define STATS_DAYS     90 /* days kept */
+#define STATS_KEYS     64 /* services (or lists) counted on one day */
 #define STATS_KEY_MAX  32
 #define STATS_FILE_MAX (256 * 1024)
 
@@ -22,7 +23,15 @@ struct stats_day {
 	uint32_t date;
 	struct stats_key keys[STATS_KEYS];
 	size_t n_keys;
-	uint64_t other; /* attempts past STATS_KEYS keys */
+	uint64_t other;      /* attempts past STATS_KEYS keys */
+	uint64_t history[3]; /* by enum stats_history */
+};
+
+/* What happened to the breaks of a day. */
+enum stats_history {
+	STATS_KEPT,   /* a break or pause ran to its end */
+	STATS_PAUSED, /* a pause started */
+	STATS_EARLY,  /* a break or pause was ended early: resume, skip, an unlock delay over */
 };
 
 /* Days in ascending date order. */
@@ -35,6 +44,8 @@ struct stats {
  * STATS_DAYS. A date earlier than the newest day (clock set back) counts on
  * the day it names if that day is kept, else it is dropped. */
 void stats_add(struct stats *s, uint32_t date, const char *key);
+/* Counts one event of the day's history, under the same window. */
+void stats_count(struct stats *s, uint32_t date, enum stats_history what);
 /* The date of a local instant, yyyymmdd. */
 uint32_t stats_date(int64_t t);
 

@@ -455,6 +455,28 @@ void value_format_left(int64_t secs, char *buf, size_t len)
 	value_format_duration(s, buf, len);
 }
 
+void value_format_instant(time_t t, time_t now, char *buf, size_t len)
+{
+	uint64_t s = t > now ? (uint64_t)(t - now) : 0;
+	char day[32];
+	struct tm tt;
+
+	localtime_r(&t, &tt);
+	strftime(day, sizeof(day), "%a %-d %b %H:%M", &tt);
+	if (s >= 60)
+		s = (s + 59) / 60 * 60;
+	if (s >= 86400)
+		snprintf(buf, len, "%s (%llud %lluh %llum)", day, (unsigned long long)(s / 86400),
+		         (unsigned long long)(s / 3600 % 24), (unsigned long long)(s / 60 % 60));
+	else if (s >= 3600)
+		snprintf(buf, len, "%s (%lluh %llum)", day, (unsigned long long)(s / 3600),
+		         (unsigned long long)(s / 60 % 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%s (%llum)", day, (unsigned long long)(s / 60));
+	else
+		snprintf(buf, len, "%s (%llus)", day, (unsigned long long)s);
+}
+
 static bool leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -99,5 +99,9 @@ void value_format_when(time_t t, time_t now, char *buf, size_t len);
  * minute, so a break that is on never shows "0m", and to the hour past a
  * day. */
 void value_format_left(int64_t secs, char *buf, size_t len);
+/* An instant a person chose, in full so that a typo shows: "Sun 4 Oct 16:00
+ * (2d 0h 30m)", the weekday, date and time and how far from now (rounded up
+ * to the minute). buf >= 48 bytes. */
+void value_format_instant(time_t t, time_t now, char *buf, size_t len);
 
 #endif

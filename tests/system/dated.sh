@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 export TZ=UTC
 
-at() { date -d "@$(($(date +%s) + $1))" '+%Y-%m-%d %H:%M:%S'; }
 cat >"$CONF" <<CONF
 [daemon]
 intercept = no
@@ -13,8 +12,8 @@ control_group = smbreak-test-nogroup
 [list social]
 domains = example.com
 [break soon]
-from = $(at 3)
-until = $(at 6)
+from = $(date_in 3)
+until = $(date_in 6)
 lists = social
 [break past]
 from = 2025-01-01 10:00

@@ -109,3 +109,9 @@ wait_log() {
 clock_in() {
 	date -d "@$(($(date +%s) + $1))" +%H:%M:%S
 }
+
+# YYYY-MM-DD HH:MM:SS of now + N seconds (N may be negative): a dated
+# break's from or until.
+date_in() {
+	date -d "@$(($(date +%s) + $1))" '+%Y-%m-%d %H:%M:%S'
+}

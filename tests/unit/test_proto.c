@@ -43,6 +43,8 @@ static void test_names(void)
 	CHECK(proto_cmd_changes_state(PROTO_CMD_RESUME));
 	CHECK(proto_cmd_changes_state(PROTO_CMD_SKIP));
 	CHECK(proto_cmd_changes_state(PROTO_CMD_RELOAD));
+	CHECK(proto_cmd_changes_state(PROTO_CMD_CANCEL)); /* a plan dropped */
+	CHECK_STR(proto_cmd_name(PROTO_CMD_CANCEL), "cancel");
 	CHECK(!proto_cmd_changes_state(PROTO_CMD_STATUS));
 	CHECK(!proto_cmd_changes_state(PROTO_CMD_WATCH));
 	CHECK(!proto_cmd_changes_state(PROTO_CMD_CHECK));
@@ -68,6 +70,14 @@ static void test_names(void)
 	CHECK_INT(proto_attr_kind(PROTO_A_RESULT), PROTO_K_U32);
 	CHECK_INT(proto_attr_kind(PROTO_A_STRICT), PROTO_K_FLAG);
 	CHECK_INT(proto_attr_kind(PROTO_A_COUNTER), PROTO_K_NEST);
+	/* Issue 18's: plans, cycles, unlock delays and the stats history. */
+	CHECK_INT(proto_attr_kind(PROTO_A_AT), PROTO_K_STR);
+	CHECK_INT(proto_attr_kind(PROTO_A_ID), PROTO_K_U32);
+	CHECK_INT(proto_attr_kind(PROTO_A_UNLOCK_AT), PROTO_K_I64);
+	CHECK_INT(proto_attr_kind(PROTO_A_CANCEL), PROTO_K_FLAG);
+	CHECK_STR(proto_attr_name(PROTO_A_UNLOCK_DELAY), "unlock_delay");
+	CHECK_STR(proto_attr_name(PROTO_A_EARLY), "ended_early");
+	CHECK(!proto_attr_repeated(PROTO_A_CYCLES));
 }
 
 static void test_round_trip(void)

@@ -4,7 +4,9 @@
  * UTC, and their JSON. */
 #include "check.h"
 #include "smctl.h"
+#include "value.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
@@ -12,6 +14,7 @@
 
 static struct cmdline cl;
 static char err[4096];
+static int64_t fixed_now; /* the instant args_parse reads at; 0: the clock */
 
 /* args_parse on the words given; the usage error, if any, lands in err. */
 static enum args_result parse(int argc, ...)
@@ -27,6 +30,7 @@ static enum args_result parse(int argc, ...)
 	va_end(ap);
 	memset(&cl, 0, sizeof(cl));
 	memset(err, 0, sizeof(err));
+	cl.now = fixed_now;
 	r = args_parse(argc + 1, argv, f, &cl);
 	fclose(f);
 	/* As smctl prints it without --json. */
@@ -441,8 +445,189 @@ static void test_detail_json(void)
 	          "\"address\": \"192.0.2.1\"}\n");
 }
 
+/* args_confirm's sentence, as smctl prints it. */
+static int confirm(bool tty)
+{
+	FILE *f = fmemopen(err, sizeof(err), "w");
+	int r;
+
+	memset(err, 0, sizeof(err));
+	r = args_confirm(&cl, tty, f);
+	fclose(f);
+	return r;
+}
+
+/* Issue 18: every WHEN form, resolved at a fixed instant (Sun 2026-03-08
+ * 09:00 UTC) to show how long; --at, cycles, unlock delays, cancel; a pause
+ * over 7 days typed at a terminal needs --yes. */
+static void test_when(void)
+{
+	const int64_t now = 1772960400;
+	struct proto_attr a;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fixed_now = now;
+	CHECK_INT(parse(4, "pause", "until", "tomorrow", "09:00"), ARGS_RUN);
+	CHECK(has(PROTO_A_UNTIL, &a));
+	CHECK_STR(proto_attr_str(&a), "tomorrow 09:00");
+	CHECK(cl.pause_end == now + 86400);
+	CHECK_INT(parse(3, "pause", "until", "sun 16:00"), ARGS_RUN);
+	CHECK(cl.pause_end == now + 7 * 3600);
+	CHECK_INT(parse(3, "pause", "until", "08:00"), ARGS_RUN); /* passed: tomorrow */
+	CHECK(cl.pause_end == now + 23 * 3600);
+	CHECK_INT(parse(3, "pause", "until", "2026-03-10T16:00"), ARGS_RUN);
+	CHECK(cl.pause_end == now + 2 * 86400 + 7 * 3600);
+	CHECK_INT(parse(4, "pause", "until", "2026-03-10", "16:00"), ARGS_RUN);
+	CHECK(has(PROTO_A_UNTIL, &a));
+	CHECK_STR(proto_attr_str(&a), "2026-03-10 16:00");
+	CHECK_INT(parse(3, "pause", "until", "2026-03-01 10:00"), ARGS_USAGE);
+	CHECK_STR(err, "smctl: '2026-03-01 10:00' is not in the future\nTry 'smctl --help'.\n");
+	CHECK_INT(parse(3, "pause", "until", "someday"), ARGS_USAGE);
+	CHECK(strstr(err, "bad time 'someday': use HH:MM, like 17:30, 'tomorrow 09:00'") != NULL);
+	CHECK_INT(parse(4, "pause", "until", "tomorrow", "45m"), ARGS_USAGE);
+	CHECK(strstr(err, "unexpected argument '45m'") != NULL);
+
+	/* --at takes a day word and its time unquoted too; until is seen from it. */
+	CHECK_INT(parse(6, "pause", "--at", "fri", "15:30", "until", "sun 16:00"), ARGS_RUN);
+	CHECK(has(PROTO_A_AT, &a));
+	CHECK_STR(proto_attr_str(&a), "fri 15:30");
+	CHECK(cl.pause_start == now + 5 * 86400 + 6 * 3600 + 1800);
+	CHECK(cl.pause_end == now + 7 * 86400 + 7 * 3600);
+	CHECK_INT(parse(5, "pause", "--at", "tue 10:00", "until", "2026-03-09T10:00"), ARGS_USAGE);
+	CHECK(strstr(err, "is not after the --at start") != NULL);
+	CHECK_INT(parse(4, "pause", "--at=tomorrow 10:00", "until", "11:00"), ARGS_RUN);
+	CHECK(cl.pause_end == now + 86400 + 2 * 3600);
+	CHECK_INT(parse(3, "pause", "--at", "never"), ARGS_USAGE);
+
+	CHECK_INT(parse(6, "pause", "25m", "--cycles", "4", "--rest", "5m"), ARGS_RUN);
+	CHECK(has(PROTO_A_DURATION, &a) && proto_attr_u64(&a) == 1500);
+	CHECK(has(PROTO_A_CYCLES, &a) && proto_attr_u32(&a) == 4);
+	CHECK(has(PROTO_A_REST, &a) && proto_attr_u64(&a) == 300);
+	CHECK_INT(parse(4, "pause", "25m", "--cycles", "0"), ARGS_USAGE);
+	CHECK(strstr(err, "--cycles takes 1 to 32 (got '0')") != NULL);
+	CHECK_INT(parse(4, "pause", "25m", "--rest", "0s"), ARGS_USAGE);
+	CHECK(strstr(err, "--rest takes a duration") != NULL);
+	CHECK_INT(parse(4, "pause", "1h", "--unlock-delay", "30s"), ARGS_RUN);
+	CHECK(has(PROTO_A_UNLOCK_DELAY, &a) && proto_attr_u64(&a) == 30);
+	CHECK_INT(parse(3, "skip", "--unlock-delay", "30s"), ARGS_USAGE); /* pause's only */
+	CHECK_INT(parse(4, "--json", "pause", "--at", "-j"), ARGS_USAGE); /* a value */
+	CHECK(cl.json);
+
+	CHECK_INT(parse(2, "resume", "--cancel"), ARGS_RUN);
+	CHECK(has(PROTO_A_CANCEL, &a));
+	CHECK_INT(parse(2, "skip", "--cancel"), ARGS_USAGE);
+	CHECK_INT(parse(2, "cancel", "3"), ARGS_RUN);
+	CHECK_INT(cl.cmd, PROTO_CMD_CANCEL);
+	CHECK(has(PROTO_A_ID, &a) && proto_attr_u32(&a) == 3);
+	CHECK_INT(parse(1, "cancel"), ARGS_USAGE);
+	CHECK(strstr(err, "cancel needs the id of a planned pause") != NULL);
+	CHECK_INT(parse(2, "cancel", "x"), ARGS_USAGE);
+	CHECK_INT(parse(3, "cancel", "1", "2"), ARGS_USAGE);
+
+	/* Over 7 days asks for --yes at a terminal, and shows the end in full. */
+	CHECK_INT(parse(2, "pause", "8d"), ARGS_RUN);
+	CHECK_INT(confirm(false), 0);
+	CHECK_INT(confirm(true), -EINVAL);
+	CHECK_STR(err, "pause until Mon 16 Mar 09:00 (8d 0h 0m) is longer than 7 days: add --yes "
+	               "if you mean it");
+	CHECK_INT(parse(3, "pause", "8d", "--yes"), ARGS_RUN);
+	CHECK_INT(confirm(true), 0);
+	CHECK_INT(parse(2, "pause", "7d"), ARGS_RUN);
+	CHECK_INT(confirm(true), 0);
+	CHECK_INT(parse(5, "pause", "--at", "tomorrow 09:00", "until", "2026-03-20T09:00"),
+	          ARGS_RUN);
+	CHECK_INT(confirm(true), -EINVAL);
+	CHECK(strstr(err, "a pause from Mon 9 Mar 09:00 (1d 0h 0m) until Fri 20 Mar 09:00") !=
+	      NULL);
+	CHECK_INT(parse(1, "status"), ARGS_RUN);
+	CHECK_INT(confirm(true), 0);
+
+	char buf[64];
+	value_format_instant(now + 2 * 86400 + 1800, now, buf, sizeof(buf));
+	CHECK_STR(buf, "Tue 10 Mar 09:30 (2d 0h 30m)");
+	value_format_instant(now + 90, now, buf, sizeof(buf));
+	CHECK_STR(buf, "Sun 8 Mar 09:01 (2m)");
+	value_format_instant(now + 20, now, buf, sizeof(buf));
+	CHECK_STR(buf, "Sun 8 Mar 09:00 (20s)");
+	fixed_now = 0;
+}
+
+/* A planned pause in schedule and status, the focus cycle and a waiting
+ * unlock, and the stats history with its bar and JSON. */
+static void test_time_output(void)
+{
+	static struct proto_msg m, copy;
+	const int64_t now = 1772960400;
+	long nest;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_i64(&m, PROTO_A_NOW, now);
+	nest = proto_nest_start(&m, PROTO_A_BREAK);
+	proto_put_str(&m, PROTO_A_NAME, "pause");
+	proto_put_str(&m, PROTO_A_KIND, "adhoc");
+	proto_put_i64(&m, PROTO_A_START, now - 60);
+	proto_put_i64(&m, PROTO_A_END, now + 1440);
+	proto_put_flag(&m, PROTO_A_ON);
+	proto_put_u32(&m, PROTO_A_CYCLE, 2);
+	proto_put_u32(&m, PROTO_A_CYCLES, 4);
+	proto_put_i64(&m, PROTO_A_UNLOCK_AT, now + 600);
+	proto_nest_end(&m, nest);
+	nest = proto_nest_start(&m, PROTO_A_BREAK);
+	proto_put_str(&m, PROTO_A_NAME, "pause");
+	proto_put_str(&m, PROTO_A_KIND, "planned");
+	proto_put_i64(&m, PROTO_A_START, now + 1800);
+	proto_put_i64(&m, PROTO_A_END, now + 3300);
+	proto_put_u32(&m, PROTO_A_ID, 7);
+	proto_put_u32(&m, PROTO_A_CYCLE, 3);
+	proto_put_u32(&m, PROTO_A_CYCLES, 4);
+	proto_put_str(&m, PROTO_A_LIST, "social");
+	proto_nest_end(&m, nest);
+	copy = m;
+	CHECK_STR(render(PROTO_CMD_STATUS, &m),
+	          "Blocking:  nothing\n"
+	          "  pause  adhoc    until 09:24  "
+	          "        24m left, cycle 2 of 4, ends 09:10 (unlock delay)\n"
+	          "  pause  planned  from 09:30   social  planned, id 7, cycle 3 of 4\n"
+	          "Next:      no break scheduled\n");
+	CHECK_STR(
+	    render(PROTO_CMD_SCHEDULE, &copy),
+	    "  Sun 08 Mar 08:59-09:24  pause          on now, 24m left, cycle 2 of 4, ends 09:10 "
+	    "(unlock delay)\n"
+	    "  Sun 08 Mar 09:30-09:55  pause  social  planned, id 7, cycle 3 of 4\n");
+
+	proto_msg_init(&m, PROTO_REPLY);
+	proto_put_u32(&m, PROTO_A_RESULT, 0);
+	const char *dates[] = {"2026-03-08", "2026-03-07", "2026-03-06"};
+	const uint64_t kept[] = {2, 0, 0}, early[] = {1, 0, 0}, pauses[] = {1, 0, 0};
+	for (int i = 0; i < 3; i++) {
+		nest = proto_nest_start(&m, PROTO_A_DAY);
+		proto_put_str(&m, PROTO_A_DATE, dates[i]);
+		if (i == 1)
+			proto_put_counter(&m, "reddit", 3);
+		proto_put_u64(&m, PROTO_A_KEPT, kept[i]);
+		proto_put_u64(&m, PROTO_A_PAUSES, pauses[i]);
+		proto_put_u64(&m, PROTO_A_EARLY, early[i]);
+		proto_nest_end(&m, nest);
+	}
+	copy = m;
+	CHECK_STR(render(PROTO_CMD_STATS, &m),
+	          "2026-03-08  (nothing blocked)\n"
+	          "2026-03-07  reddit            3  ########################################\n"
+	          "2026-03-06  (nothing blocked)\n"
+	          "\n"
+	          "breaks      kept early pauses  (# kept to the end, x ended early)\n"
+	          "2026-03-08     2     1      1  ##x\n");
+	CHECK(strstr(render_json(&copy), "{\"date\": \"2026-03-08\", \"kept\": 2, "
+	                                 "\"pauses\": 1, \"ended_early\": 1}") != NULL);
+}
+
 int main(void)
 {
+	test_when();
+	test_time_output();
 	test_global();
 	test_help_flags();
 	test_check_output();

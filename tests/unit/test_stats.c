@@ -82,9 +82,43 @@ static void test_text(void)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(stats_parse(bad[i].text, strlen(bad[i].text), t, err, sizeof(err)),
-			  -EINVAL);
+		          -EINVAL);
 		CHECK_STR(err, bad[i].why);
 	}
+	free(s);
+	free(t);
+}
+
+/* The history of the breaks rides in the same file under keys of its own,
+ * and no service can pose as one. */
+static void test_history(void)
+{
+	struct stats *s = calloc(1, sizeof(*s)), *t = calloc(1, sizeof(*t));
+	char buf[4096], err[128] = "";
+
+	stats_count(s, 20261125, STATS_KEPT);
+	stats_count(s, 20261125, STATS_KEPT);
+	stats_count(s, 20261125, STATS_EARLY);
+	stats_count(s, 20261126, STATS_PAUSED);
+	stats_add(s, 20261126, ":kept"); /* refused: not a service */
+	CHECK_INT(s->n_days, 2);
+	CHECK_INT(s->days[0].history[STATS_KEPT], 2);
+	CHECK_INT(s->days[0].history[STATS_EARLY], 1);
+	CHECK_INT(s->days[1].history[STATS_PAUSED], 1);
+	CHECK_INT(s->days[1].n_keys, 0);
+	int n = stats_format(s, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(strstr(buf, "20261125 :kept 2\n20261125 :early 1\n20261126 :paused 1\n") != NULL);
+	CHECK_INT(stats_parse(buf, (size_t)n, t, err, sizeof(err)), 0);
+	CHECK_INT(t->days[0].history[STATS_KEPT], 2);
+	CHECK_INT(t->days[0].history[STATS_EARLY], 1);
+	CHECK_INT(t->days[1].history[STATS_PAUSED], 1);
+	/* Kept 90 days like the blocked counts: a day 90 days on pushes it out. */
+	stats_count(t, 20270224, STATS_KEPT);
+	CHECK_INT(t->n_days, 1);
+	CHECK_INT(t->days[0].date, 20270224);
+	const char *bad = "version 1\n20261125 :nope 1\n";
+	CHECK_INT(stats_parse(bad, strlen(bad), t, err, sizeof(err)), -EINVAL);
 	free(s);
 	free(t);
 }
@@ -119,6 +153,7 @@ int main(void)
 {
 	test_add();
 	test_text();
+	test_history();
 	test_files();
 	CHECK_DONE();
 }

@@ -39,6 +39,14 @@ struct breaks_bypass_hit {
 };
 typedef bool (*breaks_check_bypass_fn)(void *arg, const char *name, size_t len,
                                        struct breaks_bypass_hit *hit);
+/* smctl check with a name in no list: whether the forwarder has seen its
+ * answer's CNAME chain reach a listed name (cloaking), and which. */
+struct breaks_cloak_hit {
+	char target[256]; /* the listed name the chain reaches */
+	char chain[512];  /* "a.example -> b.example -> listed.example" */
+};
+typedef bool (*breaks_check_cloak_fn)(void *arg, const char *name, size_t len,
+                                      struct breaks_cloak_hit *hit);
 /* Called while building the reply to smctl status, to add counters. */
 typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
 /* Called while building the replies to smctl status and reload, to add the
@@ -56,6 +64,7 @@ struct breaks_hooks {
 	breaks_warnings_fn warnings;
 	breaks_check_addr_fn check_addr;
 	breaks_check_bypass_fn check_bypass;
+	breaks_check_cloak_fn check_cloak;
 	breaks_finish_fn finish; /* needed for smctl reload, whose reply it sends */
 	void *arg;               /* passed to every hook */
 };

@@ -103,6 +103,17 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	domains_match(b->domains, name, nlen, &m);
 	struct breaks_bypass_hit bh;
 	bool bypass = b->hooks.check_bypass && b->hooks.check_bypass(b->hooks.arg, name, nlen, &bh);
+	/* A name in no list whose answer was seen to reach a listed one through
+	 * CNAMEs is blocked as that one is (cloaking). */
+	struct breaks_cloak_hit ch;
+	bool cloaked = !m.lists && !m.allow && b->hooks.check_cloak &&
+	               b->hooks.check_cloak(b->hooks.arg, name, nlen, &ch);
+	if (cloaked) {
+		struct domains_match tm;
+		domains_match(b->domains, ch.target, strlen(ch.target), &tm);
+		m.lists = m.block = tm.lists;
+		cloaked = tm.lists != 0;
+	}
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		if (!(policy_break_lists(&c->breaks[i]) & m.lists))
 			continue;
@@ -116,6 +127,12 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		breaks_reply_result(reply, PROTO_RESULT_OK,
 		                    "%s is blocked now: %s, blocked during every break", name,
 		                    bh.rule);
+	else if (v == POLICY_BLOCKED_NOW && cloaked)
+		breaks_reply_result(
+		    reply, PROTO_RESULT_OK,
+		    "%s is blocked now: its answer's CNAME chain %s reaches a listed "
+		    "name",
+		    name, ch.chain);
 	else if (v == POLICY_BLOCKED_NOW)
 		breaks_reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
 	else if (v == POLICY_BYPASS_DURING)
@@ -140,7 +157,13 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	proto_put_str(reply, PROTO_A_DOMAIN, name);
 	if (v == POLICY_BLOCKED_NOW)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
-	put_hits(b, reply, name, nlen, &m);
+	if (cloaked) {
+		for (unsigned i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
+			if (m.lists & (UINT64_C(1) << i))
+				put_match(reply, c->lists[i].name, "cname", ch.target, ch.chain, 0);
+	} else {
+		put_hits(b, reply, name, nlen, &m);
+	}
 	if (bypass)
 		put_match(reply, "bypass", "block", bh.entry, bh.source, bh.line);
 	if (p->pause_on)

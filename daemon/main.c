@@ -418,6 +418,18 @@ static bool on_check_bypass(void *arg, const char *name, size_t len, struct brea
 	return true;
 }
 
+static bool on_check_cloak(void *arg, const char *name, size_t len, struct breaks_cloak_hit *hit)
+{
+	struct smbd *d = arg;
+	struct dns_cloak_why why;
+
+	if (!d->dns || !dns_cloak_explain(d->dns, name, len, &why))
+		return false;
+	snprintf(hit->target, sizeof(hit->target), "%s", why.target);
+	snprintf(hit->chain, sizeof(hit->chain), "%s", why.chain);
+	return true;
+}
+
 static void on_status(void *arg, struct proto_msg *reply)
 {
 	struct smbd *d = arg;
@@ -592,6 +604,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	                             .warnings = on_warnings,
 	                             .check_addr = on_check_addr,
 	                             .check_bypass = on_check_bypass,
+	                             .check_cloak = on_check_cloak,
 	                             .finish = on_finish,
 	                             .arg = d};
 	int r;

@@ -43,6 +43,11 @@ sleep 0.3
 elems4=$(nftj '" ".join(sorted(str(e["elem"]["val"]) if isinstance(e, dict) else str(e) for o in j if "set" in o and o["set"]["name"].startswith("learned4") for e in o["set"].get("elem", [])))')
 contains "the listed name's address reached through the cloak is learned" "$elems4" "$UP_LISTED_A"
 check "the blocked cloak counts in status" test "$(js 'j["counters"]["blocked"]' status)" -ge 4
+expect_rc 0 "smctl check of the cloaked name says it is blocked now" smctl check "$UP_CLOAK"
+expect_in "CNAME chain" "and names the chain"
+expect_in "$UP_CLOAK ->" "from the name it was asked for"
+[ "$(js '[m["kind"] for m in j["matches"]]' check "$UP_CLOAK")" = '["cname"]' ] && ok ||
+	fail "check --json lists the chain as a cname match"
 expect_rc 0 "resume" smctl resume
 OUT=$(d "$UP_CLOAK" A)
 expect_in "status: NOERROR" "after the break it is relayed again"

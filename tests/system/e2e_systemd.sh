@@ -336,6 +336,20 @@ expect_in '"strict": true' "the strict pause survives the watchdog restart"
 inside rm -r /etc/systemd/system/smbreakd.service.d
 inside systemctl daemon-reload
 
+# ---- a broken config and a restart during the strict pause: the last good one ----
+inside cp /etc/smbreak/smbreak.conf /root/keep.conf
+inside sh -c 'printf "bogus = 1\n" >>/etc/smbreak/smbreak.conf'
+check "restart with a broken config during the strict pause" inside systemctl restart smbreakd
+eq "active on the last good configuration" "$(inside systemctl is-active smbreakd)" active
+OUT=$(inside smctl status)
+expect_in "running on the last good configuration" "smctl status says so"
+OUT=$(inside smctl --json status)
+expect_in '"strict": true' "the strict pause goes on"
+OUT=$(inside journalctl -u smbreakd --no-pager -n 60)
+expect_in "starts on the last good configuration" "the journal says so"
+inside cp /root/keep.conf /etc/smbreak/smbreak.conf
+check "a reload of the fixed file" inside systemctl reload smbreakd
+
 # ---- the journal: transitions with priorities ----
 inside journalctl -u smbreakd -o json --no-pager >"$W/journal.json"
 prio() { # prio MESSAGE-PREFIX: the PRIORITY fields of smbreakd's lines that start so
@@ -385,6 +399,18 @@ expect_rc 0 "upgrading it to $v2" inside dpkg -i "/mnt/deb/$deb2"
 quiet_dpkg "the upgrade of an unedited config"
 check "the unedited config is the new default" inside cmp /etc/smbreak/smbreak.conf /mnt/deb/default2.conf
 eq "active after it" "$(inside systemctl is-active smbreakd)" active
+
+# ---- a broken config outside a strict break: a clean failed state, not a loop ----
+inside sh -c 'printf "bogus = 1\n" >>/etc/smbreak/smbreak.conf'
+inside systemctl restart smbreakd 2>/dev/null
+failed_for_good() { [ "$(inside systemctl is-active smbreakd)" = failed ] && [ "$(unit Result)" != success ]; }
+check "the unit ends failed after a few tries" wait_for 60 failed_for_good
+n=$(unit NRestarts)
+sleep 5
+eq "and stays so (no restart loop)" "$(unit NRestarts)" "$n"
+check "at most 5 starts" test "$n" -le 5
+OUT=$(inside journalctl -u smbreakd --no-pager -n 80)
+expect_in "no strict break is on: smbreakd does not start" "the journal says why"
 expect_rc 0 "and a purge" inside dpkg -P smbreak
 
 finish

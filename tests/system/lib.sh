@@ -69,7 +69,7 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 start_daemon() {
 	ip netns exec "$NS" "$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d "$@" >>"$LOG" 2>&1 &
 	DPID=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 400); do # up to 20 s: a big list under ASan on a busy machine
 		if "$SMCTL" -s "$SOCK" status >/dev/null 2>&1; then
 			return 0
 		fi

@@ -187,6 +187,11 @@ void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n)
 	}
 }
 
+const struct addrset *dns_learned(const struct dns *dns)
+{
+	return &dns->learned;
+}
+
 void dns_set_floor(struct dns *dns, time_t until)
 {
 	time_t now = time(NULL);

@@ -98,6 +98,10 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint
 /* The learned addresses carried over a restart (enforce_take_carried) go back
  * into the forwarder's table. */
 void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n);
+/* The table of learned addresses, read-only: what the kernel's learned sets
+ * mirror, for putting them back when they were changed by hand. */
+struct addrset;
+const struct addrset *dns_learned(const struct dns *dns);
 /* A strict break in force until `until` (0: none): no learned address expires
  * before it, in the table as in the kernel's sets. */
 void dns_set_floor(struct dns *dns, time_t until);

@@ -4,16 +4,25 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <event2/event.h>
+#include <linux/filter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "addrset.h"
 #include "dns.h"
 #include "file.h"
 #include "log.h"
 #include "nft.h"
+#include "nft_mon.h"
 
 /* nft's `meta time` is in nanoseconds since the epoch, 64 bits: ends past
  * this (a break that is always on) mean "no end". */
@@ -30,6 +39,14 @@ _Static_assert(DNS_ADDRS_MAX == NFT_LEARNED_MAX,
 #define ENFORCE_LEARNED_MAX  (16u << 20) /* bytes; some 300,000 elements */
 #define ENFORCE_ENDPOINTS    "@endpoints"
 
+/* The watch on the table: one datagram of notifications read at a time (the
+ * kernel fills one up to a page or so), at most WATCH_READS per wake-up so
+ * that a flood of other processes' changes cannot hold the loop, and a
+ * receive buffer for the changes of a whole `nft -f` of someone else's. */
+#define WATCH_BUF    (64u * 1024u)
+#define WATCH_READS  256
+#define WATCH_RCVBUF (8 * 1024 * 1024)
+
 struct enforce {
 	struct nft *nft;
 	char *state_dir;
@@ -39,6 +56,14 @@ struct enforce {
 	size_t n_carried;
 	size_t n_lists; /* the lists' names, for the learned file */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
+	/* the watch on the table (enforce_watch) */
+	struct nl_sock *watch_sk;
+	struct event *watch_ev;
+	uint8_t *watch_buf;
+	struct nft_mon mon;
+	enforce_learned_fn learned;
+	void *learned_arg;
+	uint64_t restores;
 };
 
 static void log_nft(struct enforce *e, const char *what, int r)
@@ -385,10 +410,172 @@ void enforce_learn(struct enforce *e, const struct nft_elem *add, size_t n_add,
 		log_nft(e, "take shared or evicted addresses out of the sets", r);
 }
 
+/* ---- the table put back when someone else changes it ---- */
+
+/* The forwarder's learned addresses, which the kernel's learned sets mirror,
+ * as elements with the time each has left; *out: malloc'ed, NULL when none. */
+static int learned_elems(struct enforce *e, struct nft_elem **out, size_t *n)
+{
+	const struct addrset *s = e->learned ? e->learned(e->learned_arg) : NULL;
+	time_t now = time(NULL);
+	size_t cap = 0, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; s && s->v && i <= s->mask; i++)
+		cap += s->v[i].family && s->v[i].expires > now;
+	if (!cap)
+		return 0;
+	struct nft_elem *v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i <= s->mask; i++) {
+		const struct addrset_entry *a = &s->v[i];
+		if (!a->family || a->expires <= now)
+			continue;
+		struct nft_elem *x = &v[k++];
+		x->family = a->family;
+		memcpy(&x->addr, a->addr, a->family == AF_INET ? 4 : 16);
+		x->lists = a->lists;
+		x->endpoint = a->endpoint;
+		x->timeout_ms = a->expires - now > UINT32_MAX / 1000
+		                    ? UINT32_MAX
+		                    : (uint32_t)(a->expires - now) * 1000;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The whole table again, as the daemon last made it: rebuilding is one
+ * transaction whatever was done to it (the table deleted, a chain or a set
+ * flushed, a rule deleted, an element added), and the same every time. */
+static void restore(struct enforce *e, int changes, bool lost, uint64_t seen_us)
+{
+	struct nft_elem *v = NULL;
+	size_t n = 0;
+	char who[64];
+	int r = learned_elems(e, &v, &n);
+
+	if (r == 0)
+		r = nft_table_restore(e->nft, v, n);
+	free(v);
+	if (r < 0) {
+		log_nft(e, "restore table inet smbreak", r);
+		return;
+	}
+	e->restores++;
+	if (lost)
+		snprintf(who, sizeof(who), "a change whose notifications were lost");
+	else if (e->mon.pid)
+		snprintf(who, sizeof(who), "process %u (%s)", e->mon.pid, e->mon.comm);
+	else
+		snprintf(who, sizeof(who), "another process");
+	log_warn("nft: table inet smbreak was changed by %s%s, not by smbreakd; restored with "
+	         "%zu learned addresses in %.1f ms",
+	         who, changes > 1 ? " and others" : "", n, (double)(now_us() - seen_us) / 1000.0);
+}
+
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct enforce *e = arg;
+	uint64_t seen = now_us();
+	int changes = 0;
+	bool lost = false;
+
+	(void)what;
+	for (int i = 0; i < WATCH_READS; i++) {
+		ssize_t len = recv(fd, e->watch_buf, WATCH_BUF, MSG_DONTWAIT | MSG_TRUNC);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (len < 0 && errno != ENOBUFS) {
+			log_error("nft: reading the table's notifications failed: %s; changes made "
+			          "to it by hand are no longer undone",
+			          strerror(errno));
+			event_del(e->watch_ev);
+			break;
+		}
+		/* the socket's buffer ran over, or a datagram did not fit: what
+		 * happened is unknown, so the table is made again */
+		int r = len < 0 || len > (ssize_t)WATCH_BUF
+		            ? -ENOBUFS
+		            : nft_mon_feed(&e->mon, e->watch_buf, (size_t)len);
+		if (r < 0) {
+			lost = true;
+			e->mon.touched = false;
+		} else {
+			changes += r;
+		}
+	}
+	if (changes || lost)
+		restore(e, changes, lost, seen);
+}
+
+/* A socket on the nf_tables notifications. A filter drops those of the
+ * daemon's own batches in the kernel (each notification datagram holds
+ * messages of one transaction, all sent from one port, and the first
+ * message's port is what the filter reads), so that a big restore of ours
+ * cannot fill the buffer and, by the loss, ask for another. */
+static int watch_open(struct enforce *e)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+	    /* BPF_ABS loads in network order */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(e->mon.self), 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, UINT32_MAX),
+	};
+	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+
+	e->watch_sk = nl_socket_alloc();
+	if (!e->watch_sk)
+		return -ENOMEM;
+	nl_socket_disable_seq_check(e->watch_sk);
+	if (nl_connect(e->watch_sk, NETLINK_NETFILTER) < 0 ||
+	    nl_socket_add_membership(e->watch_sk, NFNLGRP_NFTABLES) < 0)
+		return errno ? -errno : -EIO;
+	int fd = nl_socket_get_fd(e->watch_sk);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){WATCH_RCVBUF}, sizeof(int)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){WATCH_RCVBUF}, sizeof(int));
+	return fd;
+}
+
+int enforce_watch(struct enforce *e, struct event_base *base, enforce_learned_fn learned, void *arg)
+{
+	e->learned = learned;
+	e->learned_arg = arg;
+	e->mon.self = nft_portid(e->nft);
+	int fd = watch_open(e);
+	if (fd >= 0 && !(e->watch_buf = malloc(WATCH_BUF)))
+		fd = -ENOMEM;
+	if (fd >= 0 && (!(e->watch_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_watch, e)) ||
+	                event_add(e->watch_ev, NULL) < 0))
+		fd = -ENOMEM;
+	if (fd < 0) {
+		log_error("nft: cannot watch table inet smbreak for changes made by hand: %s; "
+		          "they are undone only at the next change",
+		          strerror(-fd));
+		return fd;
+	}
+	return 0;
+}
+
 void enforce_put_status(struct enforce *e, struct proto_msg *reply)
 {
 	struct nft_counts n;
 
+	proto_put_counter(reply, "tamper_restores", e->restores);
 	if (nft_counts(e->nft, &n) < 0) {
 		log_nft(e, "read the table back", -EIO);
 		return;
@@ -422,6 +609,11 @@ void enforce_free(struct enforce *e)
 		else
 			log_info("nft: table inet smbreak removed");
 	}
+	if (e->watch_ev)
+		event_free(e->watch_ev);
+	if (e->watch_sk)
+		nl_socket_free(e->watch_sk);
+	free(e->watch_buf);
 	nft_free(e->nft);
 	free(e->carried);
 	free(e->state_dir);

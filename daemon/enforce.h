@@ -8,6 +8,8 @@
 #ifndef SMB_ENFORCE_H
 #define SMB_ENFORCE_H
 
+#include <event2/event.h>
+
 #include "conf.h"
 #include "inforce.h"
 #include "nft_msg.h"
@@ -28,6 +30,20 @@ int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, stru
  * restart, a crash), with the time each had left, handed over once: *v is
  * the caller's to free (NULL when none). The forwarder takes them back. */
 void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n);
+/* The forwarder's table of learned addresses (dns_learned), NULL while
+ * there is none. */
+struct addrset;
+typedef const struct addrset *(*enforce_learned_fn)(void *arg);
+/* Watches the table from now on: a change to it that smbreakd did not make
+ * (`nft delete table inet smbreak`, `nft flush ruleset`, a chain or a set
+ * flushed, a rule deleted) is seen on the nf_tables notifications and the
+ * table put back in the same loop turn, as the daemon last made it (chains,
+ * the reject rules and redirect in force, ranges) with the learned
+ * addresses of `learned`; logged once per change and counted in status
+ * (tamper_restores). Fails (logged) when the notifications cannot be read;
+ * the daemon then runs without the watch. */
+int enforce_watch(struct enforce *e, struct event_base *base, enforce_learned_fn learned,
+                  void *arg);
 /* After a reload: the sets follow the new lists (by name) and ranges. */
 void enforce_set_conf(struct enforce *e, const struct conf *c);
 /* Sends every port-53 query leaving the machine, or routed through it, to

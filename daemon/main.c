@@ -559,18 +559,36 @@ static int start_dns(struct smbd *d, const struct options *o, const struct conf 
 		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
 	r = dns_new(d->base, c, breaks_domains(d->breaks), o->data_dir, &inherited, on_learn,
 	            on_blocked, d, &d->dns);
-	if (r == 0) { /* what the table replaced at start held, the forwarder knows again */
-		struct nft_elem *carried;
-		size_t n;
-		enforce_take_carried(d->enforce, &carried, &n);
-		dns_learned_seed(d->dns, carried, n);
-		free(carried);
-	}
 	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
 		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "
 		         "out of smbreakd.socket with `systemctl edit smbreakd.socket`)",
 		         what);
 	return r;
+}
+
+static const struct addrset *on_learned(void *arg)
+{
+	struct smbd *d = arg;
+
+	return d->dns ? dns_learned(d->dns) : NULL;
+}
+
+/* The table, once nothing else can fail but the kernel: a start that fails
+ * before it leaves a table of a strict break (its rules) as it found it. What
+ * the table it replaced held, the forwarder knows again. */
+static int start_enforce(struct smbd *d, const struct options *o, const struct conf *c)
+{
+	struct nft_elem *carried;
+	size_t n;
+	int r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->enforce);
+
+	if (r < 0)
+		return r;
+	enforce_take_carried(d->enforce, &carried, &n);
+	dns_learned_seed(d->dns, carried, n);
+	free(carried);
+	(void)enforce_watch(d->enforce, d->base, on_learned, d);
+	return 0;
 }
 
 /* Signals as loop events, and the watchdog's keep-alive at half its period. */
@@ -628,11 +646,6 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		conf_free(c);
 		return r;
 	}
-	r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->enforce);
-	if (r < 0) {
-		conf_free(c);
-		return r;
-	}
 	r = breaks_new(d->base, c, o->state_dir, o->data_dir, &hooks, &d->breaks);
 	if (r < 0)
 		return r;
@@ -647,6 +660,8 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	}
 	check_group(d, c, NULL);
 	r = start_events(d);
+	if (r == 0)
+		r = start_enforce(d, o, c);
 	if (r < 0)
 		return r;
 	r = breaks_start(d->breaks);

@@ -527,6 +527,27 @@ int nft_table_replace(struct nft *n, const struct nft_config *cfg, struct nft_el
 	return r;
 }
 
+int nft_table_restore(struct nft *n, const struct nft_elem *v, size_t count)
+{
+	struct elems_arg a = {v, count, true, floor_ms(n)};
+
+	n->err_len = 0;
+	n->err[0] = '\0';
+	if (!n->have_cfg) {
+		err_add(n, "nft: restoring the table needs what it holds: nft_table_replace first");
+		return -EINVAL;
+	}
+	int r = run_batch(n, build_table, &a);
+	if (r == 0)
+		n->have_table = true;
+	return r;
+}
+
+uint32_t nft_portid(const struct nft *n)
+{
+	return nl_socket_get_local_port(n->sk);
+}
+
 int nft_adopt(struct nft *n, const struct nft_config *cfg)
 {
 	int r = take_cfg(n, cfg);
@@ -554,10 +575,14 @@ int nft_set_lists(struct nft *n, const struct nft_config *cfg)
 	uint64_t blocking = nft_build_remap(&old, cfg, old.blocking);
 
 	n->ranges = NULL; /* kept for the batch, freed below */
-	struct nft_config c = *cfg;
+	/* only the lists and ranges are new: the rules in force and the
+	 * redirect's target stay, for the redirect and for a restore */
+	struct nft_config c = old;
 	c.blocking = blocking;
-	c.block_until_ns = old.block_until_ns;
-	c.intercept = old.intercept;
+	c.n_lists = cfg->n_lists;
+	memcpy(c.lists, cfg->lists, sizeof(c.lists));
+	c.ranges = cfg->ranges;
+	c.n_ranges = cfg->n_ranges;
 	int r = take_cfg(n, &c);
 	if (r < 0) {
 		n->ranges = old_ranges;

@@ -14,8 +14,9 @@
  * Errors: calls return 0 or a negative errno; the lines saying what failed and
  * the kernel's reason ("nft: add set element 203.0.113.7 to learned4 failed:
  * No such file or directory") are kept for the caller to log (nft_error).
- * The one thing logged here is a table found deleted behind the daemon's back,
- * which the next change recreates (a warning), since only this module sees it. */
+ * The one thing logged here is a table found deleted behind the daemon's back
+ * when a change is made (a warning: the change recreates it), since only this
+ * module sees it; the daemon restores the table sooner (enforce_watch). */
 #ifndef SMB_NFT_H
 #define SMB_NFT_H
 
@@ -85,6 +86,13 @@ void nft_free(struct nft *nft);
  * it; NULL when none), so that the forwarder knows them again. */
 int nft_table_replace(struct nft *nft, const struct nft_config *cfg, struct nft_elem **carried,
                       size_t *n_carried);
+/* Puts the table back as the daemon last made it (chains, the reject rules
+ * and the redirect in force, the ranges), whatever is left of it, with the
+ * learned elements v (the timeout floor applies): one transaction. */
+int nft_table_restore(struct nft *nft, const struct nft_elem *v, size_t n);
+/* The netlink port id the batches are sent from: the kernel's notifications
+ * of the changes they make carry it. */
+uint32_t nft_portid(const struct nft *nft);
 /* A reload: new lists and ranges, one transaction. The learned sets of lists
  * that stay (by name) keep their elements, those of lists gone are deleted,
  * new lists get empty ones; the ranges are replaced; the reject rules stay

@@ -47,9 +47,11 @@ smb_system(smctl_ux)
 smb_system(intercept_ipv6)
 smb_system(intercept_routed)
 smb_system(addr_lists)
+smb_system(tamper)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)
+smb_unit(nft_mon smb_nft)
 add_executable(nftdrv system/nftdrv.c)
 target_link_libraries(nftdrv PRIVATE smb_nft)
 foreach(t nft_table nft_traffic nft_errors)

@@ -77,6 +77,10 @@ struct breaks {
 	struct reload_waiters current, next;
 	int job_pipe[2];
 	struct event *job_ev;
+	/* A loosening reload waiting out an unlock delay (conf NULL: none). */
+	struct reload_job deferred;
+	time_t deferred_at;
+	struct event *deferred_ev;
 };
 
 /* breaks.c */
@@ -105,6 +109,9 @@ int breaks_build_domains(const char *data_dir, const struct conf *c, struct conf
 /* reload.c */
 int breaks_reload_init(struct breaks *b);
 void breaks_reload_free(struct breaks *b);
+
+/* reload_apply's outcome for a reload that waits out an unlock delay. */
+#define RELOAD_DEFERRED 1
 
 /* commands.c */
 /* Fills a deferred `smctl reload` reply with the outcome r of its run. */

@@ -665,10 +665,20 @@ static size_t check_daemon_kept(const struct conf *oc, const struct conf *nc, co
 	return lost;
 }
 
-int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
-                const struct domains *nd, const struct state *s, const struct policy_clock *clk,
-                struct conf_errors *errs)
+/* What a loosening is judged against: the strict breaks and pause in force
+ * (a veto), or the others that have an unlock delay (a wait). */
+enum guard { GUARD_STRICT, GUARD_DELAYED };
+
+static bool guarded_break(const struct conf_break *b, enum guard g)
 {
+	return g == GUARD_STRICT ? b->strict : !b->strict && b->unlock_delay > 0;
+}
+
+static int judge(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                 const struct domains *nd, const struct state *s, const struct policy_clock *clk,
+                 enum guard g, struct conf_errors *errs, uint32_t *delay)
+{
+	const char *verb = g == GUARD_STRICT ? "refused during" : "delayed by";
 	struct policy op, np;
 	char why[128], when[32];
 	uint64_t guarded = 0;
@@ -680,7 +690,7 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct domai
 		policy_clear(&op);
 		return -ENOMEM;
 	}
-	if (op.pause_strict) {
+	if (g == GUARD_STRICT && op.pause_strict) {
 		value_format_when(op.pause_strict_end, op.now, when, sizeof(when));
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		lost += (int)check_lists_kept(oc, op.pause_lists, nc, why, errs);
@@ -689,16 +699,19 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct domai
 	for (size_t i = 0; i < oc->n_breaks; i++) {
 		const struct conf_break *ob = &oc->breaks[i];
 
-		if (!ob->strict || !op.breaks[i].on)
+		if (!guarded_break(ob, g) || !op.breaks[i].on)
 			continue;
 		value_format_when(op.breaks[i].end, op.now, when, sizeof(when));
-		snprintf(why, sizeof(why), "refused during strict break '%s' (until %s)", ob->name,
-		         when);
+		snprintf(why, sizeof(why), "%s %sbreak '%s' (until %s)", verb,
+		         g == GUARD_STRICT ? "strict " : "the unlock delay of ", ob->name, when);
 		lost += (int)check_break_kept(oc, i, &op, nc, &np, why, errs);
 		guarded |= policy_break_lists(ob);
+		if (delay && ob->unlock_delay > *delay)
+			*delay = ob->unlock_delay;
 	}
 	if (guarded) {
-		snprintf(why, sizeof(why), "refused during a strict break");
+		snprintf(why, sizeof(why), "%s a %s break", verb,
+		         g == GUARD_STRICT ? "strict" : "delayed");
 		lost += (int)check_daemon_kept(oc, nc, why, errs);
 		if (od && nd)
 			lost += (int)check_names(oc, nc, od, nd, guarded, why, errs);
@@ -706,6 +719,24 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct domai
 	policy_clear(&op);
 	policy_clear(&np);
 	return lost;
+}
+
+int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                const struct domains *nd, const struct state *s, const struct policy_clock *clk,
+                struct conf_errors *errs)
+{
+	return judge(oc, nc, od, nd, s, clk, GUARD_STRICT, errs, NULL);
+}
+
+int policy_unlock_wait(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                       const struct domains *nd, const struct state *s,
+                       const struct policy_clock *clk, struct conf_errors *errs, uint32_t *delay)
+{
+	*delay = 0;
+	int r = judge(oc, nc, od, nd, s, clk, GUARD_DELAYED, errs, delay);
+	if (r <= 0)
+		*delay = 0;
+	return r;
 }
 
 /* ---- planned pauses ---- */

@@ -173,6 +173,13 @@ struct domains;
 int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
                 const struct domains *nd, const struct state *s, const struct policy_clock *clk,
                 struct conf_errors *errs);
+/* The same judgement for the breaks in force that are not strict but have
+ * an unlock delay: a reload that loosens one of them waits out the longest
+ * such delay (*delay, seconds; 0 when it loosens none) before it applies.
+ * Each loosened part is one line in errs; returns their number or -ENOMEM. */
+int policy_unlock_wait(const struct conf *oc, const struct conf *nc, const struct domains *od,
+                       const struct domains *nd, const struct state *s,
+                       const struct policy_clock *clk, struct conf_errors *errs, uint32_t *delay);
 
 /* `smctl check NAME`: the verdict for a name matching `lists` (block minus
  * allow) and freed by an allow entry in `allowed`, at p; `bypass` when it is

@@ -59,6 +59,123 @@ static bool vetoed(struct breaks *b, const struct conf *nc, const struct domains
 	return true;
 }
 
+/* Puts nc (its lists nd, parsed from text) in force in place of the running
+ * configuration; takes nc and nd whatever the outcome. */
+static int reload_swap(struct breaks *b, struct conf *nc, struct domains *nd, const char *text,
+                       size_t text_len, struct conf_errors *errs)
+{
+	struct conf *oc = b->conf;
+	bool *was_on = calloc(nc->n_breaks ? nc->n_breaks : 1, sizeof(bool));
+
+	if (!was_on) {
+		conf_free(nc);
+		domains_free(nd);
+		return -ENOMEM;
+	}
+	/* Carry "on" over by name so a break that stays on is not announced again. */
+	for (size_t i = 0; i < nc->n_breaks; i++)
+		for (size_t k = 0; k < oc->n_breaks; k++)
+			if (strcmp(nc->breaks[i].name, oc->breaks[k].name) == 0)
+				was_on[i] = b->was_on[k];
+	for (size_t i = 0; i < b->state.adhoc.n_lists; i++)
+		if (!conf_find_list(nc, b->state.adhoc.lists[i]))
+			log_warn("reload: the pause names list '%s', which no longer exists",
+			         b->state.adhoc.lists[i]);
+	free(b->was_on);
+	b->was_on = was_on;
+	b->conf = nc;
+	b->started = false; /* list indices may have moved: hand enforcement the new set */
+	log_notice("reload: %s loaded (%zu %s, %zu %s)", nc->path, nc->n_lists,
+	           nc->n_lists == 1 ? "list" : "lists", nc->n_breaks,
+	           nc->n_breaks == 1 ? "break" : "breaks");
+	struct domains *od = b->domains;
+	b->domains = nd;
+	if (b->hooks.reloaded)
+		b->hooks.reloaded(b->hooks.arg, nc, errs);
+	breaks_evaluate(b);
+	breaks_keep_good(b, text, text_len);
+	if (b->fallback) {
+		log_notice("reload: %s is good again; the last good configuration is no longer "
+		           "in force",
+		           nc->path);
+		breaks_set_fallback(b, NULL);
+	}
+	conf_free(oc);
+	domains_free(od);
+	return 0;
+}
+
+/* Whether nc loosens a break in force that has an unlock delay; *delay then
+ * the longest such delay. */
+static bool policy_unlock_wait_at(struct breaks *b, const struct conf *nc,
+                                  const struct domains *nd, struct conf_errors *waits,
+                                  uint32_t *delay)
+{
+	struct policy_clock clk;
+
+	breaks_clock(b, &clk);
+	return policy_unlock_wait(b->conf, nc, b->domains, nd, &b->state, &clk, waits, delay) > 0;
+}
+
+static void drop_deferred(struct breaks *b, const char *why)
+{
+	if (!b->deferred.conf)
+		return;
+	log_info("reload: the reload that waited for its unlock delay is dropped: %s", why);
+	breaks_emit(b, time(NULL), "relock", "a delayed reload was taken back (%s)", why);
+	conf_free(b->deferred.conf);
+	domains_free(b->deferred.domains);
+	free(b->deferred.text);
+	b->deferred = (struct reload_job){.done_fd = -1};
+	evtimer_del(b->deferred_ev);
+}
+
+/* A loosening reload waits out the unlock delay: kept, and applied by the
+ * timer unless a newer reload comes first. */
+static void defer(struct breaks *b, struct reload_job *j, struct conf *nc, struct domains *nd,
+                  uint32_t delay, struct conf_errors *waits, struct conf_errors *errs)
+{
+	struct timeval tv = {(time_t)delay, 0};
+	char when[32];
+
+	drop_deferred(b, "a newer reload replaces it");
+	b->deferred.conf = nc;
+	b->deferred.domains = nd;
+	b->deferred.text = j->text;
+	b->deferred.text_len = j->text_len;
+	j->text = NULL;
+	b->deferred_at = time(NULL) + (time_t)delay;
+	evtimer_add(b->deferred_ev, &tv);
+	value_format_when(b->deferred_at, time(NULL), when, sizeof(when));
+	log_notice("reload: %s loosens a break with an unlock delay; it applies at %s", nc->path,
+	           when);
+	breaks_emit(b, time(NULL), "unlock", "a reload that loosens a break applies at %s", when);
+	for (size_t i = 0; i < waits->n; i++)
+		conf_errors_add(errs, "%s", waits->msgs[i]);
+	conf_errors_clear(waits);
+}
+
+static void on_deferred(evutil_socket_t fd, short what, void *arg)
+{
+	struct breaks *b = arg;
+	struct conf_errors errs = {0};
+	struct reload_job d = b->deferred;
+
+	(void)fd, (void)what;
+	if (!d.conf)
+		return;
+	b->deferred = (struct reload_job){.done_fd = -1};
+	/* A strict break may have started meanwhile: it still has its say. */
+	if (vetoed(b, d.conf, d.domains, &errs)) {
+		conf_free(d.conf);
+		domains_free(d.domains);
+	} else if (reload_swap(b, d.conf, d.domains, d.text, d.text_len, &errs) == 0) {
+		breaks_emit(b, time(NULL), "unlock", "the delayed reload is in force");
+	}
+	free(d.text);
+	conf_errors_clear(&errs);
+}
+
 /* The rest of a reload, on the loop: judge the built configuration against
  * the running one and swap it in. Takes the job's conf and domains either way;
  * errs holds the job's errors and gets any more. */
@@ -66,7 +183,6 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 {
 	struct conf *nc = j->conf, *oc = b->conf;
 	struct domains *nd = j->domains;
-	bool *was_on;
 
 	j->conf = NULL;
 	j->domains = NULL;
@@ -95,43 +211,15 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 		domains_free(nd);
 		return -EPERM;
 	}
-	was_on = calloc(nc->n_breaks ? nc->n_breaks : 1, sizeof(bool));
-	if (!was_on) {
-		conf_free(nc);
-		domains_free(nd);
-		return -ENOMEM;
+	uint32_t delay = 0;
+	struct conf_errors waits = {0};
+	if (policy_unlock_wait_at(b, nc, nd, &waits, &delay) && delay > 0) {
+		defer(b, j, nc, nd, delay, &waits, errs);
+		return RELOAD_DEFERRED;
 	}
-	/* Carry "on" over by name so a break that stays on is not announced again. */
-	for (size_t i = 0; i < nc->n_breaks; i++)
-		for (size_t k = 0; k < oc->n_breaks; k++)
-			if (strcmp(nc->breaks[i].name, oc->breaks[k].name) == 0)
-				was_on[i] = b->was_on[k];
-	for (size_t i = 0; i < b->state.adhoc.n_lists; i++)
-		if (!conf_find_list(nc, b->state.adhoc.lists[i]))
-			log_warn("reload: the pause names list '%s', which no longer exists",
-			         b->state.adhoc.lists[i]);
-	free(b->was_on);
-	b->was_on = was_on;
-	b->conf = nc;
-	b->started = false; /* list indices may have moved: hand enforcement the new set */
-	log_notice("reload: %s loaded (%zu %s, %zu %s)", nc->path, nc->n_lists,
-	           nc->n_lists == 1 ? "list" : "lists", nc->n_breaks,
-	           nc->n_breaks == 1 ? "break" : "breaks");
-	struct domains *od = b->domains;
-	b->domains = nd;
-	if (b->hooks.reloaded)
-		b->hooks.reloaded(b->hooks.arg, nc, errs);
-	breaks_evaluate(b);
-	breaks_keep_good(b, j->text, j->text_len);
-	if (b->fallback) {
-		log_notice("reload: %s is good again; the last good configuration is no longer "
-		           "in force",
-		           nc->path);
-		breaks_set_fallback(b, NULL);
-	}
-	conf_free(oc);
-	domains_free(od);
-	return 0;
+	conf_errors_clear(&waits);
+	drop_deferred(b, "a newer reload replaces it");
+	return reload_swap(b, nc, nd, j->text, j->text_len, errs);
 }
 
 static int job_thread(void *arg)
@@ -231,6 +319,10 @@ int breaks_reload_async(struct breaks *b, struct proto_msg *reply)
 
 int breaks_reload_init(struct breaks *b)
 {
+	b->deferred.done_fd = -1;
+	b->deferred_ev = evtimer_new(b->base, on_deferred, b);
+	if (!b->deferred_ev)
+		return -ENOMEM;
 	b->job_pipe[0] = b->job_pipe[1] = -1;
 	if (pipe2(b->job_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
@@ -250,6 +342,12 @@ void breaks_reload_free(struct breaks *b)
 	}
 	if (b->job_ev)
 		event_free(b->job_ev);
+	if (b->deferred_ev) {
+		conf_free(b->deferred.conf);
+		domains_free(b->deferred.domains);
+		free(b->deferred.text);
+		event_free(b->deferred_ev);
+	}
 	if (b->job_pipe[0] >= 0)
 		close(b->job_pipe[0]);
 	if (b->job_pipe[1] >= 0)

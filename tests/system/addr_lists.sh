@@ -106,7 +106,7 @@ agree a.social.test $SOCIAL_A blocked "pause social"
 agree v.video.test $VIDEO_A "not blocked" "pause social"
 agree x.social.test $BOTH_A blocked "pause social (an address of both lists)"
 eq "pause social: video's range is open" "$(get $RANGE_A) $(blocked $RANGE_A)" "open not blocked"
-expect_rc 0 "check of video's address" smctl check $VIDEO_A
+expect_rc 1 "check of video's address (not blocked now: exit 1)" smctl check $VIDEO_A
 expect_in "in the sets of list video" "check names the address's list"
 expect_in "it is blocked during breaks with its lists" "and says it is not blocked now"
 expect_rc 0 "resume" smctl resume

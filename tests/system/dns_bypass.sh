@@ -35,7 +35,7 @@ d() { ip netns exec "$NS" dig +time=3 +tries=1 @$FWD "$@"; }
 
 DATA=$(datadir data)
 printf 'doh.bypass-test.example  # the test'"'"'s own endpoint\n' >>"$DATA/bypass.list"
-grep -v '^dns\.google$' "$DATA/bypass.list" >"$DATA/bypass.list.new"
+grep -v 'dns\.google' "$DATA/bypass.list" >"$DATA/bypass.list.new"
 mv "$DATA/bypass.list.new" "$DATA/bypass.list"
 start_daemon --data-dir "$DATA"
 

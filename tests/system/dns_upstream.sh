@@ -114,6 +114,7 @@ UP_SHARED_LISTED=cdn.social.$UP_ZONE
 UP_SHARED_UNLISTED=cdn-shared.$UP_ZONE
 UP_SHARED_A=198.51.100.40
 UP_SHARED_AAAA=2001:db8:100::40
+UP_SHARED_OTHER=cdn.other-site.example # the same address, a second registrable domain
 
 UPSTREAM_DIR=
 UPSTREAM_PID= # of the last server started
@@ -168,6 +169,7 @@ _up_zone_args() {
 		"--host-record=$UP_LISTED_CNAME_TARGET,$UP_LISTED_CNAME_A,$UP_LISTED_CNAME_AAAA"
 		"--host-record=$UP_SHARED_LISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
 		"--host-record=$UP_SHARED_UNLISTED,$UP_SHARED_A,$UP_SHARED_AAAA"
+		"--host-record=$UP_SHARED_OTHER,$UP_SHARED_A,$UP_SHARED_AAAA"
 	)
 	for i in $(seq 1 "$UP_BIG_COUNT"); do
 		UP_ARGS+=("--host-record=$UP_BIG,$UP_BIG_NET.$i")

@@ -20,19 +20,22 @@ void addrset_pages_free(void *p, size_t size)
 		munmap(p, size);
 }
 
-int addrset_init(struct addrset *s, size_t cap)
+int addrset_init(struct addrset *s, size_t cap, bool witnesses)
 {
 	s->v = addrset_pages_new(cap * sizeof(*s->v));
+	s->w = witnesses ? addrset_pages_new(cap * sizeof(*s->w)) : NULL;
 	s->mask = cap - 1;
-	return s->v ? 0 : -ENOMEM;
+	return s->v && (s->w || !witnesses) ? 0 : -ENOMEM;
 }
 
 void addrset_free(struct addrset *s)
 {
-	if (!s || !s->v)
+	if (!s)
 		return;
 	addrset_pages_free(s->v, (s->mask + 1) * sizeof(*s->v));
+	addrset_pages_free(s->w, (s->mask + 1) * sizeof(*s->w));
 	s->v = NULL;
+	s->w = NULL;
 }
 
 size_t addrset_hash(int family, const uint8_t *a)
@@ -96,7 +99,36 @@ const struct addrset_entry *addrset_put(struct addrset *s, int family, const uin
 	victim->expires = expires;
 	victim->lists = lists;
 	victim->endpoint = endpoint;
+	if (s->w) /* a new address: the slot's old witnesses were another's */
+		s->w[victim - s->v].n = 0;
 	return victim;
+}
+
+const struct addrset_witnesses *addrset_witness(struct addrset *s, int family, const uint8_t *a,
+                                                const char *domain, size_t len, time_t expires,
+                                                time_t now)
+{
+	struct addrset_entry gone;
+	const struct addrset_entry *e = addrset_put(s, family, a, expires, 0, false, now, &gone);
+	struct addrset_witnesses *w = &s->w[e - s->v];
+	char cut[ADDRSET_WITNESS_MAX];
+
+	if (len >= sizeof(cut))
+		len = sizeof(cut) - 1;
+	memcpy(cut, domain, len);
+	cut[len] = '\0';
+	for (unsigned i = 0; i < w->n; i++)
+		if (strcmp(w->domain[i], cut) == 0)
+			return w;
+	if (w->n < ADDRSET_WITNESSES)
+		memcpy(w->domain[w->n++], cut, len + 1);
+	return w;
+}
+
+const struct addrset_witnesses *addrset_witnesses_of(const struct addrset *s,
+                                                     const struct addrset_entry *e)
+{
+	return e && s->w ? &s->w[e - s->v] : NULL;
 }
 
 bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now,

@@ -1,7 +1,8 @@
 /* The forwarder's memory of addresses: a bounded set of addresses with expiry
  * (the learned ones, from answers for listed names, and the shared ones, that
- * also answered a name in no list), and the anonymous pages its big tables
- * come from. Pure: no libevent, no I/O, no clock reads (times are passed in). */
+ * also answered names in no list, with the domains of those names as
+ * witnesses), and the anonymous pages its big tables come from. Pure: no libevent, no I/O, no clock
+ * reads (times are passed in). */
 #ifndef SMB_ADDRSET_H
 #define SMB_ADDRSET_H
 
@@ -20,12 +21,24 @@ struct addrset_entry {
 	uint64_t lists; /* the lists of the names it was learned for (bit i: list i) */
 };
 
+#define ADDRSET_WITNESSES   2  /* distinct domains remembered per address */
+#define ADDRSET_WITNESS_MAX 48 /* bytes kept of each one's name, NUL included */
+
+/* The registrable domains of names in no list that answered with an address.
+ * A name longer than the field is cut, and two cut alike count once: that
+ * errs toward blocking. */
+struct addrset_witnesses {
+	uint8_t n;
+	char domain[ADDRSET_WITNESSES][ADDRSET_WITNESS_MAX];
+};
+
 /* A window of ADDRSET_PROBES slots per hash. The policy at the bound: when
  * the window is full, the entry closest to expiry gives way (the
  * soonest-expiring of the 16 go first), and the caller is told which, so
  * that the kernel's sets, which mirror the learned table, drop it too. */
 struct addrset {
 	struct addrset_entry *v;
+	struct addrset_witnesses *w; /* per slot of v, in a set made with witnesses */
 	size_t mask;
 };
 
@@ -36,8 +49,9 @@ void *addrset_pages_new(size_t size);
 /* NULL-safe. */
 void addrset_pages_free(void *p, size_t size);
 
-/* cap: a power of two. Returns 0 or -ENOMEM. */
-int addrset_init(struct addrset *s, size_t cap);
+/* cap: a power of two; witnesses: the set keeps addrset_witness's domains.
+ * Returns 0 or -ENOMEM. */
+int addrset_init(struct addrset *s, size_t cap, bool witnesses);
 /* NULL-safe, and safe on a set that init failed on or never saw. */
 void addrset_free(struct addrset *s);
 
@@ -55,6 +69,16 @@ const struct addrset_entry *addrset_find(const struct addrset *s, int family, co
 const struct addrset_entry *addrset_put(struct addrset *s, int family, const uint8_t *a,
                                         time_t expires, uint64_t lists, bool endpoint, time_t now,
                                         struct addrset_entry *evicted);
+/* In a set made with witnesses: `domain` (len bytes) answered with the
+ * address, which is held until `expires` at least (as addrset_put, with no
+ * list). Returns its witnesses now: the distinct domains seen, up to
+ * ADDRSET_WITNESSES. */
+const struct addrset_witnesses *addrset_witness(struct addrset *s, int family, const uint8_t *a,
+                                                const char *domain, size_t len, time_t expires,
+                                                time_t now);
+/* The witnesses of an entry of s; NULL when e is NULL or s keeps none. */
+const struct addrset_witnesses *addrset_witnesses_of(const struct addrset *s,
+                                                     const struct addrset_entry *e);
 /* Forgets an address; returns whether it was held (unexpired) at `now`, and
  * then what it held in *old (may be NULL). */
 bool addrset_take(struct addrset *s, int family, const uint8_t *a, time_t now,

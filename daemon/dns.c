@@ -29,7 +29,6 @@
 
 #define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
 #define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
-#define DNS_BYPASS_FILE  "bypass.list"
 
 _Static_assert(DNS_QUEUE_MAX >= DNS_MSG_ADDRS_MAX, "one answer's elements fit in the queue");
 
@@ -71,7 +70,8 @@ struct dns {
 	struct event_base *base;
 	const struct conf *conf;
 	const struct domains *domains;
-	struct domains *bypass; /* the DoH/DoT endpoints of DATADIR/bypass.list */
+	const struct lists_bypass *bp; /* the bypass lists, main's */
+	const struct domains *bypass;  /* bp->names */
 	uint64_t inforce;
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
@@ -129,8 +129,9 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 }
 
 /* An answer that passed: its addresses go into the sets of the lists of its
- * names (the question's and its CNAME chain's), and count as shared (never
- * blocked) when no name is listed. q_lists, q_endpoint: what the question
+ * names (the question's and its CNAME chain's); when no name is listed,
+ * outside breaks, the question's domain witnesses them as shared (see
+ * dns_policy_learn). q_lists, q_endpoint: what the question
  * name matched when the query came in, so that its lookup in the lists is
  * not made twice. */
 static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
@@ -138,18 +139,16 @@ static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
 {
 	struct dns_msg_learned *l = &dns->scratch;
 	time_t now = time(NULL);
-	bool chain_endpoint;
 
 	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
 		return;
-	struct dns_policy_names names = {
-	    q_lists | dns_policy_chain_lists(dns->domains, dns->bypass, l, &chain_endpoint),
-	    q_endpoint || chain_endpoint};
+	struct dns_policy_names names = {q_lists, q_endpoint, false};
+	dns_policy_chain_names(dns->domains, dns->bypass, l, &names);
 	if (DNS_QUEUE_MAX - dns->n_add < l->n_addrs || DNS_QUEUE_MAX - dns->n_del < l->n_addrs)
 		on_flush(-1, 0, dns);
 	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0, 0};
-	dns_policy_learn(&dns->learned, &dns->shared, l, names, dns->conf->learn_min,
-	                 dns->conf->learn_max, dns->floor, now, &out);
+	dns_policy_learn(&dns->learned, &dns->shared, l, names, dns->inforce != 0,
+	                 dns->conf->learn_min, dns->conf->learn_max, dns->floor, now, &out);
 	dns->n.learned += out.learned;
 	dns->n.shared += out.shared;
 	dns->n.evicted += out.evicted;
@@ -695,63 +694,6 @@ static int bind_socket(struct listenfd *lf, const struct value_addr *a, int type
 	return fd;
 }
 
-/* Counts what the endpoint names handed over, for the check at the end. */
-struct bypass_load {
-	struct domains_builder *b;
-	int origin;
-	size_t bad;
-};
-
-static int on_bypass_name(void *arg, const char *name, size_t len, unsigned line)
-{
-	struct bypass_load *bl = arg;
-
-	return domains_builder_add(bl->b, name, len, (uint32_t)bl->origin, line);
-}
-
-static void on_bypass_error(void *arg, const char *msg)
-{
-	struct bypass_load *bl = arg;
-
-	bl->bad++;
-	log_error("dns: %s", msg);
-}
-
-/* The DoH/DoT endpoint names blocked during every break, from
- * DATADIR/bypass.list. The file ships with smbreak, so a bad line is as much
- * a start error as a missing file: the forwarder would be let around. */
-static int load_bypass(const char *datadir, struct domains **out)
-{
-	char path[4096];
-	struct bypass_load bl = {domains_builder_new(), -1, 0};
-	struct lists_stats st;
-	int r;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", datadir, DNS_BYPASS_FILE) >=
-	    sizeof(path)) {
-		log_error("dns: %s/%s: path too long", datadir, DNS_BYPASS_FILE);
-		domains_builder_free(bl.b);
-		return -ENAMETOOLONG;
-	}
-	if (!bl.b)
-		return -ENOMEM;
-	r = bl.origin = domains_builder_origin(bl.b, 0, false, path);
-	if (r >= 0)
-		r = lists_load_file(path, on_bypass_name, on_bypass_error, &bl, &st);
-	if (r >= 0 && bl.bad)
-		r = -EINVAL;
-	if (r < 0) {
-		/* lists_load_file reported what went wrong, line by line. */
-		log_error("dns: cannot start without the DoH/DoT endpoints that breaks block: %s "
-		          "(shipped with smbreak) must load whole",
-		          path);
-		domains_builder_free(bl.b);
-		return r;
-	}
-	*out = domains_builder_finish(bl.b);
-	return *out ? 0 : -ENOMEM;
-}
-
 /* Says why a listener could not be had, with what to do where there is
  * something; `intercept`: one at DNS_INTERCEPT_PORT, whose purpose the
  * sentence names, since no `listen` line does. */
@@ -837,7 +779,7 @@ static int listen_intercept(struct dns *dns, struct listenfd *inherited)
 }
 
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
+            const struct lists_bypass *bp, struct listenfd *inherited, dns_learn_fn learn,
             dns_blocked_fn blocked, void *arg, struct dns **out)
 {
 	/* The context with its batch buffers, the address sets and the queues
@@ -853,6 +795,8 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->base = base;
 	dns->conf = c;
 	dns->domains = d;
+	dns->bp = bp;
+	dns->bypass = bp->names;
 	dns->learn = learn;
 	dns->blocked = blocked;
 	dns->learn_arg = arg;
@@ -870,12 +814,9 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	dns->del = addrset_pages_new(DNS_QUEUE_MAX * sizeof(*dns->del));
 	dns->flush_ev = event_new(base, -1, 0, on_flush, dns);
 	if (!dns->add || !dns->del || !dns->flush_ev ||
-	    addrset_init(&dns->learned, DNS_ADDRS_MAX) < 0 ||
-	    addrset_init(&dns->shared, DNS_ADDRS_MAX) < 0 ||
+	    addrset_init(&dns->learned, DNS_ADDRS_MAX, false) < 0 ||
+	    addrset_init(&dns->shared, DNS_ADDRS_MAX, true) < 0 ||
 	    dns_relay_new(base, &hooks, &dns->relay) < 0)
-		goto fail;
-	r = load_bypass(datadir, &dns->bypass);
-	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_listen; i++) {
 		r = listen_on(dns, &c->listen[i], true, false, inherited);
@@ -936,11 +877,15 @@ bool dns_bypass_explain(const struct dns *dns, const char *name, size_t len,
 		why->rule = "designated-resolver discovery";
 		break;
 	case DNS_POLICY_RULE_NONE:
-		domains_explain(dns->bypass, name, len, 0, &w);
+		why->rule = "a DoH/DoT endpoint";
+		domains_explain(dns->bypass, name, len, LISTS_BYPASS_ENDPOINT, &w);
+		if (!w.block.found) {
+			why->rule = "a wildcard-IP service";
+			domains_explain(dns->bypass, name, len, LISTS_BYPASS_WILDCARD, &w);
+		}
 		if (!w.block.found)
 			return false;
 		why->hit = w.block;
-		why->rule = "a DoH/DoT endpoint";
 		why->source = domains_origin(dns->bypass, w.block.origin, NULL, NULL);
 		return true;
 	}
@@ -968,9 +913,10 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint
 {
 	time_t now = time(NULL);
 	char text[INET6_ADDRSTRLEN], msg[DNS_POLICY_CHECK_MAX];
-	bool blocked = dns_policy_check_addr(
-	    dns->conf, addrset_find(&dns->learned, family, addr, now),
-	    addrset_find(&dns->shared, family, addr, now), family, addr, inforce, msg, sizeof(msg));
+	const struct addrset_entry *sh = addrset_find(&dns->shared, family, addr, now);
+	const struct dns_policy_addr_facts f = {addrset_find(&dns->learned, family, addr, now), sh,
+	                                        addrset_witnesses_of(&dns->shared, sh), dns->bp};
+	bool blocked = dns_policy_check_addr(dns->conf, &f, family, addr, inforce, msg, sizeof(msg));
 
 	inet_ntop(family, addr, text, sizeof(text));
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);
@@ -1016,7 +962,6 @@ void dns_free(struct dns *dns)
 	}
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
-	domains_free(dns->bypass);
 	addrset_free(&dns->learned);
 	addrset_free(&dns->shared);
 	addrset_pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));

@@ -58,6 +58,7 @@
 #define DNS_UP_SOCK_MS   1000 /* age at which a socket retires when next picked */
 
 struct dns;
+struct lists_bypass;
 
 /* Learned addresses to add to the sets, and shared ones to take out: called
  * once per event-loop turn at most, after the answers went out. */
@@ -68,14 +69,14 @@ typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add
  * bypass hygiene rules: for the per-day stats. */
 typedef void (*dns_blocked_fn)(void *arg, const char *key);
 
-/* Loads the DoH/DoT endpoints from DATADIR/bypass.list (missing, unreadable
- * or with a bad line: a start error, logged), binds the listeners of conf
+/* With the bypass lists bp (lists_bypass_load; the caller's, kept until
+ * dns_free), binds the listeners of conf
  * and, with `intercept = yes`, those at DNS_INTERCEPT_PORT (taking the
  * sockets systemd handed over for their addresses from `inherited`) and
  * finds the upstreams (upstream = auto reads the system's resolv.conf). conf
  * and domains must stay valid until the next dns_set_conf. */
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
-            const char *datadir, struct listenfd *inherited, dns_learn_fn learn,
+            const struct lists_bypass *bp, struct listenfd *inherited, dns_learn_fn learn,
             dns_blocked_fn blocked, void *arg, struct dns **out);
 /* After a reload: new lists and upstreams (listen addresses need a restart). */
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);

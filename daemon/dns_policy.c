@@ -71,20 +71,62 @@ struct dns_policy_answer dns_policy_answer(const struct dns_msg_query *q,
 	return a;
 }
 
-uint64_t dns_policy_chain_lists(const struct domains *lists, const struct domains *bypass,
-                                const struct dns_msg_learned *l, bool *endpoint)
+void dns_policy_chain_names(const struct domains *lists, const struct domains *bypass,
+                            const struct dns_msg_learned *l, struct dns_policy_names *names)
 {
 	struct domains_match m;
-	uint64_t out = 0;
 
-	*endpoint = false;
+	if (names->endpoint && l->n_names > 0) {
+		/* only DoH names and wildcard-IP services get here: rare enough
+		 * for a second lookup */
+		names->endpoint = false;
+		if (domains_match(bypass, l->names[0].name, l->names[0].len, &m)) {
+			names->endpoint = m.lists >> LISTS_BYPASS_ENDPOINT & 1u;
+			names->wildcard = m.lists >> LISTS_BYPASS_WILDCARD & 1u;
+		}
+	}
 	for (size_t i = 1; i < l->n_names; i++) {
 		if (domains_match(lists, l->names[i].name, l->names[i].len, &m))
-			out |= m.lists;
-		if (domains_match(bypass, l->names[i].name, l->names[i].len, &m))
-			*endpoint = true;
+			names->lists |= m.lists;
+		if (domains_match(bypass, l->names[i].name, l->names[i].len, &m)) {
+			names->endpoint |= m.lists >> LISTS_BYPASS_ENDPOINT & 1u;
+			names->wildcard |= m.lists >> LISTS_BYPASS_WILDCARD & 1u;
+		}
 	}
-	return out;
+}
+
+/* Second levels that registries of country codes sell below. */
+static bool generic_sld(const char *label, size_t len)
+{
+	static const char *const slds[] = {"ac",  "co",  "com", "edu", "gob", "go",  "gov",
+	                                   "gv",  "ltd", "me",  "mil", "ne",  "net", "nhs",
+	                                   "nom", "or",  "org", "plc", "sch"};
+
+	for (size_t i = 0; i < sizeof(slds) / sizeof(slds[0]); i++)
+		if (strlen(slds[i]) == len && memcmp(slds[i], label, len) == 0)
+			return true;
+	return false;
+}
+
+size_t dns_policy_registrable(const char *name, size_t len)
+{
+	size_t dots[3], n = 0;
+
+	for (size_t i = len; i > 0 && n < 3; i--)
+		if (name[i - 1] == '.')
+			dots[n++] = i - 1;
+	if (n < 2)
+		return 0;
+	/* dots[0] ends the second level, dots[1] the third */
+	size_t tld = len - dots[0] - 1, sld = dots[0] - dots[1] - 1;
+	if (tld == 2 && generic_sld(name + dots[1] + 1, sld))
+		return n == 3 ? dots[2] + 1 : 0;
+	return dots[1] + 1;
+}
+
+bool dns_policy_is_shared(const struct addrset_witnesses *w)
+{
+	return w && w->n >= DNS_POLICY_SHARED_MIN;
 }
 
 struct dns_policy_answer dns_policy_cloak(const struct dns_msg_query *q,
@@ -245,35 +287,54 @@ static void learn_one(struct addrset *learned, const struct dns_msg_addr *a,
 	}
 }
 
-void dns_policy_learn(struct addrset *learned, struct addrset *shared,
-                      const struct dns_msg_learned *l, struct dns_policy_names names,
-                      uint32_t ttl_min, uint32_t ttl_max, time_t floor, time_t now,
-                      struct dns_policy_learn *out)
+/* An unlisted answer outside a break: the question's registrable domain
+ * witnesses each address; one shared by enough domains leaves the sets. */
+static void witness(struct addrset *learned, struct addrset *shared,
+                    const struct dns_msg_learned *l, uint32_t ttl_max, time_t now,
+                    struct dns_policy_learn *out)
 {
-	bool listed = names.lists || names.endpoint;
+	if (l->n_names == 0)
+		return;
+	const char *q = l->names[0].name;
+	size_t off = dns_policy_registrable(q, l->names[0].len);
 
 	for (size_t i = 0; i < l->n_addrs; i++) {
 		const struct dns_msg_addr *a = &l->addrs[i];
-		struct addrset_entry old, gone;
-		if (listed) {
-			uint32_t ttl = a->ttl;
-			if (ttl < ttl_min)
-				ttl = ttl_min;
-			if (ttl > ttl_max)
-				ttl = ttl_max;
-			if (addrset_find(shared, a->family, a->addr, now)) {
-				out->shared++;
-				continue;
-			}
-			time_t expires = now + ttl;
-			learn_one(learned, a, names, expires > floor ? expires : floor, now, out);
-		} else {
-			addrset_put(shared, a->family, a->addr, now + ttl_max, 0, false, now,
-			            &gone);
-			if (addrset_take(learned, a->family, a->addr, now, &old))
-				put_elem(&out->del[out->n_del++], a->family, a->addr, 0, old.lists,
-				         old.endpoint);
+		struct addrset_entry old;
+		const struct addrset_witnesses *w = addrset_witness(
+		    shared, a->family, a->addr, q + off, l->names[0].len - off, now + ttl_max, now);
+		if (dns_policy_is_shared(w) && addrset_take(learned, a->family, a->addr, now, &old))
+			put_elem(&out->del[out->n_del++], a->family, a->addr, 0, old.lists,
+			         old.endpoint);
+	}
+}
+
+void dns_policy_learn(struct addrset *learned, struct addrset *shared,
+                      const struct dns_msg_learned *l, struct dns_policy_names names, bool in_break,
+                      uint32_t ttl_min, uint32_t ttl_max, time_t floor, time_t now,
+                      struct dns_policy_learn *out)
+{
+	if (names.wildcard)
+		return;
+	if (!names.lists && !names.endpoint) {
+		if (!in_break)
+			witness(learned, shared, l, ttl_max, now, out);
+		return;
+	}
+	for (size_t i = 0; i < l->n_addrs; i++) {
+		const struct dns_msg_addr *a = &l->addrs[i];
+		uint32_t ttl = a->ttl;
+		if (ttl < ttl_min)
+			ttl = ttl_min;
+		if (ttl > ttl_max)
+			ttl = ttl_max;
+		const struct addrset_entry *sh = addrset_find(shared, a->family, a->addr, now);
+		if (dns_policy_is_shared(addrset_witnesses_of(shared, sh))) {
+			out->shared++;
+			continue;
 		}
+		time_t expires = now + ttl;
+		learn_one(learned, a, names, expires > floor ? expires : floor, now, out);
 	}
 }
 
@@ -346,18 +407,48 @@ static void learned_msg(const struct conf *c, const struct addrset_entry *e, con
 		         when, blocked ? "it is blocked now" : "it is blocked during every break");
 }
 
-bool dns_policy_check_addr(const struct conf *c, const struct addrset_entry *learned,
-                           const struct addrset_entry *shared, int family, const uint8_t *addr,
-                           uint64_t inforce, char *msg, size_t size)
+/* "a.example, b.example" of the witnesses. */
+static void witness_names(const struct addrset_witnesses *w, char *out, size_t size)
 {
-	char text[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < w->n && off < size; i++) {
+		int n = snprintf(out + off, size - off, "%s%s", i ? ", " : "", w->domain[i]);
+		if (n > 0)
+			off += (size_t)n;
+	}
+}
+
+/* Why a learned address is still in the sets although names in no list
+ * answered with it too (f->witnesses: not enough of them to share it). */
+static void still_in_msg(const struct dns_policy_addr_facts *f, char *msg, size_t size)
+{
+	char names[ADDRSET_WITNESSES * ADDRSET_WITNESS_MAX + 8];
+	size_t off = strlen(msg);
+
+	if (!f->witnesses || !f->witnesses->n || off >= size)
+		return;
+	witness_names(f->witnesses, names, sizeof(names));
+	snprintf(msg + off, size - off,
+	         "; %u domain%s in no list (%s) answered with it too, outside a break, and it "
+	         "takes %d distinct ones to make it shared",
+	         f->witnesses->n, f->witnesses->n == 1 ? "" : "s", names, DNS_POLICY_SHARED_MIN);
+}
+
+bool dns_policy_check_addr(const struct conf *c, const struct dns_policy_addr_facts *f, int family,
+                           const uint8_t *addr, uint64_t inforce, char *msg, size_t size)
+{
+	char text[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN], names[128];
 	const struct conf_range *range;
+	const struct lists_resolver *res = lists_bypass_resolver(f->bypass, family, addr);
 	size_t range_list = 0;
 	uint64_t lists = ranges_of(c, family, addr, inforce, &range, &range_list);
-	bool blocked;
+	bool blocked, shared = dns_policy_is_shared(f->witnesses);
 
-	lists |= learned ? learned->lists : 0;
-	blocked = (lists & inforce) || (learned && learned->endpoint && inforce);
+	lists |= f->learned ? f->learned->lists : 0;
+	blocked = (lists & inforce) || (f->learned && f->learned->endpoint && inforce) ||
+	          (res && inforce);
 	inet_ntop(family, addr, text, sizeof(text));
 	if (range) {
 		inet_ntop(family, range->addr, net, sizeof(net));
@@ -365,14 +456,22 @@ bool dns_policy_check_addr(const struct conf *c, const struct addrset_entry *lea
 		    msg, size, "%s is in %s/%u, an address range of list %s (%s:%u); %s", text, net,
 		    range->len, c->lists[range_list].name, c->path ? c->path : "?", range->line,
 		    blocked ? "it is blocked now" : "it is blocked during breaks with the list");
+	} else if (res) {
+		snprintf(msg, size,
+		         "%s is an address of the public resolver %s (%s:%u), blocked by address "
+		         "during every break; %s",
+		         text, res->name, f->bypass->path, res->line,
+		         blocked ? "it is blocked now" : "no break is on now");
 	} else if (shared) {
-		snprintf(
-		    msg, size,
-		    "%s is shared: it also answered a name in no list, so it is kept out of the "
-		    "sets (names are still blocked by DNS)",
-		    text);
-	} else if (learned) {
-		learned_msg(c, learned, text, blocked, msg, size);
+		witness_names(f->witnesses, names, sizeof(names));
+		snprintf(msg, size,
+		         "%s is shared: names in no list, of %u registrable domains (%s), answered "
+		         "with it outside breaks, so it is kept out of the sets (names are still "
+		         "blocked by DNS)",
+		         text, f->witnesses->n, names);
+	} else if (f->learned) {
+		learned_msg(c, f->learned, text, blocked, msg, size);
+		still_in_msg(f, msg, size);
 	} else {
 		snprintf(msg, size, "%s is not in the sets: no answer for a listed name held it",
 		         text);

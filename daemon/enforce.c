@@ -54,6 +54,7 @@ struct enforce {
 	bool strict;
 	struct nft_elem *carried; /* read back from the table replaced at start */
 	size_t n_carried;
+	const struct lists_bypass *bypass; /* its resolver addresses: every break blocks them */
 	size_t n_lists; /* the lists' names, for the learned file */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	/* the watch on the table (enforce_watch) */
@@ -217,11 +218,13 @@ static uint64_t until_ns(time_t end)
 	return end > 0 && end < ENFORCE_END_MAX ? (uint64_t)end * 1000000000u : 0;
 }
 
-/* The lists of c by name and their ranges, as the table holds them;
- * *ranges: malloc'ed, the caller frees it once the table has copied it. */
-static int table_lists(const struct conf *c, struct nft_config *cfg, struct nft_prefix **ranges)
+/* The lists of c by name and their ranges, as the table holds them, and
+ * the shipped resolver addresses as the endpoints' ranges; *ranges:
+ * malloc'ed, the caller frees it once the table has copied it. */
+static int table_lists(const struct enforce *e, const struct conf *c, struct nft_config *cfg,
+                       struct nft_prefix **ranges)
 {
-	size_t n = 0, k = 0;
+	size_t n = e->bypass->n_resolvers, k = 0;
 
 	cfg->n_lists = c->n_lists;
 	for (size_t i = 0; i < c->n_lists; i++) {
@@ -241,6 +244,15 @@ static int table_lists(const struct conf *c, struct nft_config *cfg, struct nft_
 			memcpy(p->addr, r->addr, sizeof(p->addr));
 			p->list = (uint8_t)i;
 		}
+	for (size_t i = 0; i < e->bypass->n_resolvers; i++) {
+		const struct lists_resolver *r = &e->bypass->resolvers[i];
+		struct nft_prefix *p = &(*ranges)[k++];
+		memset(p, 0, sizeof(*p));
+		p->family = r->family;
+		p->len = r->family == AF_INET ? 32 : 128;
+		memcpy(p->addr, r->addr, sizeof(p->addr));
+		p->list = (uint8_t)NFT_LIST_ENDPOINTS;
+	}
 	cfg->ranges = *ranges;
 	cfg->n_ranges = n;
 	return 0;
@@ -273,7 +285,8 @@ static void listen_targets(const struct conf *c, struct nft_config *cfg)
 	}
 }
 
-int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out)
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
+                const struct lists_bypass *bypass, struct enforce **out)
 {
 	struct enforce *e = calloc(1, sizeof(*e));
 	struct nft_config cfg = {.mark = mark};
@@ -284,9 +297,10 @@ int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, stru
 		free(e);
 		return -ENOMEM;
 	}
+	e->bypass = bypass;
 	keep_names(e, c);
 	listen_targets(c, &cfg);
-	r = table_lists(c, &cfg, &ranges);
+	r = table_lists(e, c, &cfg, &ranges);
 	if (r == 0)
 		r = nft_new(&e->nft);
 	if (r < 0) {
@@ -334,7 +348,7 @@ void enforce_set_conf(struct enforce *e, const struct conf *c)
 {
 	struct nft_config cfg = {0};
 	struct nft_prefix *ranges = NULL;
-	int r = table_lists(c, &cfg, &ranges);
+	int r = table_lists(e, c, &cfg, &ranges);
 
 	keep_names(e, c);
 	if (r == 0)

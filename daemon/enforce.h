@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "inforce.h"
+#include "lists.h"
 #include "nft_msg.h"
 #include "proto.h"
 
@@ -22,10 +23,12 @@ struct enforce;
  * those a clean stop kept in state_dir go back in), with the port-53
  * redirect aimed at the first IPv4 and IPv6 `listen` addresses of c
  * ([::1]:DNS_INTERCEPT_PORT when there is no IPv6 one), and routed traffic
- * at DNS_INTERCEPT_PORT, but not yet on. Fails when the kernel refuses, e.g.
+ * at DNS_INTERCEPT_PORT, but not yet on; bypass's resolver addresses
+ * (kept, the caller's until enforce_free) are blocked during every break. Fails when the kernel refuses, e.g.
  * without CAP_NET_ADMIN; the failure is logged here, with the kernel's
  * reason, so the caller only stops. */
-int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir, struct enforce **out);
+int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
+                const struct lists_bypass *bypass, struct enforce **out);
 /* The learned addresses read back from the table replaced at start (a
  * restart, a crash), with the time each had left, handed over once: *v is
  * the caller's to free (NULL when none). The forwarder takes them back. */

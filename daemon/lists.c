@@ -163,6 +163,10 @@ static int parse_hosts(const struct words *w, struct lists_line *out)
 		set_why(out, "address without a name", w->tok[0], w->len[0]);
 		return -EINVAL;
 	}
+	if (w->len[0] < sizeof(out->addr)) {
+		memcpy(out->addr, w->tok[0], w->len[0]);
+		out->addr[w->len[0]] = '\0';
+	}
 	for (size_t i = 1; i < w->n; i++) {
 		if (is_local_name(w->tok[i], w->len[i]) || is_address(w->tok[i], w->len[i]))
 			out->ignored++;
@@ -184,6 +188,7 @@ int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 	out->n = 0;
 	out->ignored = 0;
 	out->why[0] = '\0';
+	out->addr[0] = '\0';
 	if (memchr(line, '\0', len)) {
 		set_why(out, "binary data (a NUL byte)", NULL, 0);
 		return -EINVAL;
@@ -229,9 +234,14 @@ int lists_parse_line(const char *line, size_t len, struct lists_line *out)
 
 /* ---- the file loader ---- */
 
+/* Called for a hosts line's address with the line's first name (the
+ * bypass list's resolver addresses). */
+typedef int (*addr_fn)(void *ctx, const char *addr, const char *name, unsigned line);
+
 struct loader {
 	const char *path;
 	lists_name_fn on_name;
+	addr_fn on_addr;
 	lists_error_fn on_error;
 	void *ctx;
 	struct lists_stats *st;
@@ -278,6 +288,11 @@ static void handle_line(struct loader *l, const char *s, size_t len, unsigned li
 			l->stop = e;
 		else
 			l->st->names++;
+	}
+	if (r > 0 && l->parsed.addr[0] && l->on_addr && !l->stop) {
+		int e = l->on_addr(l->ctx, l->parsed.addr, l->parsed.names[0], line);
+		if (e < 0)
+			l->stop = e;
 	}
 }
 
@@ -363,8 +378,8 @@ static int load_fd(struct loader *l, int fd)
 	return ret;
 }
 
-int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_error, void *ctx,
-                    struct lists_stats *st)
+static int load_path(const char *path, lists_name_fn on_name, addr_fn on_addr,
+                     lists_error_fn on_error, void *ctx, struct lists_stats *st)
 {
 	struct lists_stats dummy;
 	if (!st)
@@ -373,8 +388,12 @@ int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_e
 	struct loader *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	*l = (struct loader){
-	    .path = path, .on_name = on_name, .on_error = on_error, .ctx = ctx, .st = st};
+	*l = (struct loader){.path = path,
+	                     .on_name = on_name,
+	                     .on_addr = on_addr,
+	                     .on_error = on_error,
+	                     .ctx = ctx,
+	                     .st = st};
 	/* O_NONBLOCK so that a FIFO put where a list was expected cannot hang
 	 * the daemon; it is refused below as not a regular file. */
 	int ret, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -410,6 +429,131 @@ int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_e
 	close(fd);
 	free(l);
 	return ret;
+}
+
+int lists_load_file(const char *path, lists_name_fn on_name, lists_error_fn on_error, void *ctx,
+                    struct lists_stats *st)
+{
+	return load_path(path, on_name, NULL, on_error, ctx, st);
+}
+
+/* ---- the bypass lists ---- */
+
+struct bypass_load {
+	struct lists_bypass *out;
+	struct domains_builder *b;
+	int origin;
+	lists_error_fn on_error;
+	void *ctx;
+	const char *path;
+};
+
+static int bypass_name(void *arg, const char *name, size_t len, unsigned line)
+{
+	struct bypass_load *bl = arg;
+
+	return domains_builder_add(bl->b, name, len, (uint32_t)bl->origin, line);
+}
+
+static void bypass_error(void *arg, const char *msg)
+{
+	struct bypass_load *bl = arg;
+
+	if (bl->on_error)
+		bl->on_error(bl->ctx, msg);
+}
+
+/* A resolver's address: never loopback or unspecified, which would cut the
+ * machine's own traffic or mean nothing. */
+static int bypass_addr(void *arg, const char *text, const char *name, unsigned line)
+{
+	struct bypass_load *bl = arg;
+	struct lists_bypass *o = bl->out;
+	struct lists_resolver r = {.line = line};
+	static const uint8_t zero[16], lo6[16] = {[15] = 1};
+
+	if (value_parse_ip(text, &r.family, r.addr) < 0 ||
+	    (r.family == AF_INET && (r.addr[0] == 127 || memcmp(r.addr, zero, 4) == 0)) ||
+	    (r.family == AF_INET6 && (memcmp(r.addr, zero, 16) == 0 || !memcmp(r.addr, lo6, 16)))) {
+		emit(bl->on_error, bl->ctx, "%s:%u: not a resolver's address: '%s'", bl->path, line,
+		     text);
+		return -EINVAL;
+	}
+	if (o->n_resolvers == LISTS_RESOLVERS_MAX) {
+		emit(bl->on_error, bl->ctx, "%s:%u: more than %d resolver addresses", bl->path,
+		     line, LISTS_RESOLVERS_MAX);
+		return -E2BIG;
+	}
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	o->resolvers[o->n_resolvers++] = r;
+	return 0;
+}
+
+/* One of the two files into the builder, as list `list`; a bad line fails. */
+static int bypass_file(struct bypass_load *bl, const char *datadir, const char *file, unsigned list,
+                       char **path_out)
+{
+	struct lists_stats st;
+	char *path = NULL;
+	int r = asprintf(&path, "%s/%s", datadir, file) < 0 ? -ENOMEM : 0;
+
+	if (r == 0)
+		r = bl->origin = domains_builder_origin(bl->b, list, false, path);
+	bl->path = path;
+	if (r >= 0)
+		r = load_path(path, bypass_name, list == LISTS_BYPASS_ENDPOINT ? bypass_addr : NULL,
+		              bypass_error, bl, &st);
+	if (r >= 0 && st.errors)
+		r = -EINVAL;
+	if (path_out && r >= 0)
+		*path_out = path;
+	else
+		free(path);
+	return r < 0 ? r : 0;
+}
+
+int lists_bypass_load(const char *datadir, lists_error_fn on_error, void *ctx,
+                      struct lists_bypass *out)
+{
+	struct bypass_load bl = {out, domains_builder_new(), -1, on_error, ctx, NULL};
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->resolvers = calloc(LISTS_RESOLVERS_MAX, sizeof(*out->resolvers));
+	r = bl.b && out->resolvers ? 0 : -ENOMEM;
+	if (r == 0)
+		r = bypass_file(&bl, datadir, LISTS_BYPASS_FILE, LISTS_BYPASS_ENDPOINT, &out->path);
+	if (r == 0)
+		r = bypass_file(&bl, datadir, LISTS_WILDCARD_FILE, LISTS_BYPASS_WILDCARD, NULL);
+	if (r == 0) {
+		out->names = domains_builder_finish(bl.b);
+		bl.b = NULL;
+		r = out->names ? 0 : -ENOMEM;
+	}
+	domains_builder_free(bl.b);
+	if (r < 0)
+		lists_bypass_free(out);
+	return r;
+}
+
+const struct lists_resolver *lists_bypass_resolver(const struct lists_bypass *b, int family,
+                                                   const uint8_t *addr)
+{
+	for (size_t i = 0; b && i < b->n_resolvers; i++)
+		if (b->resolvers[i].family == family &&
+		    memcmp(b->resolvers[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
+			return &b->resolvers[i];
+	return NULL;
+}
+
+void lists_bypass_free(struct lists_bypass *b)
+{
+	if (!b)
+		return;
+	domains_free(b->names);
+	free(b->resolvers);
+	free(b->path);
+	memset(b, 0, sizeof(*b));
 }
 
 /* ---- globs and the catalog ---- */

@@ -6,6 +6,7 @@
 #ifndef SMB_LISTS_H
 #define SMB_LISTS_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,8 +26,9 @@ struct lists_line {
 	size_t n;
 	char names[LISTS_LINE_NAMES][DOMAINS_NAME_MAX + 1];
 	uint8_t lens[LISTS_LINE_NAMES];
-	size_t ignored;          /* localhost-style hosts entries and addresses skipped */
-	char why[LISTS_WHY_MAX]; /* empty when nothing was wrong */
+	size_t ignored;              /* localhost-style hosts entries and addresses skipped */
+	char addr[INET6_ADDRSTRLEN]; /* a hosts line's address, as written; "" otherwise */
+	char why[LISTS_WHY_MAX];     /* empty when nothing was wrong */
 };
 
 /* Parses one line (without its newline; a trailing CR is ignored). Returns the
@@ -72,6 +74,44 @@ void lists_unknown_service(const char *datadir, const char *name, char *buf, siz
 /* Loads DATADIR/services/NAME.list like a list file. */
 int lists_load_service(const char *datadir, const char *name, lists_name_fn on_name,
                        lists_error_fn on_error, void *ctx, struct lists_stats *st);
+
+/* The bypass hygiene lists shipped in DATADIR: bypass.list, the public
+ * DoH/DoT/DoQ resolvers, by name (list LISTS_BYPASS_ENDPOINT of `names`) and,
+ * on hosts-format lines, by address (`resolvers`); and wildcard.list, the
+ * wildcard-IP services such as nip.io (list LISTS_BYPASS_WILDCARD), whose
+ * answers carry whatever address the name spells. Both are blocked by name
+ * during every break. */
+#define LISTS_BYPASS_FILE     "bypass.list"
+#define LISTS_WILDCARD_FILE   "wildcard.list"
+#define LISTS_BYPASS_ENDPOINT 0u
+#define LISTS_BYPASS_WILDCARD 1u
+#define LISTS_RESOLVERS_MAX   512
+
+/* One resolver address of bypass.list, with the first name of its line. */
+struct lists_resolver {
+	int family;
+	uint8_t addr[16];
+	unsigned line;
+	char name[DOMAINS_NAME_MAX + 1];
+};
+
+struct lists_bypass {
+	struct domains *names;
+	struct lists_resolver *resolvers;
+	size_t n_resolvers;
+	char *path; /* bypass.list's, for explanations */
+};
+
+/* Loads both files of datadir. They ship with smbreak, so a missing file or
+ * a bad line fails the load (-ENOENT, -EINVAL...), each reported; *out is
+ * then empty. */
+int lists_bypass_load(const char *datadir, lists_error_fn on_error, void *ctx,
+                      struct lists_bypass *out);
+/* The resolver entry holding an address, or NULL. */
+const struct lists_resolver *lists_bypass_resolver(const struct lists_bypass *b, int family,
+                                                   const uint8_t *addr);
+/* NULL-safe; leaves *b empty. */
+void lists_bypass_free(struct lists_bypass *b);
 
 struct conf;
 

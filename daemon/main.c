@@ -56,6 +56,7 @@ struct smbd {
 	struct breaks *breaks;
 	struct enforce *enforce;
 	struct dns *dns;
+	struct lists_bypass bypass; /* the resolvers: the table's and the forwarder's */
 	bool intercepting;
 	struct control *control;
 	struct event *signals[3];
@@ -518,6 +519,7 @@ static void smbd_shutdown(struct smbd *d)
 	dns_free(d->dns);
 	breaks_free(d->breaks);
 	enforce_free(d->enforce);
+	lists_bypass_free(&d->bypass);
 	for (size_t i = 0; i < sizeof(d->signals) / sizeof(d->signals[0]); i++)
 		if (d->signals[i])
 			event_free(d->signals[i]);
@@ -549,7 +551,7 @@ static int prepare_dirs(const struct options *o)
 }
 
 /* The DNS forwarder, on the sockets systemd handed over where there are. */
-static int start_dns(struct smbd *d, const struct options *o, const struct conf *c)
+static int start_dns(struct smbd *d, const struct conf *c)
 {
 	struct listenfd inherited;
 	char what[96];
@@ -557,7 +559,7 @@ static int start_dns(struct smbd *d, const struct options *o, const struct conf 
 
 	if (listenfd_init(&inherited) < 0)
 		log_warn("ignoring LISTEN_PID/LISTEN_FDS: they do not parse");
-	r = dns_new(d->base, c, breaks_domains(d->breaks), o->data_dir, &inherited, on_learn,
+	r = dns_new(d->base, c, breaks_domains(d->breaks), &d->bypass, &inherited, on_learn,
 	            on_blocked, d, &d->dns);
 	for (size_t i = 0; listenfd_close_unused(&inherited, &i, what, sizeof(what));)
 		log_warn("dns: %s came from systemd but is not in `listen`; closed it (take it "
@@ -580,7 +582,7 @@ static int start_enforce(struct smbd *d, const struct options *o, const struct c
 {
 	struct nft_elem *carried;
 	size_t n;
-	int r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->enforce);
+	int r = enforce_new(c, DNS_SOCKET_MARK, o->state_dir, &d->bypass, &d->enforce);
 
 	if (r < 0)
 		return r;
@@ -609,6 +611,12 @@ static int start_events(struct smbd *d)
 			event_add(d->watchdog, &tv);
 	}
 	return 0;
+}
+
+static void on_bypass_error(void *arg, const char *msg)
+{
+	(void)arg;
+	log_error("%s", msg);
 }
 
 /* Creates the modules in order (each logs its own failure); c passes to
@@ -646,10 +654,19 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		conf_free(c);
 		return r;
 	}
+	r = lists_bypass_load(o->data_dir, on_bypass_error, NULL, &d->bypass);
+	if (r < 0) {
+		log_error("cannot start without the DoH/DoT endpoints that breaks block: %s/%s and "
+		          "%s/%s "
+		          "(shipped with smbreak) must load whole",
+		          o->data_dir, LISTS_BYPASS_FILE, o->data_dir, LISTS_WILDCARD_FILE);
+		conf_free(c);
+		return r;
+	}
 	r = breaks_new(d->base, c, o->state_dir, o->data_dir, &hooks, &d->breaks);
 	if (r < 0)
 		return r;
-	r = start_dns(d, o, c);
+	r = start_dns(d, c);
 	if (r < 0)
 		return r;
 	r = control_new(d->base, o->socket_path, c->control_group, breaks_handle_request, d->breaks,

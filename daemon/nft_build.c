@@ -22,7 +22,8 @@ void nft_build_set_name(const struct nft_config *c, char *out, enum nft_set_kind
                         unsigned list)
 {
 	if (list == NFT_LIST_ENDPOINTS)
-		nft_set_name(out, NFT_SET_ENDPOINTS, family, NULL);
+		nft_set_name(out, kind == NFT_KIND_RANGES ? NFT_SET_RESOLVERS : NFT_SET_ENDPOINTS,
+		             family, NULL);
 	else
 		nft_set_name(out, kind == NFT_KIND_RANGES ? NFT_SET_RANGES : NFT_SET_LEARNED,
 		             family, c->lists[list]);
@@ -109,8 +110,10 @@ static int block_rule(struct nft_batch *b, const struct nft_config *c, enum nft_
 	return nft_msg_rule_block(b, family, name, set_id(kind, family, list), until_ns);
 }
 
-/* One rule per set of each list in force (and for the endpoints): a packet
- * meets as many lookups as there are lists in force (see BENCHMARKS.md). */
+/* One rule per set of each list in force, and during any break those of the
+ * endpoints (learned, and the shipped resolver addresses) and of port 853
+ * (DNS over TLS and over QUIC, TCP and UDP): a packet meets as many lookups
+ * as there are lists in force (see BENCHMARKS.md). */
 int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
                           uint64_t until_ns)
 {
@@ -127,9 +130,19 @@ int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint6
 				r = block_rule(b, c, NFT_KIND_RANGES, family, i, until_ns);
 		}
 	}
-	for (int f = 0; f < 2 && r == 0 && lists; f++)
-		r = block_rule(b, c, NFT_KIND_LEARNED, f == 0 ? AF_INET : AF_INET6,
-		               NFT_LIST_ENDPOINTS, until_ns);
+	if (!lists)
+		return r;
+	bool resolvers = nft_build_has_ranges(c, NFT_LIST_ENDPOINTS);
+	for (int f = 0; f < 2 && r == 0; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		r = block_rule(b, c, NFT_KIND_LEARNED, family, NFT_LIST_ENDPOINTS, until_ns);
+		if (r == 0 && resolvers)
+			r = block_rule(b, c, NFT_KIND_RANGES, family, NFT_LIST_ENDPOINTS, until_ns);
+	}
+	if (r == 0)
+		r = nft_msg_rule_block_port(b, IPPROTO_TCP, NFT_PORT_DOT, until_ns);
+	if (r == 0)
+		r = nft_msg_rule_block_port(b, IPPROTO_UDP, NFT_PORT_DOT, until_ns);
 	return r;
 }
 
@@ -167,7 +180,11 @@ int nft_build_sets(struct nft_batch *b, const struct nft_config *c)
 		if (r == 0 && nft_build_has_ranges(c, i))
 			r = add_range_sets(b, c, i);
 	}
-	return r ? r : add_learned_sets(b, c, NFT_LIST_ENDPOINTS);
+	if (r == 0)
+		r = add_learned_sets(b, c, NFT_LIST_ENDPOINTS);
+	if (r == 0 && nft_build_has_ranges(c, NFT_LIST_ENDPOINTS))
+		r = add_range_sets(b, c, NFT_LIST_ENDPOINTS);
+	return r;
 }
 
 int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const struct nft_config *c,

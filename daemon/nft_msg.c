@@ -726,6 +726,31 @@ static void match_family(struct mb *b, int family)
 	cmp_u8(b, NFT_REG_1, (uint8_t)nfproto(family));
 }
 
+/* meta l4proto l4proto th dport port: the destination port is at offset 2 in
+ * both UDP and TCP. */
+static void match_dport(struct mb *b, int l4proto, uint16_t port)
+{
+	uint16_t be = htons(port);
+
+	expr_meta(b, NFT_META_L4PROTO, NFT_REG_1);
+	cmp_u8(b, NFT_REG_1, (uint8_t)l4proto);
+	expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &be, sizeof(be));
+}
+
+/* until_ns > 0: `meta time < until_ns`, so that rules left behind by a dead
+ * daemon stop at the break's end. */
+static void match_until(struct mb *b, uint64_t until_ns)
+{
+	if (!until_ns)
+		return;
+	uint64_t be = htobe64(until_ns);
+	expr_meta(b, NFT_META_TIME_NS, NFT_REG_1);
+	/* cmp compares bytes, so the host-order clock is turned big-endian */
+	expr_byteorder_hton(b, NFT_REG_1, 8, 8);
+	expr_cmp(b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
+}
+
 int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
                        uint64_t until_ns)
 {
@@ -741,13 +766,22 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
 	             NFT_REG_1);
 	expr_lookup(&b, set, set_id, NFT_REG_1);
-	if (until_ns) {
-		uint64_t be = htobe64(until_ns);
-		expr_meta(&b, NFT_META_TIME_NS, NFT_REG_1);
-		/* cmp compares bytes, so the host-order clock is turned big-endian */
-		expr_byteorder_hton(&b, NFT_REG_1, 8, 8);
-		expr_cmp(&b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
-	}
+	match_until(&b, until_ns);
+	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	nest_end(&b, x);
+	return finish(batch, &b);
+}
+
+int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+{
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_dport(&b, l4proto, port);
+	match_until(&b, until_ns);
 	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
 	nest_end(&b, x);
 	return finish(batch, &b);
@@ -816,18 +850,6 @@ int nft_msg_rule_loopback_accept(struct nft_batch *batch)
 	expr_verdict(&b, NF_ACCEPT, NULL);
 	nest_end(&b, x);
 	return finish(batch, &b);
-}
-
-/* meta l4proto l4proto th dport port: the destination port is at offset 2 in
- * both UDP and TCP. */
-static void match_dport(struct mb *b, int l4proto, uint16_t port)
-{
-	uint16_t be = htons(port);
-
-	expr_meta(b, NFT_META_L4PROTO, NFT_REG_1);
-	cmp_u8(b, NFT_REG_1, (uint8_t)l4proto);
-	expr_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &be, sizeof(be));
 }
 
 int nft_msg_rule_dnat53(struct nft_batch *batch, int family, int l4proto, const void *addr,

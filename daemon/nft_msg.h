@@ -15,12 +15,15 @@
 /* The sets, per list and family: addresses learned from the answers for the
  * list's names ("learned4_social", with timeouts) and the list's `addresses =`
  * ranges ("ranges4_social", intervals, only for a list that has some); and the
- * addresses of the DoH/DoT endpoints ("endpoints4"), blocked during every
- * break. List names are [a-z0-9_-], so no list's set takes another's name. */
+ * addresses of the DoH/DoT endpoints ("endpoints4", learned) and the shipped
+ * resolver addresses ("resolvers4", intervals), blocked during every break. List names are
+ * [a-z0-9_-], so no list's set takes another's name. */
 #define NFT_SET_LEARNED   "learned"
 #define NFT_SET_RANGES    "ranges"
 #define NFT_SET_ENDPOINTS "endpoints"
-#define NFT_SET_NAME_MAX  48 /* "learned4_" + a list name, NUL included */
+#define NFT_SET_RESOLVERS "resolvers"
+#define NFT_PORT_DOT      853 /* DNS over TLS (TCP) and over QUIC (UDP) */
+#define NFT_SET_NAME_MAX  48  /* "learned4_" + a list name, NUL included */
 /* The list index that stands for the endpoints in nft_elem_in and the
  * builders below (list indices are 0 .. SMB_LISTS_MAX-1). */
 #define NFT_LIST_ENDPOINTS 64u
@@ -161,6 +164,9 @@ int nft_msg_elems_flush(struct nft_batch *b, const char *set);
  */
 int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint32_t set_id,
                        uint64_t until_ns);
+/* block chain: traffic of l4proto (IPPROTO_TCP/UDP) to `port`, any address,
+ * goes to the refuse chain; until_ns as for nft_msg_rule_block. */
+int nft_msg_rule_block_port(struct nft_batch *b, int l4proto, uint16_t port, uint64_t until_ns);
 /* block chain, first: traffic to the machine's own addresses is never
  * refused, so that the resets and ICMP errors the refuse chain sends back
  * reach the local sockets even when a name in a list resolves to a local address. */

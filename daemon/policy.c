@@ -550,8 +550,9 @@ static size_t check_break_kept(const struct conf *oc, size_t i, const struct pol
 	const struct policy_break *n = nb ? &np->breaks[nb - nc->breaks] : NULL;
 	size_t lost = 0;
 
-	if (!nb || !nb->strict || !n->on || n->end < op->breaks[i].end) {
-		conf_errors_add(errs, "%s: the break must stay strict and on until then", why);
+	if (!nb || (ob->strict && !nb->strict) || !n->on || n->end < op->breaks[i].end) {
+		conf_errors_add(errs, "%s: the break must stay %son until then", why,
+		                ob->strict ? "strict and " : "");
 		return 1;
 	}
 	for (size_t j = 0; j < ob->n_lists; j++) {

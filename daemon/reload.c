@@ -107,9 +107,8 @@ static int reload_swap(struct breaks *b, struct conf *nc, struct domains *nd, co
 
 /* Whether nc loosens a break in force that has an unlock delay; *delay then
  * the longest such delay. */
-static bool policy_unlock_wait_at(struct breaks *b, const struct conf *nc,
-                                  const struct domains *nd, struct conf_errors *waits,
-                                  uint32_t *delay)
+static bool policy_unlock_wait_at(struct breaks *b, const struct conf *nc, const struct domains *nd,
+                                  struct conf_errors *waits, uint32_t *delay)
 {
 	struct policy_clock clk;
 

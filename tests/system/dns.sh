@@ -83,7 +83,9 @@ OUT=$(d @$FWD nosuch.$UP_ZONE A)
 expect_in "status: NXDOMAIN" "negative answers are relayed"
 
 # --- learning: listed names feed the sets, shared addresses stay out --------
+# (shared: names in no list of two registrable domains answered with it)
 short @$FWD "$UP_SHARED_UNLISTED" A >/dev/null
+short @$FWD "$UP_SHARED_OTHER" A >/dev/null
 short @$FWD "$UP_SHARED_LISTED" A >/dev/null
 short @$FWD "$UP_LISTED_SUB" AAAA >/dev/null
 short @$FWD "$UP_LISTED_CNAME" A >/dev/null

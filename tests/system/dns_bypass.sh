@@ -28,14 +28,14 @@ CONF
 datadir() {
 	mkdir -p "$T/$1"
 	ln -s "$SMB_SOURCE_DIR/conf/services" "$T/$1/services"
-	cp "$SMB_SOURCE_DIR/conf/bypass.list" "$T/$1/bypass.list"
+	cp "$SMB_SOURCE_DIR/conf/bypass.list" "$SMB_SOURCE_DIR/conf/wildcard.list" "$T/$1/"
 	echo "$T/$1"
 }
 d() { ip netns exec "$NS" dig +time=3 +tries=1 @$FWD "$@"; }
 
 DATA=$(datadir data)
 printf 'doh.bypass-test.example  # the test'"'"'s own endpoint\n' >>"$DATA/bypass.list"
-grep -v '^dns\.google$' "$DATA/bypass.list" >"$DATA/bypass.list.new"
+grep -v 'dns\.google' "$DATA/bypass.list" >"$DATA/bypass.list.new"
 mv "$DATA/bypass.list.new" "$DATA/bypass.list"
 start_daemon --data-dir "$DATA"
 

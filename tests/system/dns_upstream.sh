@@ -119,6 +119,7 @@ UP_SHARED_LISTED=cdn.social.$UP_ZONE
 UP_SHARED_UNLISTED=cdn-shared.$UP_ZONE
 UP_SHARED_A=198.51.100.40
 UP_SHARED_AAAA=2001:db8:100::40
+UP_SHARED_OTHER=cdn.other-site.example # the same address, a second registrable domain
 
 # CNAME cloaking: names in no list whose chains end at listed names, one in
 # one hop, one through a name in no list (cloak2 -> cloak-mid -> www.social).
@@ -191,6 +192,7 @@ _up_zone_args() {
 		"--cname=$UP_CLOAK,$UP_LISTED"
 		"--cname=$UP_CLOAK2,cloak-mid.$UP_ZONE"
 		"--cname=cloak-mid.$UP_ZONE,$UP_LISTED_SUB"
+		"--host-record=$UP_SHARED_OTHER,$UP_SHARED_A,$UP_SHARED_AAAA"
 	)
 	for i in $(seq 1 "$UP_BIG_COUNT"); do
 		UP_ARGS+=("--host-record=$UP_BIG,$UP_BIG_NET.$i")

@@ -9,7 +9,7 @@ export TZ=UTC
 
 DATA=$T/data
 mkdir -p "$DATA/services"
-cp "$SMB_SOURCE_DIR/conf/bypass.list" "$DATA/"
+cp "$SMB_SOURCE_DIR/conf/bypass.list" "$SMB_SOURCE_DIR/conf/wildcard.list" "$DATA/"
 printf 'instagram.com\ncdninstagram.com\n' >"$DATA/services/instagram.list"
 printf 'kept.example\nfiled.example\n' >"$T/social.txt"
 cat >"$CONF" <<EOF

@@ -2,6 +2,7 @@
  * both families, expiry, extension never shortening, take, and eviction of
  * the entry closest to expiry when a window is full. */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "addrset.h"
@@ -18,7 +19,7 @@ static void test_find_put(void)
 	struct addrset_entry gone;
 	const struct addrset_entry *e;
 
-	CHECK_INT(addrset_init(&s, 64), 0);
+	CHECK_INT(addrset_init(&s, 64, false), 0);
 	CHECK(!addrset_find(&s, AF_INET, a4, 1000));
 	addrset_put(&s, AF_INET, a4, 1600, 1, false, 1000, &gone);
 	e = addrset_find(&s, AF_INET, a4, 1000);
@@ -59,7 +60,7 @@ static void test_eviction(void)
 	struct addrset_entry gone;
 	uint8_t a[4] = {10, 0, 0, 0};
 
-	CHECK_INT(addrset_init(&s, ADDRSET_PROBES), 0);
+	CHECK_INT(addrset_init(&s, ADDRSET_PROBES, false), 0);
 	for (int i = 0; i < ADDRSET_PROBES; i++) {
 		a[3] = (uint8_t)i;
 		/* Address 5 expires first. */
@@ -98,7 +99,7 @@ static void test_lists(void)
 	uint8_t map[64];
 	const struct addrset_entry *e;
 
-	CHECK_INT(addrset_init(&s, 64), 0);
+	CHECK_INT(addrset_init(&s, 64, false), 0);
 	addrset_put(&s, AF_INET, a4, 1600, 1u << 0, false, 1000, &gone);
 	e = addrset_put(&s, AF_INET, a4, 1200, 1u << 3, false, 1000, &gone);
 	CHECK(e->lists == 9 && e->expires == 1600 && !e->endpoint);
@@ -133,8 +134,41 @@ static void test_pages(void)
 	addrset_pages_free(NULL, 1 << 20);
 }
 
+/* Witnesses: distinct domains only, at most ADDRSET_WITNESSES, names cut
+ * to the field; a new address in a slot starts with none. */
+static void test_witnesses(void)
+{
+	struct addrset s, plain;
+	struct addrset_entry gone;
+	const struct addrset_witnesses *w;
+	char longname[80];
+
+	CHECK_INT(addrset_init(&s, 64, true), 0);
+	CHECK_INT(addrset_init(&plain, 64, false), 0);
+	addrset_put(&plain, AF_INET, a4, 1600, 1, false, 1000, &gone);
+	CHECK(!addrset_witnesses_of(&plain, addrset_find(&plain, AF_INET, a4, 1000)));
+	CHECK(!addrset_witnesses_of(&s, NULL));
+	w = addrset_witness(&s, AF_INET, a4, "a.example", 9, 1600, 1000);
+	CHECK_INT(w->n, 1);
+	CHECK(addrset_witness(&s, AF_INET, a4, "a.example", 9, 1700, 1001)->n == 1);
+	CHECK_INT(addrset_find(&s, AF_INET, a4, 1001)->expires, 1700);
+	w = addrset_witness(&s, AF_INET, a4, "b.example", 9, 1700, 1002);
+	CHECK(w->n == 2 && strcmp(w->domain[1], "b.example") == 0);
+	CHECK(addrset_witness(&s, AF_INET, a4, "c.example", 9, 1700, 1003)->n == 2);
+	CHECK(addrset_witnesses_of(&s, addrset_find(&s, AF_INET, a4, 1003)) == w);
+	memset(longname, 'x', sizeof(longname));
+	w = addrset_witness(&s, AF_INET, b4, longname, sizeof(longname), 1600, 1000);
+	CHECK_INT(strlen(w->domain[0]), ADDRSET_WITNESS_MAX - 1);
+	/* expired: the slot's next address has no witnesses of the old one */
+	addrset_put(&s, AF_INET, a4, 2000, 0, false, 1800, &gone);
+	CHECK_INT(addrset_witnesses_of(&s, addrset_find(&s, AF_INET, a4, 1800))->n, 0);
+	addrset_free(&s);
+	addrset_free(&plain);
+}
+
 int main(void)
 {
+	test_witnesses();
 	test_find_put();
 	test_eviction();
 	test_lists();

@@ -140,7 +140,11 @@ static struct domains *bypass_example(void)
 	struct domains_builder *b = domains_builder_new();
 	int o = domains_builder_origin(b, 0, false, "bypass.list");
 
+	int w = domains_builder_origin(b, LISTS_BYPASS_WILDCARD, false, "wildcard.list");
+
 	CHECK_INT(domains_builder_add(b, "dns.google", 10, (uint32_t)o, 7), 0);
+	CHECK_INT(domains_builder_add(b, "nip.io", 6, (uint32_t)w, 1), 0);
+	CHECK_INT(domains_builder_add(b, "sslip.io", 8, (uint32_t)w, 2), 0);
 	return domains_builder_finish(b);
 }
 
@@ -162,20 +166,48 @@ static void test_chain_listed(struct dns_msg_learned *l)
 	static const char *const to_listed[] = {"a.example", "cdn.example", "x.plain.example"};
 	static const char *const to_bypass[] = {"a.example", "edge.dns.google"};
 	static const char *const to_allowed[] = {"a.example", "www.free.own.example"};
+	static const char *const q_wild[] = {"10.0.0.1.nip.io"};
+	static const char *const q_doh[] = {"dns.google"};
+	static const char *const to_wild[] = {"alias.example", "www-1-2-3-4.sslip.io"};
 
-	bool ep;
+	struct dns_policy_names n;
+#define NAMES(q_lists, q_bypass) (n = (struct dns_policy_names){q_lists, q_bypass, false})
 
 	/* The question name is the caller's (matched when the query came in). */
 	chain(l, q_only, 1);
-	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
+	NAMES(0, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(!n.lists && !n.endpoint && !n.wildcard);
 	chain(l, to_cdn, 2);
-	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
+	NAMES(1, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(n.lists == 1 && !n.endpoint);
 	chain(l, to_listed, 3);
-	CHECK(dns_policy_chain_lists(d, bp, l, &ep) == 2 && !ep); /* list "plain" */
+	NAMES(0, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(n.lists == 2 && !n.endpoint); /* list "plain" */
 	chain(l, to_bypass, 2);
-	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && ep);
+	NAMES(0, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(!n.lists && n.endpoint && !n.wildcard);
 	chain(l, to_allowed, 2);
-	CHECK(!dns_policy_chain_lists(d, bp, l, &ep) && !ep);
+	NAMES(0, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(!n.lists && !n.endpoint);
+	/* The question matched a bypass list: which one is found here. */
+	chain(l, q_wild, 1);
+	NAMES(0, true);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(!n.endpoint && n.wildcard);
+	chain(l, q_doh, 1);
+	NAMES(0, true);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(n.endpoint && !n.wildcard);
+	chain(l, to_wild, 2);
+	NAMES(0, false);
+	dns_policy_chain_names(d, bp, l, &n);
+	CHECK(!n.endpoint && n.wildcard);
+#undef NAMES
 	domains_free(d);
 	domains_free(bp);
 }
@@ -347,18 +379,19 @@ static void test_learn(struct dns_msg_learned *l)
 	struct addrset learned, shared;
 	struct nft_elem add[DNS_MSG_ADDRS_MAX], del[DNS_MSG_ADDRS_MAX];
 	struct dns_policy_learn out = {add, del, 0, 0, 0, 0, 0};
-	const struct dns_policy_names social = {1, false}, none = {0, false};
+	const struct dns_policy_names social = {1, false, false}, none = {0, false, false},
+	                              wild = {0, false, true};
 	const time_t t0 = 1700000000;
 	char text[INET6_ADDRSTRLEN];
 
-	CHECK_INT(addrset_init(&learned, 64), 0);
-	CHECK_INT(addrset_init(&shared, 64), 0);
+	CHECK_INT(addrset_init(&learned, 64, false), 0);
+	CHECK_INT(addrset_init(&shared, 64, true), 0);
 	/* A listed answer: TTLs clamped to 600..86400. */
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 5);
 	addr(l, "2001:db8::1", 3600);
 	addr(l, "192.0.2.2", 1000000);
-	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0, &out);
+	dns_policy_learn(&learned, &shared, l, social, false, 600, 86400, 0, t0, &out);
 	CHECK_INT(out.n_add, 3);
 	CHECK_INT(out.n_del, 0);
 	CHECK_INT(out.learned, 3);
@@ -374,28 +407,68 @@ static void test_learn(struct dns_msg_learned *l)
 	CHECK(held(&learned, "192.0.2.2", t0)->expires == t0 + 86400);
 	CHECK(!held(&shared, "192.0.2.1", t0));
 
-	/* An unlisted answer with one of them: a CDN address, shared. It goes
-	 * out of the sets; the other is only remembered as shared. */
-	memset(l, 0, sizeof(*l));
+	/* An unlisted answer with one of them, outside a break: one witness,
+	 * not yet shared; the address stays in the sets. */
+	static const char *const site_a[] = {"cdn.a-site.example"},
+	                         *const site_a2[] = {"x.a-site.example"},
+	                         *const site_b[] = {"www.b-site.co.uk"},
+	                         *const wild_q[] = {"192.0.2.1.nip.io"};
+	chain(l, site_a, 1);
 	addr(l, "192.0.2.1", 300);
 	addr(l, "198.51.100.7", 300);
 	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, none, 600, 86400, 0, t0 + 10, &out);
+	dns_policy_learn(&learned, &shared, l, none, false, 600, 86400, 0, t0 + 10, &out);
 	CHECK_INT(out.n_add, 0);
+	CHECK_INT(out.n_del, 0);
+	CHECK(held(&learned, "192.0.2.1", t0 + 10));
+	CHECK(held(&shared, "192.0.2.1", t0 + 10)->expires == t0 + 10 + 86400);
+	const struct addrset_witnesses *w =
+	    addrset_witnesses_of(&shared, held(&shared, "192.0.2.1", t0 + 10));
+	CHECK(w && w->n == 1 && strcmp(w->domain[0], "a-site.example") == 0);
+	CHECK(!dns_policy_is_shared(w));
+	/* The same domain again is no second witness. */
+	chain(l, site_a2, 1);
+	addr(l, "192.0.2.1", 300);
+	dns_policy_learn(&learned, &shared, l, none, false, 600, 86400, 0, t0 + 10, &out);
+	CHECK_INT(out.n_del, 0);
+	CHECK_INT(w->n, 1);
+	/* During a break another domain takes nothing out, and is no witness. */
+	chain(l, site_b, 1);
+	addr(l, "192.0.2.1", 300);
+	dns_policy_learn(&learned, &shared, l, none, true, 600, 86400, 0, t0 + 12, &out);
+	CHECK_INT(out.n_del, 0);
+	CHECK_INT(w->n, 1);
+	CHECK(held(&learned, "192.0.2.1", t0 + 12));
+	/* Nor does a wildcard-IP service outside one. */
+	chain(l, wild_q, 1);
+	addr(l, "192.0.2.1", 300);
+	dns_policy_learn(&learned, &shared, l, wild, false, 600, 86400, 0, t0 + 12, &out);
+	CHECK_INT(out.n_del, 0);
+	CHECK_INT(w->n, 1);
+	/* A second registrable domain outside a break: shared, out of the sets. */
+	chain(l, site_b, 1);
+	addr(l, "192.0.2.1", 300);
+	dns_policy_learn(&learned, &shared, l, none, false, 600, 86400, 0, t0 + 10, &out);
 	CHECK_INT(out.n_del, 1);
-	CHECK_INT(out.learned, 0);
 	CHECK_STR(inet_ntop(AF_INET, &del[0].addr, text, sizeof(text)), "192.0.2.1");
 	CHECK_INT(del[0].timeout_ms, 0);
 	CHECK(!held(&learned, "192.0.2.1", t0 + 10));
-	CHECK(held(&shared, "192.0.2.1", t0 + 10)->expires == t0 + 10 + 86400);
-	CHECK(held(&shared, "198.51.100.7", t0 + 10));
+	CHECK(w->n == 2 && strcmp(w->domain[1], "b-site.co.uk") == 0 && dns_policy_is_shared(w));
+	/* A wildcard answer for a listed name teaches nothing either. */
+	struct dns_policy_names wild_listed = {1, false, true};
+	chain(l, wild_q, 1);
+	addr(l, "203.0.113.99", 300);
+	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
+	dns_policy_learn(&learned, &shared, l, wild_listed, false, 600, 86400, 0, t0 + 10, &out);
+	CHECK_INT(out.n_add, 0);
+	CHECK(!held(&learned, "203.0.113.99", t0 + 10));
 
 	/* Listed again: a shared address stays out, counted; the rest is learned. */
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
 	addr(l, "192.0.2.3", 700);
 	out = (struct dns_policy_learn){add, del, 5, 0, 0, 0, 0}; /* appends after 5 */
-	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 20, &out);
+	dns_policy_learn(&learned, &shared, l, social, false, 600, 86400, 0, t0 + 20, &out);
 	CHECK_INT(out.n_add, 6);
 	CHECK_INT(out.shared, 1);
 	CHECK_INT(out.learned, 1);
@@ -406,7 +479,7 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 700);
 	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, social, 600, 86400, 0, t0 + 10 + 86400, &out);
+	dns_policy_learn(&learned, &shared, l, social, false, 600, 86400, 0, t0 + 10 + 86400, &out);
 	CHECK_INT(out.n_add, 1);
 	CHECK_INT(out.shared, 0);
 
@@ -415,17 +488,28 @@ static void test_learn(struct dns_msg_learned *l)
 	memset(l, 0, sizeof(*l));
 	addr(l, "192.0.2.1", 600);
 	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
-	struct dns_policy_names video = {2, false}, doh = {0, true};
-	dns_policy_learn(&learned, &shared, l, video, 600, 86400, t0 + 20 + 86400 + 5000,
+	struct dns_policy_names video = {2, false, false}, doh = {0, true, false};
+	dns_policy_learn(&learned, &shared, l, video, false, 600, 86400, t0 + 20 + 86400 + 5000,
 	                 t0 + 20 + 86400, &out);
 	CHECK_INT(add[0].lists, 3);
 	CHECK_INT(add[0].timeout_ms, 5000000);
 	CHECK_INT(held(&learned, "192.0.2.1", t0 + 20 + 86400)->lists, 3);
 	out = (struct dns_policy_learn){add, del, 0, 0, 0, 0, 0};
-	dns_policy_learn(&learned, &shared, l, doh, 600, 86400, 0, t0 + 20 + 86400, &out);
+	dns_policy_learn(&learned, &shared, l, doh, false, 600, 86400, 0, t0 + 20 + 86400, &out);
 	CHECK(add[0].endpoint && add[0].lists == 3);
 	addrset_free(&learned);
 	addrset_free(&shared);
+}
+
+static const struct lists_bypass no_bypass;
+
+static bool check_addr(const struct conf *c, const struct addrset_entry *learned,
+                       const struct addrset_entry *shared, const struct addrset_witnesses *w,
+                       const uint8_t *a, uint64_t inforce, char *msg)
+{
+	const struct dns_policy_addr_facts f = {learned, shared, w, &no_bypass};
+
+	return dns_policy_check_addr(c, &f, AF_INET, a, inforce, msg, DNS_POLICY_CHECK_MAX);
 }
 
 /* check ADDRESS says what the reject rules do: blocked only with a list of
@@ -441,23 +525,66 @@ static void test_check_addr(void)
 	const uint8_t in_range[4] = {203, 0, 113, 9}, other[4] = {192, 0, 2, 1};
 	char msg[DNS_POLICY_CHECK_MAX];
 
-	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
+	CHECK(!check_addr(&c, &e, NULL, NULL, other, 1, msg));
 	CHECK(strstr(msg, "in the sets of list video") != NULL);
 	CHECK(strstr(msg, "blocked during breaks with its lists") != NULL);
-	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 2, msg, sizeof(msg)));
+	CHECK(check_addr(&c, &e, NULL, NULL, other, 2, msg));
 	CHECK(strstr(msg, "it is blocked now") != NULL);
 	e.lists = 0;
 	e.endpoint = true;
-	CHECK(dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 1, msg, sizeof(msg)));
-	CHECK(!dns_policy_check_addr(&c, &e, NULL, AF_INET, other, 0, msg, sizeof(msg)));
-	CHECK(dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 2, msg, sizeof(msg)));
+	CHECK(check_addr(&c, &e, NULL, NULL, other, 1, msg));
+	CHECK(!check_addr(&c, &e, NULL, NULL, other, 0, msg));
+	CHECK(check_addr(&c, NULL, NULL, NULL, in_range, 2, msg));
 	CHECK_STR(msg, "203.0.113.9 is in 203.0.113.0/24, an address range of list video "
 	               "(smbreak.conf:7); it is blocked now");
-	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, in_range, 1, msg, sizeof(msg)));
-	CHECK(!dns_policy_check_addr(&c, NULL, &e, AF_INET, other, 3, msg, sizeof(msg)));
-	CHECK(strstr(msg, "is shared") != NULL);
-	CHECK(!dns_policy_check_addr(&c, NULL, NULL, AF_INET, other, 3, msg, sizeof(msg)));
+	CHECK(!check_addr(&c, NULL, NULL, NULL, in_range, 1, msg));
+	struct addrset_witnesses w = {1, {"a-site.example"}};
+	CHECK(check_addr(&c, &e, &e, &w, other, 3, msg));
+	CHECK(strstr(msg, "1 domain in no list (a-site.example) answered with it too") != NULL);
+	CHECK(strstr(msg, "takes 2 distinct ones") != NULL);
+	w = (struct addrset_witnesses){2, {"a-site.example", "b-site.example"}};
+	CHECK(!check_addr(&c, NULL, &e, &w, other, 3, msg));
+	CHECK(strstr(msg, "is shared: names in no list, of 2 registrable domains (a-site.example, "
+	                  "b-site.example), answered with it outside breaks") != NULL);
+	/* A shipped resolver address: blocked during any break, named with its line. */
+	struct lists_resolver res = {AF_INET, {1, 1, 1, 1}, 12, "cloudflare-dns.com"};
+	const struct lists_bypass bp = {NULL, &res, 1, "conf/bypass.list"};
+	const struct dns_policy_addr_facts f = {NULL, NULL, NULL, &bp};
+	CHECK(dns_policy_check_addr(&c, &f, AF_INET, res.addr, 2, msg, sizeof(msg)));
+	CHECK_STR(msg, "1.1.1.1 is an address of the public resolver cloudflare-dns.com "
+	               "(conf/bypass.list:12), blocked by address during every break; it is "
+	               "blocked now");
+	CHECK(!dns_policy_check_addr(&c, &f, AF_INET, res.addr, 0, msg, sizeof(msg)));
+	CHECK(strstr(msg, "no break is on now") != NULL);
+	CHECK(!check_addr(&c, NULL, NULL, NULL, other, 3, msg));
 	CHECK(strstr(msg, "not in the sets") != NULL);
+}
+
+/* The registrable-domain heuristic: two labels, three under a country
+ * code's generic second level. */
+static void test_registrable(void)
+{
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+	    {"www.example.com", "example.com"},
+	    {"example.com", "example.com"},
+	    {"com", "com"},
+	    {"a.b.c.example.org", "example.org"},
+	    {"www.example.co.uk", "example.co.uk"},
+	    {"example.co.uk", "example.co.uk"},
+	    {"co.uk", "co.uk"},
+	    {"x.shop.com.au", "shop.com.au"},
+	    {"cdn.example.de", "example.de"},
+	    {"foo.bar.github.io", "github.io"},
+	    {"a.b.ne.jp", "b.ne.jp"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].name);
+		CHECK_STR(cases[i].name + dns_policy_registrable(cases[i].name, len),
+		          cases[i].want);
+	}
 }
 
 static void test_blocked_key(void)
@@ -498,6 +625,7 @@ int main(void)
 	test_learn(l);
 	test_blocked_key();
 	test_check_addr();
+	test_registrable();
 	free(l);
 	CHECK_DONE();
 }

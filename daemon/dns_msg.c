@@ -600,6 +600,7 @@ struct reply_spec {
 	int rcode;      /* 0..4095 */
 	uint16_t atype; /* an A or AAAA record of zeros, or 0 for none */
 	bool soa;
+	size_t soa_owner; /* offset in the question name of the SOA's owner */
 	uint32_t ttl;
 	int ede;
 	const char *text;
@@ -656,7 +657,7 @@ static void write_reply(const struct dns_msg_query *q, const struct reply_spec *
 	if (full && s->soa) {
 		size_t mname;
 
-		put16(o, 0xc000 | DNS_MSG_HDR_LEN);
+		put16(o, (uint16_t)(0xc000 | (DNS_MSG_HDR_LEN + s->soa_owner)));
 		put16(o, DNS_MSG_T_SOA);
 		put16(o, rclass);
 		put32(o, s->ttl);
@@ -722,8 +723,24 @@ static int spec_init(struct reply_spec *s, const struct dns_msg_query *q, int rc
 	return 0;
 }
 
+/* Where in the question name its last `labels` labels start (0, the whole
+ * name, when it has no more labels than that or labels is 0). */
+static size_t zone_offset(const struct dns_msg_query *q, unsigned labels)
+{
+	unsigned n = 0;
+	size_t off = 0;
+
+	for (size_t i = 0; i < q->qname_wire_len && q->qname_wire[i]; i += 1 + q->qname_wire[i])
+		n++;
+	if (labels == 0 || labels >= n)
+		return 0;
+	for (unsigned skip = n - labels; skip > 0; skip--)
+		off += 1 + q->qname_wire[off];
+	return off;
+}
+
 int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode, uint32_t ttl,
-                          const char *text, uint8_t *buf, size_t limit, size_t *len)
+                          unsigned zone, const char *text, uint8_t *buf, size_t limit, size_t *len)
 {
 	struct reply_spec s;
 	int rcode, err;
@@ -751,11 +768,12 @@ int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode
 	    (q->qtype == DNS_MSG_T_A || q->qtype == DNS_MSG_T_AAAA))
 		s.atype = q->qtype;
 	s.soa = mode != DNS_MSG_BLOCK_REFUSED && !s.atype;
+	s.soa_owner = zone_offset(q, zone);
 	return build(q, &s, buf, limit, len);
 }
 
-int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, const char *text,
-                        uint8_t *buf, size_t limit, size_t *len)
+int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, unsigned zone, int ede,
+                        const char *text, uint8_t *buf, size_t limit, size_t *len)
 {
 	struct reply_spec s;
 	int err;
@@ -767,6 +785,7 @@ int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, co
 		return err;
 	s.ttl = ttl_norm(ttl);
 	s.soa = true;
+	s.soa_owner = zone_offset(q, zone);
 	return build(q, &s, buf, limit, len);
 }
 

@@ -171,13 +171,17 @@ int dns_msg_extract(const uint8_t *pkt, size_t len, const struct dns_msg_reply *
 
 /* A blocked name: NXDOMAIN, the null address (NOERROR), or REFUSED, with EDE
  * 15 (Blocked). Negative answers (NXDOMAIN, or no data for another type) carry
- * a synthetic SOA owned by the question name with TTL and minimum `ttl`, so
- * resolvers cache the refusal no longer than that; addresses get `ttl` too. */
+ * a synthetic SOA with TTL and minimum `ttl`, so resolvers cache the refusal
+ * no longer than that; addresses get `ttl` too. The SOA is owned by the
+ * question name's last `zone` labels (the list entry that matched, so no
+ * apex is claimed at a name said not to exist), or by the whole name when
+ * `zone` is 0 or not fewer labels than it has. */
 int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode, uint32_t ttl,
-                          const char *text, uint8_t *buf, size_t limit, size_t *len);
-/* NOERROR with no data and the synthetic SOA (TTL `ttl`). */
-int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, const char *text,
-                        uint8_t *buf, size_t limit, size_t *len);
+                          unsigned zone, const char *text, uint8_t *buf, size_t limit,
+                          size_t *len);
+/* NOERROR with no data and the synthetic SOA (TTL `ttl`, owner as above). */
+int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, unsigned zone, int ede,
+                        const char *text, uint8_t *buf, size_t limit, size_t *len);
 /* An error answer with `rcode` (up to 4095; above 15 only when q had EDNS).
  * Works for a query that failed to parse too: the question is copied only if
  * it was parsed, the OPT record only if it was. */

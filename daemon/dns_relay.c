@@ -6,7 +6,8 @@
  * the question. A try unanswered within its upstream's retransmission timeout
  * is followed by another, to the same upstream and then the next (dns_policy
  * decides which and how long to wait); an error fails over at once; a
- * truncated answer is asked again over TCP; when every upstream had its
+ * truncated answer to a TCP client's query is asked again over TCP (a UDP
+ * client gets it as it is and retries over TCP); when every upstream had its
  * tries the client side is told so. */
 #include "dns_relay.h"
 
@@ -545,7 +546,10 @@ static void relay_reply(struct dns_slot *s, int try, uint8_t *pkt, size_t len)
 			dns_policy_rtt_sample(&r->up[t->upstream].rtt, us > 0 ? (uint32_t)us : 0);
 		s->upstream = t->upstream;
 	}
-	if (rep.tc && !tcp) {
+	/* A truncated answer goes to a UDP client as it is (the upstream's flags
+	 * and OPT, no bigger than it chose to send), and the client retries over
+	 * TCP itself; only a TCP client's query is asked again over TCP here. */
+	if (rep.tc && !tcp && s->udp_fd < 0) {
 		relay_tcp(s);
 		return;
 	}

@@ -1,8 +1,8 @@
 /* The forwarder's upstream side, internal to the dns module: the upstreams
  * (from the config or resolv.conf), pools of connected UDP sockets with
  * random ids, the queries in flight (slots) with their retransmissions on an
- * adaptive timer and failover to the next upstream, TCP when an answer is
- * truncated. dns.c fills in a slot's
+ * adaptive timer and failover to the next upstream, TCP when an answer to a
+ * TCP client is truncated. dns.c fills in a slot's
  * client side and hands it over; the relay calls back with the answer. */
 #ifndef SMB_DNS_RELAY_H
 #define SMB_DNS_RELAY_H

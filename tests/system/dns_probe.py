@@ -8,6 +8,9 @@
       opens COUNT idle TCP connections, then asks NAME on one more; prints
       "answered" or "shut out", and how many of the idle ones the server
       closed meanwhile.
+  dns_probe.py udp ADDR NAME TYPE PAYLOAD
+      one UDP query offering PAYLOAD bytes of EDNS; prints the answer's size
+      in bytes, "tc" or "notc", "edns" or "noedns", and its answer count.
   dns_probe.py raw ADDR NAME TYPE
       one UDP query (id 0x5353, EDNS 1232) and the answer's bytes in hex, or
       "timeout" after 3 s: for answers dnspython itself would refuse.
@@ -17,6 +20,7 @@ import struct
 import sys
 import time
 
+import dns.flags
 import dns.message
 import dns.rdatatype
 
@@ -89,10 +93,27 @@ def raw(addr, name, rdtype):
         print("timeout")
 
 
+def udp(addr, name, rdtype, payload):
+    q = dns.message.make_query(name, rdtype, use_edns=0, payload=payload)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(q.to_wire(), (addr, 53))
+    try:
+        w = s.recv(65535)
+    except socket.timeout:
+        print("timeout")
+        return
+    m = dns.message.from_wire(w, ignore_trailing=True)
+    print(len(w), "tc" if m.flags & dns.flags.TC else "notc",
+          "edns" if m.edns >= 0 else "noedns", sum(len(r) for r in m.answer))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "pipeline":
         pipeline(args[0], args[1], int(args[2]))
+    elif cmd == "udp":
+        udp(args[0], args[1], args[2], int(args[3]))
     elif cmd == "raw":
         raw(args[0], args[1], args[2])
     elif cmd == "tcpfill":

@@ -389,6 +389,13 @@ static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t 
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
 }
 
+static void on_relay_part(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	dns_msg_set_id(pkt, len, s->client_id);
+	send_tcp(s->tc, pkt, len);
+}
+
 static void on_relay_fail(void *arg, struct dns_slot *s)
 {
 	struct dns *dns = arg;
@@ -501,6 +508,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	memcpy(&s->client, from, fromlen);
 	s->client_len = fromlen;
 	s->tc = tc;
+	s->xfr = tc && (q.qtype == DNS_MSG_T_AXFR || q.qtype == DNS_MSG_T_IXFR);
 	if (tc)
 		tc->pending++;
 	s->ip_bucket = bucket;
@@ -866,8 +874,8 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	 * come from pages on purpose (see addrset_pages_new): an idle daemon
 	 * touches little of them. */
 	struct dns *dns = addrset_pages_new(sizeof(*dns));
-	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer, on_relay_fail,
-	                                      on_relay_release, dns};
+	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer,  on_relay_part,
+	                                      on_relay_fail,  on_relay_release, dns};
 	int r = -ENOMEM;
 
 	if (!dns)

@@ -259,11 +259,20 @@ int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 		return -EINVAL;
 	if ((q->flags & DNS_MSG_OPCODE_MASK) != 0)
 		return parse_other(pkt, len, q);
-	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0)
+	uint16_t ns = get16(pkt + 8);
+	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || ns > 1)
 		return -EBADMSG;
 	err = parse_question(pkt, len, DNS_MSG_HDR_LEN, q, &off);
 	if (err < 0)
 		return err;
+	/* An IXFR carries the SOA the client has (RFC 1995 3); nothing else
+	 * has an authority section in a query. */
+	if (ns) {
+		struct rr rr;
+		if (q->qtype != DNS_MSG_T_IXFR || rr_read(pkt, len, &off, &rr) < 0 ||
+		    rr.type != DNS_MSG_T_SOA)
+			return -EBADMSG;
+	}
 	return parse_additional(pkt, len, off, get16(pkt + 10), q);
 }
 
@@ -381,6 +390,16 @@ int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_que
 		if (err < 0)
 			return err;
 	}
+	return 0;
+}
+
+int dns_msg_xfr_check(const uint8_t *pkt, size_t len, uint16_t id)
+{
+	if (len < DNS_MSG_HDR_LEN || get16(pkt) != id)
+		return -ESRCH;
+	uint16_t flags = get16(pkt + 2);
+	if (!(flags & DNS_MSG_F_QR) || (flags & DNS_MSG_OPCODE_MASK) != 0)
+		return -ESRCH;
 	return 0;
 }
 

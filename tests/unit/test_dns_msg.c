@@ -331,9 +331,22 @@ static void test_query_malformed(void)
 		else
 			p.b[5 + 2 * i - 2] = 1;
 		CHECK_INT(parse(&p, &q), -EBADMSG);
-		CHECK(!q.has_question);
+		CHECK_INT(q.has_question, i == 3); /* the question of an A is read first */
 	}
 	CHECK_INT(dns_msg_error_rcode(-EBADMSG), DNS_MSG_R_FORMERR);
+
+	/* An IXFR carries the client's SOA in its authority section (RFC 1995);
+	 * anything else there, or for another type, is FORMERR. */
+	for (int i = 0; i < 3; i++) {
+		p.n = 0;
+		hdr(&p, 0x1234, 0, 1, 0, 1, 0);
+		question(&p, "example.com", i == 2 ? DNS_MSG_T_AXFR : DNS_MSG_T_IXFR);
+		b16(&p, 0xc00c);
+		size_t rdo = rr(&p, i == 1 ? DNS_MSG_T_A : DNS_MSG_T_SOA, DNS_MSG_C_IN, 0);
+		b32(&p, 0);
+		rd_end(&p, rdo);
+		CHECK_INT(parse(&p, &q), i == 0 ? 0 : -EBADMSG);
+	}
 
 	/* The question cut short: in a label, before the root, in type/class. */
 	query(&p, "example.com", DNS_MSG_T_A, false);

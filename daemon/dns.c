@@ -318,17 +318,42 @@ static void count_blocked(struct dns *dns, const char *name, size_t len, uint64_
 	}
 }
 
-/* The answer dns_policy decided on (not RELAY), into dns->buf. */
+/* The answer dns_policy decided on (not RELAY), into dns->buf; its SOA owned
+ * by the question name's last `zone` labels (0: the whole name). */
 static int build_policy_answer(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                               const struct dns_policy_answer *a, size_t *len)
+                               const struct dns_policy_answer *a, unsigned zone, size_t *len)
 {
 	size_t limit = dns_msg_reply_limit(q, tcp);
 
 	if (a->action == DNS_POLICY_BLOCK)
-		return dns_msg_build_blocked(q, a->mode, dns->conf->blocked_ttl, dns->reason,
+		return dns_msg_build_blocked(q, a->mode, dns->conf->blocked_ttl, zone, dns->reason,
 		                             dns->buf, limit, len);
-	return dns_msg_build_empty(q, dns->conf->blocked_ttl, DNS_MSG_EDE_BLOCKED, dns->reason,
-	                           dns->buf, limit, len);
+	return dns_msg_build_empty(q, dns->conf->blocked_ttl, zone, DNS_MSG_EDE_BLOCKED,
+	                           dns->reason, dns->buf, limit, len);
+}
+
+/* The labels of the list entry that blocks the question name: the deepest
+ * one domains_match saw, unless only lists not in force have it, when the
+ * (rare) explanation of a list in force names its own. 0 for a built-in
+ * rule (the name itself). */
+static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *q,
+                             const struct dns_policy_answer *a, const struct domains_match *m,
+                             const struct domains_match *bm)
+{
+	struct domains_why why;
+	unsigned labels = 1;
+
+	if (!a->lists)
+		return bm->labels;
+	if (m->labels_lists & a->lists)
+		return m->labels;
+	domains_explain(dns->domains, q->qname, q->qname_len, (unsigned)__builtin_ctzll(a->lists),
+	                &why);
+	if (!why.block.found)
+		return 0;
+	for (const char *c = why.block.entry; *c; c++)
+		labels += *c == '.';
+	return labels;
 }
 
 /* CNAME cloaking: an answer whose chain reaches a name blocked now is
@@ -346,7 +371,7 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const uint8_t *p
 	    dns_policy_cloak(&s->q, dns->domains, dns->bypass, l, s->q_allow, dns->inforce,
 	                     dns->conf->blocked_answer, &at);
 	if (a.action == DNS_POLICY_RELAY ||
-	    build_policy_answer(dns, &s->q, s->tc != NULL, &a, &n) < 0)
+	    build_policy_answer(dns, &s->q, s->tc != NULL, &a, 0, &n) < 0)
 		return false;
 	dns_policy_cloak_note(&dns->cloaks, l, at, time(NULL));
 	count_blocked(dns, l->names[at].name, l->names[at].len, a.lists);
@@ -366,6 +391,13 @@ static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t 
 	dns->n.relayed++;
 	dns_msg_set_id(pkt, len, s->client_id);
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
+}
+
+static void on_relay_part(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	dns_msg_set_id(pkt, len, s->client_id);
+	send_tcp(s->tc, pkt, len);
 }
 
 static void on_relay_fail(void *arg, struct dns_slot *s)
@@ -416,14 +448,16 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 }
 
 /* Answers here what a break blocks; false when the query is to be relayed.
- * m, in_bypass: what the name matched in the lists and the endpoints. */
+ * m, bm: what the name matched in the lists and the endpoints. */
 static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                           const struct domains_match *m, bool in_bypass, size_t *len)
+                           const struct domains_match *m, const struct domains_match *bm,
+                           bool in_bypass, size_t *len)
 {
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, dns->inforce, dns->conf->blocked_answer);
 
-	if (a.action == DNS_POLICY_RELAY || build_policy_answer(dns, q, tcp, &a, len) < 0)
+	if (a.action == DNS_POLICY_RELAY ||
+	    build_policy_answer(dns, q, tcp, &a, blocked_zone(dns, q, &a, m, bm), len) < 0)
 		return false;
 	count_blocked(dns, q->qname, q->qname_len, a.lists);
 	return true;
@@ -450,7 +484,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
-	if (answer_blocked(dns, &q, tc != NULL, &m, in_bypass, &n)) {
+	if (answer_blocked(dns, &q, tc != NULL, &m, &bm, in_bypass, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
@@ -478,6 +512,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	memcpy(&s->client, from, fromlen);
 	s->client_len = fromlen;
 	s->tc = tc;
+	s->xfr = tc && (q.qtype == DNS_MSG_T_AXFR || q.qtype == DNS_MSG_T_IXFR);
 	if (tc)
 		tc->pending++;
 	s->ip_bucket = bucket;
@@ -786,8 +821,8 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	 * come from pages on purpose (see addrset_pages_new): an idle daemon
 	 * touches little of them. */
 	struct dns *dns = addrset_pages_new(sizeof(*dns));
-	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer, on_relay_fail,
-	                                      on_relay_release, dns};
+	const struct dns_relay_hooks hooks = {on_relay_batch, on_relay_answer,  on_relay_part,
+	                                      on_relay_fail,  on_relay_release, dns};
 	int r = -ENOMEM;
 
 	if (!dns)

@@ -259,11 +259,20 @@ int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 		return -EINVAL;
 	if ((q->flags & DNS_MSG_OPCODE_MASK) != 0)
 		return parse_other(pkt, len, q);
-	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || get16(pkt + 8) != 0)
+	uint16_t ns = get16(pkt + 8);
+	if (get16(pkt + 4) != 1 || get16(pkt + 6) != 0 || ns > 1)
 		return -EBADMSG;
 	err = parse_question(pkt, len, DNS_MSG_HDR_LEN, q, &off);
 	if (err < 0)
 		return err;
+	/* An IXFR carries the SOA the client has (RFC 1995 3); nothing else
+	 * has an authority section in a query. */
+	if (ns) {
+		struct rr rr;
+		if (q->qtype != DNS_MSG_T_IXFR || rr_read(pkt, len, &off, &rr) < 0 ||
+		    rr.type != DNS_MSG_T_SOA)
+			return -EBADMSG;
+	}
 	return parse_additional(pkt, len, off, get16(pkt + 10), q);
 }
 
@@ -381,6 +390,16 @@ int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_que
 		if (err < 0)
 			return err;
 	}
+	return 0;
+}
+
+int dns_msg_xfr_check(const uint8_t *pkt, size_t len, uint16_t id)
+{
+	if (len < DNS_MSG_HDR_LEN || get16(pkt) != id)
+		return -ESRCH;
+	uint16_t flags = get16(pkt + 2);
+	if (!(flags & DNS_MSG_F_QR) || (flags & DNS_MSG_OPCODE_MASK) != 0)
+		return -ESRCH;
 	return 0;
 }
 
@@ -600,6 +619,7 @@ struct reply_spec {
 	int rcode;      /* 0..4095 */
 	uint16_t atype; /* an A or AAAA record of zeros, or 0 for none */
 	bool soa;
+	size_t soa_owner; /* offset in the question name of the SOA's owner */
 	uint32_t ttl;
 	int ede;
 	const char *text;
@@ -656,7 +676,7 @@ static void write_reply(const struct dns_msg_query *q, const struct reply_spec *
 	if (full && s->soa) {
 		size_t mname;
 
-		put16(o, 0xc000 | DNS_MSG_HDR_LEN);
+		put16(o, (uint16_t)(0xc000 | (DNS_MSG_HDR_LEN + s->soa_owner)));
 		put16(o, DNS_MSG_T_SOA);
 		put16(o, rclass);
 		put32(o, s->ttl);
@@ -722,8 +742,24 @@ static int spec_init(struct reply_spec *s, const struct dns_msg_query *q, int rc
 	return 0;
 }
 
+/* Where in the question name its last `labels` labels start (0, the whole
+ * name, when it has no more labels than that or labels is 0). */
+static size_t zone_offset(const struct dns_msg_query *q, unsigned labels)
+{
+	unsigned n = 0;
+	size_t off = 0;
+
+	for (size_t i = 0; i < q->qname_wire_len && q->qname_wire[i]; i += 1 + q->qname_wire[i])
+		n++;
+	if (labels == 0 || labels >= n)
+		return 0;
+	for (unsigned skip = n - labels; skip > 0; skip--)
+		off += 1 + q->qname_wire[off];
+	return off;
+}
+
 int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode, uint32_t ttl,
-                          const char *text, uint8_t *buf, size_t limit, size_t *len)
+                          unsigned zone, const char *text, uint8_t *buf, size_t limit, size_t *len)
 {
 	struct reply_spec s;
 	int rcode, err;
@@ -751,11 +787,12 @@ int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode
 	    (q->qtype == DNS_MSG_T_A || q->qtype == DNS_MSG_T_AAAA))
 		s.atype = q->qtype;
 	s.soa = mode != DNS_MSG_BLOCK_REFUSED && !s.atype;
+	s.soa_owner = zone_offset(q, zone);
 	return build(q, &s, buf, limit, len);
 }
 
-int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, const char *text,
-                        uint8_t *buf, size_t limit, size_t *len)
+int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, unsigned zone, int ede,
+                        const char *text, uint8_t *buf, size_t limit, size_t *len)
 {
 	struct reply_spec s;
 	int err;
@@ -767,6 +804,7 @@ int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, co
 		return err;
 	s.ttl = ttl_norm(ttl);
 	s.soa = true;
+	s.soa_owner = zone_offset(q, zone);
 	return build(q, &s, buf, limit, len);
 }
 

@@ -27,6 +27,8 @@
 #define DNS_MSG_T_OPT   41
 #define DNS_MSG_T_SVCB  64
 #define DNS_MSG_T_HTTPS 65
+#define DNS_MSG_T_IXFR  251
+#define DNS_MSG_T_AXFR  252
 #define DNS_MSG_T_ANY   255
 #define DNS_MSG_C_IN    1
 #define DNS_MSG_C_ANY   255
@@ -121,8 +123,9 @@ enum dns_msg_block {
 	DNS_MSG_BLOCK_REFUSED,
 };
 
-/* Parses a query (validated in order: header, opcode, counts, question, then
- * each additional record with at most one OPT). Returns 0, or:
+/* Parses a query (validated in order: header, opcode, counts, question, the
+ * authority SOA of an IXFR (RFC 1995: NSCOUNT 1), then each additional record
+ * with at most one OPT). Returns 0, or:
  *   -EINVAL           shorter than a header, or QR set: drop it, answer nothing;
  *   -EBADMSG          malformed: answer FORMERR;
  *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP (the
@@ -149,6 +152,11 @@ size_t dns_msg_reply_limit(const struct dns_msg_query *q, bool tcp);
 int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
                         struct dns_msg_reply *r);
 
+/* Checks a later message of a zone transfer's stream (RFC 5936 2.2: the
+ * question may be left out): header readable, QR set, id `id`, opcode QUERY.
+ * Returns 0 or -ESRCH. */
+int dns_msg_xfr_check(const uint8_t *pkt, size_t len, uint16_t id);
+
 /* Collects the names and addresses to learn from a reply that passed
  * dns_msg_reply_check (class IN records of the answer section only), starting
  * at the question name and following CNAMEs; a record whose RDATA does not
@@ -171,13 +179,16 @@ int dns_msg_extract(const uint8_t *pkt, size_t len, const struct dns_msg_reply *
 
 /* A blocked name: NXDOMAIN, the null address (NOERROR), or REFUSED, with EDE
  * 15 (Blocked). Negative answers (NXDOMAIN, or no data for another type) carry
- * a synthetic SOA owned by the question name with TTL and minimum `ttl`, so
- * resolvers cache the refusal no longer than that; addresses get `ttl` too. */
+ * a synthetic SOA with TTL and minimum `ttl`, so resolvers cache the refusal
+ * no longer than that; addresses get `ttl` too. The SOA is owned by the
+ * question name's last `zone` labels (the list entry that matched, so no
+ * apex is claimed at a name said not to exist), or by the whole name when
+ * `zone` is 0 or not fewer labels than it has. */
 int dns_msg_build_blocked(const struct dns_msg_query *q, enum dns_msg_block mode, uint32_t ttl,
-                          const char *text, uint8_t *buf, size_t limit, size_t *len);
-/* NOERROR with no data and the synthetic SOA (TTL `ttl`). */
-int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, int ede, const char *text,
-                        uint8_t *buf, size_t limit, size_t *len);
+                          unsigned zone, const char *text, uint8_t *buf, size_t limit, size_t *len);
+/* NOERROR with no data and the synthetic SOA (TTL `ttl`, owner as above). */
+int dns_msg_build_empty(const struct dns_msg_query *q, uint32_t ttl, unsigned zone, int ede,
+                        const char *text, uint8_t *buf, size_t limit, size_t *len);
 /* An error answer with `rcode` (up to 4095; above 15 only when q had EDNS).
  * Works for a query that failed to parse too: the question is copied only if
  * it was parsed, the OPT record only if it was. */

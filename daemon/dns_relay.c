@@ -6,7 +6,8 @@
  * the question. A try unanswered within its upstream's retransmission timeout
  * is followed by another, to the same upstream and then the next (dns_policy
  * decides which and how long to wait); an error fails over at once; a
- * truncated answer is asked again over TCP; when every upstream had its
+ * truncated answer to a TCP client's query is asked again over TCP (a UDP
+ * client gets it as it is and retries over TCP); when every upstream had its
  * tries the client side is told so. */
 #include "dns_relay.h"
 
@@ -232,14 +233,34 @@ static void relay_fail(struct dns_slot *s)
 	slot_free(s);
 }
 
-/* The TCP exchange failed: over to the next upstream's UDP tries. */
+static void relay_tcp(struct dns_slot *s);
+
+/* The TCP exchange failed: over to the next upstream's UDP tries. A transfer
+ * goes to the next upstream over TCP; once part of its stream went to the
+ * client it ends here (the upstream closed or went quiet after its last
+ * message; the client knows from the records whether it is whole). */
 static void relay_tcp_next(struct dns_slot *s)
 {
+	struct dns_relay *r = s->relay;
+
 	if (s->up_bev)
 		bufferevent_free(s->up_bev);
 	s->up_bev = NULL;
 	s->refused |= 1u << s->upstream;
-	relay_send(s);
+	if (!s->xfr) {
+		relay_send(s);
+		return;
+	}
+	if (s->xfr_parts) {
+		slot_free(s);
+		return;
+	}
+	while (++s->upstream < r->n_up)
+		if (!(s->refused & 1u << s->upstream)) {
+			relay_tcp(s);
+			return;
+		}
+	relay_fail(s);
 }
 
 /* The socket reported an error (ECONNREFUSED: an ICMP port unreachable came
@@ -459,21 +480,48 @@ static void relay_send(struct dns_slot *s)
 
 /* ---- TCP to an upstream ---- */
 
+/* A zone transfer's message: the first is checked as an answer, the rest
+ * as part of its stream; a bad one ends the exchange (false: the connection
+ * is gone). */
+static bool relay_xfr_part(struct dns_slot *s, uint8_t *pkt, size_t len)
+{
+	struct dns_relay *r = s->relay;
+	struct dns_msg_reply rep;
+	int err = s->xfr_parts ? dns_msg_xfr_check(pkt, len, s->tcp_id)
+	                       : dns_msg_reply_check(pkt, len, &s->q, s->tcp_id, &rep);
+
+	if (err < 0) {
+		log_debug("dns: bad transfer message from upstream %zu for %s: %s", s->upstream,
+		          s->q.qname, strerror(-err));
+		relay_tcp_next(s);
+		return false;
+	}
+	s->xfr_parts++;
+	r->hooks.part(r->hooks.arg, s, pkt, len);
+	return true;
+}
+
 static void on_up_tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct dns_slot *s = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint8_t hdr[2];
 
-	if (evbuffer_get_length(in) < 2)
-		return;
-	evbuffer_copyout(in, hdr, 2);
-	size_t len = (size_t)hdr[0] << 8 | hdr[1];
-	if (evbuffer_get_length(in) < 2 + len)
-		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, s->relay->buf, len);
-	relay_reply(s, -1, s->relay->buf, len);
+	/* A transfer's messages may come several at a time. */
+	while (evbuffer_get_length(in) >= 2) {
+		evbuffer_copyout(in, hdr, 2);
+		size_t len = (size_t)hdr[0] << 8 | hdr[1];
+		if (evbuffer_get_length(in) < 2 + len)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, s->relay->buf, len);
+		if (!s->xfr) {
+			relay_reply(s, -1, s->relay->buf, len);
+			return;
+		}
+		if (!relay_xfr_part(s, s->relay->buf, len))
+			return;
+	}
 }
 
 static void on_up_tcp_event(struct bufferevent *bev, short what, void *arg)
@@ -545,7 +593,10 @@ static void relay_reply(struct dns_slot *s, int try, uint8_t *pkt, size_t len)
 			dns_policy_rtt_sample(&r->up[t->upstream].rtt, us > 0 ? (uint32_t)us : 0);
 		s->upstream = t->upstream;
 	}
-	if (rep.tc && !tcp) {
+	/* A truncated answer goes to a UDP client as it is (the upstream's flags
+	 * and OPT, no bigger than it chose to send), and the client retries over
+	 * TCP itself; only a TCP client's query is asked again over TCP here. */
+	if (rep.tc && !tcp && s->udp_fd < 0) {
 		relay_tcp(s);
 		return;
 	}
@@ -580,9 +631,13 @@ void dns_relay_start(struct dns_slot *s)
 	s->sends = 0;
 	s->refused = 0;
 	s->upstream = 0;
+	s->xfr_parts = 0;
 	event_base_gettimeofday_cached(s->relay->base, &s->start);
 	event_assign(&s->timer, s->relay->base, -1, 0, on_slot_timeout, s);
-	relay_send(s);
+	if (s->xfr)
+		relay_tcp(s);
+	else
+		relay_send(s);
 }
 
 bool dns_relay_has_upstream(const struct dns_relay *r)

@@ -1,8 +1,8 @@
 /* The forwarder's upstream side, internal to the dns module: the upstreams
  * (from the config or resolv.conf), pools of connected UDP sockets with
  * random ids, the queries in flight (slots) with their retransmissions on an
- * adaptive timer and failover to the next upstream, TCP when an answer is
- * truncated. dns.c fills in a slot's
+ * adaptive timer and failover to the next upstream, TCP when an answer to a
+ * TCP client is truncated. dns.c fills in a slot's
  * client side and hands it over; the relay calls back with the answer. */
 #ifndef SMB_DNS_RELAY_H
 #define SMB_DNS_RELAY_H
@@ -54,6 +54,10 @@ struct dns_slot {
 	socklen_t client_len;
 	struct tcp_client *tc;
 	unsigned ip_bucket;
+	/* A zone transfer (AXFR, IXFR) from a TCP client: relayed over TCP
+	 * from the start, every message of the upstream's stream passed on. */
+	bool xfr;
+	unsigned xfr_parts; /* messages of the stream passed on so far */
 	/* The query as sent upstream: pkt_inline, or the heap for a long one. */
 	uint8_t *pkt;
 	size_t len;
@@ -81,6 +85,10 @@ struct dns_relay_hooks {
 	 * pkt is the relay's buffer, still with the upstream's id. */
 	void (*answer)(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
 	               const struct dns_msg_reply *rep);
+	/* One message of a zone transfer's stream to pass on (s->xfr); pkt
+	 * still has the upstream's id. The slot lives on until the upstream
+	 * closes the connection or goes quiet. */
+	void (*part)(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len);
 	/* No upstream answered s. */
 	void (*fail)(void *arg, struct dns_slot *s);
 	/* s is done: what the client side holds for it goes. */
@@ -105,7 +113,7 @@ uint64_t dns_relay_bad_replies(const struct dns_relay *r);
 /* A free slot holding a copy of pkt, or NULL when the relay is full or the
  * heap is. The caller fills in the client side, then calls dns_relay_start. */
 struct dns_slot *dns_relay_slot_new(struct dns_relay *r, const uint8_t *pkt, size_t len);
-/* Sends s to the first upstream. */
+/* Sends s to the first upstream (over TCP for a transfer). */
 void dns_relay_start(struct dns_slot *s);
 
 #endif

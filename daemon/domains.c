@@ -535,12 +535,16 @@ bool domains_match(const struct domains *d, const char *name, size_t len, struct
 	const uint8_t *q = (const uint8_t *)name;
 	struct suffixes sx;
 	m->lists = m->block = m->allow = 0;
+	m->labels = 0;
+	m->labels_lists = 0;
 	len = trim(name, len);
 	if (len == 0 || len > DOMAINS_NAME_MAX || d->n == 0)
 		return false;
 	suffixes_of(d, q, len, &sx);
 	unsigned lo = d->min_labels - 1, hi = d->max_labels < sx.n ? d->max_labels : sx.n;
-	unsigned want[DOMAINS_NAME_MAX + 2], nw = 0;
+	unsigned want[DOMAINS_NAME_MAX + 2], nw = 0, nf = 0;
+	/* The block bits of each entry found, in want[]'s order (top down). */
+	uint64_t found_block[DOMAINS_NAME_MAX + 2];
 	/* Every probe is independent: start all the cache misses at once. */
 	for (unsigned k = lo; k < hi; k++) {
 		if (!filter_has(d, sx.h[k]))
@@ -557,16 +561,29 @@ bool domains_match(const struct domains *d, const char *name, size_t len, struct
 			continue;
 		const uint8_t *e = d->arena.p + d->off[s];
 		uint16_t o = entry_origin(e);
+		uint64_t block = 0;
 		if (o == ORIGIN_MULTI) {
 			const struct multi *mu = &d->multi[entry_line(e)];
-			m->block |= mu->block;
+			block = mu->block;
 			m->allow |= mu->allow;
 		} else {
 			const struct origin * or = &d->origins[o];
-			*(or->allow ? &m->allow : &m->block) |= 1ull << or->list;
+			*(or->allow ? &m->allow : &block) |= 1ull << or->list;
 		}
+		m->block |= block;
+		want[nf] = k;
+		found_block[nf++] = block;
 	}
 	m->lists = m->block & ~m->allow;
+	/* Only now is it known which lists block: the deepest entry of one of
+	 * them. Suffix k has k + 1 labels. */
+	for (unsigned i = nf; m->lists && i-- > 0;) {
+		if (found_block[i] & m->lists) {
+			m->labels = want[i] + 1;
+			m->labels_lists = found_block[i] & m->lists;
+			break;
+		}
+	}
 	return m->lists != 0;
 }
 

@@ -37,6 +37,12 @@ struct domains_match {
 	uint64_t lists; /* lists that block the name: block & ~allow */
 	uint64_t block; /* lists with a block entry equal to the name or a parent */
 	uint64_t allow; /* lists with an allow entry equal to the name or a parent */
+	/* The deepest block entry of a list in `lists`: its labels (the name's
+	 * last `labels` labels are the entry; 0 when nothing blocks) and the
+	 * lists in `lists` it is a block entry of. A blocked answer's SOA is
+	 * owned by it, without a second lookup. */
+	unsigned labels;
+	uint64_t labels_lists;
 };
 
 /* One matched entry, for explanations (smctl check). */

@@ -46,15 +46,15 @@ static void as_query(const uint8_t *pkt, size_t size)
 		/* Odd sizes from the input itself, so truncation gets fuzzed too. */
 		limit = size > 12 ? 12 + pkt[size - 1] * 2u : 512;
 		for (int m = DNS_MSG_BLOCK_NXDOMAIN; m <= DNS_MSG_BLOCK_REFUSED; m++) {
-			err = dns_msg_build_blocked(&q, (enum dns_msg_block)m, 60, "blocked", out,
+			err = dns_msg_build_blocked(&q, (enum dns_msg_block)m, 60, 0, "blocked", out,
 			                            limit, &len);
 			check_built(&q, err, len, limit);
 			limit = dns_msg_reply_limit(&q, m == DNS_MSG_BLOCK_REFUSED);
-			err = dns_msg_build_blocked(&q, (enum dns_msg_block)m, 60, NULL, out, limit,
+			err = dns_msg_build_blocked(&q, (enum dns_msg_block)m, 60, 0, NULL, out, limit,
 			                            &len);
 			check_built(&q, err, len, limit);
 		}
-		err = dns_msg_build_empty(&q, 5, DNS_MSG_EDE_NONE, NULL, out, limit, &len);
+		err = dns_msg_build_empty(&q, 5, 0, DNS_MSG_EDE_NONE, NULL, out, limit, &len);
 		check_built(&q, err, len, limit);
 		err = dns_msg_build_error(&q, DNS_MSG_R_SERVFAIL, DNS_MSG_EDE_NETWORK_ERROR, "x",
 		                          out, limit, &len);

@@ -134,6 +134,12 @@ UP_BAD_ORDER_RDATA=0001000006001020010db8010000000000000000000061000400040a00000
 UP_BAD_HINT=badhint.$UP_ZONE
 UP_BAD_HINT_RDATA=00010000040005c63364010a
 
+# A huge RRset: UP_HUGE_COUNT TXT records of 200 bytes, about 8.5 KB, more than
+# dnsmasq sends over UDP (4096 bytes, its EDNS limit): TC even to a client
+# offering 65,535 bytes, the whole over TCP.
+UP_HUGE=huge.$UP_ZONE
+UP_HUGE_COUNT=40
+
 UPSTREAM_DIR=
 UPSTREAM_PID= # of the last server started
 declare -A UPSTREAM_PIDS=() # ADDR4 -> pid
@@ -196,6 +202,9 @@ _up_zone_args() {
 	)
 	for i in $(seq 1 "$UP_BIG_COUNT"); do
 		UP_ARGS+=("--host-record=$UP_BIG,$UP_BIG_NET.$i")
+	done
+	for i in $(seq 1 "$UP_HUGE_COUNT"); do
+		UP_ARGS+=("--txt-record=$UP_HUGE,$(printf 'r%03d%0196d' "$i" 0)")
 	done
 }
 

@@ -331,9 +331,22 @@ static void test_query_malformed(void)
 		else
 			p.b[5 + 2 * i - 2] = 1;
 		CHECK_INT(parse(&p, &q), -EBADMSG);
-		CHECK(!q.has_question);
+		CHECK_INT(q.has_question, i == 3); /* the question of an A is read first */
 	}
 	CHECK_INT(dns_msg_error_rcode(-EBADMSG), DNS_MSG_R_FORMERR);
+
+	/* An IXFR carries the client's SOA in its authority section (RFC 1995);
+	 * anything else there, or for another type, is FORMERR. */
+	for (int i = 0; i < 3; i++) {
+		p.n = 0;
+		hdr(&p, 0x1234, 0, 1, 0, 1, 0);
+		question(&p, "example.com", i == 2 ? DNS_MSG_T_AXFR : DNS_MSG_T_IXFR);
+		b16(&p, 0xc00c);
+		size_t rdo = rr(&p, i == 1 ? DNS_MSG_T_A : DNS_MSG_T_SOA, DNS_MSG_C_IN, 0);
+		b32(&p, 0);
+		rd_end(&p, rdo);
+		CHECK_INT(parse(&p, &q), i == 0 ? 0 : -EBADMSG);
+	}
 
 	/* The question cut short: in a label, before the root, in type/class. */
 	query(&p, "example.com", DNS_MSG_T_A, false);
@@ -976,7 +989,7 @@ static void test_build(void)
 		rd_end(&p, rd);
 	}
 	CHECK_INT(parse(&p, &q), 0);
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, TEXT, buf,
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, 0, TEXT, buf,
 	                                dns_msg_reply_limit(&q, false), &len),
 	          0);
 	/* flags 0x8193: QR, RD, RA, CD, rcode 3; OPT: size 1232 (0x04d0), DO
@@ -1000,7 +1013,7 @@ static void test_build(void)
 	/* The null address for A, and AAAA, without EDNS: no SOA, no OPT. */
 	query(&p, "Blocked.Example", DNS_MSG_T_A, false);
 	CHECK_INT(parse(&p, &q), 0);
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, TEXT, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, TEXT, buf, 512, &len), 0);
 	check_bytes(buf, len,
 	            "1234818000010001000000"
 	            "00" Q_HEX "00010001"
@@ -1019,7 +1032,7 @@ static void test_build(void)
 	CHECK_INT(l.addrs[0].ttl, 60);
 	query(&p, "Blocked.Example", DNS_MSG_T_AAAA, false);
 	CHECK_INT(parse(&p, &q), 0);
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, NULL, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, NULL, buf, 512, &len), 0);
 	check_bytes(buf, len,
 	            "1234818000010001000000"
 	            "00" Q_HEX "001c0001"
@@ -1036,7 +1049,7 @@ static void test_build(void)
 	/* Null mode for MX: no data, with the SOA; with EDNS and no text. */
 	query(&p, "Blocked.Example", 15, true);
 	CHECK_INT(parse(&p, &q), 0);
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, NULL, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, NULL, buf, 512, &len), 0);
 	check_bytes(buf, len,
 	            "1234818000010000000100"
 	            "01" Q_HEX "000f0001" SOA_HEX "00"
@@ -1052,7 +1065,7 @@ static void test_build(void)
 	strcat(hexes, "\n");
 
 	/* REFUSED: no SOA, EDE kept. */
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_REFUSED, 60, "x", buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_REFUSED, 60, 0, "x", buf, 512, &len), 0);
 	check_bytes(buf, len,
 	            "1234818500010000000000"
 	            "01" Q_HEX "000f0001"
@@ -1073,7 +1086,7 @@ static void test_build(void)
 	 * Error), 0x20 case copied. */
 	query(&p, "Blocked.Example", DNS_MSG_T_HTTPS, true);
 	CHECK_INT(parse(&p, &q), 0);
-	CHECK_INT(dns_msg_build_empty(&q, 60, DNS_MSG_EDE_BLOCKED, TEXT, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_empty(&q, 60, 0, DNS_MSG_EDE_BLOCKED, TEXT, buf, 512, &len), 0);
 	check_bytes(buf, len,
 	            "1234818000010000000100"
 	            "01" Q_HEX "00410001" SOA_HEX "00"
@@ -1156,7 +1169,7 @@ static void test_build(void)
 	CHECK_INT(dns_msg_build_error(&q, -1, DNS_MSG_EDE_NONE, NULL, buf, 512, &len), -EINVAL);
 	CHECK_INT(dns_msg_build_error(&q, 2, 70000, NULL, buf, 512, &len), -EINVAL);
 	CHECK_INT(dns_msg_build_error(&q, 2, DNS_MSG_EDE_NONE, "text", buf, 512, &len), -EINVAL);
-	CHECK_INT(dns_msg_build_blocked(&q, (enum dns_msg_block)7, 60, NULL, buf, 512, &len),
+	CHECK_INT(dns_msg_build_blocked(&q, (enum dns_msg_block)7, 60, 0, NULL, buf, 512, &len),
 	          -EINVAL);
 	{
 		char big[DNS_MSG_TEXT_MAX + 2];
@@ -1164,16 +1177,17 @@ static void test_build(void)
 		memset(big, 'x', sizeof(big));
 		big[DNS_MSG_TEXT_MAX + 1] = '\0';
 		CHECK_INT(
-		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, big, buf, 512, &len),
+		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, 0, big, buf, 512, &len),
 		    -EINVAL);
 		big[DNS_MSG_TEXT_MAX] = '\0';
 		CHECK_INT(
-		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, big, buf, 512, &len), 0);
+		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, 0, big, buf, 512, &len),
+		    0);
 	}
 	q.has_question = false;
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, NULL, buf, 512, &len),
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, 0, NULL, buf, 512, &len),
 	          -EINVAL);
-	CHECK_INT(dns_msg_build_empty(&q, 60, DNS_MSG_EDE_NONE, NULL, buf, 512, &len), -EINVAL);
+	CHECK_INT(dns_msg_build_empty(&q, 60, 0, DNS_MSG_EDE_NONE, NULL, buf, 512, &len), -EINVAL);
 
 	py = dnspython(hexes);
 	if (!py) {
@@ -1254,7 +1268,7 @@ static void test_truncation(void)
 	query(&p, big, DNS_MSG_T_A, true);
 	CHECK_INT(parse(&p, &q), 0);
 	/* 12 + 259 question + 16 answer + 11 + 4 + 2 + 255 OPT = 559 > 512... */
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, text, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, text, buf, 512, &len), 0);
 	/* ...so TC, the question and an OPT without the EDE: 282. */
 	CHECK_INT(len, 282);
 	CHECK(buf[2] & 0x02);
@@ -1265,21 +1279,53 @@ static void test_truncation(void)
 	CHECK(r.tc);
 	/* A shorter text fits with the OPT but not the answer. */
 	text[220] = '\0';
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, text, buf, 512, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, text, buf, 512, &len), 0);
 	CHECK_INT(len, 271 + 11 + 6 + 220);
 	CHECK(buf[2] & 0x02);
 	CHECK_INT(buf[7], 0);
 	/* Over TCP everything fits. */
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, text, buf,
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, text, buf,
 	                                dns_msg_reply_limit(&q, true), &len),
 	          0);
 	CHECK_INT(len, 271 + 16 + 11 + 6 + 220);
 	CHECK(!(buf[2] & 0x02));
 	/* Room for the question alone, then not even that. */
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, text, buf, 280, &len), 0);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, text, buf, 280, &len), 0);
 	CHECK_INT(len, 271);
 	CHECK_INT(buf[11], 0);
-	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, text, buf, 270, &len), -ENOSPC);
+	CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NULL, 60, 0, text, buf, 270, &len),
+	          -ENOSPC);
+}
+
+/* The SOA of a blocked answer is owned by the list entry that matched: the
+ * question name's last `zone` labels, by a pointer into the question. */
+static void test_build_zone(void)
+{
+	struct pb p = {0};
+	struct dns_msg_query q;
+	struct dns_msg_reply r;
+	uint8_t buf[512];
+	size_t len;
+	/* header 12, question 4 + 8 + 8 + 1 + 4 bytes: the SOA's owner at 37 */
+	static const struct {
+		unsigned zone;
+		uint16_t owner;
+	} cases[] = {{0, 0xc00c}, {2, 0xc010}, {1, 0xc018}, {3, 0xc00c}, {9, 0xc00c}};
+
+	query(&p, "www.Blocked.Example", DNS_MSG_T_A, false);
+	CHECK_INT(parse(&p, &q), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, cases[i].zone, NULL,
+		                                buf, sizeof(buf), &len),
+		          0);
+		CHECK(len > 39);
+		CHECK_INT(buf[37] << 8 | buf[38], cases[i].owner);
+		CHECK_INT(dns_msg_reply_check(buf, len, &q, 0x1234, &r), 0);
+		CHECK_INT(dns_msg_build_empty(&q, 60, cases[i].zone, DNS_MSG_EDE_NONE, NULL, buf,
+		                              sizeof(buf), &len),
+		          0);
+		CHECK_INT(buf[37] << 8 | buf[38], cases[i].owner);
+	}
 }
 
 static void test_id(void)
@@ -1396,7 +1442,7 @@ static void seeds(void)
 
 		query(&p, "Blocked.Example", DNS_MSG_T_AAAA, true);
 		if (parse(&p, &q) == 0 &&
-		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, TEXT, p.b, sizeof(p.b),
+		    dns_msg_build_blocked(&q, DNS_MSG_BLOCK_NXDOMAIN, 60, 0, TEXT, p.b, sizeof(p.b),
 		                          &len) == 0) {
 			p.n = len;
 			write_seed(dir, "reply-blocked-nxdomain-ede", &p);
@@ -1416,6 +1462,7 @@ int main(void)
 	test_extract_https();
 	test_build();
 	test_truncation();
+	test_build_zone();
 	test_id();
 	seeds();
 	CHECK_DONE();

@@ -103,7 +103,7 @@ static void test_answer(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dns_msg_query q = query(cases[i].name, cases[i].qtype);
-		struct domains_match m = {cases[i].lists, cases[i].lists, 0};
+		struct domains_match m = {.lists = cases[i].lists, .block = cases[i].lists};
 		struct dns_policy_answer a = dns_policy_answer(&q, &m, cases[i].in_bypass,
 		                                               cases[i].inforce, cases[i].blocked);
 		int fails = check_failures;

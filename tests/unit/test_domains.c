@@ -277,6 +277,42 @@ static void test_matching(void)
 	domains_free(d);
 }
 
+static void check_labels(const struct domains *d, const char *name, unsigned labels, uint64_t lists)
+{
+	struct domains_match m;
+	domains_match(d, name, strlen(name), &m);
+	CHECK_INT(m.labels, labels);
+	CHECK_INT(m.labels_lists, lists);
+}
+
+/* The deepest block entry of a list that blocks: what a blocked answer's SOA
+ * is owned by. An entry of a list its allow entries free does not count,
+ * however deep. */
+static void test_match_labels(void)
+{
+	struct fix f = {.b = domains_builder_new()};
+	f.o[0] = domains_builder_origin(f.b, 0, false, "block 0");
+	f.o[1] = domains_builder_origin(f.b, 0, true, "allow 0");
+	f.o[2] = domains_builder_origin(f.b, 1, false, "block 1");
+	add(&f, 0, "instagram.com", 1);
+	add(&f, 0, "b.a.cdn.instagram.com", 2);
+	add(&f, 1, "a.cdn.instagram.com", 3);
+	add(&f, 2, "cdn.instagram.com", 4);
+	add(&f, 2, "instagram.com", 5);
+	struct domains *d = domains_builder_finish(f.b);
+	CHECK(d);
+	if (!d)
+		return;
+	check_labels(d, "instagram.com", 2, 3);
+	check_labels(d, "www.instagram.com.", 2, 3);
+	check_labels(d, "x.cdn.instagram.com", 3, 2);
+	check_labels(d, "q.b.a.cdn.instagram.com", 3, 2);
+	check_labels(d, "b.a.cdn.instagram.com", 3, 2);
+	check_labels(d, "instagram.org", 0, 0);
+	check_labels(d, "com", 0, 0);
+	domains_free(d);
+}
+
 /* The same name many times, from one origin and from several: kept once, the
  * first source of each (list, kind) named, duplicates compacted away. */
 static void test_duplicates(void)
@@ -425,6 +461,7 @@ int main(void)
 	test_punycode();
 	test_normalize();
 	test_matching();
+	test_match_labels();
 	test_duplicates();
 	test_empty();
 	test_single_label();

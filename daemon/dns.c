@@ -6,6 +6,7 @@
  * sendmmsg). Relayed answers for listed names feed their addresses to
  * enforcement after the answer has gone out (the sets are in addrset.c). */
 #include "dns.h"
+#include "dns_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,95 +27,6 @@
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
-
-#define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
-#define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
-
-_Static_assert(DNS_QUEUE_MAX >= DNS_MSG_ADDRS_MAX, "one answer's elements fit in the queue");
-
-struct tcp_client {
-	struct dns *dns;
-	struct tcp_client *prev, *next; /* open clients, for shutdown */
-	struct bufferevent *bev;        /* NULL once the client is gone */
-	unsigned pending;
-	bool reading;
-	struct timeval active; /* the last query read, or the accept */
-};
-
-/* An answer queued for the batch's sendmmsg. */
-struct tx_entry {
-	int fd;
-	struct sockaddr_storage to;
-	uint8_t pkt[DNS_TX_PKT];
-};
-
-struct listener {
-	struct dns *dns;
-	int udp;
-	struct event *udp_ev;
-	struct evconnlistener *tcp; /* NULL for a UDP-only one */
-};
-
-/* The listeners at DNS_INTERCEPT_PORT beside `listen`. [::1] is UDP only: a
- * socket bound to exactly that address answers from it, which conntrack
- * needs to map the answer back to the server the query was sent to (one on
- * [::] would answer from the client's own address); TCP connections carry
- * their local address, so the one on [::] takes them all. */
-static const struct {
-	const char *addr;
-	bool tcp;
-} intercept_listeners[] = {{"[::1]", false}, {"0.0.0.0", true}, {"[::]", true}};
-#define DNS_LISTENERS_MAX (CONF_LISTEN_MAX + 3)
-
-struct dns {
-	struct event_base *base;
-	const struct conf *conf;
-	const struct domains *domains;
-	const struct lists_bypass *bp; /* the bypass lists, main's */
-	const struct domains *bypass;  /* bp->names */
-	uint64_t inforce;
-	char reason[DNS_MSG_TEXT_MAX + 1];
-	dns_learn_fn learn;
-	dns_blocked_fn blocked;
-	void *learn_arg;
-
-	struct listener listeners[DNS_LISTENERS_MAX];
-	size_t n_listeners;
-	bool intercept_bound; /* the intercept listeners are up */
-	struct dns_relay *relay;
-	uint16_t per_ip[DNS_PER_IP_SLOTS];
-	unsigned n_tcp;
-	struct tcp_client *tcp_clients;
-
-	struct addrset learned, shared;
-	time_t floor; /* a strict break's end: nothing learned expires before it */
-	struct nft_elem *add, *del;
-	size_t n_add, n_del;
-	struct event *flush_ev;
-
-	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
-	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
-	struct dns_msg_learned scratch;
-	struct dns_msg_learned cloak_scratch; /* an answer's chain, read during breaks */
-	struct dns_policy_cloaks cloaks;      /* cloaked names seen, for smctl check */
-
-	/* One batch of listener reads. */
-	struct mmsghdr rx_msg[DNS_UDP_BATCH];
-	struct iovec rx_iov[DNS_UDP_BATCH];
-	struct sockaddr_storage rx_from[DNS_UDP_BATCH];
-	uint8_t rx_buf[DNS_UDP_BATCH][DNS_UDP_QUERY_MAX];
-	/* Answers queued while tx_open, sent at the end of the batch. */
-	struct mmsghdr tx_msg[DNS_UDP_BATCH];
-	struct iovec tx_iov[DNS_UDP_BATCH];
-	struct tx_entry tx[DNS_UDP_BATCH];
-	size_t n_tx;
-	bool tx_open;
-
-	struct {
-		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
-		    evicted, tcp_rejected, tcp_evicted;
-	} n;
-};
 
 /* ---- learning ---- */
 
@@ -520,7 +432,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	dns_relay_start(s);
 }
 
-static void on_udp(evutil_socket_t fd, short what, void *arg)
+void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
 	struct dns *dns = l->dns;
@@ -641,8 +553,8 @@ static bool tcp_evict_idlest(struct dns *dns)
 	return true;
 }
 
-static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-                          int salen, void *arg)
+void dns_on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                       int salen, void *arg)
 {
 	struct listener *l = arg;
 	struct dns *dns = l->dns;
@@ -673,144 +585,6 @@ static void on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct
 	bufferevent_setcb(tc->bev, on_tcp_read, NULL, on_tcp_event, tc);
 	bufferevent_set_timeouts(tc->bev, &idle, &idle);
 	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
-}
-
-/* ---- setup ---- */
-
-static void set_rcvbuf(int fd, int type)
-{
-	/* Whatever holds the loop for a moment (a burst of learned addresses to
-	 * commit, a slow disk under the state file), the queries of that time
-	 * wait in this buffer instead of being dropped. */
-	int size = DNS_UDP_RCVBUF;
-
-	if (type == SOCK_DGRAM &&
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-}
-
-static bool ipv6_available(void)
-{
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return errno != EAFNOSUPPORT;
-	close(fd);
-	return true;
-}
-
-/* The socket handed over by systemd for this address, else one of our own;
- * *inherited says which. */
-static int bind_socket(struct listenfd *lf, const struct value_addr *a, int type, bool *inherited)
-{
-	int one = 1;
-	int fd = listenfd_take(lf, a, type);
-
-	*inherited = fd >= 0;
-	if (fd >= 0) {
-		set_rcvbuf(fd, type);
-		return fd;
-	}
-	fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* Listen on 127.0.0.153 or a LAN address before it is configured. */
-	setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one));
-	set_rcvbuf(fd, type);
-	if (a->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-/* Says why a listener could not be had, with what to do where there is
- * something; `intercept`: one at DNS_INTERCEPT_PORT, whose purpose the
- * sentence names, since no `listen` line does. */
-static void log_listen_error(const char *name, const char *proto, int err, bool intercept)
-{
-	const char *what = intercept ? ", where the port-53 redirect of `intercept = yes` sends "
-	                               "the machine's IPv6 queries and those it routes"
-	                             : "";
-
-	if (err == -EACCES)
-		log_error("dns: cannot listen on %s (%s)%s: %s; under systemd, ports below 1024 "
-		          "come from smbreakd.socket: add the address there too (`systemctl edit "
-		          "smbreakd.socket`, ListenDatagram= and ListenStream=), or run smbreakd "
-		          "with CAP_NET_BIND_SERVICE",
-		          name, proto, what, strerror(-err));
-	else if (intercept && err == -EADDRINUSE)
-		log_error("dns: cannot listen on %s (%s)%s: %s; port %d must be free for smbreakd "
-		          "to intercept (or set intercept = no)",
-		          name, proto, what, strerror(-err), DNS_INTERCEPT_PORT);
-	else
-		log_error("dns: cannot listen on %s (%s)%s: %s", name, proto, what, strerror(-err));
-}
-
-static int listen_on(struct dns *dns, const struct value_addr *a, bool tcp, bool intercept,
-                     struct listenfd *inherited)
-{
-	struct listener *l = &dns->listeners[dns->n_listeners];
-	char name[80];
-	int tfd = -1;
-	bool udp_inherited, tcp_inherited = false;
-
-	value_addr_format(a, name, sizeof(name));
-	l->dns = dns;
-	l->udp = bind_socket(inherited, a, SOCK_DGRAM, &udp_inherited);
-	if (l->udp < 0) {
-		log_listen_error(name, "UDP", l->udp, intercept);
-		return l->udp;
-	}
-	dns->n_listeners++;
-	if (tcp) {
-		tfd = bind_socket(inherited, a, SOCK_STREAM, &tcp_inherited);
-		if (tfd < 0) {
-			log_listen_error(name, "TCP", tfd, intercept);
-			return tfd;
-		}
-		l->tcp =
-		    evconnlistener_new(dns->base, on_tcp_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, tfd);
-	}
-	l->udp_ev = event_new(dns->base, l->udp, EV_READ | EV_PERSIST, on_udp, l);
-	if ((tcp && !l->tcp) || !l->udp_ev || event_add(l->udp_ev, NULL) < 0) {
-		if (tcp && !l->tcp)
-			close(tfd);
-		return -ENOMEM;
-	}
-	log_info("dns: listening on %s (%s%s)%s", name, tcp ? "UDP and TCP" : "UDP",
-	         udp_inherited && (tcp_inherited || !tcp) ? ", from systemd"
-	         : udp_inherited || tcp_inherited         ? ", one from systemd"
-	                                                  : "",
-	         intercept ? " for intercepted queries" : "");
-	return 0;
-}
-
-/* The listeners at DNS_INTERCEPT_PORT. Without IPv6 in the kernel there is
- * no IPv6 traffic to intercept either, so those are left out. */
-static int listen_intercept(struct dns *dns, struct listenfd *inherited)
-{
-	for (size_t i = 0; i < sizeof(intercept_listeners) / sizeof(intercept_listeners[0]); i++) {
-		struct value_addr a;
-		int r = value_parse_addr(intercept_listeners[i].addr, DNS_INTERCEPT_PORT, &a);
-		if (r < 0)
-			return r;
-		if (a.ss.ss_family == AF_INET6 && !ipv6_available()) {
-			log_info("dns: no IPv6 in this kernel: not listening on %s",
-			         intercept_listeners[i].addr);
-			continue;
-		}
-		r = listen_on(dns, &a, intercept_listeners[i].tcp, true, inherited);
-		if (r < 0)
-			return r;
-	}
-	dns->intercept_bound = true;
-	return 0;
 }
 
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
@@ -854,11 +628,11 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	    dns_relay_new(base, &hooks, &dns->relay) < 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_listen; i++) {
-		r = listen_on(dns, &c->listen[i], true, false, inherited);
+		r = dns_listen_on(dns, &c->listen[i], true, false, inherited);
 		if (r < 0)
 			goto fail;
 	}
-	if (c->intercept && (r = listen_intercept(dns, inherited)) < 0)
+	if (c->intercept && (r = dns_listen_intercept(dns, inherited)) < 0)
 		goto fail;
 	dns_relay_load(dns->relay, c);
 	*out = dns;
@@ -951,7 +725,8 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint
 	const struct addrset_entry *sh = addrset_find(&dns->shared, family, addr, now);
 	const struct dns_policy_addr_facts f = {addrset_find(&dns->learned, family, addr, now), sh,
 	                                        addrset_witnesses_of(&dns->shared, sh), dns->bp};
-	bool blocked = dns_policy_check_addr(dns->conf, &f, family, addr, inforce, msg, sizeof(msg));
+	bool blocked =
+	    dns_policy_check_addr(dns->conf, &f, family, addr, inforce, msg, sizeof(msg));
 
 	inet_ntop(family, addr, text, sizeof(text));
 	proto_put_u32(reply, PROTO_A_RESULT, PROTO_RESULT_OK);

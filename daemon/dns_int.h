@@ -1,0 +1,109 @@
+/* What dns.c (queries, answers, learning) and dns_listen.c (binding the
+ * listeners) share: the forwarder's context. Internal to the dns module. */
+#ifndef SMB_DNS_INT_H
+#define SMB_DNS_INT_H
+
+#include <event2/listener.h>
+#include <sys/socket.h>
+
+#include "addrset.h"
+#include "dns.h"
+#include "dns_msg.h"
+#include "dns_policy.h"
+#include "dns_relay.h"
+#include "listenfd.h"
+#include "lists.h"
+
+#define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
+#define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
+
+_Static_assert(DNS_QUEUE_MAX >= DNS_MSG_ADDRS_MAX, "one answer's elements fit in the queue");
+
+struct tcp_client {
+	struct dns *dns;
+	struct tcp_client *prev, *next; /* open clients, for shutdown */
+	struct bufferevent *bev;        /* NULL once the client is gone */
+	unsigned pending;
+	bool reading;
+	struct timeval active; /* the last query read, or the accept */
+};
+
+/* An answer queued for the batch's sendmmsg. */
+struct tx_entry {
+	int fd;
+	struct sockaddr_storage to;
+	uint8_t pkt[DNS_TX_PKT];
+};
+
+struct listener {
+	struct dns *dns;
+	int udp;
+	struct event *udp_ev;
+	struct evconnlistener *tcp; /* NULL for a UDP-only one */
+};
+
+#define DNS_LISTENERS_MAX (CONF_LISTEN_MAX + 3)
+
+struct dns {
+	struct event_base *base;
+	const struct conf *conf;
+	const struct domains *domains;
+	const struct lists_bypass *bp; /* the bypass lists, main's */
+	const struct domains *bypass;  /* bp->names */
+	uint64_t inforce;
+	char reason[DNS_MSG_TEXT_MAX + 1];
+	dns_learn_fn learn;
+	dns_blocked_fn blocked;
+	void *learn_arg;
+
+	struct listener listeners[DNS_LISTENERS_MAX];
+	size_t n_listeners;
+	bool intercept_bound; /* the intercept listeners are up */
+	struct dns_relay *relay;
+	uint16_t per_ip[DNS_PER_IP_SLOTS];
+	unsigned n_tcp;
+	struct tcp_client *tcp_clients;
+
+	struct addrset learned, shared;
+	time_t floor; /* a strict break's end: nothing learned expires before it */
+	struct nft_elem *add, *del;
+	size_t n_add, n_del;
+	struct event *flush_ev;
+
+	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
+	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
+	struct dns_msg_learned scratch;
+	struct dns_msg_learned cloak_scratch; /* an answer's chain, read during breaks */
+	struct dns_policy_cloaks cloaks;      /* cloaked names seen, for smctl check */
+
+	/* One batch of listener reads. */
+	struct mmsghdr rx_msg[DNS_UDP_BATCH];
+	struct iovec rx_iov[DNS_UDP_BATCH];
+	struct sockaddr_storage rx_from[DNS_UDP_BATCH];
+	uint8_t rx_buf[DNS_UDP_BATCH][DNS_UDP_QUERY_MAX];
+	/* Answers queued while tx_open, sent at the end of the batch. */
+	struct mmsghdr tx_msg[DNS_UDP_BATCH];
+	struct iovec tx_iov[DNS_UDP_BATCH];
+	struct tx_entry tx[DNS_UDP_BATCH];
+	size_t n_tx;
+	bool tx_open;
+
+	struct {
+		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
+		    evicted, tcp_rejected, tcp_evicted;
+	} n;
+};
+
+/* dns.c: the listeners' callbacks. */
+void dns_on_udp(evutil_socket_t fd, short what, void *arg);
+void dns_on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                       int socklen, void *arg);
+
+/* dns_listen.c: one `listen` address (UDP, and TCP when tcp), on a socket
+ * systemd handed over where there is one; and the listeners at
+ * DNS_INTERCEPT_PORT. 0 or a negative errno, logged. */
+int dns_listen_on(struct dns *dns, const struct value_addr *a, bool tcp, bool intercept,
+                  struct listenfd *inherited);
+int dns_listen_intercept(struct dns *dns, struct listenfd *inherited);
+
+#endif

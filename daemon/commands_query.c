@@ -70,6 +70,45 @@ static void put_check_break(struct proto_msg *reply, const char *name, const cha
 	proto_nest_end(reply, nest);
 }
 
+/* The sentence of smctl check's verdict: by a bypass rule (rule), through
+ * a CNAME chain (chain), or by the lists; `during`: the breaks that block it. */
+static void reply_verdict(struct proto_msg *reply, enum policy_verdict v, const char *name,
+                          const char *rule_now, const char *rule, const char *chain,
+                          const char *during)
+{
+	if (v == POLICY_BLOCKED_NOW && rule_now)
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "%s is blocked now: %s, blocked during every break", name,
+		                    rule_now);
+	else if (v == POLICY_BLOCKED_NOW && chain)
+		breaks_reply_result(
+		    reply, PROTO_RESULT_OK,
+		    "%s is blocked now: its answer's CNAME chain %s reaches a listed "
+		    "name",
+		    name, chain);
+	else if (v == POLICY_BLOCKED_NOW)
+		breaks_reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
+	else if (v == POLICY_BYPASS_DURING)
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "%s is not blocked now; as %s it is blocked during every break",
+		                    name, rule);
+	else if (v == POLICY_BLOCKED_DURING)
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "%s is not blocked now; breaks that block it: %s", name,
+		                    during);
+	else if (v == POLICY_LISTED_UNUSED)
+		breaks_reply_result(
+		    reply, PROTO_RESULT_OK,
+		    "%s is not blocked now; it is listed, but no break uses its lists "
+		    "(a pause blocks it)",
+		    name);
+	else if (v == POLICY_ALLOWED)
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "%s is never blocked: an allow entry frees it", name);
+	else
+		breaks_reply_result(reply, PROTO_RESULT_OK, "%s is in no list", name);
+}
+
 /* smctl check: is the name blocked now, would it be during each break, and
  * which entry of which list (or which allow entry) decides it. An address
  * goes to the check_addr hook, which knows the sets. */
@@ -123,37 +162,8 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 			off += (size_t)n;
 	}
 	enum policy_verdict v = policy_check(c, p, m.lists, m.allow, bypass);
-	if (v == POLICY_BLOCKED_NOW && bypass && !(m.lists & p->in.lists))
-		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "%s is blocked now: %s, blocked during every break", name,
-		                    bh.rule);
-	else if (v == POLICY_BLOCKED_NOW && cloaked)
-		breaks_reply_result(
-		    reply, PROTO_RESULT_OK,
-		    "%s is blocked now: its answer's CNAME chain %s reaches a listed "
-		    "name",
-		    name, ch.chain);
-	else if (v == POLICY_BLOCKED_NOW)
-		breaks_reply_result(reply, PROTO_RESULT_OK, "%s is blocked now", name);
-	else if (v == POLICY_BYPASS_DURING)
-		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "%s is not blocked now; as %s it is blocked during every break",
-		                    name, bh.rule);
-	else if (v == POLICY_BLOCKED_DURING)
-		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "%s is not blocked now; breaks that block it: %s", name,
-		                    during);
-	else if (v == POLICY_LISTED_UNUSED)
-		breaks_reply_result(
-		    reply, PROTO_RESULT_OK,
-		    "%s is not blocked now; it is listed, but no break uses its lists "
-		    "(a pause blocks it)",
-		    name);
-	else if (v == POLICY_ALLOWED)
-		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "%s is never blocked: an allow entry frees it", name);
-	else
-		breaks_reply_result(reply, PROTO_RESULT_OK, "%s is in no list", name);
+	reply_verdict(reply, v, name, bypass && !(m.lists & p->in.lists) ? bh.rule : NULL,
+	              bypass ? bh.rule : NULL, cloaked ? ch.chain : NULL, during);
 	proto_put_str(reply, PROTO_A_DOMAIN, name);
 	if (v == POLICY_BLOCKED_NOW)
 		proto_put_flag(reply, PROTO_A_BLOCKED);

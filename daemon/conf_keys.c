@@ -597,6 +597,8 @@ static void value_date(struct parser *st, enum key k, const char *v)
 	*(k == K_FROM ? &b->from : &b->until) = d;
 }
 
+/* One case per key: a switch that reads as the key table does, so it stays
+ * whole though it passes a screen. */
 static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 {
 	const char *hash;

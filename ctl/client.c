@@ -85,6 +85,15 @@ static int connect_failed(struct client *c, const char *path, int e)
 	                   path, strerror(e));
 }
 
+void client_set_timeout(struct client *c, int secs)
+{
+	struct timeval tv = {secs, 0};
+
+	c->timeout = secs;
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /* path fits in sun_path: args_parse checked it. */
 int client_connect(struct client *c, const char *path)
 {
@@ -94,6 +103,7 @@ int client_connect(struct client *c, const char *path)
 
 	c->fd = -1;
 	c->path = path;
+	c->timeout = SMCTL_TIMEOUT_SECS;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -164,7 +174,7 @@ static int read_full(struct client *c, uint8_t *buf, size_t len, bool at_start)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return unreachable(c, "timeout",
 			                   "no answer from smbreakd at %s within %d s", c->path,
-			                   SMCTL_TIMEOUT_SECS);
+			                   c->timeout);
 		if (n == 0 && at_start && have == 0)
 			return unreachable(c, "unreachable", "smbreakd at %s closed the connection",
 			                   c->path);

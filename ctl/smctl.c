@@ -78,6 +78,8 @@ static int run(const struct cmdline *cl, struct client *c)
 	rc = client_connect(c, cl->socket);
 	if (rc)
 		return report(cl->json, rc, c->code, c->error);
+	if (cl->cmd == PROTO_CMD_RELOAD)
+		client_set_timeout(c, SMCTL_RELOAD_TIMEOUT_SECS);
 	rc = client_send(c, cl->req.buf, cl->req_len);
 	if (rc == 0)
 		rc = client_read(c, &r);

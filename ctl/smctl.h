@@ -12,6 +12,9 @@
 #include "proto.h"
 
 #define SMCTL_TIMEOUT_SECS 10 /* to connect, and for each reply */
+/* A reload's reply comes when its run is done, and one asked for while
+ * another runs waits for both: a huge list on a slow machine takes long. */
+#define SMCTL_RELOAD_TIMEOUT_SECS 60
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -74,10 +77,13 @@ struct client {
 	int fd;
 	const char *path; /* named in every error */
 	const char *code; /* why it failed, a word for --json ("no_socket", ...) */
+	int timeout;      /* seconds to wait for a reply */
 	char error[768];  /* and the sentence */
 	uint8_t buf[PROTO_MSG_MAX];
 };
 
+/* Waits up to secs for each reply from now on. */
+void client_set_timeout(struct client *c, int secs);
 /* Each returns 0 or an exit code with c->code and c->error saying why;
  * client_read also -1 when SIGINT/SIGTERM ended a watch. */
 int client_connect(struct client *c, const char *path);

@@ -46,13 +46,13 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
  * dns_policy_learn). q_lists, q_endpoint: what the question
  * name matched when the query came in, so that its lookup in the lists is
  * not made twice. */
-static void learn_answer(struct dns *dns, const uint8_t *pkt, size_t len,
-                         const struct dns_msg_reply *rep, uint64_t q_lists, bool q_endpoint)
+/* l: the answer's names and addresses, extracted once by on_relay_answer. */
+static void learn_answer(struct dns *dns, const struct dns_msg_learned *l, uint64_t q_lists,
+                         bool q_endpoint)
 {
-	struct dns_msg_learned *l = &dns->scratch;
 	time_t now = time(NULL);
 
-	if (dns_msg_extract(pkt, len, rep, l) < 0 || l->n_addrs == 0)
+	if (l->n_addrs == 0)
 		return;
 	struct dns_policy_names names = {q_lists, q_endpoint, false};
 	dns_policy_chain_names(dns->domains, dns->bypass, l, &names);
@@ -271,13 +271,11 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 /* CNAME cloaking: an answer whose chain reaches a name blocked now is
  * replaced by the blocked answer, built for the question as asked. Only
  * during a break, so relaying outside one reads the answer once. */
-static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const uint8_t *pkt, size_t len,
-                           const struct dns_msg_reply *rep)
+static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns_msg_learned *l)
 {
-	struct dns_msg_learned *l = &dns->cloak_scratch;
 	size_t at = 0, n;
 
-	if (!dns->inforce || dns_msg_extract(pkt, len, rep, l) < 0 || l->n_names < 2)
+	if (!dns->inforce || l->n_names < 2)
 		return false;
 	struct dns_policy_answer a =
 	    dns_policy_cloak(&s->q, dns->domains, dns->bypass, l, s->q_allow, dns->inforce,
@@ -296,10 +294,14 @@ static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t 
                             const struct dns_msg_reply *rep)
 {
 	struct dns *dns = arg;
+	struct dns_msg_learned *l = &dns->scratch;
 
-	learn_answer(dns, pkt, len, rep, s->q_lists, s->q_endpoint);
-	if (answer_cloaked(dns, s, pkt, len, rep))
-		return;
+	/* One parse serves both the learning and the cloaking check. */
+	if (dns_msg_extract(pkt, len, rep, l) == 0) {
+		learn_answer(dns, l, s->q_lists, s->q_endpoint);
+		if (answer_cloaked(dns, s, l))
+			return;
+	}
 	dns->n.relayed++;
 	dns_msg_set_id(pkt, len, s->client_id);
 	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);

@@ -73,8 +73,7 @@ struct dns {
 	uint8_t buf[DNS_PKT_MAX];     /* our own answers */
 	uint8_t tcp_buf[DNS_PKT_MAX]; /* one query read from a TCP client */
 	struct dns_msg_learned scratch;
-	struct dns_msg_learned cloak_scratch; /* an answer's chain, read during breaks */
-	struct dns_policy_cloaks cloaks;      /* cloaked names seen, for smctl check */
+	struct dns_policy_cloaks cloaks; /* cloaked names seen, for smctl check */
 
 	/* One batch of listener reads. */
 	struct mmsghdr rx_msg[DNS_UDP_BATCH];

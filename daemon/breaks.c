@@ -120,6 +120,12 @@ static void announce_unlocks(struct breaks *b, const struct policy_clock *clk)
 
 static bool inforce_changed(const struct inforce *a, const struct inforce *b)
 {
+	if (a->n_some != b->n_some)
+		return true;
+	for (size_t i = 0; i < a->n_some; i++)
+		if (a->some[i].lists != b->some[i].lists ||
+		    !whom_equal(&a->some[i].whom, &b->some[i].whom))
+			return true;
 	return a->lists != b->lists || a->strict != b->strict || a->end != b->end ||
 	       strcmp(a->reason, b->reason) != 0;
 }

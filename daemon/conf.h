@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "value.h"
+#include "whom.h"
 
 #define CONF_FILE_MAX (1 << 20) /* the config file itself, bytes */
 /* One line, bytes; a longer line is an error naming it, never cut. */
@@ -86,6 +87,7 @@ struct conf_break {
 	size_t n_lists;
 	bool strict;
 	uint32_t unlock_delay; /* seconds a skip waits before it applies; 0: none */
+	struct whom whom;      /* `users =`, `devices =`; everyone by default */
 };
 
 struct conf {

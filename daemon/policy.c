@@ -178,6 +178,27 @@ static void apply_hold(const struct conf_break *br, const struct state *s,
 	}
 }
 
+void policy_add_inforce(struct inforce *in, uint64_t lists, const struct whom *w)
+{
+	if (!lists)
+		return;
+	if (!w || whom_everyone(w)) {
+		in->lists |= lists;
+		return;
+	}
+	for (size_t i = 0; i < in->n_some; i++)
+		if (whom_equal(&in->some[i].whom, w)) {
+			in->some[i].lists |= lists;
+			return;
+		}
+	if (in->n_some == INFORCE_SOME_MAX) {
+		in->lists |= lists; /* blocking too many beats blocking too few */
+		return;
+	}
+	in->some[in->n_some].lists = lists;
+	in->some[in->n_some++].whom = *w;
+}
+
 int policy_eval(const struct conf *c, const struct state *s, const struct policy_clock *clk,
                 struct policy *p)
 {
@@ -215,7 +236,7 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		}
 		if (!pb->on)
 			continue;
-		p->in.lists |= policy_break_lists(br);
+		policy_add_inforce(&p->in, policy_break_lists(br), &br->whom);
 		p->in.strict |= br->strict;
 		if (pb->end > p->in.end)
 			p->in.end = pb->end;

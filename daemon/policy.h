@@ -54,6 +54,12 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
                 struct policy *p);
 void policy_clear(struct policy *p);
 
+/* Adds lists to what is in force for w (NULL or everyone: in->lists; else
+ * the entry of in->some with the same whom, or a new one). Past
+ * INFORCE_SOME_MAX distinct whoms, the rest are in force for everyone:
+ * blocking too many beats blocking too few. */
+void policy_add_inforce(struct inforce *in, uint64_t lists, const struct whom *w);
+
 /* Keeps the holds of s (state.h) in step with p: each strict scheduled
  * break on gets one (or has its own extended) covering what is left of it
  * on CLOCK_BOOTTIME; those of breaks no longer on, or of another boot, go.

@@ -813,6 +813,42 @@ static void test_bound(void)
 	conf_free(c);
 }
 
+/* Lists in force for some senders: one entry per distinct whom, the
+ * everyone lists for all, and past INFORCE_SOME_MAX the rest for everyone. */
+static void test_whom(void)
+{
+	struct inforce in = {0};
+	struct whom alice = {.n_uids = 1, .uids = {1001}};
+	struct whom phone = {.devices = 1u << 3};
+	struct whom_id as_alice = {.have_uid = true, .uid = 1001, .device = -1};
+	struct whom_id as_bob = {.have_uid = true, .uid = 1002, .device = -1};
+	struct whom_id from_phone = {.device = 3};
+	struct whom_id from_other = {.device = 4};
+
+	policy_add_inforce(&in, 0x1, &alice);
+	policy_add_inforce(&in, 0x2, &phone);
+	policy_add_inforce(&in, 0x4, &alice);
+	policy_add_inforce(&in, 0x8, NULL);
+	CHECK_INT(in.n_some, 2);
+	CHECK_INT(in.lists, 0x8);
+	CHECK_INT(inforce_lists_for(&in, &as_alice), 0xd);
+	CHECK_INT(inforce_lists_for(&in, &as_bob), 0x8);
+	CHECK_INT(inforce_lists_for(&in, &from_phone), 0xa);
+	CHECK_INT(inforce_lists_for(&in, &from_other), 0x8);
+	CHECK(inforce_any(&in));
+	policy_add_inforce(&in, 0, &phone); /* nothing added is no entry */
+	CHECK_INT(in.n_some, 2);
+
+	struct inforce full = {0};
+	for (uint32_t i = 0; i < INFORCE_SOME_MAX + 1; i++) {
+		struct whom w = {.n_uids = 1, .uids = {2000 + i}};
+		policy_add_inforce(&full, 0x10, &w);
+	}
+	CHECK_INT(full.n_some, INFORCE_SOME_MAX);
+	CHECK_INT(full.lists, 0x10);
+	CHECK(!inforce_any(&(struct inforce){0}));
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -830,5 +866,6 @@ int main(void)
 	test_dated();
 	test_plans();
 	test_unlock();
+	test_whom();
 	CHECK_DONE();
 }

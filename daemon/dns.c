@@ -59,8 +59,8 @@ static void learn_answer(struct dns *dns, const struct dns_msg_learned *l, uint6
 	if (DNS_QUEUE_MAX - dns->n_add < l->n_addrs || DNS_QUEUE_MAX - dns->n_del < l->n_addrs)
 		on_flush(-1, 0, dns);
 	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0, 0};
-	dns_policy_learn(&dns->learned, &dns->shared, l, names, dns->inforce != 0,
-	                 dns->conf->learn_min, dns->conf->learn_max, dns->floor, now, &out);
+	dns_policy_learn(&dns->learned, &dns->shared, l, names, dns->on, dns->conf->learn_min,
+	                 dns->conf->learn_max, dns->floor, now, &out);
 	dns->n.learned += out.learned;
 	dns->n.shared += out.shared;
 	dns->n.evicted += out.evicted;
@@ -268,6 +268,20 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 	return labels;
 }
 
+/* The lists in force for the sender of a query: those for everyone and,
+ * when some break is for some users or devices only, those of the breaks
+ * that cover the sender. A sender that cannot be told gets the breaks for
+ * everyone. */
+static uint64_t sender_lists(const struct dns *dns, const struct sockaddr_storage *from)
+{
+	struct whom_id id = {.device = -1};
+
+	(void)from;
+	if (!dns->in.n_some)
+		return dns->in.lists;
+	return inforce_lists_for(&dns->in, &id);
+}
+
 /* CNAME cloaking: an answer whose chain reaches a name blocked now is
  * replaced by the blocked answer, built for the question as asked. Only
  * during a break, so relaying outside one reads the answer once. */
@@ -275,11 +289,11 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns
 {
 	size_t at = 0, n;
 
-	if (!dns->inforce || l->n_names < 2)
+	if (!dns->on || l->n_names < 2)
 		return false;
-	struct dns_policy_answer a =
-	    dns_policy_cloak(&s->q, dns->domains, dns->bypass, l, s->q_allow, dns->inforce,
-	                     dns->conf->blocked_answer, &at);
+	uint64_t lists = sender_lists(dns, &s->client);
+	struct dns_policy_answer a = dns_policy_cloak(
+	    &s->q, dns->domains, dns->bypass, l, s->q_allow, lists, dns->conf->blocked_answer, &at);
 	if (a.action == DNS_POLICY_RELAY ||
 	    build_policy_answer(dns, &s->q, s->tc != NULL, &a, 0, &n) < 0)
 		return false;
@@ -364,11 +378,12 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 /* Answers here what a break blocks; false when the query is to be relayed.
  * m, bm: what the name matched in the lists and the endpoints. */
 static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                           const struct domains_match *m, const struct domains_match *bm,
-                           bool in_bypass, size_t *len)
+                           const struct sockaddr_storage *from, const struct domains_match *m,
+                           const struct domains_match *bm, bool in_bypass, size_t *len)
 {
+	uint64_t lists = dns->on ? sender_lists(dns, from) : 0;
 	struct dns_policy_answer a =
-	    dns_policy_answer(q, m, in_bypass, dns->inforce, dns->conf->blocked_answer);
+	    dns_policy_answer(q, m, in_bypass, lists, dns->conf->blocked_answer);
 
 	if (a.action == DNS_POLICY_RELAY ||
 	    build_policy_answer(dns, q, tcp, &a, blocked_zone(dns, q, &a, m, bm), len) < 0)
@@ -398,7 +413,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
-	if (answer_blocked(dns, &q, tc != NULL, &m, &bm, in_bypass, &n)) {
+	if (answer_blocked(dns, &q, tc != NULL, from, &m, &bm, in_bypass, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
@@ -658,10 +673,11 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 	dns_relay_load(dns->relay, c);
 }
 
-void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason)
+void dns_set_inforce(struct dns *dns, const struct inforce *in)
 {
-	dns->inforce = lists;
-	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", reason);
+	dns->in = *in;
+	dns->on = inforce_any(in);
+	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", in->reason);
 }
 
 bool dns_has_upstream(const struct dns *dns)

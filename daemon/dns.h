@@ -80,9 +80,11 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
             dns_blocked_fn blocked, void *arg, struct dns **out);
 /* After a reload: new lists and upstreams (listen addresses need a restart). */
 void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d);
-/* What is blocked now: a set of list indices, and the sentence the blocked
- * answers carry in their Extended DNS Error ("break work until 12:00"). */
-void dns_set_inforce(struct dns *dns, uint64_t lists, const char *reason);
+/* What is blocked now, for everyone and for some senders, and the sentence
+ * the blocked answers carry in their Extended DNS Error ("break work until
+ * 12:00"). */
+struct inforce;
+void dns_set_inforce(struct dns *dns, const struct inforce *in);
 /* Whether the port-53 redirect may be on: there is an upstream to relay to,
  * and the listeners at DNS_INTERCEPT_PORT were bound at start (`intercept =
  * yes` then). */

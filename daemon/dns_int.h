@@ -11,6 +11,7 @@
 #include "dns_msg.h"
 #include "dns_policy.h"
 #include "dns_relay.h"
+#include "inforce.h"
 #include "listenfd.h"
 #include "lists.h"
 
@@ -50,7 +51,8 @@ struct dns {
 	const struct domains *domains;
 	const struct lists_bypass *bp; /* the bypass lists, main's */
 	const struct domains *bypass;  /* bp->names */
-	uint64_t inforce;
+	struct inforce in; /* what is in force, per sender (inforce_lists_for) */
+	bool on;           /* anything is in force for anyone */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;

@@ -377,7 +377,7 @@ static void on_enforce(void *arg, const struct inforce *in)
 
 	enforce_apply(d->enforce, in);
 	if (d->dns) {
-		dns_set_inforce(d->dns, in->lists, in->reason);
+		dns_set_inforce(d->dns, in);
 		dns_set_floor(d->dns, in->strict ? in->end : 0);
 	}
 }

@@ -400,8 +400,13 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	size_t n;
 	int r = dns_msg_query_parse(pkt, len, &q);
 
+	/* Another EDNS version goes upstream like any query, so its BADVERS and
+	 * the options that echoes are the upstream's (RFC 6891 6.1.3); only a
+	 * name blocked now gets a BADVERS made here. */
+	bool badvers = r == -EPROTONOSUPPORT && q.has_question;
+
 	dns->n.queries++;
-	if (r < 0) {
+	if (r < 0 && !badvers) {
 		int rcode = dns_msg_error_rcode(r);
 		dns->n.malformed++;
 		if (rcode >= 0)
@@ -414,7 +419,11 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
 	if (answer_blocked(dns, &q, tc != NULL, from, &m, &bm, in_bypass, &n)) {
-		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
+		if (badvers)
+			answer_now(dns, &q, udp_fd, from, fromlen, tc, DNS_MSG_R_BADVERS,
+			           DNS_MSG_EDE_NONE, NULL);
+		else
+			deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
 	unsigned bucket = ip_bucket(from);

@@ -181,8 +181,8 @@ static int parse_additional(const uint8_t *pkt, size_t len, size_t off, uint16_t
 			return err;
 		if (rr.type != DNS_MSG_T_OPT)
 			continue;
-		/* More than one OPT, or one not owned by the root, is FORMERR,
-		 * answered without an OPT of our own. */
+		/* More than one OPT, or one not owned by the root, is FORMERR
+		 * (answered with an OPT: salvage_opt). */
 		if (q->has_edns || pkt[rr.owner] != 0) {
 			q->has_edns = false;
 			return -EBADMSG;
@@ -196,10 +196,41 @@ static int parse_additional(const uint8_t *pkt, size_t len, size_t off, uint16_t
 		q->do_bit = (rr.ttl & 0x8000) != 0;
 		q->opt_off = rr.rd_off;
 		q->opt_len = rr.rdlen;
-		if (q->edns_version != 0)
-			return -EPROTONOSUPPORT;
 	}
-	return 0;
+	/* Read to the end first: a second OPT is FORMERR whatever the version. */
+	return q->has_edns && q->edns_version != 0 ? -EPROTONOSUPPORT : 0;
+}
+
+/* For a FORMERR: whether the malformed message still carried an OPT where
+ * its counts say the additional section is, read as far as its framing
+ * allows. An answer to a query with an OPT carries one (RFC 6891 7), even a
+ * FORMERR; the first OPT's size and DO bit are the client's. */
+static void salvage_opt(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+{
+	uint8_t wire[DNS_MSG_NAME_MAX];
+	size_t wlen, off = DNS_MSG_HDR_LEN;
+	unsigned before = (unsigned)get16(pkt + 6) + get16(pkt + 8), ar = get16(pkt + 10);
+
+	for (unsigned i = 0; i < get16(pkt + 4); i++) {
+		if (name_read(pkt, len, off, &off, wire, &wlen) < 0 || len - off < 4)
+			return;
+		off += 4;
+	}
+	for (unsigned i = 0; i < before + ar; i++) {
+		struct rr rr;
+
+		if (rr_read(pkt, len, &off, &rr) < 0)
+			return;
+		if (i >= before && rr.type == DNS_MSG_T_OPT) {
+			q->has_edns = true;
+			q->udp_size = rr.rclass;
+			q->edns_version = 0;
+			q->do_bit = (rr.ttl & 0x8000) != 0;
+			q->opt_off = rr.rd_off;
+			q->opt_len = 0;
+			return;
+		}
+	}
 }
 
 /* The question at `off` (name, type, class) into q; *end past it. */
@@ -241,7 +272,7 @@ static int parse_other(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 	return -EOPNOTSUPP;
 }
 
-int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+static int parse_query(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 {
 	size_t off;
 	int err;
@@ -274,6 +305,15 @@ int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
 			return -EBADMSG;
 	}
 	return parse_additional(pkt, len, off, get16(pkt + 10), q);
+}
+
+int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q)
+{
+	int err = parse_query(pkt, len, q);
+
+	if (err == -EBADMSG && !q->has_edns)
+		salvage_opt(pkt, len, q);
+	return err;
 }
 
 int dns_msg_error_rcode(int err)
@@ -342,11 +382,30 @@ static int svcb_check(const uint8_t *p, size_t off, size_t rdlen, size_t *params
 	return 0;
 }
 
+/* The reply's one question at *off against q's: -EBADMSG when it cannot be
+ * read, -ESRCH when it is another; *off past it. */
+static int reply_question(const uint8_t *pkt, size_t len, const struct dns_msg_query *q,
+                          size_t *off)
+{
+	uint8_t wire[DNS_MSG_NAME_MAX];
+	size_t wlen;
+	int err = name_read(pkt, len, *off, off, wire, &wlen);
+
+	if (err < 0)
+		return err;
+	if (len - *off < 4)
+		return -EBADMSG;
+	if (!name_eq(wire, wlen, q->qname_wire, q->qname_wire_len) ||
+	    get16(pkt + *off) != q->qtype || get16(pkt + *off + 2) != q->qclass)
+		return -ESRCH;
+	*off += 4;
+	return 0;
+}
+
 int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
                         struct dns_msg_reply *r)
 {
-	uint8_t wire[DNS_MSG_NAME_MAX];
-	size_t wlen, off;
+	size_t off;
 	unsigned total;
 	int err;
 
@@ -355,24 +414,20 @@ int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_que
 	if (len < DNS_MSG_HDR_LEN)
 		return -EBADMSG;
 	r->flags = get16(pkt + 2);
+	/* A BADVERS to a query of another EDNS version may leave the question
+	 * out (RFC 6891 does not ask for it). */
+	bool bare = get16(pkt + 4) == 0 && q->has_edns && q->edns_version != 0;
 	if (!(r->flags & DNS_MSG_F_QR) || get16(pkt) != id || (r->flags >> 11 & 0xf) != 0 ||
-	    get16(pkt + 4) != 1)
+	    (get16(pkt + 4) != 1 && !bare))
 		return -ESRCH;
 	r->rcode = r->flags & 0xf;
 	r->tc = (r->flags & DNS_MSG_F_TC) != 0;
 	r->ancount = get16(pkt + 6);
 	r->nscount = get16(pkt + 8);
 	r->arcount = get16(pkt + 10);
-
-	err = name_read(pkt, len, DNS_MSG_HDR_LEN, &off, wire, &wlen);
-	if (err < 0)
+	off = DNS_MSG_HDR_LEN;
+	if (!bare && (err = reply_question(pkt, len, q, &off)) < 0)
 		return err;
-	if (len - off < 4)
-		return -EBADMSG;
-	if (!name_eq(wire, wlen, q->qname_wire, q->qname_wire_len) ||
-	    get16(pkt + off) != q->qtype || get16(pkt + off + 2) != q->qclass)
-		return -ESRCH;
-	off += 4;
 	r->an_off = off;
 	/* A truncated reply may stop in the middle of a record; only its
 	 * header and question are used, to retry over TCP. */

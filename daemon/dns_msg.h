@@ -130,9 +130,15 @@ enum dns_msg_block {
  *   -EBADMSG          malformed: answer FORMERR;
  *   -EOPNOTSUPP       an opcode other than QUERY: answer NOTIMP (the
  *                     question and EDNS are kept where they parse);
- *   -EPROTONOSUPPORT  EDNS version above 0: answer BADVERS.
+ *   -EPROTONOSUPPORT  EDNS version above 0; the query is otherwise whole
+ *                     (question and OPT parsed): relay it, so the BADVERS
+ *                     and the options it echoes are the upstream's, or
+ *                     answer BADVERS.
  * dns_msg_error_rcode maps these; dns_msg_build_error then answers from
- * whatever part of *q was parsed. Trailing bytes after the records are ignored. */
+ * whatever part of *q was parsed. A FORMERR to a message that carried an
+ * OPT where its counts put the additional section has has_edns set, so the
+ * answer carries an OPT (RFC 6891 7). Trailing bytes after the records are
+ * ignored. */
 int dns_msg_query_parse(const uint8_t *pkt, size_t len, struct dns_msg_query *q);
 /* The rcode to answer a dns_msg_query_parse error with, or -1: drop. */
 int dns_msg_error_rcode(int err);
@@ -143,12 +149,12 @@ size_t dns_msg_reply_limit(const struct dns_msg_query *q, bool tcp);
 
 /* Checks that `pkt` answers query `q` sent upstream with id `id`: header
  * readable, QR set, same id, opcode QUERY, one question equal to q's (name
- * case-insensitively, type, class). Unless TC is set, every record must then
- * be whole (owner, fixed part, RDATA within the packet); what an RDATA holds
- * is not checked: a malformed HTTPS record is relayed as the upstream sent
- * it, and dns_msg_extract skips what it cannot read. Returns 0,
- * -EBADMSG for a malformed packet, -ESRCH for one that is not an answer to
- * this query, -EINVAL if q has no question. */
+ * case-insensitively, type, class; none at all is taken from a reply to a
+ * query of another EDNS version, whose BADVERS may leave it out). Unless TC is set, every record
+ * must then be whole (owner, fixed part, RDATA within the packet); what an RDATA holds is not
+ * checked: a malformed HTTPS record is relayed as the upstream sent it, and dns_msg_extract skips
+ * what it cannot read. Returns 0, -EBADMSG for a malformed packet, -ESRCH for one that is not an
+ * answer to this query, -EINVAL if q has no question. */
 int dns_msg_reply_check(const uint8_t *pkt, size_t len, const struct dns_msg_query *q, uint16_t id,
                         struct dns_msg_reply *r);
 

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libinih-dev
       clang libclang-rt-14-dev nftables dnsutils dnsmasq-base curl iproute2 tzdata python3
-      python3-dnspython
+      python3-dnspython unbound
       util-linux procps debootstrap systemd-container dnsperf libfaketime lintian)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -18,6 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	# DNS servers installed as test upstreams and bench peers run only inside
+	# the tests' namespaces: not as the host's services.
+	for s in unbound dnsdist; do
+		if printf '%s\n' "${missing[@]}" | grep -qx "$s"; then
+			systemctl disable --now "$s" 2>/dev/null || true
+		fi
+	done
 fi
 
 jobs=$(nproc)

@@ -25,6 +25,7 @@ import struct
 import sys
 import time
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.rdatatype
@@ -87,8 +88,11 @@ def tcpfill(addr, name, count):
     print(verdict, closed)
 
 
-def raw(addr, name, rdtype):
-    q = dns.message.make_query(name, rdtype, use_edns=0, payload=1232, id=0x5353)
+def raw(addr, name, rdtype, version="0"):
+    # another EDNS version asks for the NSID too: whose answer it is shows
+    opts = [dns.edns.GenericOption(dns.edns.NSID, b"")] if version != "0" else None
+    q = dns.message.make_query(name, rdtype, id=0x5353)
+    q.use_edns(edns=int(version), payload=1232, options=opts)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
     s.sendto(q.to_wire(), (addr, 53))
@@ -205,7 +209,7 @@ def main():
     elif cmd == "xfrd":
         xfrd(args[0], args[1])
     elif cmd == "raw":
-        raw(args[0], args[1], args[2])
+        raw(*args[:4])
     elif cmd == "tcpfill":
         tcpfill(args[0], args[1], int(args[2]))
     else:

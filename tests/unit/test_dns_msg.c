@@ -259,6 +259,10 @@ static void test_query_edns(void)
 	CHECK(q.has_question);
 	CHECK_INT(q.edns_version, 1);
 	CHECK_INT(dns_msg_error_rcode(-EPROTONOSUPPORT), DNS_MSG_R_BADVERS);
+	/* Version 1 with a second OPT is FORMERR all the same. */
+	opt(&p, 1232, 0);
+	p.b[11] = 2;
+	CHECK_INT(parse(&p, &q), -EBADMSG);
 }
 
 /* Each malformed query, with the error and what the caller can answer from. */
@@ -397,19 +401,21 @@ static void test_query_malformed(void)
 	p.b[11] = 1;
 	CHECK_INT(parse(&p, &q), -EBADMSG);
 
-	/* Two OPTs: FORMERR, answered without an OPT. */
+	/* Two OPTs: FORMERR, answered with an OPT (RFC 6891 7) of the first's
+	 * size. */
 	query(&p, "example.com", DNS_MSG_T_A, true);
 	p.b[11] = 2;
-	opt(&p, 1232, 0);
+	opt(&p, 1400, 0);
 	CHECK_INT(parse(&p, &q), -EBADMSG);
-	CHECK(!q.has_edns);
+	CHECK(q.has_edns);
+	CHECK_INT(q.udp_size, 1232);
 	/* An OPT not owned by the root. */
 	query(&p, "example.com", DNS_MSG_T_A, false);
 	p.b[11] = 1;
 	ptr(&p, 12);
 	rd_end(&p, rr(&p, DNS_MSG_T_OPT, 1232, 0));
 	CHECK_INT(parse(&p, &q), -EBADMSG);
-	CHECK(!q.has_edns);
+	CHECK(q.has_edns);
 	/* An option longer than the OPT, and a 3-byte option header. */
 	query(&p, "example.com", DNS_MSG_T_A, false);
 	p.b[11] = 1;
@@ -419,6 +425,22 @@ static void test_query_malformed(void)
 	b16(&p, 5);
 	b32(&p, 0);
 	rd_end(&p, rd);
+	CHECK_INT(parse(&p, &q), -EBADMSG);
+	CHECK(q.has_edns);
+	/* No question but an OPT: FORMERR with an OPT; counts that run past
+	 * the packet: none can be found. */
+	query(&p, "example.com", DNS_MSG_T_A, false);
+	p.b[5] = 0;
+	p.n = 12;
+	p.b[11] = 1;
+	opt(&p, 1232, 0x8000);
+	CHECK_INT(parse(&p, &q), -EBADMSG);
+	CHECK(q.has_edns);
+	CHECK(q.do_bit);
+	query(&p, "example.com", DNS_MSG_T_A, false);
+	p.b[5] = 2;
+	p.b[11] = 1;
+	opt(&p, 1232, 0);
 	CHECK_INT(parse(&p, &q), -EBADMSG);
 	CHECK(!q.has_edns);
 	query(&p, "example.com", DNS_MSG_T_A, false);
@@ -470,6 +492,33 @@ static void chain_reply(struct pb *p, uint16_t id, uint16_t flags)
 		ptr(p, rd);
 		aaaa_rr(p, 0x80000000u, 1); /* RFC 2181: read as 0 */
 	}
+}
+
+/* A BADVERS without the question answers a query of EDNS version 1, and
+ * nothing else. */
+static void test_reply_badvers(void)
+{
+	struct dns_msg_query q, q1;
+	struct dns_msg_reply r;
+	struct pb p, v, bad;
+
+	query(&p, "www.Example.com", DNS_MSG_T_A, true);
+	CHECK_INT(parse(&p, &q), 0);
+	query(&v, "www.Example.com", DNS_MSG_T_A, false);
+	v.b[11] = 1;
+	opt(&v, 1232, 0x00010000);
+	CHECK_INT(parse(&v, &q1), -EPROTONOSUPPORT);
+	memset(&bad, 0, sizeof(bad));
+	b16(&bad, 0x4242);
+	b16(&bad, DNS_MSG_F_QR);
+	b16(&bad, 0);
+	b16(&bad, 0);
+	b16(&bad, 0);
+	b16(&bad, 1);
+	opt(&bad, 1232, 0x01000000); /* extended rcode 1: BADVERS */
+	CHECK_INT(dns_msg_reply_check(bad.b, bad.n, &q1, 0x4242, &r), 0);
+	CHECK_INT(r.an_off, 12);
+	CHECK_INT(dns_msg_reply_check(bad.b, bad.n, &q, 0x4242, &r), -ESRCH);
 }
 
 static void test_reply_check(void)
@@ -1456,6 +1505,7 @@ int main(void)
 	test_query_edns();
 	test_query_malformed();
 	test_reply_check();
+	test_reply_badvers();
 	test_reply_rdata();
 	test_compression();
 	test_extract_chain();

@@ -28,6 +28,14 @@ file(WRITE ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles "${tmpfiles}")
 
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreakd.service ${CMAKE_SOURCE_DIR}/systemd/smbreakd.socket
         DESTINATION ${SMB_UNITDIR})
+# smbreak-notify's user unit, in the prefix's lib/systemd/user (for /usr the
+# directory systemd reads user units from; postinst enables it globally).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${CMAKE_SOURCE_DIR}/systemd/smbreak-notify.service)
+file(READ ${CMAKE_SOURCE_DIR}/systemd/smbreak-notify.service user_unit)
+string(REPLACE "/usr/bin/" "${CMAKE_INSTALL_FULL_BINDIR}/" user_unit "${user_unit}")
+file(WRITE ${CMAKE_BINARY_DIR}/systemd/smbreak-notify.service "${user_unit}")
+install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak-notify.service DESTINATION lib/systemd/user)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/smbreak.sysusers DESTINATION lib/sysusers.d
         RENAME smbreak.conf)
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles DESTINATION lib/tmpfiles.d

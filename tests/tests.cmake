@@ -54,6 +54,7 @@ smb_system(addr_lists)
 smb_system(tamper)
 smb_system(strict_shared)
 smb_system(watch)
+smb_system(notify)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

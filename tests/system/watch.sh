@@ -6,24 +6,14 @@
 # and a restart of the daemon, says so, and `--once` exits after one event.
 # The break is set at now + N seconds: the real clock, never stepped.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/soon.sh"
 export TZ=UTC
 command -v dig >/dev/null || {
 	echo "skip: needs dig" >&2
 	exit 77
 }
 
-# A break 5 s ahead that lasts 3 s; it cannot cross midnight.
-if [ $(($(date +%s) % 86400)) -gt 86380 ]; then sleep 25; fi
-cat >"$CONF" <<CONF
-[daemon]
-warn = 3s
-upstream = 127.0.0.1:1
-[list social]
-domains = instagram.com
-[break soon]
-times = $(clock_in 5)-$(clock_in 8)
-lists = social
-CONF
+soon_conf 5 8
 start_daemon
 "$SMCTL" -s "$SOCK" --json watch >"$T/watch.json" 2>"$T/watch.err" &
 W=$!
@@ -38,15 +28,7 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 ' "$T/watch.json" "$1"
 }
-wait_json() { # EXPR SECONDS: until EXPR over the lines is true
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
-		[ "$(jl "$1" 2>/dev/null)" = true ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-wait_json '"ended" in kinds' 15 && ok || fail "watch saw the break end: $(cat "$T/watch.json")"
+wait_true jl '"ended" in kinds' 15 && ok || fail "watch saw the break end: $(cat "$T/watch.json")"
 eq "warning, started, ended in order" "$(jl '[k for k in kinds if k in ("warning", "started", "ended")]')" \
 	'["warning", "started", "ended"]'
 eq "the warning names the break and its lists" "$(jl '[ev("warning")["name"], ev("warning")["lists"]]')" \
@@ -65,7 +47,7 @@ for _ in 1 2 3; do
 	ip netns exec "$NS" dig +short +tries=1 +time=2 @127.0.0.153 instagram.com >/dev/null
 	ip netns exec "$NS" dig +short +tries=1 +time=2 @127.0.0.153 www.instagram.com >/dev/null
 done
-wait_json '"blocked" in kinds' 3 && ok || fail "watch saw the refusal"
+wait_true jl '"blocked" in kinds' 3 && ok || fail "watch saw the refusal"
 eq "one blocked event for six queries" "$(jl 'kinds.count("blocked")')" 1
 eq "it names the name and the list" "$(jl '[ev("blocked")["domain"], ev("blocked")["name"]]')" \
 	'["instagram.com", "social"]'
@@ -73,12 +55,12 @@ contains "and until when" "$(jl 'ev("blocked")["message"]')" "instagram.com was 
 
 # ---- across a kill -9 and a restart ----
 kill9_daemon
-wait_json '"disconnected" in kinds' 5 && ok || fail "watch says the daemon went away"
+wait_true jl '"disconnected" in kinds' 5 && ok || fail "watch says the daemon went away"
 kill -0 "$W" 2>/dev/null && ok || fail "watch keeps running without the daemon"
 start_daemon
-wait_json '"reconnected" in kinds' 8 && ok || fail "watch reconnected: $(cat "$T/watch.json")"
+wait_true jl '"reconnected" in kinds' 8 && ok || fail "watch reconnected: $(cat "$T/watch.json")"
 expect_rc 0 "resume after the restart" smctl resume
-wait_json 'kinds[-1] == "ended" and "resumed" in kinds[kinds.index("reconnected"):]' 5 &&
+wait_true jl 'kinds[-1] == "ended" and "resumed" in kinds[kinds.index("reconnected"):]' 5 &&
 	ok || fail "the restarted daemon's events reach the same watch: $(cat "$T/watch.json")"
 
 # ---- --once, and the human form: one line per event ----

@@ -52,7 +52,7 @@ set(SMB_DEB_MAINTAINER "smbreak maintainers <maintainers@smbreak.invalid>" CACHE
 
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/doc)
 configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog ${CMAKE_BINARY_DIR}/doc/changelog @ONLY)
-foreach(f man/smbreakd.8 man/smctl.1 man/smbreak.conf.5 build:doc/changelog)
+foreach(f man/smbreakd.8 man/smctl.1 man/smbreak-notify.1 man/smbreak.conf.5 build:doc/changelog)
   if(f MATCHES "^build:(.*)")
     set(src ${CMAKE_BINARY_DIR}/${CMAKE_MATCH_1})
   else()
@@ -68,7 +68,8 @@ foreach(f man/smbreakd.8 man/smctl.1 man/smbreak.conf.5 build:doc/changelog)
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/changelog)
 install(FILES ${CMAKE_BINARY_DIR}/doc/smbreakd.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES ${CMAKE_BINARY_DIR}/doc/smctl.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_BINARY_DIR}/doc/smctl.1.gz ${CMAKE_BINARY_DIR}/doc/smbreak-notify.1.gz
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_BINARY_DIR}/doc/smbreak.conf.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/copyright ${CMAKE_BINARY_DIR}/doc/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

@@ -165,7 +165,8 @@ eq "the notifications' user unit is enabled for every user" \
 check "in each graphical session" \
 	inside test -L /etc/systemd/user/graphical-session.target.wants/smbreak-notify.service
 for f in /usr/sbin/smbreakd /usr/bin/smctl /usr/share/man/man8/smbreakd.8.gz /usr/share/man/man1/smctl.1.gz \
-	/usr/share/man/man5/smbreak.conf.5.gz /usr/share/bash-completion/completions/smctl \
+	/usr/share/man/man5/smbreak.conf.5.gz /usr/share/man/man1/smbreak-notify.1.gz \
+	/usr/share/bash-completion/completions/smctl \
 	/usr/share/doc/smbreak/copyright /usr/share/doc/smbreak/changelog.gz \
 	/usr/share/smbreak/services/facebook.list /usr/lib/sysusers.d/smbreak.conf \
 	/usr/lib/tmpfiles.d/smbreak.conf /lib/systemd/system/smbreakd.service \

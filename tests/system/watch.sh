@@ -28,6 +28,12 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 ' "$T/watch.json" "$1"
 }
+OUT=$(smctl status)
+expect_in "; warning at " "status says when the next break is warned of"
+eq "and the JSON has warn_at, 3 s before it" "$(js 'j["next"]["start"] - j["next"]["warn_at"]' status)" 3
+wait_true jl '"warning" in kinds' 8 && ok || fail "watch saw the warning"
+OUT=$(smctl status)
+check "within it, status says it starts in 1-3 s: $OUT" grep -Eq "^Next: +soon starts in [123] s, at " <<<"$OUT"
 wait_true jl '"ended" in kinds' 15 && ok || fail "watch saw the break end: $(cat "$T/watch.json")"
 eq "warning, started, ended in order" "$(jl '[k for k in kinds if k in ("warning", "started", "ended")]')" \
 	'["warning", "started", "ended"]'

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include "notify_text.h"
 #include "paths.h"
@@ -121,7 +122,7 @@ static int follow(struct notifier *n)
 	fprintf(stderr, "smbreak-notify: watching smbreakd at %s\n", n->socket);
 	n->said[0] = '\0';
 	while ((rc = client_read(n->c, &r)) == 0)
-		if (r.type == PROTO_EVENT && notify_text(&r, &t))
+		if (r.type == PROTO_EVENT && notify_text(&r, (uint32_t)getuid(), &t))
 			show(n, &t);
 	if (rc == -1)
 		return -1;

@@ -53,13 +53,31 @@ static int64_t i64(const struct reply *ev, uint16_t type)
 	return proto_find(ev->payload, ev->len, type, &a) ? proto_attr_i64(&a) : 0;
 }
 
-bool notify_text(const struct reply *ev, struct notify_text *out)
+/* An event without whom is for everyone; one with is for its users only
+ * (a break for some devices of the LAN is nothing to tell this machine). */
+static bool for_uid(const struct reply *ev, uint32_t uid)
+{
+	struct proto_attr a, u;
+	struct proto_iter it;
+
+	if (!proto_find(ev->payload, ev->len, PROTO_A_WHOM, &a))
+		return true;
+	proto_attr_nest(&a, &it);
+	while (proto_iter_next(&it, &u))
+		if (u.type == PROTO_A_UID && proto_attr_u32(&u) == uid)
+			return true;
+	return false;
+}
+
+bool notify_text(const struct reply *ev, uint32_t uid, struct notify_text *out)
 {
 	const char *kind = str(ev, PROTO_A_KIND), *name = str(ev, PROTO_A_NAME);
 	time_t now = (time_t)ev->now, start = (time_t)i64(ev, PROTO_A_START);
 	time_t end = (time_t)i64(ev, PROTO_A_END);
 	char what[96], ls[256], at[32], until[32];
 
+	if (!for_uid(ev, uid))
+		return false;
 	title(*name ? name : "pause", what, sizeof(what));
 	lists(ev, ls, sizeof(ls));
 	value_format_when(start, now, at, sizeof(at));

@@ -3,6 +3,7 @@
 #define SMB_NOTIFY_TEXT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "smctl.h"
 
@@ -11,8 +12,9 @@ struct notify_text {
 	char body[512];
 };
 
-/* The notification for the PROTO_EVENT ev: warning, started, ended and
- * blocked are shown; false for the other kinds. */
-bool notify_text(const struct reply *ev, struct notify_text *out);
+/* The notification for the PROTO_EVENT ev shown to user uid: warning,
+ * started, ended and blocked are shown, of breaks for everyone or for uid;
+ * false for the others. */
+bool notify_text(const struct reply *ev, uint32_t uid, struct notify_text *out);
 
 #endif

@@ -113,7 +113,7 @@ static const struct {
     [K_FROM] = {"from", SECT_BREAK, false},
     [K_UNTIL] = {"until", SECT_BREAK, false},
     [K_UNLOCK_DELAY] = {"unlock_delay", SECT_BREAK, false},
-    /* [break] too: see value_warn */
+    /* [break] too: see key_in */
     [K_WARN] = {"warn", SECT_DAEMON, false},
 };
 

@@ -63,7 +63,7 @@ pkg() { # pkg VERSION DEFAULT-CONFIG
 	cmake -S "$SMB_SOURCE_DIR" -B "$pkgbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
 		-DSMB_DEB_VERSION="$1" -DSMB_DEFAULT_CONF="$2" &&
-		cmake --build "$pkgbuild" --target smbreakd smctl -j"$(nproc)" &&
+		cmake --build "$pkgbuild" --target smbreakd smctl smbreak-notify -j"$(nproc)" &&
 		(cd "$pkgbuild" && cpack -G DEB -B "$W/deb")
 }
 {

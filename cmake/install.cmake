@@ -28,6 +28,14 @@ file(WRITE ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles "${tmpfiles}")
 
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreakd.service ${CMAKE_SOURCE_DIR}/systemd/smbreakd.socket
         DESTINATION ${SMB_UNITDIR})
+# smbreak-notify's user unit, in the prefix's lib/systemd/user (for /usr the
+# directory systemd reads user units from; postinst enables it globally).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${CMAKE_SOURCE_DIR}/systemd/smbreak-notify.service)
+file(READ ${CMAKE_SOURCE_DIR}/systemd/smbreak-notify.service user_unit)
+string(REPLACE "/usr/bin/" "${CMAKE_INSTALL_FULL_BINDIR}/" user_unit "${user_unit}")
+file(WRITE ${CMAKE_BINARY_DIR}/systemd/smbreak-notify.service "${user_unit}")
+install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak-notify.service DESTINATION lib/systemd/user)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/smbreak.sysusers DESTINATION lib/sysusers.d
         RENAME smbreak.conf)
 install(FILES ${CMAKE_BINARY_DIR}/systemd/smbreak.tmpfiles DESTINATION lib/tmpfiles.d
@@ -44,7 +52,7 @@ set(SMB_DEB_MAINTAINER "smbreak maintainers <maintainers@smbreak.invalid>" CACHE
 
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/doc)
 configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog ${CMAKE_BINARY_DIR}/doc/changelog @ONLY)
-foreach(f man/smbreakd.8 man/smctl.1 man/smbreak.conf.5 build:doc/changelog)
+foreach(f man/smbreakd.8 man/smctl.1 man/smbreak-notify.1 man/smbreak.conf.5 build:doc/changelog)
   if(f MATCHES "^build:(.*)")
     set(src ${CMAKE_BINARY_DIR}/${CMAKE_MATCH_1})
   else()
@@ -60,7 +68,8 @@ foreach(f man/smbreakd.8 man/smctl.1 man/smbreak.conf.5 build:doc/changelog)
 endforeach()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/packaging/changelog)
 install(FILES ${CMAKE_BINARY_DIR}/doc/smbreakd.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-install(FILES ${CMAKE_BINARY_DIR}/doc/smctl.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_BINARY_DIR}/doc/smctl.1.gz ${CMAKE_BINARY_DIR}/doc/smbreak-notify.1.gz
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_BINARY_DIR}/doc/smbreak.conf.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/copyright ${CMAKE_BINARY_DIR}/doc/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

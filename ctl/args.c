@@ -309,8 +309,13 @@ static const struct command commands[] = {
      "  --days N        how many days back, 1 to 90 (default 7)"},
     {"reload", PROTO_CMD_RELOAD, false, false, false, false, false, false, build_none, "reload",
      "re-read the configuration; exit 1 with its errors if it is rejected"},
-    {"watch", PROTO_CMD_WATCH, false, false, false, false, false, false, build_none, "watch",
-     "print events (breaks starting, ending, unlock delays) as they come"},
+    {"watch", PROTO_CMD_WATCH, false, false, false, false, false, false, build_none,
+     "watch [--once]",
+     "print events (warnings, breaks starting and ending, skips, unlock delays,\n"
+     "  refused names) as they come, reconnecting when the daemon restarts\n"
+     "  --once          exit after the first event\n"
+     "  --json          one object per line: kind, name, lists, whom, start, end,\n"
+     "                  remaining"},
     {"lists", PROTO_CMD_LISTS, false, false, false, false, false, false, build_name, "lists [NAME]",
      "the configured lists and breaks; with NAME, what that list holds\n"
      "  (its services, domains and files, with how many names each gave)"},
@@ -480,6 +485,10 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		a->cancel = true;
 		return 0;
 	}
+	if (c && c->cmd == PROTO_CMD_WATCH && strcmp(s, "--once") == 0) {
+		cl->once = true;
+		return 0;
+	}
 	int k = value_option(n, w, i, err, &val);
 	switch (k) {
 	case -1:
@@ -615,6 +624,7 @@ enum args_result args_parse(int argc, char **argv, FILE *err, struct cmdline *cl
 	cl->socket = SMB_SOCKET_PATH;
 	cl->json = false;
 	cl->verbose = false;
+	cl->once = false;
 	cl->help_cmd = NULL;
 	if (split_clusters(argc, argv, err, w, &n) < 0) {
 		for (int i = 1; i < argc; i++)

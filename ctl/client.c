@@ -154,6 +154,23 @@ void client_watch_mode(struct client *c)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+bool client_sleep(int secs)
+{
+	struct timespec ts = {secs, 0};
+
+	/* A signal cuts the sleep short (no SA_RESTART) and sets the flag. */
+	while (!interrupted && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return !interrupted;
+}
+
+void client_reset(struct client *c)
+{
+	client_close(c);
+	c->code = NULL;
+	c->error[0] = '\0';
+}
+
 /* Reads exactly len bytes. 0, -1 when interrupted, or an exit code. */
 static int read_full(struct client *c, uint8_t *buf, size_t len, bool at_start)
 {

@@ -40,7 +40,7 @@ static void fmt_span(int64_t start, int64_t end, char *buf, size_t len)
 
 struct brk {
 	const char *name, *kind;
-	int64_t start, end, unlock_at;
+	int64_t start, end, unlock_at, warn_at;
 	uint32_t id, cycle, cycles;
 	bool have_start, have_end, on, strict, skipped;
 	const char *lists[SMB_LISTS_MAX];
@@ -92,6 +92,9 @@ static void brk_parse(const struct proto_attr *nest, struct brk *b)
 			break;
 		case PROTO_A_UNLOCK_AT:
 			b->unlock_at = proto_attr_i64(&a);
+			break;
+		case PROTO_A_WARN_AT:
+			b->warn_at = proto_attr_i64(&a);
 			break;
 		case PROTO_A_LIST:
 			if (b->n_lists < SMB_LISTS_MAX)
@@ -390,13 +393,25 @@ static void print_next(const struct status *s, int64_t now)
 	}
 	value_format_when((time_t)next->start, now, when, sizeof(when));
 	value_format_left(next->start - now, in, sizeof(in));
-	printf("Next:      %s at %s (in %s)", next->name, when, in);
+	/* Within its warning the start is what matters: "starts in 3 min". */
+	if (next->warn_at && next->warn_at <= now && now < next->start) {
+		int64_t left = next->start - now;
+		printf("Next:      %s starts in %lld %s, at %s", next->name,
+		       (long long)(left >= 60 ? (left + 59) / 60 : left), left >= 60 ? "min" : "s",
+		       when);
+	} else {
+		printf("Next:      %s at %s (in %s)", next->name, when, in);
+	}
 	if (next->have_end) {
 		value_format_left(next->end - next->start, in, sizeof(in));
 		printf(" for %s", in);
 	}
 	if (next->strict)
 		fputs(", strict", stdout);
+	if (next->warn_at > now) {
+		value_format_when((time_t)next->warn_at, now, when, sizeof(when));
+		printf("; warning at %s", when);
+	}
 	putchar('\n');
 }
 

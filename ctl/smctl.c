@@ -1,9 +1,11 @@
 /* smctl: the thin control client of smbreakd. main parses the command line
  * (args.c), sends the one request over the control socket (client.c) and
  * prints the reply in short human form (output.c) or as JSON (json.c); for
- * watch it then prints each event until the daemon goes or a signal comes. */
+ * watch it then prints each event until a signal comes, reconnecting when
+ * the daemon restarts. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -43,9 +45,53 @@ static int report(bool json, int rc, const char *code, const char *msg)
 	return rc;
 }
 
-/* After the first reply: one line (or JSON object) per event until the daemon
- * closes the connection (exit 3) or SIGINT/SIGTERM (exit 0). */
-static int watch(struct client *c, bool json)
+/* A line of watch's own, about the connection: an object with its kind for
+ * --json, so that a reader of the stream knows it may have missed events. */
+static void watch_note(bool json, const char *kind, const char *word, const char *msg)
+{
+	time_t now = time(NULL);
+
+	if (json) {
+		printf("{\"kind\": \"%s\", \"now\": %lld, \"message\": \"%s\"}\n", kind,
+		       (long long)now, msg);
+	} else {
+		char when[16];
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("%s %-6s %s\n", when, word, msg);
+	}
+	fflush(stdout);
+}
+
+/* Connects again after the daemon went away, every second at first and
+ * then less often, until it answers the watch request: 0, or -1 on a
+ * signal. */
+static int watch_reconnect(const struct cmdline *cl, struct client *c)
+{
+	struct reply r;
+	int wait = 1;
+
+	watch_note(cl->json, "disconnected", "lost", "smbreakd went away; reconnecting");
+	for (;;) {
+		client_reset(c);
+		if (client_connect(c, cl->socket) == 0 &&
+		    client_send(c, cl->req.buf, cl->req_len) == 0 && client_read(c, &r) == 0 &&
+		    r.type == PROTO_REPLY && r.result == PROTO_RESULT_OK) {
+			client_watch_mode(c);
+			watch_note(cl->json, "reconnected", "back", "connected to smbreakd again");
+			return 0;
+		}
+		if (!client_sleep(wait))
+			return -1;
+		wait = wait < 5 ? wait + 1 : 5;
+	}
+}
+
+/* After the first reply: one line (or JSON object) per event until a
+ * signal (exit 0), or the first with --once; when the daemon goes away,
+ * it reconnects. */
+static int watch(const struct cmdline *cl, struct client *c)
 {
 	struct reply r;
 	int rc;
@@ -55,16 +101,21 @@ static int watch(struct client *c, bool json)
 		rc = client_read(c, &r);
 		if (rc == -1)
 			return EXIT_OK;
-		if (rc)
-			return report(json, rc, c->code, c->error);
+		if (rc) {
+			if (watch_reconnect(cl, c) < 0)
+				return EXIT_OK;
+			continue;
+		}
 		if (r.type != PROTO_EVENT)
 			continue;
-		if (json) {
+		if (cl->json) {
 			json_print(&r);
 			fflush(stdout);
 		} else {
 			output_event(&r);
 		}
+		if (cl->once)
+			return EXIT_OK;
 	}
 }
 
@@ -97,7 +148,7 @@ static int run(const struct cmdline *cl, struct client *c)
 	fflush(stdout);
 	rc = exit_for(cl->cmd, &r);
 	if (rc == EXIT_OK && cl->cmd == PROTO_CMD_WATCH)
-		rc = watch(c, cl->json);
+		rc = watch(cl, c);
 	return rc;
 }
 

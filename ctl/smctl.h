@@ -36,6 +36,7 @@ struct cmdline {
 	const char *socket;
 	bool json;
 	bool verbose;         /* status -v */
+	bool once;            /* watch --once: exit after the first event */
 	const char *help_cmd; /* ARGS_HELP for this command; NULL: the summary */
 	uint16_t cmd;         /* PROTO_CMD_* */
 	size_t req_len;
@@ -91,6 +92,10 @@ int client_send(struct client *c, const uint8_t *buf, size_t len);
 int client_read(struct client *c, struct reply *r);
 /* For watch: no reply timeout, and SIGINT/SIGTERM end client_read. */
 void client_watch_mode(struct client *c);
+/* Sleeps secs; false when SIGINT/SIGTERM came (after client_watch_mode). */
+bool client_sleep(int secs);
+/* Closes the connection and forgets why it failed, for a new connect. */
+void client_reset(struct client *c);
 void client_close(struct client *c);
 
 /* ---- output.c: the human form, one formatter per reply ---- */

@@ -5,7 +5,6 @@
  * control commands are in commands.c, the reload in reload.c. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,32 +23,6 @@
 /* A state that could not be written (a full disk) is tried again this often. */
 #define BREAKS_SAVE_RETRY_SECS 10
 
-/* ---- logging and events ---- */
-
-void breaks_emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
-{
-	struct proto_msg *m;
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_notice("%s", line);
-	if (!b->hooks.event)
-		return;
-	m = malloc(sizeof(*m));
-	if (!m)
-		return;
-	proto_msg_init(m, PROTO_EVENT);
-	proto_put_str(m, PROTO_A_EVENT, kind);
-	proto_put_i64(m, PROTO_A_NOW, now);
-	proto_put_str(m, PROTO_A_MESSAGE, line);
-	if (proto_msg_finish(m) > 0)
-		b->hooks.event(b->hooks.arg, m);
-	free(m);
-}
-
 /* ---- evaluation ---- */
 
 void breaks_clock(const struct breaks *b, struct policy_clock *clk)
@@ -67,28 +40,42 @@ static void announce(struct breaks *b, const struct policy *p)
 	char when[32], lists[256];
 
 	if (p->pause_on && !b->pause_was_on) {
+		struct breaks_event ev = {.kind = "started",
+		                          .name = "pause",
+		                          .lists = p->pause_lists,
+		                          .start = b->state.adhoc.start,
+		                          .end = p->pause_end};
 		value_format_when(p->pause_end, p->now, when, sizeof(when));
 		policy_list_names(c, p->pause_lists, lists, sizeof(lists));
-		breaks_emit(b, p->now, "start", "pause started: lists %s until %s%s", lists, when,
-		            p->pause_strict ? " (strict)" : "");
+		breaks_event(b, p->now, &ev, "pause started: lists %s until %s%s", lists, when,
+		             p->pause_strict ? " (strict)" : "");
 		/* Not at the first evaluation: a pause restored at start is no new one. */
 		if (b->pol.now)
 			breaks_count(b, STATS_PAUSED);
 	} else if (!p->pause_on && b->pause_was_on) {
-		breaks_emit(b, p->now, "end", "pause ended");
+		struct breaks_event ev = {.kind = "ended", .name = "pause"};
+		breaks_event(b, p->now, &ev, "pause ended");
 	}
 	b->pause_was_on = p->pause_on;
 	for (size_t i = 0; i < c->n_breaks; i++) {
 		const struct conf_break *br = &c->breaks[i];
 		bool on = p->breaks[i].on;
+		struct breaks_event ev = {.name = br->name,
+		                          .lists = policy_break_lists(br),
+		                          .whom = &br->whom,
+		                          .start = p->breaks[i].start,
+		                          .end = p->breaks[i].end};
 
 		if (on && !b->was_on[i]) {
+			ev.kind = "started";
 			value_format_when(p->breaks[i].end, p->now, when, sizeof(when));
-			policy_list_names(c, policy_break_lists(br), lists, sizeof(lists));
-			breaks_emit(b, p->now, "start", "break %s started: lists %s until %s%s",
-			            br->name, lists, when, br->strict ? " (strict)" : "");
+			policy_list_names(c, ev.lists, lists, sizeof(lists));
+			breaks_event(b, p->now, &ev, "break %s started: lists %s until %s%s",
+			             br->name, lists, when, br->strict ? " (strict)" : "");
 		} else if (!on && b->was_on[i]) {
-			breaks_emit(b, p->now, "end", "break %s ended", br->name);
+			ev.kind = "ended";
+			ev.start = ev.end = 0;
+			breaks_event(b, p->now, &ev, "break %s ended", br->name);
 			if (!p->breaks[i].active) /* over, not skipped */
 				breaks_count(b, STATS_KEPT);
 		}
@@ -106,14 +93,17 @@ static void announce_unlocks(struct breaks *b, const struct policy_clock *clk)
 
 	if (s->adhoc.on && s->adhoc.unlock_at && s->adhoc.unlock_at <= now &&
 	    !(s->adhoc.strict && policy_pause_strict_end(&s->adhoc, clk) > now)) {
-		breaks_emit(b, now, "unlock", "the unlock delay is over: the pause ends");
+		struct breaks_event ev = {.kind = "resumed", .word = "unlock", .name = "pause"};
+		breaks_event(b, now, &ev, "the unlock delay is over: the pause ends");
 		breaks_count(b, STATS_EARLY);
 	}
 	for (size_t i = 0; i < s->n_unlocks; i++) {
 		if (s->unlocks[i].at > now)
 			continue;
-		breaks_emit(b, now, "unlock", "the unlock delay is over: break %s is skipped",
-		            s->unlocks[i].name);
+		struct breaks_event ev = {
+		    .kind = "skipped", .word = "unlock", .name = s->unlocks[i].name};
+		breaks_event(b, now, &ev, "the unlock delay is over: break %s is skipped",
+		             s->unlocks[i].name);
 		breaks_count(b, STATS_EARLY);
 	}
 }
@@ -193,6 +183,7 @@ void breaks_evaluate(struct breaks *b)
 	bool changed = !b->started || inforce_changed(&p.in, &b->pol.in);
 	policy_clear(&b->pol);
 	b->pol = p;
+	breaks_warn_due(b, &b->pol);
 	if (changed) {
 		policy_list_names(b->conf, p.in.lists, lists, sizeof(lists));
 		value_format_when(p.in.end, p.now, when, sizeof(when));

@@ -106,6 +106,9 @@ int breaks_reload_async(struct breaks *b, struct proto_msg *reply);
 
 /* One blocked DNS attempt for the per-day stats, by service or list name. */
 void breaks_count_blocked(struct breaks *b, const char *key);
+/* The same attempt for `smctl watch` and desktop notifications: a "blocked"
+ * event naming name (len bytes), once per key per BREAKS_BLOCKED_EVERY. */
+void breaks_blocked(struct breaks *b, const char *key, const char *name, size_t len);
 
 /* The control handler (control_handler_fn). PROTO_CMD_RELOAD returns
  * CONTROL_DEFER. */

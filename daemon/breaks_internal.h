@@ -46,6 +46,23 @@ struct reload_waiters {
 	bool wanted;
 };
 
+/* Warnings given, so that each start is warned of once (breaks_events.c). */
+#define BREAKS_WARNED_MAX 64
+struct breaks_warned {
+	char name[VALUE_NAME_MAX + 1];
+	uint32_t id; /* a planned pause's */
+	time_t start;
+};
+
+/* Refusals of blocked names are told once per key (a service or list) per
+ * this many seconds, so a page full of blocked requests costs one event. */
+#define BREAKS_BLOCKED_EVERY 300
+#define BREAKS_BLOCKED_KEYS  64
+struct breaks_seen {
+	char key[VALUE_NAME_MAX + 1];
+	time_t at;
+};
+
 struct breaks {
 	struct event_base *base;
 	struct conf *conf;
@@ -81,6 +98,11 @@ struct breaks {
 	struct reload_job deferred;
 	time_t deferred_at;
 	struct event *deferred_ev;
+	/* breaks_events.c */
+	struct breaks_warned warned[BREAKS_WARNED_MAX];
+	size_t n_warned;
+	struct breaks_seen seen[BREAKS_BLOCKED_KEYS];
+	size_t n_seen;
 };
 
 /* breaks.c */
@@ -88,10 +110,36 @@ struct breaks {
  * hands a changed set to enforcement, re-arms the timer; b->pol is then the
  * policy at that instant. */
 void breaks_evaluate(struct breaks *b);
-/* Logs one line and sends the same sentence to `smctl watch` as an event of
- * `kind` ("start", "end", "unlock", ...). */
-void breaks_emit(struct breaks *b, time_t now, const char *kind, const char *fmt, ...)
+
+/* breaks_events.c */
+/* One event: its kind (the JSON "kind": "warning", "started", "ended",
+ * "extended", "skipped", "resumed", "unlock-pending", "relocked",
+ * "reloaded", "blocked") and what it is about; fields 0 or NULL are left
+ * out. */
+struct breaks_event {
+	const char *kind;
+	const char *word;        /* the human form's word ("start"); NULL: the kind's */
+	const char *name;        /* the break, "pause", or the service refused */
+	uint32_t id;             /* a planned pause */
+	const char *domain;      /* the name refused */
+	uint64_t lists;          /* of the running conf */
+	const struct whom *whom; /* NULL or everyone: left out */
+	time_t start, end;       /* remaining counts to start for a warning, else to end */
+};
+/* Logs one line and sends the same sentence with ev to `smctl watch`. */
+void breaks_event(struct breaks *b, time_t now, const struct breaks_event *ev, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with only the human form's word ("start", "end", "unlock",
+ * "relock"; "unlock" is kind "unlock-pending", "relock" "relocked"). */
+void breaks_emit(struct breaks *b, time_t now, const char *word, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A warning that w->start is near ("break work starts in 5 min ..."; what
+ * names it: "break work"), given once per name, id and start. The one way to
+ * warn: an allowance about to run out calls it with its own policy_warning
+ * (policy_warn_due says when). */
+void breaks_warn(struct breaks *b, time_t now, const struct policy_warning *w, const char *what);
+/* Gives the warnings policy_warnings finds due at p. */
+void breaks_warn_due(struct breaks *b, const struct policy *p);
 /* Counts one event of today's history in the stats (and writes them). */
 void breaks_count(struct breaks *b, enum stats_history what);
 /* The instant for a policy decision now. */

@@ -101,6 +101,8 @@ static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t 
 	for (size_t k = 0; k < s->n_unlocks; k++) /* a skip waiting out its delay */
 		if (strcmp(s->unlocks[k].name, br->name) == 0 && s->unlocks[k].until == end)
 			proto_put_i64(m, PROTO_A_UNLOCK_AT, s->unlocks[k].at);
+	if (br->warn && start > now) /* when its warning is (or was) given */
+		proto_put_i64(m, PROTO_A_WARN_AT, start - (time_t)br->warn);
 	proto_nest_end(m, nest);
 }
 
@@ -123,6 +125,8 @@ static void put_plan(const struct breaks *b, struct proto_msg *m, const struct s
 	if (nest < 0)
 		return;
 	proto_put_u32(m, PROTO_A_ID, pl->id);
+	if (b->conf->warn && pl->start > b->pol.now)
+		proto_put_i64(m, PROTO_A_WARN_AT, pl->start - (time_t)b->conf->warn);
 	if (pl->cycles) {
 		proto_put_u32(m, PROTO_A_CYCLE, pl->cycle);
 		proto_put_u32(m, PROTO_A_CYCLES, pl->cycles);
@@ -202,6 +206,8 @@ static int cmd_resume(struct breaks *b, const uint8_t *payload, size_t len, stru
 	a->on = false;
 	int saved = breaks_save_state(b);
 	breaks_count(b, STATS_EARLY);
+	breaks_event(b, p->now, &(struct breaks_event){.kind = "resumed", .name = "pause"},
+	             "pause resumed early");
 	breaks_evaluate(b);
 	breaks_reply_result(reply, PROTO_RESULT_OK, "pause ended%s", saved < 0 ? UNSAVED : "");
 	return 0;
@@ -476,6 +482,17 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	}
 	if (old.on && old.unlock_at && !a->unlock_at)
 		breaks_emit(b, clk.now, "relock", "resume taken back by a pause");
+	if (o == POLICY_PAUSE_EXTENDED) {
+		char when[32];
+		value_format_when(policy_pause_end(a, &clk), clk.now, when, sizeof(when));
+		breaks_event(b, clk.now,
+		             &(struct breaks_event){.kind = "extended",
+		                                    .name = "pause",
+		                                    .lists = policy_pause_lists(c, a),
+		                                    .start = a->start,
+		                                    .end = policy_pause_end(a, &clk)},
+		             "pause extended until %s", when);
+	}
 	breaks_evaluate(b);
 	pause_reply(b, peer, o, ask.until != NULL, saved, reply);
 	return 0;
@@ -535,8 +552,14 @@ static void skip_history(struct breaks *b, const bool *now, const bool *later)
 {
 	for (size_t i = 0; i < b->conf->n_breaks; i++) {
 		char when[32];
-		if (now[i])
+		if (now[i]) {
 			breaks_count(b, STATS_EARLY);
+			breaks_event(b, b->pol.now,
+			             &(struct breaks_event){.kind = "skipped",
+			                                    .name = b->conf->breaks[i].name,
+			                                    .whom = &b->conf->breaks[i].whom},
+			             "break %s skipped", b->conf->breaks[i].name);
+		}
 		if (!later[i])
 			continue;
 		value_format_when(b->pol.now + (time_t)b->conf->breaks[i].unlock_delay, b->pol.now,

@@ -694,6 +694,7 @@ static struct conf *conf_new(const char *path)
 	c->learn_min = 10 * MINUTE;
 	c->learn_max = 24 * HOUR;
 	c->pause_default = HOUR;
+	c->warn = 5 * MINUTE;
 	strcpy(c->control_group, DEFAULT_GROUP);
 	return c;
 }
@@ -733,6 +734,10 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 	}
 	finish_section(&st);
 	check_whole(&st);
+	/* [daemon] may come after the breaks: its warn is known only now. */
+	for (size_t i = 0; i < st.c->n_breaks; i++)
+		if (!st.c->breaks[i].warn_set)
+			st.c->breaks[i].warn = st.c->warn;
 	sort_errors(&st);
 	if (st.oom)
 		ret = -ENOMEM;

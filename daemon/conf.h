@@ -88,6 +88,8 @@ struct conf_break {
 	bool strict;
 	uint32_t unlock_delay; /* seconds a skip waits before it applies; 0: none */
 	struct whom whom;      /* `users =`, `devices =`; everyone by default */
+	uint32_t warn;         /* seconds before a start to warn; 0: never */
+	bool warn_set;         /* `warn =` in the section, else the [daemon] one */
 };
 
 struct conf {
@@ -104,6 +106,7 @@ struct conf {
 	uint32_t learn_min;     /* seconds */
 	uint32_t learn_max;     /* seconds */
 	uint32_t pause_default; /* seconds */
+	uint32_t warn;          /* seconds before a break starts to warn of it; 0: never */
 	char control_group[CONF_GROUP_MAX + 1];
 	/* [list NAME] and [break NAME], in file order */
 	struct conf_list *lists;

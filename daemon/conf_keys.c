@@ -113,6 +113,8 @@ static const struct {
     [K_FROM] = {"from", SECT_BREAK, false},
     [K_UNTIL] = {"until", SECT_BREAK, false},
     [K_UNLOCK_DELAY] = {"unlock_delay", SECT_BREAK, false},
+    /* [break] too: see key_in */
+    [K_WARN] = {"warn", SECT_DAEMON, false},
 };
 
 /* Ranges of the duration keys, in seconds. */
@@ -122,7 +124,7 @@ static const struct {
 } dur_ranges[] = {
     {K_BLOCKED_TTL, 0, DAY},        {K_LEARN_MIN, MINUTE, 7 * DAY},
     {K_LEARN_MAX, MINUTE, 7 * DAY}, {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
-    {K_UNLOCK_DELAY, 0, DAY},
+    {K_UNLOCK_DELAY, 0, DAY}, {K_WARN, 0, DAY},
 };
 
 /* The next word of *pp into st->tok; words are separated by whitespace, and
@@ -247,11 +249,20 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 	case K_UNLOCK_DELAY:
 		dst = &cur_break(st)->unlock_delay;
 		break;
+	case K_WARN:
+		dst = st->sect == SECT_BREAK ? &cur_break(st)->warn : &st->c->warn;
+		break;
 	default:
 		dst = &st->c->pause_default;
 		break;
 	}
-	r = value_parse_duration(v, &secs);
+	/* `warn = 0` reads as "off", which needs no unit. */
+	if (k == K_WARN && strcmp(v, "0") == 0) {
+		secs = 0;
+		r = 0;
+	} else {
+		r = value_parse_duration(v, &secs);
+	}
 	if (r == -EINVAL) {
 		if (digits > 0 && digits == strlen(v) && digits < 12)
 			conf_err(st, st->lineno,
@@ -679,9 +690,21 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 	case K_UNLOCK_DELAY:
 		value_duration(st, k, v);
 		break;
+	case K_WARN:
+		if (st->sect == SECT_BREAK)
+			cur_break(st)->warn_set = true;
+		value_duration(st, k, v);
+		break;
 	case K_COUNT:
 		break;
 	}
+}
+
+/* Whether key k may be set in a section of kind sect: `warn` is set in
+ * [daemon] for every break and in a [break] for that one. */
+static bool key_in(int k, enum sect sect)
+{
+	return keys[k].sect == sect || (k == K_WARN && sect == SECT_BREAK);
 }
 
 static void unknown_key(struct parser *st, const char *name)
@@ -696,14 +719,20 @@ static void unknown_key(struct parser *st, const char *name)
 		return;
 	}
 	for (int k = 0; k < K_COUNT; k++)
-		if (strcmp(name, keys[k].name) == 0 && keys[k].sect != st->sect) {
+		if (strcmp(name, keys[k].name) == 0 && !key_in(k, st->sect)) {
 			conf_err(st, st->lineno,
 			         "unknown key %s in %s ('%s' belongs in a %s section)",
 			         conf_quote(q, name), st->sect_label, name, kinds[keys[k].sect]);
 			return;
 		}
-	for (int k = 0; k < K_COUNT; k++)
-		if (keys[k].sect == st->sect)
+	/* A key the name begins (learn: learn_min) beats one a few letters off
+	 * (learn: warn): the word typed is more likely cut short than misspelt. */
+	for (int k = 0; k < K_COUNT && !b.found; k++)
+		if (key_in(k, st->sect) && strlen(name) >= 4 &&
+		    strncmp(name, keys[k].name, strlen(name)) == 0)
+			b.found = keys[k].name;
+	for (int k = 0; k < K_COUNT && !b.found; k++)
+		if (key_in(k, st->sect))
 			conf_keys_best_try(&b, keys[k].name);
 	if (b.found)
 		conf_err(st, st->lineno, "unknown key %s in %s (did you mean '%s'?)",
@@ -758,7 +787,7 @@ void conf_keys_line(struct parser *st, const char *name, const char *value)
 		return;
 	}
 	for (k = 0; k < K_COUNT; k++)
-		if (keys[k].sect == st->sect && strcmp(name, keys[k].name) == 0)
+		if (key_in(k, st->sect) && strcmp(name, keys[k].name) == 0)
 			break;
 	if (k == K_COUNT) {
 		unknown_key(st, name);

@@ -225,8 +225,10 @@ static void count_blocked(struct dns *dns, const char *name, size_t len, uint64_
 	dns->n.blocked++;
 	if (dns->blocked) {
 		char key[VALUE_NAME_MAX + 1];
-		dns->blocked(dns->learn_arg, dns_policy_blocked_key(dns->conf, dns->domains, name,
-		                                                    len, lists, key, sizeof(key)));
+		dns->blocked(dns->learn_arg,
+		             dns_policy_blocked_key(dns->conf, dns->domains, name, len, lists, key,
+		                                    sizeof(key)),
+		             name, len);
 	}
 }
 

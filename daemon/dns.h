@@ -65,9 +65,10 @@ struct lists_bypass;
 typedef void (*dns_learn_fn)(void *arg, const struct nft_elem *add, size_t n_add,
                              const struct nft_elem *del, size_t n_del);
 
-/* A blocked attempt, by service ("facebook"), list name, or "doh" for the
- * bypass hygiene rules: for the per-day stats. */
-typedef void (*dns_blocked_fn)(void *arg, const char *key);
+/* A blocked attempt at name (len bytes, no trailing dot), by service
+ * ("facebook"), list name, or "doh" for the bypass hygiene rules: for the
+ * per-day stats and the "blocked" event. */
+typedef void (*dns_blocked_fn)(void *arg, const char *key, const char *name, size_t len);
 
 /* With the bypass lists bp (lists_bypass_load; the caller's, kept until
  * dns_free), binds the listeners of conf

@@ -390,11 +390,12 @@ static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
 	enforce_learn(d->enforce, add, n_add, del, n_del);
 }
 
-static void on_blocked(void *arg, const char *key)
+static void on_blocked(void *arg, const char *key, const char *name, size_t len)
 {
 	struct smbd *d = arg;
 
 	breaks_count_blocked(d->breaks, key);
+	breaks_blocked(d->breaks, key, name, len);
 }
 
 static void on_check_addr(void *arg, int family, const uint8_t *addr, uint64_t inforce,

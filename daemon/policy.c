@@ -244,6 +244,14 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		snprintf(what, sizeof(what), "break %s", br->name);
 		add_reason(&p->in, what, pb->end, now);
 	}
+	/* Warnings are transitions too: the timer wakes for the next one. */
+	for (size_t i = 0; i < c->n_breaks; i++)
+		if (p->breaks[i].next_start)
+			policy_warn_due(p->breaks[i].next_start, c->breaks[i].warn, now, &p->next_warn);
+	for (size_t i = 0; i < s->n_plans; i++)
+		policy_warn_due(s->plans[i].start, c->warn, now, &p->next_warn);
+	if (p->next_warn)
+		consider(&next, p->next_warn, now);
 	p->in.until = next;
 	return 0;
 }

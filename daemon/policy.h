@@ -47,6 +47,7 @@ struct policy {
 	struct policy_break *breaks; /* one per conf break, in conf order */
 	size_t n_breaks;
 	ssize_t next; /* the break that starts next (by next_start), -1 = none */
+	time_t next_warn; /* the soonest warning instant after now (policy_warn.c); 0: none */
 };
 
 /* Evaluates c and s at clk. Fills *p (free with policy_clear); -ENOMEM. */
@@ -210,5 +211,34 @@ struct policy_entry {
 };
 size_t policy_schedule(const struct conf *c, time_t now, uint32_t days, struct policy_entry *v,
                        size_t max);
+
+/* ---- warnings before a start (policy_warn.c) ---- */
+
+/* One warning due: a break's next interval, or a planned pause, starts
+ * within its `warn`. name is the break's, or "pause" for a plan. */
+struct policy_warning {
+	const char *name;
+	size_t brk;       /* the conf break, when plan_id is 0 */
+	uint32_t plan_id; /* the planned pause's id; 0: a break */
+	time_t start, end;
+	uint64_t lists;
+	const struct whom *whom; /* whom it is for; NULL: everyone */
+};
+
+/* The one rule of every warning (breaks, planned pauses, an allowance about
+ * to run out): whether a warning `warn` seconds before `at` is due at now,
+ * i.e. now is in [at - warn, at). One still ahead is a transition: its
+ * instant goes into *next when it is the soonest (next may be NULL), so the
+ * daemon's one timer wakes for it and nothing polls. warn 0: never due. */
+bool policy_warn_due(time_t at, uint32_t warn, time_t now, time_t *next);
+/* Whether lists are all in force already for w (NULL: everyone) in in: a
+ * warning then tells nothing (it would fall inside a previous break). */
+bool policy_warn_covered(const struct inforce *in, uint64_t lists, const struct whom *w);
+/* The warnings due at p->now (p from policy_eval of c and s): each break
+ * whose next interval starts within its warn, each planned pause within the
+ * [daemon] warn, but none whose lists are all in force already for whom it
+ * is for. At most max in v; returns how many. */
+size_t policy_warnings(const struct conf *c, const struct state *s, const struct policy *p,
+                       struct policy_warning *v, size_t max);
 
 #endif

@@ -107,7 +107,8 @@ enum proto_attr_type {
 	PROTO_A_VALUE,    /* u64 */
 	PROTO_A_CONFIG,   /* str: path of the config in force */
 	PROTO_A_VERSION,  /* str: daemon version */
-	PROTO_A_EVENT,    /* str: event kind for PROTO_EVENT ("start", "end", ...) */
+	PROTO_A_EVENT,    /* str: an event's word in the human form ("start", "end", ...);
+	                     PROTO_A_KIND is its kind ("warning", "started", ...) */
 	PROTO_A_NEXT,     /* nest: like PROTO_A_BREAK, the next scheduled break */
 	PROTO_A_MATCH,    /* nest, repeated: a list entry that matched (smctl check):
 	                     LIST, KIND ("block" | "allow"), ENTRY, SOURCE, LINE */
@@ -139,6 +140,12 @@ enum proto_attr_type {
 	PROTO_A_KEPT,   /* u64: breaks and pauses that ran to their end */
 	PROTO_A_PAUSES, /* u64: pauses started */
 	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
+	/* structured events (smctl watch; see daemon/breaks_events.c) and status */
+	PROTO_A_WHOM,      /* nest: whom a break is for, when not everyone: UIDs, DEVICEs */
+	PROTO_A_UID,       /* u32, repeated: a user of PROTO_A_WHOM */
+	PROTO_A_DEVICE,    /* u32, repeated: a [device] of PROTO_A_WHOM, by its index */
+	PROTO_A_REMAINING, /* u64 seconds: to the start of a warned break, else to its end */
+	PROTO_A_WARN_AT,   /* i64: in a break nest, when its warning is (or was) given */
 	PROTO_A_MAX_,
 };
 

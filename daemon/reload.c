@@ -169,7 +169,9 @@ static void on_deferred(evutil_socket_t fd, short what, void *arg)
 		conf_free(d.conf);
 		domains_free(d.domains);
 	} else if (reload_swap(b, d.conf, d.domains, d.text, d.text_len, &errs) == 0) {
-		breaks_emit(b, time(NULL), "unlock", "the delayed reload is in force");
+		breaks_event(b, time(NULL),
+		             &(struct breaks_event){.kind = "reloaded", .word = "unlock"},
+		             "the delayed reload is in force");
 	}
 	free(d.text);
 	conf_errors_clear(&errs);
@@ -218,7 +220,11 @@ static int reload_apply(struct breaks *b, struct reload_job *j, struct conf_erro
 	}
 	conf_errors_clear(&waits);
 	drop_deferred(b, "a newer reload replaces it");
-	return reload_swap(b, nc, nd, j->text, j->text_len, errs);
+	int r = reload_swap(b, nc, nd, j->text, j->text_len, errs);
+	if (r == 0)
+		breaks_event(b, time(NULL), &(struct breaks_event){.kind = "reloaded"},
+		             "configuration reloaded from %s", b->conf->path);
+	return r;
 }
 
 static int job_thread(void *arg)

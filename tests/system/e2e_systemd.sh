@@ -63,7 +63,7 @@ pkg() { # pkg VERSION DEFAULT-CONFIG
 	cmake -S "$SMB_SOURCE_DIR" -B "$pkgbuild" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
 		-DSMB_DEB_VERSION="$1" -DSMB_DEFAULT_CONF="$2" &&
-		cmake --build "$pkgbuild" --target smbreakd smctl -j"$(nproc)" &&
+		cmake --build "$pkgbuild" --target smbreakd smctl smbreak-notify -j"$(nproc)" &&
 		(cd "$pkgbuild" && cpack -G DEB -B "$W/deb")
 }
 {
@@ -160,12 +160,18 @@ eq "started by postinst" "$(inside systemctl is-active smbreakd)" active
 eq "its sockets enabled too" "$(inside systemctl is-enabled smbreakd.socket)" enabled
 eq "and listening" "$(inside systemctl is-active smbreakd.socket)" active
 check "the smbreak group exists (sysusers)" inside getent group smbreak
+eq "the notifications' user unit is enabled for every user" \
+	"$(inside systemctl --global is-enabled smbreak-notify.service)" enabled
+check "in each graphical session" \
+	inside test -L /etc/systemd/user/graphical-session.target.wants/smbreak-notify.service
 for f in /usr/sbin/smbreakd /usr/bin/smctl /usr/share/man/man8/smbreakd.8.gz /usr/share/man/man1/smctl.1.gz \
-	/usr/share/man/man5/smbreak.conf.5.gz /usr/share/bash-completion/completions/smctl \
+	/usr/share/man/man5/smbreak.conf.5.gz /usr/share/man/man1/smbreak-notify.1.gz \
+	/usr/share/bash-completion/completions/smctl \
 	/usr/share/doc/smbreak/copyright /usr/share/doc/smbreak/changelog.gz \
 	/usr/share/smbreak/services/facebook.list /usr/lib/sysusers.d/smbreak.conf \
 	/usr/lib/tmpfiles.d/smbreak.conf /lib/systemd/system/smbreakd.service \
-	/lib/systemd/system/smbreakd.socket; do
+	/lib/systemd/system/smbreakd.socket /usr/bin/smbreak-notify \
+	/usr/lib/systemd/user/smbreak-notify.service; do
 	check "installed: $f" inside test -e "$f"
 done
 eq "the default config is a conffile" "$(inside dpkg-query -W -f='${Conffiles}' smbreak | awk '{print $1}')" \
@@ -392,6 +398,8 @@ expect_rc 0 "dpkg -P" inside dpkg -P smbreak
 quiet_dpkg "the purge"
 check "purge drops the config" inside test ! -e /etc/smbreak
 check "purge drops the state" inside test ! -e /var/lib/smbreak -a ! -e /var/lib/private/smbreak
+check "purge drops the user unit's link" \
+	inside test ! -e /etc/systemd/user/graphical-session.target.wants/smbreak-notify.service
 
 # ---- an upgrade of an unedited config takes the new default, silently ----
 expect_rc 0 "a fresh install of $v1" inside dpkg -i "/mnt/deb/$deb"

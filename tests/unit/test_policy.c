@@ -630,7 +630,7 @@ static void test_dated(void)
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
 	CHECK(!p.breaks[0].on);
 	CHECK_INT(p.breaks[0].next_start, T("2026-10-02T15:30:00+02:00"));
-	CHECK_INT(p.in.until, T("2026-10-02T15:30:00+02:00"));
+	CHECK_INT(p.in.until, T("2026-10-02T15:25:00+02:00")); /* its warning */
 	policy_clear(&p);
 	clk = at("2026-10-03T12:00:00+02:00", 1000);
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
@@ -673,10 +673,10 @@ static void test_plans(void)
 	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
 	CHECK_INT(policy_plan(&s, &req, T("2026-03-09T20:00:00+01:00"), 3600, 0, 0, &id), 0);
 	CHECK_INT(id, 5);
-	/* Nothing is due yet; the first start is the next transition. */
+	/* Nothing is due yet; the first start's warning is the next transition. */
 	CHECK(!policy_start_plans(&s, &clk, 3600));
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(p.in.until, T("2026-03-09T15:00:00+01:00"));
+	CHECK_INT(p.in.until, T("2026-03-09T14:55:00+01:00")); /* its warning */
 	policy_clear(&p);
 	/* A strict plan can be cancelled before it starts. */
 	CHECK(policy_cancel(&s, 2));

@@ -35,13 +35,16 @@ check "a clean stop" stop_daemon
 
 # Port 153 taken by another program: the start fails with a sentence.
 : >"$LOG"
-ip netns exec "$NS" python3 -c '
+ip netns exec "$NS" /usr/bin/python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind(("::1", 153))
-time.sleep(15)' &
+print("bound", flush=True)
+time.sleep(15)' >"$T/holder" &
 HOLDER=$!
-sleep 0.3
+# the port is taken once the holder says so (a slow interpreter start must
+# not make the test race it)
+for _ in $(seq 1 100); do grep -q bound "$T/holder" && break; sleep 0.05; done
 in_ns timeout 10 "$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d \
 	>>"$LOG" 2>&1
 rc=$?

@@ -4,6 +4,7 @@
 smb_unit(conf smb_conf)
 smb_unit(sched smb_sched)
 smb_unit(policy smb_policy)
+smb_unit(allowance smb_policy)
 smb_unit(proto smb_proto)
 smb_unit(value smb_value)
 smb_unit(smctl smb_ctl)

@@ -70,6 +70,9 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_KEPT] = {"kept", PROTO_K_U64, false},
     [PROTO_A_PAUSES] = {"pauses", PROTO_K_U64, false},
     [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
+    [PROTO_A_ALLOWANCE] = {"allowances", PROTO_K_NEST, true},
+    [PROTO_A_USED] = {"used", PROTO_K_U64, false},
+    [PROTO_A_BUDGET] = {"budget", PROTO_K_U64, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

@@ -139,6 +139,11 @@ enum proto_attr_type {
 	PROTO_A_KEPT,   /* u64: breaks and pauses that ran to their end */
 	PROTO_A_PAUSES, /* u64: pauses started */
 	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
+	/* nest, repeated: an allowance, NAME + USED (+ BUDGET, ON, END in status);
+	 * in a PROTO_A_DAY of smctl stats, its use that day */
+	PROTO_A_ALLOWANCE,
+	PROTO_A_USED,   /* u64: minutes used */
+	PROTO_A_BUDGET, /* u64: minutes a day (per_day) */
 	PROTO_A_MAX_,
 };
 

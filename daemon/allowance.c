@@ -275,6 +275,18 @@ int allowance_veto(const struct conf *oc, const struct conf *nc, time_t now,
 	return n;
 }
 
+bool allowance_strict_window(const struct conf *c, time_t now)
+{
+	uint32_t date;
+	time_t st, end;
+
+	for (size_t i = 0; i < c->n_allowances; i++)
+		if (c->allowances[i].b.strict &&
+		    allowance_window(&c->allowances[i], now, &date, &st, &end))
+			return true;
+	return false;
+}
+
 int allowance_format(const struct allowance_state *s, char *buf, size_t len)
 {
 	size_t off = 0;

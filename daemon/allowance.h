@@ -87,6 +87,10 @@ bool allowance_on(const struct conf_allowance *a, const struct allowance_state *
 int allowance_veto(const struct conf *oc, const struct conf *nc, time_t now,
                    struct conf_errors *errs);
 
+/* Whether a strict allowance of c is in one of its windows at now (so a
+ * reload is judged by allowance_veto). */
+bool allowance_strict_window(const struct conf *c, time_t now);
+
 /* The usage file: "smbreak-allowances 1", then per allowance
  * "allowance NAME LAST_MINUTE" and its days "day DATE MINUTES". */
 int allowance_format(const struct allowance_state *s, char *buf, size_t len);

@@ -5,7 +5,8 @@
 # requests once a second (keep-alives, far below active_rate) count nothing;
 # the second minute used up starts the break at the end of that minute
 # (`smctl status`, the download refused, the name NXDOMAIN); a restart keeps
-# the count.
+# the count; a reload that raises a strict allowance's per_day or removes it
+# is refused.
 #
 # Time: the kernel's one-per-minute limit runs on the real clock, so waiting
 # for two reported minutes would take two real minutes. Instead the daemon
@@ -43,6 +44,11 @@ domains = $UP_LISTED
 [allowance social-time]
 lists = social
 per_day = 2m
+
+[allowance kept]
+lists = social
+per_day = 10m
+strict = yes
 CONF
 
 # The fake clock: tomorrow 10:00:05 UTC, plus $1 seconds.
@@ -62,7 +68,7 @@ start_fake() {
 	fail "daemon did not come up"
 	exit 1
 }
-used() { js '[a["used"] for a in j.get("allowances", [])][0]' status; }
+used() { js '[a["used"] for a in j.get("allowances", []) if a["name"] == "social-time"][0]' status; }
 # wait_used N: up to 5 s for N minutes used.
 wait_used() {
 	for _ in $(seq 1 50); do
@@ -77,9 +83,9 @@ get() { in_ns curl -s -o /dev/null -m "$2" --limit-rate "$3" -w '%{http_code}' "
 start_fake
 eq "the listed name resolves (and its address is learned)" \
 	"$(in_ns dig +short @127.0.0.153 "$UP_LISTED" A)" "$UP_LISTED_A"
-eq "the usage chain sends the list's learned sets to the allowance's chain" \
+eq "the usage chain sends the list's learned sets to each allowance's chain" \
 	"$(nftj 'sorted({(e["match"]["right"], r["expr"][-1]["jump"]["target"]) for r in rules("usage") for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)})')" \
-	'[["@learned4_social", "usage_0"], ["@learned6_social", "usage_0"]]'
+	'[["@learned4_social", "usage_0"], ["@learned4_social", "usage_1"], ["@learned6_social", "usage_0"], ["@learned6_social", "usage_1"]]'
 eq "its rule: above active_rate, once a minute, to the NFLOG group" \
 	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")]')" '[["limit", "limit", "log"]]'
 eq "the byte rate is active_rate's default, over" \
@@ -126,5 +132,16 @@ start_fake
 eq "after a restart: still 2 minutes used" "$(used)" 2
 eq "and the break still on" "$(js 'j.get("blocking", False)' status)" true
 contains "stats show the minutes per day" "$(smctl stats)" "social-time"
+
+# A strict allowance in its window: raising per_day is a loosening.
+cp "$CONF" "$T/good.conf"
+sed -i 's/^per_day = 10m/per_day = 20m/' "$CONF"
+expect_rc 1 "raising a strict allowance's per_day is refused" smctl reload
+expect_in "strict allowance kept runs until" "the reply names the allowance and why"
+sed -i '/^\[allowance kept\]/,$d' "$CONF"
+expect_rc 1 "removing it is refused" smctl reload
+cp "$T/good.conf" "$CONF"
+sed -i 's/^per_day = 10m/per_day = 5m/' "$CONF"
+expect_rc 0 "lowering it is not" smctl reload
 
 finish

@@ -213,6 +213,9 @@ static void test_veto(void)
 	CHECK_INT(allowance_veto(oc, lowered, 1773133205, &errs), 0);
 	CHECK_INT(allowance_veto(oc, gone, 1773133205, &errs), 1);
 	CHECK_INT(allowance_veto(oc, gone, 1773178200, &errs), 0); /* 22:30: not running */
+	CHECK(allowance_strict_window(oc, 1773133205));
+	CHECK(!allowance_strict_window(oc, 1773178200));
+	CHECK(!allowance_strict_window(lowered, 1773178200));
 	struct state s;
 	memset(&s, 0, sizeof(s));
 	struct policy_clock clk = {.now = 1773133205, .boot_id = ""};

@@ -146,14 +146,6 @@ void allowance_eval(const struct conf_allowance *a, const struct allowance_state
 		out->next = later;
 }
 
-bool allowance_on(const struct conf_allowance *a, const struct allowance_state *s, time_t now)
-{
-	struct allowance_now an;
-
-	allowance_eval(a, s, now, &an);
-	return an.on;
-}
-
 /* The usage of name, made when missing; a full table gives up the entry
  * used longest ago (an allowance gone from the configuration). */
 static struct allowance_usage *usage_for(struct allowance_state *s, const char *name)

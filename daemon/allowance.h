@@ -77,8 +77,6 @@ const struct allowance_usage *allowance_find(const struct allowance_state *s, co
  * a later window of a used-up day). */
 void allowance_inforce(const struct conf *c, const struct allowance_state *s, time_t now,
                        struct inforce *in, time_t *next);
-/* Whether the break of allowance a is on at now (for resume and skip). */
-bool allowance_on(const struct conf_allowance *a, const struct allowance_state *s, time_t now);
 
 /* A reload from oc to nc during a strict allowance of oc (in one of its
  * windows at now): removing it, making it not strict, raising per_day,

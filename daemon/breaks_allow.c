@@ -1,7 +1,6 @@
 /* The allowances in the break state machine: reading and writing their
  * usage, a minute of use reported by the kernel, and what status and stats
  * show of them. The decisions are allowance.c's. */
-#include <errno.h>
 #include <string.h>
 
 #include "allowance.h"

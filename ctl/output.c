@@ -459,6 +459,7 @@ static void print_status(const struct reply *r, bool verbose)
 		printf("Blocking:  nothing\n");
 	print_breaks(r, false);
 	print_next(&s, r->now);
+	output_allowances(r);
 	proto_iter_init(&it, r->payload, r->len);
 	while (proto_iter_next(&it, &a))
 		if (a.type == PROTO_A_WARNING)
@@ -787,6 +788,7 @@ static void print_stats(const struct reply *r)
 		}
 	}
 	print_history(r);
+	output_allowance_days(r);
 }
 
 /* One line per event: local time, kind, what happened. */

@@ -109,6 +109,9 @@ void output_reply(uint16_t cmd, bool verbose, const struct reply *r);
 bool output_group_hint(const char *group, char *buf, size_t len);
 /* One line per watch event, flushed. */
 void output_event(const struct reply *r);
+/* output_allow.c: the allowances' lines of status, their days in stats. */
+void output_allowances(const struct reply *r);
+void output_allowance_days(const struct reply *r);
 
 /* ---- json.c: the stable JSON form (see json.c) ---- */
 

@@ -395,6 +395,7 @@ int breaks_new(struct event_base *base, struct conf *conf, const char *state_dir
 		value_format_when(b->state.adhoc.end, time(NULL), when, sizeof(when));
 		log_info("state: restored the pause that ends at %s", when);
 	}
+	breaks_allow_load(b);
 	struct policy_clock clk;
 	breaks_clock(b, &clk);
 	if (policy_bound(&b->state, &clk)) {

@@ -70,6 +70,9 @@ struct breaks_hooks {
 };
 
 struct breaks;
+/* The kernel reported active use of allowance `name` now (usage.c): counts
+ * its minute, writes the usage, and re-evaluates when it counted. */
+void breaks_used(struct breaks *b, const char *name);
 
 /* Takes ownership of conf and builds its domain lists (services from
  * data_dir/services). Loads the state from state_dir (a bad one is set

@@ -154,6 +154,14 @@ int breaks_save_state(struct breaks *b);
 int breaks_build_domains(const char *data_dir, const struct conf *c, struct conf_errors *errs,
                          struct domains **out);
 
+/* breaks_allow.c: the allowances */
+/* Reads their usage from the state directory (a bad file is set aside). */
+void breaks_allow_load(struct breaks *b);
+/* Each allowance with its use today (status: with its budget and break). */
+void breaks_allow_put(const struct breaks *b, struct proto_msg *reply, bool status);
+/* In a PROTO_A_DAY of smctl stats: each allowance's use on date. */
+void breaks_allow_put_day(const struct breaks *b, struct proto_msg *reply, uint32_t date);
+
 /* reload.c */
 int breaks_reload_init(struct breaks *b);
 void breaks_reload_free(struct breaks *b);

@@ -695,6 +695,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	if (p->next >= 0)
 		put_scheduled(b, reply, PROTO_A_NEXT, (size_t)p->next,
 		              p->breaks[p->next].next_start, p->breaks[p->next].next_end);
+	breaks_allow_put(b, reply, true);
 	if (b->hooks.warnings)
 		b->hooks.warnings(b->hooks.arg, reply);
 	if (b->hooks.status)

@@ -232,6 +232,7 @@ int breaks_cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struc
 		proto_put_u64(reply, PROTO_A_KEPT, sd ? sd->history[STATS_KEPT] : 0);
 		proto_put_u64(reply, PROTO_A_PAUSES, sd ? sd->history[STATS_PAUSED] : 0);
 		proto_put_u64(reply, PROTO_A_EARLY, sd ? sd->history[STATS_EARLY] : 0);
+		breaks_allow_put_day(b, reply, date);
 		proto_nest_end(reply, nest);
 	}
 	return 0;

@@ -214,6 +214,9 @@ static void finish_section(struct parser *st)
 			    "'lists' has no value (name [list] sections; leave the key out for "
 			    "all)");
 		break;
+	case SECT_ALLOWANCE:
+		conf_allow_finish(st);
+		break;
 	case SECT_NONE:
 	case SECT_SKIP:
 		break;
@@ -287,7 +290,7 @@ static void open_break(struct parser *st, const char *name, unsigned line)
 /* A syntactically complete header "[...]" with `inner` its text. */
 static void open_section(struct parser *st, char *inner, unsigned line)
 {
-	static const char *const kinds[] = {"daemon", "list", "break"};
+	static const char *const kinds[] = {"daemon", "list", "break", "allowance"};
 	char q[QUOTE_SIZE], q2[QUOTE_SIZE], *kind, *name, *e;
 
 	finish_section(st);
@@ -319,16 +322,21 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 		snprintf(st->sect_label, sizeof(st->sect_label), "[daemon]");
 		return;
 	}
-	if (strcmp(kind, "list") == 0 || strcmp(kind, "break") == 0) {
+	if (strcmp(kind, "list") == 0 || strcmp(kind, "break") == 0 ||
+	    strcmp(kind, "allowance") == 0) {
 		if (!*name)
 			conf_err(st, line, "[%s] needs a name, like [%s]", kind,
-			         kind[0] == 'l' ? "list social" : "break work");
+			         kind[0] == 'l'   ? "list social"
+			         : kind[0] == 'a' ? "allowance social-time"
+			                          : "break work");
 		else if (!value_valid_name(name))
 			conf_err(st, line,
 			         "bad %s name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
 			         kind, conf_quote(q, name), VALUE_NAME_MAX);
 		else if (kind[0] == 'l')
 			open_list(st, name, line);
+		else if (kind[0] == 'a')
+			conf_allow_open(st, name, line);
 		else
 			open_break(st, name, line);
 		return;
@@ -344,8 +352,8 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 			         *name ? " " : "", q2, b.found, *name ? " " : "", q2);
 		else
 			conf_err(st, line,
-			         "unknown section [%s%s%s] (sections are [daemon], [list NAME] and "
-			         "[break NAME])",
+			         "unknown section [%s%s%s] (sections are [daemon], [list NAME], "
+			         "[break NAME] and [allowance NAME])",
 			         q, *name ? " " : "", q2);
 	} else {
 		conf_err(st, line, "unknown section");
@@ -568,60 +576,59 @@ static bool next_line(struct parser *st)
 
 /* ---- the whole file ---- */
 
-static void resolve_lists(struct parser *st)
+void conf_resolve_lists(struct parser *st, struct conf_break *b, struct break_aux *aux,
+                        const char *kind)
 {
 	struct conf *c = st->c;
 	char q[QUOTE_SIZE], q2[QUOTE_SIZE];
 	bool used[SMB_LISTS_MAX];
 
-	for (size_t i = 0; i < c->n_breaks && !st->oom; i++) {
-		struct conf_break *b = &c->breaks[i];
-		struct break_aux *aux = &st->aux[i];
-
-		if (c->n_lists == 0 && aux->n_refs == 0) {
-			conf_err(st, b->line,
-			         "break %s has no list to block (define a [list NAME] section)",
-			         conf_quote(q, b->name));
-			continue;
-		}
-		b->lists = calloc(c->n_lists ? c->n_lists : 1, sizeof(*b->lists));
-		if (!b->lists)
-			return conf_oom(st);
-		if (aux->n_refs == 0) {
-			for (size_t j = 0; j < c->n_lists; j++)
-				b->lists[b->n_lists++] = j;
-			continue;
-		}
-		memset(used, 0, sizeof(used));
-		for (size_t j = 0; j < aux->n_refs; j++) {
-			const struct conf_list *l = conf_find_list(c, aux->refs[j].name);
-			struct best best = {.word = aux->refs[j].name};
-			size_t idx;
-
-			if (l) {
-				idx = (size_t)(l - c->lists);
-				if (!used[idx])
-					b->lists[b->n_lists++] = idx;
-				used[idx] = true;
-				continue;
-			}
-			if (conf_err_room(st))
-				for (size_t m = 0; m < c->n_lists; m++)
-					conf_keys_best_try(&best, c->lists[m].name);
-			if (best.found)
-				conf_err(
-				    st, aux->refs[j].line,
-				    "break %s uses list %s, which is not defined (did you mean "
-				    "'%s'?)",
-				    conf_quote(q, b->name), conf_quote(q2, aux->refs[j].name),
-				    best.found);
-			else
-				conf_err(st, aux->refs[j].line,
-				         "break %s uses list %s, which is not defined (lists are "
-				         "[list NAME] sections)",
-				         conf_quote(q, b->name), conf_quote(q2, aux->refs[j].name));
-		}
+	if (c->n_lists == 0 && aux->n_refs == 0) {
+		conf_err(st, b->line, "%s %s has no list to block (define a [list NAME] section)",
+		         kind, conf_quote(q, b->name));
+		return;
 	}
+	b->lists = calloc(c->n_lists ? c->n_lists : 1, sizeof(*b->lists));
+	if (!b->lists)
+		return conf_oom(st);
+	if (aux->n_refs == 0) {
+		for (size_t j = 0; j < c->n_lists; j++)
+			b->lists[b->n_lists++] = j;
+		return;
+	}
+	memset(used, 0, sizeof(used));
+	for (size_t j = 0; j < aux->n_refs; j++) {
+		const struct conf_list *l = conf_find_list(c, aux->refs[j].name);
+		struct best best = {.word = aux->refs[j].name};
+		size_t idx;
+
+		if (l) {
+			idx = (size_t)(l - c->lists);
+			if (!used[idx])
+				b->lists[b->n_lists++] = idx;
+			used[idx] = true;
+			continue;
+		}
+		if (conf_err_room(st))
+			for (size_t m = 0; m < c->n_lists; m++)
+				conf_keys_best_try(&best, c->lists[m].name);
+		if (best.found)
+			conf_err(st, aux->refs[j].line,
+			         "%s %s uses list %s, which is not defined (did you mean '%s'?)",
+			         kind, conf_quote(q, b->name), conf_quote(q2, aux->refs[j].name),
+			         best.found);
+		else
+			conf_err(st, aux->refs[j].line,
+			         "%s %s uses list %s, which is not defined (lists are [list NAME] "
+			         "sections)",
+			         kind, conf_quote(q, b->name), conf_quote(q2, aux->refs[j].name));
+	}
+}
+
+static void resolve_lists(struct parser *st)
+{
+	for (size_t i = 0; i < st->c->n_breaks && !st->oom; i++)
+		conf_resolve_lists(st, &st->c->breaks[i], &st->aux[i], "break");
 }
 
 static void check_whole(struct parser *st)
@@ -649,6 +656,7 @@ static void check_whole(struct parser *st)
 				         a);
 			}
 	resolve_lists(st);
+	conf_allow_resolve(st);
 }
 
 /* Stable by line, so errors found after the whole file was read (list
@@ -696,6 +704,7 @@ static struct conf *conf_new(const char *path)
 	c->pause_default = HOUR;
 	c->warn = 5 * MINUTE;
 	strcpy(c->control_group, DEFAULT_GROUP);
+	c->active_rate = CONF_ACTIVE_RATE_DEFAULT;
 	return c;
 }
 
@@ -748,6 +757,7 @@ done:
 	for (size_t i = 0; st.c && i < st.c->n_breaks; i++)
 		free(st.aux[i].refs);
 	free(st.aux);
+	conf_allow_cleanup(&st);
 	free(st.err_lines);
 	free(st.line);
 	free(st.tok);
@@ -812,8 +822,11 @@ void conf_free(struct conf *c)
 	}
 	for (size_t i = 0; i < c->n_breaks; i++)
 		free(c->breaks[i].lists);
+	for (size_t i = 0; i < c->n_allowances; i++)
+		free(c->allowances[i].b.lists);
 	free(c->lists);
 	free(c->breaks);
+	free(c->allowances);
 	free(c->upstreams);
 	free(c->path);
 	free(c);

@@ -25,6 +25,12 @@
 #define CONF_BREAKS_MAX    256  /* [break] sections */
 #define CONF_RANGES_MAX    4096 /* `addresses =` entries of one list */
 
+#define CONF_ALLOWANCES_MAX 16 /* [allowance] sections */
+/* active_rate's default, bytes/s: see BENCHMARKS.md, "What counts as use" */
+#define CONF_ACTIVE_RATE_DEFAULT 40000u
+#define CONF_ACTIVE_RATE_MIN     1000u
+#define CONF_ACTIVE_RATE_MAX     100000000u
+
 enum conf_answer {
 	CONF_ANSWER_NXDOMAIN,
 	CONF_ANSWER_NULL, /* 0.0.0.0 / :: */
@@ -92,6 +98,17 @@ struct conf_break {
 	bool warn_set;         /* `warn =` in the section, else the [daemon] one */
 };
 
+/* An [allowance NAME] section: `per_day` of use a day of its lists, counted
+ * in whole minutes of traffic (allowance.h) within its days and times (the
+ * whole day when it has no `times`); once used up, a break on its lists
+ * until the end of the window. Its days, windows, lists, strict and whom
+ * are those of b, parsed as a break's. */
+struct conf_allowance {
+	struct conf_break b;
+	uint32_t per_day; /* seconds, whole minutes, 1m .. 24h */
+	uint32_t warn;    /* seconds left of the budget at which to warn; 0: none */
+};
+
 struct conf {
 	char *path;
 	/* [daemon] */
@@ -108,11 +125,14 @@ struct conf {
 	uint32_t pause_default; /* seconds */
 	uint32_t warn;          /* seconds before a break starts to warn of it; 0: never */
 	char control_group[CONF_GROUP_MAX + 1];
+	uint32_t active_rate; /* bytes/s: traffic of a minute above it is use of an allowance */
 	/* [list NAME] and [break NAME], in file order */
 	struct conf_list *lists;
 	size_t n_lists;
 	struct conf_break *breaks;
 	size_t n_breaks;
+	struct conf_allowance *allowances;
+	size_t n_allowances;
 };
 
 /* Errors of one parse, each a complete "file:line: message (hint)" string. */
@@ -148,5 +168,6 @@ void conf_errors_clear(struct conf_errors *errs);
 
 const struct conf_list *conf_find_list(const struct conf *c, const char *name);
 const struct conf_break *conf_find_break(const struct conf *c, const char *name);
+const struct conf_allowance *conf_find_allowance(const struct conf *c, const char *name);
 
 #endif

@@ -14,7 +14,7 @@
 /* Room for user text quoted in a message: value_escape and two quotes. */
 #define QUOTE_SIZE (VALUE_ESCAPE_SIZE + 2)
 
-enum sect { SECT_NONE, SECT_DAEMON, SECT_LIST, SECT_BREAK, SECT_SKIP };
+enum sect { SECT_NONE, SECT_DAEMON, SECT_LIST, SECT_BREAK, SECT_SKIP, SECT_ALLOWANCE };
 
 enum key {
 	K_LISTEN,
@@ -38,7 +38,9 @@ enum key {
 	K_FROM,
 	K_UNTIL,
 	K_UNLOCK_DELAY,
-	K_WARN, /* [daemon] and [break] */
+	K_PER_DAY,
+	K_WARN, /* [daemon], [break] and [allowance] */
+	K_ACTIVE_RATE,
 	K_COUNT
 };
 
@@ -94,7 +96,8 @@ struct parser {
 	unsigned daemon_line;
 	unsigned upstream_line, learn_min_line, learn_max_line;
 	bool learn_bad;
-	struct break_aux *aux; /* parallel to c->breaks */
+	struct break_aux *aux;       /* parallel to c->breaks */
+	struct break_aux *allow_aux; /* parallel to c->allowances */
 };
 
 /* ---- conf.c: errors and small helpers ---- */
@@ -119,15 +122,37 @@ static inline struct conf_list *cur_list(struct parser *st)
 	return &st->c->lists[st->sect_idx];
 }
 
+/* An [allowance] section is parsed as a break (its days, times, lists,
+ * strict and whom) with keys of its own, so both read those keys one way. */
 static inline struct conf_break *cur_break(struct parser *st)
 {
+	if (st->sect == SECT_ALLOWANCE)
+		return &st->c->allowances[st->sect_idx].b;
 	return &st->c->breaks[st->sect_idx];
+}
+
+static inline struct break_aux *cur_aux(struct parser *st)
+{
+	return st->sect == SECT_ALLOWANCE ? &st->allow_aux[st->sect_idx] : &st->aux[st->sect_idx];
 }
 
 static inline bool addr_eq(const struct value_addr *a, const struct value_addr *b)
 {
 	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
+
+/* Resolves the list names of break (or allowance: `kind`) b into b->lists:
+ * every list when it names none. */
+void conf_resolve_lists(struct parser *st, struct conf_break *b, struct break_aux *aux,
+                        const char *kind);
+
+/* ---- conf_allow.c: [allowance NAME] ---- */
+
+void conf_allow_open(struct parser *st, const char *name, unsigned line);
+void conf_allow_finish(struct parser *st);
+/* After the whole file: lists resolved, the parser's scratch freed. */
+void conf_allow_resolve(struct parser *st);
+void conf_allow_cleanup(struct parser *st);
 
 /* ---- conf_keys.c ---- */
 

@@ -113,9 +113,23 @@ static const struct {
     [K_FROM] = {"from", SECT_BREAK, false},
     [K_UNTIL] = {"until", SECT_BREAK, false},
     [K_UNLOCK_DELAY] = {"unlock_delay", SECT_BREAK, false},
-    /* [break] too: see key_in */
+    /* [break] and [allowance] too: see key_in */
     [K_WARN] = {"warn", SECT_DAEMON, false},
+    [K_PER_DAY] = {"per_day", SECT_ALLOWANCE, false},
+    [K_ACTIVE_RATE] = {"active_rate", SECT_DAEMON, false},
 };
+
+/* Whether key k may appear in section sect: `warn` is set in [daemon] for
+ * every break and in a [break] or [allowance] for that one; an [allowance]
+ * takes the keys of a weekly break (days, times, lists, strict, whom)
+ * besides its own. */
+static bool key_in(int k, enum sect sect)
+{
+	if (keys[k].sect == sect || (k == K_WARN && sect != SECT_LIST))
+		return true;
+	return sect == SECT_ALLOWANCE && keys[k].sect == SECT_BREAK && k != K_FROM &&
+	       k != K_UNTIL && k != K_UNLOCK_DELAY;
+}
 
 /* Ranges of the duration keys, in seconds. */
 static const struct {
@@ -124,7 +138,8 @@ static const struct {
 } dur_ranges[] = {
     {K_BLOCKED_TTL, 0, DAY},        {K_LEARN_MIN, MINUTE, 7 * DAY},
     {K_LEARN_MAX, MINUTE, 7 * DAY}, {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
-    {K_UNLOCK_DELAY, 0, DAY}, {K_WARN, 0, DAY},
+    {K_UNLOCK_DELAY, 0, DAY},       {K_PER_DAY, MINUTE, DAY},
+    {K_WARN, 0, DAY},
 };
 
 /* The next word of *pp into st->tok; words are separated by whitespace, and
@@ -249,8 +264,13 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 	case K_UNLOCK_DELAY:
 		dst = &cur_break(st)->unlock_delay;
 		break;
+	case K_PER_DAY:
+		dst = &st->c->allowances[st->sect_idx].per_day;
+		break;
 	case K_WARN:
-		dst = st->sect == SECT_BREAK ? &cur_break(st)->warn : &st->c->warn;
+		dst = st->sect == SECT_BREAK       ? &cur_break(st)->warn
+		      : st->sect == SECT_ALLOWANCE ? &st->c->allowances[st->sect_idx].warn
+		                                   : &st->c->warn;
 		break;
 	default:
 		dst = &st->c->pause_default;
@@ -563,13 +583,13 @@ static void value_times(struct parser *st, const char *v)
 {
 	while (next_word(st, &v, false)) {
 		st->key_words[K_TIMES]++;
-		value_window(st, cur_break(st), &st->aux[st->sect_idx], st->tok);
+		value_window(st, cur_break(st), cur_aux(st), st->tok);
 	}
 }
 
 static void value_lists(struct parser *st, const char *v)
 {
-	struct break_aux *aux = &st->aux[st->sect_idx];
+	struct break_aux *aux = cur_aux(st);
 	char q[QUOTE_SIZE];
 
 	while (next_word(st, &v, false)) {
@@ -589,6 +609,34 @@ static void value_lists(struct parser *st, const char *v)
 		strcpy(r[aux->n_refs].name, st->tok);
 		r[aux->n_refs++].line = st->lineno;
 	}
+}
+
+/* active_rate: bytes a second, with k (1000) or M (1000000) as a suffix. */
+static void value_rate(struct parser *st, const char *v)
+{
+	char q[QUOTE_SIZE], num[16];
+	size_t digits = strspn(v, "0123456789");
+	uint32_t n, mult = 1;
+
+	if (v[digits] == 'k' || v[digits] == 'K')
+		mult = 1000;
+	else if (v[digits] == 'M')
+		mult = 1000000;
+	if (digits == 0 || digits >= sizeof(num) || v[digits + (mult > 1)] != '\0') {
+		conf_err(st, st->lineno,
+		         "bad active_rate %s: give bytes a second, like 40k (k: 1000, M: 1000000)",
+		         conf_quote(q, v));
+		return;
+	}
+	memcpy(num, v, digits);
+	num[digits] = '\0';
+	if (value_parse_count(num, 1, UINT32_MAX, &n) < 0 || n > CONF_ACTIVE_RATE_MAX / mult ||
+	    n * mult < CONF_ACTIVE_RATE_MIN) {
+		conf_err(st, st->lineno, "active_rate %s is out of range (1k to 100M)",
+		         conf_quote(q, v));
+		return;
+	}
+	st->c->active_rate = n * mult;
 }
 
 /* from = / until = of a dated break: a local date and time. */
@@ -688,6 +736,7 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 		value_date(st, k, v);
 		break;
 	case K_UNLOCK_DELAY:
+	case K_PER_DAY:
 		value_duration(st, k, v);
 		break;
 	case K_WARN:
@@ -695,22 +744,21 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 			cur_break(st)->warn_set = true;
 		value_duration(st, k, v);
 		break;
+	case K_ACTIVE_RATE:
+		value_rate(st, v);
+		break;
 	case K_COUNT:
 		break;
 	}
 }
 
-/* Whether key k may be set in a section of kind sect: `warn` is set in
- * [daemon] for every break and in a [break] for that one. */
-static bool key_in(int k, enum sect sect)
-{
-	return keys[k].sect == sect || (k == K_WARN && sect == SECT_BREAK);
-}
 
 static void unknown_key(struct parser *st, const char *name)
 {
-	static const char *const kinds[] = {
-	    [SECT_DAEMON] = "[daemon]", [SECT_LIST] = "[list NAME]", [SECT_BREAK] = "[break NAME]"};
+	static const char *const kinds[] = {[SECT_DAEMON] = "[daemon]",
+	                                    [SECT_LIST] = "[list NAME]",
+	                                    [SECT_BREAK] = "[break NAME]",
+	                                    [SECT_ALLOWANCE] = "[allowance NAME]"};
 	char q[QUOTE_SIZE];
 	struct best b = {.word = name};
 

@@ -255,6 +255,14 @@ static int table_lists(const struct enforce *e, const struct conf *c, struct nft
 	}
 	cfg->ranges = *ranges;
 	cfg->n_ranges = n;
+	cfg->usage_rate = c->active_rate;
+	for (size_t i = 0; i < c->n_allowances && i < NFT_USAGE_MAX; i++) {
+		snprintf(cfg->usage[i].name, sizeof(cfg->usage[i].name), "%s",
+		         c->allowances[i].b.name);
+		for (size_t j = 0; j < c->allowances[i].b.n_lists; j++)
+			cfg->usage[i].lists |= 1ull << c->allowances[i].b.lists[j];
+	}
+	cfg->n_usage = c->n_allowances < NFT_USAGE_MAX ? c->n_allowances : NFT_USAGE_MAX;
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "policy.h"
 #include "sched.h"
 #include "state.h"
+#include "usage.h"
 
 struct options {
 	const char *conf_path;
@@ -59,6 +60,7 @@ struct smbd {
 	struct lists_bypass bypass; /* the resolvers: the table's and the forwarder's */
 	bool intercepting;
 	struct control *control;
+	struct usage *usage; /* the kernel's reports of allowance use */
 	struct event *signals[3];
 	struct event *watchdog;
 };
@@ -390,6 +392,13 @@ static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
 	enforce_learn(d->enforce, add, n_add, del, n_del);
 }
 
+static void on_used(void *arg, const char *name)
+{
+	struct smbd *d = arg;
+
+	breaks_used(d->breaks, name);
+}
+
 static void on_blocked(void *arg, const char *key, const char *name, size_t len)
 {
 	struct smbd *d = arg;
@@ -517,6 +526,7 @@ static int ensure_dir(const char *path, mode_t mode)
 static void smbd_shutdown(struct smbd *d)
 {
 	control_free(d->control);
+	usage_free(d->usage);
 	dns_free(d->dns);
 	breaks_free(d->breaks);
 	enforce_free(d->enforce);
@@ -682,6 +692,11 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 		r = start_enforce(d, o, c);
 	if (r < 0)
 		return r;
+	r = usage_new(d->base, on_used, d, &d->usage);
+	if (r < 0)
+		log_warn("allowances: cannot read the kernel's usage logs (NFLOG group %d): %s; "
+		         "no use is counted",
+		         NFT_USAGE_GROUP, strerror(-r));
 	r = breaks_start(d->breaks);
 	if (r < 0)
 		return r;

@@ -469,7 +469,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 		return r;
 	if (c->intercept && (r = add_intercept_rules(b, c)))
 		return r;
-	return 0;
+	return nft_build_usage(b, c, true);
 }
 
 /* n->cfg = *cfg, with a copy of its ranges. */
@@ -583,6 +583,9 @@ int nft_set_lists(struct nft *n, const struct nft_config *cfg)
 	memcpy(c.lists, cfg->lists, sizeof(c.lists));
 	c.ranges = cfg->ranges;
 	c.n_ranges = cfg->n_ranges;
+	c.usage_rate = cfg->usage_rate;
+	c.n_usage = cfg->n_usage;
+	memcpy(c.usage, cfg->usage, sizeof(c.usage));
 	int r = take_cfg(n, &c);
 	if (r < 0) {
 		n->ranges = old_ranges;

@@ -32,6 +32,14 @@
 
 struct nft;
 
+#define NFT_USAGE_MAX 16 /* allowances */
+
+/* One allowance: its name (the log prefix names it) and its lists. */
+struct nft_usage {
+	char name[VALUE_NAME_MAX + 1];
+	uint64_t lists;
+};
+
 struct nft_config {
 	/* The lists in force: the reject rules of their sets go in with the table. */
 	uint64_t blocking;
@@ -53,6 +61,11 @@ struct nft_config {
 	/* Their `addresses =` ranges (prefix.list: the index); copied. */
 	const struct nft_prefix *ranges;
 	size_t n_ranges;
+	/* The allowances: traffic from the sets of their lists above usage_rate
+	 * bytes/s is logged once a minute at most (nft_build_usage). */
+	uint32_t usage_rate;
+	size_t n_usage;
+	struct nft_usage usage[NFT_USAGE_MAX];
 };
 
 /* What is in the kernel's table now, read back from it. */

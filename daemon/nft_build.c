@@ -6,6 +6,8 @@
 #include "nft_build.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -187,11 +189,69 @@ int nft_build_sets(struct nft_batch *b, const struct nft_config *c)
 	return r;
 }
 
+static void usage_chain(char out[NFT_CHAIN_NAME_MAX], size_t i)
+{
+	snprintf(out, NFT_CHAIN_NAME_MAX, "%s_%zu", NFT_CHAIN_USAGE, i);
+}
+
+/* One chain per allowance with its log rule, and a jump to it from the
+ * usage chain for each set of its lists: the limits live in that one rule,
+ * so an allowance of several lists is still logged once a minute. */
+int nft_build_usage(struct nft_batch *b, const struct nft_config *c, bool hook)
+{
+	char chain[NFT_CHAIN_NAME_MAX], prefix[sizeof(NFT_USAGE_PREFIX) + VALUE_NAME_MAX];
+	int r = 0;
+
+	if (hook)
+		r = nft_msg_base_chain_add(b, NFT_CHAIN_USAGE, "filter", NF_INET_PRE_ROUTING,
+		                           NFT_PRIO_FILTER);
+	for (size_t i = 0; i < c->n_usage && r == 0; i++) {
+		usage_chain(chain, i);
+		snprintf(prefix, sizeof(prefix), "%s%s", NFT_USAGE_PREFIX, c->usage[i].name);
+		if ((r = nft_msg_chain_add(b, chain)) ||
+		    (r = nft_msg_rule_usage_log(b, chain, c->usage_rate, prefix)))
+			break;
+		for (unsigned l = 0; l < c->n_lists && r == 0; l++) {
+			if (!(c->usage[i].lists >> l & 1u))
+				continue;
+			for (int f = 0; f < 2 && r == 0; f++) {
+				int family = f == 0 ? AF_INET : AF_INET6;
+				char set[NFT_SET_NAME_MAX];
+				nft_build_set_name(c, set, NFT_KIND_LEARNED, family, l);
+				r = nft_msg_rule_usage_jump(
+				    b, family, set, set_id(NFT_KIND_LEARNED, family, l), chain);
+				if (r || !nft_build_has_ranges(c, l))
+					continue;
+				nft_build_set_name(c, set, NFT_KIND_RANGES, family, l);
+				r = nft_msg_rule_usage_jump(
+				    b, family, set, set_id(NFT_KIND_RANGES, family, l), chain);
+			}
+		}
+	}
+	return r;
+}
+
+/* The usage rules of o out (they name the sets, and their chains go). */
+static int usage_out(struct nft_batch *b, const struct nft_config *o)
+{
+	char chain[NFT_CHAIN_NAME_MAX];
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_USAGE);
+
+	for (size_t i = 0; i < o->n_usage && r == 0; i++) {
+		usage_chain(chain, i);
+		r = nft_msg_chain_del(b, chain);
+	}
+	return r;
+}
+
 int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const struct nft_config *c,
                      uint64_t blocking, uint64_t until_ns)
 {
 	/* the rules name the sets, which cannot go while a rule names them */
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
+
+	if (r == 0)
+		r = usage_out(b, o);
 
 	for (unsigned i = 0; i < o->n_lists && r == 0; i++) {
 		if (find_list(c, o->lists[i]) < 0)
@@ -207,6 +267,8 @@ int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const stru
 	}
 	if (r == 0 && blocking)
 		r = nft_build_block_rules(b, c, blocking, until_ns);
+	if (r == 0)
+		r = nft_build_usage(b, c, false);
 	return r;
 }
 

@@ -275,6 +275,17 @@ int nft_msg_chain_flush(struct nft_batch *batch, const char *name)
 	return nft_msg_mb_finish(batch, &b);
 }
 
+int nft_msg_chain_del(struct nft_batch *batch, const char *name)
+{
+	struct mb b = {nft_msg_obj_new(NFT_MSG_DELCHAIN, NLM_F_ACK, MSG_SMALL), 0};
+
+	if (b.m) {
+		put_str(&b, NFTA_CHAIN_TABLE, NFT_TABLE);
+		put_str(&b, NFTA_CHAIN_NAME, name);
+	}
+	return nft_msg_mb_finish(batch, &b);
+}
+
 /* ---- set elements ---- */
 
 static void put_key(struct mb *b, int type, const void *addr, int alen)

@@ -42,6 +42,12 @@
 #define NFT_CHAIN_INTERCEPT_ROUTED "intercept_routed"
 /* filter, hook input: that port takes only what the redirect sends there */
 #define NFT_CHAIN_GUARD "guard"
+/* Allowances (usage.c): filter, hook prerouting, jumps from the lists' sets to
+ * one chain per allowance, "usage_0" ..., whose one rule logs active use. */
+#define NFT_CHAIN_USAGE    "usage"
+#define NFT_USAGE_GROUP    4761 /* the NFLOG group of those logs */
+#define NFT_USAGE_PREFIX   "smbreak-allowance " /* then the allowance's name */
+#define NFT_CHAIN_NAME_MAX 32
 
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_DSTNAT (-100)
@@ -142,6 +148,7 @@ int nft_msg_base_chain_add(struct nft_batch *b, const char *name, const char *ty
                            unsigned hooknum, int priority);
 /* Deletes every rule of a chain. */
 int nft_msg_chain_flush(struct nft_batch *b, const char *name);
+int nft_msg_chain_del(struct nft_batch *b, const char *name);
 
 /* Adds the elements of v of the set's family that belong to `list`
  * (nft_elem_in) to the set: the timeout of each is at least min_timeout_ms.
@@ -194,6 +201,14 @@ int nft_msg_rule_redirect53(struct nft_batch *b, int l4proto, uint16_t port);
  * and was not redirected there is dropped, so the forwarder's wildcard
  * listener is no open resolver. */
 int nft_msg_rule_guard(struct nft_batch *b, int l4proto, uint16_t port);
+/* In the usage chain: traffic from an address of `set` (downloads, what a
+ * scrolled feed or a video is) goes to chain `to`. */
+int nft_msg_rule_usage_jump(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                            const char *to);
+/* In chain `chain`: above `rate` bytes/s (over a one-second bucket), at most
+ * once a minute, log to NFT_USAGE_GROUP with `prefix`. */
+int nft_msg_rule_usage_log(struct nft_batch *b, const char *chain, uint32_t rate,
+                           const char *prefix);
 
 /* Single request messages (not batched) for reading state back. They are
  * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */

@@ -217,21 +217,34 @@ static void match_until(struct mb *b, uint64_t until_ns)
 	expr_cmp(b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
 }
 
-int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
-                       uint64_t until_ns)
+/* A rule of `chain` whose packets have their source (src) or destination
+ * address in `set`; the caller adds its verdict and ends it (rule_end). */
+static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int family,
+                        const char *set, uint32_t set_id, bool src)
 {
 	int alen = addr_len(family);
 	if (alen < 0)
 		return -EINVAL;
-	struct mb b = rule_new();
-	if (!b.m)
+	*b = rule_new();
+	if (!b->m)
 		return -ENOMEM;
-	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
-	match_family(&b, family);
-	/* the destination address: offset 16 in IPv4, 24 in IPv6 */
-	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
-	             NFT_REG_1);
-	expr_lookup(&b, set, set_id, NFT_REG_1);
+	*x = rule_begin(b, chain);
+	match_family(b, family);
+	/* the source address is at 12 in IPv4, 8 in IPv6; the destination 16 or 24 */
+	uint32_t off = alen == 4 ? (src ? 12 : 16) : (src ? 8 : 24);
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, off, (uint32_t)alen, NFT_REG_1);
+	expr_lookup(b, set, set_id, NFT_REG_1);
+	return 0;
+}
+
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns)
+{
+	struct mb b;
+	struct nlattr *x;
+	int r = rule_addr_in(&b, &x, NFT_CHAIN_BLOCK, family, set, set_id, false);
+	if (r < 0)
+		return r;
 	match_until(&b, until_ns);
 	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
 	nest_end(&b, x);
@@ -398,6 +411,58 @@ int nft_msg_rule_guard(struct nft_batch *batch, int l4proto, uint16_t port)
 	expr_and32(&b, NFT_REG_1, IPS_DST_NAT);
 	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &zero, sizeof(zero));
 	expr_verdict(&b, NF_DROP, NULL);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+static void expr_limit(struct mb *b, uint32_t type, uint64_t rate, uint64_t unit, uint32_t burst,
+                       bool over)
+{
+	struct nlattr *d, *e = expr_begin(b, "limit", &d);
+	put_be64(b, NFTA_LIMIT_RATE, rate);
+	put_be64(b, NFTA_LIMIT_UNIT, unit);
+	put_be32(b, NFTA_LIMIT_BURST, burst);
+	put_be32(b, NFTA_LIMIT_TYPE, type);
+	put_be32(b, NFTA_LIMIT_FLAGS, over ? NFT_LIMIT_F_INV : 0);
+	expr_end(b, e, d);
+}
+
+static void expr_log(struct mb *b, uint16_t group, const char *prefix)
+{
+	struct nlattr *d, *e = expr_begin(b, "log", &d);
+	uint16_t be = htons(group);
+	put(b, NFTA_LOG_GROUP, sizeof(be), &be);
+	put_str(b, NFTA_LOG_PREFIX, prefix);
+	expr_end(b, e, d);
+}
+
+int nft_msg_rule_usage_jump(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                            const char *to)
+{
+	struct mb b;
+	struct nlattr *x;
+	int r = rule_addr_in(&b, &x, NFT_CHAIN_USAGE, family, set, set_id, true);
+	if (r < 0)
+		return r;
+	expr_verdict(&b, NFT_JUMP, to);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+/* The byte limit matches once the traffic has emptied a bucket of one
+ * second at `rate` (the kernel's size for a byte limit without burst), so a
+ * keep-alive or a lone notification never does; the packet limit then lets
+ * one log through a minute (burst 1: the kernel's default would be 5). */
+int nft_msg_rule_usage_log(struct nft_batch *batch, const char *chain, uint32_t rate,
+                           const char *prefix)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, chain);
+	expr_limit(&b, NFT_LIMIT_PKT_BYTES, rate, 1, 0, true);
+	expr_limit(&b, NFT_LIMIT_PKTS, 1, 60, 1, false);
+	expr_log(&b, NFT_USAGE_GROUP, prefix);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
 }

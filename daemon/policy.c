@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowance.h"
 #include "domains.h"
 #include "sched.h"
 
@@ -244,6 +245,7 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		snprintf(what, sizeof(what), "break %s", br->name);
 		add_reason(&p->in, what, pb->end, now);
 	}
+	allowance_inforce(c, &s->allow, now, &p->in, &next);
 	/* Warnings are transitions too: the timer wakes for the next one. */
 	for (size_t i = 0; i < c->n_breaks; i++)
 		if (p->breaks[i].next_start)
@@ -755,7 +757,9 @@ int policy_veto(const struct conf *oc, const struct conf *nc, const struct domai
                 const struct domains *nd, const struct state *s, const struct policy_clock *clk,
                 struct conf_errors *errs)
 {
-	return judge(oc, nc, od, nd, s, clk, GUARD_STRICT, errs, NULL);
+	int r = judge(oc, nc, od, nd, s, clk, GUARD_STRICT, errs, NULL);
+	int a = r < 0 ? 0 : allowance_veto(oc, nc, clk->now, errs);
+	return r < 0 ? r : a < 0 ? a : r + a;
 }
 
 int policy_unlock_wait(const struct conf *oc, const struct conf *nc, const struct domains *od,

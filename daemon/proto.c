@@ -75,6 +75,9 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_DEVICE] = {"devices", PROTO_K_U32, true},
     [PROTO_A_REMAINING] = {"remaining", PROTO_K_U64, false},
     [PROTO_A_WARN_AT] = {"warn_at", PROTO_K_I64, false},
+    [PROTO_A_ALLOWANCE] = {"allowances", PROTO_K_NEST, true},
+    [PROTO_A_USED] = {"used", PROTO_K_U64, false},
+    [PROTO_A_BUDGET] = {"budget", PROTO_K_U64, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

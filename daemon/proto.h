@@ -146,6 +146,11 @@ enum proto_attr_type {
 	PROTO_A_DEVICE,    /* u32, repeated: a [device] of PROTO_A_WHOM, by its index */
 	PROTO_A_REMAINING, /* u64 seconds: to the start of a warned break, else to its end */
 	PROTO_A_WARN_AT,   /* i64: in a break nest, when its warning is (or was) given */
+	/* nest, repeated: an allowance, NAME + USED (+ BUDGET, ON, END in status);
+	 * in a PROTO_A_DAY of smctl stats, its use that day */
+	PROTO_A_ALLOWANCE,
+	PROTO_A_USED,   /* u64: minutes used */
+	PROTO_A_BUDGET, /* u64: minutes a day (per_day) */
 	PROTO_A_MAX_,
 };
 

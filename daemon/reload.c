@@ -47,7 +47,7 @@ static bool vetoed(struct breaks *b, const struct conf *nc, const struct domains
 	size_t before = errs->n;
 
 	breaks_evaluate(b);
-	if (!b->pol.in.strict)
+	if (!b->pol.in.strict && !allowance_strict_window(b->conf, b->pol.now))
 		return false;
 	breaks_clock(b, &clk);
 	if (policy_veto(b->conf, nc, b->domains, nd, &b->state, &clk, errs) == 0)

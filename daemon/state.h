@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "allowance.h"
 #include "conf.h"
 
 #define STATE_SKIPS_MAX   32
@@ -86,6 +87,9 @@ struct state {
 	size_t n_unlocks;
 	struct state_hold holds[STATE_HOLDS_MAX];
 	size_t n_holds;
+	/* The minutes the allowances used: in a file of their own (allowance.h),
+	 * written each minute of use, not with the rest of the state. */
+	struct allowance_state allow;
 };
 
 /* Pure text form. state_format returns the length written or -ENOSPC;

@@ -1,0 +1,147 @@
+#!/bin/bash
+# An allowance of 2 minutes a day, measured from traffic: the kernel's usage
+# rule (read back with `nft -j`) logs a download from a learned address of
+# the list at a few hundred KB/s, and the daemon counts its minute; small
+# requests once a second (keep-alives, far below active_rate) count nothing;
+# the second minute used up starts the break at the end of that minute
+# (`smctl status`, the download refused, the name NXDOMAIN); a restart keeps
+# the count; a reload that raises a strict allowance's per_day or removes it
+# is refused.
+#
+# Time: the kernel's one-per-minute limit runs on the real clock, so waiting
+# for two reported minutes would take two real minutes. Instead the daemon
+# runs under libfaketime with an offset the test steps a minute at a time
+# (FAKETIME_TIMESTAMP_FILE, then a reload, which also rebuilds the usage
+# rules and so starts the kernel's limit afresh): each reported minute is a
+# distinct minute of the daemon's clock, and the test takes some 20 s. The
+# fake day is tomorrow 10:00 UTC, so no step crosses midnight.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns_upstream.sh"
+. "$(dirname "$0")/hostlab.sh"
+export TZ=UTC
+LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1)
+if [ -z "$LIBFT" ] || ! command -v dig >/dev/null || ! command -v dnsmasq >/dev/null ||
+	! command -v curl >/dev/null; then
+	echo "skip: needs libfaketime, dig, dnsmasq and curl" >&2
+	exit 77
+fi
+WEB=
+trap '[ -n "$WEB" ] && kill "$WEB"; lab_down; cleanup' EXIT
+lab_up || { fail "the test network"; finish; exit 1; }
+# A file to download, served from NET on port 8081.
+mkdir -p "$T/www" && head -c 20000000 /dev/zero >"$T/www/big" && echo small >"$T/www/small"
+(cd "$T/www" && exec ip netns exec "$NET" python3 -m http.server --bind 0.0.0.0 8081) >/dev/null 2>&1 &
+WEB=$!
+cat >"$CONF" <<CONF
+[daemon]
+listen = 127.0.0.153:53
+upstream = $LAB_UP4
+intercept = yes
+
+[list social]
+domains = $UP_LISTED
+
+[allowance social-time]
+lists = social
+per_day = 2m
+
+[allowance kept]
+lists = social
+per_day = 10m
+strict = yes
+CONF
+
+# The fake clock: tomorrow 10:00:05 UTC, plus $1 seconds.
+base=$(( $(date -d 'tomorrow 10:00:05' +%s) - $(date +%s) ))
+fake() { echo "+$((base + $1))" >"$T/faketime"; }
+fake 0
+start_fake() {
+	ip netns exec "$NS" env LD_PRELOAD="$LIBFT" FAKETIME_TIMESTAMP_FILE="$T/faketime" \
+		FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 \
+		"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d \
+		>>"$LOG" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 200); do
+		smctl status >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "daemon did not come up"
+	exit 1
+}
+used() { js '[a["used"] for a in j.get("allowances", []) if a["name"] == "social-time"][0]' status; }
+# wait_used N: up to 5 s for N minutes used.
+wait_used() {
+	for _ in $(seq 1 50); do
+		[ "$(used)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+reload() { smctl reload >/dev/null; }
+get() { in_ns curl -s -o /dev/null -m "$2" --limit-rate "$3" -w '%{http_code}' "http://$UP_LISTED_A:8081/$1"; }
+
+start_fake
+eq "the listed name resolves (and its address is learned)" \
+	"$(in_ns dig +short @127.0.0.153 "$UP_LISTED" A)" "$UP_LISTED_A"
+eq "the usage chain sends the list's learned sets to each allowance's chain" \
+	"$(nftj 'sorted({(e["match"]["right"], r["expr"][-1]["jump"]["target"]) for r in rules("usage") for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)})')" \
+	'[["@learned4_social", "usage_0"], ["@learned4_social", "usage_1"], ["@learned6_social", "usage_0"], ["@learned6_social", "usage_1"]]'
+eq "its rule: above active_rate, once a minute, to the NFLOG group" \
+	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")]')" '[["limit", "limit", "log"]]'
+eq "the byte rate is active_rate's default, over" \
+	"$(nftj '[[e["limit"]["rate"], e["limit"]["per"], e["limit"].get("inv", False), e["limit"].get("rate_unit")] for r in rules("usage_0") for e in r["expr"] if "limit" in e][0]')" \
+	'[40000, "second", true, "bytes"]'
+eq "the log names the allowance" \
+	"$(nftj '[e["log"]["prefix"] for r in rules("usage_0") for e in r["expr"] if "log" in e][0]')" \
+	'smbreak-allowance social-time'
+
+# Keep-alives: a small request a second for 8 s costs nothing.
+for _ in $(seq 1 8); do get small 2 1M >/dev/null; sleep 1; done
+eq "small requests once a second use nothing" "$(used)" 0
+
+# A download at 300 KB/s: the first minute.
+get big 3 300k >/dev/null
+wait_used 1 && ok || fail "a download counts a minute (used $(used))"
+contains "status shows it" "$(smctl status)" "social-time: 1m of 2m used today, 1m left"
+# More of the same minute counts nothing.
+reload
+get big 2 300k >/dev/null
+sleep 0.5
+eq "a minute counts once" "$(used)" 1
+
+# The next minute of the daemon's clock: the second, and the last.
+fake 60
+reload
+get big 3 300k >/dev/null
+wait_used 2 && ok || fail "the second minute counts (used $(used))"
+contains "status: used up" "$(smctl status)" "social-time: 2m of 2m used today, 0s left"
+eq "the break waits for the end of the minute used" "$(js 'j.get("blocking", False)' status)" false
+fake 120
+reload
+eq "the break is on in the third minute" "$(js 'j.get("blocking", False)' status)" true
+contains "status says until when: midnight" "$(smctl status)" "blocked until $(date -d 'tomorrow +1 day' +%a) 00:00"
+code=$(get small 2 1M)
+rc=$?
+check "a connection to the learned address is refused (curl rc $rc, http $code)" test "$rc" -eq 7
+contains "the name is blocked" "$(in_ns dig @127.0.0.153 "$UP_LISTED" A)" "NXDOMAIN"
+
+# A restart keeps the count, and the break.
+check "a clean stop" stop_daemon
+grep -q "^day " "$STATE/allowances" && ok || fail "the usage is in the state directory"
+start_fake
+eq "after a restart: still 2 minutes used" "$(used)" 2
+eq "and the break still on" "$(js 'j.get("blocking", False)' status)" true
+contains "stats show the minutes per day" "$(smctl stats)" "social-time"
+
+# A strict allowance in its window: raising per_day is a loosening.
+cp "$CONF" "$T/good.conf"
+sed -i 's/^per_day = 10m/per_day = 20m/' "$CONF"
+expect_rc 1 "raising a strict allowance's per_day is refused" smctl reload
+expect_in "strict allowance kept runs until" "the reply names the allowance and why"
+sed -i '/^\[allowance kept\]/,$d' "$CONF"
+expect_rc 1 "removing it is refused" smctl reload
+cp "$T/good.conf" "$CONF"
+sed -i 's/^per_day = 10m/per_day = 5m/' "$CONF"
+expect_rc 0 "lowering it is not" smctl reload
+
+finish

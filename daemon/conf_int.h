@@ -38,6 +38,7 @@ enum key {
 	K_FROM,
 	K_UNTIL,
 	K_UNLOCK_DELAY,
+	K_USERS,
 	K_COUNT
 };
 

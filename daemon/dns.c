@@ -270,15 +270,29 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 
 /* The lists in force for the sender of a query: those for everyone and,
  * when some break is for some users or devices only, those of the breaks
- * that cover the sender. A sender that cannot be told gets the breaks for
- * everyone. */
-static uint64_t sender_lists(const struct dns *dns, const struct sockaddr_storage *from)
+ * that cover the sender. The sender's user is asked of the kernel
+ * (sockuid, sock_diag) only while a break names users, and only for a
+ * query from this machine: its local socket at `from`, talking to the
+ * address the query came to (fd's, or tc's). A sender that cannot be told
+ * (another machine, a local resolver such as systemd-resolved between, a
+ * socket connected to another server whose query was intercepted) gets
+ * the breaks for everyone; the address layer still cuts its user. */
+static uint64_t sender_lists(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
+                             const struct sockaddr_storage *from)
 {
 	struct whom_id id = {.device = -1};
 
-	(void)from;
 	if (!dns->in.n_some)
 		return dns->in.lists;
+	if (dns->by_user && dns->sockuid) {
+		struct sockaddr_storage local;
+		socklen_t len = sizeof(local);
+		int fd = tc ? (tc->bev ? bufferevent_getfd(tc->bev) : -1) : udp_fd;
+		if (fd >= 0 && getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+		    sockuid_lookup(dns->sockuid, tc ? IPPROTO_TCP : IPPROTO_UDP, from, &local,
+		                   &id.uid) == 0)
+			id.have_uid = true;
+	}
 	return inforce_lists_for(&dns->in, &id);
 }
 
@@ -291,7 +305,7 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns
 
 	if (!dns->on || l->n_names < 2)
 		return false;
-	uint64_t lists = sender_lists(dns, &s->client);
+	uint64_t lists = sender_lists(dns, s->udp_fd, s->tc, &s->client);
 	struct dns_policy_answer a = dns_policy_cloak(
 	    &s->q, dns->domains, dns->bypass, l, s->q_allow, lists, dns->conf->blocked_answer, &at);
 	if (a.action == DNS_POLICY_RELAY ||
@@ -377,11 +391,13 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 
 /* Answers here what a break blocks; false when the query is to be relayed.
  * m, bm: what the name matched in the lists and the endpoints. */
-static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                           const struct sockaddr_storage *from, const struct domains_match *m,
-                           const struct domains_match *bm, bool in_bypass, size_t *len)
+static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
+                           struct tcp_client *tc, const struct sockaddr_storage *from,
+                           const struct domains_match *m, const struct domains_match *bm,
+                           bool in_bypass, size_t *len)
 {
-	uint64_t lists = dns->on ? sender_lists(dns, from) : 0;
+	bool tcp = tc != NULL;
+	uint64_t lists = dns->on ? sender_lists(dns, udp_fd, tc, from) : 0;
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, lists, dns->conf->blocked_answer);
 
@@ -413,7 +429,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
-	if (answer_blocked(dns, &q, tc != NULL, from, &m, &bm, in_bypass, &n)) {
+	if (answer_blocked(dns, &q, udp_fd, tc, from, &m, &bm, in_bypass, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
@@ -677,6 +693,16 @@ void dns_set_inforce(struct dns *dns, const struct inforce *in)
 {
 	dns->in = *in;
 	dns->on = inforce_any(in);
+	dns->by_user = false;
+	for (size_t i = 0; i < in->n_some; i++)
+		dns->by_user |= in->some[i].whom.n_uids > 0;
+	if (dns->by_user && !dns->sockuid) {
+		int r = sockuid_new(&dns->sockuid);
+		if (r < 0)
+			log_warn("dns: cannot ask the kernel who sends queries (sock_diag: %s); "
+			         "breaks for some users apply at the address layer only",
+			         strerror(-r));
+	}
 	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", in->reason);
 }
 
@@ -790,6 +816,7 @@ void dns_free(struct dns *dns)
 	}
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
+	sockuid_free(dns->sockuid);
 	addrset_free(&dns->learned);
 	addrset_free(&dns->shared);
 	addrset_pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));

@@ -14,6 +14,7 @@
 #include "inforce.h"
 #include "listenfd.h"
 #include "lists.h"
+#include "sockuid.h"
 
 #define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
 #define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
@@ -53,6 +54,8 @@ struct dns {
 	const struct domains *bypass;  /* bp->names */
 	struct inforce in; /* what is in force, per sender (inforce_lists_for) */
 	bool on;           /* anything is in force for anyone */
+	bool by_user;      /* some of it for some users: the sender's uid is asked */
+	struct sockuid *sockuid; /* asks it; opened at the first break for some users */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;

@@ -167,6 +167,12 @@ int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint32_
 /* block chain: traffic of l4proto (IPPROTO_TCP/UDP) to `port`, any address,
  * goes to the refuse chain; until_ns as for nft_msg_rule_block. */
 int nft_msg_rule_block_port(struct nft_batch *b, int l4proto, uint16_t port, uint64_t until_ns);
+/* The same two for the local sockets of one user only (`meta skuid uid`),
+ * connections opened before the rule included: a break for some users. */
+int nft_msg_rule_block_uid(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                           uint32_t uid, uint64_t until_ns);
+int nft_msg_rule_block_port_uid(struct nft_batch *b, int l4proto, uint16_t port, uint32_t uid,
+                                uint64_t until_ns);
 /* block chain, first: traffic to the machine's own addresses is never
  * refused, so that the resets and ICMP errors the refuse chain sends back
  * reach the local sockets even when a name in a list resolves to a local address. */

@@ -217,8 +217,18 @@ static void match_until(struct mb *b, uint64_t until_ns)
 	expr_cmp(b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
 }
 
-int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
-                       uint64_t until_ns)
+/* `meta skuid == uid` when uid is given: the packet's local socket belongs
+ * to that user (packets of sockets opened before the rule went in too). */
+static void match_uid(struct mb *b, const uint32_t *uid)
+{
+	if (!uid)
+		return;
+	expr_meta(b, NFT_META_SKUID, NFT_REG_1);
+	cmp_u32(b, NFT_REG_1, *uid);
+}
+
+static int rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                      const uint32_t *uid, uint64_t until_ns)
 {
 	int alen = addr_len(family);
 	if (alen < 0)
@@ -227,6 +237,8 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	/* the uid first: other users' packets leave the rule at one compare */
+	match_uid(&b, uid);
 	match_family(&b, family);
 	/* the destination address: offset 16 in IPv4, 24 in IPv6 */
 	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
@@ -238,7 +250,20 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	return nft_msg_mb_finish(batch, &b);
 }
 
-int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns)
+{
+	return rule_block(batch, family, set, set_id, NULL, until_ns);
+}
+
+int nft_msg_rule_block_uid(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                           uint32_t uid, uint64_t until_ns)
+{
+	return rule_block(batch, family, set, set_id, &uid, until_ns);
+}
+
+static int rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, const uint32_t *uid,
+                           uint64_t until_ns)
 {
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
 		return -EINVAL;
@@ -246,11 +271,23 @@ int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port,
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_uid(&b, uid);
 	match_dport(&b, l4proto, port);
 	match_until(&b, until_ns);
 	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+{
+	return rule_block_port(batch, l4proto, port, NULL, until_ns);
+}
+
+int nft_msg_rule_block_port_uid(struct nft_batch *batch, int l4proto, uint16_t port, uint32_t uid,
+                                uint64_t until_ns)
+{
+	return rule_block_port(batch, l4proto, port, &uid, until_ns);
 }
 
 int nft_msg_rule_local_return(struct nft_batch *batch)

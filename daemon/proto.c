@@ -70,6 +70,8 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_KEPT] = {"kept", PROTO_K_U64, false},
     [PROTO_A_PAUSES] = {"pauses", PROTO_K_U64, false},
     [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
+    [PROTO_A_USER] = {"users", PROTO_K_STR, true},
+    [PROTO_A_SOME] = {"in_force_for_some", PROTO_K_NEST, true},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

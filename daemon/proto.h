@@ -139,6 +139,9 @@ enum proto_attr_type {
 	PROTO_A_KEPT,   /* u64: breaks and pauses that ran to their end */
 	PROTO_A_PAUSES, /* u64: pauses started */
 	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
+	PROTO_A_USER,   /* str, repeated: a user name or uid (pause --user, check --user);
+	                   in a break nest, the users it is for (none: everyone) */
+	PROTO_A_SOME,   /* nest, repeated (status): LISTs in force for some USERs only */
 	PROTO_A_MAX_,
 };
 

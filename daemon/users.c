@@ -1,0 +1,86 @@
+/* `users =` into uids (see users.h): numbers as they are, names through
+ * getpwnam_r, which is thread-safe, so a reload may resolve on its thread. */
+#include "users.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int users_lookup(const char *name, uint32_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096], *end;
+	unsigned long long v;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (name[0] >= '0' && name[0] <= '9') {
+		errno = 0;
+		v = strtoull(name, &end, 10);
+		if (errno || *end || v >= USERS_NOBODY)
+			return -EINVAL;
+		*uid = (uint32_t)v;
+		return 0;
+	}
+	int r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (r != 0 && r != ENOENT && r != ESRCH)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*uid = (uint32_t)pw.pw_uid;
+	return 0;
+}
+
+void users_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (uid != USERS_NOBODY && getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "%u", (unsigned)uid);
+}
+
+static void add_uid(struct whom *w, uint32_t uid)
+{
+	for (uint32_t i = 0; i < w->n_uids; i++)
+		if (w->uids[i] == uid)
+			return; /* a name and its uid both given */
+	if (w->n_uids < SMB_WHOM_USERS_MAX)
+		w->uids[w->n_uids++] = uid;
+}
+
+int users_resolve(struct conf *c, struct conf_errors *warnings)
+{
+	int unknown = 0;
+
+	for (size_t i = 0; i < c->n_breaks; i++) {
+		struct conf_break *b = &c->breaks[i];
+		uint32_t uid;
+
+		b->whom.n_uids = 0;
+		for (size_t k = 0; k < b->n_users; k++) {
+			int r = users_lookup(b->users[k], &uid);
+			if (r == 0) {
+				add_uid(&b->whom, uid);
+				continue;
+			}
+			unknown++;
+			if (warnings &&
+			    conf_errors_add(
+			        warnings,
+			        "%s:%u: warning: user '%s' of break '%s' %s; the break "
+			        "applies to them once the account exists (from the next "
+			        "reload)",
+			        c->path ? c->path : "-", b->users_line, b->users[k], b->name,
+			        r == -ENOENT ? "does not exist" : "cannot be looked up") < 0)
+				return -ENOMEM;
+		}
+		if (b->n_users && !b->whom.n_uids)
+			b->whom.uids[b->whom.n_uids++] = USERS_NOBODY;
+	}
+	return unknown;
+}

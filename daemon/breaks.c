@@ -197,7 +197,11 @@ void breaks_evaluate(struct breaks *b)
 		policy_list_names(b->conf, p.in.lists, lists, sizeof(lists));
 		value_format_when(p.in.end, p.now, when, sizeof(when));
 		if (p.in.lists)
-			log_info("in force: %s until %s%s", lists, when,
+			log_info("in force: %s until %s%s%s", lists, when,
+			         p.in.strict ? " (strict)" : "",
+			         p.in.n_some ? ", more for some users" : "");
+		else if (p.in.n_some)
+			log_info("in force for some users only, until %s%s", when,
 			         p.in.strict ? " (strict)" : "");
 		else
 			log_info("in force: nothing");

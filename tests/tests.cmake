@@ -53,6 +53,7 @@ smb_system(intercept_routed)
 smb_system(addr_lists)
 smb_system(tamper)
 smb_system(strict_shared)
+smb_system(users)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

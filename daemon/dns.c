@@ -27,6 +27,11 @@
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
+#include "nft_msg.h"
+
+#ifndef SO_RCVMARK
+#define SO_RCVMARK 75 /* Linux 5.19 */
+#endif
 
 /* ---- learning ---- */
 
@@ -270,13 +275,14 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 
 /* The lists in force for the sender of a query: those for everyone and,
  * when some break is for some users or devices only, those of the breaks
- * that cover the sender. The sender's user is asked of the kernel
- * (sockuid, sock_diag) only while a break names users, and only for a
- * query from this machine: its local socket at `from`, talking to the
- * address the query came to (fd's, or tc's). A sender that cannot be told
- * (another machine, a local resolver such as systemd-resolved between, a
- * socket connected to another server whose query was intercepted) gets
- * the breaks for everyone; the address layer still cuts its user. */
+ * that cover the sender. Only while a break names users is the sender's
+ * user looked for: a UDP query carries it as its mark (set on the output
+ * hook, read with SO_RCVMARK: no cost per query); otherwise (TCP, a port
+ * the mark rule does not cover, an answer's CNAME check later) the kernel
+ * is asked (sockuid, sock_diag) for the local socket at `from` talking to
+ * the address the query came to. A sender that cannot be told (another
+ * machine; a local resolver such as systemd-resolved between) gets the
+ * breaks for everyone; the address layer still cuts its user. */
 static uint64_t sender_lists(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
                              const struct sockaddr_storage *from)
 {
@@ -284,7 +290,11 @@ static uint64_t sender_lists(const struct dns *dns, int udp_fd, const struct tcp
 
 	if (!dns->in.n_some)
 		return dns->in.lists;
-	if (dns->by_user && dns->sockuid) {
+	if (dns->by_user && !tc && (dns->rx_mark & NFT_MARK_SENDER)) {
+		/* marked by the output hook with the sender's uid: nothing to ask */
+		id.have_uid = true;
+		id.uid = dns->rx_mark & ~NFT_MARK_SENDER;
+	} else if (dns->by_user && dns->sockuid) {
 		struct sockaddr_storage local;
 		socklen_t len = sizeof(local);
 		int fd = tc ? (tc->bev ? bufferevent_getfd(tc->bev) : -1) : udp_fd;
@@ -465,6 +475,18 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	dns_relay_start(s);
 }
 
+/* The SO_MARK of a datagram read with SO_RCVMARK, 0 without one. */
+static uint32_t rx_mark(struct msghdr *h)
+{
+	uint32_t mark = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_MARK &&
+		    c->cmsg_len == CMSG_LEN(sizeof(mark)))
+			memcpy(&mark, CMSG_DATA(c), sizeof(mark));
+	return mark;
+}
+
 void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
@@ -476,13 +498,18 @@ void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 	/* A bounded batch per wake-up, so one busy listener cannot starve the rest.
 	 * A datagram longer than its buffer is cut (MSG_TRUNC): the parser answers
 	 * FORMERR unless what was cut is only bytes it ignores anyway. */
+	for (size_t i = 0; i < DNS_UDP_BATCH && dns->rcvmark; i++)
+		dns->rx_msg[i].msg_hdr.msg_controllen = sizeof(dns->rx_ctl[i]);
 	int n = recvmmsg(fd, dns->rx_msg, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
 	dns->tx_open = true;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		dns->rx_mark = dns->rcvmark ? rx_mark(&dns->rx_msg[i].msg_hdr) : 0;
 		handle_query(dns, dns->rx_buf[i], dns->rx_msg[i].msg_len, fd, &dns->rx_from[i],
 		             dns->rx_msg[i].msg_hdr.msg_namelen, NULL);
+	}
+	dns->rx_mark = 0;
 	tx_flush(dns);
 	dns->tx_open = false;
 }
@@ -689,6 +716,24 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 	dns_relay_load(dns->relay, c);
 }
 
+/* From the first break for some users on, the UDP listeners read each
+ * datagram's mark (the sender's uid, see nft_msg_rule_mark_sender); kept
+ * on after, a cmsg per datagram costing next to nothing. */
+static void read_marks(struct dns *dns)
+{
+	int one = 1;
+
+	for (size_t i = 0; i < DNS_UDP_BATCH; i++)
+		dns->rx_msg[i].msg_hdr.msg_control = dns->rx_ctl[i];
+	for (size_t i = 0; i < dns->n_listeners; i++)
+		if (dns->listeners[i].udp >= 0 && setsockopt(dns->listeners[i].udp, SOL_SOCKET,
+		                                             SO_RCVMARK, &one, sizeof(one)) < 0)
+			log_debug("dns: no SO_RCVMARK (%s): the sender's user is asked of "
+			          "sock_diag",
+			          strerror(errno));
+	dns->rcvmark = true;
+}
+
 void dns_set_inforce(struct dns *dns, const struct inforce *in)
 {
 	dns->in = *in;
@@ -703,6 +748,8 @@ void dns_set_inforce(struct dns *dns, const struct inforce *in)
 			         "breaks for some users apply at the address layer only",
 			         strerror(-r));
 	}
+	if (dns->by_user) /* again each time: listeners come with reloads */
+		read_marks(dns);
 	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", in->reason);
 }
 

@@ -56,6 +56,8 @@ struct dns {
 	bool on;           /* anything is in force for anyone */
 	bool by_user;      /* some of it for some users: the sender's uid is asked */
 	struct sockuid *sockuid; /* asks it; opened at the first break for some users */
+	bool rcvmark;            /* the UDP listeners read marks (SO_RCVMARK) */
+	uint32_t rx_mark;        /* the mark of the datagram being handled, 0: none */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;
@@ -85,6 +87,8 @@ struct dns {
 	struct iovec rx_iov[DNS_UDP_BATCH];
 	struct sockaddr_storage rx_from[DNS_UDP_BATCH];
 	uint8_t rx_buf[DNS_UDP_BATCH][DNS_UDP_QUERY_MAX];
+	/* each datagram's mark: the sender's uid while a break names users */
+	uint8_t rx_ctl[DNS_UDP_BATCH][CMSG_SPACE(sizeof(uint32_t))] __attribute__((aligned(8)));
 	/* Answers queued while tx_open, sent at the end of the batch. */
 	struct mmsghdr tx_msg[DNS_UDP_BATCH];
 	struct iovec tx_iov[DNS_UDP_BATCH];

@@ -186,11 +186,29 @@ static int some_rules(struct nft_batch *b, const struct nft_config *c, uint64_t 
  * (DNS over TLS and over QUIC, TCP and UDP): a packet meets as many lookups
  * as there are lists in force (see BENCHMARKS.md). Then the rules of the
  * lists in force for some users (some_rules). */
+/* While some break names users: their queries to the forwarder's ports
+ * (53, and those the intercept redirects to) are marked with their uid. */
+static int mark_rules(struct nft_batch *b, const struct nft_config *c)
+{
+	uint16_t ports[3] = {53, c->dns_port, c->dns6_port};
+	bool users = false;
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_some; i++)
+		users |= c->some[i].whom.n_uids > 0;
+	for (int i = 0; i < 3 && users && r == 0; i++)
+		if (ports[i] && (i == 0 || (ports[i] != 53 && (i == 1 || ports[i] != ports[1]))))
+			r = nft_msg_rule_mark_sender(b, ports[i]);
+	return r;
+}
+
 int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
                           uint64_t until_ns)
 {
-	int r = nft_msg_rule_local_return(b);
+	int r = mark_rules(b, c);
 
+	if (r == 0)
+		r = nft_msg_rule_local_return(b);
 	if (r == 0 && c->n_some)
 		r = some_rules(b, c, lists, until_ns);
 	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {

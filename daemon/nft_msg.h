@@ -177,6 +177,13 @@ int nft_msg_rule_block_port_uid(struct nft_batch *b, int l4proto, uint16_t port,
  * refused, so that the resets and ICMP errors the refuse chain sends back
  * reach the local sockets even when a name in a list resolves to a local address. */
 int nft_msg_rule_local_return(struct nft_batch *b);
+/* block chain, before that: a UDP datagram of a local socket to a local
+ * address at `port` (the forwarder's) carries its sender's uid as its
+ * mark, NFT_MARK_SENDER | uid, which the forwarder reads back with
+ * SO_RCVMARK: who sent a query, at no cost per query (breaks for some
+ * users). A uid of 2^31 or more loses its top bit, and so is not told. */
+#define NFT_MARK_SENDER 0x80000000u
+int nft_msg_rule_mark_sender(struct nft_batch *b, uint16_t port);
 /* refuse chain: TCP gets a reset, everything else ICMP(v6) admin-prohibited. */
 int nft_msg_rule_refuse_tcp(struct nft_batch *b);
 int nft_msg_rule_refuse_other(struct nft_batch *b);

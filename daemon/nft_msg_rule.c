@@ -134,10 +134,9 @@ static void expr_ct_status(struct mb *b, uint32_t dreg)
 	expr_end(b, e, d);
 }
 
-/* reg = reg & mask (host byte order, 32 bits, as ct status is kept) */
-static void expr_and32(struct mb *b, uint32_t reg, uint32_t mask)
+/* reg = (reg & mask) ^ xor, 32 bits in host order (as ct status and marks are kept) */
+static void expr_bitwise32(struct mb *b, uint32_t reg, uint32_t mask, uint32_t xor)
 {
-	uint32_t zero = 0;
 	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
 	put_be32(b, NFTA_BITWISE_SREG, reg);
 	put_be32(b, NFTA_BITWISE_DREG, reg);
@@ -146,7 +145,7 @@ static void expr_and32(struct mb *b, uint32_t reg, uint32_t mask)
 	put(b, NFTA_DATA_VALUE, sizeof(mask), &mask);
 	nest_end(b, m);
 	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
-	put(b, NFTA_DATA_VALUE, sizeof(zero), &zero);
+	put(b, NFTA_DATA_VALUE, sizeof(xor), &xor);
 	nest_end(b, x);
 	expr_end(b, e, d);
 }
@@ -288,6 +287,25 @@ int nft_msg_rule_block_port_uid(struct nft_batch *batch, int l4proto, uint16_t p
                                 uint64_t until_ns)
 {
 	return rule_block_port(batch, l4proto, port, &uid, until_ns);
+}
+
+int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_dport(&b, IPPROTO_UDP, port);
+	expr_fib_daddr_type(&b, NFT_REG_1);
+	cmp_u32(&b, NFT_REG_1, RTN_LOCAL);
+	expr_meta(&b, NFT_META_SKUID, NFT_REG_1);
+	expr_bitwise32(&b, NFT_REG_1, ~NFT_MARK_SENDER, NFT_MARK_SENDER);
+	struct nlattr *d, *e = expr_begin(&b, "meta", &d);
+	put_be32(&b, NFTA_META_KEY, NFT_META_MARK);
+	put_be32(&b, NFTA_META_SREG, NFT_REG_1);
+	expr_end(&b, e, d);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
 }
 
 int nft_msg_rule_local_return(struct nft_batch *batch)
@@ -432,7 +450,7 @@ int nft_msg_rule_guard(struct nft_batch *batch, int l4proto, uint16_t port)
 	expr_meta(&b, NFT_META_IIFNAME, NFT_REG_1);
 	expr_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, lo, sizeof(lo));
 	expr_ct_status(&b, NFT_REG_1);
-	expr_and32(&b, NFT_REG_1, IPS_DST_NAT);
+	expr_bitwise32(&b, NFT_REG_1, IPS_DST_NAT, 0);
 	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &zero, sizeof(zero));
 	expr_verdict(&b, NF_DROP, NULL);
 	nest_end(&b, x);

@@ -77,7 +77,7 @@ write_conf() { # extra [break] text
 [daemon]
 listen = 127.0.0.153:53
 upstream = $UP
-intercept = no
+intercept = yes
 
 [list social]
 domains = social.test
@@ -136,6 +136,15 @@ expect_in "EDE: 15 (Blocked)" "dig as alice: with EDE 15"
 OUT=$(dg $BOB)
 contains "dig as bob: the answer" "$OUT" "status: NOERROR"
 contains "dig as bob: its address" "$OUT" "$SOCIAL_A"
+# intercepted (nothing listens at 10.97.0.2): dig's socket is connected to
+# that address, so only the mark the output hook puts on the datagram tells
+# its user
+OUT=$(as $ALICE dig @10.97.0.2 +time=3 +tries=1 a.social.test A)
+contains "intercepted dig as alice: NXDOMAIN" "$OUT" "status: NXDOMAIN"
+OUT=$(as $BOB dig @10.97.0.2 +time=3 +tries=1 a.social.test A)
+contains "intercepted dig as bob: the answer" "$OUT" "$SOCIAL_A"
+eq "the mark rules (ports 53 and 153): queries carry their uid" \
+	"$(nftj "len([r for r in rules('block') if 'skuid' in str(r) and 'mangle' in str(r)])")" 2
 OUT=$(ip netns exec "$NS" dig @127.0.0.153 +tcp +time=3 +tries=1 a.social.test A)
 contains "dig over TCP as root: the answer" "$OUT" "$SOCIAL_A"
 OUT=$(as $ALICE dig @127.0.0.153 +tcp +time=3 +tries=1 a.social.test A)

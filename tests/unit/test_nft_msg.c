@@ -196,6 +196,11 @@ static void test_rules_match_nft(void)
 	CHECK_INT(nft_msg_rule_block_port_uid(&b, IPPROTO_TCP, 853, 4242, 0), 0);
 	CHECK(nft_msg_rule_block_port_uid(&b, IPPROTO_ICMP, 853, 4242, 0) < 0);
 	CHECK(nft_msg_rule_block_uid(&b, AF_UNIX, S4, 1, 4242, 0) < 0);
+	/* the sender's mark: skuid into a register, its top bit set, into the mark */
+	CHECK_INT(nft_msg_rule_mark_sender(&b, 53), 0);
+	u = last_attr_hex(&b, NFTA_RULE_EXPRESSIONS);
+	CHECK(strstr(u, hex("bitwise", 7)) != NULL && strstr(u, "ffffff7f") != NULL);
+	CHECK(strstr(u, "00000080") != NULL && strstr(u, hex("fib", 3)) != NULL);
 
 	/* the time guard adds meta time, byteorder and cmp lt before the goto */
 	CHECK_INT(nft_msg_rule_block(&b, AF_INET, S4, 1, 0x0102030405060708ull), 0);

@@ -853,15 +853,23 @@ bool policy_start_plans(struct state *s, const struct policy_clock *clk, uint32_
 			s->plans[j++] = *pl;
 			continue;
 		}
-		changed = true;
-		if (pl->end <= clk->now) /* missed whole, say while the machine was off */
+		if (pl->end <= clk->now) { /* missed whole, say while the machine was off */
+			changed = true;
 			continue;
+		}
 		struct policy_pause_req req = {
 		    .have_end = true, .end = pl->end, .strict = pl->strict};
 		for (size_t k = 0; k < pl->n_lists; k++)
 			memcpy(req.lists[k], pl->lists[k], sizeof(pl->lists[k]));
 		req.n_lists = pl->n_lists;
-		policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc);
+		/* A pause for some users runs: the plan (for everyone) waits for
+		 * its end, the next evaluation, rather than lengthen it. */
+		if (policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc) ==
+		    POLICY_PAUSE_OTHER) {
+			s->plans[j++] = *pl;
+			continue;
+		}
+		changed = true;
 		s->adhoc.cycle = pl->cycle;
 		s->adhoc.cycles = pl->cycles;
 	}

@@ -906,6 +906,18 @@ static void test_users(void)
 	pause_req(&s.adhoc, &everyone, &clk, POLICY_PAUSE_OTHER);
 	req.end += 600;
 	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_EXTENDED);
+	/* a plan for everyone due meanwhile waits for the end of 4242's */
+	uint32_t id;
+	CHECK_INT(policy_plan(&s, &everyone, clk.now - 60, 7200, 0, 0, &id), 0);
+	CHECK(!policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 1);
+	CHECK_INT(s.adhoc.whom.n_uids, 1);
+	struct policy_clock after = at("2026-03-10T00:10:01+01:00", 1000 + 4201);
+	struct state later = s;
+	CHECK(policy_start_plans(&later, &after, 3600)); /* 4242's is over: it starts */
+	CHECK_INT(later.n_plans, 0);
+	CHECK_INT(later.adhoc.whom.n_uids, 0);
+	s.n_plans = 0;
 	conf_free(c);
 	c = parse(base_conf);
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);

@@ -65,9 +65,7 @@ void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *f
 	proto_put_str(m, PROTO_A_MESSAGE, buf);
 }
 
-/* The users a break or pause is for, by name where they have one; none:
- * everyone. */
-static void put_whom(struct proto_msg *m, const struct whom *w)
+void breaks_put_users(struct proto_msg *m, const struct whom *w)
 {
 	char name[64];
 
@@ -76,22 +74,6 @@ static void put_whom(struct proto_msg *m, const struct whom *w)
 			continue;
 		users_name(w->uids[i], name, sizeof(name));
 		proto_put_str(m, PROTO_A_USER, name);
-	}
-}
-
-/* " for alice, bob", or "" for everyone: said of a pause. */
-static void whom_text(const struct whom *w, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < w->n_uids && off < len; i++) {
-		char name[64];
-		users_name(w->uids[i], name, sizeof(name));
-		int n = snprintf(buf + off, len - off, "%s%s", i ? ", " : " for ", name);
-		if (n < 0)
-			break;
-		off += (size_t)n;
 	}
 }
 
@@ -109,7 +91,7 @@ static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type
 		proto_put_u32(m, PROTO_A_CYCLE, a->cycle);
 		proto_put_u32(m, PROTO_A_CYCLES, a->cycles);
 	}
-	put_whom(m, &a->whom);
+	breaks_put_users(m, &a->whom);
 	if (a->unlock_delay)
 		proto_put_u64(m, PROTO_A_UNLOCK_DELAY, (uint64_t)a->unlock_delay);
 	if (p->pause_unlock_at)
@@ -312,12 +294,12 @@ static int resolve_pause(const struct breaks *b, struct pause_ask *ask, struct p
 	return 0;
 }
 
-/* One --user into w, kept in ascending order without repeats, so that two
- * requests for the same users compare equal. */
+/* One --user into w (in ascending order, so that two requests for the same
+ * users compare equal). */
 static int read_user(const struct proto_attr *at, struct whom *w, struct proto_msg *reply)
 {
 	const char *s = proto_attr_str(at);
-	uint32_t uid, i;
+	uint32_t uid;
 	int r = users_lookup(s, &uid);
 
 	if (r < 0) {
@@ -325,15 +307,8 @@ static int read_user(const struct proto_attr *at, struct whom *w, struct proto_m
 		                    r == -ENOENT ? "no user named" : "bad user", s);
 		return -EINVAL;
 	}
-	for (i = 0; i < w->n_uids && w->uids[i] < uid; i++)
-		;
-	if (i < w->n_uids && w->uids[i] == uid)
-		return 0;
-	if (w->n_uids == SMB_WHOM_USERS_MAX)
+	if (users_add(w, uid) < 0)
 		return usage(reply, "too many --user options (at most 16)");
-	memmove(&w->uids[i + 1], &w->uids[i], (w->n_uids - i) * sizeof(w->uids[0]));
-	w->uids[i] = uid;
-	w->n_uids++;
 	return 0;
 }
 
@@ -477,7 +452,7 @@ static void pause_reply(const struct breaks *b, const struct control_peer *peer,
 	char when[48], left[32], lists[256], delay[64] = "", who[256];
 	const char *strict = p->pause_strict ? ", strict" : "";
 
-	whom_text(&b->state.adhoc.whom, who, sizeof(who));
+	users_describe(&b->state.adhoc.whom, who, sizeof(who));
 
 	value_format_when(p->pause_end, p->now, when, sizeof(when));
 	value_format_left(p->pause_end - p->now, left, sizeof(left));
@@ -520,7 +495,7 @@ static int other_pause(const struct breaks *b, struct proto_msg *reply)
 	char when[48], who[256];
 
 	value_format_when(b->pol.pause_end, b->pol.now, when, sizeof(when));
-	whom_text(&b->state.adhoc.whom, who, sizeof(who));
+	users_describe(&b->state.adhoc.whom, who, sizeof(who));
 	breaks_reply_result(reply, PROTO_RESULT_REFUSED,
 	                    "a pause%s is on until %s; one pause runs at a time, so a pause "
 	                    "for other users waits until it ends",
@@ -752,7 +727,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 		if (nest < 0)
 			break;
 		put_lists(reply, PROTO_A_LIST, c, p->in.some[i].lists);
-		put_whom(reply, &p->in.some[i].whom);
+		breaks_put_users(reply, &p->in.some[i].whom);
 		proto_nest_end(reply, nest);
 	}
 	if (p->pause_on)

@@ -57,17 +57,12 @@ static void put_check_break(struct proto_msg *reply, const char *name, const str
                             const char *kind, bool on, bool skipped, bool blocks)
 {
 	long nest = proto_nest_start(reply, PROTO_A_BREAK);
-	char user[64];
 
 	if (nest < 0)
 		return;
 	proto_put_str(reply, PROTO_A_NAME, name);
 	proto_put_str(reply, PROTO_A_KIND, kind);
-	for (uint32_t i = 0; i < w->n_uids; i++)
-		if (w->uids[i] != USERS_NOBODY) {
-			users_name(w->uids[i], user, sizeof(user));
-			proto_put_str(reply, PROTO_A_USER, user);
-		}
+	breaks_put_users(reply, w);
 	if (on)
 		proto_put_flag(reply, PROTO_A_ON);
 	if (skipped)

@@ -44,13 +44,35 @@ void users_name(uint32_t uid, char *buf, size_t len)
 		snprintf(buf, len, "%u", (unsigned)uid);
 }
 
-static void add_uid(struct whom *w, uint32_t uid)
+void users_describe(const struct whom *w, char *buf, size_t len)
 {
-	for (uint32_t i = 0; i < w->n_uids; i++)
-		if (w->uids[i] == uid)
-			return; /* a name and its uid both given */
-	if (w->n_uids < SMB_WHOM_USERS_MAX)
-		w->uids[w->n_uids++] = uid;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < w->n_uids && off < len; i++) {
+		char name[64];
+		users_name(w->uids[i], name, sizeof(name));
+		int n = snprintf(buf + off, len - off, "%s%s", i ? ", " : " for ", name);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+int users_add(struct whom *w, uint32_t uid)
+{
+	uint32_t i = 0;
+
+	while (i < w->n_uids && w->uids[i] < uid)
+		i++;
+	if (i < w->n_uids && w->uids[i] == uid)
+		return 0; /* a name and its uid both given */
+	if (w->n_uids == SMB_WHOM_USERS_MAX)
+		return -E2BIG;
+	memmove(&w->uids[i + 1], &w->uids[i], (w->n_uids - i) * sizeof(w->uids[0]));
+	w->uids[i] = uid;
+	w->n_uids++;
+	return 0;
 }
 
 int users_resolve(struct conf *c, struct conf_errors *warnings)
@@ -65,7 +87,7 @@ int users_resolve(struct conf *c, struct conf_errors *warnings)
 		for (size_t k = 0; k < b->n_users; k++) {
 			int r = users_lookup(b->users[k], &uid);
 			if (r == 0) {
-				add_uid(&b->whom, uid);
+				users_add(&b->whom, uid);
 				continue;
 			}
 			unknown++;

@@ -18,6 +18,11 @@
 int users_lookup(const char *name, uint32_t *uid);
 /* The name of a uid into buf, or the number when it has none. */
 void users_name(uint32_t uid, char *buf, size_t len);
+/* " for alice, bob" (names where they have one), or "" for everyone. */
+void users_describe(const struct whom *w, char *buf, size_t len);
+/* Adds uid to w keeping the uids in ascending order, once; -E2BIG past
+ * SMB_WHOM_USERS_MAX. */
+int users_add(struct whom *w, uint32_t uid);
 /* Each break's users into its whom.uids. An unknown user is a warning
  * "path:line: warning: ..." in warnings, not an error: the break applies to
  * the others, and the name is looked up again at the next reload. Returns

@@ -879,6 +879,16 @@ static void test_users(void)
 	CHECK_INT(c->breaks[1].whom.n_uids, 1);
 	CHECK_INT(c->breaks[1].whom.uids[0], USERS_NOBODY);
 	conf_errors_clear(&warn);
+	/* --user's order: ascending, once each, at most 16 */
+	struct whom w = {0};
+	CHECK_INT(users_add(&w, 9) + users_add(&w, 3) + users_add(&w, 9) + users_add(&w, 5), 0);
+	CHECK(w.n_uids == 3 && w.uids[0] == 3 && w.uids[1] == 5 && w.uids[2] == 9);
+	for (uint32_t u = 100; w.n_uids < SMB_WHOM_USERS_MAX; u++)
+		users_add(&w, u);
+	CHECK_INT(users_add(&w, 1), -E2BIG);
+	char who[64];
+	users_describe(&(struct whom){.n_uids = 2, .uids = {0, 4242}}, who, sizeof(who));
+	CHECK_STR(who, " for root, 4242");
 
 	struct state s = {0};
 	struct policy p;

@@ -273,28 +273,26 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 	return labels;
 }
 
-/* The lists in force for the sender of a query: those for everyone and,
- * when some break is for some users or devices only, those of the breaks
- * that cover the sender. Only while a break names users is the sender's
- * user looked for: a UDP query carries it as its mark (set on the output
- * hook, read with SO_RCVMARK: no cost per query); otherwise (TCP, a port
- * the mark rule does not cover, an answer's CNAME check later) the kernel
- * is asked (sockuid, sock_diag) for the local socket at `from` talking to
- * the address the query came to. A sender that cannot be told (another
- * machine; a local resolver such as systemd-resolved between) gets the
- * breaks for everyone; the address layer still cuts its user. */
-static uint64_t sender_lists(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
-                             const struct sockaddr_storage *from)
+/* Who sent a query, as far as the breaks in force need to know: nobody in
+ * particular unless a break names users (inforce_lists_for then gives the
+ * lists for everyone alone). While one does, a UDP query carries its
+ * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
+ * no cost per query); otherwise (TCP, a port the mark rule does not cover)
+ * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
+ * talking to the address the query came to. A sender that cannot be told
+ * (another machine; a local resolver such as systemd-resolved between)
+ * gets the breaks for everyone; the address layer still cuts its user. */
+static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
+                                const struct sockaddr_storage *from)
 {
 	struct whom_id id = {.device = -1};
 
-	if (!dns->in.n_some)
-		return dns->in.lists;
-	if (dns->by_user && !tc && (dns->rx_mark & NFT_MARK_SENDER)) {
-		/* marked by the output hook with the sender's uid: nothing to ask */
+	if (!dns->by_user)
+		return id;
+	if (!tc && (dns->rx_mark & NFT_MARK_SENDER)) {
 		id.have_uid = true;
 		id.uid = dns->rx_mark & ~NFT_MARK_SENDER;
-	} else if (dns->by_user && dns->sockuid) {
+	} else if (dns->sockuid) {
 		struct sockaddr_storage local;
 		socklen_t len = sizeof(local);
 		int fd = tc ? (tc->bev ? bufferevent_getfd(tc->bev) : -1) : udp_fd;
@@ -303,7 +301,7 @@ static uint64_t sender_lists(const struct dns *dns, int udp_fd, const struct tcp
 		                   &id.uid) == 0)
 			id.have_uid = true;
 	}
-	return inforce_lists_for(&dns->in, &id);
+	return id;
 }
 
 /* CNAME cloaking: an answer whose chain reaches a name blocked now is
@@ -315,7 +313,7 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns
 
 	if (!dns->on || l->n_names < 2)
 		return false;
-	uint64_t lists = sender_lists(dns, s->udp_fd, s->tc, &s->client);
+	uint64_t lists = inforce_lists_for(&dns->in, &s->sender);
 	struct dns_policy_answer a = dns_policy_cloak(
 	    &s->q, dns->domains, dns->bypass, l, s->q_allow, lists, dns->conf->blocked_answer, &at);
 	if (a.action == DNS_POLICY_RELAY ||
@@ -401,13 +399,11 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 
 /* Answers here what a break blocks; false when the query is to be relayed.
  * m, bm: what the name matched in the lists and the endpoints. */
-static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
-                           struct tcp_client *tc, const struct sockaddr_storage *from,
-                           const struct domains_match *m, const struct domains_match *bm,
-                           bool in_bypass, size_t *len)
+static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
+                           const struct whom_id *sender, const struct domains_match *m,
+                           const struct domains_match *bm, bool in_bypass, size_t *len)
 {
-	bool tcp = tc != NULL;
-	uint64_t lists = dns->on ? sender_lists(dns, udp_fd, tc, from) : 0;
+	uint64_t lists = dns->on ? inforce_lists_for(&dns->in, sender) : 0;
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, lists, dns->conf->blocked_answer);
 
@@ -439,7 +435,10 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
-	if (answer_blocked(dns, &q, udp_fd, tc, from, &m, &bm, in_bypass, &n)) {
+	/* The sender once, for the answer now and the CNAME check of the relayed one. */
+	struct whom_id sender =
+	    dns->on ? sender_id(dns, udp_fd, tc, from) : (struct whom_id){.device = -1};
+	if (answer_blocked(dns, &q, tc != NULL, &sender, &m, &bm, in_bypass, &n)) {
 		deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
@@ -461,6 +460,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	s->q_lists = in_lists ? m.lists : 0;
 	s->q_endpoint = in_bypass;
 	s->q_allow = m.allow;
+	s->sender = sender;
 	s->q = q;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;

@@ -188,7 +188,7 @@ static int some_rules(struct nft_batch *b, const struct nft_config *c, uint64_t 
  * lists in force for some users (some_rules). */
 /* While some break names users: their queries to the forwarder's ports
  * (53, and those the intercept redirects to) are marked with their uid. */
-static int mark_rules(struct nft_batch *b, const struct nft_config *c)
+static int mark_rules(struct nft_batch *b, const struct nft_config *c, uint64_t until_ns)
 {
 	uint16_t ports[3] = {53, c->dns_port, c->dns6_port};
 	bool users = false;
@@ -198,14 +198,14 @@ static int mark_rules(struct nft_batch *b, const struct nft_config *c)
 		users |= c->some[i].whom.n_uids > 0;
 	for (int i = 0; i < 3 && users && r == 0; i++)
 		if (ports[i] && (i == 0 || (ports[i] != 53 && (i == 1 || ports[i] != ports[1]))))
-			r = nft_msg_rule_mark_sender(b, ports[i]);
+			r = nft_msg_rule_mark_sender(b, ports[i], until_ns);
 	return r;
 }
 
 int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
                           uint64_t until_ns)
 {
-	int r = mark_rules(b, c);
+	int r = mark_rules(b, c, until_ns);
 
 	if (r == 0)
 		r = nft_msg_rule_local_return(b);

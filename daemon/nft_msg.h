@@ -181,9 +181,10 @@ int nft_msg_rule_local_return(struct nft_batch *b);
  * address at `port` (the forwarder's) carries its sender's uid as its
  * mark, NFT_MARK_SENDER | uid, which the forwarder reads back with
  * SO_RCVMARK: who sent a query, at no cost per query (breaks for some
- * users). A uid of 2^31 or more loses its top bit, and so is not told. */
+ * users). A uid of 2^31 or more loses its top bit, and so is not told.
+ * until_ns as for nft_msg_rule_block: left behind, it stops with the break. */
 #define NFT_MARK_SENDER 0x80000000u
-int nft_msg_rule_mark_sender(struct nft_batch *b, uint16_t port);
+int nft_msg_rule_mark_sender(struct nft_batch *b, uint16_t port, uint64_t until_ns);
 /* refuse chain: TCP gets a reset, everything else ICMP(v6) admin-prohibited. */
 int nft_msg_rule_refuse_tcp(struct nft_batch *b);
 int nft_msg_rule_refuse_other(struct nft_batch *b);

@@ -289,7 +289,7 @@ int nft_msg_rule_block_port_uid(struct nft_batch *batch, int l4proto, uint16_t p
 	return rule_block_port(batch, l4proto, port, &uid, until_ns);
 }
 
-int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port)
+int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port, uint64_t until_ns)
 {
 	struct mb b = rule_new();
 	if (!b.m)
@@ -298,6 +298,7 @@ int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port)
 	match_dport(&b, IPPROTO_UDP, port);
 	expr_fib_daddr_type(&b, NFT_REG_1);
 	cmp_u32(&b, NFT_REG_1, RTN_LOCAL);
+	match_until(&b, until_ns);
 	expr_meta(&b, NFT_META_SKUID, NFT_REG_1);
 	expr_bitwise32(&b, NFT_REG_1, ~NFT_MARK_SENDER, NFT_MARK_SENDER);
 	struct nlattr *d, *e = expr_begin(&b, "meta", &d);

@@ -198,7 +198,7 @@ static void test_rules_match_nft(void)
 	CHECK(nft_msg_rule_block_port_uid(&b, IPPROTO_ICMP, 853, 4242, 0) < 0);
 	CHECK(nft_msg_rule_block_uid(&b, AF_UNIX, S4, 1, 4242, 0) < 0);
 	/* the sender's mark: skuid into a register, its top bit set, into the mark */
-	CHECK_INT(nft_msg_rule_mark_sender(&b, 53), 0);
+	CHECK_INT(nft_msg_rule_mark_sender(&b, 53, 0), 0);
 	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
 	CHECK(strstr(u, hex("bitwise", 7)) != NULL && strstr(u, "ffffff7f") != NULL);
 	CHECK(strstr(u, "00000080") != NULL && strstr(u, hex("fib", 3)) != NULL);

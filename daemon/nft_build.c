@@ -181,13 +181,10 @@ static int some_rules(struct nft_batch *b, const struct nft_config *c, uint64_t 
 	return r;
 }
 
-/* One rule per set of each list in force, and during any break those of the
- * endpoints (learned, and the shipped resolver addresses) and of port 853
- * (DNS over TLS and over QUIC, TCP and UDP): a packet meets as many lookups
- * as there are lists in force (see BENCHMARKS.md). Then the rules of the
- * lists in force for some users (some_rules). */
-/* While some break names users: their queries to the forwarder's ports
- * (53, and those the intercept redirects to) are marked with their uid. */
+/* While some break names users, every local socket's UDP datagram to a
+ * local address at the forwarder's ports (53, and those the intercept
+ * redirects to) carries its owner's uid as its mark, for the forwarder to
+ * read; the other listen ports fall back to sock_diag. */
 static int mark_rules(struct nft_batch *b, const struct nft_config *c, uint64_t until_ns)
 {
 	uint16_t ports[3] = {53, c->dns_port, c->dns6_port};
@@ -202,6 +199,12 @@ static int mark_rules(struct nft_batch *b, const struct nft_config *c, uint64_t 
 	return r;
 }
 
+/* One rule per set of each list in force, and during any break those of the
+ * endpoints (learned, and the shipped resolver addresses) and of port 853
+ * (DNS over TLS and over QUIC, TCP and UDP): a packet meets as many lookups
+ * as there are lists in force (see BENCHMARKS.md). First, while a break names
+ * users, the marks of their queries (mark_rules); then the rules of the
+ * lists in force for some users (some_rules). */
 int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
                           uint64_t until_ns)
 {

@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "smctl.h"
 #include "value.h"
+#include "whom.h"
 
 #define ARGS_POS_MAX  4
 #define ARGS_DAYS_MAX 3660        /* a sanity bound; the daemon says what each command takes */
@@ -33,6 +34,9 @@ struct args {
 	char at[ARGS_WHEN_MAX];
 	const char *cycles, *rest, *unlock_delay;
 	bool yes, cancel;
+	/* --user of pause and check: names or uids, the daemon resolves them */
+	const char *users[SMB_WHOM_USERS_MAX];
+	int n_users;
 	/* the instant the command line is read at, and what the pause it asks
 	 * for would span, as this machine's clock and zone see it (0: unknown) */
 	int64_t now, start, end;
@@ -194,6 +198,8 @@ static int build_pause(struct args *a, FILE *err, struct proto_msg *req)
 		proto_put_flag(req, PROTO_A_STRICT);
 	for (int i = 0; i < a->n_lists; i++)
 		proto_put_str(req, PROTO_A_LIST, a->lists[i]);
+	for (int i = 0; i < a->n_users; i++)
+		proto_put_str(req, PROTO_A_USER, a->users[i]);
 	return 0;
 }
 
@@ -252,6 +258,10 @@ static int build_check(struct args *a, FILE *err, struct proto_msg *req)
 		                   "address",
 		                   d);
 	proto_put_str(req, PROTO_A_DOMAIN, d);
+	if (a->n_users > 1)
+		return usage_error(err, "check takes one --user");
+	if (a->n_users)
+		proto_put_str(req, PROTO_A_USER, a->users[0]);
 	return 0;
 }
 
@@ -279,6 +289,7 @@ static const struct command commands[] = {
      "  until WHEN      17:30 (the next such time), 'today 17:30', 'tomorrow 09:00',\n"
      "                  'sun 16:00' (the next Sunday), 2026-10-04T16:00; at most 30d\n"
      "  --strict        nobody can end it early\n"
+     "  --user NAME     for that user only (repeatable); default: everyone\n"
      "  --list NAME     block only this list (repeatable); default every list\n"
      "  --at WHEN       plan it to start then (smctl schedule lists it, with an id)\n"
      "  --cycles N      focus cycles: N pauses of DURATION, the first now (or --at)\n"
@@ -299,9 +310,10 @@ static const struct command commands[] = {
      "upcoming breaks, and planned pauses with their ids\n"
      "  --days N        how far ahead, 1 to 60 (default 7)"},
     {"check", PROTO_CMD_CHECK, false, false, false, false, false, false, build_check,
-     "check DOMAIN|ADDRESS",
+     "check DOMAIN|ADDRESS [--user NAME]",
      "is DOMAIN blocked, by which entry (file:line), in which breaks;\n"
      "or what the address sets hold for ADDRESS\n"
+     "  --user NAME     as that user: breaks for some users count for them\n"
      "  exit status 0 when it is blocked now, 1 when it is not (like grep)"},
     {"stats", PROTO_CMD_STATS, false, false, true, false, false, false, build_days,
      "stats [--days N]",
@@ -458,6 +470,22 @@ static bool is(const char *s, const char *short_form, const char *long_form)
 	return strcmp(s, short_form) == 0 || strcmp(s, long_form) == 0;
 }
 
+/* --user NAME or --user=NAME: a user name (a-z, 0-9, _, -) or a uid. */
+static int option_user(int n, const char **w, int *i, FILE *err, struct args *a)
+{
+	const char *v = strchr(w[*i], '=') ? strchr(w[*i], '=') + 1 : NULL;
+
+	if (!v && *i + 1 < n)
+		v = w[++*i];
+	if (!v || !*v || strlen(v) > 32 ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-$") != strlen(v))
+		return usage_error(err, "--user takes a user name or uid, like --user alice");
+	if (a->n_users == SMB_WHOM_USERS_MAX)
+		return usage_error(err, "too many --user options (at most %d)", SMB_WHOM_USERS_MAX);
+	a->users[a->n_users++] = v;
+	return 0;
+}
+
 /* The option at w[*i], for command c (NULL before the command, where only
  * the global ones go); 0 or -EINVAL. */
 static int option(int n, const char **w, int *i, FILE *err, const struct command *c,
@@ -489,6 +517,9 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		cl->once = true;
 		return 0;
 	}
+	if (c && (c->cmd == PROTO_CMD_PAUSE || c->cmd == PROTO_CMD_CHECK) &&
+	    (strcmp(s, "--user") == 0 || strncmp(s, "--user=", 7) == 0))
+		return option_user(n, w, i, err, a);
 	int k = value_option(n, w, i, err, &val);
 	switch (k) {
 	case -1:

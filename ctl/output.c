@@ -14,6 +14,7 @@
 
 #include "smctl.h"
 #include "value.h"
+#include "whom.h"
 
 #define SMCTL_BREAKS_MAX 512 /* rows shown of one reply */
 
@@ -45,6 +46,8 @@ struct brk {
 	bool have_start, have_end, on, strict, skipped;
 	const char *lists[SMB_LISTS_MAX];
 	int n_lists;
+	const char *users[SMB_WHOM_USERS_MAX]; /* none: everyone */
+	int n_users;
 };
 
 static void brk_parse(const struct proto_attr *nest, struct brk *b)
@@ -100,23 +103,32 @@ static void brk_parse(const struct proto_attr *nest, struct brk *b)
 			if (b->n_lists < SMB_LISTS_MAX)
 				b->lists[b->n_lists++] = proto_attr_str(&a);
 			break;
+		case PROTO_A_USER:
+			if (b->n_users < SMB_WHOM_USERS_MAX)
+				b->users[b->n_users++] = proto_attr_str(&a);
+			break;
 		default:
 			break;
 		}
 	}
 }
 
-static void join_lists(const struct brk *b, char *buf, size_t len)
+static void join_words(const char *const *w, int n_w, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < b->n_lists && off < len; i++) {
-		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", b->lists[i]);
+	for (int i = 0; i < n_w && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? " " : "", w[i]);
 		if (n < 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+static void join_lists(const struct brk *b, char *buf, size_t len)
+{
+	join_words(b->lists, b->n_lists, buf, len);
 }
 
 /* ---- human formatters, one per reply ---- */
@@ -249,6 +261,11 @@ static void row_extra(const struct brk *b, int64_t now, bool schedule, char *ext
 		extra_add(extra, len, "planned, id %u", b->id);
 	if (b->cycles)
 		extra_add(extra, len, "cycle %u of %u", b->cycle, b->cycles);
+	if (b->n_users) {
+		char who[160];
+		join_words(b->users, b->n_users, who, sizeof(who));
+		extra_add(extra, len, "for %s", who);
+	}
 	if (b->strict)
 		extra_add(extra, len, "strict");
 	if (b->skipped)
@@ -268,7 +285,7 @@ static void print_rows(struct row *v, int n, int64_t now, bool schedule)
 	for (int i = 0; i < n; i++)
 		row_fill(&v[i], now, schedule, w);
 	for (int i = 0; i < n; i++) {
-		char extra[128], line[512];
+		char extra[320], line[768];
 		size_t len;
 		int r;
 
@@ -437,6 +454,30 @@ static void print_wrapped(const char *label, const char *text)
 	putchar('\n');
 }
 
+/* "Blocking:  social, for alice bob" for each set of lists in force for
+ * some users only; whether there was one. */
+static bool print_some(const struct reply *r)
+{
+	struct proto_iter it;
+	struct proto_attr a;
+	bool any = false;
+
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		struct brk b;
+		char lists[160], who[160];
+
+		if (a.type != PROTO_A_SOME)
+			continue;
+		brk_parse(&a, &b);
+		join_lists(&b, lists, sizeof(lists));
+		join_words(b.users, b.n_users, who, sizeof(who));
+		printf("Blocking:  %s, for %s only\n", lists, b.n_users ? who : "some users");
+		any = true;
+	}
+	return any;
+}
+
 /* Short: what is blocked, for whom, until when, the next break, and what the
  * user must fix; the daemon's counters and identity only with -v. */
 static void print_status(const struct reply *r, bool verbose)
@@ -455,8 +496,10 @@ static void print_status(const struct reply *r, bool verbose)
 	if (s.blocking)
 		printf("Blocking:  %s%s, for everyone on this machine\n",
 		       s.inforce[0] ? s.inforce : "yes", s.strict ? " (strict)" : "");
-	else
+	else if (!print_some(r))
 		printf("Blocking:  nothing\n");
+	if (s.blocking)
+		print_some(r);
 	print_breaks(r, false);
 	print_next(&s, r->now);
 	output_allowances(r);
@@ -489,6 +532,7 @@ struct check_row {
 	const char *str[5]; /* by enum check_str, "" when absent */
 	uint32_t line;
 	bool on, blocked, skipped;
+	char users[160]; /* ", for alice bob" when the break is for some users */
 };
 
 enum check_str { CS_LIST, CS_KIND, CS_ENTRY, CS_SOURCE, CS_NAME };
@@ -514,6 +558,11 @@ static void check_row_parse(const struct proto_attr *nest, struct check_row *c)
 			c->blocked = true;
 		else if (n.type == PROTO_A_SKIPPED)
 			c->skipped = true;
+		else if (n.type == PROTO_A_USER) {
+			size_t off = strlen(c->users);
+			snprintf(c->users + off, sizeof(c->users) - off, "%s%s",
+			         off ? " " : ", for ", proto_attr_str(&n));
+		}
 	}
 }
 
@@ -527,6 +576,9 @@ static void print_check(const struct reply *r)
 	print_common(r);
 	if (r->result != PROTO_RESULT_OK)
 		return;
+	if (proto_find(r->payload, r->len, PROTO_A_USER, &a))
+		printf("  (as user %s: breaks for some users count for them)\n",
+		       proto_attr_str(&a));
 	proto_iter_init(&it, r->payload, r->len);
 	while (proto_iter_next(&it, &a)) {
 		const char *const *s = c.str;
@@ -541,15 +593,16 @@ static void print_check(const struct reply *r)
 			printf("  list %-12s %-5s %s  (%s)\n", s[CS_LIST], s[CS_KIND], s[CS_ENTRY],
 			       s[CS_SOURCE]);
 		else if (strcmp(s[CS_KIND], "adhoc") == 0) /* "pause", not "pause pause" */
-			printf("  %-24s %s%s\n", "pause",
+			printf("  %-24s %s%s%s\n", "pause",
 			       c.blocked ? "blocks it" : "does not block it",
-			       c.on ? " (on now)" : "");
+			       c.on ? " (on now)" : "", c.users);
 		else
-			printf("  break %-18s %s%s\n", s[CS_NAME],
+			printf("  break %-18s %s%s%s\n", s[CS_NAME],
 			       c.blocked ? "blocks it" : "does not block it",
 			       c.skipped ? " (on now, skipped)"
 			       : c.on    ? " (on now)"
-			                 : "");
+			                 : "",
+			       c.users);
 	}
 }
 

@@ -131,7 +131,7 @@ void breaks_describe(const struct breaks *b, bool stopped, char *buf, size_t len
 	if (stopped) {
 		char at[32];
 		value_format_when(now, now, at, sizeof(at));
-		if (p->in.lists && p->in.strict)
+		if (inforce_any(&p->in) && p->in.strict)
 			snprintf(buf, len,
 			         "stopped at %s during a strict break: its reject rules stay until "
 			         "%s; names are not filtered",
@@ -139,7 +139,11 @@ void breaks_describe(const struct breaks *b, bool stopped, char *buf, size_t len
 		else
 			snprintf(buf, len, "stopped at %s: nothing is filtered", at);
 	} else if (p->in.lists) {
-		snprintf(buf, len, "blocking %s until %s%s", lists, when,
+		snprintf(buf, len, "blocking %s until %s%s%s", lists, when,
+		         p->in.strict ? " (strict)" : "",
+		         p->in.n_some ? ", more for some users" : "");
+	} else if (p->in.n_some) {
+		snprintf(buf, len, "blocking for some users only until %s%s", when,
 		         p->in.strict ? " (strict)" : "");
 	} else if (p->next >= 0) {
 		value_format_when(p->breaks[p->next].next_start, now, when, sizeof(when));
@@ -188,7 +192,11 @@ void breaks_evaluate(struct breaks *b)
 		policy_list_names(b->conf, p.in.lists, lists, sizeof(lists));
 		value_format_when(p.in.end, p.now, when, sizeof(when));
 		if (p.in.lists)
-			log_info("in force: %s until %s%s", lists, when,
+			log_info("in force: %s until %s%s%s", lists, when,
+			         p.in.strict ? " (strict)" : "",
+			         p.in.n_some ? ", more for some users" : "");
+		else if (p.in.n_some)
+			log_info("in force for some users only, until %s%s", when,
 			         p.in.strict ? " (strict)" : "");
 		else
 			log_info("in force: nothing");

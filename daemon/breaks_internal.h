@@ -176,6 +176,8 @@ void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
 /* PROTO_A_RESULT r and a PROTO_A_MESSAGE of one sentence. */
 void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* One PROTO_A_USER per user of w, by name where it has one (none: everyone). */
+void breaks_put_users(struct proto_msg *m, const struct whom *w);
 
 /* commands_query.c: the read-only lookups, each filling its reply; 0 or a
  * negative errno. */

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "paths.h"
 #include "sched.h"
+#include "users.h"
 
 /* Said of a change that applies though the state file could not be written. */
 #define UNSAVED              " (not yet saved: the state directory cannot be written; retrying)"
@@ -64,6 +65,18 @@ void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *f
 	proto_put_str(m, PROTO_A_MESSAGE, buf);
 }
 
+void breaks_put_users(struct proto_msg *m, const struct whom *w)
+{
+	char name[64];
+
+	for (uint32_t i = 0; i < w->n_uids; i++) {
+		if (w->uids[i] == USERS_NOBODY)
+			continue;
+		users_name(w->uids[i], name, sizeof(name));
+		proto_put_str(m, PROTO_A_USER, name);
+	}
+}
+
 /* The pause on now, with its focus cycle and a resume waiting out its delay. */
 static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type)
 {
@@ -78,6 +91,7 @@ static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type
 		proto_put_u32(m, PROTO_A_CYCLE, a->cycle);
 		proto_put_u32(m, PROTO_A_CYCLES, a->cycles);
 	}
+	breaks_put_users(m, &a->whom);
 	if (a->unlock_delay)
 		proto_put_u64(m, PROTO_A_UNLOCK_DELAY, (uint64_t)a->unlock_delay);
 	if (p->pause_unlock_at)
@@ -98,6 +112,8 @@ static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t 
 		return;
 	if (state_is_skipped(s, br->name, end))
 		proto_put_flag(m, PROTO_A_SKIPPED);
+	for (size_t k = 0; k < br->n_users; k++) /* as written: an unknown one shows too */
+		proto_put_str(m, PROTO_A_USER, br->users[k]);
 	for (size_t k = 0; k < s->n_unlocks; k++) /* a skip waiting out its delay */
 		if (strcmp(s->unlocks[k].name, br->name) == 0 && s->unlocks[k].until == end)
 			proto_put_i64(m, PROTO_A_UNLOCK_AT, s->unlocks[k].at);
@@ -284,6 +300,24 @@ static int resolve_pause(const struct breaks *b, struct pause_ask *ask, struct p
 	return 0;
 }
 
+/* One --user into w (in ascending order, so that two requests for the same
+ * users compare equal). */
+static int read_user(const struct proto_attr *at, struct whom *w, struct proto_msg *reply)
+{
+	const char *s = proto_attr_str(at);
+	uint32_t uid;
+	int r = users_lookup(s, &uid);
+
+	if (r < 0) {
+		breaks_reply_result(reply, PROTO_RESULT_USAGE, "%s '%s'",
+		                    r == -ENOENT ? "no user named" : "bad user", s);
+		return -EINVAL;
+	}
+	if (users_add(w, uid) < 0)
+		return usage(reply, "too many --user options (at most 16)");
+	return 0;
+}
+
 /* Reads a pause request and resolves it; 0, or -EINVAL with the usage error
  * in reply. */
 static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len,
@@ -332,8 +366,13 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 			if (req->n_lists == SMB_LISTS_MAX)
 				return usage(reply, "too many lists");
 			snprintf(req->lists[req->n_lists++], sizeof(req->lists[0]), "%s", s);
+		} else if (at.type == PROTO_A_USER && read_user(&at, &req->whom, reply) < 0) {
+			return -EINVAL;
 		}
 	}
+	if (req->whom.n_uids && (ask->at || ask->cycles))
+		return usage(reply, "--user goes with a pause that starts now, not with --at or "
+		                    "--cycles");
 	return resolve_pause(b, ask, reply);
 }
 
@@ -416,8 +455,10 @@ static void pause_reply(const struct breaks *b, const struct control_peer *peer,
                         enum policy_pause_outcome o, bool full, int saved, struct proto_msg *reply)
 {
 	const struct policy *p = &b->pol;
-	char when[48], left[32], lists[256], delay[64] = "";
+	char when[48], left[32], lists[256], delay[64] = "", who[256];
 	const char *strict = p->pause_strict ? ", strict" : "";
+
+	users_describe(&b->state.adhoc.whom, who, sizeof(who));
 
 	value_format_when(p->pause_end, p->now, when, sizeof(when));
 	value_format_left(p->pause_end - p->now, left, sizeof(left));
@@ -434,21 +475,39 @@ static void pause_reply(const struct breaks *b, const struct control_peer *peer,
 		value_format_duration((uint64_t)b->state.adhoc.unlock_delay, d, sizeof(d));
 		snprintf(delay, sizeof(delay), ", unlock delay %s", d);
 	}
-	log_info("pause %s by uid %u: until %s, lists %s%s%s",
+	log_info("pause %s by uid %u: until %s, lists %s%s%s%s",
 	         o == POLICY_PAUSE_STARTED ? "requested" : "extended", (unsigned)peer->uid, when,
-	         lists, strict, delay);
+	         lists, strict, delay, who);
 	if (o == POLICY_PAUSE_UNCHANGED)
 		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "already paused until %s (in %s): lists %s%s%s", when, left,
-		                    lists, strict, delay);
+		                    "already paused until %s (in %s): lists %s%s%s%s", when, left,
+		                    lists, strict, delay, who);
 	else if (full) {
 		value_format_instant(p->pause_end, p->now, when, sizeof(when));
-		breaks_reply_result(reply, PROTO_RESULT_OK, "paused until %s: lists %s%s%s%s", when,
-		                    lists, strict, delay, saved < 0 ? UNSAVED : "");
+		breaks_reply_result(reply, PROTO_RESULT_OK, "paused until %s: lists %s%s%s%s%s",
+		                    when, lists, strict, delay, who, saved < 0 ? UNSAVED : "");
 	} else
-		breaks_reply_result(reply, PROTO_RESULT_OK, "paused until %s (%s): lists %s%s%s%s",
-		                    when, left, lists, strict, delay, saved < 0 ? UNSAVED : "");
+		breaks_reply_result(reply, PROTO_RESULT_OK,
+		                    "paused until %s (%s): lists %s%s%s%s%s", when, left, lists,
+		                    strict, delay, who, saved < 0 ? UNSAVED : "");
 	put_pause(b, reply, PROTO_A_BREAK);
+}
+
+/* One pause runs at a time: a pause for other users than the running one's
+ * is refused rather than merged, since merging would lengthen it for users
+ * who did not ask. */
+static int other_pause(const struct breaks *b, struct proto_msg *reply)
+{
+	char when[48], who[256];
+
+	value_format_when(b->pol.pause_end, b->pol.now, when, sizeof(when));
+	users_describe(&b->state.adhoc.whom, who, sizeof(who));
+	breaks_reply_result(reply, PROTO_RESULT_REFUSED,
+	                    "a pause%s is on until %s; one pause runs at a time, so a pause "
+	                    "for other users waits until it ends",
+	                    who[0] ? who : " for everyone", when);
+	put_pause(b, reply, PROTO_A_BREAK);
+	return 0;
 }
 
 static int cmd_pause(struct breaks *b, const struct control_peer *peer, const uint8_t *payload,
@@ -468,6 +527,8 @@ static int cmd_pause(struct breaks *b, const struct control_peer *peer, const ui
 	o = policy_pause(a, &ask.req, &clk, c->pause_default, a);
 	if (o == POLICY_PAUSE_TOGGLE) /* a bare `smctl pause` toggles */
 		return cmd_resume(b, NULL, 0, reply);
+	if (o == POLICY_PAUSE_OTHER)
+		return other_pause(b, reply);
 	/* A strict pause that a restart could forget is a promise not kept:
 	 * refused unless it is written. Any other applies, saved or not. */
 	int saved = o == POLICY_PAUSE_UNCHANGED ? 0 : breaks_save_state(b);
@@ -684,6 +745,14 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	if (p->in.strict)
 		proto_put_flag(reply, PROTO_A_STRICT);
 	put_lists(reply, PROTO_A_INFORCE, c, p->in.lists);
+	for (size_t i = 0; i < p->in.n_some; i++) {
+		long nest = proto_nest_start(reply, PROTO_A_SOME);
+		if (nest < 0)
+			break;
+		put_lists(reply, PROTO_A_LIST, c, p->in.some[i].lists);
+		breaks_put_users(reply, &p->in.some[i].whom);
+		proto_nest_end(reply, nest);
+	}
 	if (p->pause_on)
 		put_pause(b, reply, PROTO_A_BREAK);
 	if (b->state.n_plans) /* the next planned pause: the next focus cycle, say */

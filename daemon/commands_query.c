@@ -9,6 +9,7 @@
 #include "breaks_internal.h"
 #include "domains.h"
 #include "lists.h"
+#include "users.h"
 
 #define STATS_DAYS_DEFAULT 7 /* smctl stats without --days */
 
@@ -52,8 +53,8 @@ static void put_hits(struct breaks *b, struct proto_msg *reply, const char *name
 	}
 }
 
-static void put_check_break(struct proto_msg *reply, const char *name, const char *kind, bool on,
-                            bool skipped, bool blocks)
+static void put_check_break(struct proto_msg *reply, const char *name, const struct whom *w,
+                            const char *kind, bool on, bool skipped, bool blocks)
 {
 	long nest = proto_nest_start(reply, PROTO_A_BREAK);
 
@@ -61,6 +62,7 @@ static void put_check_break(struct proto_msg *reply, const char *name, const cha
 		return;
 	proto_put_str(reply, PROTO_A_NAME, name);
 	proto_put_str(reply, PROTO_A_KIND, kind);
+	breaks_put_users(reply, w);
 	if (on)
 		proto_put_flag(reply, PROTO_A_ON);
 	if (skipped)
@@ -128,11 +130,28 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		return 0;
 	}
 	arg = proto_attr_str(&at);
+	/* --user: the verdict as that user sees it, breaks for some users
+	 * included; without, the breaks for everyone. */
+	struct policy as = *p;
+	char who[80] = "";
+	if (proto_find(payload, len, PROTO_A_USER, &at)) {
+		struct whom_id id = {.have_uid = true, .device = -1};
+		if (users_lookup(proto_attr_str(&at), &id.uid) < 0) {
+			breaks_reply_result(reply, PROTO_RESULT_USAGE, "no user named '%s'",
+			                    proto_attr_str(&at));
+			return 0;
+		}
+		as.in.lists = inforce_lists_for(&p->in, &id);
+		snprintf(who, sizeof(who), "%s", proto_attr_str(&at));
+		p = &as;
+	}
 	int family = 0;
 	if (value_parse_ip(arg, &family, addr) < 0)
 		family = 0;
 	if (family && b->hooks.check_addr) {
 		b->hooks.check_addr(b->hooks.arg, family, addr, p->in.lists, reply);
+		if (who[0])
+			proto_put_str(reply, PROTO_A_USER, who);
 		return 0;
 	}
 	if (domains_normalize(arg, strlen(arg), name, &nlen, &why) < 0) {
@@ -165,6 +184,8 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	reply_verdict(reply, v, name, bypass && !(m.lists & p->in.lists) ? bh.rule : NULL,
 	              bypass ? bh.rule : NULL, cloaked ? ch.chain : NULL, during);
 	proto_put_str(reply, PROTO_A_DOMAIN, name);
+	if (who[0])
+		proto_put_str(reply, PROTO_A_USER, who);
 	if (v == POLICY_BLOCKED_NOW)
 		proto_put_flag(reply, PROTO_A_BLOCKED);
 	if (cloaked) {
@@ -177,11 +198,11 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 	if (bypass)
 		put_match(reply, "bypass", "block", bh.entry, bh.source, bh.line);
 	if (p->pause_on)
-		put_check_break(reply, "pause", "adhoc", true, false,
+		put_check_break(reply, "pause", &b->state.adhoc.whom, "adhoc", true, false,
 		                bypass || (p->pause_lists & m.lists) != 0);
 	for (size_t i = 0; i < c->n_breaks; i++)
-		put_check_break(reply, c->breaks[i].name, "scheduled", p->breaks[i].on,
-		                p->breaks[i].skipped,
+		put_check_break(reply, c->breaks[i].name, &c->breaks[i].whom, "scheduled",
+		                p->breaks[i].on, p->breaks[i].skipped,
 		                bypass || (policy_break_lists(&c->breaks[i]) & m.lists) != 0);
 	return 0;
 }

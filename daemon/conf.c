@@ -10,6 +10,7 @@
  * section header and error it reports belongs to the line just handed over,
  * and inih decides all of the INI syntax: we never guess what it will do. */
 #include "conf_int.h"
+#include "users.h"
 
 #include "file.h"
 
@@ -213,6 +214,11 @@ static void finish_section(struct parser *st)
 			    st, st->key_line[K_LISTS],
 			    "'lists' has no value (name [list] sections; leave the key out for "
 			    "all)");
+		if (st->key_line[K_USERS] && st->key_words[K_USERS] == 0)
+			conf_err(st, st->key_line[K_USERS],
+			         "'users' has no value (name users or uids; leave the key out for "
+			         "everyone)");
+		/* `users =` with `devices =` (gateway mode only) is checked here. */
 		break;
 	case SECT_ALLOWANCE:
 		conf_allow_finish(st);
@@ -787,6 +793,11 @@ int conf_load_text(const char *path, struct conf **out, struct conf_errors *errs
 	r = file_read_all(path, CONF_FILE_MAX, &text, &len);
 	if (r == 0) {
 		r = conf_parse(path, text, len, out, errs);
+		if (r == 0 && users_resolve(*out, errs) < 0) {
+			conf_free(*out);
+			*out = NULL;
+			r = -ENOMEM;
+		}
 		if (r == 0 && textp) {
 			*textp = text;
 			*lenp = len;

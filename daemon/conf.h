@@ -20,6 +20,7 @@
 #define CONF_ERRORS_MAX    100 /* errors reported for one file; more are summarised */
 #define CONF_WINDOWS_MAX   32  /* time windows in one break */
 #define CONF_GROUP_MAX     64
+#define CONF_USER_MAX      32   /* bytes of a user name, as useradd allows */
 #define CONF_LISTEN_MAX    4    /* listen addresses */
 #define CONF_UPSTREAMS_MAX 16   /* upstream addresses */
 #define CONF_BREAKS_MAX    256  /* [break] sections */
@@ -96,6 +97,11 @@ struct conf_break {
 	struct whom whom;      /* `users =`, `devices =`; everyone by default */
 	uint32_t warn;         /* seconds before a start to warn; 0: never */
 	bool warn_set;         /* `warn =` in the section, else the [daemon] one */
+	/* `users =` as written (names or numeric uids), resolved into whom.uids
+	 * by users_resolve when the file is loaded, and again at each reload */
+	char users[SMB_WHOM_USERS_MAX][CONF_USER_MAX + 1];
+	size_t n_users;
+	unsigned users_line;
 };
 
 /* An [allowance NAME] section: `per_day` of use a day of its lists, counted

@@ -41,6 +41,7 @@ enum key {
 	K_PER_DAY,
 	K_WARN, /* [daemon], [break] and [allowance] */
 	K_ACTIVE_RATE,
+	K_USERS,
 	K_COUNT
 };
 

@@ -117,6 +117,7 @@ static const struct {
     [K_WARN] = {"warn", SECT_DAEMON, false},
     [K_PER_DAY] = {"per_day", SECT_ALLOWANCE, false},
     [K_ACTIVE_RATE] = {"active_rate", SECT_DAEMON, false},
+    [K_USERS] = {"users", SECT_BREAK, true},
 };
 
 /* Whether key k may appear in section sect: `warn` is set in [daemon] for
@@ -639,6 +640,58 @@ static void value_rate(struct parser *st, const char *v)
 	st->c->active_rate = n * mult;
 }
 
+/* A user name as useradd takes it ([a-z_][a-z0-9_-]*, a final '$' for
+ * machine accounts) or a numeric uid. Only the form is checked here: whether
+ * the account exists is asked when the file is loaded (users_resolve), since
+ * accounts come and go and a parse stays pure. */
+static bool valid_user(const char *s)
+{
+	size_t n = strlen(s);
+	bool digits = n > 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits &= is_digit(s[i]);
+	if (digits)
+		return n <= 10 && strtoull(s, NULL, 10) < UINT32_MAX;
+	if (n == 0 || n > CONF_USER_MAX || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]) || s[i] == '_' ||
+		      s[i] == '-' || (s[i] == '$' && i == n - 1)))
+			return false;
+	return true;
+}
+
+static void value_users(struct parser *st, const char *v)
+{
+	struct conf_break *b = cur_break(st);
+	char q[QUOTE_SIZE];
+
+	if (!b->users_line)
+		b->users_line = st->lineno;
+	while (next_word(st, &v, false)) {
+		bool dup = false;
+
+		st->key_words[K_USERS]++;
+		if (!valid_user(st->tok)) {
+			conf_err(
+			    st, st->lineno,
+			    "bad user %s: give a user name (a-z, 0-9, _ and -) or a numeric uid",
+			    conf_quote(q, st->tok));
+			continue;
+		}
+		for (size_t i = 0; i < b->n_users; i++)
+			dup |= strcmp(b->users[i], st->tok) == 0;
+		if (dup)
+			conf_err(st, st->lineno, "user %s is given twice", conf_quote(q, st->tok));
+		else if (b->n_users == SMB_WHOM_USERS_MAX)
+			conf_err(st, st->lineno, "too many users in break %s (at most %d)",
+			         conf_quote(q, b->name), SMB_WHOM_USERS_MAX);
+		else
+			strcpy(b->users[b->n_users++], st->tok);
+	}
+}
+
 /* from = / until = of a dated break: a local date and time. */
 static void value_date(struct parser *st, enum key k, const char *v)
 {
@@ -747,11 +800,13 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 	case K_ACTIVE_RATE:
 		value_rate(st, v);
 		break;
+	case K_USERS:
+		value_users(st, v);
+		break;
 	case K_COUNT:
 		break;
 	}
 }
-
 
 static void unknown_key(struct parser *st, const char *name)
 {

@@ -27,6 +27,11 @@
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
+#include "nft_msg.h"
+
+#ifndef SO_RCVMARK
+#define SO_RCVMARK 75 /* Linux 5.19 */
+#endif
 
 /* ---- learning ---- */
 
@@ -270,18 +275,35 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 	return labels;
 }
 
-/* The lists in force for the sender of a query: those for everyone and,
- * when some break is for some users or devices only, those of the breaks
- * that cover the sender. A sender that cannot be told gets the breaks for
- * everyone. */
-static uint64_t sender_lists(const struct dns *dns, const struct sockaddr_storage *from)
+/* Who sent a query, as far as the breaks in force need to know: nobody in
+ * particular unless a break names users (inforce_lists_for then gives the
+ * lists for everyone alone). While one does, a UDP query carries its
+ * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
+ * no cost per query); otherwise (TCP, a port the mark rule does not cover)
+ * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
+ * talking to the address the query came to. A sender that cannot be told
+ * (another machine; a local resolver such as systemd-resolved between)
+ * gets the breaks for everyone; the address layer still cuts its user. */
+static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
+                                const struct sockaddr_storage *from)
 {
 	struct whom_id id = {.device = -1};
 
-	(void)from;
-	if (!dns->in.n_some)
-		return dns->in.lists;
-	return inforce_lists_for(&dns->in, &id);
+	if (!dns->by_user)
+		return id;
+	if (!tc && (dns->rx_mark & NFT_MARK_SENDER)) {
+		id.have_uid = true;
+		id.uid = dns->rx_mark & ~NFT_MARK_SENDER;
+	} else if (dns->sockuid) {
+		struct sockaddr_storage local;
+		socklen_t len = sizeof(local);
+		int fd = tc ? (tc->bev ? bufferevent_getfd(tc->bev) : -1) : udp_fd;
+		if (fd >= 0 && getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+		    sockuid_lookup(dns->sockuid, tc ? IPPROTO_TCP : IPPROTO_UDP, from, &local,
+		                   &id.uid) == 0)
+			id.have_uid = true;
+	}
+	return id;
 }
 
 /* CNAME cloaking: an answer whose chain reaches a name blocked now is
@@ -293,7 +315,7 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns
 
 	if (!dns->on || l->n_names < 2)
 		return false;
-	uint64_t lists = sender_lists(dns, &s->client);
+	uint64_t lists = inforce_lists_for(&dns->in, &s->sender);
 	struct dns_policy_answer a = dns_policy_cloak(
 	    &s->q, dns->domains, dns->bypass, l, s->q_allow, lists, dns->conf->blocked_answer, &at);
 	if (a.action == DNS_POLICY_RELAY ||
@@ -380,10 +402,10 @@ static void answer_now(struct dns *dns, const struct dns_msg_query *q, int udp_f
 /* Answers here what a break blocks; false when the query is to be relayed.
  * m, bm: what the name matched in the lists and the endpoints. */
 static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool tcp,
-                           const struct sockaddr_storage *from, const struct domains_match *m,
+                           const struct whom_id *sender, const struct domains_match *m,
                            const struct domains_match *bm, bool in_bypass, size_t *len)
 {
-	uint64_t lists = dns->on ? sender_lists(dns, from) : 0;
+	uint64_t lists = dns->on ? inforce_lists_for(&dns->in, sender) : 0;
 	struct dns_policy_answer a =
 	    dns_policy_answer(q, m, in_bypass, lists, dns->conf->blocked_answer);
 
@@ -420,7 +442,10 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	struct domains_match m, bm;
 	bool in_lists = domains_match(dns->domains, q.qname, q.qname_len, &m);
 	bool in_bypass = domains_match(dns->bypass, q.qname, q.qname_len, &bm);
-	if (answer_blocked(dns, &q, tc != NULL, from, &m, &bm, in_bypass, &n)) {
+	/* The sender once, for the answer now and the CNAME check of the relayed one. */
+	struct whom_id sender =
+	    dns->on ? sender_id(dns, udp_fd, tc, from) : (struct whom_id){.device = -1};
+	if (answer_blocked(dns, &q, tc != NULL, &sender, &m, &bm, in_bypass, &n)) {
 		if (badvers)
 			answer_now(dns, &q, udp_fd, from, fromlen, tc, DNS_MSG_R_BADVERS,
 			           DNS_MSG_EDE_NONE, NULL);
@@ -446,6 +471,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	s->q_lists = in_lists ? m.lists : 0;
 	s->q_endpoint = in_bypass;
 	s->q_allow = m.allow;
+	s->sender = sender;
 	s->q = q;
 	s->client_id = q.id;
 	s->udp_fd = udp_fd;
@@ -460,6 +486,18 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	dns_relay_start(s);
 }
 
+/* The SO_MARK of a datagram read with SO_RCVMARK, 0 without one. */
+static uint32_t rx_mark(struct msghdr *h)
+{
+	uint32_t mark = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_MARK &&
+		    c->cmsg_len == CMSG_LEN(sizeof(mark)))
+			memcpy(&mark, CMSG_DATA(c), sizeof(mark));
+	return mark;
+}
+
 void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
@@ -471,13 +509,18 @@ void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 	/* A bounded batch per wake-up, so one busy listener cannot starve the rest.
 	 * A datagram longer than its buffer is cut (MSG_TRUNC): the parser answers
 	 * FORMERR unless what was cut is only bytes it ignores anyway. */
+	for (size_t i = 0; i < DNS_UDP_BATCH && dns->rcvmark; i++)
+		dns->rx_msg[i].msg_hdr.msg_controllen = sizeof(dns->rx_ctl[i]);
 	int n = recvmmsg(fd, dns->rx_msg, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
 	dns->tx_open = true;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		dns->rx_mark = dns->rcvmark ? rx_mark(&dns->rx_msg[i].msg_hdr) : 0;
 		handle_query(dns, dns->rx_buf[i], dns->rx_msg[i].msg_len, fd, &dns->rx_from[i],
 		             dns->rx_msg[i].msg_hdr.msg_namelen, NULL);
+	}
+	dns->rx_mark = 0;
 	tx_flush(dns);
 	dns->tx_open = false;
 }
@@ -684,10 +727,40 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 	dns_relay_load(dns->relay, c);
 }
 
+/* From the first break for some users on, the UDP listeners read each
+ * datagram's mark (the sender's uid, see nft_msg_rule_mark_sender); kept
+ * on after, a cmsg per datagram costing next to nothing. */
+static void read_marks(struct dns *dns)
+{
+	int one = 1;
+
+	for (size_t i = 0; i < DNS_UDP_BATCH; i++)
+		dns->rx_msg[i].msg_hdr.msg_control = dns->rx_ctl[i];
+	for (size_t i = 0; i < dns->n_listeners; i++)
+		if (dns->listeners[i].udp >= 0 && setsockopt(dns->listeners[i].udp, SOL_SOCKET,
+		                                             SO_RCVMARK, &one, sizeof(one)) < 0)
+			log_debug("dns: no SO_RCVMARK (%s): the sender's user is asked of "
+			          "sock_diag",
+			          strerror(errno));
+	dns->rcvmark = true;
+}
+
 void dns_set_inforce(struct dns *dns, const struct inforce *in)
 {
 	dns->in = *in;
 	dns->on = inforce_any(in);
+	dns->by_user = false;
+	for (size_t i = 0; i < in->n_some; i++)
+		dns->by_user |= in->some[i].whom.n_uids > 0;
+	if (dns->by_user && !dns->sockuid) {
+		int r = sockuid_new(&dns->sockuid);
+		if (r < 0)
+			log_warn("dns: cannot ask the kernel who sends queries (sock_diag: %s); "
+			         "breaks for some users apply at the address layer only",
+			         strerror(-r));
+	}
+	if (dns->by_user) /* again each time: listeners come with reloads */
+		read_marks(dns);
 	snprintf(dns->reason, sizeof(dns->reason), "blocked by smbreak: %s", in->reason);
 }
 
@@ -801,6 +874,7 @@ void dns_free(struct dns *dns)
 	}
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
+	sockuid_free(dns->sockuid);
 	addrset_free(&dns->learned);
 	addrset_free(&dns->shared);
 	addrset_pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));

@@ -14,6 +14,7 @@
 #include "inforce.h"
 #include "listenfd.h"
 #include "lists.h"
+#include "sockuid.h"
 
 #define DNS_PER_IP_SLOTS 1024 /* buckets of the per-client in-flight counts */
 #define DNS_QUEUE_MAX    4096 /* learned elements queued before a forced flush */
@@ -53,6 +54,10 @@ struct dns {
 	const struct domains *bypass;  /* bp->names */
 	struct inforce in; /* what is in force, per sender (inforce_lists_for) */
 	bool on;           /* anything is in force for anyone */
+	bool by_user;      /* some of it for some users: the sender's uid is asked */
+	struct sockuid *sockuid; /* asks it; opened at the first break for some users */
+	bool rcvmark;            /* the UDP listeners read marks (SO_RCVMARK) */
+	uint32_t rx_mark;        /* the mark of the datagram being handled, 0: none */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;
@@ -82,6 +87,8 @@ struct dns {
 	struct iovec rx_iov[DNS_UDP_BATCH];
 	struct sockaddr_storage rx_from[DNS_UDP_BATCH];
 	uint8_t rx_buf[DNS_UDP_BATCH][DNS_UDP_QUERY_MAX];
+	/* each datagram's mark: the sender's uid while a break names users */
+	uint8_t rx_ctl[DNS_UDP_BATCH][CMSG_SPACE(sizeof(uint32_t))] __attribute__((aligned(8)));
 	/* Answers queued while tx_open, sent at the end of the batch. */
 	struct mmsghdr tx_msg[DNS_UDP_BATCH];
 	struct iovec tx_iov[DNS_UDP_BATCH];

@@ -47,6 +47,7 @@ struct dns_slot {
 	uint64_t q_lists; /* the lists that block the question name (block & ~allow) */
 	bool q_endpoint;  /* the question name is among the DoH/DoT endpoints */
 	uint64_t q_allow; /* the lists whose allow entries free the question name */
+	struct whom_id sender; /* who asked, as far as the breaks in force need */
 	struct dns_msg_query q;
 	uint16_t client_id;
 	int udp_fd; /* the listener to answer from, -1 for TCP */

@@ -51,6 +51,7 @@ struct enforce {
 	struct nft *nft;
 	char *state_dir;
 	uint64_t blocking; /* the lists whose rules are in */
+	size_t n_some;     /* and how many entries for some users have theirs */
 	bool strict;
 	struct nft_elem *carried; /* read back from the table replaced at start */
 	size_t n_carried;
@@ -369,16 +370,20 @@ void enforce_set_conf(struct enforce *e, const struct conf *c)
 void enforce_apply(struct enforce *e, const struct inforce *in)
 {
 	uint64_t on = in->lists;
+	bool any = inforce_any(in);
 	time_t now = time(NULL);
 	int r;
 
-	r = nft_set_blocking(e->nft, on, on ? until_ns(in->end) : 0);
+	/* Breaks for some users get rules of their own (meta skuid). */
+	r = nft_set_blocking_some(e->nft, on, in->some, in->n_some, any ? until_ns(in->end) : 0);
 	if (r < 0)
-		log_nft(e, on ? "add the reject rules" : "remove the reject rules", r);
-	else if (on != e->blocking)
-		log_info("nft: reject rules %s",
-		         on ? "in force for the lists in force" : "removed");
+		log_nft(e, any ? "add the reject rules" : "remove the reject rules", r);
+	else if (on != e->blocking || in->n_some != e->n_some)
+		log_info("nft: reject rules %s%s",
+		         any ? "in force for the lists in force" : "removed",
+		         in->n_some ? ", some of them for some users only" : "");
 	e->blocking = r == 0 ? on : 0;
+	e->n_some = r == 0 ? in->n_some : 0;
 
 	/* During a strict break no learned address may expire before it ends. */
 	uint32_t floor_ms = 0;

@@ -463,7 +463,8 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK)))
 		return r;
-	if (c->blocking && (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
+	if ((c->blocking || c->n_some) &&
+	    (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
 	if ((r = add_hooks(b, c)))
 		return r;
@@ -579,6 +580,8 @@ int nft_set_lists(struct nft *n, const struct nft_config *cfg)
 	 * redirect's target stay, for the redirect and for a restore */
 	struct nft_config c = old;
 	c.blocking = blocking;
+	for (size_t i = 0; i < c.n_some; i++)
+		c.some[i].lists = nft_build_remap(&old, cfg, old.some[i].lists);
 	c.n_lists = cfg->n_lists;
 	memcpy(c.lists, cfg->lists, sizeof(c.lists));
 	c.ranges = cfg->ranges;
@@ -636,6 +639,8 @@ int nft_table_leave(struct nft *n)
 
 struct blocking_arg {
 	uint64_t lists;
+	const struct inforce_some *some;
+	size_t n_some;
 	uint64_t until_ns;
 };
 
@@ -643,20 +648,39 @@ static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct blocking_arg *a = arg;
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
-	if (r == 0 && a->lists)
-		r = nft_build_block_rules(b, &n->cfg, a->lists, a->until_ns);
+	if (r || (!a->lists && !a->n_some))
+		return r;
+	/* the rules of the new set of breaks, built before the config holds it */
+	struct nft_config *c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = n->cfg;
+	memcpy(c->some, a->some, a->n_some * sizeof(c->some[0]));
+	c->n_some = a->n_some;
+	r = nft_build_block_rules(b, c, a->lists, a->until_ns);
+	free(c);
+	return r;
+}
+
+int nft_set_blocking_some(struct nft *n, uint64_t lists, const struct inforce_some *some,
+                          size_t n_some, uint64_t until_ns)
+{
+	if (n_some > INFORCE_SOME_MAX)
+		return -EINVAL;
+	struct blocking_arg a = {lists, some, n_some, until_ns};
+	int r = commit(n, build_blocking, &a);
+	if (r == 0) {
+		n->cfg.blocking = lists;
+		memcpy(n->cfg.some, some, n_some * sizeof(n->cfg.some[0]));
+		n->cfg.n_some = n_some;
+		n->cfg.block_until_ns = until_ns;
+	}
 	return r;
 }
 
 int nft_set_blocking(struct nft *n, uint64_t lists, uint64_t until_ns)
 {
-	struct blocking_arg a = {lists, until_ns};
-	int r = commit(n, build_blocking, &a);
-	if (r == 0) {
-		n->cfg.blocking = lists;
-		n->cfg.block_until_ns = until_ns;
-	}
-	return r;
+	return nft_set_blocking_some(n, lists, NULL, 0, until_ns);
 }
 
 int nft_set_intercept(struct nft *n, bool on)

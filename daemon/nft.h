@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inforce.h"
 #include "nft_msg.h"
 #include "value.h"
 
@@ -44,6 +45,10 @@ struct nft_config {
 	/* The lists in force: the reject rules of their sets go in with the table. */
 	uint64_t blocking;
 	uint64_t block_until_ns; /* wall-clock end of that break (ns since epoch), 0: none */
+	/* Lists in force for some only: for each entry with users, reject rules
+	 * that match its users' sockets (meta skuid) on the output hook. */
+	struct inforce_some some[INFORCE_SOME_MAX];
+	size_t n_some;
 	/* The port-53 redirect to the forwarder: the machine's own queries go to
 	 * dns4:dns_port and [dns6]:dns6_port, those it routes for its containers
 	 * and VMs to routed_port of the address they arrive at (0: routed
@@ -126,6 +131,10 @@ int nft_table_leave(struct nft *nft);
  * small batch; the sets are not touched. until_ns: the break's wall-clock
  * end, 0 for none. */
 int nft_set_blocking(struct nft *nft, uint64_t lists, uint64_t until_ns);
+/* nft_set_blocking with the lists in force for some users as well (some:
+ * n_some entries, copied): their rules match those users' sockets only. */
+int nft_set_blocking_some(struct nft *nft, uint64_t lists, const struct inforce_some *some,
+                          size_t n_some, uint64_t until_ns);
 /* The port-53 redirect on or off (the forwarder turns it on when it listens). */
 int nft_set_intercept(struct nft *nft, bool on);
 

@@ -112,15 +112,110 @@ static int block_rule(struct nft_batch *b, const struct nft_config *c, enum nft_
 	return nft_msg_rule_block(b, family, name, set_id(kind, family, list), until_ns);
 }
 
+static int block_rule_uid(struct nft_batch *b, const struct nft_config *c, enum nft_set_kind kind,
+                          int family, unsigned list, uint32_t uid, uint64_t until_ns)
+{
+	char name[NFT_SET_NAME_MAX];
+
+	nft_build_set_name(c, name, kind, family, list);
+	return nft_msg_rule_block_uid(b, family, name, set_id(kind, family, list), uid, until_ns);
+}
+
+/* The rules of one user's lists (those of every entry for some that names
+ * the user): as for everyone, each behind `meta skuid uid`, so a packet of
+ * another user leaves each at its first compare. The endpoints and port
+ * 853 too, as during any break. */
+static int user_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists, uint32_t uid,
+                      bool endpoints, uint64_t until_ns)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i <= NFT_LIST_ENDPOINTS && r == 0; i++) {
+		if (i < NFT_LIST_ENDPOINTS ? i >= c->n_lists || !(lists >> i & 1u) : !endpoints)
+			continue;
+		bool ranges = nft_build_has_ranges(c, i);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			r = block_rule_uid(b, c, NFT_KIND_LEARNED, family, i, uid, until_ns);
+			if (r == 0 && ranges)
+				r = block_rule_uid(b, c, NFT_KIND_RANGES, family, i, uid, until_ns);
+		}
+	}
+	if (r == 0 && endpoints)
+		r = nft_msg_rule_block_port_uid(b, IPPROTO_TCP, NFT_PORT_DOT, uid, until_ns);
+	if (r == 0 && endpoints)
+		r = nft_msg_rule_block_port_uid(b, IPPROTO_UDP, NFT_PORT_DOT, uid, until_ns);
+	return r;
+}
+
+/* Per user named by c->some: the lists in force for them beyond those for
+ * everyone. Users are gathered first, so a user of two entries gets one set
+ * of rules. Devices (gateway mode) match elsewhere. */
+static int some_rules(struct nft_batch *b, const struct nft_config *c, uint64_t everyone,
+                      uint64_t until_ns)
+{
+	uint32_t uids[INFORCE_SOME_MAX * SMB_WHOM_USERS_MAX];
+	uint64_t lists[INFORCE_SOME_MAX * SMB_WHOM_USERS_MAX];
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_some && i < INFORCE_SOME_MAX; i++) {
+		const struct inforce_some *e = &c->some[i];
+		for (uint32_t k = 0; k < e->whom.n_uids && k < SMB_WHOM_USERS_MAX; k++) {
+			size_t j = 0;
+			if (e->whom.uids[k] == UINT32_MAX) /* no process has it (users.h) */
+				continue;
+			while (j < n && uids[j] != e->whom.uids[k])
+				j++;
+			if (j == n) {
+				uids[n] = e->whom.uids[k];
+				lists[n++] = 0;
+			}
+			lists[j] |= e->lists;
+		}
+	}
+	for (size_t j = 0; j < n && r == 0; j++) {
+		/* lists for everyone already have their rules, the endpoints too */
+		uint64_t extra = lists[j] & ~everyone;
+		if (extra)
+			r = user_rules(b, c, extra, uids[j], !everyone, until_ns);
+	}
+	return r;
+}
+
+/* While some break names users, every local socket's UDP datagram to a
+ * local address at the forwarder's ports (53, and those the intercept
+ * redirects to) carries its owner's uid as its mark, for the forwarder to
+ * read; the other listen ports fall back to sock_diag. */
+static int mark_rules(struct nft_batch *b, const struct nft_config *c, uint64_t until_ns)
+{
+	uint16_t ports[3] = {53, c->dns_port, c->dns6_port};
+	bool users = false;
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_some; i++)
+		users |= c->some[i].whom.n_uids > 0;
+	for (int i = 0; i < 3 && users && r == 0; i++)
+		if (ports[i] && (i == 0 || (ports[i] != 53 && (i == 1 || ports[i] != ports[1]))))
+			r = nft_msg_rule_mark_sender(b, ports[i], until_ns);
+	return r;
+}
+
 /* One rule per set of each list in force, and during any break those of the
  * endpoints (learned, and the shipped resolver addresses) and of port 853
  * (DNS over TLS and over QUIC, TCP and UDP): a packet meets as many lookups
- * as there are lists in force (see BENCHMARKS.md). */
+ * as there are lists in force (see BENCHMARKS.md). First, while a break names
+ * users, the marks of their queries (mark_rules); then the rules of the
+ * lists in force for some users (some_rules). */
 int nft_build_block_rules(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
                           uint64_t until_ns)
 {
-	int r = nft_msg_rule_local_return(b);
+	int r = mark_rules(b, c, until_ns);
 
+	if (r == 0)
+		r = nft_msg_rule_local_return(b);
+	if (r == 0 && c->n_some)
+		r = some_rules(b, c, lists, until_ns);
 	for (unsigned i = 0; i < c->n_lists && r == 0; i++) {
 		if (!(lists >> i & 1u))
 			continue;
@@ -265,7 +360,7 @@ int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const stru
 		if (r == 0 && nft_build_has_ranges(c, i))
 			r = add_range_sets(b, c, i);
 	}
-	if (r == 0 && blocking)
+	if (r == 0 && (blocking || c->n_some))
 		r = nft_build_block_rules(b, c, blocking, until_ns);
 	if (r == 0)
 		r = nft_build_usage(b, c, false);

@@ -174,10 +174,24 @@ int nft_msg_rule_block(struct nft_batch *b, int family, const char *set, uint32_
 /* block chain: traffic of l4proto (IPPROTO_TCP/UDP) to `port`, any address,
  * goes to the refuse chain; until_ns as for nft_msg_rule_block. */
 int nft_msg_rule_block_port(struct nft_batch *b, int l4proto, uint16_t port, uint64_t until_ns);
+/* The same two for the local sockets of one user only (`meta skuid uid`),
+ * connections opened before the rule included: a break for some users. */
+int nft_msg_rule_block_uid(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                           uint32_t uid, uint64_t until_ns);
+int nft_msg_rule_block_port_uid(struct nft_batch *b, int l4proto, uint16_t port, uint32_t uid,
+                                uint64_t until_ns);
 /* block chain, first: traffic to the machine's own addresses is never
  * refused, so that the resets and ICMP errors the refuse chain sends back
  * reach the local sockets even when a name in a list resolves to a local address. */
 int nft_msg_rule_local_return(struct nft_batch *b);
+/* block chain, before that: a UDP datagram of a local socket to a local
+ * address at `port` (the forwarder's) carries its sender's uid as its
+ * mark, NFT_MARK_SENDER | uid, which the forwarder reads back with
+ * SO_RCVMARK: who sent a query, at no cost per query (breaks for some
+ * users). A uid of 2^31 or more loses its top bit, and so is not told.
+ * until_ns as for nft_msg_rule_block: left behind, it stops with the break. */
+#define NFT_MARK_SENDER 0x80000000u
+int nft_msg_rule_mark_sender(struct nft_batch *b, uint16_t port, uint64_t until_ns);
 /* refuse chain: TCP gets a reset, everything else ICMP(v6) admin-prohibited. */
 int nft_msg_rule_refuse_tcp(struct nft_batch *b);
 int nft_msg_rule_refuse_other(struct nft_batch *b);

@@ -134,10 +134,9 @@ static void expr_ct_status(struct mb *b, uint32_t dreg)
 	expr_end(b, e, d);
 }
 
-/* reg = reg & mask (host byte order, 32 bits, as ct status is kept) */
-static void expr_and32(struct mb *b, uint32_t reg, uint32_t mask)
+/* reg = (reg & mask) ^ xor, 32 bits in host order (as ct status and marks are kept) */
+static void expr_bitwise32(struct mb *b, uint32_t reg, uint32_t mask, uint32_t xor)
 {
-	uint32_t zero = 0;
 	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
 	put_be32(b, NFTA_BITWISE_SREG, reg);
 	put_be32(b, NFTA_BITWISE_DREG, reg);
@@ -146,7 +145,7 @@ static void expr_and32(struct mb *b, uint32_t reg, uint32_t mask)
 	put(b, NFTA_DATA_VALUE, sizeof(mask), &mask);
 	nest_end(b, m);
 	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
-	put(b, NFTA_DATA_VALUE, sizeof(zero), &zero);
+	put(b, NFTA_DATA_VALUE, sizeof(xor), &xor);
 	nest_end(b, x);
 	expr_end(b, e, d);
 }
@@ -217,10 +216,21 @@ static void match_until(struct mb *b, uint64_t until_ns)
 	expr_cmp(b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
 }
 
-/* A rule of `chain` whose packets have their source (src) or destination
- * address in `set`; the caller adds its verdict and ends it (rule_end). */
+/* `meta skuid == uid` when uid is given: the packet's local socket belongs
+ * to that user (packets of sockets opened before the rule went in too). */
+static void match_uid(struct mb *b, const uint32_t *uid)
+{
+	if (!uid)
+		return;
+	expr_meta(b, NFT_META_SKUID, NFT_REG_1);
+	cmp_u32(b, NFT_REG_1, *uid);
+}
+
+/* A rule of `chain` whose packets (of user *uid's sockets, when uid is
+ * given) have their source (src) or destination address in `set`; the
+ * caller adds its verdict and ends it (rule_end). */
 static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int family,
-                        const char *set, uint32_t set_id, bool src)
+                        const char *set, uint32_t set_id, bool src, const uint32_t *uid)
 {
 	int alen = addr_len(family);
 	if (alen < 0)
@@ -229,6 +239,8 @@ static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int 
 	if (!b->m)
 		return -ENOMEM;
 	*x = rule_begin(b, chain);
+	/* the uid first: other users' packets leave the rule at one compare */
+	match_uid(b, uid);
 	match_family(b, family);
 	/* the source address is at 12 in IPv4, 8 in IPv6; the destination 16 or 24 */
 	uint32_t off = alen == 4 ? (src ? 12 : 16) : (src ? 8 : 24);
@@ -237,12 +249,12 @@ static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int 
 	return 0;
 }
 
-int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
-                       uint64_t until_ns)
+static int rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                      const uint32_t *uid, uint64_t until_ns)
 {
 	struct mb b;
 	struct nlattr *x;
-	int r = rule_addr_in(&b, &x, NFT_CHAIN_BLOCK, family, set, set_id, false);
+	int r = rule_addr_in(&b, &x, NFT_CHAIN_BLOCK, family, set, set_id, false, uid);
 	if (r < 0)
 		return r;
 	match_until(&b, until_ns);
@@ -251,7 +263,20 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	return nft_msg_mb_finish(batch, &b);
 }
 
-int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns)
+{
+	return rule_block(batch, family, set, set_id, NULL, until_ns);
+}
+
+int nft_msg_rule_block_uid(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                           uint32_t uid, uint64_t until_ns)
+{
+	return rule_block(batch, family, set, set_id, &uid, until_ns);
+}
+
+static int rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, const uint32_t *uid,
+                           uint64_t until_ns)
 {
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
 		return -EINVAL;
@@ -259,9 +284,41 @@ int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port,
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_uid(&b, uid);
 	match_dport(&b, l4proto, port);
 	match_until(&b, until_ns);
 	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+{
+	return rule_block_port(batch, l4proto, port, NULL, until_ns);
+}
+
+int nft_msg_rule_block_port_uid(struct nft_batch *batch, int l4proto, uint16_t port, uint32_t uid,
+                                uint64_t until_ns)
+{
+	return rule_block_port(batch, l4proto, port, &uid, until_ns);
+}
+
+int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port, uint64_t until_ns)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	match_dport(&b, IPPROTO_UDP, port);
+	expr_fib_daddr_type(&b, NFT_REG_1);
+	cmp_u32(&b, NFT_REG_1, RTN_LOCAL);
+	match_until(&b, until_ns);
+	expr_meta(&b, NFT_META_SKUID, NFT_REG_1);
+	expr_bitwise32(&b, NFT_REG_1, ~NFT_MARK_SENDER, NFT_MARK_SENDER);
+	struct nlattr *d, *e = expr_begin(&b, "meta", &d);
+	put_be32(&b, NFTA_META_KEY, NFT_META_MARK);
+	put_be32(&b, NFTA_META_SREG, NFT_REG_1);
+	expr_end(&b, e, d);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
 }
@@ -408,7 +465,7 @@ int nft_msg_rule_guard(struct nft_batch *batch, int l4proto, uint16_t port)
 	expr_meta(&b, NFT_META_IIFNAME, NFT_REG_1);
 	expr_cmp(&b, NFT_CMP_NEQ, NFT_REG_1, lo, sizeof(lo));
 	expr_ct_status(&b, NFT_REG_1);
-	expr_and32(&b, NFT_REG_1, IPS_DST_NAT);
+	expr_bitwise32(&b, NFT_REG_1, IPS_DST_NAT, 0);
 	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &zero, sizeof(zero));
 	expr_verdict(&b, NF_DROP, NULL);
 	nest_end(&b, x);
@@ -441,7 +498,7 @@ int nft_msg_rule_usage_jump(struct nft_batch *batch, int family, const char *set
 {
 	struct mb b;
 	struct nlattr *x;
-	int r = rule_addr_in(&b, &x, NFT_CHAIN_USAGE, family, set, set_id, true);
+	int r = rule_addr_in(&b, &x, NFT_CHAIN_USAGE, family, set, set_id, true, NULL);
 	if (r < 0)
 		return r;
 	expr_verdict(&b, NFT_JUMP, to);

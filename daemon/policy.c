@@ -13,6 +13,7 @@
 #include "allowance.h"
 #include "domains.h"
 #include "sched.h"
+#include "users.h"
 
 /* ---- lists ---- */
 
@@ -138,7 +139,7 @@ static void eval_pause(const struct conf *c, const struct state_adhoc *a,
 	p->pause_unlock_at = a->unlock_at;
 	if (a->unlock_at)
 		consider(next, a->unlock_at, now);
-	p->in.lists |= p->pause_lists;
+	policy_add_inforce(&p->in, p->pause_lists, &a->whom);
 	p->in.strict |= p->pause_strict;
 	consider(next, end, now);
 	if (p->pause_strict)
@@ -409,10 +410,15 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
 			memcpy(n.lists[i], req->lists[i], sizeof(req->lists[i]));
 		n.n_lists = req->n_lists;
 		n.unlock_delay = req->unlock_delay;
+		n.whom = req->whom;
 		if (req->strict)
 			make_strict(&n, false, n.end, clk);
 		*out = n;
 		return POLICY_PAUSE_STARTED;
+	}
+	if (!whom_equal(&old.whom, &req->whom)) {
+		*out = old;
+		return POLICY_PAUSE_OTHER;
 	}
 	bool bare = !req->have_end && !req->strict && req->n_lists == 0 && !req->unlock_delay;
 	if (bare && !old.unlock_at) {
@@ -570,6 +576,29 @@ static size_t check_lists_kept(const struct conf *oc, uint64_t mask, const struc
 	return lost;
 }
 
+/* A break may not leave out anyone it is for: one for everyone may not
+ * become one for some users, one for users may not lose any of them. */
+static size_t check_whom_kept(const struct conf_break *ob, const struct conf_break *nb,
+                              const char *why, struct conf_errors *errs)
+{
+	size_t lost = 0;
+
+	if (whom_everyone(&nb->whom))
+		return 0;
+	if (whom_everyone(&ob->whom)) {
+		conf_errors_add(errs, "%s: the break cannot be narrowed to some users", why);
+		return 1;
+	}
+	for (uint32_t i = 0; i < ob->whom.n_uids; i++) {
+		struct whom_id id = {.have_uid = true, .uid = ob->whom.uids[i], .device = -1};
+		if (id.uid == USERS_NOBODY || whom_covers(&nb->whom, &id))
+			continue;
+		conf_errors_add(errs, "%s: the break cannot drop user %u", why, ob->whom.uids[i]);
+		lost++;
+	}
+	return lost;
+}
+
 /* A strict scheduled break must stay strict, on until its end (held or
  * not), and on every list it has, and those lists whole. */
 static size_t check_break_kept(const struct conf *oc, size_t i, const struct policy *op,
@@ -586,6 +615,7 @@ static size_t check_break_kept(const struct conf *oc, size_t i, const struct pol
 		                ob->strict ? "strict and " : "");
 		return 1;
 	}
+	lost += check_whom_kept(ob, nb, why, errs);
 	for (size_t j = 0; j < ob->n_lists; j++) {
 		const char *name = oc->lists[ob->lists[j]].name;
 		size_t k = 0;
@@ -835,15 +865,23 @@ bool policy_start_plans(struct state *s, const struct policy_clock *clk, uint32_
 			s->plans[j++] = *pl;
 			continue;
 		}
-		changed = true;
-		if (pl->end <= clk->now) /* missed whole, say while the machine was off */
+		if (pl->end <= clk->now) { /* missed whole, say while the machine was off */
+			changed = true;
 			continue;
+		}
 		struct policy_pause_req req = {
 		    .have_end = true, .end = pl->end, .strict = pl->strict};
 		for (size_t k = 0; k < pl->n_lists; k++)
 			memcpy(req.lists[k], pl->lists[k], sizeof(pl->lists[k]));
 		req.n_lists = pl->n_lists;
-		policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc);
+		/* A pause for some users runs: the plan (for everyone) waits for
+		 * its end, the next evaluation, rather than lengthen it. */
+		if (policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc) ==
+		    POLICY_PAUSE_OTHER) {
+			s->plans[j++] = *pl;
+			continue;
+		}
+		changed = true;
 		s->adhoc.cycle = pl->cycle;
 		s->adhoc.cycles = pl->cycles;
 	}

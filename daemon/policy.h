@@ -98,6 +98,7 @@ struct policy_pause_req {
 	int64_t unlock_delay; /* --unlock-delay, seconds; 0: none */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
+	struct whom whom; /* --user: uids in ascending order; none, everyone */
 };
 
 enum policy_pause_outcome {
@@ -105,6 +106,9 @@ enum policy_pause_outcome {
 	POLICY_PAUSE_EXTENDED,  /* the running one grew (longer, stricter or more lists) */
 	POLICY_PAUSE_UNCHANGED, /* the running one already covers the request */
 	POLICY_PAUSE_TOGGLE,    /* bare `smctl pause` on a running pause: resume it */
+	POLICY_PAUSE_OTHER,     /* the running pause is for other users: refused, since
+	                           one pause runs at a time and growing it for some
+	                           would lengthen it for the others */
 };
 
 /* Merges req into the pause *a at clk: a new pause runs pause_default when

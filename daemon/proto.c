@@ -71,13 +71,15 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_PAUSES] = {"pauses", PROTO_K_U64, false},
     [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
     [PROTO_A_WHOM] = {"whom", PROTO_K_NEST, false},
-    [PROTO_A_UID] = {"users", PROTO_K_U32, true},
+    [PROTO_A_UID] = {"uids", PROTO_K_U32, true},
     [PROTO_A_DEVICE] = {"devices", PROTO_K_U32, true},
     [PROTO_A_REMAINING] = {"remaining", PROTO_K_U64, false},
     [PROTO_A_WARN_AT] = {"warn_at", PROTO_K_I64, false},
     [PROTO_A_ALLOWANCE] = {"allowances", PROTO_K_NEST, true},
     [PROTO_A_USED] = {"used", PROTO_K_U64, false},
     [PROTO_A_BUDGET] = {"budget", PROTO_K_U64, false},
+    [PROTO_A_USER] = {"users", PROTO_K_STR, true},
+    [PROTO_A_SOME] = {"in_force_for_some", PROTO_K_NEST, true},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

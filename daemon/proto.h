@@ -151,6 +151,9 @@ enum proto_attr_type {
 	PROTO_A_ALLOWANCE,
 	PROTO_A_USED,   /* u64: minutes used */
 	PROTO_A_BUDGET, /* u64: minutes a day (per_day) */
+	PROTO_A_USER,   /* str, repeated: a user name or uid (pause --user, check --user);
+	                   in a break nest, the users it is for (none: everyone) */
+	PROTO_A_SOME,   /* nest, repeated (status): LISTs in force for some USERs only */
 	PROTO_A_MAX_,
 };
 

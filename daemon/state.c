@@ -11,6 +11,8 @@
  *   unlock DELAY AT           (of the pause on now: its unlock delay, and when
  *                              an asked-for resume applies, 0 for none)
  *   unskip NAME UNTIL AT      (a skip that applies at AT)
+ *   users UID[,UID...]        (of the pause on now: the users it is for;
+ *                              without it, everyone)
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
  * names separated by commas. STRICT_END, written for a strict pause whose
@@ -59,6 +61,9 @@ int state_format(const struct state *s, char *buf, size_t len)
 	if (r == 0 && a->on && (a->unlock_delay || a->unlock_at))
 		r = file_appendf(buf, len, &off, "unlock %" PRId64 " %" PRId64 "\n",
 		                 a->unlock_delay, (int64_t)a->unlock_at);
+	for (uint32_t i = 0; r == 0 && a->on && i < a->whom.n_uids; i++)
+		r = file_appendf(buf, len, &off, "%s%u%s", i ? "," : "users ", a->whom.uids[i],
+		                 i + 1 == a->whom.n_uids ? "\n" : "");
 	for (size_t i = 0; r == 0 && i < s->n_unlocks; i++)
 		r = file_appendf(buf, len, &off, "unskip %s %" PRId64 " %" PRId64 "\n",
 		                 s->unlocks[i].name, (int64_t)s->unlocks[i].until,
@@ -203,6 +208,20 @@ static int parse_plan(char **tok, size_t n, struct state_plan *p)
 	return 0;
 }
 
+/* "UID,UID,...": the users of the pause, at least one. */
+static int parse_uids(char *tok, struct whom *w)
+{
+	char *save = NULL;
+	int64_t v;
+
+	for (char *t = strtok_r(tok, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (w->n_uids == SMB_WHOM_USERS_MAX || !parse_i64(t, &v) || v < 0 || v > UINT32_MAX)
+			return -EINVAL;
+		w->uids[w->n_uids++] = (uint32_t)v;
+	}
+	return w->n_uids ? 0 : -EINVAL;
+}
+
 /* One record after the version line; "bad RECORD record" or "unknown
  * record" in err when it does not parse. */
 static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adhoc, char *err,
@@ -246,6 +265,10 @@ static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adh
 	} else if (strcmp(tok[0], "cycle") == 0) {
 		if (ntok != 2 || !*have_adhoc ||
 		    !parse_cycle(tok[1], &s->adhoc.cycle, &s->adhoc.cycles))
+			goto bad;
+	} else if (strcmp(tok[0], "users") == 0) {
+		if (ntok != 2 || !*have_adhoc || s->adhoc.whom.n_uids ||
+		    parse_uids(tok[1], &s->adhoc.whom) < 0)
 			goto bad;
 	} else if (strcmp(tok[0], "hold") == 0) {
 		if (s->n_holds == STATE_HOLDS_MAX ||

@@ -41,6 +41,9 @@ struct state_adhoc {
 	/* list names; none means every list */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
+	/* `smctl pause --user`: the uids it is for; none, everyone. One pause
+	 * runs at a time, so a pause for other users waits for it to end. */
+	struct whom whom;
 };
 
 /* A scheduled break ended early with `smctl skip`: the occurrence that ends at

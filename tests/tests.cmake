@@ -21,6 +21,7 @@ smb_unit(addrset smb_dns_policy)
 smb_unit(dns_policy smb_dns_policy)
 smb_unit(resolv smb_resolv)
 smb_unit(listenfd smb_listenfd)
+smb_unit(sockuid smb_sockuid)
 
 # Fuzz targets
 smb_fuzz(conf smb_conf)
@@ -61,6 +62,7 @@ smb_system(strict_shared)
 smb_system(watch)
 smb_system(notify)
 smb_system(allowance)
+smb_system(users)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.
 smb_unit(nft_msg smb_nft)

@@ -188,6 +188,20 @@ static void test_rules_match_nft(void)
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
 	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_BLOCK_FORWARD));
 	CHECK(nft_msg_rule_block(&b, AF_UNIX, S4, 1, 0) < 0);
+	/* a user's rule: the same with meta skuid (key 10) == uid first */
+	CHECK_INT(nft_msg_rule_block_uid(&b, AF_INET, S4, 1, 4242, 0), 0);
+	static char u[sizeof(hexbuf)]; /* hex() reuses hexbuf */
+	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
+	CHECK(strstr(u, "0000000a") != NULL && strstr(u, "92100000") != NULL);
+	CHECK(strstr(u, hex("lookup", 6)) != NULL);
+	CHECK_INT(nft_msg_rule_block_port_uid(&b, IPPROTO_TCP, 853, 4242, 0), 0);
+	CHECK(nft_msg_rule_block_port_uid(&b, IPPROTO_ICMP, 853, 4242, 0) < 0);
+	CHECK(nft_msg_rule_block_uid(&b, AF_UNIX, S4, 1, 4242, 0) < 0);
+	/* the sender's mark: skuid into a register, its top bit set, into the mark */
+	CHECK_INT(nft_msg_rule_mark_sender(&b, 53, 0), 0);
+	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
+	CHECK(strstr(u, hex("bitwise", 7)) != NULL && strstr(u, "ffffff7f") != NULL);
+	CHECK(strstr(u, "00000080") != NULL && strstr(u, hex("fib", 3)) != NULL);
 
 	/* the time guard adds meta time, byteorder and cmp lt before the goto */
 	CHECK_INT(nft_msg_rule_block(&b, AF_INET, S4, 1, 0x0102030405060708ull), 0);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "users.h"
 #include "domains.h"
 #include "policy.h"
 #include "sched.h"
@@ -34,6 +35,8 @@ static struct conf *parse(const char *text)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	CHECK_INT(r, 0);
 	conf_errors_clear(&errs);
+	if (c)
+		users_resolve(c, NULL);
 	return c;
 }
 
@@ -849,6 +852,114 @@ static void test_whom(void)
 	CHECK(!inforce_any(&(struct inforce){0}));
 }
 
+/* `users =` resolved, breaks and pauses for some users in inforce.some,
+ * one pause at a time, and the veto on narrowing a strict break's users. */
+static void test_users(void)
+{
+	const char *night = "2026-03-09T23:00:00+01:00";
+	struct conf_errors warn = {0};
+	const char *bad = "[break kids]\ntimes = 22:00-23:30\nusers = 4242x Bob 4242x\n";
+	struct conf *c = NULL;
+	CHECK_INT(conf_parse("test.conf", bad, strlen(bad), &c, &warn), -EINVAL);
+	CHECK_INT(warn.n, 4); /* no list; neither word is a user name nor a uid */
+	CHECK(warn.n > 1 && strstr(warn.msgs[1], "bad user '4242x'") != NULL);
+	conf_errors_clear(&warn);
+	c = parse("[list social]\ndomains = x.example\n[break kids]\ntimes = 22:00-23:30\n"
+	          "users = 0 4242 nosuchuser-zz root\n[break ghost]\ntimes = 22:00-23:30\n"
+	          "users = nosuchuser-zz\n");
+	if (!c)
+		return;
+	CHECK_INT(users_resolve(c, &warn), 2);
+	CHECK_INT(warn.n, 2);
+	CHECK(warn.n && strstr(warn.msgs[0], "test.conf:5: warning: user 'nosuchuser-zz' of break "
+	                                     "'kids' does not exist") != NULL);
+	CHECK_INT(c->breaks[0].whom.n_uids, 2); /* root is 0, given once */
+	CHECK_INT(c->breaks[0].whom.uids[1], 4242);
+	/* none of its users exists: for nobody, not for everyone */
+	CHECK_INT(c->breaks[1].whom.n_uids, 1);
+	CHECK_INT(c->breaks[1].whom.uids[0], USERS_NOBODY);
+	conf_errors_clear(&warn);
+	/* --user's order: ascending, once each, at most 16 */
+	struct whom w = {0};
+	CHECK_INT(users_add(&w, 9) + users_add(&w, 3) + users_add(&w, 9) + users_add(&w, 5), 0);
+	CHECK(w.n_uids == 3 && w.uids[0] == 3 && w.uids[1] == 5 && w.uids[2] == 9);
+	for (uint32_t u = 100; w.n_uids < SMB_WHOM_USERS_MAX; u++)
+		users_add(&w, u);
+	CHECK_INT(users_add(&w, 1), -E2BIG);
+	char who[64];
+	users_describe(&(struct whom){.n_uids = 2, .uids = {0, 4242}}, who, sizeof(who));
+	CHECK_STR(who, " for root, 4242");
+
+	struct state s = {0};
+	struct policy p;
+	struct policy_clock clk = at(night, 1000);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.lists, 0);
+	CHECK_INT(p.in.n_some, 2);
+	struct whom_id as = {.have_uid = true, .uid = 4242, .device = -1};
+	CHECK_INT(inforce_lists_for(&p.in, &as), 1);
+	as.uid = 1000;
+	CHECK_INT(inforce_lists_for(&p.in, &as), 0);
+	policy_clear(&p);
+
+	/* A pause for 4242: for them only; another's waits; the same grows. */
+	struct policy_pause_req req = {.have_end = true,
+	                               .end = T("2026-03-10T00:00:00+01:00"),
+	                               .whom = {.n_uids = 1, .uids = {4242}}};
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK_INT(s.adhoc.whom.n_uids, 1);
+	struct policy_pause_req other = req;
+	other.whom.uids[0] = 1000;
+	pause_req(&s.adhoc, &other, &clk, POLICY_PAUSE_OTHER);
+	struct policy_pause_req everyone = req;
+	everyone.whom.n_uids = 0;
+	pause_req(&s.adhoc, &everyone, &clk, POLICY_PAUSE_OTHER);
+	req.end += 600;
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_EXTENDED);
+	/* a plan for everyone due meanwhile waits for the end of 4242's */
+	uint32_t id;
+	CHECK_INT(policy_plan(&s, &everyone, clk.now - 60, 7200, 0, 0, &id), 0);
+	CHECK(!policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 1);
+	CHECK_INT(s.adhoc.whom.n_uids, 1);
+	struct policy_clock after = at("2026-03-10T00:10:01+01:00", 1000 + 4201);
+	struct state later = s;
+	CHECK(policy_start_plans(&later, &after, 3600)); /* 4242's is over: it starts */
+	CHECK_INT(later.n_plans, 0);
+	CHECK_INT(later.adhoc.whom.n_uids, 0);
+	s.n_plans = 0;
+	conf_free(c);
+	c = parse(base_conf);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	/* night (strict, everyone) holds social and video; the pause is for 4242 */
+	CHECK_INT(p.in.n_some, 1);
+	CHECK(whom_equal(&p.in.some[0].whom, &req.whom));
+	policy_clear(&p);
+	conf_free(c);
+
+	/* The strict break for everyone may not be narrowed to some users, nor
+	 * one for users lose any. */
+	struct state none = {0};
+	const char *users_night = "[list social]\ndomains = instagram.com reddit.com\n"
+	                          "services = instagram tiktok\n[list video]\n"
+	                          "domains = youtube.com\n[break night]\ndays = daily\n"
+	                          "times = 22:30-07:00\nlists = social video\nstrict = yes\n"
+	                          "users = 4242\n";
+	veto_case(&none, night, users_night, 1,
+	          (const char *const[]){"the break cannot be narrowed to some users", NULL});
+	struct conf *oc = parse(users_night), *nc = parse(users_night);
+	struct conf_errors errs = {0};
+	nc->breaks[0].whom.uids[0] = 1000;
+	oc->breaks[0].whom = (struct whom){.n_uids = 2, .uids = {4242, 1000}};
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &none, &clk, &errs), 1);
+	CHECK(errs.n && strstr(errs.msgs[0], "the break cannot drop user 4242") != NULL);
+	conf_errors_clear(&errs);
+	nc->breaks[0].whom.n_uids = 0; /* widened to everyone: fine */
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &none, &clk, &errs), 0);
+	conf_free(oc);
+	conf_free(nc);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -867,5 +978,6 @@ int main(void)
 	test_plans();
 	test_unlock();
 	test_whom();
+	test_users();
 	CHECK_DONE();
 }

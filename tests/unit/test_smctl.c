@@ -114,7 +114,7 @@ static void test_help_flags(void)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	CHECK_INT(args_help(f, "check"), 0);
 	fclose(f);
-	CHECK(strstr(buf, "usage: smctl check DOMAIN|ADDRESS\n") == buf);
+	CHECK(strstr(buf, "usage: smctl check DOMAIN|ADDRESS [--user NAME]\n") == buf);
 	CHECK(strstr(buf, "exit status 0 when it is blocked now, 1 when it is not") != NULL);
 
 	CHECK_INT(parse(3, "-js", "/run/x", "status"), ARGS_RUN);
@@ -166,6 +166,18 @@ static void test_pause(void)
 	CHECK(has(PROTO_A_DURATION, &a) && proto_attr_u64(&a) == 5400);
 	CHECK(has(PROTO_A_STRICT, &a));
 	CHECK_INT(count(PROTO_A_LIST), 2);
+
+	/* --user, repeatable, both spellings; check takes one */
+	CHECK_INT(parse(5, "pause", "45m", "--user", "alice", "--user=1001"), ARGS_RUN);
+	CHECK_INT(count(PROTO_A_USER), 2);
+	CHECK_INT(parse(3, "pause", "--user", "Alice!"), ARGS_USAGE);
+	CHECK(strstr(err, "--user takes a user name or uid") != NULL);
+	CHECK_INT(parse(2, "pause", "--user"), ARGS_USAGE);
+	CHECK_INT(parse(4, "check", "x.com", "--user", "bob"), ARGS_RUN);
+	CHECK(has(PROTO_A_USER, &a));
+	CHECK_STR(proto_attr_str(&a), "bob");
+	CHECK_INT(parse(6, "check", "x.com", "--user", "bob", "--user", "eve"), ARGS_USAGE);
+	CHECK_INT(parse(3, "skip", "--user", "bob"), ARGS_USAGE);
 
 	CHECK_INT(parse(3, "pause", "until", "17:30"), ARGS_RUN);
 	CHECK(has(PROTO_A_UNTIL, &a));

@@ -56,6 +56,15 @@ static void test_round_trip(void)
 	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
 	CHECK_INT(t.adhoc.n_lists, 0);
 	CHECK_STR(t.adhoc.boot_id, "");
+	CHECK_INT(t.adhoc.whom.n_uids, 0);
+
+	/* A pause for some users keeps them. */
+	s.adhoc.whom = (struct whom){.n_uids = 2, .uids = {0, 4242}};
+	len = state_format(&s, buf, sizeof(buf));
+	CHECK(strstr(buf, "adhoc 10 20 0 0 0 - *\nusers 0,4242\n") != NULL);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK(whom_equal(&t.adhoc.whom, &s.adhoc.whom));
+	s.adhoc.whom.n_uids = 0;
 
 	CHECK_INT(state_format(&s, buf, 10), -ENOSPC);
 }
@@ -88,6 +97,11 @@ static void test_bad(void)
 	expect_bad("version 1\nskip work\n", "line 2: bad skip record");
 	expect_bad("version 1\nskip work 12x\n", "line 2: bad skip record");
 	expect_bad("version 1\nfrobnicate 1\n", "line 2: unknown record 'frobnicate'");
+	expect_bad("version 1\nusers 1\n", "line 2: bad users record"); /* no pause */
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nusers 1,x\n", "line 3: bad users record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nusers -1\n", "line 3: bad users record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nusers 1\nusers 2\n",
+	           "line 4: bad users record");
 
 	struct state t;
 	char err[128];

@@ -14,12 +14,9 @@
 
 #include "dns_msg.h"
 
-#define CACHE_DEFAULT           10000       /* entries: a household's names, a few times over */
-#define CACHE_MAX               1000000     /* the largest `cache =` */
-#define CACHE_TTL_MAX           (7 * 86400) /* a longer TTL is capped to this (RFC 8767 4) */
-#define CACHE_STALE_TTL         30          /* the TTL of a stale answer (RFC 8767 4) */
-#define CACHE_STALE_MAX_DEFAULT 86400       /* `stale_max`: how long past its TTL an entry serves */
-#define CACHE_BODY_MAX          4096        /* a bigger answer is relayed, not cached */
+#define CACHE_TTL_MAX   (7 * 86400) /* a longer TTL is capped to this (RFC 8767 4) */
+#define CACHE_STALE_TTL 30          /* the TTL of a stale answer (RFC 8767 4) */
+#define CACHE_BODY_MAX  4096        /* a bigger answer is relayed, not cached */
 /* The byte bound: entries plus their answers stay under this many bytes per
  * entry allowed (3.2 MB at the default), so a few big answers cannot take
  * more memory than the count promises. */

@@ -694,6 +694,8 @@ static struct conf *conf_new(const char *path)
 	c->learn_min = 10 * MINUTE;
 	c->learn_max = 24 * HOUR;
 	c->pause_default = HOUR;
+	c->cache = 10000;
+	c->stale_max = 24 * HOUR;
 	strcpy(c->control_group, DEFAULT_GROUP);
 	return c;
 }

@@ -25,6 +25,8 @@
 #define CONF_BREAKS_MAX    256  /* [break] sections */
 #define CONF_RANGES_MAX    4096 /* `addresses =` entries of one list */
 
+#define CONF_CACHE_MAX 1000000 /* `cache =`, answers */
+
 enum conf_answer {
 	CONF_ANSWER_NXDOMAIN,
 	CONF_ANSWER_NULL, /* 0.0.0.0 / :: */
@@ -105,6 +107,8 @@ struct conf {
 	uint32_t learn_max;     /* seconds */
 	uint32_t pause_default; /* seconds */
 	char control_group[CONF_GROUP_MAX + 1];
+	uint32_t cache;     /* answers kept (`cache =`, at most CONF_CACHE_MAX), 0: none */
+	uint32_t stale_max; /* seconds past its TTL an answer may be served stale */
 	/* [list NAME] and [break NAME], in file order */
 	struct conf_list *lists;
 	size_t n_lists;

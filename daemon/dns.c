@@ -336,9 +336,11 @@ static bool answer_cached(struct dns *dns, struct dns_slot *s, bool stale)
 	struct cache_served sv;
 	struct dns_msg_reply rep;
 
+	/* One too big for the client is relayed: the upstream's own TC answer,
+	 * as without a cache, then the client's retry over TCP is a hit. */
 	if (!dns->cache || s->xfr ||
-	    !cache_answer(dns->cache, &s->q, dns_cache_now(), stale, dns->buf, sizeof(dns->buf),
-	                  &sv))
+	    !cache_answer(dns->cache, &s->q, dns_cache_now(), stale, dns->buf,
+	                  dns_msg_reply_limit(&s->q, s->tc != NULL), &sv))
 		return false;
 	if (!sv.learn || dns_msg_reply_check(dns->buf, sv.len, &s->q, s->q.id, &rep) < 0) {
 		deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, sv.len);

@@ -24,6 +24,7 @@ smb_fuzz(conf smb_conf)
 smb_fuzz(proto smb_proto)
 smb_fuzz(lists smb_domains)
 smb_fuzz(dns_msg smb_dns_msg)
+smb_fuzz(cache smb_cache)
 
 # System tests
 smb_system(core)

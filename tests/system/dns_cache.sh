@@ -64,6 +64,8 @@ d +cdflag "$UP_BOTH" A >/dev/null
 eq "each is cached in turn" "$(upstream_queries "$UP_BOTH" A)" 3
 check "status counts the hits" test "$(counter cache_hits)" -ge 4
 check "and the entries" test "$(counter cache_entries)" -ge 3
+expect_rc 0 "status -v" smctl status -v
+expect_in "cache_hits" "status -v shows the cache's counters"
 
 # A hit for a listed name learns its addresses, with the TTL left: a name
 # cached while in no list, then listed by a reload (which keeps the cache).

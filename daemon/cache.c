@@ -17,6 +17,7 @@
 #define T_PTR   12
 #define T_MX    15
 #define T_SIG   24
+#define T_SRV   33
 #define T_OPT   41
 #define T_TSIG  250
 #define KEY_DO  1
@@ -306,12 +307,16 @@ struct scan {
 	uint32_t ttl; /* the lowest TTL, capped */
 	bool soa;     /* an SOA in the authority section */
 	bool opt;     /* the last record was an OPT, left out */
+	/* Offsets where a label of a name read so far starts: where a
+	 * compression pointer may point. */
+	uint8_t label[(DNS_MSG_HDR_LEN + CACHE_BODY_MAX + 7) / 8];
 };
 
-/* Skips the name at *pos; every compression pointer must point back, to
- * what precedes it and follows the header, so the kept bytes hold its
- * target whatever is left out after them. */
-static int skip_name(const uint8_t *p, size_t len, size_t *pos)
+/* Skips the name at *pos. Every compression pointer must point back to
+ * where a label of a name read before starts: so what it names is in the
+ * bytes kept, whatever is left out after them, and in no TTL rewritten on
+ * the way out (a pointer into a TTL would read a name that changes). */
+static int skip_name(struct scan *s, const uint8_t *p, size_t len, size_t *pos)
 {
 	size_t i = *pos;
 
@@ -323,13 +328,14 @@ static int skip_name(const uint8_t *p, size_t len, size_t *pos)
 			if (i + 2 > len)
 				return -EBADMSG;
 			size_t to = (size_t)(b & 0x3f) << 8 | p[i + 1];
-			if (to < DNS_MSG_HDR_LEN || to >= i)
+			if (to >= i || !(s->label[to / 8] & 1u << to % 8))
 				return -EBADMSG;
 			*pos = i + 2;
 			return 0;
 		}
 		if (b & 0xc0)
 			return -EBADMSG;
+		s->label[i / 8] |= (uint8_t)(1u << i % 8);
 		i += 1 + (size_t)b;
 		if (!b) {
 			*pos = i;
@@ -340,21 +346,22 @@ static int skip_name(const uint8_t *p, size_t len, size_t *pos)
 
 /* The names inside the RDATA of the types that compress them (RFC 1035,
  * 3597: no other type may) point back too. */
-static int check_rdata(const uint8_t *p, size_t len, uint16_t type, size_t at, size_t rdlen)
+static int check_rdata(struct scan *s, const uint8_t *p, uint16_t type, size_t at, size_t rdlen)
 {
 	size_t pos = at, end = at + rdlen;
 	int names = type == T_SOA ? 2 : 1;
 
 	if (type == T_MX)
 		pos += 2;
+	else if (type == T_SRV) /* not to be compressed (RFC 2782), but some do */
+		pos += 6;
 	else if (type != T_NS && type != T_CNAME && type != T_PTR && type != T_SOA)
 		return 0;
 	for (int i = 0; i < names; i++)
-		if (skip_name(p, end, &pos) < 0)
+		if (skip_name(s, p, end, &pos) < 0)
 			return -EBADMSG;
 	if (type == T_SOA && pos + 20 != end)
 		return -EBADMSG;
-	(void)len;
 	return 0;
 }
 
@@ -369,7 +376,7 @@ static int scan_records(uint8_t *p, size_t len, size_t pos, unsigned an, unsigne
 	s->ttl = CACHE_TTL_MAX;
 	for (unsigned i = 0; i < total; i++) {
 		size_t rec = pos;
-		if (skip_name(p, len, &pos) < 0 || pos + 10 > len)
+		if (skip_name(s, p, len, &pos) < 0 || pos + 10 > len)
 			return -EBADMSG;
 		uint16_t type = rd16(p + pos);
 		uint32_t ttl = rd32(p + pos + 4);
@@ -384,7 +391,7 @@ static int scan_records(uint8_t *p, size_t len, size_t pos, unsigned an, unsigne
 		}
 		if (type == T_TSIG || type == T_SIG)
 			return -ENOTSUP; /* signed for one client */
-		if (check_rdata(p, len, type, rd, rdlen) < 0)
+		if (check_rdata(s, p, type, rd, rdlen) < 0)
 			return -EBADMSG;
 		if (ttl > 0x7fffffffu) /* RFC 2181 8: as if 0 */
 			ttl = 0;
@@ -438,6 +445,8 @@ int cache_store(struct cache *c, const struct dns_msg_query *q, const uint8_t *p
 	memcpy(copy, pkt, n);
 	memset(&s, 0, sizeof(s));
 	s.end = (size_t)qend;
+	size_t at = DNS_MSG_HDR_LEN;
+	(void)skip_name(&s, copy, n, &at); /* q's name: it parses, and marks its labels */
 	int r = scan_records(copy, n, (size_t)qend, rep->ancount, rep->nscount, rep->arcount, &s);
 	if (r == -EBADMSG && n < len)
 		return -E2BIG;

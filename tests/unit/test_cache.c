@@ -305,6 +305,19 @@ static void test_unparseable(void)
 	rd_end(&p, rd);
 	CHECK_INT(dns_msg_reply_check(p.b, p.n, &q, 0x4242, &rep), 0);
 	CHECK_INT(cache_store(c, &q, p.b, p.n, &rep, false, 0), -EBADMSG);
+	/* A pointer into a TTL, which serving rewrites: what it names would change. */
+	hdr(&p, 0x4242, DNS_MSG_F_QR, 2, 0, 0);
+	name(&p, "bad.example");
+	b16(&p, DNS_MSG_T_A);
+	b16(&p, DNS_MSG_C_IN);
+	size_t ttl_at = p.n + 2 + 4;
+	a_rr(&p, 60, 1);
+	b16(&p, 0xc00c);
+	rd = rr(&p, DNS_MSG_T_CNAME, DNS_MSG_C_IN, 60);
+	b16(&p, (uint16_t)(0xc000 | ttl_at));
+	rd_end(&p, rd);
+	CHECK_INT(dns_msg_reply_check(p.b, p.n, &q, 0x4242, &rep), 0);
+	CHECK_INT(cache_store(c, &q, p.b, p.n, &rep, false, 0), -EBADMSG);
 	/* An OPT that is not the last record. */
 	answer_a(&p, &q, "bad.example", t60, 1, true);
 	p.b[11] = 2;

@@ -709,6 +709,8 @@ static struct conf *conf_new(const char *path)
 	c->learn_max = 24 * HOUR;
 	c->pause_default = HOUR;
 	c->warn = 5 * MINUTE;
+	c->cache = 10000;
+	c->stale_max = 24 * HOUR;
 	strcpy(c->control_group, DEFAULT_GROUP);
 	c->active_rate = CONF_ACTIVE_RATE_DEFAULT;
 	return c;

@@ -101,6 +101,8 @@ static const struct {
     [K_LEARN_MAX] = {"learn_max", SECT_DAEMON, false},
     [K_PAUSE_DEFAULT] = {"pause_default", SECT_DAEMON, false},
     [K_CONTROL_GROUP] = {"control_group", SECT_DAEMON, false},
+    [K_CACHE] = {"cache", SECT_DAEMON, false},
+    [K_STALE_MAX] = {"stale_max", SECT_DAEMON, false},
     [K_SERVICES] = {"services", SECT_LIST, true},
     [K_DOMAINS] = {"domains", SECT_LIST, true},
     [K_FILES] = {"files", SECT_LIST, true},
@@ -140,7 +142,7 @@ static const struct {
     {K_BLOCKED_TTL, 0, DAY},        {K_LEARN_MIN, MINUTE, 7 * DAY},
     {K_LEARN_MAX, MINUTE, 7 * DAY}, {K_PAUSE_DEFAULT, MINUTE, 7 * DAY},
     {K_UNLOCK_DELAY, 0, DAY},       {K_PER_DAY, MINUTE, DAY},
-    {K_WARN, 0, DAY},
+    {K_WARN, 0, DAY},               {K_STALE_MAX, 0, 7 * DAY},
 };
 
 /* The next word of *pp into st->tok; words are separated by whitespace, and
@@ -273,6 +275,9 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 		      : st->sect == SECT_ALLOWANCE ? &st->c->allowances[st->sect_idx].warn
 		                                   : &st->c->warn;
 		break;
+	case K_STALE_MAX:
+		dst = &st->c->stale_max;
+		break;
 	default:
 		dst = &st->c->pause_default;
 		break;
@@ -306,6 +311,16 @@ static void value_duration(struct parser *st, enum key k, const char *v)
 	}
 	if (r < 0 && (k == K_LEARN_MIN || k == K_LEARN_MAX))
 		st->learn_bad = true;
+}
+
+/* `cache = N`: answers kept, 0 for none. */
+static void value_cache(struct parser *st, const char *v)
+{
+	char q[QUOTE_SIZE];
+
+	if (value_parse_count(v, 0, CONF_CACHE_MAX, &st->c->cache) < 0)
+		conf_err(st, st->lineno, "bad cache %s: use a number of answers from 0 (off) to %d",
+		         conf_quote(q, v), CONF_CACHE_MAX);
 }
 
 static void value_bool(struct parser *st, enum key k, const char *v, bool *dst)
@@ -758,6 +773,12 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 		break;
 	case K_CONTROL_GROUP:
 		value_group(st, v);
+		break;
+	case K_CACHE:
+		value_cache(st, v);
+		break;
+	case K_STALE_MAX:
+		value_duration(st, k, v);
 		break;
 	case K_SERVICES:
 		value_names(st, k, v);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "addrset.h"
+#include "cache.h"
 #include "dns_msg.h"
 #include "dns_policy.h"
 #include "dns_relay.h"
@@ -328,21 +329,71 @@ static bool answer_cloaked(struct dns *dns, struct dns_slot *s, const struct dns
 	return true;
 }
 
+/* An answer for the client of s, relayed or from the cache: learnt from,
+ * checked for cloaking, sent. Whether it has addresses or a chain to learn
+ * from (extracted), or a negative errno (nothing could be extracted). */
+static int answer_client(struct dns *dns, struct dns_slot *s, uint8_t *pkt, size_t len,
+                         const struct dns_msg_reply *rep)
+{
+	struct dns_msg_learned *l = &dns->scratch;
+	int r = dns_msg_extract(pkt, len, rep, l);
+
+	/* One parse serves both the learning and the cloaking check. */
+	if (r == 0) {
+		learn_answer(dns, l, s->q_lists, s->q_endpoint);
+		r = l->n_addrs || l->n_names > 1;
+		if (answer_cloaked(dns, s, l))
+			return r;
+	}
+	dns_msg_set_id(pkt, len, s->client_id);
+	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
+	return r;
+}
+
+/* ---- the cache ---- */
+
+/* A zone transfer streams; a query of another EDNS version is the
+ * upstream's to answer BADVERS: neither comes from the cache or goes in. */
+static bool cacheable(const struct dns_slot *s)
+{
+	return !s->xfr && !(s->q.has_edns && s->q.edns_version != 0);
+}
+
+/* Answers s from the cache, fresh or (`stale`: every upstream failed) up to
+ * stale_max past its TTL. A hit is learnt from as a relayed answer is, so the
+ * addresses of listed names stay in their sets for the TTL that is left. */
+static bool answer_cached(struct dns *dns, struct dns_slot *s, bool stale)
+{
+	struct cache_served sv;
+	struct dns_msg_reply rep;
+
+	/* One too big for the client is relayed: the upstream's own TC answer,
+	 * as without a cache, then the client's retry over TCP is a hit. */
+	if (!dns->cache || !cacheable(s) ||
+	    !cache_answer(dns->cache, &s->q, dns_cache_now(), stale, dns->buf,
+	                  dns_msg_reply_limit(&s->q, s->tc != NULL), &sv))
+		return false;
+	if (!sv.learn || dns_msg_reply_check(dns->buf, sv.len, &s->q, s->q.id, &rep) < 0) {
+		deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, dns->buf, sv.len);
+		return true;
+	}
+	answer_client(dns, s, dns->buf, sv.len, &rep);
+	return true;
+}
+
 static void on_relay_answer(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len,
                             const struct dns_msg_reply *rep)
 {
 	struct dns *dns = arg;
-	struct dns_msg_learned *l = &dns->scratch;
 
-	/* One parse serves both the learning and the cloaking check. */
-	if (dns_msg_extract(pkt, len, rep, l) == 0) {
-		learn_answer(dns, l, s->q_lists, s->q_endpoint);
-		if (answer_cloaked(dns, s, l))
-			return;
-	}
+	/* An upstream that fails to resolve is no better than none (RFC 8767). */
+	if (rep->rcode == DNS_MSG_R_SERVFAIL && answer_cached(dns, s, true))
+		return;
 	dns->n.relayed++;
-	dns_msg_set_id(pkt, len, s->client_id);
-	deliver(dns, &s->q, s->udp_fd, &s->client, s->client_len, s->tc, pkt, len);
+	int learn = answer_client(dns, s, pkt, len, rep);
+	/* Answers to queries without RD may be partial: not kept. */
+	if (dns->cache && learn >= 0 && cacheable(s) && s->q.flags & DNS_MSG_F_RD)
+		cache_store(dns->cache, &s->q, pkt, len, rep, learn > 0, dns_cache_now());
 }
 
 static void on_relay_part(void *arg, struct dns_slot *s, uint8_t *pkt, size_t len)
@@ -359,6 +410,8 @@ static void on_relay_fail(void *arg, struct dns_slot *s)
 	bool tcp = s->tc != NULL;
 
 	dns->n.failed++;
+	if (answer_cached(dns, s, true))
+		return;
 	if (dns_msg_build_error(&s->q, DNS_MSG_R_SERVFAIL, DNS_MSG_EDE_NO_REACHABLE,
 	                        "no upstream answered", dns->buf, dns_msg_reply_limit(&s->q, tcp),
 	                        &n) == 0) {
@@ -453,8 +506,24 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 			deliver(dns, &q, udp_fd, from, fromlen, tc, dns->buf, n);
 		return;
 	}
+	/* The client's side of the query, for the cache and then the relay. */
+	struct dns_slot c = {.q_lists = in_lists ? m.lists : 0,
+	                     .q_endpoint = in_bypass,
+	                     .q_allow = m.allow,
+	                     .q = q,
+	                     .sender = sender,
+	                     .client_id = q.id,
+	                     .udp_fd = udp_fd,
+	                     .client_len = fromlen,
+	                     .tc = tc,
+	                     .xfr = tc && (q.qtype == DNS_MSG_T_AXFR || q.qtype == DNS_MSG_T_IXFR)};
+	memcpy(&c.client, from, fromlen);
+	if (answer_cached(dns, &c, false))
+		return;
 	unsigned bucket = ip_bucket(from);
 	bool up = dns_relay_has_upstream(dns->relay);
+	if (!up && answer_cached(dns, &c, true))
+		return;
 	if (!up || dns_relay_full(dns->relay) || dns->per_ip[bucket] >= DNS_INFLIGHT_PER_IP) {
 		dns->n.refused++;
 		answer_now(dns, &q, udp_fd, from, fromlen, tc,
@@ -478,7 +547,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 	memcpy(&s->client, from, fromlen);
 	s->client_len = fromlen;
 	s->tc = tc;
-	s->xfr = tc && (q.qtype == DNS_MSG_T_AXFR || q.qtype == DNS_MSG_T_IXFR);
+	s->xfr = c.xfr;
 	if (tc)
 		tc->pending++;
 	s->ip_bucket = bucket;
@@ -706,6 +775,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	if (c->intercept && (r = dns_listen_intercept(dns, inherited)) < 0)
 		goto fail;
 	dns_relay_load(dns->relay, c);
+	dns_cache_configure(dns, NULL, c);
 	*out = dns;
 	return 0;
 fail:
@@ -722,6 +792,7 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 		log_warn("dns: intercept = yes takes a restart: the listeners at port %d are bound "
 		         "at start",
 		         DNS_INTERCEPT_PORT);
+	dns_cache_configure(dns, dns->conf, c);
 	dns->conf = c;
 	dns->domains = d;
 	dns_relay_load(dns->relay, c);
@@ -854,6 +925,7 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "evicted_at_bound", dns->n.evicted);
 	proto_put_counter(reply, "tcp_rejected", dns->n.tcp_rejected);
 	proto_put_counter(reply, "tcp_evicted", dns->n.tcp_evicted);
+	dns_cache_put_status(dns, reply);
 }
 
 void dns_free(struct dns *dns)
@@ -875,6 +947,7 @@ void dns_free(struct dns *dns)
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
 	sockuid_free(dns->sockuid);
+	cache_free(dns->cache);
 	addrset_free(&dns->learned);
 	addrset_free(&dns->shared);
 	addrset_pages_free(dns->add, DNS_QUEUE_MAX * sizeof(*dns->add));

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "addrset.h"
+#include "cache.h"
 #include "dns.h"
 #include "dns_msg.h"
 #include "dns_policy.h"
@@ -67,6 +68,7 @@ struct dns {
 	size_t n_listeners;
 	bool intercept_bound; /* the intercept listeners are up */
 	struct dns_relay *relay;
+	struct cache *cache; /* NULL with cache = 0 */
 	uint16_t per_ip[DNS_PER_IP_SLOTS];
 	unsigned n_tcp;
 	struct tcp_client *tcp_clients;
@@ -113,5 +115,14 @@ void dns_on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct so
 int dns_listen_on(struct dns *dns, const struct value_addr *a, bool tcp, bool intercept,
                   struct listenfd *inherited);
 int dns_listen_intercept(struct dns *dns, struct listenfd *inherited);
+
+/* dns_cache.c: the cache as the configuration c says (`cache`, `stale_max`);
+ * old: the configuration before (NULL at start), whose upstreams' answers
+ * are flushed when `upstream` changed. */
+void dns_cache_configure(struct dns *dns, const struct conf *old, const struct conf *c);
+/* The instant the cache counts TTLs with: monotonic seconds. */
+time_t dns_cache_now(void);
+/* Hits, misses, entries, stale answers and bytes, with the forwarder's counters. */
+void dns_cache_put_status(const struct dns *dns, struct proto_msg *reply);
 
 #endif

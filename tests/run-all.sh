@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libinih-dev
       clang libclang-rt-14-dev nftables dnsutils dnsmasq-base curl iproute2 tzdata python3
-      python3-dnspython unbound
+      python3-dnspython unbound dnsdist
       util-linux procps debootstrap systemd-container dnsperf libfaketime lintian
       libsystemd-dev xvfb dunst dbus-daemon dbus-bin)
 missing=()

@@ -1,25 +1,29 @@
 #!/bin/bash
 # The DNS forwarder benchmark (BENCHMARKS.md, section "DNS forwarder"): smbreakd
-# side by side with dnsmasq doing the same job (a filtering forwarder with the
-# same 1M names as address=/name/ entries, misses forwarded to the same
-# upstream), with dnsperf as the load client, in a network namespace of its own
-# (re-executes itself under unshare -n; every packet stays on its loopback).
+# side by side with dnsmasq, dnsdist and unbound doing the same job (a
+# filtering forwarder with the same 1M names: address=/name/ entries, a
+# SuffixMatchNode answering NXDOMAIN, always_nxdomain local-zones; misses
+# forwarded to the same upstream), caches off, then each one's cache on for
+# the cache-hit rows, with dnsperf as the load client, in a network namespace
+# of its own (re-executes itself under unshare -n; every packet stays on its
+# loopback).
 #
 #   bench/dns/run.sh BUILD_DIR [--rounds N] [--secs S] [--n LIST] [--quick] [--keep]
 #
 # BUILD_DIR holds daemon/smbreakd, ctl/smctl and bench/dns/bench_dns_{gen,lat}
 # (SMBREAKD=... SMCTL=... in the environment override the first two). Layout on
 # a 2-core machine: the daemon under test on CPU 0 (alone), the load client and
-# the upstream on CPU 1. Needs root, dnsperf, dnsmasq (dnsmasq-base), dig,
-# taskset, python3. --quick: a 20,000-name list, 1 round of 2 s (a smoke run).
+# the upstream on CPU 1. Needs root, dnsperf, dnsmasq (dnsmasq-base), dnsdist,
+# unbound, dig, taskset, python3. --quick: a 20,000-name list, 1 round of 2 s
+# (a smoke run).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 
 if [ -z "${DNSB_INNER:-}" ]; then
-	for c in dnsperf dnsmasq dig taskset python3 unshare; do
+	for c in dnsperf dnsmasq dnsdist unbound dig taskset python3 unshare; do
 		command -v "$c" >/dev/null || {
-			echo "skip: needs $c (apt-get install dnsperf dnsmasq-base dnsutils util-linux python3)" >&2
+			echo "skip: needs $c (apt-get install dnsperf dnsmasq-base dnsdist unbound dnsutils util-linux python3)" >&2
 			exit 77
 		}
 	done
@@ -61,6 +65,11 @@ UP=127.0.0.2    # the upstream
 SMB=127.0.0.153 # smbreakd
 DM=127.0.0.3    # dnsmasq with the 1M address= list
 DM0=127.0.0.4   # dnsmasq with no list
+DD=127.0.0.5    # dnsdist with the list, no packet cache
+DDC=127.0.0.6   # dnsdist with the list and its packet cache
+UB=127.0.0.7    # unbound with the list, cache off (cache-max-ttl: 0)
+UBC=127.0.0.8   # unbound with the list and its cache
+DMC=127.0.0.9   # dnsmasq with the list and its cache
 T=$(mktemp -d /tmp/bench_dns.XXXXXX)
 RES=$T/results.tsv # kind, who, round, value...
 PIDS=()
@@ -102,22 +111,24 @@ wait_answer() {
 
 # ---- the upstream: answers every A query itself, from its config -------------
 # address=/#/ answers are built from the config, never cached nor forwarded, so
-# --cache-size=0 only keeps its memory flat; no logging.
+# --cache-size=0 only keeps its memory flat; no logging. TTL 1h, so that the
+# caches of the cache rows keep them.
 taskset -c "$CCPU" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-resolv --no-poll \
 	--bind-interfaces --listen-address=$UP --port=53 --user=root --group=root --pid-file= \
-	--address='/#/198.51.100.1' --cache-size=0 2>"$T/upstream.log" &
+	--address='/#/198.51.100.1' --cache-size=0 --local-ttl=3600 2>"$T/upstream.log" &
 PIDS+=($!)
 wait_answer $UP "$FWD_ONE" 5
 
 # ---- the peers: dnsmasq forwarding to the same upstream, no cache ------------
-# No cache on either side: smbreakd has none, and the query files repeat from
+# No cache on any side but in the cache rows: the query files repeat from
 # their start in every run, which a cache would answer without the upstream.
-dm_start() { # ADDR [conf-file]
+dm_start() { # ADDR [conf-file] [cache-size]
 	local extra=()
 	[ -n "${2:-}" ] && extra=(--conf-file="$2")
 	taskset -c "$DCPU" dnsmasq --keep-in-foreground -C /dev/null "${extra[@]}" --no-hosts \
 		--no-resolv --no-poll --bind-interfaces --listen-address="$1" --port=53 \
-		--user=root --group=root --pid-file= --server=$UP --cache-size=0 2>>"$T/dnsmasq.log" &
+		--user=root --group=root --pid-file= --server=$UP --cache-size="${3:-0}" \
+		2>>"$T/dnsmasq.log" &
 	PIDS+=($!)
 }
 t0=$(date +%s.%N)
@@ -128,6 +139,78 @@ DM_READY=$(since "$t0")
 dm_start $DM0
 DM0_PID=$!
 wait_answer $DM0 "$FWD_ONE" 5
+dm_start $DMC "$T/dnsmasq-list.conf" 10000
+DMC_PID=$!
+
+# dnsdist and unbound: the same names, from the dnsmasq list.
+sed -e 's|^address=/||' -e 's|/$||' "$T/dnsmasq-list.conf" >"$T/names.txt"
+dd_start() { # ADDR NAME [cache]
+	local cache=''
+	[ -n "${3:-}" ] && cache='getPool(""):setCache(newPacketCache(10000, {maxTTL=86400, minTTL=0, numberOfShards=1}))'
+	cat >"$T/$2.conf" <<EOF
+setLocal("$1:53")
+setSecurityPollSuffix("")
+newServer({address="$UP:53", checkInterval=60})
+local smn = newSuffixMatchNode()
+for line in io.lines("$T/names.txt") do smn:add(line) end
+addAction(SuffixMatchNodeRule(smn, true), RCodeAction(DNSRCode.NXDOMAIN))
+$cache
+EOF
+	taskset -c "$DCPU" dnsdist --supervised --disable-syslog -C "$T/$2.conf" >>"$T/dnsdist.log" 2>&1 &
+	PIDS+=($!)
+}
+awk '{print "local-zone: \"" $0 ".\" always_nxdomain"}' "$T/names.txt" >"$T/unbound-zones.conf"
+ub_start() { # ADDR NAME [cache]
+	local ttl='cache-max-ttl: 0'
+	[ -n "${3:-}" ] && ttl=''
+	cat >"$T/$2.conf" <<EOF
+server:
+  interface: $1
+  port: 53
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$T"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  num-threads: 1
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  module-config: "iterator"
+  do-not-query-localhost: no
+  qname-minimisation: no
+  $ttl
+  include: "$T/unbound-zones.conf"
+forward-zone:
+  name: "."
+  forward-addr: $UP
+EOF
+	taskset -c "$DCPU" unbound -d -c "$T/$2.conf" >>"$T/unbound.log" 2>&1 &
+	PIDS+=($!)
+}
+# peer_up START ADDR NAME: one peer started alone and timed to its first
+# answer (PEER_PID, PEER_READY seconds).
+peer_up() {
+	local t0
+	t0=$(date +%s.%N)
+	"$1" "$2" "$3"
+	PEER_PID=$!
+	wait_answer "$2" "$LISTED_ONE" 300
+	PEER_READY=$(since "$t0")
+}
+peer_up dd_start $DD dnsdist
+DD_PID=$PEER_PID DD_READY=$PEER_READY
+peer_up ub_start $UB unbound
+UB_PID=$PEER_PID UB_READY=$PEER_READY
+dd_start $DDC dnsdist-cache 1
+DDC_PID=$!
+ub_start $UBC unbound-cache 1
+UBC_PID=$!
+for a in $DMC $DDC $UBC; do
+	wait_answer $a "$LISTED_ONE" 300
+done
 
 # ---- smbreakd: the 1M list, or a one-name list ("no list"; a pause needs one) -
 mkdir -p "$T/state"
@@ -139,6 +222,7 @@ upstream = $UP
 intercept = no
 blocked_answer = nxdomain
 blocked_ttl = 10s
+cache = ${CACHE:-0}
 
 [list big]
 $1
@@ -179,8 +263,12 @@ rcvbuf_errors() { awk '/^Udp:/{getline; print $6}' /proc/net/snmp; }
 echo -e "rss\tsmbreakd\t0\t$(rss $SPID)" >>"$RES"
 echo -e "rss\tdnsmasq\t0\t$(rss $DM_PID)" >>"$RES"
 echo -e "rss\tdnsmasq-nolist\t0\t$(rss $DM0_PID)" >>"$RES"
+echo -e "rss\tdnsdist\t0\t$(rss $DD_PID)" >>"$RES"
+echo -e "rss\tunbound\t0\t$(rss $UB_PID)" >>"$RES"
 echo -e "ready\tsmbreakd\t0\t$SMB_READY" >>"$RES"
 echo -e "ready\tdnsmasq\t0\t$DM_READY" >>"$RES"
+echo -e "ready\tdnsdist\t0\t$DD_READY" >>"$RES"
+echo -e "ready\tunbound\t0\t$UB_READY" >>"$RES"
 
 # switch LIST-SOURCE-LINE: the smbreakd config reloaded with another list.
 switch() {
@@ -216,12 +304,16 @@ run_perf() {
 for r in $(seq 1 "$ROUNDS"); do
 	run_perf blocked smbreakd $SMB $SPID "$T/q-blocked.txt" "$r"
 	run_perf blocked dnsmasq $DM "$DM_PID" "$T/q-blocked.txt" "$r"
+	run_perf blocked dnsdist $DD "$DD_PID" "$T/q-blocked.txt" "$r"
+	run_perf blocked unbound $UB "$UB_PID" "$T/q-blocked.txt" "$r"
 	run_perf forward smbreakd $SMB $SPID "$T/q-forward.txt" "$r"
 	switch "$NOLIST"
 	run_perf forward smbreakd-nolist $SMB $SPID "$T/q-forward.txt" "$r"
 	switch "$BIGLIST"
 	run_perf forward dnsmasq-nolist $DM0 "$DM0_PID" "$T/q-forward.txt" "$r"
 	run_perf forward dnsmasq $DM "$DM_PID" "$T/q-forward.txt" "$r"
+	run_perf forward dnsdist $DD "$DD_PID" "$T/q-forward.txt" "$r"
+	run_perf forward unbound $UB "$UB_PID" "$T/q-forward.txt" "$r"
 done
 # The same blocked names with EDNS (the EDE is only sent to EDNS clients).
 run_perf blocked-edns smbreakd $SMB $SPID "$T/q-blocked.txt" 1 -e
@@ -253,6 +345,33 @@ for r in $(seq 1 "$ROUNDS"); do
 		taskset -a -p -c "$DCPU" "$3" >/dev/null
 	done
 done
+
+# ---- 4b: cache hits: each one's cache on, the same 1,000 names over and over --
+# smbreakd's cache is filled with 10,000 names first (its memory per entry,
+# from its own count and from RSS), the peers' caches with the 1,000; then
+# every answer is a hit.
+head -n 1000 "$T/q-forward.txt" >"$T/q-cache.txt"
+head -n 10000 "$T/q-forward.txt" >"$T/q-fill.txt"
+CACHE=10000
+switch "$BIGLIST"
+before=$(rss $SPID)
+taskset -c "$CCPU" dnsperf -s $SMB -d "$T/q-fill.txt" -n 1 -q 100 -t 2 >/dev/null 2>&1
+sleep 0.2
+cstat=$(smctl --json status | python3 -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print(c["cache_entries"], c["cache_bytes"])')
+echo -e "cachemem\tsmbreakd\t0\t${cstat% *}\t${cstat#* }\t$before\t$(rss $SPID)" >>"$RES"
+say "cache filled: ${cstat% *} entries, ${cstat#* } bytes counted, RSS $before -> $(rss $SPID) kB"
+for a in $DMC $DDC $UBC; do
+	taskset -c "$CCPU" dnsperf -s $a -d "$T/q-cache.txt" -n 1 -q 100 -t 2 >/dev/null 2>&1
+done
+for r in $(seq 1 "$ROUNDS"); do
+	run_perf cache smbreakd $SMB $SPID "$T/q-cache.txt" "$r"
+	run_perf cache dnsmasq $DMC "$DMC_PID" "$T/q-cache.txt" "$r"
+	run_perf cache dnsdist $DDC "$DDC_PID" "$T/q-cache.txt" "$r"
+	run_perf cache unbound $UBC "$UBC_PID" "$T/q-cache.txt" "$r"
+done
+say "smbreakd cache: $(smctl --json status | python3 -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print("hits", c["cache_hits"], "misses", c["cache_misses"])')"
+CACHE=0
+switch "$BIGLIST"
 
 # ---- 5: memory, reload peak, and queries during reloads under load ------------
 echo 5 >"/proc/$SPID/clear_refs" # VmHWM := VmRSS
@@ -365,6 +484,23 @@ for who in [d + l for l in layouts for d in ("smbreakd", "dnsmasq-nolist", "dnsm
     if who in lat and "upstream" in lat:
         print(f"| added by {who} over the upstream | {lm(who,'p50')-lm('upstream','p50'):.1f} | {lm(who,'p90')-lm('upstream','p90'):.1f} | {lm(who,'p99')-lm('upstream','p99'):.1f} | | | |")
 print()
+peers = ("dnsmasq", "dnsdist", "unbound")
+print("| caches off but in the cache row; 1M list | smbreakd | " + " | ".join(peers) + " |")
+print("|---|---|---|---|---|")
+for kind, what in (("blocked", "blocked names"), ("forward", "forwarded names"), ("cache", "cache hits")):
+    qs = [med(kind, w, 3) for w in ("smbreakd",) + peers]
+    cpu = [med(kind, w, 6) for w in ("smbreakd",) + peers]
+    print(f"| {what}, q/s | " + " | ".join(f"{v:,.0f}" for v in qs) + " |")
+    print(f"| {what}, daemon CPU per answer, us (peer / smbreakd) | {cpu[0]:.2f} | " +
+          " | ".join(f"{c:.2f} ({c / cpu[0]:.2f}x)" for c in cpu[1:]) + " |")
+    if kind == "cache":
+        print(f"| cache hits one core can give (1 s / CPU per answer), q/s | " +
+              " | ".join(f"{1e6 / c:,.0f}" for c in cpu) + " |")
+for r in rows:
+    if r[0] == "cachemem":
+        n, b, r0, r1 = int(r[3]), int(r[4]), int(r[5]), int(r[6])
+        print(f"smbreakd cache: {n} entries, {b / n:.0f} bytes per entry counted ({b / 1048576:.2f} MB), RSS +{(r1 - r0) / 1024:.2f} MB ({(r1 - r0) * 1024 / n:.0f} bytes per entry)")
+print(f"ready with the 1M list: dnsdist {float(one('ready','dnsdist',3)):.2f} s, unbound {float(one('ready','unbound',3)):.2f} s; RSS dnsdist {int(one('rss','dnsdist',3))/1024:.1f} MB, unbound {int(one('rss','unbound',3))/1024:.1f} MB")
 print(f"smbreakd ready (start to first answer) {float(one('ready','smbreakd',3)):.2f} s; dnsmasq with the 1M address= list {float(one('ready','dnsmasq',3)):.2f} s")
 print(f"RSS with the 1M list: smbreakd {int(one('rss','smbreakd',3))/1024:.1f} MB, dnsmasq {int(one('rss','dnsmasq',3))/1024:.1f} MB (no list {int(one('rss','dnsmasq-nolist',3))/1024:.1f} MB)")
 rl = next(r for r in rows if r[0] == "reload")

@@ -81,6 +81,10 @@ eq "EDNS version 1 is answered with the upstream's BADVERS, byte for byte" \
 eq "relayed to the upstream, not made here" "$(sent)" $((n + 1))
 eq "EDNS version 1 over TCP too" "$(edns_of @$FWD +tcp +edns=1 +noednsneg +nsid both.smbt.test)" "$want"
 eq "version 0 is answered as before" "$(d +short @$FWD both.smbt.test)" 198.51.100.10
+n=$(sent)
+eq "a cached name with EDNS version 1: the upstream's BADVERS still" \
+	"$(raw $FWD both.smbt.test A 1)" "$want_raw"
+eq "not an answer from the cache" "$(sent)" $((n + 1))
 
 # --- during a break: a blocked name's BADVERS is ours, with an OPT -----------
 smctl pause 10m >/dev/null

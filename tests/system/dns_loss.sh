@@ -16,6 +16,7 @@ cat >"$CONF" <<CONF
 listen = $FWD:53
 upstream = $UP4
 intercept = no
+cache = 0 ; every query goes to the lossy path
 CONF
 start_daemon
 d() { ip netns exec "$NS" dig +time=3 +tries=1 @$FWD "$@"; }
@@ -52,6 +53,7 @@ cat >"$CONF" <<CONF
 listen = $FWD:53
 upstream = $SILENT $UP4
 intercept = no
+cache = 0 ; every query goes to the lossy path
 CONF
 expect_rc 0 "reload" smctl reload
 start=$(date +%s%N)
@@ -66,6 +68,7 @@ cat >"$CONF" <<CONF
 listen = $FWD:53
 upstream = $SILENT
 intercept = no
+cache = 0 ; every query goes to the lossy path
 CONF
 expect_rc 0 "reload" smctl reload
 OUT=$(d "$UP_BOTH" A)

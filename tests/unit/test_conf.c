@@ -604,6 +604,8 @@ static void test_values(void)
 		CHECK_INT(c->learn_min, 600);
 		CHECK_INT(c->learn_max, 86400);
 		CHECK_INT(c->pause_default, 3600);
+		CHECK_INT(c->cache, 10000);
+		CHECK_INT(c->stale_max, 86400);
 		CHECK_STR(c->control_group, "smbreak");
 		CHECK_INT(c->n_lists, 0);
 		CHECK_INT(c->n_breaks, 0);

@@ -3,6 +3,7 @@
  * compression and its loops, and the built answers byte for byte against
  * RFC layouts computed by hand, then decoded by dnspython as a second reader. */
 #include "check.h"
+#include "pkt.h"
 #include "dns_msg.h"
 
 #include <errno.h>
@@ -10,35 +11,6 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* The test-side packet builder: appends fields in network order. */
-struct pb {
-	uint8_t b[8192];
-	size_t n;
-};
-
-static void b8(struct pb *p, uint8_t v)
-{
-	p->b[p->n++] = v;
-}
-
-static void b16(struct pb *p, uint16_t v)
-{
-	b8(p, (uint8_t)(v >> 8));
-	b8(p, (uint8_t)v);
-}
-
-static void b32(struct pb *p, uint32_t v)
-{
-	b16(p, (uint16_t)(v >> 16));
-	b16(p, (uint16_t)v);
-}
-
-static void bmem(struct pb *p, const void *v, size_t n)
-{
-	memcpy(p->b + p->n, v, n);
-	p->n += n;
-}
 
 static void hdr(struct pb *p, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
                 uint16_t ar)
@@ -52,51 +24,9 @@ static void hdr(struct pb *p, uint16_t id, uint16_t flags, uint16_t qd, uint16_t
 	b16(p, ar);
 }
 
-/* Labels of a dotted name, without the root byte (for names that end in a
- * pointer); returns where they start. */
-static size_t labels(struct pb *p, const char *dotted)
-{
-	size_t start = p->n;
-
-	while (*dotted) {
-		const char *dot = strchr(dotted, '.');
-		size_t l = dot ? (size_t)(dot - dotted) : strlen(dotted);
-
-		b8(p, (uint8_t)l);
-		bmem(p, dotted, l);
-		dotted += l + (dot ? 1 : 0);
-	}
-	return start;
-}
-
-static size_t name(struct pb *p, const char *dotted)
-{
-	size_t start = labels(p, dotted);
-
-	b8(p, 0);
-	return start;
-}
-
 static void ptr(struct pb *p, size_t off)
 {
 	b16(p, (uint16_t)(0xc000 | off));
-}
-
-/* Type, class, TTL and a placeholder RDLENGTH, after the owner name; rd_end
- * fills the length in. */
-static size_t rr(struct pb *p, uint16_t type, uint16_t cls, uint32_t ttl)
-{
-	b16(p, type);
-	b16(p, cls);
-	b32(p, ttl);
-	b16(p, 0);
-	return p->n;
-}
-
-static void rd_end(struct pb *p, size_t rd)
-{
-	p->b[rd - 2] = (uint8_t)((p->n - rd) >> 8);
-	p->b[rd - 1] = (uint8_t)(p->n - rd);
 }
 
 static void question(struct pb *p, const char *qname, uint16_t qtype)

@@ -214,6 +214,9 @@ static void finish_section(struct parser *st)
 			    "'lists' has no value (name [list] sections; leave the key out for "
 			    "all)");
 		break;
+	case SECT_DEVICE:
+		conf_device_finish(st);
+		break;
 	case SECT_NONE:
 	case SECT_SKIP:
 		break;
@@ -287,7 +290,7 @@ static void open_break(struct parser *st, const char *name, unsigned line)
 /* A syntactically complete header "[...]" with `inner` its text. */
 static void open_section(struct parser *st, char *inner, unsigned line)
 {
-	static const char *const kinds[] = {"daemon", "list", "break"};
+	static const char *const kinds[] = {"daemon", "list", "break", "device"};
 	char q[QUOTE_SIZE], q2[QUOTE_SIZE], *kind, *name, *e;
 
 	finish_section(st);
@@ -319,16 +322,21 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 		snprintf(st->sect_label, sizeof(st->sect_label), "[daemon]");
 		return;
 	}
-	if (strcmp(kind, "list") == 0 || strcmp(kind, "break") == 0) {
+	if (strcmp(kind, "list") == 0 || strcmp(kind, "break") == 0 ||
+	    strcmp(kind, "device") == 0) {
 		if (!*name)
 			conf_err(st, line, "[%s] needs a name, like [%s]", kind,
-			         kind[0] == 'l' ? "list social" : "break work");
+			         kind[0] == 'l'   ? "list social"
+			         : kind[0] == 'b' ? "break work"
+			                          : "device kids-tablet");
 		else if (!value_valid_name(name))
 			conf_err(st, line,
 			         "bad %s name %s: names use a-z, 0-9, _ and - (at most %d bytes)",
 			         kind, conf_quote(q, name), VALUE_NAME_MAX);
 		else if (kind[0] == 'l')
 			open_list(st, name, line);
+		else if (kind[0] == 'd')
+			conf_device_open(st, name, line);
 		else
 			open_break(st, name, line);
 		return;
@@ -649,6 +657,7 @@ static void check_whole(struct parser *st)
 				         a);
 			}
 	resolve_lists(st);
+	conf_device_check(st);
 }
 
 /* Stable by line, so errors found after the whole file was read (list
@@ -740,8 +749,10 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 		ret = -EINVAL;
 
 done:
-	for (size_t i = 0; st.c && i < st.c->n_breaks; i++)
+	for (size_t i = 0; st.c && i < st.c->n_breaks; i++) {
 		free(st.aux[i].refs);
+		free(st.aux[i].dev_refs);
+	}
 	free(st.aux);
 	free(st.err_lines);
 	free(st.line);
@@ -809,6 +820,7 @@ void conf_free(struct conf *c)
 		free(c->breaks[i].lists);
 	free(c->lists);
 	free(c->breaks);
+	conf_device_free(c);
 	free(c->upstreams);
 	free(c->path);
 	free(c);

@@ -4,9 +4,7 @@
  * of the config parser (conf.c, conf_keys.c); pure. */
 #include "conf_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,35 +290,17 @@ static void resolve_devices(struct parser *st, struct conf_break *b, const struc
 	}
 }
 
-/* Whether a listen address can take the LAN's queries: not loopback. */
-static bool lan_listen(const struct value_addr *a)
-{
-	const struct sockaddr_storage *ss = &a->ss;
-
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) != 127;
-	if (ss->ss_family == AF_INET6)
-		return !IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return false;
-}
-
 void conf_device_check(struct parser *st)
 {
 	struct conf *c = st->c;
-	bool gw = c->mode == CONF_MODE_GATEWAY, reachable = false;
+	bool gw = c->mode == CONF_MODE_GATEWAY;
 
 	if (st->mode_bad)
 		return;
 
-	for (size_t i = 0; i < c->n_listen; i++)
-		reachable |= lan_listen(&c->listen[i]);
 	if (gw && c->n_lan == 0 && !st->lan_line)
 		conf_err(st, st->mode_line,
 		         "mode = gateway needs lan = (the LAN interfaces, like lan = br-lan)");
-	if (gw && !reachable)
-		conf_err(st, st->mode_line,
-		         "mode = gateway needs a LAN address in listen (like listen = "
-		         "192.168.1.1:53 127.0.0.153:53)");
 	if (!gw && st->lan_line)
 		conf_err(st, st->lan_line, "lan = is for mode = gateway (add it to [daemon])");
 	for (size_t i = 0; !gw && i < c->n_devices; i++)

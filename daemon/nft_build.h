@@ -31,4 +31,9 @@ int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const stru
 /* A mask of o's lists as the same lists (by name) in c. */
 uint64_t nft_build_remap(const struct nft_config *o, const struct nft_config *c, uint64_t lists);
 
+/* Gateway mode: the LAN interfaces' port-53 redirects (intercept_routed). */
+int nft_build_lan_redirects(struct nft_batch *b, const struct nft_config *c);
+/* Gateway mode: block_devices' rules for c->dev_lists, until c->dev_until_ns. */
+int nft_build_device_rules(struct nft_batch *b, const struct nft_config *c);
+
 #endif

@@ -42,6 +42,9 @@
 #define NFT_CHAIN_INTERCEPT_ROUTED "intercept_routed"
 /* filter, hook input: that port takes only what the redirect sends there */
 #define NFT_CHAIN_GUARD "guard"
+/* regular, jumped to from block_forward after block (gateway mode): the
+ * reject rules of the lists in force for some devices of the LAN only */
+#define NFT_CHAIN_BLOCK_DEVICES "block_devices"
 
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_DSTNAT (-100)
@@ -194,6 +197,27 @@ int nft_msg_rule_redirect53(struct nft_batch *b, int l4proto, uint16_t port);
  * and was not redirected there is dropped, so the forwarder's wildcard
  * listener is no open resolver. */
 int nft_msg_rule_guard(struct nft_batch *b, int l4proto, uint16_t port);
+
+/* Gateway mode. intercept_routed chain: port-53 traffic of l4proto arriving
+ * on the interface `ifname` (matched by name, so it may not exist yet), to
+ * any address the router's own included, goes to `port` of the address it
+ * arrived at. */
+int nft_msg_rule_lan_redirect53(struct nft_batch *b, const char *ifname, int l4proto,
+                                uint16_t port);
+/* One identity of a LAN device: a MAC (range.family 0) or an address range. */
+struct nft_who {
+	uint8_t device; /* its index in the configuration's devices */
+	uint8_t mac[6];
+	struct nft_prefix range;
+};
+/* block_devices chain: traffic of `family` from w to members of `set` goes
+ * to the refuse chain (until_ns as for nft_msg_rule_block); a range of the
+ * other family is -EINVAL. */
+int nft_msg_rule_who_block(struct nft_batch *b, const struct nft_who *w, int family,
+                           const char *set, uint32_t set_id, uint64_t until_ns);
+/* block_devices chain: traffic of l4proto from w to `port` goes to the refuse chain. */
+int nft_msg_rule_who_block_port(struct nft_batch *b, const struct nft_who *w, int l4proto,
+                                uint16_t port, uint64_t until_ns);
 
 /* Single request messages (not batched) for reading state back. They are
  * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */

@@ -363,6 +363,14 @@ int nft_msg_rule_routed_local_accept(struct nft_batch *batch)
 	return nft_msg_mb_finish(batch, &b);
 }
 
+/* port-53 traffic of l4proto to be_port (network byte order) of the address it arrived at */
+static void redirect53_to(struct mb *b, int l4proto, uint16_t be_port)
+{
+	match_dport(b, l4proto, 53);
+	expr_immediate(b, NFT_REG_1, &be_port, sizeof(be_port));
+	expr_redir(b, NFT_REG_1);
+}
+
 int nft_msg_rule_redirect53(struct nft_batch *batch, int l4proto, uint16_t port)
 {
 	uint16_t to_port = htons(port);
@@ -373,9 +381,7 @@ int nft_msg_rule_redirect53(struct nft_batch *batch, int l4proto, uint16_t port)
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
-	match_dport(&b, l4proto, 53);
-	expr_immediate(&b, NFT_REG_1, &to_port, sizeof(to_port));
-	expr_redir(&b, NFT_REG_1);
+	redirect53_to(&b, l4proto, to_port);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
 }
@@ -399,5 +405,117 @@ int nft_msg_rule_guard(struct nft_batch *batch, int l4proto, uint16_t port)
 	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, &zero, sizeof(zero));
 	expr_verdict(&b, NF_DROP, NULL);
 	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+/* ---- gateway mode: the LAN's port 53, and rules for some devices ---- */
+
+int nft_msg_rule_lan_redirect53(struct nft_batch *batch, const char *ifname, int l4proto,
+                                uint16_t port)
+{
+	char name[16] = {0};
+	uint16_t to_port = htons(port);
+
+	if ((l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP) || strlen(ifname) >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, ifname, strlen(ifname));
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
+	/* by name: an interface that does not exist yet matches once it does */
+	expr_meta(&b, NFT_META_IIFNAME, NFT_REG_1);
+	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, name, sizeof(name));
+	redirect53_to(&b, l4proto, to_port);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+/* reg = reg & mask, len bytes (network byte order, as payload loads are) */
+static void expr_mask(struct mb *b, uint32_t reg, const uint8_t *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
+	put_be32(b, NFTA_BITWISE_SREG, reg);
+	put_be32(b, NFTA_BITWISE_DREG, reg);
+	put_be32(b, NFTA_BITWISE_LEN, len);
+	struct nlattr *m = nest(b, NFTA_BITWISE_MASK);
+	put(b, NFTA_DATA_VALUE, len, mask);
+	nest_end(b, m);
+	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
+	put(b, NFTA_DATA_VALUE, len, zero);
+	nest_end(b, x);
+	expr_end(b, e, d);
+}
+
+/* The packet comes from the device w: `meta iiftype ether ether saddr MAC`
+ * (on the router's own output there is no link-layer source, so no match),
+ * or `ip saddr RANGE` / `ip6 saddr RANGE`. */
+static int match_who(struct mb *b, const struct nft_who *w)
+{
+	if (w->range.family == 0) {
+		uint16_t ether = 1; /* ARPHRD_ETHER, in host byte order as meta keeps it */
+		expr_meta(b, NFT_META_IIFTYPE, NFT_REG_1);
+		expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &ether, sizeof(ether));
+		expr_payload(b, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1);
+		expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, w->mac, 6);
+		return 0;
+	}
+	int alen = addr_len(w->range.family);
+	if (alen < 0 || w->range.len > alen * 8)
+		return -EINVAL;
+	match_family(b, w->range.family);
+	/* the source address: offset 12 in IPv4, 8 in IPv6 */
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 12 : 8, (uint32_t)alen, NFT_REG_1);
+	if (w->range.len < alen * 8) {
+		uint8_t mask[16] = {0};
+		for (unsigned bit = 0; bit < w->range.len; bit++)
+			mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		expr_mask(b, NFT_REG_1, mask, (uint32_t)alen);
+	}
+	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, w->range.addr, (size_t)alen);
+	return 0;
+}
+
+int nft_msg_rule_who_block(struct nft_batch *batch, const struct nft_who *w, int family,
+                           const char *set, uint32_t set_id, uint64_t until_ns)
+{
+	int alen = addr_len(family);
+	if (alen < 0 || (w->range.family && w->range.family != family))
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
+	int r = match_who(&b, w);
+	if (!w->range.family)
+		match_family(&b, family);
+	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
+	             NFT_REG_1);
+	expr_lookup(&b, set, set_id, NFT_REG_1);
+	match_until(&b, until_ns);
+	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	nest_end(&b, x);
+	if (r < 0 && !b.err)
+		b.err = r;
+	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_who_block_port(struct nft_batch *batch, const struct nft_who *w, int l4proto,
+                                uint16_t port, uint64_t until_ns)
+{
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
+	int r = match_who(&b, w);
+	match_dport(&b, l4proto, port);
+	match_until(&b, until_ns);
+	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	nest_end(&b, x);
+	if (r < 0 && !b.err)
+		b.err = r;
 	return nft_msg_mb_finish(batch, &b);
 }

@@ -27,6 +27,7 @@
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
+#include "neigh.h"
 
 /* ---- learning ---- */
 
@@ -276,9 +277,10 @@ static uint64_t sender_lists(const struct dns *dns, const struct sockaddr_storag
 {
 	struct whom_id id = {.device = -1};
 
-	(void)from;
 	if (!dns->in.n_some)
 		return dns->in.lists;
+	if (dns->neigh)
+		id.device = neigh_tab_device(neigh_table(dns->neigh), from);
 	return inforce_lists_for(&dns->in, &id);
 }
 
@@ -652,6 +654,11 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	if (c->intercept && (r = dns_listen_intercept(dns, inherited)) < 0)
 		goto fail;
 	dns_relay_load(dns->relay, c);
+	/* without the neighbour table every LAN sender gets the breaks for
+	 * everyone: a warning, not a reason to leave the LAN without DNS */
+	if (c->mode == CONF_MODE_GATEWAY && neigh_new(base, c, &dns->neigh) < 0)
+		log_warn("dns: the LAN's devices are not told apart: breaks for some devices "
+		         "hold for their traffic, not their DNS");
 	*out = dns;
 	return 0;
 fail:
@@ -671,6 +678,13 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 	dns->conf = c;
 	dns->domains = d;
 	dns_relay_load(dns->relay, c);
+	if (dns->neigh)
+		neigh_set_conf(dns->neigh, c);
+}
+
+const struct neigh_tab *dns_neighbours(const struct dns *dns)
+{
+	return dns->neigh ? neigh_table(dns->neigh) : NULL;
 }
 
 void dns_set_inforce(struct dns *dns, const struct inforce *in)
@@ -777,6 +791,7 @@ void dns_free(struct dns *dns)
 	if (!dns)
 		return;
 	dns_relay_free(dns->relay); /* the queries in flight release their clients */
+	neigh_free(dns->neigh);
 	while (dns->tcp_clients)
 		tcp_client_close(dns->tcp_clients);
 	for (size_t i = 0; i < dns->n_listeners; i++) {

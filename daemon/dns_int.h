@@ -51,8 +51,9 @@ struct dns {
 	const struct domains *domains;
 	const struct lists_bypass *bp; /* the bypass lists, main's */
 	const struct domains *bypass;  /* bp->names */
-	struct inforce in; /* what is in force, per sender (inforce_lists_for) */
-	bool on;           /* anything is in force for anyone */
+	struct inforce in;             /* what is in force, per sender (inforce_lists_for) */
+	struct neigh *neigh;           /* gateway mode: the LAN's neighbours, who a sender is */
+	bool on;                       /* anything is in force for anyone */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;

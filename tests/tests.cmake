@@ -17,6 +17,7 @@ smb_unit(addrset smb_dns_policy)
 smb_unit(dns_policy smb_dns_policy)
 smb_unit(resolv smb_resolv)
 smb_unit(listenfd smb_listenfd)
+smb_unit(neigh_tab smb_neigh_tab)
 
 # Fuzz targets
 smb_fuzz(conf smb_conf)

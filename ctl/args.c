@@ -317,6 +317,9 @@ static const struct command commands[] = {
     {"services", PROTO_CMD_SERVICES, false, false, false, false, false, false, build_name,
      "services [NAME]",
      "the service catalog, with domain counts; with NAME, that service's domains"},
+    {"devices", PROTO_CMD_DEVICES, false, false, false, false, false, false, build_none, "devices",
+     "gateway mode: each device, its MACs, the addresses the router sees it at, what\n"
+     "  is blocked for it and until when; then the LAN's devices not configured"},
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 

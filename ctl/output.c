@@ -825,6 +825,10 @@ void output_reply(uint16_t cmd, bool verbose, const struct reply *r)
 	case PROTO_CMD_SERVICES:
 		print_services(r);
 		break;
+	case PROTO_CMD_DEVICES:
+		print_common(r);
+		output_devices(r);
+		break;
 	default: /* pause, resume, skip, reload, watch: the message says it all */
 		print_common(r);
 		break;

@@ -128,5 +128,7 @@ int breaks_cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struc
 int breaks_cmd_services(struct breaks *b, const uint8_t *payload, size_t len,
                         struct proto_msg *reply);
 int breaks_cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply);
+/* commands_devices.c: smctl devices. */
+int breaks_cmd_devices(struct breaks *b, struct proto_msg *reply);
 
 #endif

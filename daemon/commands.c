@@ -794,6 +794,8 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 		return breaks_cmd_stats(b, payload, len, reply);
 	case PROTO_CMD_CANCEL:
 		return cmd_cancel(b, peer, payload, len, reply);
+	case PROTO_CMD_DEVICES:
+		return breaks_cmd_devices(b, reply);
 	case PROTO_CMD_WATCH:
 		breaks_reply_result(reply, PROTO_RESULT_OK, "watching breaks");
 		return 1;

@@ -70,6 +70,11 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_KEPT] = {"kept", PROTO_K_U64, false},
     [PROTO_A_PAUSES] = {"pauses", PROTO_K_U64, false},
     [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
+    [PROTO_A_DEVICE] = {"devices", PROTO_K_NEST, true},
+    [PROTO_A_MAC] = {"macs", PROTO_K_STR, true},
+    [PROTO_A_RANGES] = {"ranges", PROTO_K_STR, true},
+    [PROTO_A_ADDRESSES] = {"addresses", PROTO_K_STR, true},
+    [PROTO_A_NEIGHBOUR] = {"neighbours", PROTO_K_NEST, true},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {
@@ -77,6 +82,7 @@ static const char *const cmd_names[PROTO_CMD_MAX_] = {
     [PROTO_CMD_SKIP] = "skip",     [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
     [PROTO_CMD_CHECK] = "check",   [PROTO_CMD_STATS] = "stats",       [PROTO_CMD_WATCH] = "watch",
     [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services", [PROTO_CMD_CANCEL] = "cancel",
+    [PROTO_CMD_DEVICES] = "devices",
 };
 
 enum proto_kind proto_attr_kind(uint16_t type)

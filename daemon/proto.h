@@ -59,6 +59,8 @@ enum proto_cmd {
 	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts;
 	                         with PROTO_A_NAME, that service's domains */
 	PROTO_CMD_CANCEL,     /* changes state: drops the planned pause PROTO_A_ID */
+	PROTO_CMD_DEVICES,    /* read-only: gateway mode's devices, their MACs and
+	                         addresses, what is blocked for each */
 	PROTO_CMD_MAX_,
 	PROTO_REPLY = 0x100,
 	PROTO_EVENT = 0x101,
@@ -139,6 +141,14 @@ enum proto_attr_type {
 	PROTO_A_KEPT,   /* u64: breaks and pauses that ran to their end */
 	PROTO_A_PAUSES, /* u64: pauses started */
 	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
+	/* smctl devices (gateway mode) */
+	PROTO_A_DEVICE,    /* nest, repeated: NAME, MACs, RANGES, ADDRESSES, INFORCE
+	                      (lists blocked for it now), END (until when) */
+	PROTO_A_MAC,       /* str, repeated: "3c:22:fb:12:34:56" */
+	PROTO_A_RANGES,    /* str, repeated: a device's `addresses =`, "192.168.1.40/32" */
+	PROTO_A_ADDRESSES, /* str, repeated: addresses the neighbour table has for it */
+	PROTO_A_NEIGHBOUR, /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
+	                      no configured device */
 	PROTO_A_MAX_,
 };
 

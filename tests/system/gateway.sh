@@ -113,6 +113,7 @@ start_daemon
 up_lan # after the daemon: a bridge that comes up late is picked up by name
 
 in1() { ip netns exec "$P1" "$@"; }
+in_ns() { ip netns exec "$NS" "$@"; }
 in2() { ip netns exec "$P2" "$@"; }
 dg() { local p=$1; shift; ip netns exec "$p" dig +time=3 +tries=1 "$@"; }
 
@@ -194,6 +195,22 @@ dev=$(nftj 'rules("block_devices")')
 contains "phone 1's rules match its MAC" "$dev" "\"$MAC1\""
 case "$dev" in *"$MAC2"*) fail "phone 2 has no rule: $dev" ;; *) ok ;; esac
 contains "and go to the refuse chain" "$dev" '"refuse"'
+
+# smctl devices: each phone with its MAC, where the router sees it, and
+# what is blocked for it.
+expect_rc 0 "smctl devices" smctl devices
+expect_in "phone1           $MAC1" "phone 1 with its MAC"
+expect_in "fd00:77::beef" "and its rotated address"
+expect_in "blocked    social until" "phone 1's break"
+expect_in "blocked    nothing now" "phone 2 has none"
+eq "--json: phone 1's lists" "$(js '[d["in_force"] for d in j["devices"] if d["name"] == "phone1"]' devices)" '[["social"]]'
+eq "--json: phone 2's addresses include its second IPv6" \
+	"$(js '"fd00:77::1:12" in [d for d in j["devices"] if d["name"] == "phone2"][0]["addresses"]' devices)" true
+in_ns ip neigh add 10.77.0.99 lladdr 02:99:00:00:00:99 dev br-lan
+sleep 0.2
+expect_rc 0 "smctl devices again" smctl devices
+expect_in "10.77.0.99" "a LAN neighbour of no device is listed"
+expect_in "02:99:00:00:00:99" "with its MAC"
 
 expect_rc 0 "skip ends phone 1's break" smctl skip
 sleep 0.3

@@ -33,6 +33,7 @@ struct args {
 	char at[ARGS_WHEN_MAX];
 	const char *cycles, *rest, *unlock_delay;
 	bool yes, cancel;
+	const char *device; /* check --device */
 	/* the instant the command line is read at, and what the pause it asks
 	 * for would span, as this machine's clock and zone see it (0: unknown) */
 	int64_t now, start, end;
@@ -252,6 +253,8 @@ static int build_check(struct args *a, FILE *err, struct proto_msg *req)
 		                   "address",
 		                   d);
 	proto_put_str(req, PROTO_A_DOMAIN, d);
+	if (a->device)
+		proto_put_str(req, PROTO_A_DEVICE_NAME, a->device);
 	return 0;
 }
 
@@ -302,6 +305,7 @@ static const struct command commands[] = {
      "check DOMAIN|ADDRESS",
      "is DOMAIN blocked, by which entry (file:line), in which breaks;\n"
      "or what the address sets hold for ADDRESS\n"
+     "  --device NAME   for that device of the LAN (gateway mode)\n"
      "  exit status 0 when it is blocked now, 1 when it is not (like grep)"},
     {"stats", PROTO_CMD_STATS, false, false, true, false, false, false, build_days,
      "stats [--days N]",
@@ -411,10 +415,11 @@ enum value_opt {
 	OPT_CYCLES,
 	OPT_REST,
 	OPT_UNLOCK_DELAY,
+	OPT_DEVICE,
 	OPT_NONE
 };
 static const char *const value_opts[] = {"--socket", "--list", "--days",        "--at",
-                                         "--cycles", "--rest", "--unlock-delay"};
+                                         "--cycles", "--rest", "--unlock-delay", "--device"};
 
 /* An option with a value, "-s VALUE", "--opt VALUE" or "--opt=VALUE";
  * advances *i past a separate value. OPT_NONE when s is none of them, -1
@@ -523,6 +528,18 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		if (!c || !c->pause)
 			break;
 		*(k == OPT_CYCLES ? &a->cycles : k == OPT_REST ? &a->rest : &a->unlock_delay) = val;
+		return 0;
+	case OPT_DEVICE:
+		if (!c || c->cmd != PROTO_CMD_CHECK)
+			break;
+		if (a->device)
+			return usage_error(err, "check takes one --device");
+		if (!value_valid_name(val))
+			return usage_error(err,
+			                   "bad device name '%s': devices are named with a-z, 0-9, _ "
+			                   "and -",
+			                   val);
+		a->device = val;
 		return 0;
 	default:
 		break;

@@ -3,8 +3,10 @@
  * is blocked for it (and until when); then the LAN neighbours that are no
  * configured device, so a user can find a new phone's MAC. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "breaks_internal.h"
 #include "neigh_tab.h"
@@ -102,5 +104,36 @@ int breaks_cmd_devices(struct breaks *b, struct proto_msg *reply)
 		proto_nest_end(reply, nest);
 		strangers++;
 	}
+	return 0;
+}
+
+int breaks_check_device(struct breaks *b, const uint8_t *payload, size_t len,
+                        struct proto_msg *reply, uint64_t *lists)
+{
+	const struct conf *c = b->conf;
+	struct proto_attr at;
+
+	*lists = b->pol.in.lists;
+	if (!proto_find(payload, len, PROTO_A_DEVICE_NAME, &at))
+		return 0;
+	const char *name = proto_attr_str(&at);
+	int i = conf_find_device(c, name);
+	if (c->mode != CONF_MODE_GATEWAY) {
+		breaks_reply_result(reply, PROTO_RESULT_USAGE,
+		                    "--device needs gateway mode (mode = gateway in smbreak.conf)");
+		return -EINVAL;
+	}
+	if (i < 0) {
+		char known[512] = "";
+		for (size_t k = 0; k < c->n_devices; k++)
+			snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+			         k ? ", " : "", c->devices[k].name);
+		breaks_reply_result(reply, PROTO_RESULT_USAGE, "no device '%s' (devices: %s)", name,
+		                    known[0] ? known : "none configured");
+		return -EINVAL;
+	}
+	struct whom_id id = {.device = i};
+	*lists = inforce_lists_for(&b->pol.in, &id);
+	proto_put_str(reply, PROTO_A_DEVICE_NAME, name);
 	return 0;
 }

@@ -115,7 +115,8 @@ static void reply_verdict(struct proto_msg *reply, enum policy_verdict v, const 
 int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
-	const struct policy *p = &b->pol;
+	struct policy pd = b->pol; /* with --device: what holds for that device */
+	const struct policy *p = &pd;
 	char name[DOMAINS_NAME_MAX + 1], during[256] = "";
 	struct domains_match m;
 	struct proto_attr at;
@@ -128,6 +129,8 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		return 0;
 	}
 	arg = proto_attr_str(&at);
+	if (breaks_check_device(b, payload, len, reply, &pd.in.lists) < 0)
+		return 0;
 	int family = 0;
 	if (value_parse_ip(arg, &family, addr) < 0)
 		family = 0;

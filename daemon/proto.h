@@ -149,6 +149,7 @@ enum proto_attr_type {
 	PROTO_A_ADDRESSES, /* str, repeated: addresses the neighbour table has for it */
 	PROTO_A_NEIGHBOUR, /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
 	                      no configured device */
+	PROTO_A_DEVICE_NAME, /* str: smctl check --device: the device asked about */
 	PROTO_A_MAX_,
 };
 

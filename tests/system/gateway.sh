@@ -206,6 +206,13 @@ expect_in "blocked    nothing now" "phone 2 has none"
 eq "--json: phone 1's lists" "$(js '[d["in_force"] for d in j["devices"] if d["name"] == "phone1"]' devices)" '[["social"]]'
 eq "--json: phone 2's addresses include its second IPv6" \
 	"$(js '"fd00:77::1:12" in [d for d in j["devices"] if d["name"] == "phone2"][0]["addresses"]' devices)" true
+expect_rc 0 "check --device phone1: blocked for phone 1" smctl check "$UP_LISTED" --device phone1
+expect_rc 1 "check --device phone2: not blocked for phone 2" smctl check "$UP_LISTED" --device phone2
+expect_rc 0 "check ADDRESS --device phone1: the learned address is blocked for it" \
+	smctl check "$UP_LISTED_A" --device phone1
+expect_rc 1 "and not for phone 2" smctl check "$UP_LISTED_A" --device phone2
+expect_rc 2 "check --device of no device" smctl check "$UP_LISTED" --device phone3
+expect_in "no device 'phone3' (devices: phone1, phone2)" "names the devices there are"
 in_ns ip neigh add 10.77.0.99 lladdr 02:99:00:00:00:99 dev br-lan
 sleep 0.2
 expect_rc 0 "smctl devices again" smctl devices

@@ -440,7 +440,7 @@ static void print_status(const struct reply *r, bool verbose)
 	if (s.blocking)
 		printf("Blocking:  %s%s, for everyone on this machine\n",
 		       s.inforce[0] ? s.inforce : "yes", s.strict ? " (strict)" : "");
-	else
+	if (output_status_devices(r) == 0 && !s.blocking)
 		printf("Blocking:  nothing\n");
 	print_breaks(r, false);
 	print_next(&s, r->now);

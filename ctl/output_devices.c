@@ -76,3 +76,32 @@ void output_devices(const struct reply *r)
 		printf("  %-40s %s\n", addr, mac);
 	}
 }
+
+int output_status_devices(const struct reply *r)
+{
+	struct proto_iter it, nit;
+	struct proto_attr a, n;
+	int count = 0;
+
+	proto_iter_init(&it, r->payload, r->len);
+	while (proto_iter_next(&it, &a)) {
+		char lists[ROW_MAX] = "", until[40] = "";
+		const char *name = "?";
+
+		if (a.type != PROTO_A_DEVICE)
+			continue;
+		proto_attr_nest(&a, &nit);
+		while (proto_iter_next(&nit, &n))
+			if (n.type == PROTO_A_NAME)
+				name = proto_attr_str(&n);
+			else if (n.type == PROTO_A_INFORCE)
+				add_word(lists, proto_attr_str(&n));
+			else if (n.type == PROTO_A_END)
+				value_format_when((time_t)proto_attr_i64(&n), (time_t)r->now, until,
+				                  sizeof(until));
+		printf("Blocking:  %s, for device %s%s%s\n", lists, name, until[0] ? " until " : "",
+		       until);
+		count++;
+	}
+	return count;
+}

@@ -661,6 +661,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	if (p->in.strict)
 		proto_put_flag(reply, PROTO_A_STRICT);
 	put_lists(reply, PROTO_A_INFORCE, c, p->in.lists);
+	breaks_status_devices(b, reply);
 	if (p->pause_on)
 		put_pause(b, reply, PROTO_A_BREAK);
 	if (b->state.n_plans) /* the next planned pause: the next focus cycle, say */

@@ -137,3 +137,25 @@ int breaks_check_device(struct breaks *b, const uint8_t *payload, size_t len,
 	proto_put_str(reply, PROTO_A_DEVICE_NAME, name);
 	return 0;
 }
+
+void breaks_status_devices(struct breaks *b, struct proto_msg *reply)
+{
+	const struct conf *c = b->conf;
+
+	for (size_t i = 0; c->mode == CONF_MODE_GATEWAY && i < c->n_devices; i++) {
+		struct whom_id id = {.device = (int)i};
+		uint64_t extra = inforce_lists_for(&b->pol.in, &id) & ~b->pol.in.lists;
+		if (!extra)
+			continue;
+		long nest = proto_nest_start(reply, PROTO_A_DEVICE);
+		if (nest < 0)
+			return;
+		proto_put_str(reply, PROTO_A_NAME, c->devices[i].name);
+		for (size_t l = 0; l < c->n_lists && l < SMB_LISTS_MAX; l++)
+			if (extra >> l & 1u)
+				proto_put_str(reply, PROTO_A_INFORCE, c->lists[l].name);
+		if (b->pol.in.end)
+			proto_put_i64(reply, PROTO_A_END, (int64_t)b->pol.in.end);
+		proto_nest_end(reply, nest);
+	}
+}

@@ -206,6 +206,9 @@ expect_in "blocked    nothing now" "phone 2 has none"
 eq "--json: phone 1's lists" "$(js '[d["in_force"] for d in j["devices"] if d["name"] == "phone1"]' devices)" '[["social"]]'
 eq "--json: phone 2's addresses include its second IPv6" \
 	"$(js '"fd00:77::1:12" in [d for d in j["devices"] if d["name"] == "phone2"][0]["addresses"]' devices)" true
+expect_rc 0 "status" smctl status
+expect_in "Blocking:  social, for device phone1 until" "status names phone 1's break"
+case "$OUT" in *phone2*|*"Blocking:  nothing"*) fail "status: only phone 1 is blocked: $OUT" ;; *) ok ;; esac
 expect_rc 0 "check --device phone1: blocked for phone 1" smctl check "$UP_LISTED" --device phone1
 expect_rc 1 "check --device phone2: not blocked for phone 2" smctl check "$UP_LISTED" --device phone2
 expect_rc 0 "check ADDRESS --device phone1: the learned address is blocked for it" \

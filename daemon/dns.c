@@ -675,6 +675,9 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 		log_warn("dns: intercept = yes takes a restart: the listeners at port %d are bound "
 		         "at start",
 		         DNS_INTERCEPT_PORT);
+	if (c->mode != dns->conf->mode || c->n_lan != dns->conf->n_lan ||
+	    memcmp(c->lan, dns->conf->lan, sizeof(c->lan)) != 0)
+		log_warn("dns: mode and lan take a restart: the running ones stay until then");
 	dns->conf = c;
 	dns->domains = d;
 	dns_relay_load(dns->relay, c);
@@ -784,6 +787,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "evicted_at_bound", dns->n.evicted);
 	proto_put_counter(reply, "tcp_rejected", dns->n.tcp_rejected);
 	proto_put_counter(reply, "tcp_evicted", dns->n.tcp_evicted);
+	if (dns->neigh) /* gateway mode: the LAN's neighbours the forwarder knows */
+		proto_put_counter(reply, "neighbours", neigh_table(dns->neigh)->n);
 }
 
 void dns_free(struct dns *dns)

@@ -8,10 +8,14 @@
 #include <netlink/cache.h>
 #include <netlink/route/neighbour.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "log.h"
 
+#define NEIGH_RCVBUF (1 << 20) /* bytes of notifications the socket holds */
+
 struct neigh {
+	struct event_base *base;
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *cache;
 	struct event *ev;
@@ -56,35 +60,74 @@ static void on_each(struct nl_object *obj, void *arg)
 	mirror(arg, (struct rtnl_neigh *)obj, false);
 }
 
+static void on_ready(evutil_socket_t fd, short what, void *arg);
+
+static void unsubscribe(struct neigh *n)
+{
+	if (n->ev)
+		event_free(n->ev);
+	if (n->mngr)
+		nl_cache_mngr_free(n->mngr);
+	n->ev = NULL;
+	n->mngr = NULL;
+	n->cache = NULL;
+}
+
+/* A cache manager, the whole table read into it and mirrored, and its
+ * socket in the loop; the socket's buffer holds a burst of changes (a
+ * bridge coming up with a houseful of devices). */
+static int subscribe(struct neigh *n)
+{
+	int r, rcvbuf = NEIGH_RCVBUF;
+
+	if ((r = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, 0, &n->mngr)) < 0 ||
+	    (r = nl_cache_mngr_add(n->mngr, "route/neigh", on_change, n, &n->cache)) < 0) {
+		log_error("neigh: cannot read the neighbour table: %s", nl_geterror(r));
+		unsubscribe(n);
+		return -EIO;
+	}
+	int fd = nl_cache_mngr_get_fd(n->mngr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	nl_cache_foreach(n->cache, on_each, n);
+	n->ev = event_new(n->base, fd, EV_READ | EV_PERSIST, on_ready, n);
+	if (!n->ev || event_add(n->ev, NULL) < 0) {
+		unsubscribe(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A failed read (the kernel dropped notifications when the buffer was
+ * full) leaves the mirror out of date: read the whole table again. */
 static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct neigh *n = arg;
 	(void)fd, (void)what;
 
 	int r = nl_cache_mngr_data_ready(n->mngr);
-	if (r < 0)
-		log_debug("neigh: reading notifications: %s", nl_geterror(r));
+	if (r >= 0)
+		return;
+	log_warn("neigh: neighbour notifications lost (%s); reading the table again",
+	         nl_geterror(r));
+	const struct conf *c = n->tab.conf;
+	unsubscribe(n);
+	neigh_tab_init(&n->tab, c);
+	if (subscribe(n) < 0)
+		log_error("neigh: the LAN's devices are not told apart until a restart");
 }
 
 int neigh_new(struct event_base *base, const struct conf *c, struct neigh **out)
 {
 	struct neigh *n = calloc(1, sizeof(*n));
-	int r;
 
 	if (!n)
 		return -ENOMEM;
+	n->base = base;
 	neigh_tab_init(&n->tab, c);
-	if ((r = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, 0, &n->mngr)) < 0 ||
-	    (r = nl_cache_mngr_add(n->mngr, "route/neigh", on_change, n, &n->cache)) < 0) {
-		log_error("neigh: cannot read the neighbour table: %s", nl_geterror(r));
-		neigh_free(n);
-		return -EIO;
-	}
-	nl_cache_foreach(n->cache, on_each, n);
-	n->ev = event_new(base, nl_cache_mngr_get_fd(n->mngr), EV_READ | EV_PERSIST, on_ready, n);
-	if (!n->ev || event_add(n->ev, NULL) < 0) {
-		neigh_free(n);
-		return -ENOMEM;
+	int r = subscribe(n);
+	if (r < 0) {
+		free(n);
+		return r;
 	}
 	log_info("neigh: %zu neighbours known", n->tab.n);
 	*out = n;
@@ -95,10 +138,7 @@ void neigh_free(struct neigh *n)
 {
 	if (!n)
 		return;
-	if (n->ev)
-		event_free(n->ev);
-	if (n->mngr)
-		nl_cache_mngr_free(n->mngr);
+	unsubscribe(n);
 	free(n);
 }
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
       clang libclang-rt-14-dev nftables dnsutils dnsmasq-base curl iproute2 tzdata python3
       python3-dnspython
-      util-linux procps debootstrap systemd-container dnsperf libfaketime lintian)
+      util-linux procps debootstrap systemd-container dnsperf libfaketime lintian iperf3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

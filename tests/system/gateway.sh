@@ -187,7 +187,7 @@ for a in fd00:77::12 fd00:77::1:12; do
 	check "phone 2's HTTP over IPv6 from $a works" \
 		in2 curl -s -o /dev/null -m 3 --interface "$a" "http://[$UP_LISTED_AAAA]:8080/"
 done
-echo go >"$T/hold"
+timeout 5 sh -c 'echo go >"$1"' sh "$T/hold" # no reader left: do not hang
 sleep 1.5
 contains "the connection opened before the break is reset" "$(cat "$T/hold.out")" "reset"
 
@@ -221,6 +221,22 @@ sleep 0.2
 expect_rc 0 "smctl devices again" smctl devices
 expect_in "10.77.0.99" "a LAN neighbour of no device is listed"
 expect_in "02:99:00:00:00:99" "with its MAC"
+
+# A neighbour table with thousands of entries, added in one burst: the
+# daemon keeps up (or reads the table again) and still tells phone 1 apart.
+for i in $(seq 0 3999); do
+	printf 'neigh add 10.78.%d.%d lladdr 02:78:00:00:%02x:%02x dev br-lan\n' \
+		$((i / 250)) $((i % 250 + 1)) $((i / 256)) $((i % 256))
+done >"$T/neigh.batch"
+in_ns ip route add 10.78.0.0/16 dev br-lan
+check "4000 neighbours added" in_ns ip -batch "$T/neigh.batch"
+sleep 0.5
+check "the forwarder knows them all" \
+	test "$(js 'j["counters"]["neighbours"]' status)" -ge 4000
+eq "smctl devices lists 256 of them" "$(js 'len(j["neighbours"])' devices)" 256
+OUT=$(dg "$P1" @"$R4" "$UP_LISTED" A)
+expect_in "status: NXDOMAIN" "phone 1 is still told apart among 4000 neighbours"
+eq "phone 2 still gets the answer" "$(dg "$P2" +short @"$R4" "$UP_LISTED" A)" "$UP_LISTED_A"
 
 expect_rc 0 "skip ends phone 1's break" smctl skip
 sleep 0.3

@@ -473,8 +473,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 		return r;
 	if (c->blocking && (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
-	if (c->n_lan && ((r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK_DEVICES)) ||
-	                 (r = nft_build_device_rules(b, c))))
+	if (c->n_lan && ((r = nft_build_device_chains(b)) || (r = nft_build_device_rules(b, c))))
 		return r;
 	if ((r = add_hooks(b, c)))
 		return r;
@@ -594,7 +593,7 @@ static int build_relist(struct nft *n, struct nft_batch *b, const void *arg)
 	const struct relist_arg *a = arg;
 	/* the device rules name the lists' sets too; n_lan stays what it was at
 	 * start (mode and lan are not reloaded) */
-	int r = a->old->n_lan ? nft_msg_chain_flush(b, NFT_CHAIN_BLOCK_DEVICES) : 0;
+	int r = a->old->n_lan ? nft_build_device_flush(b, a->old) : 0;
 	if (r == 0)
 		r = nft_build_relist(b, a->old, &n->cfg, a->blocking, n->cfg.block_until_ns);
 	if (r == 0 && n->cfg.n_lan)
@@ -697,8 +696,7 @@ int nft_set_blocking(struct nft *n, uint64_t lists, uint64_t until_ns)
 static int build_device_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct nft_config *c = arg;
-	(void)n;
-	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK_DEVICES);
+	int r = nft_build_device_flush(b, &n->cfg); /* what is in the table now */
 	return r ? r : nft_build_device_rules(b, c);
 }
 

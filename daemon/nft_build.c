@@ -6,6 +6,7 @@
 #include "nft_build.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -252,50 +253,80 @@ int nft_build_lan_redirects(struct nft_batch *b, const struct nft_config *c)
 	return r;
 }
 
-/* The rules of one identity of a device for `lists`, and the endpoints' and
- * port 853's as during any break. */
-static int who_rules(struct nft_batch *b, const struct nft_config *c, const struct nft_who *w,
-                     uint64_t lists)
+void nft_build_device_chain(char *out, unsigned device)
+{
+	snprintf(out, NFT_SET_NAME_MAX, "%s%u", NFT_CHAIN_DEVICE, device);
+}
+
+int nft_build_device_chains(struct nft_batch *b)
 {
 	char name[NFT_SET_NAME_MAX];
+	int r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK_DEVICES);
+
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++) {
+		nft_build_device_chain(name, d);
+		r = nft_msg_chain_add(b, name);
+	}
+	return r;
+}
+
+/* A device's chain: the rules of its lists, and the endpoints' and port
+ * 853's as during any break. */
+static int device_chain_rules(struct nft_batch *b, const struct nft_config *c, unsigned d)
+{
+	char chain[NFT_SET_NAME_MAX], name[NFT_SET_NAME_MAX];
+	uint64_t lists = c->dev_lists[d];
 	int r = 0;
 
+	nft_build_device_chain(chain, d);
 	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
 		if (l < NFT_LIST_ENDPOINTS && (l >= c->n_lists || !(lists >> l & 1u)))
 			continue;
 		bool ranges = nft_build_has_ranges(c, l);
 		for (int f = 0; f < 2 && r == 0; f++) {
 			int family = f == 0 ? AF_INET : AF_INET6;
-			if (w->range.family && w->range.family != family)
-				continue;
 			for (int k = 0; k < (ranges ? 2 : 1) && r == 0; k++) {
 				enum nft_set_kind kind =
 				    k == 0 ? NFT_KIND_LEARNED : NFT_KIND_RANGES;
 				nft_build_set_name(c, name, kind, family, l);
-				r = nft_msg_rule_who_block(
-				    b, w, family, name, set_id(kind, family, l), c->dev_until_ns);
+				r = nft_msg_rule_block_in(b, chain, family, name,
+				                          set_id(kind, family, l), c->dev_until_ns);
 			}
 		}
 	}
-	if (r == 0)
-		r = nft_msg_rule_who_block_port(b, w, IPPROTO_TCP, NFT_PORT_DOT, c->dev_until_ns);
-	if (r == 0)
-		r = nft_msg_rule_who_block_port(b, w, IPPROTO_UDP, NFT_PORT_DOT, c->dev_until_ns);
+	for (int p = 0; p < 2 && r == 0; p++)
+		r = nft_msg_rule_block_port_in(b, chain, p == 0 ? IPPROTO_TCP : IPPROTO_UDP,
+		                               NFT_PORT_DOT, c->dev_until_ns);
 	return r;
 }
 
-/* A packet from a device meets its identities' rules only: each starts with
- * the cheap source match, so other devices' traffic leaves a rule at its
- * first comparison. */
 int nft_build_device_rules(struct nft_batch *b, const struct nft_config *c)
 {
+	char chain[NFT_SET_NAME_MAX];
 	int r = 0;
 
 	for (size_t i = 0; i < c->n_whos && r == 0; i++) {
 		const struct nft_who *w = &c->whos[i];
-		uint64_t lists = w->device < SMB_DEVICES_MAX ? c->dev_lists[w->device] : 0;
-		if (lists)
-			r = who_rules(b, c, w, lists);
+		if (w->device < SMB_DEVICES_MAX && c->dev_lists[w->device]) {
+			nft_build_device_chain(chain, w->device);
+			r = nft_msg_rule_who_jump(b, w, chain);
+		}
 	}
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++)
+		if (c->dev_lists[d])
+			r = device_chain_rules(b, c, d);
+	return r;
+}
+
+int nft_build_device_flush(struct nft_batch *b, const struct nft_config *c)
+{
+	char chain[NFT_SET_NAME_MAX];
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK_DEVICES);
+
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++)
+		if (c->dev_lists[d]) {
+			nft_build_device_chain(chain, d);
+			r = nft_msg_chain_flush(b, chain);
+		}
 	return r;
 }

@@ -42,9 +42,12 @@
 #define NFT_CHAIN_INTERCEPT_ROUTED "intercept_routed"
 /* filter, hook input: that port takes only what the redirect sends there */
 #define NFT_CHAIN_GUARD "guard"
-/* regular, jumped to from block_forward after block (gateway mode): the
- * reject rules of the lists in force for some devices of the LAN only */
+/* regular, jumped to from block_forward after block (gateway mode): one rule
+ * per MAC or range of a device with lists in force for it alone, jumping to
+ * that device's chain ("device0" .. "device63") of reject rules, so a packet
+ * meets one comparison per identity, not one per identity and list */
 #define NFT_CHAIN_BLOCK_DEVICES "block_devices"
+#define NFT_CHAIN_DEVICE        "device"
 
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_DSTNAT (-100)
@@ -210,14 +213,13 @@ struct nft_who {
 	uint8_t mac[6];
 	struct nft_prefix range;
 };
-/* block_devices chain: traffic of `family` from w to members of `set` goes
- * to the refuse chain (until_ns as for nft_msg_rule_block); a range of the
- * other family is -EINVAL. */
-int nft_msg_rule_who_block(struct nft_batch *b, const struct nft_who *w, int family,
-                           const char *set, uint32_t set_id, uint64_t until_ns);
-/* block_devices chain: traffic of l4proto from w to `port` goes to the refuse chain. */
-int nft_msg_rule_who_block_port(struct nft_batch *b, const struct nft_who *w, int l4proto,
-                                uint16_t port, uint64_t until_ns);
+/* block_devices chain: traffic from w jumps to `to`, the chain of w's device. */
+int nft_msg_rule_who_jump(struct nft_batch *b, const struct nft_who *w, const char *to);
+/* nft_msg_rule_block and nft_msg_rule_block_port in another chain (a device's). */
+int nft_msg_rule_block_in(struct nft_batch *b, const char *chain, int family, const char *set,
+                          uint32_t set_id, uint64_t until_ns);
+int nft_msg_rule_block_port_in(struct nft_batch *b, const char *chain, int l4proto, uint16_t port,
+                               uint64_t until_ns);
 
 /* Single request messages (not batched) for reading state back. They are
  * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */

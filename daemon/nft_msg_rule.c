@@ -217,8 +217,8 @@ static void match_until(struct mb *b, uint64_t until_ns)
 	expr_cmp(b, NFT_CMP_LT, NFT_REG_1, &be, sizeof(be));
 }
 
-int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
-                       uint64_t until_ns)
+int nft_msg_rule_block_in(struct nft_batch *batch, const char *chain, int family, const char *set,
+                          uint32_t set_id, uint64_t until_ns)
 {
 	int alen = addr_len(family);
 	if (alen < 0)
@@ -226,7 +226,7 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	struct mb b = rule_new();
 	if (!b.m)
 		return -ENOMEM;
-	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	struct nlattr *x = rule_begin(&b, chain);
 	match_family(&b, family);
 	/* the destination address: offset 16 in IPv4, 24 in IPv6 */
 	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
@@ -238,19 +238,31 @@ int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uin
 	return nft_msg_mb_finish(batch, &b);
 }
 
-int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
+                       uint64_t until_ns)
+{
+	return nft_msg_rule_block_in(batch, NFT_CHAIN_BLOCK, family, set, set_id, until_ns);
+}
+
+int nft_msg_rule_block_port_in(struct nft_batch *batch, const char *chain, int l4proto,
+                               uint16_t port, uint64_t until_ns)
 {
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
 		return -EINVAL;
 	struct mb b = rule_new();
 	if (!b.m)
 		return -ENOMEM;
-	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	struct nlattr *x = rule_begin(&b, chain);
 	match_dport(&b, l4proto, port);
 	match_until(&b, until_ns);
 	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
+{
+	return nft_msg_rule_block_port_in(batch, NFT_CHAIN_BLOCK, l4proto, port, until_ns);
 }
 
 int nft_msg_rule_local_return(struct nft_batch *batch)
@@ -477,43 +489,14 @@ static int match_who(struct mb *b, const struct nft_who *w)
 	return 0;
 }
 
-int nft_msg_rule_who_block(struct nft_batch *batch, const struct nft_who *w, int family,
-                           const char *set, uint32_t set_id, uint64_t until_ns)
+int nft_msg_rule_who_jump(struct nft_batch *batch, const struct nft_who *w, const char *to)
 {
-	int alen = addr_len(family);
-	if (alen < 0 || (w->range.family && w->range.family != family))
-		return -EINVAL;
 	struct mb b = rule_new();
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
 	int r = match_who(&b, w);
-	if (!w->range.family)
-		match_family(&b, family);
-	expr_payload(&b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 16 : 24, (uint32_t)alen,
-	             NFT_REG_1);
-	expr_lookup(&b, set, set_id, NFT_REG_1);
-	match_until(&b, until_ns);
-	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
-	nest_end(&b, x);
-	if (r < 0 && !b.err)
-		b.err = r;
-	return nft_msg_mb_finish(batch, &b);
-}
-
-int nft_msg_rule_who_block_port(struct nft_batch *batch, const struct nft_who *w, int l4proto,
-                                uint16_t port, uint64_t until_ns)
-{
-	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
-		return -EINVAL;
-	struct mb b = rule_new();
-	if (!b.m)
-		return -ENOMEM;
-	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
-	int r = match_who(&b, w);
-	match_dport(&b, l4proto, port);
-	match_until(&b, until_ns);
-	expr_verdict(&b, NFT_GOTO, NFT_CHAIN_REFUSE);
+	expr_verdict(&b, NFT_JUMP, to);
 	nest_end(&b, x);
 	if (r < 0 && !b.err)
 		b.err = r;

@@ -194,7 +194,8 @@ contains "the connection opened before the break is reset" "$(cat "$T/hold.out")
 dev=$(nftj 'rules("block_devices")')
 contains "phone 1's rules match its MAC" "$dev" "\"$MAC1\""
 case "$dev" in *"$MAC2"*) fail "phone 2 has no rule: $dev" ;; *) ok ;; esac
-contains "and go to the refuse chain" "$dev" '"refuse"'
+contains "and jump to phone 1's chain" "$dev" '"target": "device0"'
+contains "whose rules go to the refuse chain" "$(nftj 'rules("device0")')" '"refuse"'
 
 # smctl devices: each phone with its MAC, where the router sees it, and
 # what is blocked for it.
@@ -243,6 +244,6 @@ sleep 0.3
 eq "after the break phone 1 resolves again" "$(dg "$P1" +short @"$R4" "$UP_LISTED" A)" "$UP_LISTED_A"
 check "and connects" in1 curl -s -o /dev/null -m 3 "http://$UP_LISTED_A:8080/"
 check "over IPv6 too" in1 curl -s -o /dev/null -m 3 "http://[$UP_LISTED_AAAA]:8080/"
-eq "the devices' rules are gone" "$(nftj 'len(rules("block_devices"))')" 0
+eq "the devices' rules are gone" "$(nftj 'len(rules("block_devices")) + len(rules("device0"))')" 0
 kill9_daemon
 finish

@@ -115,7 +115,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps finds libevent-2.1-7, libnl-3-200, libinih1 and libc6, with versions.
+# dpkg-shlibdeps finds libevent-2.1-7, libnl-3-200, libnl-route-3-200, libinih1 and libc6, with versions.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # systemd-sysusers runs in the maintainer scripts (deb-systemd-helper too,
 # from init-system-helpers, which is essential and so not named).

@@ -37,6 +37,7 @@ struct args {
 	/* --user of pause and check: names or uids, the daemon resolves them */
 	const char *users[SMB_WHOM_USERS_MAX];
 	int n_users;
+	const char *device; /* check --device */
 	/* the instant the command line is read at, and what the pause it asks
 	 * for would span, as this machine's clock and zone see it (0: unknown) */
 	int64_t now, start, end;
@@ -262,6 +263,8 @@ static int build_check(struct args *a, FILE *err, struct proto_msg *req)
 		return usage_error(err, "check takes one --user");
 	if (a->n_users)
 		proto_put_str(req, PROTO_A_USER, a->users[0]);
+	if (a->device)
+		proto_put_str(req, PROTO_A_DEVICE_NAME, a->device);
 	return 0;
 }
 
@@ -310,10 +313,11 @@ static const struct command commands[] = {
      "upcoming breaks, and planned pauses with their ids\n"
      "  --days N        how far ahead, 1 to 60 (default 7)"},
     {"check", PROTO_CMD_CHECK, false, false, false, false, false, false, build_check,
-     "check DOMAIN|ADDRESS [--user NAME]",
+     "check DOMAIN|ADDRESS [--user NAME | --device NAME]",
      "is DOMAIN blocked, by which entry (file:line), in which breaks;\n"
      "or what the address sets hold for ADDRESS\n"
      "  --user NAME     as that user: breaks for some users count for them\n"
+     "  --device NAME   for that device of the LAN (gateway mode)\n"
      "  exit status 0 when it is blocked now, 1 when it is not (like grep)"},
     {"stats", PROTO_CMD_STATS, false, false, true, false, false, false, build_days,
      "stats [--days N]",
@@ -334,6 +338,9 @@ static const struct command commands[] = {
     {"services", PROTO_CMD_SERVICES, false, false, false, false, false, false, build_name,
      "services [NAME]",
      "the service catalog, with domain counts; with NAME, that service's domains"},
+    {"devices", PROTO_CMD_DEVICES, false, false, false, false, false, false, build_none, "devices",
+     "gateway mode: each device, its MACs, the addresses the router sees it at, what\n"
+     "  is blocked for it and until when; then the LAN's devices not configured"},
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 
@@ -425,10 +432,11 @@ enum value_opt {
 	OPT_CYCLES,
 	OPT_REST,
 	OPT_UNLOCK_DELAY,
+	OPT_DEVICE,
 	OPT_NONE
 };
 static const char *const value_opts[] = {"--socket", "--list", "--days",        "--at",
-                                         "--cycles", "--rest", "--unlock-delay"};
+                                         "--cycles", "--rest", "--unlock-delay", "--device"};
 
 /* An option with a value, "-s VALUE", "--opt VALUE" or "--opt=VALUE";
  * advances *i past a separate value. OPT_NONE when s is none of them, -1
@@ -560,6 +568,18 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		if (!c || !c->pause)
 			break;
 		*(k == OPT_CYCLES ? &a->cycles : k == OPT_REST ? &a->rest : &a->unlock_delay) = val;
+		return 0;
+	case OPT_DEVICE:
+		if (!c || c->cmd != PROTO_CMD_CHECK)
+			break;
+		if (a->device)
+			return usage_error(err, "check takes one --device");
+		if (!value_valid_name(val))
+			return usage_error(err,
+			                   "bad device name '%s': devices are named with a-z, 0-9, _ "
+			                   "and -",
+			                   val);
+		a->device = val;
 		return 0;
 	default:
 		break;

@@ -496,10 +496,10 @@ static void print_status(const struct reply *r, bool verbose)
 	if (s.blocking)
 		printf("Blocking:  %s%s, for everyone on this machine\n",
 		       s.inforce[0] ? s.inforce : "yes", s.strict ? " (strict)" : "");
-	else if (!print_some(r))
+	/* then the lists for some users only, and for some devices */
+	bool some = print_some(r);
+	if (output_status_devices(r) == 0 && !some && !s.blocking)
 		printf("Blocking:  nothing\n");
-	if (s.blocking)
-		print_some(r);
 	print_breaks(r, false);
 	print_next(&s, r->now);
 	output_allowances(r);
@@ -894,6 +894,10 @@ void output_reply(uint16_t cmd, bool verbose, const struct reply *r)
 		break;
 	case PROTO_CMD_SERVICES:
 		print_services(r);
+		break;
+	case PROTO_CMD_DEVICES:
+		print_common(r);
+		output_devices(r);
 		break;
 	default: /* pause, resume, skip, reload, watch: the message says it all */
 		print_common(r);

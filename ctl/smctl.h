@@ -103,6 +103,11 @@ void client_close(struct client *c);
 /* The reply to command cmd (PROTO_CMD_*): what went wrong on stderr, the
  * rest on stdout; verbose for status -v. */
 void output_reply(uint16_t cmd, bool verbose, const struct reply *r);
+/* output_devices.c: smctl devices, after its message. */
+void output_devices(const struct reply *r);
+/* smctl status: a "Blocking:" line per device with breaks of its own;
+ * returns how many. */
+int output_status_devices(const struct reply *r);
 /* For a refusal naming control group `group`: how this user gets in (join
  * it, or log in again when the group database has them already). False when
  * there is nothing to say. */

@@ -52,6 +52,9 @@ typedef void (*breaks_status_fn)(void *arg, struct proto_msg *reply);
 /* Called while building the replies to smctl status and reload, to add the
  * PROTO_A_WARNINGs of what the user should fix (no upstream to relay to). */
 typedef void (*breaks_warnings_fn)(void *arg, struct proto_msg *reply);
+/* smctl devices (gateway mode): the LAN's neighbour table, NULL when none. */
+struct neigh_tab;
+typedef const struct neigh_tab *(*breaks_neighbours_fn)(void *arg);
 /* Called with a reply that breaks_handle_request deferred (CONTROL_DEFER),
  * now filled: hand it to control_finish. */
 typedef void (*breaks_finish_fn)(void *arg, struct proto_msg *reply);
@@ -65,6 +68,7 @@ struct breaks_hooks {
 	breaks_check_addr_fn check_addr;
 	breaks_check_bypass_fn check_bypass;
 	breaks_check_cloak_fn check_cloak;
+	breaks_neighbours_fn neighbours;
 	breaks_finish_fn finish; /* needed for smctl reload, whose reply it sends */
 	void *arg;               /* passed to every hook */
 };

@@ -55,7 +55,7 @@ static void put_whom(struct proto_msg *m, const struct whom *w)
 		proto_put_u32(m, PROTO_A_UID, w->uids[i]);
 	for (uint32_t i = 0; i < SMB_DEVICES_MAX; i++)
 		if (w->devices >> i & 1u)
-			proto_put_u32(m, PROTO_A_DEVICE, i);
+			proto_put_u32(m, PROTO_A_WHOM_DEVICE, i);
 	proto_nest_end(m, nest);
 }
 

@@ -186,5 +186,15 @@ int breaks_cmd_stats(struct breaks *b, const uint8_t *payload, size_t len, struc
 int breaks_cmd_services(struct breaks *b, const uint8_t *payload, size_t len,
                         struct proto_msg *reply);
 int breaks_cmd_lists(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply);
+/* commands_devices.c: smctl devices. */
+int breaks_cmd_devices(struct breaks *b, struct proto_msg *reply);
+/* smctl status, gateway mode: a PROTO_A_DEVICE (NAME, INFORCE, END) for
+ * each device with lists in force beyond those for everyone. */
+void breaks_status_devices(struct breaks *b, struct proto_msg *reply);
+/* smctl check --device D: the lists in force for that device into *lists
+ * (without --device: those for everyone), 0; or -EINVAL with a usage reply
+ * (no such device, host mode). */
+int breaks_check_device(struct breaks *b, const uint8_t *payload, size_t len,
+                        struct proto_msg *reply, uint64_t *lists);
 
 #endif

@@ -745,7 +745,10 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 	if (p->in.strict)
 		proto_put_flag(reply, PROTO_A_STRICT);
 	put_lists(reply, PROTO_A_INFORCE, c, p->in.lists);
+	/* for some users (a break for some devices only is in the devices' lines) */
 	for (size_t i = 0; i < p->in.n_some; i++) {
+		if (!p->in.some[i].whom.n_uids)
+			continue;
 		long nest = proto_nest_start(reply, PROTO_A_SOME);
 		if (nest < 0)
 			break;
@@ -753,6 +756,7 @@ static int cmd_status(struct breaks *b, struct proto_msg *reply)
 		breaks_put_users(reply, &p->in.some[i].whom);
 		proto_nest_end(reply, nest);
 	}
+	breaks_status_devices(b, reply);
 	if (p->pause_on)
 		put_pause(b, reply, PROTO_A_BREAK);
 	if (b->state.n_plans) /* the next planned pause: the next focus cycle, say */
@@ -887,6 +891,8 @@ int breaks_handle_request(void *arg, const struct control_peer *peer, uint16_t c
 		return breaks_cmd_stats(b, payload, len, reply);
 	case PROTO_CMD_CANCEL:
 		return cmd_cancel(b, peer, payload, len, reply);
+	case PROTO_CMD_DEVICES:
+		return breaks_cmd_devices(b, reply);
 	case PROTO_CMD_WATCH:
 		breaks_reply_result(reply, PROTO_RESULT_OK, "watching breaks");
 		return 1;

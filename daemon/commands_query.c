@@ -117,7 +117,8 @@ static void reply_verdict(struct proto_msg *reply, enum policy_verdict v, const 
 int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struct proto_msg *reply)
 {
 	const struct conf *c = b->conf;
-	const struct policy *p = &b->pol;
+	struct policy pd = b->pol; /* with --device or --user: what holds for them */
+	const struct policy *p = &pd;
 	char name[DOMAINS_NAME_MAX + 1], during[256] = "";
 	struct domains_match m;
 	struct proto_attr at;
@@ -130,9 +131,10 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 		return 0;
 	}
 	arg = proto_attr_str(&at);
+	if (breaks_check_device(b, payload, len, reply, &pd.in.lists) < 0)
+		return 0;
 	/* --user: the verdict as that user sees it, breaks for some users
 	 * included; without, the breaks for everyone. */
-	struct policy as = *p;
 	char who[80] = "";
 	if (proto_find(payload, len, PROTO_A_USER, &at)) {
 		struct whom_id id = {.have_uid = true, .device = -1};
@@ -141,9 +143,8 @@ int breaks_cmd_check(struct breaks *b, const uint8_t *payload, size_t len, struc
 			                    proto_attr_str(&at));
 			return 0;
 		}
-		as.in.lists = inforce_lists_for(&p->in, &id);
+		pd.in.lists = inforce_lists_for(&b->pol.in, &id);
 		snprintf(who, sizeof(who), "%s", proto_attr_str(&at));
-		p = &as;
 	}
 	int family = 0;
 	if (value_parse_ip(arg, &family, addr) < 0)

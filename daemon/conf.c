@@ -218,10 +218,14 @@ static void finish_section(struct parser *st)
 			conf_err(st, st->key_line[K_USERS],
 			         "'users' has no value (name users or uids; leave the key out for "
 			         "everyone)");
-		/* `users =` with `devices =` (gateway mode only) is checked here. */
+		/* `users =` with `devices =` is gateway mode only since `devices =`
+		 * is (conf_device_check). */
 		break;
 	case SECT_ALLOWANCE:
 		conf_allow_finish(st);
+		break;
+	case SECT_DEVICE:
+		conf_device_finish(st);
 		break;
 	case SECT_NONE:
 	case SECT_SKIP:
@@ -296,7 +300,7 @@ static void open_break(struct parser *st, const char *name, unsigned line)
 /* A syntactically complete header "[...]" with `inner` its text. */
 static void open_section(struct parser *st, char *inner, unsigned line)
 {
-	static const char *const kinds[] = {"daemon", "list", "break", "allowance"};
+	static const char *const kinds[] = {"daemon", "list", "break", "allowance", "device"};
 	char q[QUOTE_SIZE], q2[QUOTE_SIZE], *kind, *name, *e;
 
 	finish_section(st);
@@ -329,11 +333,12 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 		return;
 	}
 	if (strcmp(kind, "list") == 0 || strcmp(kind, "break") == 0 ||
-	    strcmp(kind, "allowance") == 0) {
+	    strcmp(kind, "allowance") == 0 || strcmp(kind, "device") == 0) {
 		if (!*name)
 			conf_err(st, line, "[%s] needs a name, like [%s]", kind,
 			         kind[0] == 'l'   ? "list social"
 			         : kind[0] == 'a' ? "allowance social-time"
+			         : kind[0] == 'd' ? "device kids-tablet"
 			                          : "break work");
 		else if (!value_valid_name(name))
 			conf_err(st, line,
@@ -343,6 +348,8 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 			open_list(st, name, line);
 		else if (kind[0] == 'a')
 			conf_allow_open(st, name, line);
+		else if (kind[0] == 'd')
+			conf_device_open(st, name, line);
 		else
 			open_break(st, name, line);
 		return;
@@ -359,7 +366,7 @@ static void open_section(struct parser *st, char *inner, unsigned line)
 		else
 			conf_err(st, line,
 			         "unknown section [%s%s%s] (sections are [daemon], [list NAME], "
-			         "[break NAME] and [allowance NAME])",
+			         "[break NAME], [allowance NAME] and [device NAME])",
 			         q, *name ? " " : "", q2);
 	} else {
 		conf_err(st, line, "unknown section");
@@ -663,6 +670,7 @@ static void check_whole(struct parser *st)
 			}
 	resolve_lists(st);
 	conf_allow_resolve(st);
+	conf_device_check(st);
 }
 
 /* Stable by line, so errors found after the whole file was read (list
@@ -762,8 +770,10 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 		ret = -EINVAL;
 
 done:
-	for (size_t i = 0; st.c && i < st.c->n_breaks; i++)
+	for (size_t i = 0; st.c && i < st.c->n_breaks; i++) {
 		free(st.aux[i].refs);
+		free(st.aux[i].dev_refs);
+	}
 	free(st.aux);
 	conf_allow_cleanup(&st);
 	free(st.err_lines);
@@ -840,6 +850,7 @@ void conf_free(struct conf *c)
 	free(c->lists);
 	free(c->breaks);
 	free(c->allowances);
+	conf_device_free(c);
 	free(c->upstreams);
 	free(c->path);
 	free(c);

@@ -25,6 +25,10 @@
 #define CONF_UPSTREAMS_MAX 16   /* upstream addresses */
 #define CONF_BREAKS_MAX    256  /* [break] sections */
 #define CONF_RANGES_MAX    4096 /* `addresses =` entries of one list */
+#define CONF_LAN_MAX       8    /* `lan =` interfaces (gateway mode) */
+#define CONF_IFNAME_MAX    15   /* an interface name, as the kernel's IFNAMSIZ - 1 */
+#define CONF_MACS_MAX      8    /* `mac =` entries of one device */
+#define CONF_DEV_ADDRS_MAX 64   /* `addresses =` entries of one device */
 
 #define CONF_ALLOWANCES_MAX 16 /* [allowance] sections */
 /* active_rate's default, bytes/s: see BENCHMARKS.md, "What counts as use" */
@@ -67,6 +71,22 @@ struct conf_list {
 	size_t n_allow;
 	unsigned allow_line; /* line of the first allow key */
 	struct conf_range *addresses; /* blocked by address with the list */
+	size_t n_addresses;
+};
+
+enum conf_mode {
+	CONF_MODE_HOST,    /* this machine's own traffic */
+	CONF_MODE_GATEWAY, /* a router: the LAN's traffic too (DESIGN.md 9) */
+};
+
+/* A [device NAME] section (gateway mode): a device of the LAN, known by its
+ * MACs (stored as 6 bytes) and/or its address ranges. */
+struct conf_device {
+	char name[VALUE_NAME_MAX + 1];
+	unsigned line;
+	uint8_t macs[CONF_MACS_MAX][6];
+	size_t n_macs;
+	struct conf_range *addresses;
 	size_t n_addresses;
 };
 
@@ -142,6 +162,13 @@ struct conf {
 	size_t n_breaks;
 	struct conf_allowance *allowances;
 	size_t n_allowances;
+	/* gateway mode: [daemon] mode and lan, and the [device NAME] sections
+	 * (bit i of a whom's devices = devices[i]) */
+	enum conf_mode mode;
+	char lan[CONF_LAN_MAX][CONF_IFNAME_MAX + 1];
+	size_t n_lan;
+	struct conf_device *devices;
+	size_t n_devices;
 };
 
 /* Errors of one parse, each a complete "file:line: message (hint)" string. */
@@ -178,5 +205,7 @@ void conf_errors_clear(struct conf_errors *errs);
 const struct conf_list *conf_find_list(const struct conf *c, const char *name);
 const struct conf_break *conf_find_break(const struct conf *c, const char *name);
 const struct conf_allowance *conf_find_allowance(const struct conf *c, const char *name);
+/* The index of the device named `name` in c->devices, or -1. */
+int conf_find_device(const struct conf *c, const char *name);
 
 #endif

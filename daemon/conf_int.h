@@ -14,7 +14,7 @@
 /* Room for user text quoted in a message: value_escape and two quotes. */
 #define QUOTE_SIZE (VALUE_ESCAPE_SIZE + 2)
 
-enum sect { SECT_NONE, SECT_DAEMON, SECT_LIST, SECT_BREAK, SECT_SKIP, SECT_ALLOWANCE };
+enum sect { SECT_NONE, SECT_DAEMON, SECT_LIST, SECT_BREAK, SECT_SKIP, SECT_ALLOWANCE, SECT_DEVICE };
 
 enum key {
 	K_LISTEN,
@@ -44,6 +44,12 @@ enum key {
 	K_WARN, /* [daemon], [break] and [allowance] */
 	K_ACTIVE_RATE,
 	K_USERS,
+	/* gateway mode (conf_device.c) */
+	K_MODE,
+	K_LAN,
+	K_MAC,
+	K_DEV_ADDRESSES,
+	K_DEVICES,
 	K_COUNT
 };
 
@@ -57,7 +63,9 @@ struct list_ref {
 struct break_aux {
 	struct list_ref *refs;
 	size_t n_refs;
-	bool windows_full; /* "too many windows" already reported */
+	bool windows_full;         /* "too many windows" already reported */
+	struct list_ref *dev_refs; /* `devices =`, resolved with the lists */
+	size_t n_dev_refs;
 };
 
 struct parser {
@@ -99,8 +107,10 @@ struct parser {
 	unsigned daemon_line;
 	unsigned upstream_line, learn_min_line, learn_max_line;
 	bool learn_bad;
-	struct break_aux *aux;       /* parallel to c->breaks */
-	struct break_aux *allow_aux; /* parallel to c->allowances */
+	struct break_aux *aux;        /* parallel to c->breaks */
+	struct break_aux *allow_aux;  /* parallel to c->allowances */
+	unsigned mode_line, lan_line; /* gateway mode keys, for whole-file checks */
+	bool mode_bad;                /* no mode-dependent errors after a bad mode */
 };
 
 /* ---- conf.c: errors and small helpers ---- */
@@ -123,6 +133,11 @@ bool conf_is_space(char ch);
 static inline struct conf_list *cur_list(struct parser *st)
 {
 	return &st->c->lists[st->sect_idx];
+}
+
+static inline struct conf_device *cur_device(struct parser *st)
+{
+	return &st->c->devices[st->sect_idx];
 }
 
 /* An [allowance] section is parsed as a break (its days, times, lists,
@@ -172,5 +187,20 @@ struct best {
 	unsigned score;
 };
 void conf_keys_best_try(struct best *b, const char *cand);
+/* The next word of *pp into st->tok (separated by whitespace and commas). */
+bool conf_keys_word(struct parser *st, const char **pp);
+/* st->tok as an address or CIDR range into *r; false (error reported) if bad. */
+bool conf_keys_range(struct parser *st, struct conf_range *r);
+
+/* ---- conf_device.c: gateway mode and [device NAME] ---- */
+
+void conf_device_open(struct parser *st, const char *name, unsigned line);
+/* The value of one of K_MODE .. K_DEVICES. */
+void conf_device_value(struct parser *st, enum key k, const char *v);
+/* The end of a [device] section: it names the device somehow. */
+void conf_device_finish(struct parser *st);
+/* After the whole file: `devices =` resolved, mode checks, shared MACs. */
+void conf_device_check(struct parser *st);
+void conf_device_free(struct conf *c);
 
 #endif

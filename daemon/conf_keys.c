@@ -73,7 +73,11 @@ void conf_keys_best_try(struct best *b, const char *cand)
 	size_t lw = strlen(b->word), lc = strlen(cand), shorter = lw < lc ? lw : lc;
 	unsigned d = levenshtein(b->word, cand), score;
 
-	if (d <= 2 && d < lw)
+	/* A word that is the whole start of a candidate ("learn" of
+	 * "learn_min") is a closer hint than two edits to a short one ("lan"). */
+	if (lw >= 3 && lw < lc && strncmp(b->word, cand, lw) == 0 && d >= 2)
+		score = 1;
+	else if (d <= 2 && d < lw)
 		score = d;
 	else if (shorter >= 3 && strncmp(b->word, cand, shorter) == 0)
 		score = 3;
@@ -120,6 +124,11 @@ static const struct {
     [K_PER_DAY] = {"per_day", SECT_ALLOWANCE, false},
     [K_ACTIVE_RATE] = {"active_rate", SECT_DAEMON, false},
     [K_USERS] = {"users", SECT_BREAK, true},
+    [K_MODE] = {"mode", SECT_DAEMON, false},
+    [K_LAN] = {"lan", SECT_DAEMON, true},
+    [K_MAC] = {"mac", SECT_DEVICE, true},
+    [K_DEV_ADDRESSES] = {"addresses", SECT_DEVICE, true},
+    [K_DEVICES] = {"devices", SECT_BREAK, true},
 };
 
 /* Whether key k may appear in section sect: `warn` is set in [daemon] for
@@ -162,6 +171,11 @@ static bool next_word(struct parser *st, const char **pp, bool spaces_only)
 	st->tok[n] = '\0';
 	*pp = p + n;
 	return true;
+}
+
+bool conf_keys_word(struct parser *st, const char **pp)
+{
+	return next_word(st, pp, false);
 }
 
 static void value_listen(struct parser *st, const char *v, bool cont)
@@ -436,7 +450,7 @@ static void value_files(struct parser *st, const char *v)
 /* "ADDRESS/LEN" or a bare address; host bits set past the prefix are an
  * error that names the range meant, since a typo there would block another
  * range than the one written. */
-static void value_range(struct parser *st, struct conf_list *l)
+bool conf_keys_range(struct parser *st, struct conf_range *rp)
 {
 	char q[QUOTE_SIZE], *slash = strchr(st->tok, '/');
 	struct conf_range r = {.line = st->lineno};
@@ -451,7 +465,7 @@ static void value_range(struct parser *st, struct conf_list *l)
 		         "bad address %s: give an IPv4 or IPv6 address or range, like 192.0.2.0/24 "
 		         "or 2001:db8::/32",
 		         conf_quote(q, st->tok));
-		return;
+		return false;
 	}
 	unsigned max = r.family == AF_INET ? 32 : 128;
 	if (slash)
@@ -459,7 +473,7 @@ static void value_range(struct parser *st, struct conf_list *l)
 	if (slash && value_parse_count(slash + 1, 0, max, &len) < 0) {
 		conf_err(st, st->lineno, "bad prefix length in %s: give 0 to %u after the '/'",
 		         conf_quote(q, st->tok), max);
-		return;
+		return false;
 	}
 	r.len = (uint8_t)(slash ? len : max);
 	for (unsigned bit = r.len; bit < max; bit++)
@@ -471,8 +485,19 @@ static void value_range(struct parser *st, struct conf_list *l)
 			conf_err(st, st->lineno,
 			         "%s has bits set past its /%u prefix (did you mean %s/%u?)",
 			         conf_quote(q, st->tok), r.len, net, r.len);
-			return;
+			return false;
 		}
+	*rp = r;
+	return true;
+}
+
+static void value_range(struct parser *st, struct conf_list *l)
+{
+	char q[QUOTE_SIZE];
+	struct conf_range r;
+
+	if (!conf_keys_range(st, &r))
+		return;
 	if (l->n_addresses >= CONF_RANGES_MAX) {
 		conf_err(st, st->lineno, "too many addresses in list %s (at most %d)",
 		         conf_quote(q, l->name), CONF_RANGES_MAX);
@@ -824,6 +849,13 @@ static void apply_value(struct parser *st, enum key k, const char *v, bool cont)
 	case K_USERS:
 		value_users(st, v);
 		break;
+	case K_MODE:
+	case K_LAN:
+	case K_MAC:
+	case K_DEV_ADDRESSES:
+	case K_DEVICES:
+		conf_device_value(st, k, v);
+		break;
 	case K_COUNT:
 		break;
 	}
@@ -834,7 +866,8 @@ static void unknown_key(struct parser *st, const char *name)
 	static const char *const kinds[] = {[SECT_DAEMON] = "[daemon]",
 	                                    [SECT_LIST] = "[list NAME]",
 	                                    [SECT_BREAK] = "[break NAME]",
-	                                    [SECT_ALLOWANCE] = "[allowance NAME]"};
+	                                    [SECT_ALLOWANCE] = "[allowance NAME]",
+	                                    [SECT_DEVICE] = "[device NAME]"};
 	char q[QUOTE_SIZE];
 	struct best b = {.word = name};
 

@@ -28,6 +28,7 @@
 #include "listenfd.h"
 #include "lists.h"
 #include "log.h"
+#include "neigh.h"
 #include "nft_msg.h"
 
 #ifndef SO_RCVMARK
@@ -277,8 +278,10 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 }
 
 /* Who sent a query, as far as the breaks in force need to know: nobody in
- * particular unless a break names users (inforce_lists_for then gives the
- * lists for everyone alone). While one does, a UDP query carries its
+ * particular unless a break is for some users or devices (inforce_lists_for
+ * then gives the lists for everyone alone). In gateway mode a LAN sender is
+ * its device, found by its address in the neighbour table. While a break
+ * names users, a UDP query carries its
  * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
  * no cost per query); otherwise (TCP, a port the mark rule does not cover)
  * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
@@ -290,7 +293,12 @@ static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct 
 {
 	struct whom_id id = {.device = -1};
 
-	if (!dns->by_user)
+	if (!dns->in.n_some)
+		return id;
+	/* gateway mode: a LAN sender is its device, by the neighbour table */
+	if (dns->neigh)
+		id.device = neigh_tab_device(neigh_table(dns->neigh), from);
+	if (!dns->by_user || id.device >= 0)
 		return id;
 	if (!tc && (dns->rx_mark & NFT_MARK_SENDER)) {
 		id.have_uid = true;
@@ -776,6 +784,11 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 		goto fail;
 	dns_relay_load(dns->relay, c);
 	dns_cache_configure(dns, NULL, c);
+	/* without the neighbour table every LAN sender gets the breaks for
+	 * everyone: a warning, not a reason to leave the LAN without DNS */
+	if (c->mode == CONF_MODE_GATEWAY && neigh_new(base, c, &dns->neigh) < 0)
+		log_warn("dns: the LAN's devices are not told apart: breaks for some devices "
+		         "hold for their traffic, not their DNS");
 	*out = dns;
 	return 0;
 fail:
@@ -793,9 +806,19 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 		         "at start",
 		         DNS_INTERCEPT_PORT);
 	dns_cache_configure(dns, dns->conf, c);
+	if (c->mode != dns->conf->mode || c->n_lan != dns->conf->n_lan ||
+	    memcmp(c->lan, dns->conf->lan, sizeof(c->lan)) != 0)
+		log_warn("dns: mode and lan take a restart: the running ones stay until then");
 	dns->conf = c;
 	dns->domains = d;
 	dns_relay_load(dns->relay, c);
+	if (dns->neigh)
+		neigh_set_conf(dns->neigh, c);
+}
+
+const struct neigh_tab *dns_neighbours(const struct dns *dns)
+{
+	return dns->neigh ? neigh_table(dns->neigh) : NULL;
 }
 
 /* From the first break for some users on, the UDP listeners read each
@@ -926,6 +949,8 @@ void dns_put_status(const struct dns *dns, struct proto_msg *reply)
 	proto_put_counter(reply, "tcp_rejected", dns->n.tcp_rejected);
 	proto_put_counter(reply, "tcp_evicted", dns->n.tcp_evicted);
 	dns_cache_put_status(dns, reply);
+	if (dns->neigh) /* gateway mode: the LAN's neighbours the forwarder knows */
+		proto_put_counter(reply, "neighbours", neigh_table(dns->neigh)->n);
 }
 
 void dns_free(struct dns *dns)
@@ -933,6 +958,7 @@ void dns_free(struct dns *dns)
 	if (!dns)
 		return;
 	dns_relay_free(dns->relay); /* the queries in flight release their clients */
+	neigh_free(dns->neigh);
 	while (dns->tcp_clients)
 		tcp_client_close(dns->tcp_clients);
 	for (size_t i = 0; i < dns->n_listeners; i++) {

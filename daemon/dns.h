@@ -132,6 +132,10 @@ struct dns_cloak_why {
 };
 bool dns_cloak_explain(const struct dns *dns, const char *name, size_t len,
                        struct dns_cloak_why *why);
+/* Gateway mode: the LAN's neighbours (address, MAC, device); NULL in host
+ * mode or when the neighbour table cannot be read. */
+struct neigh_tab;
+const struct neigh_tab *dns_neighbours(const struct dns *dns);
 /* Counters for smctl status. */
 void dns_put_status(const struct dns *dns, struct proto_msg *reply);
 void dns_free(struct dns *dns);

@@ -53,9 +53,10 @@ struct dns {
 	const struct domains *domains;
 	const struct lists_bypass *bp; /* the bypass lists, main's */
 	const struct domains *bypass;  /* bp->names */
-	struct inforce in; /* what is in force, per sender (inforce_lists_for) */
-	bool on;           /* anything is in force for anyone */
-	bool by_user;      /* some of it for some users: the sender's uid is asked */
+	struct inforce in;       /* what is in force, per sender (inforce_lists_for) */
+	struct neigh *neigh;     /* gateway mode: the LAN's neighbours, who a sender is */
+	bool on;                 /* anything is in force for anyone */
+	bool by_user;            /* some of it for some users: the sender's uid is asked */
 	struct sockuid *sockuid; /* asks it; opened at the first break for some users */
 	bool rcvmark;            /* the UDP listeners read marks (SO_RCVMARK) */
 	uint32_t rx_mark;        /* the mark of the datagram being handled, 0: none */

@@ -56,7 +56,8 @@ struct enforce {
 	struct nft_elem *carried; /* read back from the table replaced at start */
 	size_t n_carried;
 	const struct lists_bypass *bypass; /* its resolver addresses: every break blocks them */
-	size_t n_lists; /* the lists' names, for the learned file */
+	size_t n_devices; /* gateway mode: conf->n_devices, for the per-device rules */
+	size_t n_lists;   /* the lists' names, for the learned file */
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	/* the watch on the table (enforce_watch) */
 	struct nl_sock *watch_sk;
@@ -267,6 +268,45 @@ static int table_lists(const struct enforce *e, const struct conf *c, struct nft
 	return 0;
 }
 
+/* Gateway mode: the LAN interfaces and each identity (MAC, range) of each
+ * device; *whos: malloc'ed, the caller frees it once the table copied it. */
+static int table_devices(struct enforce *e, const struct conf *c, struct nft_config *cfg,
+                         struct nft_who **whos)
+{
+	size_t n = 0, k = 0;
+
+	*whos = NULL;
+	e->n_devices = c->mode == CONF_MODE_GATEWAY ? c->n_devices : 0;
+	if (c->mode != CONF_MODE_GATEWAY)
+		return 0;
+	cfg->n_lan = c->n_lan;
+	for (size_t i = 0; i < c->n_lan; i++)
+		snprintf(cfg->lan[i], sizeof(cfg->lan[i]), "%s", c->lan[i]);
+	for (size_t i = 0; i < c->n_devices; i++)
+		n += c->devices[i].n_macs + c->devices[i].n_addresses;
+	if (n == 0)
+		return 0;
+	if (!(*whos = calloc(n, sizeof(**whos))))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct conf_device *d = &c->devices[i];
+		for (size_t j = 0; j < d->n_macs; j++, k++) {
+			(*whos)[k].device = (uint8_t)i;
+			memcpy((*whos)[k].mac, d->macs[j], 6);
+		}
+		for (size_t j = 0; j < d->n_addresses; j++, k++) {
+			struct nft_prefix *p = &(*whos)[k].range;
+			(*whos)[k].device = (uint8_t)i;
+			p->family = d->addresses[j].family;
+			p->len = d->addresses[j].len;
+			memcpy(p->addr, d->addresses[j].addr, sizeof(p->addr));
+		}
+	}
+	cfg->whos = *whos;
+	cfg->n_whos = n;
+	return 0;
+}
+
 /* Where intercepted queries go. IPv6 goes to the forwarder whatever
  * `listen` holds: to [::1] at the intercept port when `listen` has no IPv6
  * address. What the machine routes goes to that port of the address it
@@ -300,6 +340,7 @@ int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
 	struct enforce *e = calloc(1, sizeof(*e));
 	struct nft_config cfg = {.mark = mark};
 	struct nft_prefix *ranges = NULL;
+	struct nft_who *whos = NULL;
 	int r;
 
 	if (!e || !(e->state_dir = strdup(state_dir))) {
@@ -311,10 +352,13 @@ int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
 	listen_targets(c, &cfg);
 	r = table_lists(e, c, &cfg, &ranges);
 	if (r == 0)
+		r = table_devices(e, c, &cfg, &whos);
+	if (r == 0)
 		r = nft_new(&e->nft);
 	if (r < 0) {
 		log_error("nft: cannot open a netlink socket: %s", strerror(-r));
 		free(ranges);
+		free(whos);
 		free(e->state_dir);
 		free(e);
 		return r;
@@ -323,6 +367,7 @@ int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
 	 * to nothing would take the machine's DNS away. */
 	r = nft_table_replace(e->nft, &cfg, &e->carried, &e->n_carried);
 	free(ranges);
+	free(whos);
 	if (r < 0) {
 		log_nft(e,
 		        r == -EPERM ? "create table inet smbreak (smbreakd needs CAP_NET_ADMIN)"
@@ -357,14 +402,35 @@ void enforce_set_conf(struct enforce *e, const struct conf *c)
 {
 	struct nft_config cfg = {0};
 	struct nft_prefix *ranges = NULL;
+	struct nft_who *whos = NULL;
 	int r = table_lists(e, c, &cfg, &ranges);
 
 	keep_names(e, c);
 	if (r == 0)
+		r = table_devices(e, c, &cfg, &whos);
+	if (r == 0)
 		r = nft_set_lists(e->nft, &cfg);
 	free(ranges);
+	free(whos);
 	if (r < 0)
 		log_nft(e, "change the lists' sets", r);
+}
+
+/* Gateway mode: what each device gets beyond the breaks for everyone. */
+static void apply_devices(struct enforce *e, const struct inforce *in)
+{
+	uint64_t dev[SMB_DEVICES_MAX] = {0}, any = 0;
+
+	if (!e->n_devices)
+		return;
+	for (size_t i = 0; i < e->n_devices && i < SMB_DEVICES_MAX; i++) {
+		struct whom_id id = {.device = (int)i};
+		dev[i] = inforce_lists_for(in, &id) & ~in->lists;
+		any |= dev[i];
+	}
+	int r = nft_set_device_blocking(e->nft, dev, any ? until_ns(in->end) : 0);
+	if (r < 0)
+		log_nft(e, "change the reject rules for devices", r);
 }
 
 void enforce_apply(struct enforce *e, const struct inforce *in)
@@ -384,6 +450,7 @@ void enforce_apply(struct enforce *e, const struct inforce *in)
 		         in->n_some ? ", some of them for some users only" : "");
 	e->blocking = r == 0 ? on : 0;
 	e->n_some = r == 0 ? in->n_some : 0;
+	apply_devices(e, in);
 
 	/* During a strict break no learned address may expire before it ends. */
 	uint32_t floor_ms = 0;

@@ -415,6 +415,13 @@ static void on_check_addr(void *arg, int family, const uint8_t *addr, uint64_t i
 	dns_check_addr(d->dns, family, addr, inforce, reply);
 }
 
+static const struct neigh_tab *on_neighbours(void *arg)
+{
+	struct smbd *d = arg;
+
+	return d->dns ? dns_neighbours(d->dns) : NULL;
+}
+
 static bool on_check_bypass(void *arg, const char *name, size_t len, struct breaks_bypass_hit *hit)
 {
 	struct smbd *d = arg;
@@ -643,6 +650,7 @@ static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 	                             .check_bypass = on_check_bypass,
 	                             .check_cloak = on_check_cloak,
 	                             .finish = on_finish,
+	                             .neighbours = on_neighbours,
 	                             .arg = d};
 	int r;
 

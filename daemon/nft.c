@@ -39,6 +39,7 @@ struct nft {
 	/* what the table should hold, to rebuild it when it vanished */
 	struct nft_config cfg;     /* cfg.ranges: the copy below */
 	struct nft_prefix *ranges; /* owned */
+	struct nft_who *whos;      /* owned: cfg.whos */
 	bool have_table;
 	bool have_cfg;              /* nft_table_replace was called: cfg is known */
 	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
@@ -122,6 +123,7 @@ void nft_free(struct nft *n)
 		nl_socket_free(n->sk);
 	free(n->rbuf);
 	free(n->ranges);
+	free(n->whos);
 	free(n);
 }
 
@@ -386,6 +388,10 @@ static int add_intercept_rules(struct nft_batch *b, const struct nft_config *c)
 		if (r == 0)
 			r = nft_msg_rule_dnat53(b, AF_INET6, proto, &c->dns6, c->dns6_port);
 	}
+	/* the LAN's queries go to the forwarder whatever address they are for,
+	 * the router's own included (gateway mode) */
+	if (r == 0 && c->routed_port)
+		r = nft_build_lan_redirects(b, c);
 	if (r == 0 && c->routed_port)
 		r = nft_msg_rule_routed_local_accept(b);
 	for (int p = 0; p < 2 && r == 0 && c->routed_port; p++)
@@ -405,7 +411,9 @@ static int add_hooks(struct nft_batch *b, const struct nft_config *c)
 	    (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_OUTPUT, NFT_CHAIN_BLOCK)) ||
 	    (r = nft_msg_base_chain_add(b, NFT_CHAIN_BLOCK_FORWARD, "filter", NF_INET_FORWARD,
 	                                NFT_PRIO_FILTER)) ||
-	    (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK)))
+	    (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK)) ||
+	    (c->n_lan &&
+	     (r = nft_msg_rule_jump(b, NFT_CHAIN_BLOCK_FORWARD, NFT_CHAIN_BLOCK_DEVICES))))
 		return r;
 	if ((r = nft_msg_base_chain_add(b, NFT_CHAIN_INTERCEPT, "nat", NF_INET_LOCAL_OUT,
 	                                NFT_PRIO_DSTNAT)) ||
@@ -466,6 +474,8 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	if ((c->blocking || c->n_some) &&
 	    (r = nft_build_block_rules(b, c, c->blocking, c->block_until_ns)))
 		return r;
+	if (c->n_lan && ((r = nft_build_device_chains(b)) || (r = nft_build_device_rules(b, c))))
+		return r;
 	if ((r = add_hooks(b, c)))
 		return r;
 	if (c->intercept && (r = add_intercept_rules(b, c)))
@@ -486,10 +496,26 @@ static int take_cfg(struct nft *n, const struct nft_config *cfg)
 			return -ENOMEM;
 		memcpy(copy, cfg->ranges, cfg->n_ranges * sizeof(*copy));
 	}
+	struct nft_who *whos = NULL;
+	if (cfg->n_whos > NFT_WHOS_MAX || cfg->n_lan > NFT_LAN_MAX) {
+		free(copy);
+		return -EINVAL;
+	}
+	if (cfg->n_whos > 0) {
+		whos = malloc(cfg->n_whos * sizeof(*whos));
+		if (!whos) {
+			free(copy);
+			return -ENOMEM;
+		}
+		memcpy(whos, cfg->whos, cfg->n_whos * sizeof(*whos));
+	}
 	free(n->ranges);
+	free(n->whos);
 	n->ranges = copy;
+	n->whos = whos;
 	n->cfg = *cfg;
 	n->cfg.ranges = copy;
+	n->cfg.whos = whos;
 	n->have_cfg = true;
 	return 0;
 }
@@ -566,7 +592,14 @@ struct relist_arg {
 static int build_relist(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct relist_arg *a = arg;
-	return nft_build_relist(b, a->old, &n->cfg, a->blocking, n->cfg.block_until_ns);
+	/* the device rules name the lists' sets too; n_lan stays what it was at
+	 * start (mode and lan are not reloaded) */
+	int r = a->old->n_lan ? nft_build_device_flush(b, a->old) : 0;
+	if (r == 0)
+		r = nft_build_relist(b, a->old, &n->cfg, a->blocking, n->cfg.block_until_ns);
+	if (r == 0 && n->cfg.n_lan)
+		r = nft_build_device_rules(b, &n->cfg);
+	return r;
 }
 
 int nft_set_lists(struct nft *n, const struct nft_config *cfg)
@@ -589,6 +622,10 @@ int nft_set_lists(struct nft *n, const struct nft_config *cfg)
 	c.usage_rate = cfg->usage_rate;
 	c.n_usage = cfg->n_usage;
 	memcpy(c.usage, cfg->usage, sizeof(c.usage));
+	c.whos = cfg->whos;
+	c.n_whos = cfg->n_whos;
+	for (size_t i = 0; i < SMB_DEVICES_MAX; i++)
+		c.dev_lists[i] = nft_build_remap(&old, cfg, old.dev_lists[i]);
 	int r = take_cfg(n, &c);
 	if (r < 0) {
 		n->ranges = old_ranges;
@@ -681,6 +718,29 @@ int nft_set_blocking_some(struct nft *n, uint64_t lists, const struct inforce_so
 int nft_set_blocking(struct nft *n, uint64_t lists, uint64_t until_ns)
 {
 	return nft_set_blocking_some(n, lists, NULL, 0, until_ns);
+}
+
+static int build_device_blocking(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	const struct nft_config *c = arg;
+	int r = nft_build_device_flush(b, &n->cfg); /* what is in the table now */
+	return r ? r : nft_build_device_rules(b, c);
+}
+
+int nft_set_device_blocking(struct nft *n, const uint64_t dev_lists[SMB_DEVICES_MAX],
+                            uint64_t until_ns)
+{
+	if (!n->cfg.n_lan)
+		return 0;
+	struct nft_config c = n->cfg;
+	memcpy(c.dev_lists, dev_lists, sizeof(c.dev_lists));
+	c.dev_until_ns = until_ns;
+	int r = commit(n, build_device_blocking, &c);
+	if (r == 0) {
+		memcpy(n->cfg.dev_lists, dev_lists, sizeof(n->cfg.dev_lists));
+		n->cfg.dev_until_ns = until_ns;
+	}
+	return r;
 }
 
 int nft_set_intercept(struct nft *n, bool on)

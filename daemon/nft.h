@@ -27,9 +27,12 @@
 #include "inforce.h"
 #include "nft_msg.h"
 #include "value.h"
+#include "whom.h"
 
 #define NFT_ACK_TIMEOUT_MS 2000
-#define NFT_ERROR_MAX      2048 /* bytes of error text kept from one call */
+#define NFT_ERROR_MAX      2048                   /* bytes of error text kept from one call */
+#define NFT_LAN_MAX        8                      /* LAN interfaces (gateway mode) */
+#define NFT_WHOS_MAX       (SMB_DEVICES_MAX * 72) /* device identities: MACs and ranges */
 
 struct nft;
 
@@ -71,6 +74,16 @@ struct nft_config {
 	uint32_t usage_rate;
 	size_t n_usage;
 	struct nft_usage usage[NFT_USAGE_MAX];
+	/* Gateway mode (n_lan > 0): the LAN interfaces, whose port-53 traffic to
+	 * any address goes to routed_port; the identities of the devices
+	 * (copied); and the lists in force for each device beyond `blocking`,
+	 * whose reject rules sit in block_devices on the forward hook. */
+	size_t n_lan;
+	char lan[NFT_LAN_MAX][16];
+	const struct nft_who *whos;
+	size_t n_whos;
+	uint64_t dev_lists[SMB_DEVICES_MAX];
+	uint64_t dev_until_ns;
 };
 
 /* What is in the kernel's table now, read back from it. */
@@ -135,6 +148,12 @@ int nft_set_blocking(struct nft *nft, uint64_t lists, uint64_t until_ns);
  * n_some entries, copied): their rules match those users' sockets only. */
 int nft_set_blocking_some(struct nft *nft, uint64_t lists, const struct inforce_some *some,
                           size_t n_some, uint64_t until_ns);
+/* Gateway mode: the lists in force for each device beyond those for
+ * everyone (dev_lists[i]: conf device i), as reject rules for the traffic
+ * from its MACs and ranges, with the endpoints' and port 853's, in one
+ * batch. until_ns as for nft_set_blocking. */
+int nft_set_device_blocking(struct nft *nft, const uint64_t dev_lists[SMB_DEVICES_MAX],
+                            uint64_t until_ns);
 /* The port-53 redirect on or off (the forwarder turns it on when it listens). */
 int nft_set_intercept(struct nft *nft, bool on);
 

@@ -395,3 +395,94 @@ uint64_t nft_build_remap(const struct nft_config *o, const struct nft_config *c,
 	}
 	return out;
 }
+
+/* ---- gateway mode ---- */
+
+int nft_build_lan_redirects(struct nft_batch *b, const struct nft_config *c)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_lan && r == 0; i++)
+		for (int p = 0; p < 2 && r == 0; p++)
+			r = nft_msg_rule_lan_redirect53(
+			    b, c->lan[i], p == 0 ? IPPROTO_UDP : IPPROTO_TCP, c->routed_port);
+	return r;
+}
+
+void nft_build_device_chain(char *out, unsigned device)
+{
+	snprintf(out, NFT_SET_NAME_MAX, "%s%u", NFT_CHAIN_DEVICE, device);
+}
+
+int nft_build_device_chains(struct nft_batch *b)
+{
+	char name[NFT_SET_NAME_MAX];
+	int r = nft_msg_chain_add(b, NFT_CHAIN_BLOCK_DEVICES);
+
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++) {
+		nft_build_device_chain(name, d);
+		r = nft_msg_chain_add(b, name);
+	}
+	return r;
+}
+
+/* A device's chain: the rules of its lists, and the endpoints' and port
+ * 853's as during any break. */
+static int device_chain_rules(struct nft_batch *b, const struct nft_config *c, unsigned d)
+{
+	char chain[NFT_SET_NAME_MAX], name[NFT_SET_NAME_MAX];
+	uint64_t lists = c->dev_lists[d];
+	int r = 0;
+
+	nft_build_device_chain(chain, d);
+	for (unsigned l = 0; l <= NFT_LIST_ENDPOINTS && r == 0; l++) {
+		if (l < NFT_LIST_ENDPOINTS && (l >= c->n_lists || !(lists >> l & 1u)))
+			continue;
+		bool ranges = nft_build_has_ranges(c, l);
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			for (int k = 0; k < (ranges ? 2 : 1) && r == 0; k++) {
+				enum nft_set_kind kind =
+				    k == 0 ? NFT_KIND_LEARNED : NFT_KIND_RANGES;
+				nft_build_set_name(c, name, kind, family, l);
+				r = nft_msg_rule_block_in(b, chain, family, name,
+				                          set_id(kind, family, l), c->dev_until_ns);
+			}
+		}
+	}
+	for (int p = 0; p < 2 && r == 0; p++)
+		r = nft_msg_rule_block_port_in(b, chain, p == 0 ? IPPROTO_TCP : IPPROTO_UDP,
+		                               NFT_PORT_DOT, c->dev_until_ns);
+	return r;
+}
+
+int nft_build_device_rules(struct nft_batch *b, const struct nft_config *c)
+{
+	char chain[NFT_SET_NAME_MAX];
+	int r = 0;
+
+	for (size_t i = 0; i < c->n_whos && r == 0; i++) {
+		const struct nft_who *w = &c->whos[i];
+		if (w->device < SMB_DEVICES_MAX && c->dev_lists[w->device]) {
+			nft_build_device_chain(chain, w->device);
+			r = nft_msg_rule_who_jump(b, w, chain);
+		}
+	}
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++)
+		if (c->dev_lists[d])
+			r = device_chain_rules(b, c, d);
+	return r;
+}
+
+int nft_build_device_flush(struct nft_batch *b, const struct nft_config *c)
+{
+	char chain[NFT_SET_NAME_MAX];
+	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK_DEVICES);
+
+	for (unsigned d = 0; d < SMB_DEVICES_MAX && r == 0; d++)
+		if (c->dev_lists[d]) {
+			nft_build_device_chain(chain, d);
+			r = nft_msg_chain_flush(b, chain);
+		}
+	return r;
+}

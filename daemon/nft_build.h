@@ -34,4 +34,17 @@ int nft_build_usage(struct nft_batch *b, const struct nft_config *c, bool hook);
 /* A mask of o's lists as the same lists (by name) in c. */
 uint64_t nft_build_remap(const struct nft_config *o, const struct nft_config *c, uint64_t lists);
 
+/* Gateway mode: the LAN interfaces' port-53 redirects (intercept_routed). */
+int nft_build_lan_redirects(struct nft_batch *b, const struct nft_config *c);
+/* Gateway mode: block_devices and the chain of each device ("device0" ..,
+ * made for SMB_DEVICES_MAX devices so a reload never adds or removes one). */
+int nft_build_device_chains(struct nft_batch *b);
+/* A device's chain name, out: NFT_SET_NAME_MAX bytes. */
+void nft_build_device_chain(char *out, unsigned device);
+/* The jumps of the devices with c->dev_lists and their chains' rules,
+ * until c->dev_until_ns. */
+int nft_build_device_rules(struct nft_batch *b, const struct nft_config *c);
+/* Empties block_devices and the chains of the devices with c->dev_lists. */
+int nft_build_device_flush(struct nft_batch *b, const struct nft_config *c);
+
 #endif

@@ -49,6 +49,13 @@
 #define NFT_USAGE_PREFIX   "smbreak-allowance " /* then the allowance's name */
 #define NFT_CHAIN_NAME_MAX 32
 
+/* regular, jumped to from block_forward after block (gateway mode): one rule
+ * per MAC or range of a device with lists in force for it alone, jumping to
+ * that device's chain ("device0" .. "device63") of reject rules, so a packet
+ * meets one comparison per identity, not one per identity and list */
+#define NFT_CHAIN_BLOCK_DEVICES "block_devices"
+#define NFT_CHAIN_DEVICE        "device"
+
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_DSTNAT (-100)
 
@@ -223,6 +230,26 @@ int nft_msg_rule_usage_jump(struct nft_batch *b, int family, const char *set, ui
  * once a minute, log to NFT_USAGE_GROUP with `prefix`. */
 int nft_msg_rule_usage_log(struct nft_batch *b, const char *chain, uint32_t rate,
                            const char *prefix);
+
+/* Gateway mode. intercept_routed chain: port-53 traffic of l4proto arriving
+ * on the interface `ifname` (matched by name, so it may not exist yet), to
+ * any address the router's own included, goes to `port` of the address it
+ * arrived at. */
+int nft_msg_rule_lan_redirect53(struct nft_batch *b, const char *ifname, int l4proto,
+                                uint16_t port);
+/* One identity of a LAN device: a MAC (range.family 0) or an address range. */
+struct nft_who {
+	uint8_t device; /* its index in the configuration's devices */
+	uint8_t mac[6];
+	struct nft_prefix range;
+};
+/* block_devices chain: traffic from w jumps to `to`, the chain of w's device. */
+int nft_msg_rule_who_jump(struct nft_batch *b, const struct nft_who *w, const char *to);
+/* nft_msg_rule_block and nft_msg_rule_block_port in another chain (a device's). */
+int nft_msg_rule_block_in(struct nft_batch *b, const char *chain, int family, const char *set,
+                          uint32_t set_id, uint64_t until_ns);
+int nft_msg_rule_block_port_in(struct nft_batch *b, const char *chain, int l4proto, uint16_t port,
+                               uint64_t until_ns);
 
 /* Single request messages (not batched) for reading state back. They are
  * written to buf (at least NFT_REQ_MAX bytes); the return value is the length. */

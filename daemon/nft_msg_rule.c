@@ -249,12 +249,12 @@ static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int 
 	return 0;
 }
 
-static int rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
-                      const uint32_t *uid, uint64_t until_ns)
+static int rule_block(struct nft_batch *batch, const char *chain, int family, const char *set,
+                      uint32_t set_id, const uint32_t *uid, uint64_t until_ns)
 {
 	struct mb b;
 	struct nlattr *x;
-	int r = rule_addr_in(&b, &x, NFT_CHAIN_BLOCK, family, set, set_id, false, uid);
+	int r = rule_addr_in(&b, &x, chain, family, set, set_id, false, uid);
 	if (r < 0)
 		return r;
 	match_until(&b, until_ns);
@@ -263,27 +263,33 @@ static int rule_block(struct nft_batch *batch, int family, const char *set, uint
 	return nft_msg_mb_finish(batch, &b);
 }
 
+int nft_msg_rule_block_in(struct nft_batch *batch, const char *chain, int family, const char *set,
+                          uint32_t set_id, uint64_t until_ns)
+{
+	return rule_block(batch, chain, family, set, set_id, NULL, until_ns);
+}
+
 int nft_msg_rule_block(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
                        uint64_t until_ns)
 {
-	return rule_block(batch, family, set, set_id, NULL, until_ns);
+	return rule_block(batch, NFT_CHAIN_BLOCK, family, set, set_id, NULL, until_ns);
 }
 
 int nft_msg_rule_block_uid(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
                            uint32_t uid, uint64_t until_ns)
 {
-	return rule_block(batch, family, set, set_id, &uid, until_ns);
+	return rule_block(batch, NFT_CHAIN_BLOCK, family, set, set_id, &uid, until_ns);
 }
 
-static int rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, const uint32_t *uid,
-                           uint64_t until_ns)
+static int rule_block_port(struct nft_batch *batch, const char *chain, int l4proto, uint16_t port,
+                           const uint32_t *uid, uint64_t until_ns)
 {
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP)
 		return -EINVAL;
 	struct mb b = rule_new();
 	if (!b.m)
 		return -ENOMEM;
-	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK);
+	struct nlattr *x = rule_begin(&b, chain);
 	match_uid(&b, uid);
 	match_dport(&b, l4proto, port);
 	match_until(&b, until_ns);
@@ -292,15 +298,21 @@ static int rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, 
 	return nft_msg_mb_finish(batch, &b);
 }
 
+int nft_msg_rule_block_port_in(struct nft_batch *batch, const char *chain, int l4proto,
+                               uint16_t port, uint64_t until_ns)
+{
+	return rule_block_port(batch, chain, l4proto, port, NULL, until_ns);
+}
+
 int nft_msg_rule_block_port(struct nft_batch *batch, int l4proto, uint16_t port, uint64_t until_ns)
 {
-	return rule_block_port(batch, l4proto, port, NULL, until_ns);
+	return rule_block_port(batch, NFT_CHAIN_BLOCK, l4proto, port, NULL, until_ns);
 }
 
 int nft_msg_rule_block_port_uid(struct nft_batch *batch, int l4proto, uint16_t port, uint32_t uid,
                                 uint64_t until_ns)
 {
-	return rule_block_port(batch, l4proto, port, &uid, until_ns);
+	return rule_block_port(batch, NFT_CHAIN_BLOCK, l4proto, port, &uid, until_ns);
 }
 
 int nft_msg_rule_mark_sender(struct nft_batch *batch, uint16_t port, uint64_t until_ns)
@@ -433,6 +445,14 @@ int nft_msg_rule_routed_local_accept(struct nft_batch *batch)
 	return nft_msg_mb_finish(batch, &b);
 }
 
+/* port-53 traffic of l4proto to be_port (network byte order) of the address it arrived at */
+static void redirect53_to(struct mb *b, int l4proto, uint16_t be_port)
+{
+	match_dport(b, l4proto, 53);
+	expr_immediate(b, NFT_REG_1, &be_port, sizeof(be_port));
+	expr_redir(b, NFT_REG_1);
+}
+
 int nft_msg_rule_redirect53(struct nft_batch *batch, int l4proto, uint16_t port)
 {
 	uint16_t to_port = htons(port);
@@ -443,9 +463,7 @@ int nft_msg_rule_redirect53(struct nft_batch *batch, int l4proto, uint16_t port)
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
-	match_dport(&b, l4proto, 53);
-	expr_immediate(&b, NFT_REG_1, &to_port, sizeof(to_port));
-	expr_redir(&b, NFT_REG_1);
+	redirect53_to(&b, l4proto, to_port);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
 }
@@ -521,5 +539,88 @@ int nft_msg_rule_usage_log(struct nft_batch *batch, const char *chain, uint32_t 
 	expr_limit(&b, NFT_LIMIT_PKTS, 1, 60, 1, false);
 	expr_log(&b, NFT_USAGE_GROUP, prefix);
 	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+/* ---- gateway mode: the LAN's port 53, and rules for some devices ---- */
+
+int nft_msg_rule_lan_redirect53(struct nft_batch *batch, const char *ifname, int l4proto,
+                                uint16_t port)
+{
+	char name[16] = {0};
+	uint16_t to_port = htons(port);
+
+	if ((l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP) || strlen(ifname) >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, ifname, strlen(ifname));
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_INTERCEPT_ROUTED);
+	/* by name: an interface that does not exist yet matches once it does */
+	expr_meta(&b, NFT_META_IIFNAME, NFT_REG_1);
+	expr_cmp(&b, NFT_CMP_EQ, NFT_REG_1, name, sizeof(name));
+	redirect53_to(&b, l4proto, to_port);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+/* reg = reg & mask, len bytes (network byte order, as payload loads are) */
+static void expr_mask(struct mb *b, uint32_t reg, const uint8_t *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
+	put_be32(b, NFTA_BITWISE_SREG, reg);
+	put_be32(b, NFTA_BITWISE_DREG, reg);
+	put_be32(b, NFTA_BITWISE_LEN, len);
+	struct nlattr *m = nest(b, NFTA_BITWISE_MASK);
+	put(b, NFTA_DATA_VALUE, len, mask);
+	nest_end(b, m);
+	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
+	put(b, NFTA_DATA_VALUE, len, zero);
+	nest_end(b, x);
+	expr_end(b, e, d);
+}
+
+/* The packet comes from the device w: `meta iiftype ether ether saddr MAC`
+ * (on the router's own output there is no link-layer source, so no match),
+ * or `ip saddr RANGE` / `ip6 saddr RANGE`. */
+static int match_who(struct mb *b, const struct nft_who *w)
+{
+	if (w->range.family == 0) {
+		uint16_t ether = 1; /* ARPHRD_ETHER, in host byte order as meta keeps it */
+		expr_meta(b, NFT_META_IIFTYPE, NFT_REG_1);
+		expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, &ether, sizeof(ether));
+		expr_payload(b, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1);
+		expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, w->mac, 6);
+		return 0;
+	}
+	int alen = addr_len(w->range.family);
+	if (alen < 0 || w->range.len > alen * 8)
+		return -EINVAL;
+	match_family(b, w->range.family);
+	/* the source address: offset 12 in IPv4, 8 in IPv6 */
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, alen == 4 ? 12 : 8, (uint32_t)alen, NFT_REG_1);
+	if (w->range.len < alen * 8) {
+		uint8_t mask[16] = {0};
+		for (unsigned bit = 0; bit < w->range.len; bit++)
+			mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+		expr_mask(b, NFT_REG_1, mask, (uint32_t)alen);
+	}
+	expr_cmp(b, NFT_CMP_EQ, NFT_REG_1, w->range.addr, (size_t)alen);
+	return 0;
+}
+
+int nft_msg_rule_who_jump(struct nft_batch *batch, const struct nft_who *w, const char *to)
+{
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
+	int r = match_who(&b, w);
+	expr_verdict(&b, NFT_JUMP, to);
+	nest_end(&b, x);
+	if (r < 0 && !b.err)
+		b.err = r;
 	return nft_msg_mb_finish(batch, &b);
 }

@@ -72,7 +72,7 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_EARLY] = {"ended_early", PROTO_K_U64, false},
     [PROTO_A_WHOM] = {"whom", PROTO_K_NEST, false},
     [PROTO_A_UID] = {"uids", PROTO_K_U32, true},
-    [PROTO_A_DEVICE] = {"devices", PROTO_K_U32, true},
+    [PROTO_A_WHOM_DEVICE] = {"device_ids", PROTO_K_U32, true},
     [PROTO_A_REMAINING] = {"remaining", PROTO_K_U64, false},
     [PROTO_A_WARN_AT] = {"warn_at", PROTO_K_I64, false},
     [PROTO_A_ALLOWANCE] = {"allowances", PROTO_K_NEST, true},
@@ -80,6 +80,12 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_BUDGET] = {"budget", PROTO_K_U64, false},
     [PROTO_A_USER] = {"users", PROTO_K_STR, true},
     [PROTO_A_SOME] = {"in_force_for_some", PROTO_K_NEST, true},
+    [PROTO_A_DEVICE] = {"devices", PROTO_K_NEST, true},
+    [PROTO_A_MAC] = {"macs", PROTO_K_STR, true},
+    [PROTO_A_RANGES] = {"ranges", PROTO_K_STR, true},
+    [PROTO_A_ADDRESSES] = {"addresses", PROTO_K_STR, true},
+    [PROTO_A_NEIGHBOUR] = {"neighbours", PROTO_K_NEST, true},
+    [PROTO_A_DEVICE_NAME] = {"device", PROTO_K_STR, false},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {
@@ -87,6 +93,7 @@ static const char *const cmd_names[PROTO_CMD_MAX_] = {
     [PROTO_CMD_SKIP] = "skip",     [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
     [PROTO_CMD_CHECK] = "check",   [PROTO_CMD_STATS] = "stats",       [PROTO_CMD_WATCH] = "watch",
     [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services", [PROTO_CMD_CANCEL] = "cancel",
+    [PROTO_CMD_DEVICES] = "devices",
 };
 
 enum proto_kind proto_attr_kind(uint16_t type)

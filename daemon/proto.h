@@ -59,6 +59,8 @@ enum proto_cmd {
 	PROTO_CMD_SERVICES,   /* read-only: the service catalog with domain counts;
 	                         with PROTO_A_NAME, that service's domains */
 	PROTO_CMD_CANCEL,     /* changes state: drops the planned pause PROTO_A_ID */
+	PROTO_CMD_DEVICES,    /* read-only: gateway mode's devices, their MACs and
+	                         addresses, what is blocked for each */
 	PROTO_CMD_MAX_,
 	PROTO_REPLY = 0x100,
 	PROTO_EVENT = 0x101,
@@ -143,7 +145,7 @@ enum proto_attr_type {
 	/* structured events (smctl watch; see daemon/breaks_events.c) and status */
 	PROTO_A_WHOM,      /* nest: whom a break is for, when not everyone: UIDs, DEVICEs */
 	PROTO_A_UID,       /* u32, repeated: a user of PROTO_A_WHOM */
-	PROTO_A_DEVICE,    /* u32, repeated: a [device] of PROTO_A_WHOM, by its index */
+	PROTO_A_WHOM_DEVICE, /* u32, repeated: a [device] of PROTO_A_WHOM, by its index */
 	PROTO_A_REMAINING, /* u64 seconds: to the start of a warned break, else to its end */
 	PROTO_A_WARN_AT,   /* i64: in a break nest, when its warning is (or was) given */
 	/* nest, repeated: an allowance, NAME + USED (+ BUDGET, ON, END in status);
@@ -154,6 +156,15 @@ enum proto_attr_type {
 	PROTO_A_USER,   /* str, repeated: a user name or uid (pause --user, check --user);
 	                   in a break nest, the users it is for (none: everyone) */
 	PROTO_A_SOME,   /* nest, repeated (status): LISTs in force for some USERs only */
+	/* smctl devices (gateway mode) */
+	PROTO_A_DEVICE,    /* nest, repeated: NAME, MACs, RANGES, ADDRESSES, INFORCE
+	                      (lists blocked for it now), END (until when) */
+	PROTO_A_MAC,       /* str, repeated: "3c:22:fb:12:34:56" */
+	PROTO_A_RANGES,    /* str, repeated: a device's `addresses =`, "192.168.1.40/32" */
+	PROTO_A_ADDRESSES, /* str, repeated: addresses the neighbour table has for it */
+	PROTO_A_NEIGHBOUR, /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
+	                      no configured device */
+	PROTO_A_DEVICE_NAME, /* str: smctl check --device: the device asked about */
 	PROTO_A_MAX_,
 };
 

@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libinih-dev
+pkgs=(build-essential cmake pkg-config libevent-dev libnl-3-dev libnl-route-3-dev libinih-dev
       clang libclang-rt-14-dev nftables dnsutils dnsmasq-base curl iproute2 tzdata python3
       python3-dnspython unbound dnsdist
-      util-linux procps debootstrap systemd-container dnsperf libfaketime lintian
+      util-linux procps debootstrap systemd-container dnsperf libfaketime lintian iperf3
       libsystemd-dev xvfb dunst dbus-daemon dbus-bin)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -408,6 +408,38 @@ quiet_dpkg "the upgrade of an unedited config"
 check "the unedited config is the new default" inside cmp /etc/smbreak/smbreak.conf /mnt/deb/default2.conf
 eq "active after it" "$(inside systemctl is-active smbreakd)" active
 
+# ---- gateway mode boots under systemd, its LAN bridge coming up after it ----
+inside sh -c "cat >/etc/smbreak/smbreak.conf" <<CONF
+[daemon]
+mode = gateway
+lan = br-lan
+upstream = 127.0.0.2
+
+[list social]
+domains = blocked.test
+
+[device tablet]
+mac = 02:00:00:00:00:42
+
+[break tablet]
+times = 00:00-24:00
+lists = social
+devices = tablet
+CONF
+check "a restart in gateway mode" inside systemctl restart smbreakd
+eq "active in gateway mode" "$(inside systemctl is-active smbreakd)" active
+inside ip link add br-lan type bridge
+inside ip link set br-lan up
+inside ip neigh replace 192.0.2.42 lladdr 02:00:00:00:00:42 dev br-lan nud permanent
+expect_rc 0 "smctl devices" inside smctl devices
+expect_in "tablet           02:00:00:00:00:42" "the device is listed"
+expect_in "192.0.2.42" "where the neighbour table has it (the sandbox reads it)"
+expect_in "blocked    social until" "with its break"
+eq "the LAN's port 53 goes to the forwarder by interface name" \
+	"$(nftj 'any(e.get("match", {}).get("right") == "br-lan" for r in rules("intercept_routed") for e in r["expr"])')" true
+eq "the tablet's MAC jumps to its chain" \
+	"$(nftj 'any(e.get("match", {}).get("right") == "02:00:00:00:00:42" for r in rules("block_devices") for e in r["expr"])')" true
+
 # ---- a broken config outside a strict break: a clean failed state, not a loop ----
 inside sh -c 'printf "bogus = 1\n" >>/etc/smbreak/smbreak.conf'
 inside systemctl restart smbreakd 2>/dev/null

@@ -396,6 +396,32 @@ static void test_valid_name(void)
 
 /* ---- golden files ---- */
 
+/* Gateway mode and devices, dumped only when set so host-mode files keep
+ * their expected output. */
+static void dump_gateway(const struct conf *c, struct buf *b)
+{
+	if (c->mode != CONF_MODE_GATEWAY && !c->n_devices)
+		return;
+	bprintf(b, "mode %s\nlan", c->mode == CONF_MODE_GATEWAY ? "gateway" : "host");
+	for (size_t i = 0; i < c->n_lan; i++)
+		bprintf(b, " %s", c->lan[i]);
+	bprintf(b, "\n");
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct conf_device *d = &c->devices[i];
+		bprintf(b, "device %s (line %u)\n  mac", d->name, d->line);
+		for (size_t j = 0; j < d->n_macs; j++)
+			bprintf(b, " %02x:%02x:%02x:%02x:%02x:%02x", d->macs[j][0], d->macs[j][1],
+			        d->macs[j][2], d->macs[j][3], d->macs[j][4], d->macs[j][5]);
+		bprintf(b, "\n  addresses");
+		for (size_t j = 0; j < d->n_addresses; j++) {
+			char a[INET6_ADDRSTRLEN];
+			inet_ntop(d->addresses[j].family, d->addresses[j].addr, a, sizeof(a));
+			bprintf(b, " %s/%u", a, d->addresses[j].len);
+		}
+		bprintf(b, "\n");
+	}
+}
+
 static void dump_conf(const struct conf *c, struct buf *b)
 {
 	static const char *const answers[] = {"nxdomain", "null", "refused"};
@@ -453,7 +479,10 @@ static void dump_conf(const struct conf *c, struct buf *b)
 		for (size_t j = 0; j < k->n_lists; j++)
 			bprintf(b, " %s", c->lists[k->lists[j]].name);
 		bprintf(b, "\n  strict %s\n", k->strict ? "yes" : "no");
+		if (k->whom.devices)
+			bprintf(b, "  devices %#llx\n", (unsigned long long)k->whom.devices);
 	}
+	dump_gateway(c, b);
 }
 
 static void dump_errors(const struct conf_errors *e, struct buf *b)

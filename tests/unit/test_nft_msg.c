@@ -220,6 +220,48 @@ static void test_rules_match_nft(void)
 	nft_batch_release(&b);
 }
 
+/* Gateway mode's rules: their chains, the MAC and the masked range they
+ * compare, and what they refuse; what they match is read back by nft in
+ * tests/system/gateway.sh. */
+static void test_gateway_rules(void)
+{
+	static const uint8_t mac[6] = {0x3c, 0x22, 0xfb, 0x12, 0x34, 0x56};
+	struct nft_who w = {.device = 3};
+	struct nft_batch b;
+
+	memcpy(w.mac, mac, 6);
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_rule_lan_redirect53(&b, "br-lan", IPPROTO_UDP, 153), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_INTERCEPT_ROUTED));
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), hex("br-lan", 6)) != NULL);
+	CHECK(nft_msg_rule_lan_redirect53(&b, "br-lan", IPPROTO_ICMP, 153) < 0);
+	CHECK(nft_msg_rule_lan_redirect53(&b, "a-name-too-long-x", IPPROTO_UDP, 153) < 0);
+
+	CHECK_INT(nft_msg_rule_who_jump(&b, &w, "device3"), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_BLOCK_DEVICES));
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), "3c22fb123456") != NULL);
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), hex("device3", 7)) != NULL);
+	/* a range: its family, the source masked to the prefix */
+	w.range.family = AF_INET;
+	w.range.len = 24;
+	inet_pton(AF_INET, "192.168.7.0", w.range.addr);
+	CHECK_INT(nft_msg_rule_who_jump(&b, &w, "device3"), 0);
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), hex("bitwise", 7)) != NULL);
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), "ffffff00") != NULL);
+	CHECK(strstr(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), "c0a80700") != NULL);
+	w.range.len = 33;
+	CHECK(nft_msg_rule_who_jump(&b, &w, "device3") < 0);
+
+	CHECK_INT(nft_msg_rule_block_in(&b, "device3", AF_INET6, S6, 2, 0), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN), hex_attr_str(NFTA_RULE_CHAIN, "device3"));
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK6);
+	CHECK_INT(nft_msg_rule_block_port_in(&b, "device3", IPPROTO_UDP, 853, 0), 0);
+	CHECK(nft_msg_rule_block_port_in(&b, "device3", IPPROTO_ICMP, 853, 0) < 0);
+	nft_batch_release(&b);
+}
+
 static struct nft_elem elem(const char *s, uint32_t timeout_ms)
 {
 	struct nft_elem e;
@@ -476,6 +518,7 @@ int main(void)
 	test_prefixes_merge();
 	test_framing();
 	test_rules_match_nft();
+	test_gateway_rules();
 	test_elements_match_nft();
 	test_split_and_floor();
 	test_describe();

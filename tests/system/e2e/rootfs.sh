@@ -13,7 +13,7 @@ root=$cache/$suite
 # Everything the test needs inside, since the container has no network: the
 # .deb's runtime libraries, systemd, the tools the checks use, and dnsmasq as
 # the upstream DNS server of the test names.
-pkgs=systemd,systemd-sysv,dbus,libevent-2.1-7,libnl-3-200,libinih1,nftables,dnsutils,dnsmasq-base,iproute2,procps
+pkgs=systemd,systemd-sysv,dbus,libevent-2.1-7,libnl-3-200,libnl-route-3-200,libinih1,nftables,dnsutils,dnsmasq-base,iproute2,procps
 stamp="$suite minbase $pkgs"
 
 # The archive this machine's own apt fetches $suite from, so that the test

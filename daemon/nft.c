@@ -692,7 +692,8 @@ static int build_blocking(struct nft *n, struct nft_batch *b, const void *arg)
 	if (!c)
 		return -ENOMEM;
 	*c = n->cfg;
-	memcpy(c->some, a->some, a->n_some * sizeof(c->some[0]));
+	if (a->n_some) /* some is NULL with none */
+		memcpy(c->some, a->some, a->n_some * sizeof(c->some[0]));
 	c->n_some = a->n_some;
 	r = nft_build_block_rules(b, c, a->lists, a->until_ns);
 	free(c);
@@ -708,7 +709,8 @@ int nft_set_blocking_some(struct nft *n, uint64_t lists, const struct inforce_so
 	int r = commit(n, build_blocking, &a);
 	if (r == 0) {
 		n->cfg.blocking = lists;
-		memcpy(n->cfg.some, some, n_some * sizeof(n->cfg.some[0]));
+		if (n_some)
+			memcpy(n->cfg.some, some, n_some * sizeof(n->cfg.some[0]));
 		n->cfg.n_some = n_some;
 		n->cfg.block_until_ns = until_ns;
 	}

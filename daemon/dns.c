@@ -4,18 +4,17 @@
  * and otherwise handed to the relay (dns_relay.c), whose answer goes back to
  * the client. Listener reads and our own answers go in batches (recvmmsg,
  * sendmmsg). Relayed answers for listed names feed their addresses to
- * enforcement after the answer has gone out (the sets are in addrset.c). */
+ * enforcement after the answer has gone out (the sets are in addrset.c).
+ * The TCP clients' connections are dns_tcp.c's. */
 #include "dns.h"
 #include "dns_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,8 +140,6 @@ static void learned_remap(struct dns *dns, const struct conf *old, const struct 
 
 /* ---- answering clients ---- */
 
-static void tcp_client_release(struct tcp_client *tc);
-
 /* Sends the queued answers: one sendmmsg per run of the same listener. A
  * full socket buffer drops the answers, as lost datagrams would be. */
 static void tx_flush(struct dns *dns)
@@ -184,23 +181,13 @@ static void send_udp(struct dns *dns, int fd, const uint8_t *pkt, size_t len,
 	dns->tx_msg[i].msg_hdr.msg_namelen = tolen;
 }
 
-static void send_tcp(struct tcp_client *tc, const uint8_t *pkt, size_t len)
-{
-	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-
-	if (!tc->bev)
-		return;
-	bufferevent_write(tc->bev, hdr, 2);
-	bufferevent_write(tc->bev, pkt, len);
-}
-
 /* Sends a complete answer, cut to a TC answer if a UDP client cannot take it. */
 static void deliver(struct dns *dns, const struct dns_msg_query *q, int udp_fd,
                     const struct sockaddr_storage *to, socklen_t tolen, struct tcp_client *tc,
                     const uint8_t *pkt, size_t len)
 {
 	if (tc) {
-		send_tcp(tc, pkt, len);
+		dns_tcp_send(tc, pkt, len);
 		return;
 	}
 	if (len > dns_msg_reply_limit(q, false)) {
@@ -408,7 +395,7 @@ static void on_relay_part(void *arg, struct dns_slot *s, uint8_t *pkt, size_t le
 {
 	(void)arg;
 	dns_msg_set_id(pkt, len, s->client_id);
-	send_tcp(s->tc, pkt, len);
+	dns_tcp_send(s->tc, pkt, len);
 }
 
 static void on_relay_fail(void *arg, struct dns_slot *s)
@@ -433,7 +420,7 @@ static void on_relay_release(void *arg, struct dns_slot *s)
 	struct dns *dns = arg;
 
 	if (s->tc)
-		tcp_client_release(s->tc);
+		dns_tcp_release(s->tc);
 	if (dns->per_ip[s->ip_bucket])
 		dns->per_ip[s->ip_bucket]--;
 }
@@ -477,9 +464,26 @@ static bool answer_blocked(struct dns *dns, const struct dns_msg_query *q, bool 
 	return true;
 }
 
-static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int udp_fd,
-                         const struct sockaddr_storage *from, socklen_t fromlen,
-                         struct tcp_client *tc)
+/* The client's side of c into the relay's slot s, as the cache saw it. Not
+ * *s = c: that would overwrite what dns_relay_slot_new set in the slot (its
+ * relay, index and the copy of the query). */
+static void slot_take_client(struct dns_slot *s, const struct dns_slot *c)
+{
+	s->q_lists = c->q_lists;
+	s->q_endpoint = c->q_endpoint;
+	s->q_allow = c->q_allow;
+	s->sender = c->sender;
+	s->q = c->q;
+	s->client_id = c->client_id;
+	s->udp_fd = c->udp_fd;
+	memcpy(&s->client, &c->client, c->client_len);
+	s->client_len = c->client_len;
+	s->tc = c->tc;
+	s->xfr = c->xfr;
+}
+
+void dns_handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int udp_fd,
+                      const struct sockaddr_storage *from, socklen_t fromlen, struct tcp_client *tc)
 {
 	struct dns_msg_query q;
 	size_t n;
@@ -545,17 +549,7 @@ static void handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int ud
 		dns->n.refused++;
 		return;
 	}
-	s->q_lists = in_lists ? m.lists : 0;
-	s->q_endpoint = in_bypass;
-	s->q_allow = m.allow;
-	s->sender = sender;
-	s->q = q;
-	s->client_id = q.id;
-	s->udp_fd = udp_fd;
-	memcpy(&s->client, from, fromlen);
-	s->client_len = fromlen;
-	s->tc = tc;
-	s->xfr = c.xfr;
+	slot_take_client(s, &c);
 	if (tc)
 		tc->pending++;
 	s->ip_bucket = bucket;
@@ -594,145 +588,12 @@ void dns_on_udp(evutil_socket_t fd, short what, void *arg)
 	dns->tx_open = true;
 	for (int i = 0; i < n; i++) {
 		dns->rx_mark = dns->rcvmark ? rx_mark(&dns->rx_msg[i].msg_hdr) : 0;
-		handle_query(dns, dns->rx_buf[i], dns->rx_msg[i].msg_len, fd, &dns->rx_from[i],
-		             dns->rx_msg[i].msg_hdr.msg_namelen, NULL);
+		dns_handle_query(dns, dns->rx_buf[i], dns->rx_msg[i].msg_len, fd, &dns->rx_from[i],
+		                 dns->rx_msg[i].msg_hdr.msg_namelen, NULL);
 	}
 	dns->rx_mark = 0;
 	tx_flush(dns);
 	dns->tx_open = false;
-}
-
-/* ---- TCP clients ---- */
-
-static void tcp_client_close(struct tcp_client *tc)
-{
-	struct dns *dns = tc->dns;
-
-	if (tc->bev) {
-		bufferevent_free(tc->bev);
-		tc->bev = NULL;
-		dns->n_tcp--;
-		if (tc->prev)
-			tc->prev->next = tc->next;
-		else
-			dns->tcp_clients = tc->next;
-		if (tc->next)
-			tc->next->prev = tc->prev;
-	}
-	if (!tc->pending)
-		free(tc);
-}
-
-/* One of the client's queries is done; frees a client that left meanwhile. */
-static void tcp_client_release(struct tcp_client *tc)
-{
-	tc->pending--;
-	if (!tc->bev) {
-		if (!tc->pending)
-			free(tc);
-		return;
-	}
-	if (!tc->reading && tc->pending < DNS_TCP_PENDING_MAX) {
-		tc->reading = true;
-		bufferevent_enable(tc->bev, EV_READ);
-		/* Queries a pipelining client wrote at once may all be read
-		 * already: no new byte would call on_tcp_read for them. Deferred,
-		 * since this runs inside the relay's handling of a slot. */
-		if (evbuffer_get_length(bufferevent_get_input(tc->bev)) >= 2)
-			bufferevent_trigger(tc->bev, EV_READ,
-			                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-	}
-}
-
-static void on_tcp_read(struct bufferevent *bev, void *arg)
-{
-	struct tcp_client *tc = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t *pkt = tc->dns->tcp_buf;
-	struct sockaddr_storage from;
-	socklen_t fromlen = sizeof(from);
-
-	getpeername(bufferevent_getfd(bev), (struct sockaddr *)&from, &fromlen);
-	while (evbuffer_get_length(in) >= 2) {
-		uint8_t hdr[2];
-		evbuffer_copyout(in, hdr, 2);
-		size_t len = (size_t)hdr[0] << 8 | hdr[1];
-		if (len < DNS_MSG_HDR_LEN) {
-			tcp_client_close(tc); /* not DNS: the connection goes */
-			return;
-		}
-		if (evbuffer_get_length(in) < 2 + len)
-			return;
-		if (tc->pending >= DNS_TCP_PENDING_MAX) {
-			tc->reading = false;
-			bufferevent_disable(bev, EV_READ);
-			return;
-		}
-		evbuffer_drain(in, 2);
-		evbuffer_remove(in, pkt, len);
-		event_base_gettimeofday_cached(tc->dns->base, &tc->active);
-		handle_query(tc->dns, pkt, len, -1, &from, fromlen, tc);
-		if (!tc->bev)
-			return;
-	}
-}
-
-static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev, (void)what;
-	tcp_client_close(arg); /* EOF, error or idle timeout */
-}
-
-/* The table of TCP clients is full: the one idle longest (no query in
- * flight, the oldest last query) makes room, as authoritative servers do,
- * so that idle connections cannot shut every TCP client out; a client that
- * floods connections loses its own first. False when every one is busy. */
-static bool tcp_evict_idlest(struct dns *dns)
-{
-	struct tcp_client *idlest = NULL;
-
-	for (struct tcp_client *tc = dns->tcp_clients; tc; tc = tc->next)
-		if (!tc->pending && (!idlest || timercmp(&tc->active, &idlest->active, <)))
-			idlest = tc;
-	if (!idlest)
-		return false;
-	dns->n.tcp_evicted++;
-	tcp_client_close(idlest);
-	return true;
-}
-
-void dns_on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-                       int salen, void *arg)
-{
-	struct listener *l = arg;
-	struct dns *dns = l->dns;
-	struct timeval idle = {DNS_TCP_IDLE_SECS, 0};
-	struct tcp_client *tc;
-
-	(void)lev, (void)sa, (void)salen;
-	if ((dns->n_tcp >= DNS_TCP_CLIENTS_MAX && !tcp_evict_idlest(dns)) ||
-	    !(tc = calloc(1, sizeof(*tc)))) {
-		dns->n.tcp_rejected++;
-		close(fd);
-		return;
-	}
-	tc->dns = dns;
-	event_base_gettimeofday_cached(dns->base, &tc->active);
-	tc->bev = bufferevent_socket_new(dns->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!tc->bev) {
-		close(fd);
-		free(tc);
-		return;
-	}
-	dns->n_tcp++;
-	tc->next = dns->tcp_clients;
-	if (tc->next)
-		tc->next->prev = tc;
-	dns->tcp_clients = tc;
-	tc->reading = true;
-	bufferevent_setcb(tc->bev, on_tcp_read, NULL, on_tcp_event, tc);
-	bufferevent_set_timeouts(tc->bev, &idle, &idle);
-	bufferevent_enable(tc->bev, EV_READ | EV_WRITE);
 }
 
 int dns_new(struct event_base *base, const struct conf *c, const struct domains *d,
@@ -959,8 +820,7 @@ void dns_free(struct dns *dns)
 		return;
 	dns_relay_free(dns->relay); /* the queries in flight release their clients */
 	neigh_free(dns->neigh);
-	while (dns->tcp_clients)
-		tcp_client_close(dns->tcp_clients);
+	dns_tcp_close_all(dns);
 	for (size_t i = 0; i < dns->n_listeners; i++) {
 		struct listener *l = &dns->listeners[i];
 		if (l->udp_ev)

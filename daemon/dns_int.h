@@ -1,5 +1,6 @@
-/* What dns.c (queries, answers, learning) and dns_listen.c (binding the
- * listeners) share: the forwarder's context. Internal to the dns module. */
+/* What dns.c (queries, answers, learning), dns_listen.c (binding the
+ * listeners), dns_tcp.c (TCP clients) and dns_cache.c share: the
+ * forwarder's context. Internal to the dns module. */
 #ifndef SMB_DNS_INT_H
 #define SMB_DNS_INT_H
 
@@ -53,13 +54,13 @@ struct dns {
 	const struct domains *domains;
 	const struct lists_bypass *bp; /* the bypass lists, main's */
 	const struct domains *bypass;  /* bp->names */
-	struct inforce in;       /* what is in force, per sender (inforce_lists_for) */
-	struct neigh *neigh;     /* gateway mode: the LAN's neighbours, who a sender is */
-	bool on;                 /* anything is in force for anyone */
-	bool by_user;            /* some of it for some users: the sender's uid is asked */
-	struct sockuid *sockuid; /* asks it; opened at the first break for some users */
-	bool rcvmark;            /* the UDP listeners read marks (SO_RCVMARK) */
-	uint32_t rx_mark;        /* the mark of the datagram being handled, 0: none */
+	struct inforce in;             /* what is in force, per sender (inforce_lists_for) */
+	struct neigh *neigh;           /* gateway mode: the LAN's neighbours, who a sender is */
+	bool on;                       /* anything is in force for anyone */
+	bool by_user;                  /* some of it for some users: the sender's uid is asked */
+	struct sockuid *sockuid;       /* asks it; opened at the first break for some users */
+	bool rcvmark;                  /* the UDP listeners read marks (SO_RCVMARK) */
+	uint32_t rx_mark;              /* the mark of the datagram being handled, 0: none */
 	char reason[DNS_MSG_TEXT_MAX + 1];
 	dns_learn_fn learn;
 	dns_blocked_fn blocked;
@@ -105,10 +106,25 @@ struct dns {
 	} n;
 };
 
-/* dns.c: the listeners' callbacks. */
+/* dns.c: the UDP listeners' callback. */
 void dns_on_udp(evutil_socket_t fd, short what, void *arg);
+/* One query of len bytes from a client: answered here, from the cache or
+ * relayed. From a UDP listener udp_fd (tc NULL), or from the TCP client tc
+ * (udp_fd -1), one of whose pending queries it is while it is relayed, until
+ * the relay's release calls dns_tcp_release. */
+void dns_handle_query(struct dns *dns, const uint8_t *pkt, size_t len, int udp_fd,
+                      const struct sockaddr_storage *from, socklen_t fromlen,
+                      struct tcp_client *tc);
+
+/* dns_tcp.c: the TCP listeners' callback. */
 void dns_on_tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                        int socklen, void *arg);
+/* Writes one message to tc, length-prefixed; nothing once the client is gone. */
+void dns_tcp_send(struct tcp_client *tc, const uint8_t *pkt, size_t len);
+/* One of tc's queries is done; frees a client that left meanwhile. */
+void dns_tcp_release(struct tcp_client *tc);
+/* Closes every TCP client; one with queries in flight is freed by their release. */
+void dns_tcp_close_all(struct dns *dns);
 
 /* dns_listen.c: one `listen` address (UDP, and TCP when tcp), on a socket
  * systemd handed over where there is one; and the listeners at

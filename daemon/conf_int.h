@@ -192,6 +192,12 @@ bool conf_keys_word(struct parser *st, const char **pp);
 /* st->tok as an address or CIDR range into *r; false (error reported) if bad. */
 bool conf_keys_range(struct parser *st, struct conf_range *r);
 
+/* ---- conf_break.c: the keys of a break (and of an allowance) ---- */
+
+/* The value of K_DAYS, K_TIMES, K_LISTS, K_FROM, K_UNTIL or K_USERS into
+ * cur_break; cont: a continuation line (days add to those before). */
+void conf_break_value(struct parser *st, enum key k, const char *v, bool cont);
+
 /* ---- conf_device.c: gateway mode and [device NAME] ---- */
 
 void conf_device_open(struct parser *st, const char *name, unsigned line);

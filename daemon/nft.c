@@ -1,359 +1,18 @@
-/* The netlink side of the nftables table: one libnl socket, each change one
- * batch sent with a single sendmsg, every acknowledgement matched to the
- * message it answers and every failure turned into a line naming the object
- * and the kernel's reason. */
-#include "nft.h"
+/* The nftables table `inet smbreak` over its lifetime: what goes into it for
+ * a configuration, creating and restoring it, the changes of a reload, a
+ * break, a device's break and the redirect, learned elements in and out, and
+ * reading it back. The socket and its batches are nft_io.c's. */
+#include "nft_int.h"
 
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
-#include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <time.h>
 
 #include "log.h"
 #include "nft_build.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
-#define RECV_BUF    (128u * 1024u)
-#define RCVBUF_SIZE (4 * 1024 * 1024)
-
-struct nft {
-	struct nl_sock *sk;
-	int fd;
-	uint32_t seq;
-	int sndbuf;
-	uint8_t *rbuf;
-	/* what the table should hold, to rebuild it when it vanished */
-	struct nft_config cfg;     /* cfg.ranges: the copy below */
-	struct nft_prefix *ranges; /* owned */
-	struct nft_who *whos;      /* owned: cfg.whos */
-	bool have_table;
-	bool have_cfg;              /* nft_table_replace was called: cfg is known */
-	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
-	char err[NFT_ERROR_MAX];
-	size_t err_len;
-	struct nft_batch_stats last;
-};
-
-static void err_add(struct nft *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void err_add(struct nft *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (n->err_len + 2 >= sizeof(n->err))
-		return;
-	if (n->err_len > 0)
-		n->err[n->err_len++] = '\n';
-	va_start(ap, fmt);
-	int w = vsnprintf(n->err + n->err_len, sizeof(n->err) - n->err_len, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		n->err_len += (size_t)w;
-	if (n->err_len >= sizeof(n->err))
-		n->err_len = sizeof(n->err) - 1;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sockopt_int(int fd, int level, int opt, int val)
-{
-	/* best effort: a failure shows up as a clear error on send or receive */
-	(void)setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
-int nft_new(struct nft **out)
-{
-	struct nft *n = calloc(1, sizeof(*n));
-	int r;
-
-	*out = NULL;
-	if (!n)
-		return -ENOMEM;
-	n->rbuf = malloc(RECV_BUF);
-	n->sk = nl_socket_alloc();
-	if (!n->rbuf || !n->sk) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	nl_socket_disable_auto_ack(n->sk);
-	r = nl_connect(n->sk, NETLINK_NETFILTER);
-	if (r < 0) {
-		r = errno ? -errno : -EIO;
-		goto fail;
-	}
-	n->fd = nl_socket_get_fd(n->sk);
-	sockopt_int(n->fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
-	/* errors carry only the header of the failed message, not its payload, so
-	 * that the failures of a large batch cannot overrun the receive buffer */
-	sockopt_int(n->fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
-	if (setsockopt(n->fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){RCVBUF_SIZE}, sizeof(int)) < 0)
-		sockopt_int(n->fd, SOL_SOCKET, SO_RCVBUF, RCVBUF_SIZE);
-	n->seq = (uint32_t)time(NULL);
-	*out = n;
-	return 0;
-fail:
-	nft_free(n);
-	return r;
-}
-
-void nft_free(struct nft *n)
-{
-	if (!n)
-		return;
-	if (n->sk)
-		nl_socket_free(n->sk);
-	free(n->rbuf);
-	free(n->ranges);
-	free(n->whos);
-	free(n);
-}
-
-const char *nft_error(const struct nft *n)
-{
-	return n->err;
-}
-
-void nft_last_batch(const struct nft *n, struct nft_batch_stats *out)
-{
-	*out = n->last;
-}
-
-/* ---- sending and acknowledgements ---- */
-
-static int send_batch(struct nft *n, const struct nft_batch *b)
-{
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct iovec iov[NFT_BATCH_PAGES_MAX];
-	struct msghdr mh = {
-	    .msg_name = &kernel,
-	    .msg_namelen = sizeof(kernel),
-	    .msg_iov = iov,
-	    .msg_iovlen = b->n_pages,
-	};
-
-	/* the whole transaction travels in one datagram, so the send buffer must
-	 * hold it; the kernel doubles the value and keeps some for itself */
-	if (b->bytes + 65536 > (size_t)n->sndbuf && b->bytes < (size_t)INT32_MAX / 2) {
-		int want = (int)b->bytes + 65536;
-		if (setsockopt(n->fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
-			sockopt_int(n->fd, SOL_SOCKET, SO_SNDBUF, want);
-		n->sndbuf = want;
-	}
-	for (size_t i = 0; i < b->n_pages; i++) {
-		iov[i].iov_base = b->pages[i];
-		iov[i].iov_len = b->page_len[i];
-	}
-	ssize_t w;
-	do
-		w = sendmsg(n->fd, &mh, 0);
-	while (w < 0 && errno == EINTR);
-	if (w < 0) {
-		int e = errno;
-		err_add(n, "nft: send batch of %zu bytes failed: %s", b->bytes, strerror(e));
-		return -e;
-	}
-	n->last.bytes = b->bytes;
-	n->last.messages = b->n_msgs;
-	return 0;
-}
-
-/* Extended acknowledgement attributes after a struct nlmsgerr. */
-static void ext_ack(const struct nlmsghdr *h, const char **msg, uint32_t *off)
-{
-	const struct nlmsgerr *e = NLMSG_DATA(h);
-	size_t at = sizeof(*e);
-
-	*msg = NULL;
-	*off = 0;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		at += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	const uint8_t *p = (const uint8_t *)e + NLMSG_ALIGN(at);
-	const uint8_t *end = (const uint8_t *)h + h->nlmsg_len;
-	while (p + sizeof(struct nlattr) <= end) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
-			break;
-		const void *data = p + NLA_HDRLEN;
-		size_t dlen = a->nla_len - NLA_HDRLEN;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG && dlen > 0 &&
-		    ((const char *)data)[dlen - 1] == '\0')
-			*msg = data;
-		else if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_OFFS && dlen == 4)
-			memcpy(off, data, 4);
-		p += NLA_ALIGN(a->nla_len);
-	}
-}
-
-static void report(struct nft *n, const struct nft_batch *b, const struct nlmsghdr *h, int error)
-{
-	const char *kmsg;
-	uint32_t off;
-	char what[160];
-	const struct nlmsghdr *sent = nft_batch_find(b, h->nlmsg_seq);
-
-	ext_ack(h, &kmsg, &off);
-	if (sent)
-		nft_msg_describe(sent, off, what, sizeof(what));
-	else
-		snprintf(what, sizeof(what), "message %u", h->nlmsg_seq);
-	if (kmsg)
-		err_add(n, "nft: %s failed: %s (%s)", what, strerror(error), kmsg);
-	else
-		err_add(n, "nft: %s failed: %s", what, strerror(error));
-}
-
-/* Waits (bounded) until the socket has data; 0 on data, -ETIMEDOUT. */
-static int wait_readable(struct nft *n, uint64_t deadline)
-{
-	for (;;) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		struct pollfd p = {.fd = n->fd, .events = POLLIN};
-		int ms = (int)((deadline - now) / 1000000u) + 1;
-		int r = poll(&p, 1, ms);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
-/* Reads one datagram into rbuf; its length, or a negative errno. */
-static ssize_t recv_one(struct nft *n, uint64_t deadline)
-{
-	for (;;) {
-		ssize_t len = recv(n->fd, n->rbuf, RECV_BUF, MSG_DONTWAIT | MSG_TRUNC);
-		if (len > (ssize_t)RECV_BUF)
-			return -EMSGSIZE;
-		if (len >= 0)
-			return len;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
-		int r = wait_readable(n, deadline);
-		if (r < 0)
-			return r;
-	}
-}
-
-static int collect_acks(struct nft *n, const struct nft_batch *b)
-{
-	size_t expected = nft_batch_acks(b), got = 0;
-	uint32_t first = b->seq_first, last = b->seq_first + (uint32_t)b->n_msgs - 1;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
-	int result = 0;
-
-	while (got < expected) {
-		ssize_t len = recv_one(n, deadline);
-		if (len < 0) {
-			if (len == -ENOBUFS)
-				err_add(n, "nft: acknowledgements lost: %s", strerror(ENOBUFS));
-			else
-				err_add(n, "nft: reading acknowledgements (%zu of %zu) failed: %s",
-				        got, expected, strerror((int)-len));
-			return (int)len;
-		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)len);
-		     h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_seq - first > last - first || h->nlmsg_type != NLMSG_ERROR)
-				continue; /* a late answer to an earlier call */
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-				continue;
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-			if (e->error != 0) {
-				report(n, b, h, -e->error);
-				if (result == 0)
-					result = e->error;
-			}
-			/* an answer to begin or end means the whole batch was refused
-			 * or its commit failed: nothing else will come */
-			if (h->nlmsg_seq == first || h->nlmsg_seq == last)
-				return result ? result : -EPROTO;
-			got++;
-		}
-	}
-	return result;
-}
-
-typedef int (*build_fn)(struct nft *n, struct nft_batch *b, const void *arg);
-
-static int run_batch(struct nft *n, build_fn build, const void *arg)
-{
-	struct nft_batch b;
-	int r = nft_batch_init(&b, n->seq);
-
-	if (r == 0)
-		r = build(n, &b, arg);
-	if (r == 0)
-		r = nft_batch_end(&b);
-	n->seq += (uint32_t)b.n_msgs + 1;
-	if (r < 0) {
-		err_add(n, "nft: building the batch failed: %s", strerror(-r));
-	} else if (nft_batch_acks(&b) > 0) { /* an empty change is not sent */
-		r = send_batch(n, &b);
-		if (r == 0)
-			r = collect_acks(n, &b);
-	}
-	nft_batch_release(&b);
-	return r;
-}
-
-/* Asks the kernel whether the table exists: 1 yes, 0 no, negative on error. */
-static int table_exists(struct nft *n)
-{
-	uint8_t req[NFT_REQ_MAX];
-	uint32_t seq = n->seq++;
-	int len = nft_msg_req_table(req, seq);
-
-	if (len < 0)
-		return len;
-	if (send(n->fd, req, (size_t)len, 0) < 0)
-		return -errno;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
-	int found = 0;
-	for (;;) {
-		ssize_t got = recv_one(n, deadline);
-		if (got < 0)
-			return (int)got;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)got);
-		     h = NLMSG_NEXT(h, got)) {
-			if (h->nlmsg_seq != seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-				if (e->error == -ENOENT)
-					return 0;
-				if (e->error != 0)
-					return e->error;
-				return found;
-			}
-			found = 1;
-		}
-	}
-}
 
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg);
 
@@ -363,15 +22,15 @@ static int commit(struct nft *n, build_fn build, const void *arg)
 {
 	n->err_len = 0;
 	n->err[0] = '\0';
-	int r = run_batch(n, build, arg);
-	if (r != -ENOENT || !n->have_table || table_exists(n) != 0)
+	int r = nft_io_run(n, build, arg);
+	if (r != -ENOENT || !n->have_table || nft_io_table_exists(n) != 0)
 		return r;
 	log_warn("nft: table inet %s was deleted while smbreakd runs; recreating it", NFT_TABLE);
 	n->err_len = 0;
 	n->err[0] = '\0';
-	r = run_batch(n, build_table, NULL);
+	r = nft_io_run(n, build_table, NULL);
 	if (r == 0)
-		r = run_batch(n, build, arg);
+		r = nft_io_run(n, build, arg);
 	return r;
 }
 
@@ -542,7 +201,7 @@ int nft_table_replace(struct nft *n, const struct nft_config *cfg, struct nft_el
 	struct elems_arg a = {v, count, true, floor_ms(n)};
 	n->err_len = 0;
 	n->err[0] = '\0';
-	r = run_batch(n, build_table, &a);
+	r = nft_io_run(n, build_table, &a);
 	if (r == 0)
 		n->have_table = true;
 	if (r == 0 && carried) {
@@ -561,18 +220,14 @@ int nft_table_restore(struct nft *n, const struct nft_elem *v, size_t count)
 	n->err_len = 0;
 	n->err[0] = '\0';
 	if (!n->have_cfg) {
-		err_add(n, "nft: restoring the table needs what it holds: nft_table_replace first");
+		nft_io_err(n,
+		           "nft: restoring the table needs what it holds: nft_table_replace first");
 		return -EINVAL;
 	}
-	int r = run_batch(n, build_table, &a);
+	int r = nft_io_run(n, build_table, &a);
 	if (r == 0)
 		n->have_table = true;
 	return r;
-}
-
-uint32_t nft_portid(const struct nft *n)
-{
-	return nl_socket_get_local_port(n->sk);
 }
 
 int nft_adopt(struct nft *n, const struct nft_config *cfg)
@@ -651,7 +306,7 @@ int nft_table_delete(struct nft *n)
 	n->have_table = false;
 	n->err_len = 0;
 	n->err[0] = '\0';
-	return run_batch(n, build_delete, NULL);
+	return nft_io_run(n, build_delete, NULL);
 }
 
 static int build_intercept(struct nft *n, struct nft_batch *b, const void *arg)
@@ -749,7 +404,8 @@ int nft_set_intercept(struct nft *n, bool on)
 {
 	if (on && !n->have_cfg) {
 		n->err_len = 0;
-		err_add(n, "nft: intercept on needs the redirect target: nft_table_replace first");
+		nft_io_err(n,
+		           "nft: intercept on needs the redirect target: nft_table_replace first");
 		return -EINVAL;
 	}
 	int r = commit(n, build_intercept, &on);
@@ -782,48 +438,6 @@ int nft_elements_flush(struct nft *n)
 }
 
 /* ---- reading the table back ---- */
-
-typedef void (*dump_fn)(const struct nlmsghdr *h, void *arg);
-
-/* Sends a dump request and calls fn for every reply message until the end. */
-static int dump(struct nft *n, int (*req)(void *buf, uint32_t seq, const char *name),
-                const char *name, dump_fn fn, void *arg)
-{
-	uint8_t buf[NFT_REQ_MAX];
-	uint32_t seq = n->seq++;
-	int len = req(buf, seq, name);
-
-	if (len < 0)
-		return len;
-	if (send(n->fd, buf, (size_t)len, 0) < 0) {
-		int e = errno;
-		err_add(n, "nft: list %s failed: %s", name, strerror(e));
-		return -e;
-	}
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + NFT_ACK_TIMEOUT_MS * 1000000ull;
-	for (;;) {
-		ssize_t got = recv_one(n, deadline);
-		if (got < 0) {
-			err_add(n, "nft: list %s failed: %s", name, strerror((int)-got));
-			return (int)got;
-		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)n->rbuf; NLMSG_OK(h, (size_t)got);
-		     h = NLMSG_NEXT(h, got)) {
-			if (h->nlmsg_seq != seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-				if (e->error == 0)
-					return 0;
-				err_add(n, "nft: list %s failed: %s", name, strerror(-e->error));
-				return e->error;
-			}
-			fn(h, arg);
-		}
-	}
-}
 
 static int req_elems(void *buf, uint32_t seq, const char *name)
 {
@@ -893,7 +507,7 @@ static int collect_learned(struct nft *n, struct elem_vec *s)
 		for (int f = 0; f < 2; f++) {
 			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED,
 			                   f == 0 ? AF_INET : AF_INET6, l);
-			int r = dump(n, req_elems, name, vec_msg, s);
+			int r = nft_io_dump(n, req_elems, name, vec_msg, s);
 			if (r == -ENOENT) {
 				n->err_len = 0;
 				n->err[0] = '\0';
@@ -911,7 +525,7 @@ static int collect_learned(struct nft *n, struct elem_vec *s)
 static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 {
 	struct elem_vec s = {0};
-	int r = table_exists(n);
+	int r = nft_io_table_exists(n);
 
 	if (r > 0)
 		r = collect_learned(n, &s);
@@ -961,12 +575,12 @@ static int count_sets(struct nft *n, struct nft_counts *out)
 		for (int f = 0; f < 2 && r == 0; f++) {
 			int family = f == 0 ? AF_INET : AF_INET6;
 			nft_build_set_name(&n->cfg, name, NFT_KIND_LEARNED, family, l);
-			r = dump(n, req_elems, name, count_elems,
-			         family == AF_INET ? &out->learned4 : &out->learned6);
+			r = nft_io_dump(n, req_elems, name, count_elems,
+			                family == AF_INET ? &out->learned4 : &out->learned6);
 			if (r == 0 && ranges) {
 				nft_build_set_name(&n->cfg, name, NFT_KIND_RANGES, family, l);
-				r = dump(n, req_elems, name, count_elems,
-				         family == AF_INET ? &out->ranges4 : &out->ranges6);
+				r = nft_io_dump(n, req_elems, name, count_elems,
+				                family == AF_INET ? &out->ranges4 : &out->ranges6);
 			}
 		}
 	}
@@ -981,8 +595,9 @@ int nft_counts(struct nft *n, struct nft_counts *out)
 	n->err_len = 0;
 	n->err[0] = '\0';
 	if ((r = count_sets(n, out)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
-	    (r = dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules, &out->intercept_rules)))
+	    (r = nft_io_dump(n, req_rules, NFT_CHAIN_BLOCK, count_rules, &out->block_rules)) ||
+	    (r = nft_io_dump(n, req_rules, NFT_CHAIN_INTERCEPT, count_rules,
+	                     &out->intercept_rules)))
 		return r;
 	return 0;
 }

@@ -202,7 +202,8 @@ bool allowance_warn(struct allowance_state *s, const struct conf_allowance *a, t
 	if (!a->warn || !u || !an.in_window || an.used >= an.per_day || u->warned == an.date)
 		return false;
 	uint32_t left = an.per_day - an.used;
-	if ((uint64_t)left * 60 > a->warn)
+	/* Use counts in whole minutes: a warn of 90s warns with 2 left. */
+	if ((uint64_t)left * 60 >= (uint64_t)a->warn + 60)
 		return false;
 	u->warned = an.date;
 	/* Each minute of use from the next one on: the last of them ends it. */

@@ -74,10 +74,10 @@ struct allowance_warning {
 	time_t end;             /* the window's end: the break would last until then */
 };
 /* Whether the minute allowance_mark just counted at t leaves a->warn or less
- * of a's budget, but some, and the day of that window has had no warning:
- * then it records the warning as given (s needs saving, so a restart does
- * not repeat it) and fills *out. Once per allowance and day; never with
- * warn 0; per_day <= warn warns at the first minute that leaves some. */
+ * of a's budget (in whole minutes, rounded up), but some, and the day of that window has had no
+ * warning: then it records the warning as given (s needs saving, so a restart does not repeat it)
+ * and fills *out. Once per allowance and day; never with warn 0; per_day <= warn warns at the first
+ * minute that leaves some. */
 bool allowance_warn(struct allowance_state *s, const struct conf_allowance *a, time_t t,
                     struct allowance_warning *out);
 /* Minutes used by the allowance `name` on date; 0 when none. */

@@ -320,6 +320,19 @@ static void test_warn(void)
 	CHECK(c && !allowance_warn(&s, &c->allowances[1], 1773133205, &w));
 	conf_free(c);
 
+	/* warn in seconds counts in whole minutes, rounded up: 30s warns with one
+	 * minute left, 61s with two. */
+	c = parse_with("[allowance a]\nper_day = 3m\nwarn = 30s\n[allowance b]\nper_day = "
+	               "3m\nwarn = 61s\n");
+	memset(&s, 0, sizeof(s));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133205));
+	CHECK(c && !allowance_warn(&s, &c->allowances[0], 1773133205, &w));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133265));
+	CHECK(c && allowance_warn(&s, &c->allowances[0], 1773133265, &w));
+	CHECK(c && allowance_mark(&s, &c->allowances[1], 1773133205));
+	CHECK(c && allowance_warn(&s, &c->allowances[1], 1773133205, &w));
+	conf_free(c);
+
 	/* A window that ends before the budget would: no instant it runs out. */
 	c = parse_with("[allowance a]\nper_day = 10m\nwarn = 9m\ntimes = 10:00-10:03\n");
 	memset(&s, 0, sizeof(s));

@@ -1,7 +1,8 @@
 /* What smbreak-notify shows for an event of `smctl watch`: a warning before
- * a break with its name and start, a start with its end, an end, and a
- * refused name with the break that refused it. Pure, so the unit test reads
- * the texts of fixed events. */
+ * a break with its name and start, or before an allowance runs out with the
+ * minutes left, a start with its end, an end, and a refused name with the
+ * break that refused it. Pure, so the unit test reads the texts of fixed
+ * events. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,13 @@ static const char *str(const struct reply *ev, uint16_t type)
 	return proto_find(ev->payload, ev->len, type, &a) ? proto_attr_str(&a) : "";
 }
 
+static uint64_t u64(const struct reply *ev, uint16_t type)
+{
+	struct proto_attr a;
+
+	return proto_find(ev->payload, ev->len, type, &a) ? proto_attr_u64(&a) : 0;
+}
+
 static int64_t i64(const struct reply *ev, uint16_t type)
 {
 	struct proto_attr a;
@@ -82,7 +90,20 @@ bool notify_text(const struct reply *ev, uint32_t uid, struct notify_text *out)
 	lists(ev, ls, sizeof(ls));
 	value_format_when(start, now, at, sizeof(at));
 	value_format_when(end, now, until, sizeof(until));
-	if (strcmp(kind, "warning") == 0) {
+	if (strcmp(kind, "warning") == 0 && u64(ev, PROTO_A_BUDGET)) {
+		/* An allowance running out: what is left matters more than when. */
+		uint64_t budget = u64(ev, PROTO_A_BUDGET), used = u64(ev, PROTO_A_USED);
+		snprintf(out->summary, sizeof(out->summary), "%s: %" PRIu64 " min left today", name,
+		         used < budget ? budget - used : 0);
+		if (start)
+			snprintf(out->body, sizeof(out->body),
+			         "If use goes on, it runs out at %s and blocks %s until %s.", at,
+			         ls, until);
+		else
+			snprintf(out->body, sizeof(out->body),
+			         "%" PRIu64 " of %" PRIu64 " min used; its time ends at %s first.",
+			         used, budget, until);
+	} else if (strcmp(kind, "warning") == 0) {
 		int64_t left = start > now ? start - now : 0;
 		snprintf(out->summary, sizeof(out->summary), "%s starts in %" PRId64 " %s", what,
 		         left >= 60 ? (left + 59) / 60 : left, left >= 60 ? "min" : "s");

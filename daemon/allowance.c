@@ -192,6 +192,31 @@ bool allowance_mark(struct allowance_state *s, const struct conf_allowance *a, t
 	return true;
 }
 
+bool allowance_warn(struct allowance_state *s, const struct conf_allowance *a, time_t t,
+                    struct allowance_warning *out)
+{
+	struct allowance_now an;
+	struct allowance_usage *u = (struct allowance_usage *)allowance_find(s, a->b.name);
+
+	allowance_eval(a, s, t, &an);
+	if (!a->warn || !u || !an.in_window || an.used >= an.per_day || u->warned == an.date)
+		return false;
+	uint32_t left = an.per_day - an.used;
+	/* Use counts in whole minutes: a warn of 90s warns with 2 left. */
+	if ((uint64_t)left * 60 >= (uint64_t)a->warn + 60)
+		return false;
+	u->warned = an.date;
+	/* Each minute of use from the next one on: the last of them ends it. */
+	time_t out_at = (time_t)(u->last_minute + 1 + left) * 60;
+	*out = (struct allowance_warning){
+	    .used = an.used,
+	    .per_day = an.per_day,
+	    .out = out_at < an.end ? out_at : 0,
+	    .end = an.end,
+	};
+	return true;
+}
+
 void allowance_inforce(const struct conf *c, const struct allowance_state *s, time_t now,
                        struct inforce *in, time_t *next)
 {
@@ -286,8 +311,12 @@ int allowance_format(const struct allowance_state *s, char *buf, size_t len)
 
 	for (size_t i = 0; i < s->n && r == 0; i++) {
 		const struct allowance_usage *u = &s->v[i];
-		r = file_appendf(buf, len, &off, "allowance %s %lld\n", u->name,
+		r = file_appendf(buf, len, &off, "allowance %s %lld", u->name,
 		                 (long long)u->last_minute);
+		if (r == 0 && u->warned)
+			r = file_appendf(buf, len, &off, " %u", u->warned);
+		if (r == 0)
+			r = file_appendf(buf, len, &off, "\n");
 		for (size_t j = 0; j < u->n_days && r == 0; j++)
 			r = file_appendf(buf, len, &off, "day %u %u\n", u->days[j].date,
 			                 u->days[j].used);
@@ -300,11 +329,14 @@ static const char *parse_line(const char *line, struct allowance_state *s)
 {
 	char name[VALUE_NAME_MAX + 2];
 	long long minute;
-	unsigned date, used;
+	unsigned date, used, warned = 0;
 	int end = 0;
 
-	if (sscanf(line, "allowance %33s %lld%n", name, &minute, &end) == 2 && !line[end]) {
-		if (!value_valid_name(name) || minute < 0)
+	/* The second %n moves only when the optional WARNED date is there. */
+	int got = sscanf(line, "allowance %33s %lld%n %u%n", name, &minute, &end, &warned, &end);
+	if (got >= 2 && !line[end]) {
+		if (!value_valid_name(name) || minute < 0 ||
+		    (got == 3 && (warned < 10000101 || warned > 99991231)))
 			return "bad allowance line";
 		if (allowance_find(s, name))
 			return "allowance given twice";
@@ -313,6 +345,7 @@ static const char *parse_line(const char *line, struct allowance_state *s)
 		struct allowance_usage *u = &s->v[s->n++];
 		memcpy(u->name, name, strlen(name) + 1); /* a valid name fits */
 		u->last_minute = minute;
+		u->warned = warned;
 		return NULL;
 	}
 	if (sscanf(line, "day %u %u%n", &date, &used, &end) == 2 && !line[end]) {

@@ -35,6 +35,7 @@ struct allowance_day {
 struct allowance_usage {
 	char name[VALUE_NAME_MAX + 1];
 	int64_t last_minute;                       /* the last minute counted, t / 60; 0: none */
+	uint32_t warned;                           /* the date whose warning was given; 0: none */
 	struct allowance_day days[ALLOWANCE_DAYS]; /* ascending date */
 	size_t n_days;
 };
@@ -66,6 +67,19 @@ void allowance_eval(const struct conf_allowance *a, const struct allowance_state
  * t is outside a's windows, or the budget is used up already. Returns
  * whether it counted (and s needs saving). */
 bool allowance_mark(struct allowance_state *s, const struct conf_allowance *a, time_t t);
+/* The warning that an allowance is about to run out. */
+struct allowance_warning {
+	uint32_t used, per_day; /* minutes, on the window's date */
+	time_t out;             /* when it runs out if use goes on; 0: its window ends first */
+	time_t end;             /* the window's end: the break would last until then */
+};
+/* Whether the minute allowance_mark just counted at t leaves a->warn or less
+ * of a's budget (in whole minutes, rounded up), but some, and the day of that window has had no
+ * warning: then it records the warning as given (s needs saving, so a restart does not repeat it)
+ * and fills *out. Once per allowance and day; never with warn 0; per_day <= warn warns at the first
+ * minute that leaves some. */
+bool allowance_warn(struct allowance_state *s, const struct conf_allowance *a, time_t t,
+                    struct allowance_warning *out);
 /* Minutes used by the allowance `name` on date; 0 when none. */
 uint32_t allowance_used(const struct allowance_state *s, const char *name, uint32_t date);
 const struct allowance_usage *allowance_find(const struct allowance_state *s, const char *name);
@@ -90,7 +104,8 @@ int allowance_veto(const struct conf *oc, const struct conf *nc, time_t now,
 bool allowance_strict_window(const struct conf *c, time_t now);
 
 /* The usage file: "smbreak-allowances 1", then per allowance
- * "allowance NAME LAST_MINUTE" and its days "day DATE MINUTES". */
+ * "allowance NAME LAST_MINUTE [WARNED]" (WARNED: the date of the last
+ * warning, when there was one) and its days "day DATE MINUTES". */
 int allowance_format(const struct allowance_state *s, char *buf, size_t len);
 /* 0, or -EINVAL with "line N: why" in err. out is an allowance_state. */
 int allowance_parse(const char *text, size_t len, void *out, char *err, size_t errlen);

@@ -1,6 +1,8 @@
 /* The allowances in the break state machine: reading and writing their
- * usage, a minute of use reported by the kernel, and what status and stats
- * show of them. The decisions are allowance.c's. */
+ * usage, a minute of use reported by the kernel and the warning it may
+ * bring, and what status and stats show of them. The decisions are
+ * allowance.c's. */
+#include <stdio.h>
 #include <string.h>
 
 #include "allowance.h"
@@ -20,6 +22,37 @@ void breaks_allow_load(struct breaks *b)
 		          ALLOWANCE_FILE, strerror(-r));
 }
 
+/* The `warning` event of a that w says is due: the minutes left, and when
+ * the break would start if use goes on. Its start is that instant (so the
+ * event's remaining counts to it), its end the window's; used and budget
+ * tell smctl watch and smbreak-notify that an allowance is running out. */
+static void warn_allowance(struct breaks *b, time_t now, const struct conf_allowance *a,
+                           const struct allowance_warning *w)
+{
+	char out[64] = "", until[32], lists[256];
+	uint64_t mask = policy_break_lists(&a->b);
+
+	if (w->out) {
+		char at[32];
+		value_format_when(w->out, now, at, sizeof(at));
+		snprintf(out, sizeof(out), ", runs out at %s if use goes on", at);
+	}
+	value_format_when(w->end, now, until, sizeof(until));
+	policy_list_names(b->conf, mask, lists, sizeof(lists));
+	struct breaks_event ev = {
+	    .kind = "warning",
+	    .name = a->b.name,
+	    .lists = mask,
+	    .whom = whom_everyone(&a->b.whom) ? NULL : &a->b.whom,
+	    .start = w->out,
+	    .end = w->end,
+	    .used = w->used,
+	    .budget = w->per_day,
+	};
+	breaks_event(b, now, &ev, "allowance %s: %u min left today (%u of %u used)%s: lists %s",
+	             a->b.name, w->per_day - w->used, w->used, w->per_day, out, lists);
+}
+
 void breaks_used(struct breaks *b, const char *name)
 {
 	const struct conf_allowance *a = conf_find_allowance(b->conf, name);
@@ -31,12 +64,18 @@ void breaks_used(struct breaks *b, const char *name)
 	if (!allowance_mark(&b->state.allow, a, clk.now))
 		return;
 	struct allowance_now an;
+	struct allowance_warning w;
 	allowance_eval(a, &b->state.allow, clk.now, &an);
 	log_debug("allowance %s: %u of %u minutes used", name, an.used, an.per_day);
+	bool warn = allowance_warn(&b->state.allow, a, clk.now, &w);
+	/* Saved before the warning goes out: a crash then loses the warning,
+	 * never gives it twice. */
 	int r = allowance_save(b->state_dir, &b->state.allow);
 	if (r < 0)
 		log_error("allowances: cannot write %s/%s: %s", b->state_dir, ALLOWANCE_FILE,
 		          strerror(-r));
+	if (warn)
+		warn_allowance(b, clk.now, a, &w);
 	breaks_evaluate(b);
 }
 

@@ -89,6 +89,10 @@ static void emit_v(struct breaks *b, time_t now, const struct breaks_event *ev, 
 		proto_put_i64(m, PROTO_A_END, ev->end);
 	if (to > now)
 		proto_put_u64(m, PROTO_A_REMAINING, (uint64_t)(to - now));
+	if (ev->budget) {
+		proto_put_u64(m, PROTO_A_USED, ev->used);
+		proto_put_u64(m, PROTO_A_BUDGET, ev->budget);
+	}
 	if (proto_msg_finish(m) > 0)
 		b->hooks.event(b->hooks.arg, m);
 	free(m);

@@ -125,6 +125,7 @@ struct breaks_event {
 	uint64_t lists;          /* of the running conf */
 	const struct whom *whom; /* NULL or everyone: left out */
 	time_t start, end;       /* remaining counts to start for a warning, else to end */
+	uint32_t used, budget;   /* an allowance's warning: its minutes; budget 0: none */
 };
 /* Logs one line and sends the same sentence with ev to `smctl watch`. */
 void breaks_event(struct breaks *b, time_t now, const struct breaks_event *ev, const char *fmt, ...)
@@ -134,9 +135,8 @@ void breaks_event(struct breaks *b, time_t now, const struct breaks_event *ev, c
 void breaks_emit(struct breaks *b, time_t now, const char *word, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* A warning that w->start is near ("break work starts in 5 min ..."; what
- * names it: "break work"), given once per name, id and start. The one way to
- * warn: an allowance about to run out calls it with its own policy_warning
- * (policy_warn_due says when). */
+ * names it: "break work"), given once per name, id and start. An allowance
+ * about to run out warns apart (breaks_allow.c; allowance_warn says when). */
 void breaks_warn(struct breaks *b, time_t now, const struct policy_warning *w, const char *what);
 /* Gives the warnings policy_warnings finds due at p. */
 void breaks_warn_due(struct breaks *b, const struct policy *p);

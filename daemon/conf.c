@@ -763,6 +763,9 @@ int conf_parse(const char *path, const char *text, size_t len, struct conf **out
 	for (size_t i = 0; i < st.c->n_breaks; i++)
 		if (!st.c->breaks[i].warn_set)
 			st.c->breaks[i].warn = st.c->warn;
+	for (size_t i = 0; i < st.c->n_allowances; i++)
+		if (!st.c->allowances[i].b.warn_set)
+			st.c->allowances[i].warn = st.c->warn;
 	sort_errors(&st);
 	if (st.oom)
 		ret = -ENOMEM;

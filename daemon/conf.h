@@ -133,7 +133,8 @@ struct conf_break {
 struct conf_allowance {
 	struct conf_break b;
 	uint32_t per_day; /* seconds, whole minutes, 1m .. 24h */
-	uint32_t warn;    /* seconds left of the budget at which to warn; 0: none */
+	uint32_t warn;    /* seconds left of the budget at which to warn; 0: none;
+	                   * the [daemon] warn unless b.warn_set */
 };
 
 struct conf {

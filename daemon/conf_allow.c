@@ -48,6 +48,7 @@ void conf_allow_finish(struct parser *st)
 
 	if (st->sect_rejected)
 		return;
+	a->b.warn_set = st->key_line[K_WARN] != 0;
 	conf_quote(q, a->b.name);
 	if (!st->key_line[K_PER_DAY])
 		conf_err(st, st->sect_line,

@@ -149,7 +149,8 @@ enum proto_attr_type {
 	PROTO_A_REMAINING, /* u64 seconds: to the start of a warned break, else to its end */
 	PROTO_A_WARN_AT,   /* i64: in a break nest, when its warning is (or was) given */
 	/* nest, repeated: an allowance, NAME + USED (+ BUDGET, ON, END in status);
-	 * in a PROTO_A_DAY of smctl stats, its use that day */
+	 * in a PROTO_A_DAY of smctl stats, its use that day. USED and BUDGET
+	 * also sit in the PROTO_EVENT of an allowance's warning (NAME is it) */
 	PROTO_A_ALLOWANCE,
 	PROTO_A_USED,   /* u64: minutes used */
 	PROTO_A_BUDGET, /* u64: minutes a day (per_day) */

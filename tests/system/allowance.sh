@@ -6,7 +6,9 @@
 # the second minute used up starts the break at the end of that minute
 # (`smctl status`, the download refused, the name NXDOMAIN); a restart keeps
 # the count; a reload that raises a strict allowance's per_day or removes it
-# is refused.
+# is refused. `smctl --json watch` sees the warning of an allowance of 3m
+# with warn 1m after its second minute and not before, and that of the 2m
+# one (the [daemon] warn, 5m, is more than its budget) at its first.
 #
 # Time: the kernel's one-per-minute limit runs on the real clock, so waiting
 # for two reported minutes would take two real minutes. Instead the daemon
@@ -26,7 +28,8 @@ if [ -z "$LIBFT" ] || ! command -v dig >/dev/null || ! command -v dnsmasq >/dev/
 	exit 77
 fi
 WEB=
-trap '[ -n "$WEB" ] && kill "$WEB"; lab_down; cleanup' EXIT
+WATCH=
+trap '[ -n "$WEB" ] && kill "$WEB"; [ -n "$WATCH" ] && kill "$WATCH"; lab_down; cleanup' EXIT
 lab_up || { fail "the test network"; finish; exit 1; }
 # A file to download, served from NET on port 8081.
 mkdir -p "$T/www" && head -c 20000000 /dev/zero >"$T/www/big" && echo small >"$T/www/small"
@@ -49,6 +52,11 @@ per_day = 2m
 lists = social
 per_day = 10m
 strict = yes
+
+[allowance warned]
+lists = social
+per_day = 3m
+warn = 1m
 CONF
 
 # The fake clock: tomorrow 10:00:05 UTC, plus $1 seconds.
@@ -78,14 +86,32 @@ wait_used() {
 	return 1
 }
 reload() { smctl reload >/dev/null; }
+# warnings NAME: the warning events for allowance NAME the watch has seen,
+# as [used, budget, whether it runs out within 2 minutes].
+warnings() {
+	python3 -c '
+import json, sys
+print([[e.get("used"), e.get("budget"), 0 < e.get("remaining", 0) <= 120] for e in map(json.loads, open(sys.argv[1]))
+       if e.get("kind") == "warning" and e.get("name") == sys.argv[2]])' "$T/watch.json" "$1"
+}
+# wait_warned NAME: up to 5 s for a warning of NAME.
+wait_warned() {
+	for _ in $(seq 1 50); do
+		[ "$(warnings "$1")" != "[]" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 get() { in_ns curl -s -o /dev/null -m "$2" --limit-rate "$3" -w '%{http_code}' "http://$UP_LISTED_A:8081/$1"; }
 
 start_fake
+smctl --json watch >"$T/watch.json" 2>"$T/watch.err" &
+WATCH=$!
 eq "the listed name resolves (and its address is learned)" \
 	"$(in_ns dig +short @127.0.0.153 "$UP_LISTED" A)" "$UP_LISTED_A"
 eq "the usage chain sends the list's learned sets to each allowance's chain" \
 	"$(nftj 'sorted({(e["match"]["right"], r["expr"][-1]["jump"]["target"]) for r in rules("usage") for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)})')" \
-	'[["@learned4_social", "usage_0"], ["@learned4_social", "usage_1"], ["@learned6_social", "usage_0"], ["@learned6_social", "usage_1"]]'
+	'[["@learned4_social", "usage_0"], ["@learned4_social", "usage_1"], ["@learned4_social", "usage_2"], ["@learned6_social", "usage_0"], ["@learned6_social", "usage_1"], ["@learned6_social", "usage_2"]]'
 eq "its rule: above active_rate, once a minute, to the NFLOG group" \
 	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")]')" '[["limit", "limit", "log"]]'
 eq "the byte rate is active_rate's default, over" \
@@ -103,6 +129,10 @@ eq "small requests once a second use nothing" "$(used)" 0
 get big 3 300k >/dev/null
 wait_used 1 && ok || fail "a download counts a minute (used $(used))"
 contains "status shows it" "$(smctl status)" "social-time: 1m of 2m used today, 1m left"
+wait_warned social-time && ok || fail "the 2m allowance warns at its first minute: $(cat "$T/watch.json")"
+eq "its warning: 1 of 2 used, runs out by the end of the next minute" "$(warnings social-time)" \
+	'[[1, 2, True]]'
+eq "the 3m allowance with warn 1m: no warning after its first minute" "$(warnings warned)" '[]'
 # More of the same minute counts nothing.
 reload
 get big 2 300k >/dev/null
@@ -114,6 +144,11 @@ fake 60
 reload
 get big 3 300k >/dev/null
 wait_used 2 && ok || fail "the second minute counts (used $(used))"
+wait_warned warned && ok || fail "the 3m allowance warns after its second minute: $(cat "$T/watch.json")"
+eq "its warning: 2 of 3 used, 1 min left" "$(warnings warned)" '[[2, 3, True]]'
+eq "the 2m allowance, used up, is not warned again" "$(warnings social-time)" '[[1, 2, True]]'
+grep -q '"message": "allowance warned: 1 min left today' "$T/watch.json" && ok ||
+	fail "the warning's sentence: $(cat "$T/watch.json")"
 contains "status: used up" "$(smctl status)" "social-time: 2m of 2m used today, 0s left"
 eq "the break waits for the end of the minute used" "$(js 'j.get("blocking", False)' status)" false
 fake 120

@@ -1,7 +1,8 @@
 /* Unit tests of allowance.c at fixed instants in Europe/Berlin: a minute is
  * counted once, which day and window a minute belongs to (across midnight
  * and both DST changes), the break of a used-up allowance and its end, the
- * strict veto, the usage file; and the [allowance] section of the config.
+ * strict veto, the usage file, the warning before a budget runs out; and
+ * the [allowance] section of the config.
  * Instants: python3 zoneinfo, or `TZ=Europe/Berlin date -d @EPOCH`. */
 #include "allowance.h"
 #include "check.h"
@@ -251,6 +252,8 @@ static void test_file(void)
 	    "smbreak-allowances 1\nallowance a 1\nday 20260311 99999\n",
 	    "smbreak-allowances 1\nallowance a 1\nallowance a 2\n",
 	    "smbreak-allowances 1\nallowance a 1 x\n",
+	    "smbreak-allowances 1\nallowance a 1 0\n",
+	    "smbreak-allowances 1\nallowance a 1 20260310 x\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK_INT(allowance_parse(bad[i], strlen(bad[i]), &t, err, sizeof(err)), -EINVAL);
@@ -258,6 +261,102 @@ static void test_file(void)
 	for (int d = 0; d < ALLOWANCE_DAYS + 3; d++)
 		allowance_mark(&s, &c->allowances[1], 1773133205 + (time_t)d * 86400);
 	CHECK_INT(allowance_find(&s, "b")->n_days, ALLOWANCE_DAYS);
+	conf_free(c);
+}
+
+/* The warning before the end of a budget, on Tuesday 2026-03-10: when the
+ * counted minute leaves warn or less, once a day, kept across a restart. */
+static void test_warn(void)
+{
+	struct conf *c = parse_with("[allowance a]\nper_day = 3m\nwarn = 1m\n");
+	struct allowance_state s = {0}, t;
+	struct allowance_warning w;
+	char buf[256], err[64];
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	const struct conf_allowance *a = &c->allowances[0];
+	CHECK(allowance_mark(&s, a, 1773133205)); /* 10:00:05: 1 of 3, 2 left */
+	CHECK(!allowance_warn(&s, a, 1773133205, &w));
+	CHECK(allowance_mark(&s, a, 1773133265)); /* 10:01:05: 2 of 3, 1 left */
+	CHECK(allowance_warn(&s, a, 1773133265, &w));
+	CHECK_INT(w.used, 2);
+	CHECK_INT(w.per_day, 3);
+	CHECK_INT(w.out, 1773133380); /* 10:03, if 10:02 is used too */
+	CHECK_INT(w.end, 1773183600); /* midnight */
+	CHECK_INT(allowance_find(&s, "a")->warned, 20260310);
+	CHECK(!allowance_warn(&s, a, 1773133270, &w)); /* once */
+	/* A restart keeps it: the file says the day was warned. */
+	int n = allowance_format(&s, buf, sizeof(buf));
+	CHECK_STR(buf, "smbreak-allowances 1\nallowance a 29552221 20260310\nday 20260310 2\n");
+	CHECK_INT(allowance_parse(buf, (size_t)n, &t, err, sizeof(err)), 0);
+	CHECK(!allowance_warn(&t, a, 1773133270, &w));
+	/* The minute that uses it up brings the break, not a warning. */
+	CHECK(allowance_mark(&t, a, 1773133325));
+	CHECK(!allowance_warn(&t, a, 1773133325, &w));
+	/* The next day warns afresh. */
+	CHECK(allowance_mark(&s, a, 1773133205 + 86400));
+	CHECK(allowance_mark(&s, a, 1773133265 + 86400));
+	CHECK(allowance_warn(&s, a, 1773133265 + 86400, &w));
+	CHECK_INT(allowance_find(&s, "a")->warned, 20260311);
+	conf_free(c);
+
+	/* warn 0: never. */
+	c = parse_with("[allowance a]\nper_day = 3m\nwarn = 0\n");
+	memset(&s, 0, sizeof(s));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133205));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133265));
+	CHECK(c && !allowance_warn(&s, &c->allowances[0], 1773133265, &w));
+	conf_free(c);
+
+	/* The [daemon] warn (5m) over a 2m budget: at the first minute, which
+	 * leaves one; over 1m, never (the first minute uses it up). */
+	c = parse_with("[allowance a]\nper_day = 2m\n[allowance b]\nper_day = 1m\n");
+	memset(&s, 0, sizeof(s));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133205));
+	CHECK(c && allowance_warn(&s, &c->allowances[0], 1773133205, &w));
+	CHECK(c && allowance_mark(&s, &c->allowances[1], 1773133205));
+	CHECK(c && !allowance_warn(&s, &c->allowances[1], 1773133205, &w));
+	conf_free(c);
+
+	/* warn in seconds counts in whole minutes, rounded up: 30s warns with one
+	 * minute left, 61s with two. */
+	c = parse_with("[allowance a]\nper_day = 3m\nwarn = 30s\n[allowance b]\nper_day = "
+	               "3m\nwarn = 61s\n");
+	memset(&s, 0, sizeof(s));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133205));
+	CHECK(c && !allowance_warn(&s, &c->allowances[0], 1773133205, &w));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133265));
+	CHECK(c && allowance_warn(&s, &c->allowances[0], 1773133265, &w));
+	CHECK(c && allowance_mark(&s, &c->allowances[1], 1773133205));
+	CHECK(c && allowance_warn(&s, &c->allowances[1], 1773133205, &w));
+	conf_free(c);
+
+	/* A window that ends before the budget would: no instant it runs out. */
+	c = parse_with("[allowance a]\nper_day = 10m\nwarn = 9m\ntimes = 10:00-10:03\n");
+	memset(&s, 0, sizeof(s));
+	CHECK(c && allowance_mark(&s, &c->allowances[0], 1773133205));
+	CHECK(c && allowance_warn(&s, &c->allowances[0], 1773133205, &w));
+	CHECK_INT(w.out, 0);
+	CHECK_INT(w.end, 1773133380); /* 10:03 */
+	conf_free(c);
+}
+
+/* An [allowance] without `warn` takes the [daemon] one, wherever [daemon] is. */
+static void test_warn_default(void)
+{
+	struct conf *c = parse_with("[allowance a]\nper_day = 30m\n");
+	CHECK(c && c->allowances[0].warn == 300);
+	conf_free(c);
+	c = parse_with("[allowance a]\nper_day = 30m\n[daemon]\nwarn = 3m\n");
+	CHECK(c && c->allowances[0].warn == 180);
+	conf_free(c);
+	c = parse_with("[daemon]\nwarn = 0\n[allowance a]\nper_day = 30m\n");
+	CHECK(c && c->allowances[0].warn == 0);
+	conf_free(c);
+	c = parse_with("[daemon]\nwarn = 0\n[allowance a]\nper_day = 30m\nwarn = 2m\n");
+	CHECK(c && c->allowances[0].warn == 120);
 	conf_free(c);
 }
 
@@ -272,5 +371,7 @@ int main(void)
 	test_two_windows();
 	test_veto();
 	test_file();
+	test_warn();
+	test_warn_default();
 	CHECK_DONE();
 }

@@ -46,7 +46,10 @@ in1 python3 - "$UP_LISTED_A" "$T/hold" >"$T/hold.out" 2>&1 <<-'PY' &
 	        break
 PY
 HOLD=$!
-sleep 0.5
+for _ in $(seq 1 50); do # python starts slowly on a busy machine
+	grep -q connected "$T/hold.out" && break
+	sleep 0.1
+done
 contains "a connection is open before the break" "$(cat "$T/hold.out")" "connected"
 
 conf "[break kids]

@@ -57,7 +57,13 @@ up_net() {
 	ip -n "$NET" addr add "$UP_LISTED_AAAA/128" dev lo nodad
 	ip netns exec "$NET" python3 -m http.server --bind :: 8080 >/dev/null 2>&1 &
 	WEB=$!
-	upstream_start "$NET" "$UP4" "$UP6"
+	upstream_start "$NET" "$UP4" "$UP6" || return 1
+	local i # the web server is up before any test counts on it
+	for i in $(seq 1 50); do
+		ip netns exec "$NET" curl -s -o /dev/null -m 1 "http://$UP_LISTED_A:8080/" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # The bridge and the phones: phone N at 10.77.0.1N, fd00:77::1N and fd00:77::1:1N.

@@ -1012,6 +1012,19 @@ static void test_pause_devices(void)
 	again.end += 600;
 	s.adhoc = pause_req(&s.adhoc, &again, &clk, POLICY_PAUSE_EXTENDED);
 	CHECK_INT(s.adhoc.n_devices, 1);
+
+	/* A strict one: a reload may renumber its devices, not drop them. */
+	struct conf_errors errs = {0};
+	struct conf *oc = parse(gw), *sc = parse(swapped), *nc = parse(gone);
+	again.strict = true;
+	s.adhoc = pause_req(&s.adhoc, &again, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(policy_veto(oc, sc, NULL, NULL, &s, &clk, &errs), 0);
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &s, &clk, &errs), 1);
+	CHECK(errs.n && strstr(errs.msgs[0], "the pause is for device 'phone1'") != NULL);
+	conf_errors_clear(&errs);
+	conf_free(oc);
+	conf_free(sc);
+	conf_free(nc);
 }
 
 int main(void)

@@ -37,7 +37,10 @@ struct args {
 	/* --user of pause and check: names or uids, the daemon resolves them */
 	const char *users[SMB_WHOM_USERS_MAX];
 	int n_users;
-	const char *device; /* check --device */
+	/* --device: one for check, any number for pause; names, the daemon
+	 * resolves them */
+	const char *devices[SMB_DEVICES_MAX];
+	int n_devices;
 	/* the instant the command line is read at, and what the pause it asks
 	 * for would span, as this machine's clock and zone see it (0: unknown) */
 	int64_t now, start, end;
@@ -201,6 +204,8 @@ static int build_pause(struct args *a, FILE *err, struct proto_msg *req)
 		proto_put_str(req, PROTO_A_LIST, a->lists[i]);
 	for (int i = 0; i < a->n_users; i++)
 		proto_put_str(req, PROTO_A_USER, a->users[i]);
+	for (int i = 0; i < a->n_devices; i++)
+		proto_put_str(req, PROTO_A_FOR_DEVICE, a->devices[i]);
 	return 0;
 }
 
@@ -263,8 +268,10 @@ static int build_check(struct args *a, FILE *err, struct proto_msg *req)
 		return usage_error(err, "check takes one --user");
 	if (a->n_users)
 		proto_put_str(req, PROTO_A_USER, a->users[0]);
-	if (a->device)
-		proto_put_str(req, PROTO_A_DEVICE_NAME, a->device);
+	if (a->n_devices > 1)
+		return usage_error(err, "check takes one --device");
+	if (a->n_devices)
+		proto_put_str(req, PROTO_A_DEVICE_NAME, a->devices[0]);
 	return 0;
 }
 
@@ -293,6 +300,7 @@ static const struct command commands[] = {
      "                  'sun 16:00' (the next Sunday), 2026-10-04T16:00; at most 30d\n"
      "  --strict        nobody can end it early\n"
      "  --user NAME     for that user only (repeatable); default: everyone\n"
+     "  --device NAME   for that device of the LAN only (repeatable; gateway mode)\n"
      "  --list NAME     block only this list (repeatable); default every list\n"
      "  --at WHEN       plan it to start then (smctl schedule lists it, with an id)\n"
      "  --cycles N      focus cycles: N pauses of DURATION, the first now (or --at)\n"
@@ -570,16 +578,17 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 		*(k == OPT_CYCLES ? &a->cycles : k == OPT_REST ? &a->rest : &a->unlock_delay) = val;
 		return 0;
 	case OPT_DEVICE:
-		if (!c || c->cmd != PROTO_CMD_CHECK)
+		if (!c || (c->cmd != PROTO_CMD_CHECK && c->cmd != PROTO_CMD_PAUSE))
 			break;
-		if (a->device)
-			return usage_error(err, "check takes one --device");
+		if (a->n_devices == SMB_DEVICES_MAX)
+			return usage_error(err, "too many --device options (at most %d)",
+			                   SMB_DEVICES_MAX);
 		if (!value_valid_name(val))
 			return usage_error(err,
 			                   "bad device name '%s': devices are named with a-z, 0-9, _ "
 			                   "and -",
 			                   val);
-		a->device = val;
+		a->devices[a->n_devices++] = val;
 		return 0;
 	default:
 		break;

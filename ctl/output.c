@@ -48,6 +48,8 @@ struct brk {
 	int n_lists;
 	const char *users[SMB_WHOM_USERS_MAX]; /* none: everyone */
 	int n_users;
+	const char *devices[SMB_DEVICES_MAX]; /* of the LAN, gateway mode */
+	int n_devices;
 };
 
 static void brk_parse(const struct proto_attr *nest, struct brk *b)
@@ -106,6 +108,10 @@ static void brk_parse(const struct proto_attr *nest, struct brk *b)
 		case PROTO_A_USER:
 			if (b->n_users < SMB_WHOM_USERS_MAX)
 				b->users[b->n_users++] = proto_attr_str(&a);
+			break;
+		case PROTO_A_FOR_DEVICE:
+			if (b->n_devices < SMB_DEVICES_MAX)
+				b->devices[b->n_devices++] = proto_attr_str(&a);
 			break;
 		default:
 			break;
@@ -265,6 +271,11 @@ static void row_extra(const struct brk *b, int64_t now, bool schedule, char *ext
 		char who[160];
 		join_words(b->users, b->n_users, who, sizeof(who));
 		extra_add(extra, len, "for %s", who);
+	}
+	if (b->n_devices) {
+		char who[256];
+		join_words(b->devices, b->n_devices, who, sizeof(who));
+		extra_add(extra, len, "for %s %s", b->n_devices > 1 ? "devices" : "device", who);
 	}
 	if (b->strict)
 		extra_add(extra, len, "strict");

@@ -43,12 +43,15 @@ static void announce(struct breaks *b, const struct policy *p)
 		struct breaks_event ev = {.kind = "started",
 		                          .name = "pause",
 		                          .lists = p->pause_lists,
+		                          .whom = &p->pause_whom,
 		                          .start = b->state.adhoc.start,
 		                          .end = p->pause_end};
+		char who[256];
 		value_format_when(p->pause_end, p->now, when, sizeof(when));
 		policy_list_names(c, p->pause_lists, lists, sizeof(lists));
-		breaks_event(b, p->now, &ev, "pause started: lists %s until %s%s", lists, when,
-		             p->pause_strict ? " (strict)" : "");
+		breaks_pause_describe(&b->state.adhoc, who, sizeof(who));
+		breaks_event(b, p->now, &ev, "pause started: lists %s until %s%s%s", lists, when,
+		             who, p->pause_strict ? " (strict)" : "");
 		/* Not at the first evaluation: a pause restored at start is no new one. */
 		if (b->pol.now)
 			breaks_count(b, STATS_PAUSED);

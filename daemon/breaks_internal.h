@@ -176,8 +176,19 @@ void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
 /* PROTO_A_RESULT r and a PROTO_A_MESSAGE of one sentence. */
 void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* commands_whom.c: whom a pause is for, in requests, replies and sentences. */
 /* One PROTO_A_USER per user of w, by name where it has one (none: everyone). */
 void breaks_put_users(struct proto_msg *m, const struct whom *w);
+/* One PROTO_A_FOR_DEVICE per device of c in the mask `devices`. */
+void breaks_put_devices(struct proto_msg *m, const struct conf *c, uint64_t devices);
+/* " for alice, phone1": the users and devices of the pause a; "" for everyone. */
+void breaks_pause_describe(const struct state_adhoc *a, char *buf, size_t len);
+/* A PROTO_A_USER (a user name or uid) or PROTO_A_FOR_DEVICE (a device of c,
+ * gateway mode only) of a pause request into req; other attributes are
+ * ignored. 0, or -EINVAL with the usage error in reply. */
+int breaks_read_whom(const struct conf *c, const struct proto_attr *at,
+                     struct policy_pause_req *req, struct proto_msg *reply);
 
 /* commands_query.c: the read-only lookups, each filling its reply; 0 or a
  * negative errno. */

@@ -14,7 +14,6 @@
 #include "log.h"
 #include "paths.h"
 #include "sched.h"
-#include "users.h"
 
 /* Said of a change that applies though the state file could not be written. */
 #define UNSAVED              " (not yet saved: the state directory cannot be written; retrying)"
@@ -65,18 +64,6 @@ void breaks_reply_result(struct proto_msg *m, enum proto_result r, const char *f
 	proto_put_str(m, PROTO_A_MESSAGE, buf);
 }
 
-void breaks_put_users(struct proto_msg *m, const struct whom *w)
-{
-	char name[64];
-
-	for (uint32_t i = 0; i < w->n_uids; i++) {
-		if (w->uids[i] == USERS_NOBODY)
-			continue;
-		users_name(w->uids[i], name, sizeof(name));
-		proto_put_str(m, PROTO_A_USER, name);
-	}
-}
-
 /* The pause on now, with its focus cycle and a resume waiting out its delay. */
 static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type)
 {
@@ -92,6 +79,8 @@ static void put_pause(const struct breaks *b, struct proto_msg *m, uint16_t type
 		proto_put_u32(m, PROTO_A_CYCLES, a->cycles);
 	}
 	breaks_put_users(m, &a->whom);
+	for (size_t i = 0; i < a->n_devices; i++) /* as asked: a device gone shows too */
+		proto_put_str(m, PROTO_A_FOR_DEVICE, a->devices[i]);
 	if (a->unlock_delay)
 		proto_put_u64(m, PROTO_A_UNLOCK_DELAY, (uint64_t)a->unlock_delay);
 	if (p->pause_unlock_at)
@@ -114,6 +103,7 @@ static void put_scheduled(const struct breaks *b, struct proto_msg *m, uint16_t 
 		proto_put_flag(m, PROTO_A_SKIPPED);
 	for (size_t k = 0; k < br->n_users; k++) /* as written: an unknown one shows too */
 		proto_put_str(m, PROTO_A_USER, br->users[k]);
+	breaks_put_devices(m, b->conf, br->whom.devices);
 	for (size_t k = 0; k < s->n_unlocks; k++) /* a skip waiting out its delay */
 		if (strcmp(s->unlocks[k].name, br->name) == 0 && s->unlocks[k].until == end)
 			proto_put_i64(m, PROTO_A_UNLOCK_AT, s->unlocks[k].at);
@@ -300,24 +290,6 @@ static int resolve_pause(const struct breaks *b, struct pause_ask *ask, struct p
 	return 0;
 }
 
-/* One --user into w (in ascending order, so that two requests for the same
- * users compare equal). */
-static int read_user(const struct proto_attr *at, struct whom *w, struct proto_msg *reply)
-{
-	const char *s = proto_attr_str(at);
-	uint32_t uid;
-	int r = users_lookup(s, &uid);
-
-	if (r < 0) {
-		breaks_reply_result(reply, PROTO_RESULT_USAGE, "%s '%s'",
-		                    r == -ENOENT ? "no user named" : "bad user", s);
-		return -EINVAL;
-	}
-	if (users_add(w, uid) < 0)
-		return usage(reply, "too many --user options (at most 16)");
-	return 0;
-}
-
 /* Reads a pause request and resolves it; 0, or -EINVAL with the usage error
  * in reply. */
 static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len,
@@ -366,13 +338,17 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 			if (req->n_lists == SMB_LISTS_MAX)
 				return usage(reply, "too many lists");
 			snprintf(req->lists[req->n_lists++], sizeof(req->lists[0]), "%s", s);
-		} else if (at.type == PROTO_A_USER && read_user(&at, &req->whom, reply) < 0) {
+		} else if (breaks_read_whom(c, &at, req, reply) < 0) {
 			return -EINVAL;
 		}
 	}
-	if (req->whom.n_uids && (ask->at || ask->cycles))
-		return usage(reply, "--user goes with a pause that starts now, not with --at or "
-		                    "--cycles");
+	if ((req->whom.n_uids || req->n_devices) && (ask->at || ask->cycles)) {
+		breaks_reply_result(
+		    reply, PROTO_RESULT_USAGE,
+		    "%s goes with a pause that starts now, not with --at or --cycles",
+		    req->whom.n_uids ? "--user" : "--device");
+		return -EINVAL;
+	}
 	return resolve_pause(b, ask, reply);
 }
 
@@ -458,8 +434,7 @@ static void pause_reply(const struct breaks *b, const struct control_peer *peer,
 	char when[48], left[32], lists[256], delay[64] = "", who[256];
 	const char *strict = p->pause_strict ? ", strict" : "";
 
-	users_describe(&b->state.adhoc.whom, who, sizeof(who));
-
+	breaks_pause_describe(&b->state.adhoc, who, sizeof(who));
 	value_format_when(p->pause_end, p->now, when, sizeof(when));
 	value_format_left(p->pause_end - p->now, left, sizeof(left));
 	policy_list_names(b->conf, p->pause_lists, lists, sizeof(lists));
@@ -501,10 +476,10 @@ static int other_pause(const struct breaks *b, struct proto_msg *reply)
 	char when[48], who[256];
 
 	value_format_when(b->pol.pause_end, b->pol.now, when, sizeof(when));
-	users_describe(&b->state.adhoc.whom, who, sizeof(who));
+	breaks_pause_describe(&b->state.adhoc, who, sizeof(who));
 	breaks_reply_result(reply, PROTO_RESULT_REFUSED,
 	                    "a pause%s is on until %s; one pause runs at a time, so a pause "
-	                    "for other users waits until it ends",
+	                    "for other users or devices waits until it ends",
 	                    who[0] ? who : " for everyone", when);
 	put_pause(b, reply, PROTO_A_BREAK);
 	return 0;

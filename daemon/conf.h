@@ -208,5 +208,8 @@ const struct conf_break *conf_find_break(const struct conf *c, const char *name)
 const struct conf_allowance *conf_find_allowance(const struct conf *c, const char *name);
 /* The index of the device named `name` in c->devices, or -1. */
 int conf_find_device(const struct conf *c, const char *name);
+/* The configured device name closest to a misspelt `name` (the config's own
+ * "did you mean" rule), or NULL. */
+const char *conf_closest_device(const struct conf *c, const char *name);
 
 #endif

@@ -59,6 +59,15 @@ int conf_find_device(const struct conf *c, const char *name)
 	return -1;
 }
 
+const char *conf_closest_device(const struct conf *c, const char *name)
+{
+	struct best best = {.word = name};
+
+	for (size_t i = 0; c && name && i < c->n_devices; i++)
+		conf_keys_best_try(&best, c->devices[i].name);
+	return best.found;
+}
+
 void conf_device_open(struct parser *st, const char *name, unsigned line)
 {
 	struct conf *c = st->c;
@@ -269,20 +278,17 @@ static void resolve_devices(struct parser *st, struct conf_break *b, const struc
 	for (size_t j = 0; j < aux->n_dev_refs; j++) {
 		const struct list_ref *r = &aux->dev_refs[j];
 		int idx = conf_find_device(c, r->name);
-		struct best best = {.word = r->name};
+		const char *best;
 
 		if (idx >= 0) {
 			b->whom.devices |= UINT64_C(1) << idx;
 			continue;
 		}
-		if (conf_err_room(st))
-			for (size_t m = 0; m < c->n_devices; m++)
-				conf_keys_best_try(&best, c->devices[m].name);
-		if (best.found)
-			conf_err(
-			    st, r->line,
-			    "%s %s uses device %s, which is not defined (did you mean '%s'?)", kind,
-			    conf_quote(q, b->name), conf_quote(q2, r->name), best.found);
+		best = conf_err_room(st) ? conf_closest_device(c, r->name) : NULL;
+		if (best)
+			conf_err(st, r->line,
+			         "%s %s uses device %s, which is not defined (did you mean '%s'?)",
+			         kind, conf_quote(q, b->name), conf_quote(q2, r->name), best);
 		else
 			conf_err(
 			    st, r->line,

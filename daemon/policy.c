@@ -13,6 +13,7 @@
 
 #include "allowance.h"
 #include "sched.h"
+#include "users.h"
 
 /* ---- lists ---- */
 
@@ -51,6 +52,36 @@ uint64_t policy_pause_lists(const struct conf *c, const struct state_adhoc *a)
 			m |= UINT64_C(1) << j;
 	}
 	return m;
+}
+
+void policy_pause_whom(const struct conf *c, const struct state_adhoc *a, struct whom *out)
+{
+	*out = a->whom;
+	out->devices = 0;
+	for (size_t i = 0; i < a->n_devices; i++) {
+		int d = conf_find_device(c, a->devices[i]);
+		if (d >= 0 && d < SMB_DEVICES_MAX)
+			out->devices |= UINT64_C(1) << d;
+	}
+	if (a->n_devices && whom_everyone(out)) {
+		out->uids[0] = USERS_NOBODY;
+		out->n_uids = 1;
+	}
+}
+
+/* Whether two pauses name the same devices (each name once, in any order). */
+static bool same_devices(const struct state_adhoc *a, const struct policy_pause_req *req)
+{
+	if (a->n_devices != req->n_devices)
+		return false;
+	for (size_t i = 0; i < req->n_devices; i++) {
+		size_t k = 0;
+		while (k < a->n_devices && strcmp(a->devices[k], req->devices[i]) != 0)
+			k++;
+		if (k == a->n_devices)
+			return false;
+	}
+	return true;
 }
 
 void policy_list_names(const struct conf *c, uint64_t mask, char *buf, size_t len)
@@ -138,7 +169,8 @@ static void eval_pause(const struct conf *c, const struct state_adhoc *a,
 	p->pause_unlock_at = a->unlock_at;
 	if (a->unlock_at)
 		consider(next, a->unlock_at, now);
-	policy_add_inforce(&p->in, p->pause_lists, &a->whom);
+	policy_pause_whom(c, a, &p->pause_whom);
+	policy_add_inforce(&p->in, p->pause_lists, &p->pause_whom);
 	p->in.strict |= p->pause_strict;
 	consider(next, end, now);
 	if (p->pause_strict)
@@ -411,12 +443,15 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
 		n.n_lists = req->n_lists;
 		n.unlock_delay = req->unlock_delay;
 		n.whom = req->whom;
+		for (size_t i = 0; i < req->n_devices; i++)
+			memcpy(n.devices[i], req->devices[i], sizeof(req->devices[i]));
+		n.n_devices = req->n_devices;
 		if (req->strict)
 			make_strict(&n, false, n.end, clk);
 		*out = n;
 		return POLICY_PAUSE_STARTED;
 	}
-	if (!whom_equal(&old.whom, &req->whom)) {
+	if (!whom_equal(&old.whom, &req->whom) || !same_devices(&old, req)) {
 		*out = old;
 		return POLICY_PAUSE_OTHER;
 	}

@@ -43,6 +43,7 @@ struct policy {
 	time_t pause_end;        /* when it ends, seen from now */
 	time_t pause_strict_end; /* when its strict part ends, seen from now */
 	uint64_t pause_lists;
+	struct whom pause_whom;      /* whom it is for, policy_pause_whom's */
 	time_t pause_unlock_at;      /* a resume waits out its delay until then; 0: none */
 	struct policy_break *breaks; /* one per conf break, in conf order */
 	size_t n_breaks;
@@ -80,6 +81,10 @@ bool policy_bound(struct state *s, const struct policy_clock *clk);
  * when it names none; names that are no longer lists count for nothing). */
 uint64_t policy_break_lists(const struct conf_break *br);
 uint64_t policy_pause_lists(const struct conf *c, const struct state_adhoc *a);
+/* Whom the pause a is for under c: its uids and the devices of c it names.
+ * A pause naming devices none of which c has any more (and no users) is
+ * for nobody (USERS_NOBODY), never for everyone. */
+void policy_pause_whom(const struct conf *c, const struct state_adhoc *a, struct whom *out);
 /* The names of the lists in mask, space-separated; "(none)" for none. */
 void policy_list_names(const struct conf *c, uint64_t mask, char *buf, size_t len);
 
@@ -99,6 +104,8 @@ struct policy_pause_req {
 	char lists[SMB_LISTS_MAX][VALUE_NAME_MAX + 1];
 	size_t n_lists;
 	struct whom whom; /* --user: uids in ascending order; none, everyone */
+	char devices[SMB_DEVICES_MAX][VALUE_NAME_MAX + 1]; /* --device, each once */
+	size_t n_devices;
 };
 
 enum policy_pause_outcome {
@@ -106,9 +113,10 @@ enum policy_pause_outcome {
 	POLICY_PAUSE_EXTENDED,  /* the running one grew (longer, stricter or more lists) */
 	POLICY_PAUSE_UNCHANGED, /* the running one already covers the request */
 	POLICY_PAUSE_TOGGLE,    /* bare `smctl pause` on a running pause: resume it */
-	POLICY_PAUSE_OTHER,     /* the running pause is for other users: refused, since
-	                           one pause runs at a time and growing it for some
-	                           would lengthen it for the others */
+	POLICY_PAUSE_OTHER,     /* the running pause is for other users or devices:
+	                           refused, since one pause runs at a time and
+	                           growing it for some would lengthen it for the
+	                           others */
 };
 
 /* Merges req into the pause *a at clk: a new pause runs pause_default when

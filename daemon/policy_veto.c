@@ -245,6 +245,14 @@ static int judge(const struct conf *oc, const struct conf *nc, const struct doma
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		lost += (int)check_lists_kept(oc, op.pause_lists, nc, why, errs);
 		guarded |= op.pause_lists;
+		/* its devices by name: one gone would end the pause for it */
+		for (size_t i = 0; i < s->adhoc.n_devices; i++) {
+			if (conf_find_device(nc, s->adhoc.devices[i]) >= 0)
+				continue;
+			conf_errors_add(errs, "%s: the pause is for device '%s'", why,
+			                s->adhoc.devices[i]);
+			lost++;
+		}
 	}
 	for (size_t i = 0; i < oc->n_breaks; i++) {
 		const struct conf_break *ob = &oc->breaks[i];

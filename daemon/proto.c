@@ -86,6 +86,7 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
     [PROTO_A_ADDRESSES] = {"addresses", PROTO_K_STR, true},
     [PROTO_A_NEIGHBOUR] = {"neighbours", PROTO_K_NEST, true},
     [PROTO_A_DEVICE_NAME] = {"device", PROTO_K_STR, false},
+    [PROTO_A_FOR_DEVICE] = {"device_names", PROTO_K_STR, true},
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {

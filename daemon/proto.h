@@ -166,6 +166,8 @@ enum proto_attr_type {
 	PROTO_A_NEIGHBOUR, /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
 	                      no configured device */
 	PROTO_A_DEVICE_NAME, /* str: smctl check --device: the device asked about */
+	PROTO_A_FOR_DEVICE,  /* str, repeated: a device name (pause --device); in a
+	                        break nest, the devices it is for */
 	PROTO_A_MAX_,
 };
 

@@ -13,6 +13,9 @@
  *   unskip NAME UNTIL AT      (a skip that applies at AT)
  *   users UID[,UID...]        (of the pause on now: the users it is for;
  *                              without it, everyone)
+ *   devices NAME[,NAME...]    (of the pause on now, gateway mode: the [device]
+ *                              sections it is for, by name, so that a config
+ *                              that renumbers them moves the pause with them)
  *
  * STRICT is 0 or 1, BOOT_ID "-" when unknown, LISTS "*" for every list or
  * names separated by commas. STRICT_END, written for a strict pause whose
@@ -64,6 +67,9 @@ int state_format(const struct state *s, char *buf, size_t len)
 	for (uint32_t i = 0; r == 0 && a->on && i < a->whom.n_uids; i++)
 		r = file_appendf(buf, len, &off, "%s%u%s", i ? "," : "users ", a->whom.uids[i],
 		                 i + 1 == a->whom.n_uids ? "\n" : "");
+	for (size_t i = 0; r == 0 && a->on && i < a->n_devices; i++)
+		r = file_appendf(buf, len, &off, "%s%s%s", i ? "," : "devices ", a->devices[i],
+		                 i + 1 == a->n_devices ? "\n" : "");
 	for (size_t i = 0; r == 0 && i < s->n_unlocks; i++)
 		r = file_appendf(buf, len, &off, "unskip %s %" PRId64 " %" PRId64 "\n",
 		                 s->unlocks[i].name, (int64_t)s->unlocks[i].until,
@@ -269,6 +275,10 @@ static int parse_record(char **tok, size_t ntok, struct state *s, bool *have_adh
 	} else if (strcmp(tok[0], "users") == 0) {
 		if (ntok != 2 || !*have_adhoc || s->adhoc.whom.n_uids ||
 		    parse_uids(tok[1], &s->adhoc.whom) < 0)
+			goto bad;
+	} else if (strcmp(tok[0], "devices") == 0) {
+		if (ntok != 2 || !*have_adhoc || s->adhoc.n_devices || strcmp(tok[1], "*") == 0 ||
+		    parse_names(tok[1], s->adhoc.devices, SMB_DEVICES_MAX, &s->adhoc.n_devices) < 0)
 			goto bad;
 	} else if (strcmp(tok[0], "hold") == 0) {
 		if (s->n_holds == STATE_HOLDS_MAX ||

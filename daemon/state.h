@@ -44,6 +44,13 @@ struct state_adhoc {
 	/* `smctl pause --user`: the uids it is for; none, everyone. One pause
 	 * runs at a time, so a pause for other users waits for it to end. */
 	struct whom whom;
+	/* `smctl pause --device` (gateway mode): the devices it is for, by
+	 * name, resolved against the config in force at each evaluation as
+	 * its lists are (policy_pause_whom), so a reload that drops or
+	 * renumbers [device] sections cannot move it to another device.
+	 * whom.devices stays 0 here. */
+	char devices[SMB_DEVICES_MAX][VALUE_NAME_MAX + 1];
+	size_t n_devices;
 };
 
 /* A scheduled break ended early with `smctl skip`: the occurrence that ends at

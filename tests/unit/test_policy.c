@@ -960,6 +960,73 @@ static void test_users(void)
 	conf_free(nc);
 }
 
+/* A pause for devices names them: a reload that renumbers the [device]
+ * sections moves it with them, one that drops them all leaves it for nobody
+ * (never everyone), and a pause for other devices waits. */
+static void test_pause_devices(void)
+{
+	const char *gw = "[daemon]\nmode = gateway\nlan = br-lan\n[list social]\n"
+	                 "domains = instagram.com\n[device phone1]\nmac = 02:00:00:00:00:01\n"
+	                 "[device phone2]\nmac = 02:00:00:00:00:02\n";
+	const char *swapped = "[daemon]\nmode = gateway\nlan = br-lan\n[list social]\n"
+	                      "domains = instagram.com\n[device phone2]\n"
+	                      "mac = 02:00:00:00:00:02\n[device phone1]\n"
+	                      "mac = 02:00:00:00:00:01\n";
+	const char *gone = "[daemon]\nmode = gateway\nlan = br-lan\n[list social]\n"
+	                   "domains = instagram.com\n[device tablet]\nmac = 02:00:00:00:00:03\n";
+	struct policy_clock clk = at("2026-03-09T12:00:00+01:00", 1000);
+	struct policy_pause_req req = {.have_end = true, .end = clk.now + 600, .n_devices = 1};
+	struct state s = {0};
+	struct policy p;
+	struct whom w;
+
+	snprintf(req.devices[0], sizeof(req.devices[0]), "phone1");
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK_INT(s.adhoc.n_devices, 1);
+	CHECK_INT(s.adhoc.whom.devices, 0);
+	for (int k = 0; k < 2; k++) {
+		struct conf *c = parse(k ? swapped : gw);
+		int phone1 = conf_find_device(c, "phone1"), phone2 = conf_find_device(c, "phone2");
+		CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+		CHECK_INT(p.in.lists, 0);
+		CHECK_INT(inforce_lists_for(&p.in, &(struct whom_id){.device = phone1}), 1);
+		CHECK_INT(inforce_lists_for(&p.in, &(struct whom_id){.device = phone2}), 0);
+		CHECK_INT(p.pause_whom.devices, UINT64_C(1) << phone1);
+		policy_clear(&p);
+		conf_free(c);
+	}
+	struct conf *c = parse(gone);
+	policy_pause_whom(c, &s.adhoc, &w);
+	CHECK(!whom_everyone(&w));
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.lists, 0);
+	CHECK_INT(inforce_lists_for(&p.in, &(struct whom_id){.device = 0}), 0);
+	policy_clear(&p);
+	conf_free(c);
+
+	struct policy_pause_req other = req, everyone = req, again = req;
+	snprintf(other.devices[0], sizeof(other.devices[0]), "phone2");
+	pause_req(&s.adhoc, &other, &clk, POLICY_PAUSE_OTHER);
+	everyone.n_devices = 0;
+	pause_req(&s.adhoc, &everyone, &clk, POLICY_PAUSE_OTHER);
+	again.end += 600;
+	s.adhoc = pause_req(&s.adhoc, &again, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(s.adhoc.n_devices, 1);
+
+	/* A strict one: a reload may renumber its devices, not drop them. */
+	struct conf_errors errs = {0};
+	struct conf *oc = parse(gw), *sc = parse(swapped), *nc = parse(gone);
+	again.strict = true;
+	s.adhoc = pause_req(&s.adhoc, &again, &clk, POLICY_PAUSE_EXTENDED);
+	CHECK_INT(policy_veto(oc, sc, NULL, NULL, &s, &clk, &errs), 0);
+	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &s, &clk, &errs), 1);
+	CHECK(errs.n && strstr(errs.msgs[0], "the pause is for device 'phone1'") != NULL);
+	conf_errors_clear(&errs);
+	conf_free(oc);
+	conf_free(sc);
+	conf_free(nc);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -979,5 +1046,6 @@ int main(void)
 	test_unlock();
 	test_whom();
 	test_users();
+	test_pause_devices();
 	CHECK_DONE();
 }

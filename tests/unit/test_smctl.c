@@ -179,6 +179,17 @@ static void test_pause(void)
 	CHECK_INT(parse(6, "check", "x.com", "--user", "bob", "--user", "eve"), ARGS_USAGE);
 	CHECK_INT(parse(3, "skip", "--user", "bob"), ARGS_USAGE);
 
+	/* --device: repeatable for pause, once for check */
+	CHECK_INT(parse(5, "pause", "10m", "--device", "phone1", "--device=tablet"), ARGS_RUN);
+	CHECK_INT(count(PROTO_A_FOR_DEVICE), 2);
+	CHECK(has(PROTO_A_FOR_DEVICE, &a));
+	CHECK_STR(proto_attr_str(&a), "phone1");
+	CHECK_INT(parse(3, "pause", "--device", "Phone!"), ARGS_USAGE);
+	CHECK(strstr(err, "bad device name 'Phone!'") != NULL);
+	CHECK_INT(parse(6, "check", "x.com", "--device", "a", "--device", "b"), ARGS_USAGE);
+	CHECK(strstr(err, "check takes one --device") != NULL);
+	CHECK_INT(parse(3, "resume", "--device", "a"), ARGS_USAGE);
+
 	CHECK_INT(parse(3, "pause", "until", "17:30"), ARGS_RUN);
 	CHECK(has(PROTO_A_UNTIL, &a));
 	CHECK_STR(proto_attr_str(&a), "17:30");

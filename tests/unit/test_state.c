@@ -66,6 +66,19 @@ static void test_round_trip(void)
 	CHECK(whom_equal(&t.adhoc.whom, &s.adhoc.whom));
 	s.adhoc.whom.n_uids = 0;
 
+	/* A pause for some devices keeps their names (a file without the
+	 * record, as before it, is a pause for everyone: see above). */
+	s.adhoc.n_devices = 2;
+	strcpy(s.adhoc.devices[0], "phone1");
+	strcpy(s.adhoc.devices[1], "tablet-2");
+	len = state_format(&s, buf, sizeof(buf));
+	CHECK(strstr(buf, "adhoc 10 20 0 0 0 - *\ndevices phone1,tablet-2\n") != NULL);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.adhoc.n_devices, 2);
+	CHECK_STR(t.adhoc.devices[1], "tablet-2");
+	CHECK_INT(t.adhoc.whom.devices, 0);
+	s.adhoc.n_devices = 0;
+
 	CHECK_INT(state_format(&s, buf, 10), -ENOSPC);
 }
 
@@ -102,6 +115,11 @@ static void test_bad(void)
 	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nusers -1\n", "line 3: bad users record");
 	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\nusers 1\nusers 2\n",
 	           "line 4: bad users record");
+	expect_bad("version 1\ndevices phone1\n", "line 2: bad devices record"); /* no pause */
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\ndevices *\n", "line 3: bad devices record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\ndevices Phone\n", "line 3: bad devices record");
+	expect_bad("version 1\nadhoc 1 2 0 0 0 - *\ndevices a\ndevices b\n",
+	           "line 4: bad devices record");
 
 	struct state t;
 	char err[128];

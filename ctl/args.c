@@ -443,7 +443,7 @@ enum value_opt {
 	OPT_DEVICE,
 	OPT_NONE
 };
-static const char *const value_opts[] = {"--socket", "--list", "--days",        "--at",
+static const char *const value_opts[] = {"--socket", "--list", "--days",         "--at",
                                          "--cycles", "--rest", "--unlock-delay", "--device"};
 
 /* An option with a value, "-s VALUE", "--opt VALUE" or "--opt=VALUE";
@@ -584,10 +584,11 @@ static int option(int n, const char **w, int *i, FILE *err, const struct command
 			return usage_error(err, "too many --device options (at most %d)",
 			                   SMB_DEVICES_MAX);
 		if (!value_valid_name(val))
-			return usage_error(err,
-			                   "bad device name '%s': devices are named with a-z, 0-9, _ "
-			                   "and -",
-			                   val);
+			return usage_error(
+			    err,
+			    "bad device name '%s': devices are named with a-z, 0-9, _ "
+			    "and -",
+			    val);
 		a->devices[a->n_devices++] = val;
 		return 0;
 	default:

@@ -760,10 +760,11 @@ void breaks_reply_reload(const struct breaks *b, struct proto_msg *reply, int r,
 	} else if (r == RELOAD_DEFERRED) {
 		char when[32];
 		value_format_when(b->deferred_at, time(NULL), when, sizeof(when));
-		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "accepted: it loosens a break with an unlock delay, so it applies "
-		                    "at %s (reload the old file to take it back)",
-		                    when);
+		breaks_reply_result(
+		    reply, PROTO_RESULT_OK,
+		    "accepted: it loosens a break with an unlock delay, so it applies "
+		    "at %s (reload the old file to take it back)",
+		    when);
 	} else if (r == -EPERM) {
 		breaks_reply_result(reply, PROTO_RESULT_REFUSED,
 		                    "reload refused: it would loosen a strict break; the running "

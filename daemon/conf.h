@@ -35,7 +35,7 @@
 #define CONF_ACTIVE_RATE_DEFAULT 40000u
 #define CONF_ACTIVE_RATE_MIN     1000u
 #define CONF_ACTIVE_RATE_MAX     100000000u
-#define CONF_CACHE_MAX 1000000 /* `cache =`, answers */
+#define CONF_CACHE_MAX           1000000 /* `cache =`, answers */
 
 enum conf_answer {
 	CONF_ANSWER_NXDOMAIN,
@@ -69,7 +69,7 @@ struct conf_list {
 	size_t n_files;
 	char **allow;
 	size_t n_allow;
-	unsigned allow_line; /* line of the first allow key */
+	unsigned allow_line;          /* line of the first allow key */
 	struct conf_range *addresses; /* blocked by address with the list */
 	size_t n_addresses;
 };
@@ -154,8 +154,8 @@ struct conf {
 	uint32_t warn;          /* seconds before a break starts to warn of it; 0: never */
 	char control_group[CONF_GROUP_MAX + 1];
 	uint32_t active_rate; /* bytes/s: traffic of a minute above it is use of an allowance */
-	uint32_t cache;     /* answers kept (`cache =`, at most CONF_CACHE_MAX), 0: none */
-	uint32_t stale_max; /* seconds past its TTL an answer may be served stale */
+	uint32_t cache;       /* answers kept (`cache =`, at most CONF_CACHE_MAX), 0: none */
+	uint32_t stale_max;   /* seconds past its TTL an answer may be served stale */
 	/* [list NAME] and [break NAME], in file order */
 	struct conf_list *lists;
 	size_t n_lists;

@@ -290,11 +290,10 @@ static void resolve_devices(struct parser *st, struct conf_break *b, const struc
 			         "%s %s uses device %s, which is not defined (did you mean '%s'?)",
 			         kind, conf_quote(q, b->name), conf_quote(q2, r->name), best);
 		else
-			conf_err(
-			    st, r->line,
-			    "%s %s uses device %s, which is not defined (devices are [device "
-			    "NAME] sections)",
-			    kind, conf_quote(q, b->name), conf_quote(q2, r->name));
+			conf_err(st, r->line,
+			         "%s %s uses device %s, which is not defined (devices are [device "
+			         "NAME] sections)",
+			         kind, conf_quote(q, b->name), conf_quote(q2, r->name));
 	}
 }
 

@@ -44,9 +44,9 @@ struct dns_slot {
 	unsigned index;
 	bool used;
 	/* The client, filled in by dns.c before dns_relay_start. */
-	uint64_t q_lists; /* the lists that block the question name (block & ~allow) */
-	bool q_endpoint;  /* the question name is among the DoH/DoT endpoints */
-	uint64_t q_allow; /* the lists whose allow entries free the question name */
+	uint64_t q_lists;      /* the lists that block the question name (block & ~allow) */
+	bool q_endpoint;       /* the question name is among the DoH/DoT endpoints */
+	uint64_t q_allow;      /* the lists whose allow entries free the question name */
 	struct whom_id sender; /* who asked, as far as the breaks in force need */
 	struct dns_msg_query q;
 	uint16_t client_id;

@@ -45,7 +45,7 @@
 /* Allowances (usage.c): filter, hook prerouting, jumps from the lists' sets to
  * one chain per allowance, "usage_0" ..., whose one rule logs active use. */
 #define NFT_CHAIN_USAGE    "usage"
-#define NFT_USAGE_GROUP    4761 /* the NFLOG group of those logs */
+#define NFT_USAGE_GROUP    4761                 /* the NFLOG group of those logs */
 #define NFT_USAGE_PREFIX   "smbreak-allowance " /* then the allowance's name */
 #define NFT_CHAIN_NAME_MAX 32
 

@@ -47,7 +47,7 @@ struct policy {
 	time_t pause_unlock_at;      /* a resume waits out its delay until then; 0: none */
 	struct policy_break *breaks; /* one per conf break, in conf order */
 	size_t n_breaks;
-	ssize_t next; /* the break that starts next (by next_start), -1 = none */
+	ssize_t next;     /* the break that starts next (by next_start), -1 = none */
 	time_t next_warn; /* the soonest warning instant after now (policy_warn.c); 0: none */
 };
 

@@ -90,10 +90,12 @@ static const struct attr_info attrs[PROTO_A_MAX_] = {
 };
 
 static const char *const cmd_names[PROTO_CMD_MAX_] = {
-    [PROTO_CMD_STATUS] = "status", [PROTO_CMD_PAUSE] = "pause",       [PROTO_CMD_RESUME] = "resume",
-    [PROTO_CMD_SKIP] = "skip",     [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
-    [PROTO_CMD_CHECK] = "check",   [PROTO_CMD_STATS] = "stats",       [PROTO_CMD_WATCH] = "watch",
-    [PROTO_CMD_LISTS] = "lists",   [PROTO_CMD_SERVICES] = "services", [PROTO_CMD_CANCEL] = "cancel",
+    [PROTO_CMD_STATUS] = "status",     [PROTO_CMD_PAUSE] = "pause",
+    [PROTO_CMD_RESUME] = "resume",     [PROTO_CMD_SKIP] = "skip",
+    [PROTO_CMD_SCHEDULE] = "schedule", [PROTO_CMD_RELOAD] = "reload",
+    [PROTO_CMD_CHECK] = "check",       [PROTO_CMD_STATS] = "stats",
+    [PROTO_CMD_WATCH] = "watch",       [PROTO_CMD_LISTS] = "lists",
+    [PROTO_CMD_SERVICES] = "services", [PROTO_CMD_CANCEL] = "cancel",
     [PROTO_CMD_DEVICES] = "devices",
 };
 

@@ -143,11 +143,11 @@ enum proto_attr_type {
 	PROTO_A_PAUSES, /* u64: pauses started */
 	PROTO_A_EARLY,  /* u64: breaks ended early (resume, skip, an unlock delay over) */
 	/* structured events (smctl watch; see daemon/breaks_events.c) and status */
-	PROTO_A_WHOM,      /* nest: whom a break is for, when not everyone: UIDs, DEVICEs */
-	PROTO_A_UID,       /* u32, repeated: a user of PROTO_A_WHOM */
+	PROTO_A_WHOM,        /* nest: whom a break is for, when not everyone: UIDs, DEVICEs */
+	PROTO_A_UID,         /* u32, repeated: a user of PROTO_A_WHOM */
 	PROTO_A_WHOM_DEVICE, /* u32, repeated: a [device] of PROTO_A_WHOM, by its index */
-	PROTO_A_REMAINING, /* u64 seconds: to the start of a warned break, else to its end */
-	PROTO_A_WARN_AT,   /* i64: in a break nest, when its warning is (or was) given */
+	PROTO_A_REMAINING,   /* u64 seconds: to the start of a warned break, else to its end */
+	PROTO_A_WARN_AT,     /* i64: in a break nest, when its warning is (or was) given */
 	/* nest, repeated: an allowance, NAME + USED (+ BUDGET, ON, END in status);
 	 * in a PROTO_A_DAY of smctl stats, its use that day. USED and BUDGET
 	 * also sit in the PROTO_EVENT of an allowance's warning (NAME is it) */
@@ -158,13 +158,13 @@ enum proto_attr_type {
 	                   in a break nest, the users it is for (none: everyone) */
 	PROTO_A_SOME,   /* nest, repeated (status): LISTs in force for some USERs only */
 	/* smctl devices (gateway mode) */
-	PROTO_A_DEVICE,    /* nest, repeated: NAME, MACs, RANGES, ADDRESSES, INFORCE
-	                      (lists blocked for it now), END (until when) */
-	PROTO_A_MAC,       /* str, repeated: "3c:22:fb:12:34:56" */
-	PROTO_A_RANGES,    /* str, repeated: a device's `addresses =`, "192.168.1.40/32" */
-	PROTO_A_ADDRESSES, /* str, repeated: addresses the neighbour table has for it */
-	PROTO_A_NEIGHBOUR, /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
-	                      no configured device */
+	PROTO_A_DEVICE,      /* nest, repeated: NAME, MACs, RANGES, ADDRESSES, INFORCE
+	                        (lists blocked for it now), END (until when) */
+	PROTO_A_MAC,         /* str, repeated: "3c:22:fb:12:34:56" */
+	PROTO_A_RANGES,      /* str, repeated: a device's `addresses =`, "192.168.1.40/32" */
+	PROTO_A_ADDRESSES,   /* str, repeated: addresses the neighbour table has for it */
+	PROTO_A_NEIGHBOUR,   /* nest, repeated: ADDRESSES + MAC of a LAN neighbour that is
+	                        no configured device */
 	PROTO_A_DEVICE_NAME, /* str: smctl check --device: the device asked about */
 	PROTO_A_FOR_DEVICE,  /* str, repeated: a device name (pause --device); in a
 	                        break nest, the devices it is for */

@@ -92,13 +92,13 @@ static int resolve_one(const struct conf *c, struct conf_break *b, const char *k
 		}
 		unknown++;
 		if (warnings &&
-		    conf_errors_add(warnings,
-		                    "%s:%u: warning: user '%s' of %s '%s' %s; the %s "
-		                    "applies to them once the account exists (from the next "
-		                    "reload)",
-		                    c->path ? c->path : "-", b->users_line, b->users[k], kind,
-		                    b->name, r == -ENOENT ? "does not exist" : "cannot be looked up",
-		                    kind) < 0)
+		    conf_errors_add(
+		        warnings,
+		        "%s:%u: warning: user '%s' of %s '%s' %s; the %s "
+		        "applies to them once the account exists (from the next "
+		        "reload)",
+		        c->path ? c->path : "-", b->users_line, b->users[k], kind, b->name,
+		        r == -ENOENT ? "does not exist" : "cannot be looked up", kind) < 0)
 			return -ENOMEM;
 	}
 	if (b->n_users && !b->whom.n_uids)

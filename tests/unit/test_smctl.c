@@ -114,7 +114,8 @@ static void test_help_flags(void)
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 	CHECK_INT(args_help(f, "check"), 0);
 	fclose(f);
-	CHECK(strstr(buf, "usage: smctl check DOMAIN|ADDRESS [--user NAME | --device NAME]\n") == buf);
+	CHECK(strstr(buf, "usage: smctl check DOMAIN|ADDRESS [--user NAME | --device NAME]\n") ==
+	      buf);
 	CHECK(strstr(buf, "exit status 0 when it is blocked now, 1 when it is not") != NULL);
 
 	CHECK_INT(parse(3, "-js", "/run/x", "status"), ARGS_RUN);

@@ -248,16 +248,7 @@ dig @$SMB "$LISTED_ONE" A | grep -q "status: NXDOMAIN" || { echo "run.sh: not bl
 
 rss() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 hwm() { awk '/^VmHWM/{print $2}' "/proc/$1/status"; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-HZ=$(getconf CLK_TCK)
-# cpustat: busy and idle jiffies of CPU 0 and 1; busy A B: their busy share
-# between two snapshots (other load on the machine shows here).
-cpustat() { awk '/^cpu[01] /{printf "%d %d ", $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat; }
-busy() {
-	awk -v a="$1" -v b="$2" 'BEGIN{split(a, x, " "); split(b, y, " ");
-		for (i = 1; i <= 3; i += 2) { d = y[i] - x[i]; t = d + y[i+1] - x[i+1];
-			printf "cpu%d %.0f%% ", (i - 1) / 2, t ? 100 * d / t : 0 } }'
-}
+. "$HERE/perf.sh" # ticks, HZ, cpustat, busy
 # UDP datagrams dropped for a full receive buffer, in this namespace.
 rcvbuf_errors() { awk '/^Udp:/{getline; print $6}' /proc/net/snmp; }
 echo -e "rss\tsmbreakd\t0\t$(rss $SPID)" >>"$RES"

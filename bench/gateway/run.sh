@@ -42,31 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for n in "$R" "$P" "$N"; do ip netns add "$n" && ip -n "$n" link set lo up; done
-ip -n "$R" link add br-lan type bridge
-ip -n "$R" addr add 10.77.0.1/24 dev br-lan
-ip -n "$R" link set br-lan up
-ip link add smbbl0 netns "$R" type veth peer name eth0 netns "$P"
-ip -n "$P" link set eth0 address 02:bb:00:00:00:01
-ip -n "$R" link set smbbl0 master br-lan up
-ip -n "$P" addr add 10.77.0.11/24 dev eth0
-ip -n "$P" link set eth0 up
-ip -n "$P" route add default via 10.77.0.1
-ip link add smbbu0 netns "$R" type veth peer name eth0 netns "$N"
-ip -n "$R" addr add 10.99.0.1/24 dev smbbu0
-ip -n "$N" addr add 10.99.0.2/24 dev eth0
-ip -n "$R" link set smbbu0 up
-ip -n "$N" link set eth0 up
-ip -n "$R" route add default via 10.99.0.2
-ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$R" nft -f - <<-'NFT'
-	table inet bench_masq {
-		chain post {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifname "smbbu0" masquerade
-		}
-	}
-NFT
+. "$(dirname "$0")/net.sh"
+bench_lan_up "$R" "$P" "$N" || { echo "run.sh: the test network" >&2; exit 1; }
 ip netns exec "$N" iperf3 -s -D -B 10.99.0.2 --pidfile "$T/iperf.pid" >/dev/null
 sleep 0.5
 

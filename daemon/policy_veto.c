@@ -66,15 +66,60 @@ static size_t check_lists_kept(const struct conf *oc, uint64_t mask, const struc
 
 /* A break may not leave out anyone it is for: one for everyone may not
  * become one for some users, one for users may not lose any of them. */
-static size_t check_whom_kept(const struct conf_break *ob, const struct conf_break *nb,
-                              const char *why, struct conf_errors *errs)
+/* A device a strict break or pause is for keeps its name, and every MAC
+ * and range it is known by: a device renamed, or given another MAC, would
+ * leave the phone the break holds free. */
+static size_t check_device_kept(const struct conf *oc, size_t d, const struct conf *nc,
+                                const char *why, struct conf_errors *errs)
+{
+	const struct conf_device *o = &oc->devices[d];
+	int k = conf_find_device(nc, o->name);
+	size_t lost = 0;
+
+	if (k < 0) {
+		conf_errors_add(errs, "%s: device '%s' cannot be removed", why, o->name);
+		return 1;
+	}
+	const struct conf_device *n = &nc->devices[k];
+	for (size_t i = 0; i < o->n_macs; i++) {
+		size_t j = 0;
+		while (j < n->n_macs && memcmp(o->macs[i], n->macs[j], 6) != 0)
+			j++;
+		if (j == n->n_macs) {
+			conf_errors_add(errs, "%s: device '%s' cannot lose a MAC", why, o->name);
+			lost++;
+		}
+	}
+	for (size_t i = 0; i < o->n_addresses; i++) {
+		const struct conf_range *a = &o->addresses[i];
+		size_t j = 0;
+		while (j < n->n_addresses &&
+		       (n->addresses[j].family != a->family || n->addresses[j].len != a->len ||
+		        memcmp(n->addresses[j].addr, a->addr, sizeof(a->addr)) != 0))
+			j++;
+		if (j == n->n_addresses) {
+			conf_errors_add(errs, "%s: device '%s' cannot lose an address", why,
+			                o->name);
+			lost++;
+		}
+	}
+	return lost;
+}
+
+/* A break may not leave out anyone it is for: one for everyone may not
+ * become one for some users or devices, one for users or devices may not
+ * lose any of them (devices by name, each kept whole). */
+static size_t check_whom_kept(const struct conf *oc, const struct conf_break *ob,
+                              const struct conf *nc, const struct conf_break *nb, const char *why,
+                              struct conf_errors *errs)
 {
 	size_t lost = 0;
 
 	if (whom_everyone(&nb->whom))
 		return 0;
 	if (whom_everyone(&ob->whom)) {
-		conf_errors_add(errs, "%s: the break cannot be narrowed to some users", why);
+		conf_errors_add(errs, "%s: the break cannot be narrowed to some users or devices",
+		                why);
 		return 1;
 	}
 	for (uint32_t i = 0; i < ob->whom.n_uids; i++) {
@@ -83,6 +128,18 @@ static size_t check_whom_kept(const struct conf_break *ob, const struct conf_bre
 			continue;
 		conf_errors_add(errs, "%s: the break cannot drop user %u", why, ob->whom.uids[i]);
 		lost++;
+	}
+	for (size_t d = 0; d < oc->n_devices && d < SMB_DEVICES_MAX; d++) {
+		if (!(ob->whom.devices >> d & 1u))
+			continue;
+		int k = conf_find_device(nc, oc->devices[d].name);
+		if (k >= 0 && !(nb->whom.devices >> k & 1u)) {
+			conf_errors_add(errs, "%s: the break cannot drop device '%s'", why,
+			                oc->devices[d].name);
+			lost++;
+			continue;
+		}
+		lost += check_device_kept(oc, d, nc, why, errs);
 	}
 	return lost;
 }
@@ -103,7 +160,7 @@ static size_t check_break_kept(const struct conf *oc, size_t i, const struct pol
 		                ob->strict ? "strict and " : "");
 		return 1;
 	}
-	lost += check_whom_kept(ob, nb, why, errs);
+	lost += check_whom_kept(oc, ob, nc, nb, why, errs);
 	for (size_t j = 0; j < ob->n_lists; j++) {
 		const char *name = oc->lists[ob->lists[j]].name;
 		size_t k = 0;
@@ -245,13 +302,12 @@ static int judge(const struct conf *oc, const struct conf *nc, const struct doma
 		snprintf(why, sizeof(why), "refused during the strict pause (until %s)", when);
 		lost += (int)check_lists_kept(oc, op.pause_lists, nc, why, errs);
 		guarded |= op.pause_lists;
-		/* its devices by name: one gone would end the pause for it */
+		/* its devices by name: one gone, or known by other MACs, would end
+		 * the pause for it */
 		for (size_t i = 0; i < s->adhoc.n_devices; i++) {
-			if (conf_find_device(nc, s->adhoc.devices[i]) >= 0)
-				continue;
-			conf_errors_add(errs, "%s: the pause is for device '%s'", why,
-			                s->adhoc.devices[i]);
-			lost++;
+			int d = conf_find_device(oc, s->adhoc.devices[i]);
+			if (d >= 0)
+				lost += (int)check_device_kept(oc, (size_t)d, nc, why, errs);
 		}
 	}
 	for (size_t i = 0; i < oc->n_breaks; i++) {

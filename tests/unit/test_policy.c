@@ -1020,11 +1020,68 @@ static void test_pause_devices(void)
 	s.adhoc = pause_req(&s.adhoc, &again, &clk, POLICY_PAUSE_EXTENDED);
 	CHECK_INT(policy_veto(oc, sc, NULL, NULL, &s, &clk, &errs), 0);
 	CHECK_INT(policy_veto(oc, nc, NULL, NULL, &s, &clk, &errs), 1);
-	CHECK(errs.n && strstr(errs.msgs[0], "the pause is for device 'phone1'") != NULL);
+	CHECK(errs.n && strstr(errs.msgs[0], "device 'phone1' cannot be removed") != NULL);
 	conf_errors_clear(&errs);
+	/* nor give it another MAC: the phone the pause holds would be free */
+	struct conf *mc =
+	    parse("[daemon]\nmode = gateway\nlan = br-lan\n[list social]\n"
+	          "domains = instagram.com\n[device phone1]\nmac = 02:00:00:00:00:09\n"
+	          "[device phone2]\nmac = 02:00:00:00:00:02\n");
+	CHECK_INT(policy_veto(oc, mc, NULL, NULL, &s, &clk, &errs), 1);
+	CHECK(errs.n && strstr(errs.msgs[0], "device 'phone1' cannot lose a MAC") != NULL);
+	conf_errors_clear(&errs);
+	conf_free(mc);
 	conf_free(oc);
 	conf_free(sc);
 	conf_free(nc);
+}
+
+/* A strict break for some devices keeps them: by name in `devices =`, and
+ * each with its MACs and addresses; more of them is a tightening. */
+static void test_veto_devices(void)
+{
+	const char *head = "[daemon]\nmode = gateway\nlan = br-lan\n[list social]\n"
+	                   "domains = instagram.com\n[break night]\ndays = daily\n"
+	                   "times = 22:30-07:00\nlists = social\nstrict = yes\n";
+	struct policy_clock clk = at("2026-03-09T23:00:00+01:00", 1000);
+	struct state none = {0};
+	char oldc[1024], text[1024];
+	static const struct {
+		const char *devices, *sections;
+		int lost;
+		const char *why;
+	} cases[] = {
+	    {"phone1", "[device phone1]\nmac = 02:00:00:00:00:01\naddresses = 10.0.0.5\n", 0, NULL},
+	    {"phone1 phone2",
+	     "[device phone1]\nmac = 02:00:00:00:00:01\naddresses = 10.0.0.5\n"
+	     "[device phone2]\nmac = 02:00:00:00:00:02\n",
+	     0, NULL},
+	    {"phone2",
+	     "[device phone1]\nmac = 02:00:00:00:00:01\naddresses = 10.0.0.5\n"
+	     "[device phone2]\nmac = 02:00:00:00:00:02\n",
+	     1, "the break cannot drop device 'phone1'"},
+	    {"phone1", "[device phone1]\nmac = 02:00:00:00:00:07\naddresses = 10.0.0.5\n", 1,
+	     "device 'phone1' cannot lose a MAC"},
+	    {"phone1", "[device phone1]\nmac = 02:00:00:00:00:01\naddresses = 10.0.0.6\n", 1,
+	     "device 'phone1' cannot lose an address"},
+	    {"tablet", "[device tablet]\nmac = 02:00:00:00:00:01\naddresses = 10.0.0.5\n", 1,
+	     "device 'phone1' cannot be removed"},
+	};
+
+	snprintf(oldc, sizeof(oldc), "%sdevices = phone1\n%s", head, cases[0].sections);
+	struct conf *oc = parse(oldc);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf_errors errs = {0};
+		snprintf(text, sizeof(text), "%sdevices = %s\n%s", head, cases[i].devices,
+		         cases[i].sections);
+		struct conf *nc = parse(text);
+		CHECK_INT(policy_veto(oc, nc, NULL, NULL, &none, &clk, &errs), cases[i].lost);
+		if (cases[i].why)
+			CHECK(errs.n && strstr(errs.msgs[0], cases[i].why) != NULL);
+		conf_errors_clear(&errs);
+		conf_free(nc);
+	}
+	conf_free(oc);
 }
 
 int main(void)
@@ -1045,6 +1102,7 @@ int main(void)
 	test_plans();
 	test_unlock();
 	test_whom();
+	test_veto_devices();
 	test_users();
 	test_pause_devices();
 	CHECK_DONE();

@@ -280,10 +280,14 @@ int allowance_veto(const struct conf *oc, const struct conf *nc, time_t now,
 			why = "it would lose a list";
 		else if (!allowance_window(a, now, &date, &st, &end))
 			why = "its days or times would no longer cover now";
-		if (!why)
-			continue;
-		char when[32];
+		char when[32], what[96];
 		value_format_when(end, now, when, sizeof(when));
+		if (!why) { /* and whom it is for, kept whole */
+			snprintf(what, sizeof(what), "strict allowance %s runs until %s", o->b.name,
+			         when);
+			n += (int)policy_whom_kept(oc, &o->b, nc, &a->b, what, errs);
+			continue;
+		}
 		if (conf_errors_add(errs, "strict allowance %s runs until %s: %s", o->b.name, when,
 		                    why) < 0)
 			return -ENOMEM;

@@ -94,8 +94,9 @@ void allowance_inforce(const struct conf *c, const struct allowance_state *s, ti
 
 /* A reload from oc to nc during a strict allowance of oc (in one of its
  * windows at now): removing it, making it not strict, raising per_day,
- * dropping a list, days or times that no longer cover now are losses, one
- * error each in errs. Returns their number, or -ENOMEM. */
+ * dropping a list, days or times that no longer cover now, leaving out
+ * users or devices it is for (policy_whom_kept) are losses, one error each
+ * in errs. Returns their number, or -ENOMEM. */
 int allowance_veto(const struct conf *oc, const struct conf *nc, time_t now,
                    struct conf_errors *errs);
 

@@ -192,6 +192,14 @@ struct domains;
 int policy_veto(const struct conf *oc, const struct conf *nc, const struct domains *od,
                 const struct domains *nd, const struct state *s, const struct policy_clock *clk,
                 struct conf_errors *errs);
+/* Whether nb (in nc) is still for everyone ob (in oc) is for: one for
+ * everyone may not become one for some users or devices, one for users or
+ * devices may not lose any of them (devices by name, each with its MACs and
+ * addresses). Each loss is one error "WHY: ..." in errs; returns how many.
+ * Strict breaks and strict allowances are judged by it. */
+size_t policy_whom_kept(const struct conf *oc, const struct conf_break *ob, const struct conf *nc,
+                        const struct conf_break *nb, const char *why, struct conf_errors *errs);
+
 /* The same judgement for the breaks in force that are not strict but have
  * an unlock delay: a reload that loosens one of them waits out the longest
  * such delay (*delay, seconds; 0 when it loosens none) before it applies.

@@ -106,12 +106,8 @@ static size_t check_device_kept(const struct conf *oc, size_t d, const struct co
 	return lost;
 }
 
-/* A break may not leave out anyone it is for: one for everyone may not
- * become one for some users or devices, one for users or devices may not
- * lose any of them (devices by name, each kept whole). */
-static size_t check_whom_kept(const struct conf *oc, const struct conf_break *ob,
-                              const struct conf *nc, const struct conf_break *nb, const char *why,
-                              struct conf_errors *errs)
+size_t policy_whom_kept(const struct conf *oc, const struct conf_break *ob, const struct conf *nc,
+                        const struct conf_break *nb, const char *why, struct conf_errors *errs)
 {
 	size_t lost = 0;
 
@@ -160,7 +156,7 @@ static size_t check_break_kept(const struct conf *oc, size_t i, const struct pol
 		                ob->strict ? "strict and " : "");
 		return 1;
 	}
-	lost += check_whom_kept(oc, ob, nc, nb, why, errs);
+	lost += policy_whom_kept(oc, ob, nc, nb, why, errs);
 	for (size_t j = 0; j < ob->n_lists; j++) {
 		const char *name = oc->lists[ob->lists[j]].name;
 		size_t k = 0;

@@ -222,6 +222,24 @@ static void test_veto(void)
 	struct policy_clock clk = {.now = 1773133205, .boot_id = ""};
 	CHECK(policy_veto(oc, raised, NULL, NULL, &s, &clk, &errs) >= 1);
 	conf_errors_clear(&errs);
+
+	/* a strict allowance for a device keeps it (policy_whom_kept) */
+#define GW                                                                                         \
+	"[daemon]\nmode = gateway\nlan = br-lan\n[device phone1]\nmac = 02:00:00:00:00:01\n"       \
+	"[device phone2]\nmac = 02:00:00:00:00:02\n[allowance a]\nper_day = 10m\n"                 \
+	"strict = yes\ntimes = 09:00-17:00\n"
+	struct conf *dev = parse_with(GW "devices = phone1\n");
+	struct conf *both = parse_with(GW "devices = phone1 phone2\n");
+	struct conf *other = parse_with(GW "devices = phone2\n");
+#undef GW
+	CHECK_INT(allowance_veto(dev, both, 1773133205, &errs), 0);
+	CHECK_INT(allowance_veto(dev, other, 1773133205, &errs), 1);
+	CHECK(errs.n == 1 && strstr(errs.msgs[0], "strict allowance a runs until 17:00: the break "
+	                                          "cannot drop device 'phone1'"));
+	conf_errors_clear(&errs);
+	conf_free(dev);
+	conf_free(both);
+	conf_free(other);
 	conf_free(oc);
 	conf_free(raised);
 	conf_free(lowered);

@@ -87,8 +87,10 @@ void conf_allow_resolve(struct parser *st)
 
 void conf_allow_cleanup(struct parser *st)
 {
-	for (size_t i = 0; st->c && i < st->c->n_allowances; i++)
+	for (size_t i = 0; st->c && i < st->c->n_allowances; i++) {
 		free(st->allow_aux[i].refs);
+		free(st->allow_aux[i].dev_refs);
+	}
 	free(st->allow_aux);
 	st->allow_aux = NULL;
 }

@@ -56,6 +56,7 @@
 #define DNS_UP_SOCKS     16   /* sockets per upstream taking new queries */
 #define DNS_UP_SOCK_USES 128  /* queries sent on one socket before it retires */
 #define DNS_UP_SOCK_MS   1000 /* age at which a socket retires when next picked */
+#define DNS_UP_BATCH     8    /* replies read from an upstream socket per recvmmsg */
 
 struct dns;
 struct lists_bypass;

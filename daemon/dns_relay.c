@@ -71,7 +71,14 @@ struct dns_relay {
 
 	uint8_t rnd[DNS_RND_BYTES];
 	size_t rnd_used;
-	uint8_t buf[DNS_PKT_MAX]; /* one reply read from an upstream */
+	uint8_t buf[DNS_PKT_MAX]; /* one reply read from an upstream over TCP */
+	/* Replies read from a UDP socket in one recvmmsg: a batch that comes
+	 * back short says the socket is empty, so the answer goes out without
+	 * one more read to learn that (it was on every relayed answer's path).
+	 * Pages: only the bytes of replies read are ever touched. */
+	uint8_t rx[DNS_UP_BATCH][DNS_PKT_MAX];
+	struct iovec rx_iov[DNS_UP_BATCH];
+	struct mmsghdr rx_msg[DNS_UP_BATCH];
 };
 
 /* Random bytes from a buffer refilled in one call: arc4random costs a
@@ -304,26 +311,37 @@ static void on_up_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct up_sock *k = arg;
 	struct dns_relay *r = k->relay;
+	int n = DNS_UP_BATCH;
 
 	(void)what;
 	k->hold++;
 	r->hooks.batch(r->hooks.arg, true);
-	for (int i = 0; i < DNS_UDP_BATCH; i++) {
-		ssize_t n = recv(fd, r->buf, sizeof(r->buf), 0);
+	/* Bounded (DNS_UDP_BATCH replies), so one busy socket cannot starve the rest. */
+	for (int got = 0; n == DNS_UP_BATCH && got < DNS_UDP_BATCH; got += n) {
+		for (int i = 0; i < DNS_UP_BATCH; i++) {
+			r->rx_iov[i] = (struct iovec){r->rx[i], sizeof(r->rx[i])};
+			r->rx_msg[i].msg_hdr =
+			    (struct msghdr){.msg_iov = &r->rx_iov[i], .msg_iovlen = 1};
+		}
+		n = recvmmsg(fd, r->rx_msg, DNS_UP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				sock_fail(k, errno);
 			break;
 		}
-		int try = -1;
-		struct dns_slot *s =
-		    n >= 2 ? sock_find(k, (uint16_t)(r->buf[0] << 8 | r->buf[1]), &try) : NULL;
-		if (!s) {
-			/* Late (the query timed out), or forged: it costs only itself. */
-			r->bad_replies++;
-			continue;
+		for (int i = 0; i < n; i++) {
+			const uint8_t *p = r->rx[i];
+			size_t len = r->rx_msg[i].msg_len;
+			int try = -1;
+			struct dns_slot *s =
+			    len >= 2 ? sock_find(k, (uint16_t)(p[0] << 8 | p[1]), &try) : NULL;
+			if (!s) {
+				/* Late (the query timed out), or forged: it costs only itself. */
+				r->bad_replies++;
+				continue;
+			}
+			relay_reply(s, try, r->rx[i], len);
 		}
-		relay_reply(s, try, r->buf, (size_t)n);
 	}
 	r->hooks.batch(r->hooks.arg, false);
 	k->hold--;

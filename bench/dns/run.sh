@@ -53,7 +53,8 @@ SMBREAKD=${SMBREAKD:-$BUILD/daemon/smbreakd}
 SMCTL=${SMCTL:-$BUILD/ctl/smctl}
 GEN=$BUILD/bench/dns/bench_dns_gen
 LAT=$BUILD/bench/dns/bench_dns_lat
-for f in "$SMBREAKD" "$SMCTL" "$GEN" "$LAT"; do
+FLOOR=$BUILD/bench/dns/bench_dns_floor
+for f in "$SMBREAKD" "$SMCTL" "$GEN" "$LAT" "$FLOOR"; do
 	[ -x "$f" ] || { echo "run.sh: $f not built" >&2; exit 1; }
 done
 
@@ -70,6 +71,8 @@ DDC=127.0.0.6   # dnsdist with the list and its packet cache
 UB=127.0.0.7    # unbound with the list, cache off (cache-max-ttl: 0)
 UBC=127.0.0.8   # unbound with the list and its cache
 DMC=127.0.0.9   # dnsmasq with the list and its cache
+FLE=127.0.0.10  # the floor: answers every query itself, no work (bench_dns_floor echo)
+FLR=127.0.0.11  # the floor of a forwarder: relays, no work (bench_dns_floor relay)
 T=$(mktemp -d /tmp/bench_dns.XXXXXX)
 RES=$T/results.tsv # kind, who, round, value...
 PIDS=()
@@ -211,6 +214,17 @@ UBC_PID=$!
 for a in $DMC $DDC $UBC; do
 	wait_answer $a "$LISTED_ONE" 300
 done
+# The floor: what the kernel's UDP sockets cost here with no work in user
+# space, read and answered the way smbreakd does (recvmmsg/sendmmsg batches),
+# so that each daemon's figure can be read as the floor plus its own work.
+taskset -c "$DCPU" "$FLOOR" echo $FLE &
+FLE_PID=$!
+PIDS+=($!)
+taskset -c "$DCPU" "$FLOOR" relay $FLR $UP &
+FLR_PID=$!
+PIDS+=($!)
+wait_answer $FLE "$LISTED_ONE" 5
+wait_answer $FLR "$FWD_ONE" 5
 
 # ---- smbreakd: the 1M list, or a one-name list ("no list"; a pause needs one) -
 mkdir -p "$T/state"
@@ -297,6 +311,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	run_perf blocked dnsmasq $DM "$DM_PID" "$T/q-blocked.txt" "$r"
 	run_perf blocked dnsdist $DD "$DD_PID" "$T/q-blocked.txt" "$r"
 	run_perf blocked unbound $UB "$UB_PID" "$T/q-blocked.txt" "$r"
+	run_perf blocked floor $FLE "$FLE_PID" "$T/q-blocked.txt" "$r"
 	run_perf forward smbreakd $SMB $SPID "$T/q-forward.txt" "$r"
 	switch "$NOLIST"
 	run_perf forward smbreakd-nolist $SMB $SPID "$T/q-forward.txt" "$r"
@@ -305,6 +320,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	run_perf forward dnsmasq $DM "$DM_PID" "$T/q-forward.txt" "$r"
 	run_perf forward dnsdist $DD "$DD_PID" "$T/q-forward.txt" "$r"
 	run_perf forward unbound $UB "$UB_PID" "$T/q-forward.txt" "$r"
+	run_perf forward floor $FLR "$FLR_PID" "$T/q-forward.txt" "$r"
 done
 # The same blocked names with EDNS (the EDE is only sent to EDNS clients).
 run_perf blocked-edns smbreakd $SMB $SPID "$T/q-blocked.txt" 1 -e
@@ -326,7 +342,8 @@ lat_run() { # WHO ADDR ROUND
 }
 for r in $(seq 1 "$ROUNDS"); do
 	lat_run upstream $UP "$r"
-	for t in "smbreakd $SMB $SPID" "dnsmasq-nolist $DM0 $DM0_PID" "dnsmasq $DM $DM_PID"; do
+	for t in "smbreakd $SMB $SPID" "dnsmasq-nolist $DM0 $DM0_PID" "dnsmasq $DM $DM_PID" \
+		"dnsdist $DD $DD_PID" "unbound $UB $UB_PID" "floor $FLR $FLR_PID"; do
 		set -- $t
 		lat_run "$1" "$2" "$r"
 		taskset -a -p -c "$CCPU" "$3" >/dev/null
@@ -359,6 +376,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	run_perf cache dnsmasq $DMC "$DMC_PID" "$T/q-cache.txt" "$r"
 	run_perf cache dnsdist $DDC "$DDC_PID" "$T/q-cache.txt" "$r"
 	run_perf cache unbound $UBC "$UBC_PID" "$T/q-cache.txt" "$r"
+	run_perf cache floor $FLE "$FLE_PID" "$T/q-cache.txt" "$r"
 done
 say "smbreakd cache: $(smctl --json status | python3 -c 'import json, sys; c = json.load(sys.stdin)["counters"]; print("hits", c["cache_hits"], "misses", c["cache_misses"])')"
 CACHE=0
@@ -468,22 +486,28 @@ print()
 print("| latency at 1,000 q/s, forwarded names (median of rounds), us | p50 | p90 | p99 | p99.9 | max | lost |")
 print("|---|---|---|---|---|---|---|")
 layouts = ("", "-1cpu", "-anycpu")
-for who in ["upstream"] + [d + l for l in layouts for d in ("smbreakd", "dnsmasq-nolist", "dnsmasq")]:
+lat_who = ("smbreakd", "dnsmasq-nolist", "dnsmasq", "dnsdist", "unbound", "floor")
+for who in ["upstream"] + [d + l for l in layouts for d in lat_who]:
     if who in lat:
         print(f"| {who} | {lm(who,'p50'):.1f} | {lm(who,'p90'):.1f} | {lm(who,'p99'):.1f} | {lm(who,'p999'):.1f} | {lm(who,'max'):.1f} | {sum(int(d['lost']) for d in lat[who])} |")
-for who in [d + l for l in layouts for d in ("smbreakd", "dnsmasq-nolist", "dnsmasq")]:
+for who in [d + l for l in layouts for d in lat_who]:
     if who in lat and "upstream" in lat:
         print(f"| added by {who} over the upstream | {lm(who,'p50')-lm('upstream','p50'):.1f} | {lm(who,'p90')-lm('upstream','p90'):.1f} | {lm(who,'p99')-lm('upstream','p99'):.1f} | | | |")
 print()
 peers = ("dnsmasq", "dnsdist", "unbound")
-print("| caches off but in the cache row; 1M list | smbreakd | " + " | ".join(peers) + " |")
-print("|---|---|---|---|---|")
+print("| caches off but in the cache row; 1M list | smbreakd | " + " | ".join(peers) + " | floor |")
+print("|---|---|---|---|---|---|")
 for kind, what in (("blocked", "blocked names"), ("forward", "forwarded names"), ("cache", "cache hits")):
-    qs = [med(kind, w, 3) for w in ("smbreakd",) + peers]
-    cpu = [med(kind, w, 6) for w in ("smbreakd",) + peers]
+    qs = [med(kind, w, 3) for w in ("smbreakd",) + peers + ("floor",)]
+    cpu = [med(kind, w, 6) for w in ("smbreakd",) + peers + ("floor",)]
     print(f"| {what}, q/s | " + " | ".join(f"{v:,.0f}" for v in qs) + " |")
     print(f"| {what}, daemon CPU per answer, us (peer / smbreakd) | {cpu[0]:.2f} | " +
-          " | ".join(f"{c:.2f} ({c / cpu[0]:.2f}x)" for c in cpu[1:]) + " |")
+          " | ".join(f"{c:.2f} ({c / cpu[0]:.2f}x)" for c in cpu[1:-1]) + f" | {cpu[-1]:.2f} |")
+    # Each daemon's own work: its CPU per answer over the floor's, which does
+    # the same system calls and nothing else.
+    own = [c - cpu[-1] for c in cpu[:-1]]
+    print(f"| {what}, CPU per answer above the floor, us (peer / smbreakd) | {own[0]:.2f} | " +
+          " | ".join(f"{o:.2f} ({o / own[0]:.1f}x)" if own[0] > 0 else f"{o:.2f}" for o in own[1:]) + " | 0 |")
     if kind == "cache":
         print(f"| cache hits one core can give (1 s / CPU per answer), q/s | " +
               " | ".join(f"{1e6 / c:,.0f}" for c in cpu) + " |")

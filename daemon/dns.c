@@ -724,6 +724,11 @@ bool dns_has_upstream(const struct dns *dns)
 	return dns_relay_has_upstream(dns->relay);
 }
 
+bool dns_polling(const struct dns *dns)
+{
+	return dns && dns_relay_polling(dns->relay);
+}
+
 bool dns_can_intercept(const struct dns *dns)
 {
 	return dns->intercept_bound && dns_relay_has_upstream(dns->relay);

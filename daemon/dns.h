@@ -93,6 +93,9 @@ void dns_set_inforce(struct dns *dns, const struct inforce *in);
 bool dns_can_intercept(const struct dns *dns);
 /* Whether there is an upstream to relay to at all. */
 bool dns_has_upstream(const struct dns *dns);
+/* Whether the loop should poll now rather than sleep: a fast upstream's
+ * answer is due (dns_policy_poll_us). NULL-safe. */
+bool dns_polling(const struct dns *dns);
 /* smctl check ADDRESS: what the forwarder knows of an address (in a list's
  * `addresses =` range, in the sets of the lists of the names it answered, or
  * kept out as shared), as a reply's result and message; blocked now when one

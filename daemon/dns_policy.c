@@ -237,6 +237,15 @@ void dns_policy_rtt_sample(struct dns_policy_rtt *r, uint32_t rtt_us)
 	r->rto_ms = rto_clamp(((uint64_t)r->srtt_us + 4 * (uint64_t)r->rttvar_us) / 1000);
 }
 
+uint32_t dns_policy_poll_us(const struct dns_policy_rtt *r, size_t inflight)
+{
+	if (!r->srtt_us || r->srtt_us > DNS_POLICY_POLL_RTT_US || inflight == 0 ||
+	    inflight > DNS_POLICY_POLL_INFLIGHT)
+		return 0;
+	uint64_t us = (uint64_t)r->srtt_us + 4 * (uint64_t)r->rttvar_us;
+	return us < 2 * DNS_POLICY_POLL_RTT_US ? (uint32_t)us : 2 * DNS_POLICY_POLL_RTT_US;
+}
+
 bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream)
 {
 	size_t round = n_up * DNS_POLICY_TRIES_PER_UP;

@@ -122,6 +122,23 @@ bool dns_policy_try(unsigned t, size_t n_up, size_t *upstream);
  * its upstream. */
 uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size_t n_up);
 
+/* Polling for a fast upstream's answer rather than sleeping. Waking an idle
+ * CPU costs tens of microseconds where the CPU halts when idle (a virtual
+ * machine's HLT exit and IPI, a deep C-state), which is more than a local
+ * upstream (systemd-resolved, a local unbound or dnsmasq) takes to answer:
+ * the wake-up, not the work, was most of the latency this daemon added on a
+ * CPU of its own. So after a try to an upstream whose smoothed round trip is
+ * at most DNS_POLICY_POLL_RTT_US, with at most DNS_POLICY_POLL_INFLIGHT
+ * queries in flight, the loop polls for the answer for as long as it is
+ * expected (srtt + 4 rttvar, at most twice DNS_POLICY_POLL_RTT_US). With
+ * more in flight there is work to wake for anyway, and polling would take
+ * CPU that the load needs; a remote upstream (milliseconds) is slept for. */
+#define DNS_POLICY_POLL_RTT_US   100
+#define DNS_POLICY_POLL_INFLIGHT 4
+/* Microseconds to poll after a try to the upstream of r while `inflight`
+ * queries (this one included) wait for answers; 0: sleep. */
+uint32_t dns_policy_poll_us(const struct dns_policy_rtt *r, size_t inflight);
+
 /* What one answer changes: elements appended to add[] and del[] (the caller
  * leaves room for l->n_addrs in each), and counts of addresses learned, of
  * shared ones kept out and of learned ones evicted at the table's bound. */

@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addrset.h"
@@ -68,6 +69,8 @@ struct dns_relay {
 	size_t n_free;
 	bool mark_warned;
 	uint64_t bad_replies;
+	uint64_t poll_until_ns; /* CLOCK_MONOTONIC: a fast upstream's answer is due
+	                           (dns_policy_poll_us) */
 
 	uint8_t rnd[DNS_RND_BYTES];
 	size_t rnd_used;
@@ -398,6 +401,14 @@ static struct up_sock *sock_pick(struct dns_relay *r, size_t upstream)
 	return k;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static long ms_since(const struct timeval *a, const struct timeval *now)
 {
 	return (now->tv_sec - a->tv_sec) * 1000 + (now->tv_usec - a->tv_usec) / 1000;
@@ -486,6 +497,12 @@ static void relay_send(struct dns_slot *s)
 		if (k->uses >= DNS_UP_SOCK_USES)
 			sock_retire(k);
 		timer_ms(s, dns_policy_try_wait_ms(&r->up[u].rtt, t, r->n_up));
+		uint32_t poll = dns_policy_poll_us(&r->up[u].rtt, DNS_INFLIGHT_MAX - r->n_free);
+		if (poll) {
+			uint64_t until = mono_ns() + poll * 1000ull;
+			if (until > r->poll_until_ns)
+				r->poll_until_ns = until;
+		}
 		return;
 	}
 	long left = DNS_TIMEOUT_MS - ms_since(&s->start, &now);
@@ -661,6 +678,14 @@ void dns_relay_start(struct dns_slot *s)
 bool dns_relay_has_upstream(const struct dns_relay *r)
 {
 	return r->n_up > 0;
+}
+
+bool dns_relay_polling(const struct dns_relay *r)
+{
+	size_t inflight = DNS_INFLIGHT_MAX - r->n_free;
+
+	return inflight && inflight <= DNS_POLICY_POLL_INFLIGHT && r->poll_until_ns &&
+	       mono_ns() < r->poll_until_ns;
 }
 
 bool dns_relay_full(const struct dns_relay *r)

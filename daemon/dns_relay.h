@@ -108,6 +108,9 @@ void dns_relay_load(struct dns_relay *r, const struct conf *c);
 bool dns_relay_has_upstream(const struct dns_relay *r);
 /* Whether every slot is in flight. */
 bool dns_relay_full(const struct dns_relay *r);
+/* True while a fast upstream's answer is due and few queries are in flight:
+ * the loop polls rather than sleeps (dns_policy_poll_us). */
+bool dns_relay_polling(const struct dns_relay *r);
 size_t dns_relay_in_flight(const struct dns_relay *r);
 /* Replies dropped: late, forged, or not an answer to their query. */
 uint64_t dns_relay_bad_replies(const struct dns_relay *r);

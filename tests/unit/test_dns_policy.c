@@ -356,6 +356,33 @@ static void test_retransmit(void)
 	CHECK_INT(r.rto_ms, DNS_POLICY_RTO_MAX);
 }
 
+/* Polling for a fast upstream: only with few queries in flight, only for an
+ * upstream measured at 100 us or less, for srtt + 4 rttvar at most 200 us. */
+static void test_poll(void)
+{
+	struct dns_policy_rtt r;
+
+	dns_policy_rtt_init(&r);
+	CHECK_INT(dns_policy_poll_us(&r, 1), 0); /* never measured: sleep */
+	dns_policy_rtt_sample(&r, 40);           /* srtt 40, rttvar 20 */
+	CHECK_INT(dns_policy_poll_us(&r, 1), 120);
+	CHECK_INT(dns_policy_poll_us(&r, DNS_POLICY_POLL_INFLIGHT), 120);
+	CHECK_INT(dns_policy_poll_us(&r, DNS_POLICY_POLL_INFLIGHT + 1), 0); /* busy: sleep */
+	CHECK_INT(dns_policy_poll_us(&r, 0), 0);
+	for (int i = 0; i < 40; i++)
+		dns_policy_rtt_sample(&r, 40); /* steady: the variation decays */
+	CHECK(dns_policy_poll_us(&r, 1) >= 40 && dns_policy_poll_us(&r, 1) < 45);
+	dns_policy_rtt_init(&r);
+	dns_policy_rtt_sample(&r, 100); /* at the bound: srtt + 4 * 50, capped */
+	CHECK_INT(dns_policy_poll_us(&r, 1), 2 * DNS_POLICY_POLL_RTT_US);
+	dns_policy_rtt_init(&r);
+	dns_policy_rtt_sample(&r, 101); /* over it */
+	CHECK_INT(dns_policy_poll_us(&r, 1), 0);
+	dns_policy_rtt_init(&r);
+	dns_policy_rtt_sample(&r, 20000); /* a remote upstream, 20 ms */
+	CHECK_INT(dns_policy_poll_us(&r, 1), 0);
+}
+
 static void addr(struct dns_msg_learned *l, const char *text, uint32_t ttl)
 {
 	struct dns_msg_addr *a = &l->addrs[l->n_addrs++];
@@ -622,6 +649,7 @@ int main(void)
 	test_cloak(l);
 	test_cloak_seen(l);
 	test_retransmit();
+	test_poll();
 	test_learn(l);
 	test_blocked_key();
 	test_check_addr();

@@ -1,0 +1,72 @@
+#!/bin/bash
+# An allowance for one user counts only that user's traffic: with
+# `users = nobody`, root's downloads from the list's learned address, minute
+# after minute, use nothing; nobody's use up the 2 minutes, and the break
+# that follows refuses nobody's connection and not root's. The kernel's side,
+# read back with `nft -j`: nobody's packets to the list's sets label their
+# connections (usage_output, on the output hook), and the allowance's log
+# rule counts only labelled connections. On the fake clock of
+# allowance_lib.sh; some 25 s.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns_upstream.sh"
+. "$(dirname "$0")/hostlab.sh"
+. "$(dirname "$0")/allowance_lib.sh"
+command -v setpriv >/dev/null || {
+	echo "skip: needs setpriv" >&2
+	exit 77
+}
+trap '[ -n "$ALLOW_WEB" ] && kill "$ALLOW_WEB"; lab_down; cleanup' EXIT
+lab_up || { fail "the test network"; finish; exit 1; }
+allowance_web
+allowance_conf "[allowance kids]
+lists = social
+per_day = 2m
+users = nobody"
+NOBODY=$(id -u nobody)
+# get AS FILE SECONDS: HTTP from the listed address as user AS (root or nobody).
+get() {
+	local as=(setpriv --reuid "$1" --regid "$1" --clear-groups)
+	[ "$1" = root ] && as=()
+	in_ns "${as[@]}" curl -s -o /dev/null -m "$3" --limit-rate 300k -w '%{http_code}' \
+		"http://$UP_LISTED_A:8081/$2"
+}
+
+start_daemon
+eq "the listed name resolves (and its address is learned)" \
+	"$(in_ns dig +short @127.0.0.153 "$UP_LISTED" A)" "$UP_LISTED_A"
+eq "nobody's packets to the list's sets label their connections" \
+	"$(nftj '[[e.get("match", {}).get("right") if "match" in e else e["mangle"]["value"] for e in r["expr"]] for r in rules("usage_output")]')" \
+	"[[$NOBODY, \"@learned4_social\", 127], [$NOBODY, \"@learned6_social\", 127]]"
+eq "on the output hook" "$(nftj '[o["chain"]["hook"] for o in j if "chain" in o and o["chain"]["name"] == "usage_output"]')" \
+	'["output"]'
+eq "the allowance's log rule counts labelled connections only, before its limits" \
+	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")] + [r["expr"][0]["match"]["right"] for r in rules("usage_0")]')" \
+	'[["match", "limit", "limit", "log"], 127]'
+
+# root downloads for three minutes of the daemon's clock: nothing counts.
+for m in 0 1 2; do
+	fake $((m * 60))
+	reload
+	get root big 3 >/dev/null
+	sleep 0.5
+	eq "minute $m: root's download uses nothing of nobody's allowance" "$(used kids)" 0
+done
+contains "status: nothing used" "$(smctl status)" "kids: 0s of 2m used today, 2m left"
+
+# nobody's download: a minute, then the second and last.
+fake 180
+reload
+get "$NOBODY" big 3 >/dev/null
+wait_used kids 1 && ok || fail "nobody's download counts a minute (used $(used kids))"
+fake 240
+reload
+get "$NOBODY" big 3 >/dev/null
+wait_used kids 2 && ok || fail "the second minute counts (used $(used kids))"
+fake 300
+reload
+code=$(get "$NOBODY" small 2)
+rc=$?
+check "nobody's connection to the learned address is refused (curl rc $rc, http $code)" test "$rc" -eq 7
+eq "root's is not" "$(get root small 2)" 200
+contains "status: the break is for nobody only" "$(smctl status)" "social, for nobody only"
+finish

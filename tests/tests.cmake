@@ -69,6 +69,7 @@ smb_system(watch)
 smb_system(notify)
 smb_system(allowance)
 smb_system(allowance_users)
+smb_system(allowance_devices)
 smb_system(users)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.

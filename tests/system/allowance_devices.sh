@@ -35,25 +35,10 @@ eq "the allowance's log rule counts labelled connections only" \
 	'[{"op": "in", "left": {"ct": {"key": "label"}}, "right": 127}]'
 
 # Phone 2 streams for three minutes of the daemon's clock: nothing counts.
-for m in 0 1 2; do
-	fake $((m * 60))
-	reload
-	get in2 big 3 >/dev/null
-	sleep 0.5
-	eq "minute $m: phone 2's stream uses nothing of phone 1's allowance" "$(used kids)" 0
-done
+counts_nothing kids "phone 2's stream" get in2 big 3
 
 # Phone 1's: a minute, then the second and last.
-fake 180
-reload
-get in1 big 3 >/dev/null
-wait_used kids 1 && ok || fail "phone 1's stream counts a minute (used $(used kids))"
-fake 240
-reload
-get in1 big 3 >/dev/null
-wait_used kids 2 && ok || fail "the second minute counts (used $(used kids))"
-fake 300
-reload
+uses_up kids "phone 1's stream" get in1 big 3
 code=$(get in1 small 2)
 rc=$?
 check "the break cuts phone 1 (curl rc $rc, http $code)" test "$rc" -eq 7

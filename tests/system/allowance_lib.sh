@@ -11,6 +11,8 @@
 #   used NAME        the minutes allowance NAME used today (smctl status)
 #   wait_used NAME N up to 5 s for NAME to have used N minutes
 #   reload           smctl reload, quietly
+#   counts_nothing, uses_up: a download in minutes 0-2 counting nothing,
+#                    one in minutes 3-4 using up 2 minutes (see below)
 
 # shellcheck shell=bash
 export TZ=UTC
@@ -62,3 +64,32 @@ allowance_conf() {
 }
 
 reload() { smctl reload >/dev/null; }
+
+# counts_nothing NAME WHAT CMD...: CMD (a download, WHAT in the messages) in
+# each of the daemon's minutes 0, 1 and 2 uses nothing of allowance NAME.
+counts_nothing() {
+	local name=$1 what=$2 m
+	shift 2
+	for m in 0 1 2; do
+		fake $((m * 60))
+		reload
+		"$@" >/dev/null
+		sleep 0.5
+		eq "minute $m: $what uses nothing of $name" "$(used "$name")" 0
+	done
+}
+
+# uses_up NAME WHAT CMD...: CMD in minutes 3 and 4 uses up NAME's 2 minutes;
+# the clock is then at minute 5, the break's.
+uses_up() {
+	local name=$1 what=$2 m
+	shift 2
+	for m in 1 2; do
+		fake $(((m + 2) * 60))
+		reload
+		"$@" >/dev/null
+		wait_used "$name" "$m" && ok || fail "$what counts minute $m (used $(used "$name"))"
+	done
+	fake 300
+	reload
+}

@@ -44,26 +44,11 @@ eq "the allowance's log rule counts labelled connections only, before its limits
 	'[["match", "limit", "limit", "log"], 127]'
 
 # root downloads for three minutes of the daemon's clock: nothing counts.
-for m in 0 1 2; do
-	fake $((m * 60))
-	reload
-	get root big 3 >/dev/null
-	sleep 0.5
-	eq "minute $m: root's download uses nothing of nobody's allowance" "$(used kids)" 0
-done
+counts_nothing kids "root's download" get root big 3
 contains "status: nothing used" "$(smctl status)" "kids: 0s of 2m used today, 2m left"
 
 # nobody's download: a minute, then the second and last.
-fake 180
-reload
-get "$NOBODY" big 3 >/dev/null
-wait_used kids 1 && ok || fail "nobody's download counts a minute (used $(used kids))"
-fake 240
-reload
-get "$NOBODY" big 3 >/dev/null
-wait_used kids 2 && ok || fail "the second minute counts (used $(used kids))"
-fake 300
-reload
+uses_up kids "nobody's download" get "$NOBODY" big 3
 code=$(get "$NOBODY" small 2)
 rc=$?
 check "nobody's connection to the learned address is refused (curl rc $rc, http $code)" test "$rc" -eq 7

@@ -54,4 +54,28 @@ rc=$?
 check "nobody's connection to the learned address is refused (curl rc $rc, http $code)" test "$rc" -eq 7
 eq "root's is not" "$(get root small 2)" 200
 contains "status: the break is for nobody only" "$(smctl status)" "social, for nobody only"
+
+# The label rules come back with the table when it is deleted by hand, and
+# go and come back with reloads that take the users out and put them in.
+marks() { nftj 'len(rules("usage_output"))'; }
+in_ns nft delete table inet smbreak
+for _ in $(seq 1 30); do
+	[ "$(marks)" = 2 ] && break
+	sleep 0.1
+done
+eq "the table restored has its label rules" "$(marks)" 2
+allowance_conf "[allowance kids]
+lists = social
+per_day = 2m"
+expect_rc 0 "a reload makes the allowance one for everyone" smctl reload
+eq "its output chain is gone" \
+	"$(nftj '[o["chain"]["name"] for o in j if "chain" in o and o["chain"]["name"] == "usage_output"]')" '[]'
+eq "and its log rule counts every connection" \
+	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")]')" '[["limit", "limit", "log"]]'
+allowance_conf "[allowance kids]
+lists = social
+per_day = 2m
+users = nobody"
+expect_rc 0 "a reload names nobody again" smctl reload
+eq "the label rules are back" "$(marks)" 2
 finish

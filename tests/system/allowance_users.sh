@@ -5,8 +5,9 @@
 # that follows refuses nobody's connection and not root's. The kernel's side,
 # read back with `nft -j`: nobody's packets to the list's sets label their
 # connections (usage_output, on the output hook), and the allowance's log
-# rule counts only labelled connections. On the fake clock of
-# allowance_lib.sh; some 25 s.
+# rule counts only labelled connections; those rules come back with a table
+# deleted by hand, and go and come back with reloads that take the users
+# out and put them in. On the fake clock of allowance_lib.sh; some 25 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 . "$(dirname "$0")/hostlab.sh"

@@ -43,7 +43,9 @@
 /* filter, hook input: that port takes only what the redirect sends there */
 #define NFT_CHAIN_GUARD "guard"
 /* Allowances (usage.c): filter, hook prerouting, jumps from the lists' sets to
- * one chain per allowance, "usage_0" ..., whose one rule logs active use. */
+ * one chain per allowance, "usage_0" ..., whose one rule logs active use;
+ * before them, the rules that label the connections of the devices of an
+ * allowance for some devices. */
 #define NFT_CHAIN_USAGE  "usage"
 #define NFT_USAGE_GROUP  4761                 /* the NFLOG group of those logs */
 #define NFT_USAGE_PREFIX "smbreak-allowance " /* then the allowance's name */

@@ -289,12 +289,14 @@ static void usage_chain(char out[NFT_CHAIN_NAME_MAX], size_t i)
 	snprintf(out, NFT_CHAIN_NAME_MAX, "%s_%zu", NFT_CHAIN_USAGE, i);
 }
 
-/* Whether some allowance names users: the usage_output chain exists then. */
+/* Whether some allowance names a user who exists: the usage_output chain
+ * exists then, and only then, so that no packet meets an empty hook. */
 static bool usage_users(const struct nft_config *c)
 {
 	for (size_t i = 0; i < c->n_usage; i++)
-		if (c->usage[i].whom.n_uids)
-			return true;
+		for (uint32_t k = 0; k < c->usage[i].whom.n_uids && k < SMB_WHOM_USERS_MAX; k++)
+			if (c->usage[i].whom.uids[k] != UINT32_MAX)
+				return true;
 	return false;
 }
 

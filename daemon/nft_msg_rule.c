@@ -1,7 +1,7 @@
 /* Pure building of the nf_tables rules smbreakd installs: the expressions
- * (meta, payload, lookup, reject, nat, fib, ...) and each rule of the block,
- * refuse and intercept chains; the messages go into a batch like the rest of
- * nft_msg.c's. */
+ * (meta, payload, lookup, reject, nat, fib, ct, ...) and each rule of the
+ * block, refuse, intercept and usage chains; the messages go into a batch
+ * like the rest of nft_msg.c's. */
 #include "nft_msg_int.h"
 
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -543,6 +543,7 @@ static void label_bit(uint8_t out[16], unsigned bit)
 	unsigned long w[16 / sizeof(unsigned long)] = {0};
 	const unsigned per = 8 * sizeof(unsigned long);
 
+	/* callers pass bit < 128; the modulo keeps any other in bounds */
 	w[bit / per % (sizeof(w) / sizeof(w[0]))] = 1ul << (bit % per);
 	memcpy(out, w, 16);
 }

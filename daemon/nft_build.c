@@ -351,13 +351,36 @@ static int set_mark(struct nft_batch *b, int family, const char *set, uint32_t i
 	return nft_msg_rule_usage_mark_who(b, a->who, family, set, id, a->label);
 }
 
+/* The label bit of each allowance for some (labels[i], unset for one for
+ * everyone), from its name rather than its place in the file: the kernel
+ * keeps a label with its connection, so a reload or a restart that reorders
+ * allowances leaves open connections counted for the allowance they were.
+ * A name whose slot is taken gets the next free one, in file order. */
+static void usage_labels(const struct nft_config *c, unsigned labels[NFT_USAGE_MAX])
+{
+	uint32_t taken = 0;
+
+	for (size_t i = 0; i < c->n_usage && i < NFT_USAGE_MAX; i++) {
+		if (whom_everyone(&c->usage[i].whom))
+			continue;
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (const char *p = c->usage[i].name; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		unsigned slot = h % NFT_USAGE_MAX;
+		while (taken >> slot & 1u)
+			slot = (slot + 1) % NFT_USAGE_MAX;
+		taken |= 1u << slot;
+		labels[i] = NFT_USAGE_LABEL(slot);
+	}
+}
+
 /* An allowance for some: the connections of its users' sockets (output) and
  * of its devices' MACs and ranges (prerouting) to its lists' addresses get
  * its label, which its log rule requires. */
-static int usage_marks(struct nft_batch *b, const struct nft_config *c, size_t i)
+static int usage_marks(struct nft_batch *b, const struct nft_config *c, size_t i, unsigned label)
 {
 	const struct nft_usage *u = &c->usage[i];
-	struct mark_arg a = {NFT_USAGE_LABEL(i), 0, NULL};
+	struct mark_arg a = {label, 0, NULL};
 	int r = 0;
 
 	for (uint32_t k = 0; k < u->whom.n_uids && k < SMB_WHOM_USERS_MAX && r == 0; k++) {
@@ -385,8 +408,10 @@ static int usage_marks(struct nft_batch *b, const struct nft_config *c, size_t i
 int nft_build_usage(struct nft_batch *b, const struct nft_config *c, const struct nft_config *old)
 {
 	char chain[NFT_CHAIN_NAME_MAX], prefix[sizeof(NFT_USAGE_PREFIX) + VALUE_NAME_MAX];
+	unsigned labels[NFT_USAGE_MAX];
 	int r = 0;
 
+	usage_labels(c, labels);
 	if (!old)
 		r = nft_msg_base_chain_add(b, NFT_CHAIN_USAGE, "filter", NF_INET_PRE_ROUTING,
 		                           NFT_PRIO_FILTER);
@@ -399,8 +424,8 @@ int nft_build_usage(struct nft_batch *b, const struct nft_config *c, const struc
 		snprintf(prefix, sizeof(prefix), "%s%s", NFT_USAGE_PREFIX, c->usage[i].name);
 		if ((r = nft_msg_chain_add(b, chain)) ||
 		    (r = nft_msg_rule_usage_log(b, chain, c->usage_rate, prefix,
-		                                some ? (int)NFT_USAGE_LABEL(i) : NFT_LABEL_NONE)) ||
-		    (some && (r = usage_marks(b, c, i))))
+		                                some ? (int)labels[i] : NFT_LABEL_NONE)) ||
+		    (some && (r = usage_marks(b, c, i, labels[i]))))
 			break;
 		r = each_set(b, c, c->usage[i].lists, set_jump, chain);
 	}

@@ -52,9 +52,11 @@
 /* filter, hook output, only while an allowance names users: their sockets'
  * packets to its lists' addresses label their connections (see below) */
 #define NFT_CHAIN_USAGE_OUT "usage_output"
-/* The conntrack label bit of allowance i (of 128; from the top, so that the
- * low bits other tools name in connlabel.conf stay theirs): an allowance for
- * some users or devices counts only the traffic of connections so labelled. */
+/* The conntrack label bit of label slot i (0 .. NFT_USAGE_MAX-1, of 128
+ * bits; from the top, so that the low bits other tools name in
+ * connlabel.conf stay theirs): an allowance for some users or devices
+ * counts only the traffic of connections so labelled (nft_build.c picks
+ * each one's slot). */
 #define NFT_USAGE_LABEL(i) (127u - (unsigned)(i))
 #define NFT_LABEL_NONE     (-1) /* nft_msg_rule_usage_log: every connection counts */
 #define NFT_CHAIN_NAME_MAX 32

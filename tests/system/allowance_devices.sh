@@ -25,14 +25,15 @@ for p in "$P1" "$P2"; do
 	eq "$p resolves via the router (and the address is learned)" \
 		"$(dg "$p" +short @"$R4" "$UP_LISTED" A)" "$UP_LISTED_A"
 done
+L=$(labels | python3 -c 'import json, sys; print(dict(json.load(sys.stdin))["kids"])')
 eq "phone 1's packets to the list's sets label their connections, by its MAC" \
 	"$(nftj 'sorted([[e["match"]["right"] for e in r["expr"] if "match" in e and isinstance(e["match"]["right"], str)] + [r["expr"][-1]["mangle"]["value"]] for r in rules("usage") if "mangle" in r["expr"][-1]])')" \
-	"[[\"$MAC1\", \"@learned4_social\", 127], [\"$MAC1\", \"@learned6_social\", 127]]"
+	"[[\"$MAC1\", \"@learned4_social\", $L], [\"$MAC1\", \"@learned6_social\", $L]]"
 eq "no output chain: the allowance names no user" \
 	"$(nftj '[o["chain"]["name"] for o in j if "chain" in o and o["chain"]["name"] == "usage_output"]')" '[]'
 eq "the allowance's log rule counts labelled connections only" \
 	"$(nftj '[r["expr"][0]["match"] for r in rules("usage_0")]')" \
-	'[{"op": "in", "left": {"ct": {"key": "label"}}, "right": 127}]'
+	"[{\"op\": \"in\", \"left\": {\"ct\": {\"key\": \"label\"}}, \"right\": $L}]"
 
 # Phone 2 streams for three minutes of the daemon's clock: nothing counts.
 counts_nothing kids "phone 2's stream" get in2 big 3

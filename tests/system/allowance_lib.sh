@@ -93,3 +93,9 @@ uses_up() {
 	fake 300
 	reload
 }
+
+# labels: [name, conntrack label bit] of each allowance, sorted, from its
+# log rule (`nft -j`); the rule of an allowance for everyone has none (null).
+labels() {
+	nftj 'sorted([[e["log"]["prefix"] for e in r["expr"] if "log" in e][0].split()[-1], r["expr"][0].get("match", {}).get("right")] for o in j if "chain" in o and o["chain"]["name"].startswith("usage_") and o["chain"]["name"][6:].isdigit() for r in rules(o["chain"]["name"]))'
+}

@@ -35,14 +35,16 @@ get() {
 start_daemon
 eq "the listed name resolves (and its address is learned)" \
 	"$(in_ns dig +short @127.0.0.153 "$UP_LISTED" A)" "$UP_LISTED_A"
+L=$(labels | python3 -c 'import json, sys; print(dict(json.load(sys.stdin))["kids"])')
+check "the allowance has a label bit of the top 16 (bit $L)" test "$L" -ge 112 -a "$L" -le 127
 eq "nobody's packets to the list's sets label their connections" \
 	"$(nftj '[[e.get("match", {}).get("right") if "match" in e else e["mangle"]["value"] for e in r["expr"]] for r in rules("usage_output")]')" \
-	"[[$NOBODY, \"@learned4_social\", 127], [$NOBODY, \"@learned6_social\", 127]]"
+	"[[$NOBODY, \"@learned4_social\", $L], [$NOBODY, \"@learned6_social\", $L]]"
 eq "on the output hook" "$(nftj '[o["chain"]["hook"] for o in j if "chain" in o and o["chain"]["name"] == "usage_output"]')" \
 	'["output"]'
 eq "the allowance's log rule counts labelled connections only, before its limits" \
 	"$(nftj '[[list(e)[0] for e in r["expr"]] for r in rules("usage_0")] + [r["expr"][0]["match"]["right"] for r in rules("usage_0")]')" \
-	'[["match", "limit", "limit", "log"], 127]'
+	"[[\"match\", \"limit\", \"limit\", \"log\"], $L]"
 
 # root downloads for three minutes of the daemon's clock: nothing counts.
 counts_nothing kids "root's download" get root big 3
@@ -79,4 +81,26 @@ per_day = 2m
 users = nobody"
 expect_rc 0 "a reload names nobody again" smctl reload
 eq "the label rules are back" "$(marks)" 2
+
+# A label goes with the allowance's name, not its place: reordering two
+# allowances for some leaves each its bit (open connections stay counted
+# where they were).
+two() {
+	allowance_conf "[allowance $1]
+lists = social
+per_day = 2m
+users = $3
+
+[allowance $2]
+lists = social
+per_day = 2m
+users = $4"
+}
+two kids teens nobody root
+expect_rc 0 "a reload adds a second allowance for some" smctl reload
+before=$(labels)
+two teens kids root nobody
+expect_rc 0 "a reload swaps them" smctl reload
+eq "each keeps its label bit" "$(labels)" "$before"
+check "two allowances, two bits" python3 -c 'import json, sys; v = json.loads(sys.argv[1]); sys.exit(len({b for _, b in v}) != 2)' "$before"
 finish

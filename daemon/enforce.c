@@ -263,6 +263,7 @@ static int table_lists(const struct enforce *e, const struct conf *c, struct nft
 		         c->allowances[i].b.name);
 		for (size_t j = 0; j < c->allowances[i].b.n_lists; j++)
 			cfg->usage[i].lists |= 1ull << c->allowances[i].b.lists[j];
+		cfg->usage[i].whom = c->allowances[i].b.whom;
 	}
 	cfg->n_usage = c->n_allowances < NFT_USAGE_MAX ? c->n_allowances : NFT_USAGE_MAX;
 	return 0;

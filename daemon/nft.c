@@ -139,7 +139,7 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 		return r;
 	if (c->intercept && (r = add_intercept_rules(b, c)))
 		return r;
-	return nft_build_usage(b, c, true);
+	return nft_build_usage(b, c, NULL);
 }
 
 /* n->cfg = *cfg, with a copy of its ranges. */

@@ -38,10 +38,12 @@ struct nft;
 
 #define NFT_USAGE_MAX 16 /* allowances */
 
-/* One allowance: its name (the log prefix names it) and its lists. */
+/* One allowance: its name (the log prefix names it), its lists, and whom
+ * it is for: only their traffic counts (everyone: all of it). */
 struct nft_usage {
 	char name[VALUE_NAME_MAX + 1];
 	uint64_t lists;
+	struct whom whom; /* resolved uids (UINT32_MAX: no such user), devices */
 };
 
 struct nft_config {
@@ -70,7 +72,9 @@ struct nft_config {
 	const struct nft_prefix *ranges;
 	size_t n_ranges;
 	/* The allowances: traffic from the sets of their lists above usage_rate
-	 * bytes/s is logged once a minute at most (nft_build_usage). */
+	 * bytes/s is logged once a minute at most (nft_build_usage); for an
+	 * allowance for some, only that of the connections of its users (opened
+	 * from their sockets) or devices (opened from their MACs or ranges). */
 	uint32_t usage_rate;
 	size_t n_usage;
 	struct nft_usage usage[NFT_USAGE_MAX];

@@ -289,49 +289,159 @@ static void usage_chain(char out[NFT_CHAIN_NAME_MAX], size_t i)
 	snprintf(out, NFT_CHAIN_NAME_MAX, "%s_%zu", NFT_CHAIN_USAGE, i);
 }
 
-/* One chain per allowance with its log rule, and a jump to it from the
- * usage chain for each set of its lists: the limits live in that one rule,
- * so an allowance of several lists is still logged once a minute. */
-int nft_build_usage(struct nft_batch *b, const struct nft_config *c, bool hook)
+/* Whether some allowance names a user who exists: the usage_output chain
+ * exists then, and only then, so that no packet meets an empty hook. */
+static bool usage_users(const struct nft_config *c)
 {
-	char chain[NFT_CHAIN_NAME_MAX], prefix[sizeof(NFT_USAGE_PREFIX) + VALUE_NAME_MAX];
+	for (size_t i = 0; i < c->n_usage; i++)
+		for (uint32_t k = 0; k < c->usage[i].whom.n_uids && k < SMB_WHOM_USERS_MAX; k++)
+			if (c->usage[i].whom.uids[k] != UINT32_MAX)
+				return true;
+	return false;
+}
+
+/* The learned and range sets of each of `lists`, both families, for fn. */
+typedef int (*usage_set_fn)(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                            const void *arg);
+
+static int each_set(struct nft_batch *b, const struct nft_config *c, uint64_t lists,
+                    usage_set_fn fn, const void *arg)
+{
+	char set[NFT_SET_NAME_MAX];
 	int r = 0;
 
-	if (hook)
-		r = nft_msg_base_chain_add(b, NFT_CHAIN_USAGE, "filter", NF_INET_PRE_ROUTING,
-		                           NFT_PRIO_FILTER);
-	for (size_t i = 0; i < c->n_usage && r == 0; i++) {
-		usage_chain(chain, i);
-		snprintf(prefix, sizeof(prefix), "%s%s", NFT_USAGE_PREFIX, c->usage[i].name);
-		if ((r = nft_msg_chain_add(b, chain)) ||
-		    (r = nft_msg_rule_usage_log(b, chain, c->usage_rate, prefix)))
-			break;
-		for (unsigned l = 0; l < c->n_lists && r == 0; l++) {
-			if (!(c->usage[i].lists >> l & 1u))
-				continue;
-			for (int f = 0; f < 2 && r == 0; f++) {
-				int family = f == 0 ? AF_INET : AF_INET6;
-				char set[NFT_SET_NAME_MAX];
-				nft_build_set_name(c, set, NFT_KIND_LEARNED, family, l);
-				r = nft_msg_rule_usage_jump(
-				    b, family, set, set_id(NFT_KIND_LEARNED, family, l), chain);
-				if (r || !nft_build_has_ranges(c, l))
-					continue;
-				nft_build_set_name(c, set, NFT_KIND_RANGES, family, l);
-				r = nft_msg_rule_usage_jump(
-				    b, family, set, set_id(NFT_KIND_RANGES, family, l), chain);
+	for (unsigned l = 0; l < c->n_lists && r == 0; l++) {
+		if (!(lists >> l & 1u))
+			continue;
+		int kinds = nft_build_has_ranges(c, l) ? 2 : 1;
+		for (int f = 0; f < 2 && r == 0; f++) {
+			int family = f == 0 ? AF_INET : AF_INET6;
+			for (int k = 0; k < kinds && r == 0; k++) {
+				enum nft_set_kind kind =
+				    k == 0 ? NFT_KIND_LEARNED : NFT_KIND_RANGES;
+				nft_build_set_name(c, set, kind, family, l);
+				r = fn(b, family, set, set_id(kind, family, l), arg);
 			}
 		}
 	}
 	return r;
 }
 
-/* The usage rules of o out (they name the sets, and their chains go). */
-static int usage_out(struct nft_batch *b, const struct nft_config *o)
+static int set_jump(struct nft_batch *b, int family, const char *set, uint32_t id,
+                    const void *chain)
+{
+	return nft_msg_rule_usage_jump(b, family, set, id, chain);
+}
+
+struct mark_arg {
+	unsigned label;
+	uint32_t uid;
+	const struct nft_who *who;
+};
+
+static int set_mark(struct nft_batch *b, int family, const char *set, uint32_t id, const void *arg)
+{
+	const struct mark_arg *a = arg;
+
+	if (!a->who)
+		return nft_msg_rule_usage_mark_uid(b, family, set, id, a->uid, a->label);
+	/* a range is of one family, a MAC of both */
+	if (a->who->range.family && a->who->range.family != family)
+		return 0;
+	return nft_msg_rule_usage_mark_who(b, a->who, family, set, id, a->label);
+}
+
+/* The label bit of each allowance for some (labels[i], unset for one for
+ * everyone), from its name rather than its place in the file: the kernel
+ * keeps a label with its connection, so a reload or a restart that reorders
+ * allowances leaves open connections counted for the allowance they were.
+ * A name whose slot is taken gets the next free one, in file order. */
+static void usage_labels(const struct nft_config *c, unsigned labels[NFT_USAGE_MAX])
+{
+	uint32_t taken = 0;
+
+	for (size_t i = 0; i < c->n_usage && i < NFT_USAGE_MAX; i++) {
+		if (whom_everyone(&c->usage[i].whom))
+			continue;
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (const char *p = c->usage[i].name; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		unsigned slot = h % NFT_USAGE_MAX;
+		while (taken >> slot & 1u)
+			slot = (slot + 1) % NFT_USAGE_MAX;
+		taken |= 1u << slot;
+		labels[i] = NFT_USAGE_LABEL(slot);
+	}
+}
+
+/* An allowance for some: the connections of its users' sockets (output) and
+ * of its devices' MACs and ranges (prerouting) to its lists' addresses get
+ * its label, which its log rule requires. */
+static int usage_marks(struct nft_batch *b, const struct nft_config *c, size_t i, unsigned label)
+{
+	const struct nft_usage *u = &c->usage[i];
+	struct mark_arg a = {label, 0, NULL};
+	int r = 0;
+
+	for (uint32_t k = 0; k < u->whom.n_uids && k < SMB_WHOM_USERS_MAX && r == 0; k++) {
+		if (u->whom.uids[k] == UINT32_MAX) /* no such user: nothing of theirs to count */
+			continue;
+		a.uid = u->whom.uids[k];
+		r = each_set(b, c, u->lists, set_mark, &a);
+	}
+	for (size_t k = 0; k < c->n_whos && r == 0; k++) {
+		if (c->whos[k].device >= SMB_DEVICES_MAX ||
+		    !(u->whom.devices >> c->whos[k].device & 1u))
+			continue;
+		a.who = &c->whos[k];
+		r = each_set(b, c, u->lists, set_mark, &a);
+	}
+	return r;
+}
+
+/* One chain per allowance with its log rule, and a jump to it from the
+ * usage chain for each set of its lists: the limits live in that one rule,
+ * so an allowance of several lists is still logged once a minute. An
+ * allowance for some has its label rules too (usage_marks), and its log
+ * rule requires the label; one for everyone has neither, so it costs no
+ * conntrack lookup. */
+int nft_build_usage(struct nft_batch *b, const struct nft_config *c, const struct nft_config *old)
+{
+	char chain[NFT_CHAIN_NAME_MAX], prefix[sizeof(NFT_USAGE_PREFIX) + VALUE_NAME_MAX];
+	unsigned labels[NFT_USAGE_MAX];
+	int r = 0;
+
+	usage_labels(c, labels);
+	if (!old)
+		r = nft_msg_base_chain_add(b, NFT_CHAIN_USAGE, "filter", NF_INET_PRE_ROUTING,
+		                           NFT_PRIO_FILTER);
+	if (r == 0 && usage_users(c) && !(old && usage_users(old)))
+		r = nft_msg_base_chain_add(b, NFT_CHAIN_USAGE_OUT, "filter", NF_INET_LOCAL_OUT,
+		                           NFT_PRIO_FILTER);
+	for (size_t i = 0; i < c->n_usage && i < NFT_USAGE_MAX && r == 0; i++) {
+		bool some = !whom_everyone(&c->usage[i].whom);
+		usage_chain(chain, i);
+		snprintf(prefix, sizeof(prefix), "%s%s", NFT_USAGE_PREFIX, c->usage[i].name);
+		if ((r = nft_msg_chain_add(b, chain)) ||
+		    (r = nft_msg_rule_usage_log(b, chain, c->usage_rate, prefix,
+		                                some ? (int)labels[i] : NFT_LABEL_NONE)) ||
+		    (some && (r = usage_marks(b, c, i, labels[i]))))
+			break;
+		r = each_set(b, c, c->usage[i].lists, set_jump, chain);
+	}
+	return r;
+}
+
+/* The usage rules of o out (they name the sets, and their chains go); the
+ * usage_output chain goes too unless c keeps it (then it is emptied). */
+static int usage_out(struct nft_batch *b, const struct nft_config *o, const struct nft_config *c)
 {
 	char chain[NFT_CHAIN_NAME_MAX];
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_USAGE);
 
+	if (r == 0 && usage_users(o))
+		r = usage_users(c) ? nft_msg_chain_flush(b, NFT_CHAIN_USAGE_OUT)
+		                   : nft_msg_chain_del(b, NFT_CHAIN_USAGE_OUT);
 	for (size_t i = 0; i < o->n_usage && r == 0; i++) {
 		usage_chain(chain, i);
 		r = nft_msg_chain_del(b, chain);
@@ -346,7 +456,7 @@ int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const stru
 	int r = nft_msg_chain_flush(b, NFT_CHAIN_BLOCK);
 
 	if (r == 0)
-		r = usage_out(b, o);
+		r = usage_out(b, o, c);
 
 	for (unsigned i = 0; i < o->n_lists && r == 0; i++) {
 		if (find_list(c, o->lists[i]) < 0)
@@ -363,7 +473,7 @@ int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const stru
 	if (r == 0 && (blocking || c->n_some))
 		r = nft_build_block_rules(b, c, blocking, until_ns);
 	if (r == 0)
-		r = nft_build_usage(b, c, false);
+		r = nft_build_usage(b, c, o);
 	return r;
 }
 

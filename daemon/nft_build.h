@@ -28,9 +28,10 @@ int nft_build_flush(struct nft_batch *b, const struct nft_config *c);
  * of `blocking` (indices of c) back in. */
 int nft_build_relist(struct nft_batch *b, const struct nft_config *o, const struct nft_config *c,
                      uint64_t blocking, uint64_t until_ns);
-/* The allowances' usage rules of c (nft_config.usage): with `hook`, the
- * usage base chain too (a table made fresh); else into the existing one. */
-int nft_build_usage(struct nft_batch *b, const struct nft_config *c, bool hook);
+/* The allowances' usage rules of c (nft_config.usage). old NULL: a table
+ * made fresh, the base chains made too; else the table holds old's, taken
+ * out first (nft_build_relist), and usage_output is made if old had none. */
+int nft_build_usage(struct nft_batch *b, const struct nft_config *c, const struct nft_config *old);
 /* A mask of o's lists as the same lists (by name) in c. */
 uint64_t nft_build_remap(const struct nft_config *o, const struct nft_config *c, uint64_t lists);
 

@@ -43,10 +43,22 @@
 /* filter, hook input: that port takes only what the redirect sends there */
 #define NFT_CHAIN_GUARD "guard"
 /* Allowances (usage.c): filter, hook prerouting, jumps from the lists' sets to
- * one chain per allowance, "usage_0" ..., whose one rule logs active use. */
-#define NFT_CHAIN_USAGE    "usage"
-#define NFT_USAGE_GROUP    4761                 /* the NFLOG group of those logs */
-#define NFT_USAGE_PREFIX   "smbreak-allowance " /* then the allowance's name */
+ * one chain per allowance, "usage_0" ..., whose one rule logs active use;
+ * before them, the rules that label the connections of the devices of an
+ * allowance for some devices. */
+#define NFT_CHAIN_USAGE  "usage"
+#define NFT_USAGE_GROUP  4761                 /* the NFLOG group of those logs */
+#define NFT_USAGE_PREFIX "smbreak-allowance " /* then the allowance's name */
+/* filter, hook output, only while an allowance names users: their sockets'
+ * packets to its lists' addresses label their connections (see below) */
+#define NFT_CHAIN_USAGE_OUT "usage_output"
+/* The conntrack label bit of label slot i (0 .. NFT_USAGE_MAX-1, of 128
+ * bits; from the top, so that the low bits other tools name in
+ * connlabel.conf stay theirs): an allowance for some users or devices
+ * counts only the traffic of connections so labelled (nft_build.c picks
+ * each one's slot). */
+#define NFT_USAGE_LABEL(i) (127u - (unsigned)(i))
+#define NFT_LABEL_NONE     (-1) /* nft_msg_rule_usage_log: every connection counts */
 #define NFT_CHAIN_NAME_MAX 32
 
 /* regular, jumped to from block_forward after block (gateway mode): one rule
@@ -227,9 +239,17 @@ int nft_msg_rule_guard(struct nft_batch *b, int l4proto, uint16_t port);
 int nft_msg_rule_usage_jump(struct nft_batch *b, int family, const char *set, uint32_t set_id,
                             const char *to);
 /* In chain `chain`: above `rate` bytes/s (over a one-second bucket), at most
- * once a minute, log to NFT_USAGE_GROUP with `prefix`. */
+ * once a minute, log to NFT_USAGE_GROUP with `prefix`. label (0..127): only
+ * packets of connections with that conntrack label bit count, NFT_LABEL_NONE:
+ * every packet. */
 int nft_msg_rule_usage_log(struct nft_batch *b, const char *chain, uint32_t rate,
-                           const char *prefix);
+                           const char *prefix, int label);
+/* usage_output chain: a packet of user uid's socket to an address of `set`
+ * sets label bit `label` of its connection (`ct label set`, which ORs the bit
+ * in and leaves the others' bits alone). Only connections made while some
+ * label rule is in the table carry labels (the kernel adds them then). */
+int nft_msg_rule_usage_mark_uid(struct nft_batch *b, int family, const char *set, uint32_t set_id,
+                                uint32_t uid, unsigned label);
 
 /* Gateway mode. intercept_routed chain: port-53 traffic of l4proto arriving
  * on the interface `ifname` (matched by name, so it may not exist yet), to
@@ -245,6 +265,11 @@ struct nft_who {
 };
 /* block_devices chain: traffic from w jumps to `to`, the chain of w's device. */
 int nft_msg_rule_who_jump(struct nft_batch *b, const struct nft_who *w, const char *to);
+/* usage chain: a packet from w to an address of `set` (of `family`; a range
+ * of w's is of the same family) sets label bit `label` of its connection, as
+ * nft_msg_rule_usage_mark_uid does for a user's. */
+int nft_msg_rule_usage_mark_who(struct nft_batch *b, const struct nft_who *w, int family,
+                                const char *set, uint32_t set_id, unsigned label);
 /* nft_msg_rule_block and nft_msg_rule_block_port in another chain (a device's). */
 int nft_msg_rule_block_in(struct nft_batch *b, const char *chain, int family, const char *set,
                           uint32_t set_id, uint64_t until_ns);

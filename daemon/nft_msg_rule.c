@@ -1,7 +1,7 @@
 /* Pure building of the nf_tables rules smbreakd installs: the expressions
- * (meta, payload, lookup, reject, nat, fib, ...) and each rule of the block,
- * refuse and intercept chains; the messages go into a batch like the rest of
- * nft_msg.c's. */
+ * (meta, payload, lookup, reject, nat, fib, ct, ...) and each rule of the
+ * block, refuse, intercept and usage chains; the messages go into a batch
+ * like the rest of nft_msg.c's. */
 #include "nft_msg_int.h"
 
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -150,6 +150,24 @@ static void expr_bitwise32(struct mb *b, uint32_t reg, uint32_t mask, uint32_t x
 	expr_end(b, e, d);
 }
 
+/* reg = reg & mask, len bytes (as the register holds them: a payload load in network byte
+ * order, the conntrack labels as the kernel keeps them) */
+static void expr_mask(struct mb *b, uint32_t reg, const uint8_t *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
+	put_be32(b, NFTA_BITWISE_SREG, reg);
+	put_be32(b, NFTA_BITWISE_DREG, reg);
+	put_be32(b, NFTA_BITWISE_LEN, len);
+	struct nlattr *m = nest(b, NFTA_BITWISE_MASK);
+	put(b, NFTA_DATA_VALUE, len, mask);
+	nest_end(b, m);
+	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
+	put(b, NFTA_DATA_VALUE, len, zero);
+	nest_end(b, x);
+	expr_end(b, e, d);
+}
+
 static void expr_fib_daddr_type(struct mb *b, uint32_t dreg)
 {
 	struct nlattr *d, *e = expr_begin(b, "fib", &d);
@@ -226,6 +244,16 @@ static void match_uid(struct mb *b, const uint32_t *uid)
 	cmp_u32(b, NFT_REG_1, *uid);
 }
 
+/* The packet's source (src) or destination address, of family's length
+ * alen, is in `set`; its family was matched before. */
+static void match_addr_in(struct mb *b, int alen, const char *set, uint32_t set_id, bool src)
+{
+	/* the source address is at 12 in IPv4, 8 in IPv6; the destination 16 or 24 */
+	uint32_t off = alen == 4 ? (src ? 12 : 16) : (src ? 8 : 24);
+	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, off, (uint32_t)alen, NFT_REG_1);
+	expr_lookup(b, set, set_id, NFT_REG_1);
+}
+
 /* A rule of `chain` whose packets (of user *uid's sockets, when uid is
  * given) have their source (src) or destination address in `set`; the
  * caller adds its verdict and ends it (rule_end). */
@@ -242,10 +270,7 @@ static int rule_addr_in(struct mb *b, struct nlattr **x, const char *chain, int 
 	/* the uid first: other users' packets leave the rule at one compare */
 	match_uid(b, uid);
 	match_family(b, family);
-	/* the source address is at 12 in IPv4, 8 in IPv6; the destination 16 or 24 */
-	uint32_t off = alen == 4 ? (src ? 12 : 16) : (src ? 8 : 24);
-	expr_payload(b, NFT_PAYLOAD_NETWORK_HEADER, off, (uint32_t)alen, NFT_REG_1);
-	expr_lookup(b, set, set_id, NFT_REG_1);
+	match_addr_in(b, alen, set, set_id, src);
 	return 0;
 }
 
@@ -511,6 +536,48 @@ static void expr_log(struct mb *b, uint16_t group, const char *prefix)
 	expr_end(b, e, d);
 }
 
+/* The 16 bytes of the conntrack labels with only `bit` set, laid out as
+ * the kernel keeps them (a bitmap of unsigned longs) on any machine. */
+static void label_bit(uint8_t out[16], unsigned bit)
+{
+	unsigned long w[16 / sizeof(unsigned long)] = {0};
+	const unsigned per = 8 * sizeof(unsigned long);
+
+	/* callers pass bit < 128; the modulo keeps any other in bounds */
+	w[bit / per % (sizeof(w) / sizeof(w[0]))] = 1ul << (bit % per);
+	memcpy(out, w, 16);
+}
+
+/* `ct label BIT`: the packet's connection carries the bit (a packet without
+ * a connection, or one without labels, does not) */
+static void match_label(struct mb *b, unsigned bit)
+{
+	static const uint8_t zero[16];
+	uint8_t mask[16];
+
+	label_bit(mask, bit);
+	struct nlattr *d, *e = expr_begin(b, "ct", &d);
+	put_be32(b, NFTA_CT_KEY, NFT_CT_LABELS);
+	put_be32(b, NFTA_CT_DREG, NFT_REG_1);
+	expr_end(b, e, d);
+	expr_mask(b, NFT_REG_1, mask, sizeof(mask));
+	expr_cmp(b, NFT_CMP_NEQ, NFT_REG_1, zero, sizeof(zero));
+}
+
+/* `ct label set BIT`: the kernel ORs the register into the labels, with the
+ * register as the mask of what changes, so no other bit is touched */
+static void expr_label_set(struct mb *b, unsigned bit)
+{
+	uint8_t v[16];
+
+	label_bit(v, bit);
+	expr_immediate(b, NFT_REG_1, v, sizeof(v));
+	struct nlattr *d, *e = expr_begin(b, "ct", &d);
+	put_be32(b, NFTA_CT_KEY, NFT_CT_LABELS);
+	put_be32(b, NFTA_CT_SREG, NFT_REG_1);
+	expr_end(b, e, d);
+}
+
 int nft_msg_rule_usage_jump(struct nft_batch *batch, int family, const char *set, uint32_t set_id,
                             const char *to)
 {
@@ -529,15 +596,36 @@ int nft_msg_rule_usage_jump(struct nft_batch *batch, int family, const char *set
  * keep-alive or a lone notification never does; the packet limit then lets
  * one log through a minute (burst 1: the kernel's default would be 5). */
 int nft_msg_rule_usage_log(struct nft_batch *batch, const char *chain, uint32_t rate,
-                           const char *prefix)
+                           const char *prefix, int label)
 {
+	if (label > 127 || label < NFT_LABEL_NONE)
+		return -EINVAL;
 	struct mb b = rule_new();
 	if (!b.m)
 		return -ENOMEM;
 	struct nlattr *x = rule_begin(&b, chain);
+	/* before the limits: only the whom's bytes fill the byte bucket */
+	if (label != NFT_LABEL_NONE)
+		match_label(&b, (unsigned)label);
 	expr_limit(&b, NFT_LIMIT_PKT_BYTES, rate, 1, 0, true);
 	expr_limit(&b, NFT_LIMIT_PKTS, 1, 60, 1, false);
 	expr_log(&b, NFT_USAGE_GROUP, prefix);
+	nest_end(&b, x);
+	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_usage_mark_uid(struct nft_batch *batch, int family, const char *set,
+                                uint32_t set_id, uint32_t uid, unsigned label)
+{
+	struct mb b;
+	struct nlattr *x;
+
+	if (label > 127)
+		return -EINVAL;
+	int r = rule_addr_in(&b, &x, NFT_CHAIN_USAGE_OUT, family, set, set_id, false, &uid);
+	if (r < 0)
+		return r;
+	expr_label_set(&b, label);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
 }
@@ -563,23 +651,6 @@ int nft_msg_rule_lan_redirect53(struct nft_batch *batch, const char *ifname, int
 	redirect53_to(&b, l4proto, to_port);
 	nest_end(&b, x);
 	return nft_msg_mb_finish(batch, &b);
-}
-
-/* reg = reg & mask, len bytes (network byte order, as payload loads are) */
-static void expr_mask(struct mb *b, uint32_t reg, const uint8_t *mask, uint32_t len)
-{
-	static const uint8_t zero[16];
-	struct nlattr *d, *e = expr_begin(b, "bitwise", &d);
-	put_be32(b, NFTA_BITWISE_SREG, reg);
-	put_be32(b, NFTA_BITWISE_DREG, reg);
-	put_be32(b, NFTA_BITWISE_LEN, len);
-	struct nlattr *m = nest(b, NFTA_BITWISE_MASK);
-	put(b, NFTA_DATA_VALUE, len, mask);
-	nest_end(b, m);
-	struct nlattr *x = nest(b, NFTA_BITWISE_XOR);
-	put(b, NFTA_DATA_VALUE, len, zero);
-	nest_end(b, x);
-	expr_end(b, e, d);
 }
 
 /* The packet comes from the device w: `meta iiftype ether ether saddr MAC`
@@ -619,6 +690,29 @@ int nft_msg_rule_who_jump(struct nft_batch *batch, const struct nft_who *w, cons
 	struct nlattr *x = rule_begin(&b, NFT_CHAIN_BLOCK_DEVICES);
 	int r = match_who(&b, w);
 	expr_verdict(&b, NFT_JUMP, to);
+	nest_end(&b, x);
+	if (r < 0 && !b.err)
+		b.err = r;
+	return nft_msg_mb_finish(batch, &b);
+}
+
+int nft_msg_rule_usage_mark_who(struct nft_batch *batch, const struct nft_who *w, int family,
+                                const char *set, uint32_t set_id, unsigned label)
+{
+	int alen = addr_len(family);
+
+	if (alen < 0 || label > 127 || (w->range.family && w->range.family != family))
+		return -EINVAL;
+	struct mb b = rule_new();
+	if (!b.m)
+		return -ENOMEM;
+	struct nlattr *x = rule_begin(&b, NFT_CHAIN_USAGE);
+	int r = match_who(&b, w);
+	/* a range matched its family already, a MAC has none */
+	if (!w->range.family)
+		match_family(&b, family);
+	match_addr_in(&b, alen, set, set_id, false);
+	expr_label_set(&b, label);
 	nest_end(&b, x);
 	if (r < 0 && !b.err)
 		b.err = r;

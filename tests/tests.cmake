@@ -68,6 +68,8 @@ smb_system(strict_shared)
 smb_system(watch)
 smb_system(notify)
 smb_system(allowance)
+smb_system(allowance_users)
+smb_system(allowance_devices)
 smb_system(users)
 
 # nftables: the driver is a CLI over daemon/nft.h; the tests run it in network namespaces.

@@ -10,41 +10,17 @@
 # with warn 1m after its second minute and not before, and that of the 2m
 # one (the [daemon] warn, 5m, is more than its budget) at its first.
 #
-# Time: the kernel's one-per-minute limit runs on the real clock, so waiting
-# for two reported minutes would take two real minutes. Instead the daemon
-# runs under libfaketime with an offset the test steps a minute at a time
-# (FAKETIME_TIMESTAMP_FILE, then a reload, which also rebuilds the usage
-# rules and so starts the kernel's limit afresh): each reported minute is a
-# distinct minute of the daemon's clock, and the test takes some 20 s. The
-# fake day is tomorrow 10:00 UTC, so no step crosses midnight.
+# Time: the daemon runs on a fake clock stepped a minute at a time
+# (allowance_lib.sh), so the test takes some 20 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_upstream.sh"
 . "$(dirname "$0")/hostlab.sh"
-export TZ=UTC
-LIBFT=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1)
-if [ -z "$LIBFT" ] || ! command -v dig >/dev/null || ! command -v dnsmasq >/dev/null ||
-	! command -v curl >/dev/null; then
-	echo "skip: needs libfaketime, dig, dnsmasq and curl" >&2
-	exit 77
-fi
-WEB=
+. "$(dirname "$0")/allowance_lib.sh"
 WATCH=
-trap '[ -n "$WEB" ] && kill "$WEB"; [ -n "$WATCH" ] && kill "$WATCH"; lab_down; cleanup' EXIT
+trap '[ -n "$ALLOW_WEB" ] && kill "$ALLOW_WEB"; [ -n "$WATCH" ] && kill "$WATCH"; lab_down; cleanup' EXIT
 lab_up || { fail "the test network"; finish; exit 1; }
-# A file to download, served from NET on port 8081.
-mkdir -p "$T/www" && head -c 20000000 /dev/zero >"$T/www/big" && echo small >"$T/www/small"
-(cd "$T/www" && exec ip netns exec "$NET" python3 -m http.server --bind 0.0.0.0 8081) >/dev/null 2>&1 &
-WEB=$!
-cat >"$CONF" <<CONF
-[daemon]
-listen = 127.0.0.153:53
-upstream = $LAB_UP4
-intercept = yes
-
-[list social]
-domains = $UP_LISTED
-
-[allowance social-time]
+allowance_web
+allowance_conf "[allowance social-time]
 lists = social
 per_day = 2m
 
@@ -56,36 +32,8 @@ strict = yes
 [allowance warned]
 lists = social
 per_day = 3m
-warn = 1m
-CONF
+warn = 1m"
 
-# The fake clock: tomorrow 10:00:05 UTC, plus $1 seconds.
-base=$(( $(date -d 'tomorrow 10:00:05' +%s) - $(date +%s) ))
-fake() { echo "+$((base + $1))" >"$T/faketime"; }
-fake 0
-start_fake() {
-	ip netns exec "$NS" env LD_PRELOAD="$LIBFT" FAKETIME_TIMESTAMP_FILE="$T/faketime" \
-		FAKETIME_NO_CACHE=1 DONT_FAKE_MONOTONIC=1 \
-		"$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" --data-dir "$SMB_SOURCE_DIR/conf" -d \
-		>>"$LOG" 2>&1 &
-	DPID=$!
-	for _ in $(seq 1 200); do
-		smctl status >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	fail "daemon did not come up"
-	exit 1
-}
-used() { js '[a["used"] for a in j.get("allowances", []) if a["name"] == "social-time"][0]' status; }
-# wait_used N: up to 5 s for N minutes used.
-wait_used() {
-	for _ in $(seq 1 50); do
-		[ "$(used)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-reload() { smctl reload >/dev/null; }
 # warnings NAME: the warning events for allowance NAME the watch has seen,
 # as [used, budget, whether it runs out within 2 minutes].
 warnings() {
@@ -104,7 +52,7 @@ wait_warned() {
 }
 get() { in_ns curl -s -o /dev/null -m "$2" --limit-rate "$3" -w '%{http_code}' "http://$UP_LISTED_A:8081/$1"; }
 
-start_fake
+start_daemon
 smctl --json watch >"$T/watch.json" 2>"$T/watch.err" &
 WATCH=$!
 eq "the listed name resolves (and its address is learned)" \
@@ -117,17 +65,19 @@ eq "its rule: above active_rate, once a minute, to the NFLOG group" \
 eq "the byte rate is active_rate's default, over" \
 	"$(nftj '[[e["limit"]["rate"], e["limit"]["per"], e["limit"].get("inv", False), e["limit"].get("rate_unit")] for r in rules("usage_0") for e in r["expr"] if "limit" in e][0]')" \
 	'[40000, "second", true, "bytes"]'
+eq "allowances for everyone need no conntrack labels, nor an output chain" \
+	"$(nftj '[o["chain"]["name"] for o in j if "chain" in o and o["chain"]["name"] == "usage_output"] + [r for r in rules("usage_0") if "ct" in json.dumps(r)]')" '[]'
 eq "the log names the allowance" \
 	"$(nftj '[e["log"]["prefix"] for r in rules("usage_0") for e in r["expr"] if "log" in e][0]')" \
 	'smbreak-allowance social-time'
 
 # Keep-alives: a small request a second for 8 s costs nothing.
 for _ in $(seq 1 8); do get small 2 1M >/dev/null; sleep 1; done
-eq "small requests once a second use nothing" "$(used)" 0
+eq "small requests once a second use nothing" "$(used social-time)" 0
 
 # A download at 300 KB/s: the first minute.
 get big 3 300k >/dev/null
-wait_used 1 && ok || fail "a download counts a minute (used $(used))"
+wait_used social-time 1 && ok || fail "a download counts a minute (used $(used social-time))"
 contains "status shows it" "$(smctl status)" "social-time: 1m of 2m used today, 1m left"
 wait_warned social-time && ok || fail "the 2m allowance warns at its first minute: $(cat "$T/watch.json")"
 eq "its warning: 1 of 2 used, runs out by the end of the next minute" "$(warnings social-time)" \
@@ -137,13 +87,13 @@ eq "the 3m allowance with warn 1m: no warning after its first minute" "$(warning
 reload
 get big 2 300k >/dev/null
 sleep 0.5
-eq "a minute counts once" "$(used)" 1
+eq "a minute counts once" "$(used social-time)" 1
 
 # The next minute of the daemon's clock: the second, and the last.
 fake 60
 reload
 get big 3 300k >/dev/null
-wait_used 2 && ok || fail "the second minute counts (used $(used))"
+wait_used social-time 2 && ok || fail "the second minute counts (used $(used social-time))"
 wait_warned warned && ok || fail "the 3m allowance warns after its second minute: $(cat "$T/watch.json")"
 eq "its warning: 2 of 3 used, 1 min left" "$(warnings warned)" '[[2, 3, True]]'
 eq "the 2m allowance, used up, is not warned again" "$(warnings social-time)" '[[1, 2, True]]'
@@ -163,8 +113,8 @@ contains "the name is blocked" "$(in_ns dig @127.0.0.153 "$UP_LISTED" A)" "NXDOM
 # A restart keeps the count, and the break.
 check "a clean stop" stop_daemon
 grep -q "^day " "$STATE/allowances" && ok || fail "the usage is in the state directory"
-start_fake
-eq "after a restart: still 2 minutes used" "$(used)" 2
+start_daemon
+eq "after a restart: still 2 minutes used" "$(used social-time)" 2
 eq "and the break still on" "$(js 'j.get("blocking", False)' status)" true
 contains "stats show the minutes per day" "$(smctl stats)" "social-time"
 

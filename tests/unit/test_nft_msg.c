@@ -73,6 +73,40 @@ static const char NFT_ELEMS6[] =
 static const char NFT_HOOK_FILTER[] = "1400048008000100000000030800020000000000";
 static const char NFT_HOOK_DSTNAT[] = "14000480080001000000000308000200ffffff9c";
 
+/* From `nft --debug=mnl` of (the expressions nest; for the log rule the
+ * label match before its limits):
+ *   add rule inet smbreak usage_output meta skuid 4242 ip daddr @learned4 ct label set 127
+ *   add rule inet smbreak usage iiftype ether ether saddr 3c:22:fb:12:34:56
+ *       meta nfproto ipv4 ip daddr @learned4 ct label set 127
+ *   add rule inet smbreak usage_0 ct label 126 limit rate over 40000 bytes/second ... */
+static const char NFT_MARK_UID[] =
+    "6401048024000180090001006d6574610000000014000280080002000000000a08000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380080001009210000024000180"
+    "090001006d6574610000000014000280080002000000000f08000100000000012c00018008000100636d7000"
+    "20000280080001000000000108000200000000000c0003800500010002000000340001800c0001007061796c"
+    "6f61640024000280080001000000000108000200000000010800030000000010080004000000000434000180"
+    "0b0001006c6f6f6b757000002400028008000200000000010d0001006c6561726e6564340000000008000400"
+    "00000001380001800e000100696d6d6564696174650000002400028008000100000000011800028014000100"
+    "0000000000000000000000000000008020000180070001006374000014000280080002000000000d08000400"
+    "00000001";
+static const char NFT_MARK_MAC[] =
+    "c801048024000180090001006d6574610000000014000280080002000000000808000100000000012c000180"
+    "08000100636d700020000280080001000000000108000200000000000c000380060001000100000034000180"
+    "0c0001007061796c6f6164002400028008000100000000010800020000000000080003000000000608000400"
+    "000000063000018008000100636d70002400028008000100000000010800020000000000100003800a000100"
+    "3c22fb123456000024000180090001006d6574610000000014000280080002000000000f0800010000000001"
+    "2c00018008000100636d700020000280080001000000000108000200000000000c0003800500010002000000"
+    "340001800c0001007061796c6f61640024000280080001000000000108000200000000010800030000000010"
+    "0800040000000004340001800b0001006c6f6f6b757000002400028008000200000000010d0001006c656172"
+    "6e656434000000000800040000000001380001800e000100696d6d6564696174650000002400028008000100"
+    "0000000118000280140001000000000000000000000000000000008020000180070001006374000014000280"
+    "080002000000000d0800040000000001";
+static const char NFT_LABEL_126[] =
+    "20000180070001006374000014000280080002000000000d08000100000000015c0001800c00010062697477"
+    "697365004c000280080001000000000108000200000000010800030000000010180004801400010000000000"
+    "0000000000000000000000401800058014000100000000000000000000000000000000003800018008000100"
+    "636d70002c000280080001000000000108000200000000011800038014000100000000000000000000000000"
+    "00000000";
 static char hexbuf[8192];
 
 static const char *hex(const void *p, size_t n)
@@ -259,6 +293,62 @@ static void test_gateway_rules(void)
 	CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_BLOCK6);
 	CHECK_INT(nft_msg_rule_block_port_in(&b, "device3", IPPROTO_UDP, 853, 0), 0);
 	CHECK(nft_msg_rule_block_port_in(&b, "device3", IPPROTO_ICMP, 853, 0) < 0);
+	nft_batch_release(&b);
+}
+
+/* An allowance for some: the rules that label its users' and devices'
+ * connections, and its log rule's label match, as nft(8) writes them (the
+ * labels as the kernel keeps them: bit 127 is the last byte's top bit on a
+ * little-endian machine, where the references were made); one for everyone
+ * has no ct expression at all. */
+static void test_usage_rules(void)
+{
+	static const uint8_t mac[6] = {0x3c, 0x22, 0xfb, 0x12, 0x34, 0x56};
+	struct nft_who w = {.device = 3};
+	struct nft_batch b;
+	static char u[sizeof(hexbuf)];
+
+	memcpy(w.mac, mac, 6);
+	nft_batch_init(&b, 1);
+	CHECK_INT(nft_msg_rule_usage_mark_uid(&b, AF_INET, S4, 1, 4242, NFT_USAGE_LABEL(0)), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_USAGE_OUT));
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_MARK_UID);
+	CHECK(nft_msg_rule_usage_mark_uid(&b, AF_UNIX, S4, 1, 4242, 0) < 0);
+	CHECK(nft_msg_rule_usage_mark_uid(&b, AF_INET, S4, 1, 4242, 128) < 0);
+
+	CHECK_INT(nft_msg_rule_usage_mark_who(&b, &w, AF_INET, S4, 1, NFT_USAGE_LABEL(0)), 0);
+	CHECK_STR(last_attr_hex(&b, NFTA_RULE_CHAIN),
+	          hex_attr_str(NFTA_RULE_CHAIN, NFT_CHAIN_USAGE));
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		CHECK_STR(last_attr_hex(&b, NFTA_RULE_EXPRESSIONS), NFT_MARK_MAC);
+	/* a range: its own family's sets only, no second family match */
+	w.range.family = AF_INET6;
+	w.range.len = 64;
+	inet_pton(AF_INET6, "fd00:77::", w.range.addr);
+	CHECK(nft_msg_rule_usage_mark_who(&b, &w, AF_INET, S4, 1, 127) < 0);
+	CHECK_INT(nft_msg_rule_usage_mark_who(&b, &w, AF_INET6, S6, 2, 127), 0);
+	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
+	CHECK(strstr(u, "fd000077000000000000000000000000") != NULL);
+	CHECK(strstr(u, "ffffffffffffffff0000000000000000") != NULL);
+	CHECK(strstr(u, hex("lookup", 6)) != NULL);
+
+	CHECK_INT(nft_msg_rule_usage_log(&b, "usage_0", 40000, "smbreak-allowance kids",
+	                                 (int)NFT_USAGE_LABEL(1)),
+	          0);
+	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
+	/* after the nest's own header: the label match, then the limits */
+	if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+		CHECK(strncmp(u + 8, NFT_LABEL_126, strlen(NFT_LABEL_126)) == 0);
+	const char *limit = strstr(u, hex("limit", 5)); /* hex() reuses its buffer */
+	CHECK(limit != NULL && limit > strstr(u, hex("cmp", 3)));
+	CHECK_INT(
+	    nft_msg_rule_usage_log(&b, "usage_0", 40000, "smbreak-allowance all", NFT_LABEL_NONE),
+	    0);
+	snprintf(u, sizeof(u), "%s", last_attr_hex(&b, NFTA_RULE_EXPRESSIONS));
+	CHECK(strstr(u, hex("ct", 3)) == NULL && strstr(u, hex("limit", 5)) != NULL);
+	CHECK(nft_msg_rule_usage_log(&b, "usage_0", 40000, "x", 128) < 0);
 	nft_batch_release(&b);
 }
 
@@ -519,6 +609,7 @@ int main(void)
 	test_framing();
 	test_rules_match_nft();
 	test_gateway_rules();
+	test_usage_rules();
 	test_elements_match_nft();
 	test_split_and_floor();
 	test_describe();

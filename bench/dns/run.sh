@@ -10,7 +10,7 @@
 #
 #   bench/dns/run.sh BUILD_DIR [--rounds N] [--secs S] [--n LIST] [--quick] [--keep]
 #
-# BUILD_DIR holds daemon/smbreakd, ctl/smctl and bench/dns/bench_dns_{gen,lat}
+# BUILD_DIR holds daemon/smbreakd, ctl/smctl and bench/dns/bench_dns_{gen,lat,floor}
 # (SMBREAKD=... SMCTL=... in the environment override the first two). Layout on
 # a 2-core machine: the daemon under test on CPU 0 (alone), the load client and
 # the upstream on CPU 1. Needs root, dnsperf, dnsmasq (dnsmasq-base), dnsdist,

@@ -95,8 +95,11 @@ root=$("$here/e2e/rootfs.sh") || die "making the Debian 12 root filesystem"
 systemd-nspawn --register=no --keep-unit --quiet -b -D "$root" --ephemeral --private-network \
 	-M "$MACHINE" --console=read-only --bind-ro="$W/deb:/mnt/deb" >"$W/boot.log" 2>&1 &
 NSPAWN=$!
+# The container's PID 1 is the child of systemd-nspawn that has become
+# systemd: a child that is still nspawn's own setup may be gone a moment
+# later (seen once: every nsenter then failed for want of its namespaces).
 for _ in $(seq 300); do
-	CPID=$(pgrep -P "$NSPAWN" | head -n 1)
+	CPID=$(pgrep -P "$NSPAWN" -x systemd | head -n 1)
 	[ -n "$CPID" ] && break
 	kill -0 "$NSPAWN" 2>/dev/null || break
 	sleep 0.1

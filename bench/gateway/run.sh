@@ -37,6 +37,9 @@ T=$(mktemp -d /tmp/smbbench.XXXXXX)
 DPID=
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	# iperf3 -D is no child of ours: deleting its namespace's name would
+	# leave it running (and the namespace with it) after every run.
+	[ -s "$T/iperf.pid" ] && kill "$(cat "$T/iperf.pid")" 2>/dev/null
 	for n in "$P" "$N" "$R"; do ip netns delete "$n" 2>/dev/null; done
 	rm -rf "$T"
 }

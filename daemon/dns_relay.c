@@ -497,7 +497,7 @@ static void relay_send(struct dns_slot *s)
 		if (k->uses >= DNS_UP_SOCK_USES)
 			sock_retire(k);
 		timer_ms(s, dns_policy_try_wait_ms(&r->up[u].rtt, t, r->n_up));
-		uint32_t poll = dns_policy_poll_us(&r->up[u].rtt, DNS_INFLIGHT_MAX - r->n_free);
+		uint32_t poll = dns_policy_poll_us(&r->up[u].rtt, dns_relay_in_flight(r));
 		if (poll) {
 			uint64_t until = mono_ns() + poll * 1000ull;
 			if (until > r->poll_until_ns)
@@ -682,10 +682,10 @@ bool dns_relay_has_upstream(const struct dns_relay *r)
 
 bool dns_relay_polling(const struct dns_relay *r)
 {
-	size_t inflight = DNS_INFLIGHT_MAX - r->n_free;
+	size_t n = dns_relay_in_flight(r);
 
-	return inflight && inflight <= DNS_POLICY_POLL_INFLIGHT && r->poll_until_ns &&
-	       mono_ns() < r->poll_until_ns;
+	/* once every answer is in (or a burst came), sleep at once */
+	return n && n <= DNS_POLICY_POLL_INFLIGHT && mono_ns() < r->poll_until_ns;
 }
 
 bool dns_relay_full(const struct dns_relay *r)

@@ -39,6 +39,7 @@ ip netns exec "$NS" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-re
 	--address=/x.social.test/$BOTH_A --address=/v.video.test/$VIDEO_A \
 	--address=/y.video.test/$BOTH_A >"$T/dnsmasq.log" 2>&1 &
 DNSMASQ=$!
+wait_dns $UP a.social.test $SOCIAL_A
 # The answer: the question, then 60 A records named by a pointer to it.
 ip netns exec "$NS" python3 -c '
 import random, socket, struct

@@ -38,10 +38,7 @@ UNB
 ip netns exec "$NS" unbound -c "$T/unbound.conf" &
 UPID=$!
 trap 'kill $UPID 2>/dev/null; wait $UPID 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 100); do
-	ip netns exec "$NS" dig +time=1 +tries=1 +short @$UP both.smbt.test 2>/dev/null | grep -q . && break
-	sleep 0.1
-done
+wait_dns $UP both.smbt.test 198.51.100.10
 
 d() { ip netns exec "$NS" dig +time=3 +tries=1 "$@"; }
 # status and NSID of an answer, the fields RFC 6891 is about

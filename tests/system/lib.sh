@@ -105,6 +105,20 @@ wait_log() {
 	return 1
 }
 
+# wait_dns SERVER NAME ADDRESS: waits (20 s at most) until the upstream at
+# SERVER, in the test's namespace, answers NAME with ADDRESS. Only the address
+# counts: with +short dig prints a refused connection on stdout too.
+wait_dns() {
+	local i
+	for i in $(seq 1 200); do
+		ip netns exec "$NS" dig +time=1 +tries=1 +short "@$1" "$2" 2>/dev/null |
+			grep -qxF -- "$3" && return 0
+		sleep 0.1
+	done
+	echo "the upstream $1 never answered $2 with $3" >&2
+	return 1
+}
+
 # HH:MM:SS of now + N seconds, in the test's TZ.
 clock_in() {
 	date -d "@$(($(date +%s) + $1))" +%H:%M:%S

@@ -55,6 +55,7 @@ ip netns exec "$NS" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-re
 	--host-record=b.site-two.example,$CDN >"$T/dnsmasq.log" 2>&1 &
 PIDS="$PIDS $!"
 trap 'kill $PIDS 2>/dev/null; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
+wait_dns $UP alias.example $IG
 
 cat >"$CONF" <<CONF
 [daemon]

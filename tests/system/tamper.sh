@@ -21,6 +21,7 @@ ip netns exec "$NS" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-re
 	--address=/b.social.test/10.98.1.2 --address=/c.social.test/2001:db8:98::3 \
 	>"$T/dnsmasq.log" 2>&1 &
 DNSMASQ=$!
+wait_dns $UP a.social.test 10.98.1.1
 trap 'kill $DNSMASQ 2>/dev/null; cleanup' EXIT
 
 cat >"$CONF" <<CONF

@@ -69,6 +69,7 @@ ip netns exec "$NS" dnsmasq --keep-in-foreground -C /dev/null --no-hosts --no-re
 	--bind-interfaces --listen-address=$UP --port=53 --user=root --group=root \
 	--pid-file="$T/dnsmasq.pid" --address=/a.social.test/$SOCIAL_A >"$T/dnsmasq.log" 2>&1 &
 DNSMASQ=$!
+wait_dns $UP a.social.test $SOCIAL_A
 SA= SB=
 trap 'kill $WEB $STREAM $DNSMASQ $SA $SB 2>/dev/null; ip netns delete "$NS2" 2>/dev/null; cleanup' EXIT
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,8 @@ static int set_aside(const char *path, const char *bad)
 	return -errno;
 }
 
-int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
-              char *err, size_t errlen)
+static int load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
+                char *err, size_t errlen, bool keep_bad)
 {
 	char path[4096], bad[4096];
 	char *text = NULL;
@@ -140,9 +141,23 @@ int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse
 		if (r == 0 || r == -ENOMEM)
 			return r;
 	}
+	if (!keep_bad)
+		return 1;
 	snprintf(bad, sizeof(bad), "%s/%s.bad", dir, name);
 	r = set_aside(path, bad);
 	return r < 0 ? r : 1;
+}
+
+int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
+              char *err, size_t errlen)
+{
+	return load(dir, name, max, parse, out, err, errlen, true);
+}
+
+int file_peek(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
+              char *err, size_t errlen)
+{
+	return load(dir, name, max, parse, out, err, errlen, false);
 }
 
 static int write_all(int fd, const char *buf, size_t len)

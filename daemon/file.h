@@ -30,6 +30,10 @@ typedef int (*file_parse_fn)(const char *text, size_t len, void *out, char *err,
  * parse (a good file is not set aside for want of memory). */
 int file_load(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
               char *err, size_t errlen);
+/* file_load that leaves a bad file where it is (returning 1 all the same):
+ * for a look before the one that owns the file loads it. */
+int file_peek(const char *dir, const char *name, size_t max, file_parse_fn parse, void *out,
+              char *err, size_t errlen);
 /* Replaces DIR/NAME with buf atomically. 0 or negative errno. */
 int file_write_atomic(const char *dir, const char *name, const char *buf, size_t len);
 

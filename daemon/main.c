@@ -29,6 +29,7 @@
 #include "paths.h"
 #include "policy.h"
 #include "sched.h"
+#include "startconf.h"
 #include "state.h"
 #include "usage.h"
 
@@ -190,10 +191,10 @@ static int check_options(int argc, char **argv, const struct options *o)
 	return 0;
 }
 
-static int load_conf_text(const char *path, struct conf **out, char **text, size_t *len)
+static int load_conf(const char *path, struct conf **out)
 {
 	struct conf_errors errs = {0};
-	int r = conf_load_text(path, out, &errs, text, len);
+	int r = conf_load(path, out, &errs);
 
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
@@ -201,53 +202,6 @@ static int load_conf_text(const char *path, struct conf **out, char **text, size
 		fprintf(stderr, "%s: %zu more errors not shown\n", path, errs.dropped);
 	conf_errors_clear(&errs);
 	return r;
-}
-
-static int load_conf(const char *path, struct conf **out)
-{
-	return load_conf_text(path, out, NULL, NULL);
-}
-
-/* The file has errors: a start during a strict break goes on with the last
- * good configuration (a broken file and a restart must not end a strict
- * break); any other start fails, so systemd ends in a clean failed state. */
-static int fallback_conf(const struct options *o, struct conf **out)
-{
-	char path[4096], err[256], boot[STATE_BOOT_ID_LEN + 1] = "";
-	struct policy_clock clk = {
-	    .now = time(NULL), .boottime = state_boottime(), .boot_id = boot};
-	struct conf *g = NULL;
-	struct state s;
-	struct policy p;
-	bool strict = false;
-
-	snprintf(path, sizeof(path), "%s/%s", o->state_dir, BREAKS_GOOD_CONF);
-	if (access(path, F_OK) == 0 && load_conf(path, &g) == 0) {
-		state_boot_id(boot);
-		if (state_load(o->state_dir, &s, err, sizeof(err)) >= 0 &&
-		    policy_eval(g, &s, &clk, &p) == 0) {
-			strict = p.in.strict;
-			policy_clear(&p);
-		}
-	}
-	if (!strict) {
-		log_error("%s has errors (above) and no strict break is on: smbreakd does not "
-		          "start; fix the file (smbreakd --check-config -f %s shows them)",
-		          o->conf_path, o->conf_path);
-		conf_free(g);
-		return -EINVAL;
-	}
-	free(g->path);
-	g->path = strdup(o->conf_path); /* a reload reads the real file again */
-	if (!g->path) {
-		conf_free(g);
-		return -ENOMEM;
-	}
-	log_error("%s has errors (above), and a strict break is on: smbreakd starts on the last "
-	          "good configuration, %s, until the file is fixed and reloaded",
-	          o->conf_path, path);
-	*out = g;
-	return 0;
 }
 
 static void print_error(void *ctx, const char *msg)
@@ -760,11 +714,8 @@ static bool already_running(const char *path)
 static int run(const struct options *o)
 {
 	struct smbd d = {0};
+	struct startconf sc;
 	char stopped[256];
-	struct conf *c;
-	char *text = NULL;
-	size_t len = 0;
-	bool fallback = false;
 	int r;
 
 	if (already_running(o->socket_path)) {
@@ -776,24 +727,27 @@ static int run(const struct options *o)
 		    o->socket_path);
 		return 1;
 	}
-	if (load_conf_text(o->conf_path, &c, &text, &len) < 0) {
-		if (fallback_conf(o, &c) < 0)
-			return 1;
-		fallback = true;
-	}
+	if (startconf_choose(o->conf_path, o->state_dir, o->data_dir, &sc) < 0)
+		return 1;
 	if (prepare_dirs(o) < 0) {
-		free(text);
-		conf_free(c);
+		startconf_clear(&sc);
+		conf_free(sc.conf);
 		return 1;
 	}
-	r = smbd_start(&d, o, c);
-	if (r == 0 && fallback)
+	r = smbd_start(&d, o, sc.conf);
+	if (r == 0 && sc.kind == STARTCONF_FILE)
+		breaks_keep_good(d.breaks, sc.text, sc.len);
+	else if (r == 0 && sc.kind == STARTCONF_BROKEN)
 		breaks_set_fallback(d.breaks, "the configuration file has errors: running on the "
 		                              "last good configuration until it is fixed and "
 		                              "reloaded (a strict break is on)");
-	else if (r == 0)
-		breaks_keep_good(d.breaks, text, len);
-	free(text);
+	else if (r == 0 && sc.kind == STARTCONF_REFUSED)
+		breaks_set_fallback(d.breaks, "the configuration file would loosen a strict break: "
+		                              "running on the last good configuration; reload the "
+		                              "file once the break is over");
+	else if (r == 0 && sc.kind == STARTCONF_DEFERRED)
+		breaks_reload_async(d.breaks, NULL); /* waits out the unlock delay, as a reload */
+	startconf_clear(&sc);
 	if (r == 0) {
 		log_notice("smbreakd %s running: config %s, socket %s, state %s", SMB_VERSION,
 		           o->conf_path, o->socket_path, o->state_dir);

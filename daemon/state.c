@@ -373,6 +373,17 @@ int state_load(const char *dir, struct state *out, char *err, size_t errlen)
 	return r;
 }
 
+int state_peek(const char *dir, struct state *out, char *err, size_t errlen)
+{
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = file_peek(dir, "state", STATE_FILE_MAX, parse_file, out, err, errlen);
+	if (r == 1)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
 int state_save(const char *dir, const struct state *s)
 {
 	char buf[STATE_FILE_MAX];

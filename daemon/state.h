@@ -112,6 +112,9 @@ int state_parse(const char *text, size_t len, struct state *out, char *err, size
  * starts empty: returns 1 in that case with the reason in err, so the caller
  * can log it. Returns 0 on success, negative errno on I/O errors. */
 int state_load(const char *dir, struct state *out, char *err, size_t errlen);
+/* state_load that leaves a bad file for state_load to set aside and log
+ * (a judgement made before the daemon starts). */
+int state_peek(const char *dir, struct state *out, char *err, size_t errlen);
 /* Write DIR/state atomically. 0 or negative errno. */
 int state_save(const char *dir, const struct state *s);
 

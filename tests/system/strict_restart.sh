@@ -40,6 +40,43 @@ case "$OUT" in *"last good configuration"*) fail "the fallback note is gone afte
 cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "the fixed file is the last good one now"
 kill9_daemon
 
+# A good file that loosens the strict break, and a restart: judged as a reload
+# would be, so the daemon starts on the last good configuration instead.
+cp "$CONF" "$T/good2.conf"
+cat >"$CONF" <<'EOF'
+[daemon]
+intercept = no
+control_group = smbreak-test-nogroup
+[list social]
+domains = other.example
+[list more]
+domains = more.example
+EOF
+: >"$LOG"
+start_daemon
+grep -q "would loosen a strict break in force" "$LOG" && ok || fail "the refused start is said in the log"
+grep -q "list 'social' cannot lose domain 'example.com'" "$LOG" && ok || fail "with what it would lose"
+[ "$(js '"blocked" in j' check example.com)" = true ] && ok ||
+	fail "example.com stays blocked through a restart on a loosening file"
+[ "$(js '"blocked" in j' check other.example)" = false ] && ok ||
+	fail "the refused file's new name is not in force either"
+expect_rc 0 "status" smctl status
+expect_in "would loosen a strict break" "smctl status says why the file is not in force"
+cmp -s "$T/good2.conf" "$STATE/last-good.conf" && ok || fail "the last good configuration is kept"
+expect_rc 1 "a reload of the loosening file is refused too" smctl reload
+stop_daemon
+# A file that only tightens starts as it is, and becomes the last good one.
+cp "$T/good2.conf" "$CONF"
+printf '[list extra]\ndomains = extra.example\n' >>"$CONF"
+: >"$LOG"
+start_daemon
+grep -q "would loosen" "$LOG" && fail "a tightening file is not refused" || ok
+[ "$(js '"blocked" in j' check example.com)" = true ] && ok || fail "example.com still blocked"
+[ "$(js '"blocked" in j' check extra.example)" = true ] && ok ||
+	fail "the new list is blocked at once: the pause is for every list"
+cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "the tightening file is the last good one"
+kill9_daemon
+
 # No strict break: a broken file fails the start, saying what to do.
 rm -f "$STATE/state"
 printf 'bogus = 1\n' >>"$CONF"

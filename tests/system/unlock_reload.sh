@@ -48,4 +48,15 @@ expect_in "configuration reloaded" "is no loosening: it applies at once"
 sleep 3.5
 check "the taken-back reload never applied: a.example stays blocked" blocked a.example
 stop_daemon
+
+# A restart is no way around the delay: a loosening file waits it out too.
+write_conf "c.example"
+: >"$LOG"
+start_daemon
+grep -q "loosens a break with an unlock delay" "$LOG" && ok || fail "the start says the file waits"
+check "a.example is still blocked after the restart" blocked a.example
+wait_log "the delayed reload is in force" 10 && ok || fail "the file applies after the delay"
+check "then a.example is free" sh -c '! '"$SMCTL"' -s '"$SOCK"' --json check a.example | grep -q "\"blocked\""'
+cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "and it is the last good configuration"
+stop_daemon
 finish

@@ -152,6 +152,12 @@ static void test_files(void)
 	FILE *f = fopen(path, "w");
 	fputs("version 1\ngarbage here\n", f);
 	fclose(f);
+	/* A peek reads it as empty and leaves it for the load to set aside. */
+	t.adhoc.on = true;
+	CHECK_INT(state_peek(dir, &t, err, sizeof(err)), 1);
+	CHECK_STR(err, "line 2: unknown record 'garbage'");
+	CHECK(!t.adhoc.on);
+	CHECK(access(path, F_OK) == 0);
 	CHECK_INT(state_load(dir, &t, err, sizeof(err)), 1);
 	CHECK_STR(err, "line 2: unknown record 'garbage'");
 	CHECK(!t.adhoc.on);

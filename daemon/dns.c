@@ -52,10 +52,41 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
  * dns_policy_learn). q_lists, q_endpoint: what the question
  * name matched when the query came in, so that its lookup in the lists is
  * not made twice. */
+/* Whether an address may be learned (dns_policy_learnable), and is none of
+ * the forwarder's own. */
+static bool learnable(const struct dns *dns, int family, const uint8_t *addr)
+{
+	return dns_policy_learnable(family, addr) &&
+	       !dns_policy_addr_in(dns->conf->listen, dns->conf->n_listen, family, addr) &&
+	       !dns_relay_is_upstream(dns->relay, family, addr);
+}
+
+/* l without the addresses that may not be learned, into *keep; l itself
+ * when it has none (the usual case: no copy). */
+static const struct dns_msg_learned *
+learnable_of(const struct dns *dns, const struct dns_msg_learned *l, struct dns_msg_learned *keep)
+{
+	size_t i = 0, n;
+
+	while (i < l->n_addrs && learnable(dns, l->addrs[i].family, l->addrs[i].addr))
+		i++;
+	if (i == l->n_addrs)
+		return l;
+	*keep = *l;
+	n = i;
+	for (; i < l->n_addrs; i++)
+		if (learnable(dns, l->addrs[i].family, l->addrs[i].addr))
+			keep->addrs[n++] = l->addrs[i];
+	keep->n_addrs = n;
+	return keep;
+}
+
 /* l: the answer's names and addresses, extracted once by on_relay_answer. */
-static void learn_answer(struct dns *dns, const struct dns_msg_learned *l, uint64_t q_lists,
+static void learn_answer(struct dns *dns, const struct dns_msg_learned *all, uint64_t q_lists,
                          bool q_endpoint)
 {
+	struct dns_msg_learned keep;
+	const struct dns_msg_learned *l = learnable_of(dns, all, &keep);
 	time_t now = time(NULL);
 
 	if (l->n_addrs == 0)
@@ -79,18 +110,28 @@ static void learn_answer(struct dns *dns, const struct dns_msg_learned *l, uint6
 
 /* The learned addresses carried over a restart (enforce_take_carried): back
  * into the table, so that smctl check knows them and the bound counts them.
- * An entry that gives way to one is taken out of the kernel's sets too. */
+ * An entry that gives way to one is taken out of the kernel's sets too, as
+ * is one that may not be learned (put there by an older smbreakd). */
 void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n)
 {
 	time_t now = time(NULL);
 
 	for (size_t i = 0; i < n; i++) {
-		struct addrset_entry gone;
+		struct addrset_entry gone = {0};
+		const uint8_t *addr = (const uint8_t *)&v[i].addr;
 		time_t expires = now + (time_t)((v[i].timeout_ms + 999) / 1000);
-		addrset_put(&dns->learned, v[i].family, (const uint8_t *)&v[i].addr, expires,
-		            v[i].lists, v[i].endpoint, now, &gone);
-		if (!gone.family)
-			continue;
+		if (learnable(dns, v[i].family, addr)) {
+			addrset_put(&dns->learned, v[i].family, addr, expires, v[i].lists,
+			            v[i].endpoint, now, &gone);
+			if (!gone.family)
+				continue;
+			dns->n.evicted++;
+		} else {
+			gone.family = v[i].family;
+			memcpy(gone.addr, addr, v[i].family == AF_INET ? 4 : 16);
+			gone.lists = v[i].lists;
+			gone.endpoint = v[i].endpoint;
+		}
 		if (dns->n_del == DNS_QUEUE_MAX)
 			on_flush(-1, 0, dns);
 		struct nft_elem *d = &dns->del[dns->n_del++];
@@ -99,7 +140,6 @@ void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n)
 		memcpy(&d->addr, gone.addr, gone.family == AF_INET ? 4 : 16);
 		d->lists = gone.lists;
 		d->endpoint = gone.endpoint;
-		dns->n.evicted++;
 		event_active(dns->flush_ev, 0, 0);
 	}
 }

@@ -265,6 +265,36 @@ uint32_t dns_policy_try_wait_ms(const struct dns_policy_rtt *r, unsigned t, size
 	return rto_clamp((uint64_t)r->rto_ms << (k < 2 ? k : 2));
 }
 
+bool dns_policy_learnable(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (family == AF_INET)
+		return a[0] != 0 && a[0] != 127 && !(a[0] == 169 && a[1] == 254) && a[0] < 224;
+	if (family != AF_INET6)
+		return false;
+	if (memcmp(a, zero, 15) == 0 && a[15] <= 1) /* :: and ::1 */
+		return false;
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) /* ff00::/8, fe80::/10 */
+		return false;
+	return !(memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff); /* ::ffff:0:0/96 */
+}
+
+bool dns_policy_addr_in(const struct value_addr *addrs, size_t n, int family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr_storage *ss = &addrs[i].ss;
+		if (ss->ss_family != family)
+			continue;
+		const void *a = family == AF_INET
+		                    ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+		                    : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+		if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void put_elem(struct nft_elem *e, int family, const uint8_t *addr, uint32_t ttl,
                      uint64_t lists, bool endpoint)
 {
@@ -481,6 +511,11 @@ bool dns_policy_check_addr(const struct conf *c, const struct dns_policy_addr_fa
 	} else if (f->learned) {
 		learned_msg(c, f->learned, text, blocked, msg, size);
 		still_in_msg(f, msg, size);
+	} else if (!dns_policy_learnable(family, addr)) {
+		snprintf(msg, size,
+		         "%s is not in the sets: a loopback, unspecified, link-local, multicast or "
+		         "reserved address is never learned from an answer",
+		         text);
 	} else {
 		snprintf(msg, size, "%s is not in the sets: no answer for a listed name held it",
 		         text);

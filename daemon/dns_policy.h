@@ -183,6 +183,20 @@ _Static_assert(DNS_POLICY_SHARED_MIN <= ADDRSET_WITNESSES, "the set keeps enough
 /* Whether a shared-set entry (with its witnesses) makes an address shared. */
 bool dns_policy_is_shared(const struct addrset_witnesses *w);
 
+/* Whether an answer's address may go into the sets at all: not unspecified,
+ * loopback, link-local, multicast, broadcast or reserved (IPv4 0/8, 127/8,
+ * 169.254/16, 224/4, 240/4; IPv6 ::, ::1, fe80::/10, ff00::/8, and the
+ * IPv4-mapped ::ffff:0:0/96, which no AAAA record should hold). A listed
+ * name answered with one of them (a filtering upstream's 0.0.0.0 or ::, a
+ * hosts file's 127.0.0.1) would otherwise have a break cut the machine's
+ * own loopback or its link. */
+bool dns_policy_learnable(int family, const uint8_t *addr);
+
+/* Whether addr is one of addrs (their ports aside): the forwarder's own
+ * listen and upstream addresses are never learned either, or a break would
+ * cut DNS itself (a Pi-hole answering blocked names with its own address). */
+bool dns_policy_addr_in(const struct value_addr *addrs, size_t n, int family, const uint8_t *addr);
+
 /* Learns from a relayed answer at `now`. A listed answer's addresses go into
  * `learned` for their TTL clamped to ttl_min..ttl_max (and at least until
  * `floor`, a strict break's end, 0: none), with the answer's lists, and to

@@ -703,6 +703,14 @@ uint64_t dns_relay_bad_replies(const struct dns_relay *r)
 	return r->bad_replies;
 }
 
+bool dns_relay_is_upstream(const struct dns_relay *r, int family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < r->n_up; i++)
+		if (dns_policy_addr_in(&r->up[i].addr, 1, family, addr))
+			return true;
+	return false;
+}
+
 void dns_relay_load(struct dns_relay *r, const struct conf *c)
 {
 	char desc[256];

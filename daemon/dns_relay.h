@@ -106,6 +106,8 @@ void dns_relay_free(struct dns_relay *r);
  * what it found); sockets to the old ones take no new query. */
 void dns_relay_load(struct dns_relay *r, const struct conf *c);
 bool dns_relay_has_upstream(const struct dns_relay *r);
+/* Whether addr is one of the upstreams queries go to now. */
+bool dns_relay_is_upstream(const struct dns_relay *r, int family, const uint8_t *addr);
 /* Whether every slot is in flight. */
 bool dns_relay_full(const struct dns_relay *r);
 /* True while a fast upstream's answer is due and few queries are in flight:

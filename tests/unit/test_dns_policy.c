@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -541,6 +542,75 @@ static bool check_addr(const struct conf *c, const struct addrset_entry *learned
 
 /* check ADDRESS says what the reject rules do: blocked only with a list of
  * the address in force; ranges named with their list and line. */
+/* Which answer addresses may be learned at all, at their edges. */
+static void test_learnable(void)
+{
+	static const struct {
+		const char *text;
+		bool learnable;
+	} cases[] = {
+	    {"0.0.0.0", false},
+	    {"0.255.255.255", false},
+	    {"1.0.0.0", true},
+	    {"126.255.255.255", true},
+	    {"127.0.0.1", false},
+	    {"127.255.255.254", false},
+	    {"128.0.0.0", true},
+	    {"169.253.255.255", true},
+	    {"169.254.0.1", false},
+	    {"169.255.0.0", true},
+	    {"10.0.0.1", true},
+	    {"192.168.1.1", true},
+	    {"223.255.255.255", true},
+	    {"224.0.0.251", false},
+	    {"239.255.255.250", false},
+	    {"240.0.0.1", false},
+	    {"255.255.255.255", false},
+	    {"::", false},
+	    {"::1", false},
+	    {"::2", true},
+	    {"2001:db8::1", true},
+	    {"fe80::1", false},
+	    {"febf:ffff::1", false},
+	    {"fec0::1", true},
+	    {"ff02::fb", false},
+	    {"fd00::1", true},
+	    {"::ffff:127.0.0.1", false},
+	    {"::ffff:198.51.100.1", false},
+	    {"::fffe:0:1", true},
+	    {"64:ff9b::c633:6401", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t a[16];
+		int family = strchr(cases[i].text, ':') ? AF_INET6 : AF_INET;
+		CHECK(inet_pton(family, cases[i].text, a) == 1);
+		if (dns_policy_learnable(family, a) != cases[i].learnable)
+			CHECK_STR(cases[i].text,
+			          cases[i].learnable ? "learnable" : "not learnable");
+	}
+
+	/* The forwarder's own addresses, ports aside. */
+	struct value_addr own[2] = {0};
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&own[0].ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&own[1].ss;
+	uint8_t a[16];
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons(53);
+	inet_pton(AF_INET, "192.0.2.53", &v4->sin_addr);
+	v6->sin6_family = AF_INET6;
+	v6->sin6_port = htons(5353);
+	inet_pton(AF_INET6, "2001:db8::53", &v6->sin6_addr);
+	inet_pton(AF_INET, "192.0.2.53", a);
+	CHECK(dns_policy_addr_in(own, 2, AF_INET, a));
+	CHECK(!dns_policy_addr_in(own, 1, AF_INET6, a)); /* the same bytes, another family */
+	inet_pton(AF_INET, "192.0.2.54", a);
+	CHECK(!dns_policy_addr_in(own, 2, AF_INET, a));
+	inet_pton(AF_INET6, "2001:db8::53", a);
+	CHECK(dns_policy_addr_in(own, 2, AF_INET6, a));
+	CHECK(!dns_policy_addr_in(own, 1, AF_INET6, a));
+	CHECK(!dns_policy_addr_in(own, 0, AF_INET, a));
+}
+
 static void test_check_addr(void)
 {
 	struct conf_range r = {AF_INET, 24, {203, 0, 113, 0}, 7};
@@ -653,6 +723,7 @@ int main(void)
 	test_learn(l);
 	test_blocked_key();
 	test_check_addr();
+	test_learnable();
 	test_registrable();
 	free(l);
 	CHECK_DONE();

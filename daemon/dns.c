@@ -82,8 +82,8 @@ learnable_of(const struct dns *dns, const struct dns_msg_learned *l, struct dns_
 }
 
 /* l: the answer's names and addresses, extracted once by on_relay_answer. */
-static void learn_answer(struct dns *dns, const struct dns_msg_learned *all, uint64_t q_lists,
-                         bool q_endpoint)
+void dns_learn_answer(struct dns *dns, const struct dns_msg_learned *all, uint64_t q_lists,
+                      bool q_endpoint)
 {
 	struct dns_msg_learned keep;
 	const struct dns_msg_learned *l = learnable_of(dns, all, &keep);
@@ -375,7 +375,7 @@ static int answer_client(struct dns *dns, struct dns_slot *s, uint8_t *pkt, size
 
 	/* One parse serves both the learning and the cloaking check. */
 	if (r == 0) {
-		learn_answer(dns, l, s->q_lists, s->q_endpoint);
+		dns_learn_answer(dns, l, s->q_lists, s->q_endpoint);
 		r = l->n_addrs || l->n_names > 1;
 		if (answer_cloaked(dns, s, l))
 			return r;
@@ -651,6 +651,7 @@ int dns_new(struct event_base *base, const struct conf *c, const struct domains 
 	if (!dns)
 		return -ENOMEM;
 	dns->base = base;
+	dns->hosts_ifd = -1;
 	dns->conf = c;
 	dns->domains = d;
 	dns->bp = bp;
@@ -715,6 +716,7 @@ void dns_set_conf(struct dns *dns, const struct conf *c, const struct domains *d
 	dns_relay_load(dns->relay, c);
 	if (dns->neigh)
 		neigh_set_conf(dns->neigh, c);
+	dns_hosts_read(dns); /* the lists may name its names now */
 }
 
 const struct neigh_tab *dns_neighbours(const struct dns *dns)
@@ -742,8 +744,14 @@ static void read_marks(struct dns *dns)
 
 void dns_set_inforce(struct dns *dns, const struct inforce *in)
 {
+	bool was_on = dns->on;
+	time_t until = dns->in.until;
+
 	dns->in = *in;
 	dns->on = inforce_any(in);
+	/* a break starts or moves on: the hosts file's lines are in the sets for it */
+	if (dns->on && (!was_on || in->until != until))
+		dns_hosts_read(dns);
 	dns->by_user = false;
 	for (size_t i = 0; i < in->n_some; i++)
 		dns->by_user |= in->some[i].whom.n_uids > 0;
@@ -878,6 +886,7 @@ void dns_free(struct dns *dns)
 	if (dns->flush_ev)
 		event_free(dns->flush_ev);
 	sockuid_free(dns->sockuid);
+	dns_hosts_free(dns);
 	cache_free(dns->cache);
 	addrset_free(&dns->learned);
 	addrset_free(&dns->shared);

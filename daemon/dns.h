@@ -106,6 +106,10 @@ void dns_check_addr(const struct dns *dns, int family, const uint8_t *addr, uint
 /* The learned addresses carried over a restart (enforce_take_carried) go back
  * into the forwarder's table. */
 void dns_learned_seed(struct dns *dns, const struct nft_elem *v, size_t n);
+/* Learns the listed names of the hosts file at path (hosts.h) now and
+ * whenever it changes, after a reload, and as a break starts. A file that
+ * cannot be read or watched is logged, not fatal; -ENOMEM only. */
+int dns_hosts_watch(struct dns *dns, const char *path);
 /* The table of learned addresses, read-only: what the kernel's learned sets
  * mirror, for putting them back when they were changed by hand. */
 struct addrset;

@@ -100,11 +100,26 @@ struct dns {
 	size_t n_tx;
 	bool tx_open;
 
+	/* the hosts file (dns_hosts.c) */
+	char *hosts_path, *hosts_base; /* NULL until dns_hosts_watch */
+	int hosts_ifd;                 /* inotify on its directory, -1: none */
+	struct event *hosts_ev;
+	size_t hosts_bad; /* lines with a bad address at the last read */
+
 	struct {
 		uint64_t queries, blocked, relayed, failed, refused, malformed, learned, shared,
 		    evicted, tcp_rejected, tcp_evicted;
 	} n;
 };
+
+/* dns.c: learns from an answer's names and addresses, given what the
+ * question name matched (its lists, whether it is a bypass endpoint). */
+void dns_learn_answer(struct dns *dns, const struct dns_msg_learned *l, uint64_t q_lists,
+                      bool q_endpoint);
+
+/* dns_hosts.c: reads the hosts file again; frees what dns_hosts_watch made. */
+void dns_hosts_read(struct dns *dns);
+void dns_hosts_free(struct dns *dns);
 
 /* dns.c: the UDP listeners' callback. */
 void dns_on_udp(evutil_socket_t fd, short what, void *arg);

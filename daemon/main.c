@@ -20,6 +20,7 @@
 #include "dns.h"
 #include "domains.h"
 #include "enforce.h"
+#include "hosts.h"
 #include "instance.h"
 #include "listenfd.h"
 #include "lists.h"
@@ -38,6 +39,7 @@ struct options {
 	const char *socket_path;
 	const char *state_dir;
 	const char *data_dir;
+	const char *hosts_path;
 	bool check_only;
 	bool cleanup;
 	bool cleanup_all;
@@ -71,7 +73,8 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [--data-dir DIR] [-d]\n"
+	    "usage: smbreakd [-f FILE] [-s SOCKET] [--state-dir DIR] [--data-dir DIR]\n"
+	    "                [--hosts-file FILE] [-d]\n"
 	    "       smbreakd --cleanup [--all]\n"
 	    "       smbreakd --check-config [-f FILE] [--schedule [--from ISO8601] [--count N]]\n"
 	    "\n"
@@ -79,6 +82,7 @@ static void usage(FILE *f)
 	    "  -s, --socket PATH     control socket (default %s)\n"
 	    "      --state-dir DIR   state directory (default %s)\n"
 	    "      --data-dir DIR    shipped data, services/NAME.list (default %s)\n"
+	    "      --hosts-file FILE the hosts file whose listed names are learned (default %s)\n"
 	    "  -n, --check-config    check the configuration and exit\n"
 	    "      --cleanup         after a crash: take out the port-53 redirect left behind\n"
 	    "                        (systemd's ExecStopPost runs it)\n"
@@ -90,19 +94,29 @@ static void usage(FILE *f)
 	    "  -d, --debug           log debug messages\n"
 	    "  -V, --version         print the version\n"
 	    "  -h, --help            this help\n",
-	    SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR);
+	    SMB_CONF_PATH, SMB_SOCKET_PATH, SMB_STATE_DIR, SMB_DATA_DIR, HOSTS_PATH_DEFAULT);
 }
 
 static int check_options(int argc, char **argv, const struct options *o);
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_STATE = 256, OPT_DATA, OPT_SCHEDULE, OPT_FROM, OPT_COUNT, OPT_CLEANUP, OPT_ALL };
+	enum {
+		OPT_STATE = 256,
+		OPT_DATA,
+		OPT_HOSTS,
+		OPT_SCHEDULE,
+		OPT_FROM,
+		OPT_COUNT,
+		OPT_CLEANUP,
+		OPT_ALL
+	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'f'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"state-dir", required_argument, NULL, OPT_STATE},
 	    {"data-dir", required_argument, NULL, OPT_DATA},
+	    {"hosts-file", required_argument, NULL, OPT_HOSTS},
 	    {"check-config", no_argument, NULL, 'n'},
 	    {"cleanup", no_argument, NULL, OPT_CLEANUP},
 	    {"all", no_argument, NULL, OPT_ALL},
@@ -120,6 +134,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	                      .socket_path = SMB_SOCKET_PATH,
 	                      .state_dir = SMB_STATE_DIR,
 	                      .data_dir = SMB_DATA_DIR,
+	                      .hosts_path = HOSTS_PATH_DEFAULT,
 	                      .count = 10};
 	while ((ch = getopt_long(argc, argv, "f:s:ndVh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -134,6 +149,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DATA:
 			o->data_dir = optarg;
+			break;
+		case OPT_HOSTS:
+			o->hosts_path = optarg;
 			break;
 		case 'n':
 			o->check_only = true;
@@ -578,6 +596,8 @@ static int start_enforce(struct smbd *d, const struct options *o, const struct c
 	enforce_take_carried(d->enforce, &carried, &n);
 	dns_learned_seed(d->dns, carried, n);
 	free(carried);
+	if (dns_hosts_watch(d->dns, o->hosts_path) < 0)
+		return -ENOMEM;
 	(void)enforce_watch(d->enforce, d->base, on_learned, d);
 	return 0;
 }

@@ -49,11 +49,8 @@ for n in lo zero link multi pihole mixed; do
 done
 d mapped.social.test AAAA >/dev/null
 eq "the answers are relayed as they are" "$(d lo.social.test A)" 127.0.0.1
-elems() { # SET: the set's elements, sorted, space-separated
-	nftj "' '.join(sorted(str(e['elem']['val'] if isinstance(e, dict) else e) for o in j if 'set' in o and o['set']['name'] == '$1' for e in o['set'].get('elem', [])))"
-}
-eq "IPv4: only the global address is learned" "$(elems learned4_social)" "$GOOD4"
-eq "IPv6: only the global address is learned" "$(elems learned6_social)" "$GOOD6"
+eq "IPv4: only the global address is learned" "$(set_words learned4_social)" "$GOOD4"
+eq "IPv6: only the global address is learned" "$(set_words learned6_social)" "$GOOD6"
 
 # During a break: loopback and the upstream stay reachable, the global
 # address is cut.
@@ -77,12 +74,12 @@ expect_rc 0 "resume" smctl resume
 # takes it out.
 kill9_daemon
 ip netns exec "$NS" nft add element inet smbreak learned4_social '{ 127.0.0.1 timeout 1h }'
-[ "$(elems learned4_social)" = "127.0.0.1 $GOOD4" ] && ok || fail "the old table holds 127.0.0.1: $(elems learned4_social)"
+[ "$(set_words learned4_social)" = "127.0.0.1 $GOOD4" ] && ok || fail "the old table holds 127.0.0.1: $(set_words learned4_social)"
 start_daemon
 for _ in $(seq 1 40); do
-	[ "$(elems learned4_social)" = "$GOOD4" ] && break
+	[ "$(set_words learned4_social)" = "$GOOD4" ] && break
 	sleep 0.05
 done
-eq "after the start only the global address is left" "$(elems learned4_social)" "$GOOD4"
+eq "after the start only the global address is left" "$(set_words learned4_social)" "$GOOD4"
 stop_daemon
 finish

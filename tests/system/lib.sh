@@ -105,6 +105,11 @@ wait_log() {
 	return 1
 }
 
+# set_words SET: the elements of the table's set SET, sorted, space-separated.
+set_words() {
+	nftj "' '.join(sorted(str(e['elem']['val'] if isinstance(e, dict) else e) for o in j if 'set' in o and o['set']['name'] == '$1' for e in o['set'].get('elem', [])))"
+}
+
 # wait_dns SERVER NAME ADDRESS: waits (20 s at most) until the upstream at
 # SERVER, in the test's namespace, answers NAME with ADDRESS. Only the address
 # counts: with +short dig prints a refused connection on stdout too.

@@ -30,6 +30,12 @@
 #include "neigh.h"
 #include "nft_msg.h"
 
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80 /* linux/netfilter_ipv4.h */
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80 /* linux/netfilter_ipv6/ip6_tables.h */
+#endif
 #ifndef SO_RCVMARK
 #define SO_RCVMARK 75 /* Linux 5.19 */
 #endif
@@ -312,9 +318,32 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
  * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
  * no cost per query); otherwise (TCP, a port the mark rule does not cover)
  * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
- * talking to the address the query came to. A sender that cannot be told
+ * talking to the address the query came to (for an intercepted TCP query,
+ * the address it was sent to before the DNAT). A sender that cannot be told
  * (another machine; a local resolver such as systemd-resolved between)
  * gets the breaks for everyone; the address layer still cuts its user. */
+/* The address the query's socket at fd was sent to, as the sender's socket
+ * sees it: for TCP the destination it connected to before the intercept's
+ * DNAT (SO_ORIGINAL_DST, from conntrack) when there is one, else fd's own. */
+static bool query_local(int fd, bool tcp, struct sockaddr_storage *local)
+{
+	socklen_t len = sizeof(*local);
+
+	if (getsockname(fd, (struct sockaddr *)local, &len) < 0)
+		return false;
+	if (tcp) {
+		struct sockaddr_storage orig;
+		bool v4 = local->ss_family == AF_INET;
+		len = v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (getsockopt(fd, v4 ? SOL_IP : SOL_IPV6,
+		               v4 ? SO_ORIGINAL_DST : IP6T_SO_ORIGINAL_DST, &orig, &len) == 0) {
+			orig.ss_family = local->ss_family;
+			*local = orig;
+		}
+	}
+	return true;
+}
+
 static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
                                 const struct sockaddr_storage *from)
 {
@@ -332,9 +361,8 @@ static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct 
 		id.uid = dns->rx_mark & ~NFT_MARK_SENDER;
 	} else if (dns->sockuid) {
 		struct sockaddr_storage local;
-		socklen_t len = sizeof(local);
 		int fd = tc ? (tc->bev ? bufferevent_getfd(tc->bev) : -1) : udp_fd;
-		if (fd >= 0 && getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+		if (fd >= 0 && query_local(fd, tc != NULL, &local) &&
 		    sockuid_lookup(dns->sockuid, tc ? IPPROTO_TCP : IPPROTO_UDP, from, &local,
 		                   &id.uid) == 0)
 			id.have_uid = true;

@@ -150,6 +150,12 @@ OUT=$(ip netns exec "$NS" dig @127.0.0.153 +tcp +time=3 +tries=1 a.social.test A
 contains "dig over TCP as root: the answer" "$OUT" "$SOCIAL_A"
 OUT=$(as $ALICE dig @127.0.0.153 +tcp +time=3 +tries=1 a.social.test A)
 contains "dig over TCP as alice: NXDOMAIN" "$OUT" "status: NXDOMAIN"
+# intercepted over TCP: no mark; the sender's socket is found by the address
+# it connected to before the DNAT
+OUT=$(as $ALICE dig @10.97.0.2 +tcp +time=3 +tries=1 a.social.test A)
+contains "intercepted dig over TCP as alice: NXDOMAIN" "$OUT" "status: NXDOMAIN"
+OUT=$(as $BOB dig @10.97.0.2 +tcp +time=3 +tries=1 a.social.test A)
+contains "intercepted dig over TCP as bob: the answer" "$OUT" "$SOCIAL_A"
 
 expect_rc 0 "status" smctl status
 expect_in "Blocking:  social, for alice only" "status says for whom"

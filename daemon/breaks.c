@@ -210,6 +210,11 @@ void breaks_evaluate(struct breaks *b)
 		if (b->hooks.enforce)
 			b->hooks.enforce(b->hooks.arg, &b->pol.in);
 	}
+	time_t held[SMB_LISTS_MAX];
+	policy_strict_until(b->conf, &b->pol, held);
+	if (b->hooks.hold && (changed || memcmp(held, b->held, sizeof(held)) != 0))
+		b->hooks.hold(b->hooks.arg, b->conf, held);
+	memcpy(b->held, held, sizeof(held));
 	if ((r = clock_arm(b->clock, p.in.until)) < 0)
 		log_error("clock: cannot arm the timer: %s", strerror(-r));
 	if (p.in.until) {
@@ -440,6 +445,29 @@ fail:
 	breaks_free(b);
 	conf_free(conf);
 	return r;
+}
+
+void breaks_restore_holds(struct breaks *b, const time_t *held)
+{
+	struct policy_clock clk;
+	struct policy p;
+	char when[32], lists[256];
+	size_t n;
+
+	breaks_clock(b, &clk);
+	if (policy_eval(b->conf, &b->state, &clk, &p) < 0)
+		return;
+	n = policy_restore_holds(b->conf, &p, held, &clk, b->conf->pause_default, &b->state);
+	policy_clear(&p);
+	if (n == 0)
+		return;
+	breaks_save_state(b);
+	value_format_when(b->state.adhoc.end, clk.now, when, sizeof(when));
+	policy_list_names(b->conf, policy_pause_lists(b->conf, &b->state.adhoc), lists,
+	                  sizeof(lists));
+	log_warn("state: the table holds a strict break on %zu %s that the state file does not "
+	         "(it was deleted or replaced): kept as a strict pause of %s until %s",
+	         n, n == 1 ? "list" : "lists", lists, when);
 }
 
 void breaks_keep_good(struct breaks *b, const char *text, size_t len)

@@ -21,6 +21,9 @@
 /* Called whenever the set in force changes (and once at start), after the
  * change is logged. */
 typedef void (*breaks_enforce_fn)(void *arg, const struct inforce *in);
+/* Called when what is held strictly for everyone changes: until[i], until
+ * when list i of c is (policy_strict_until; 0: not). */
+typedef void (*breaks_hold_fn)(void *arg, const struct conf *c, const time_t *until);
 /* Called with a finished PROTO_EVENT message for `smctl watch`. */
 typedef void (*breaks_event_fn)(void *arg, const struct proto_msg *ev);
 /* Called after a new configuration was swapped in; what it appends to
@@ -61,6 +64,7 @@ typedef void (*breaks_finish_fn)(void *arg, struct proto_msg *reply);
 
 struct breaks_hooks {
 	breaks_enforce_fn enforce;
+	breaks_hold_fn hold;
 	breaks_event_fn event;
 	breaks_reload_fn reloaded;
 	breaks_status_fn status;
@@ -110,6 +114,11 @@ const struct domains *breaks_domains(const struct breaks *b);
  * deferred control reply, filled and passed to hooks.finish when its run is
  * done; -EINVAL without that hook, -EBUSY when too many wait. Otherwise 0. */
 int breaks_reload_async(struct breaks *b, struct proto_msg *reply);
+/* Before breaks_start: the table's strict holds (held[i], until when list i
+ * was held; nft_old_holds) that the state does not cover come back as a
+ * strict pause (policy_restore_holds), logged loudly: a state file deleted
+ * or replaced before a restart does not end a strict break. */
+void breaks_restore_holds(struct breaks *b, const time_t *held);
 
 /* One blocked DNS attempt for the per-day stats, by service or list name. */
 void breaks_count_blocked(struct breaks *b, const char *key);

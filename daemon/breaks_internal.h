@@ -82,6 +82,7 @@ struct breaks {
 	/* The last evaluation, and what of it was announced: per conf break, on
 	 * (skipped ones count as off), and the pause. */
 	struct policy pol;
+	time_t held[SMB_LISTS_MAX]; /* what hooks.hold was last given */
 	bool *was_on;
 	bool pause_was_on;
 	bool started;

@@ -466,6 +466,39 @@ void enforce_apply(struct enforce *e, const struct inforce *in)
 	e->strict = in->strict;
 }
 
+void enforce_set_holds(struct enforce *e, const struct conf *c, const time_t *until)
+{
+	uint32_t keys[NFT_HOLD_MAX], ms[NFT_HOLD_MAX];
+	time_t now = time(NULL);
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX && n < NFT_HOLD_MAX; i++) {
+		if (until[i] <= now)
+			continue;
+		uint64_t left = (uint64_t)(until[i] - now) * 1000u;
+		keys[n] = nft_hold_key(c->lists[i].name);
+		ms[n++] = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+	}
+	int r = nft_set_holds(e->nft, keys, ms, n);
+	if (r < 0)
+		log_nft(e, "write the strict holds", r);
+}
+
+void enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held)
+{
+	uint32_t keys[NFT_HOLD_MAX], ms[NFT_HOLD_MAX];
+	size_t n = nft_old_holds(e->nft, keys, ms, NFT_HOLD_MAX);
+	time_t now = time(NULL);
+
+	memset(held, 0, SMB_LISTS_MAX * sizeof(*held));
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
+		uint32_t key = nft_hold_key(c->lists[i].name);
+		for (size_t k = 0; k < n; k++)
+			if (keys[k] == key)
+				held[i] = now + (time_t)((ms[k] + 999) / 1000);
+	}
+}
+
 int enforce_set_intercept(struct enforce *e, bool on)
 {
 	int r = nft_set_intercept(e->nft, on);

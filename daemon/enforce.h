@@ -24,15 +24,21 @@ struct enforce;
  * redirect aimed at the first IPv4 and IPv6 `listen` addresses of c
  * ([::1]:DNS_INTERCEPT_PORT when there is no IPv6 one), and routed traffic
  * at DNS_INTERCEPT_PORT, but not yet on; bypass's resolver addresses
- * (kept, the caller's until enforce_free) are blocked during every break. Fails when the kernel refuses, e.g.
- * without CAP_NET_ADMIN; the failure is logged here, with the kernel's
- * reason, so the caller only stops. */
+ * (kept, the caller's until enforce_free) are blocked during every break. Fails when the kernel
+ * refuses, e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's reason, so the
+ * caller only stops. */
 int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
                 const struct lists_bypass *bypass, struct enforce **out);
 /* The learned addresses read back from the table replaced at start (a
  * restart, a crash), with the time each had left, handed over once: *v is
  * the caller's to free (NULL when none). The forwarder takes them back. */
 void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n);
+/* The strict holds of c's lists into the table: until[i] for list i (0:
+ * none), as nft_set_holds keeps them. */
+void enforce_set_holds(struct enforce *e, const struct conf *c, const time_t *until);
+/* The holds the table replaced at start had, by c's lists: held[i], until
+ * when list i was held (0: not). */
+void enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held);
 /* The forwarder's table of learned addresses (dns_learned), NULL while
  * there is none. */
 struct addrset;

@@ -373,6 +373,14 @@ static void on_enforce(void *arg, const struct inforce *in)
 	}
 }
 
+static void on_hold(void *arg, const struct conf *c, const time_t *until)
+{
+	struct smbd *d = arg;
+
+	if (d->enforce)
+		enforce_set_holds(d->enforce, c, until);
+}
+
 static void on_learn(void *arg, const struct nft_elem *add, size_t n_add,
                      const struct nft_elem *del, size_t n_del)
 {
@@ -596,6 +604,9 @@ static int start_enforce(struct smbd *d, const struct options *o, const struct c
 	enforce_take_carried(d->enforce, &carried, &n);
 	dns_learned_seed(d->dns, carried, n);
 	free(carried);
+	time_t held[SMB_LISTS_MAX];
+	enforce_old_holds(d->enforce, c, held);
+	breaks_restore_holds(d->breaks, held);
 	if (dns_hosts_watch(d->dns, o->hosts_path) < 0)
 		return -ENOMEM;
 	(void)enforce_watch(d->enforce, d->base, on_learned, d);
@@ -633,6 +644,7 @@ static void on_bypass_error(void *arg, const char *msg)
 static int smbd_start(struct smbd *d, const struct options *o, struct conf *c)
 {
 	struct breaks_hooks hooks = {.enforce = on_enforce,
+	                             .hold = on_hold,
 	                             .event = on_event,
 	                             .reloaded = on_reloaded,
 	                             .status = on_status,

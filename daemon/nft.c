@@ -4,6 +4,7 @@
  * reading it back. The socket and its batches are nft_io.c's. */
 #include "nft_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -115,6 +116,71 @@ static uint32_t floor_ms(const struct nft *n)
 
 /* The whole table from n->cfg; arg: the elements carried from the old one
  * (a struct elems_arg), or NULL. */
+/* ---- the strict holds ---- */
+
+#define HOLD_SET_ID 0x10000u /* above every set_id of nft_build.c */
+
+uint32_t nft_hold_key(const char *list)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)list; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The hold elements still running, with what they have left. */
+static int add_holds(struct nft *n, struct nft_batch *b)
+{
+	struct nft_elem v[NFT_HOLD_MAX];
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_hold; i++) {
+		if (n->hold_deadline_ns[i] <= now + 1000000u)
+			continue;
+		uint64_t ms = (n->hold_deadline_ns[i] - now) / 1000000u;
+		memset(&v[k], 0, sizeof(v[k]));
+		v[k].family = AF_INET;
+		v[k].addr.v4.s_addr = htonl(n->hold_key[i]);
+		v[k].timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+		v[k].lists = 1;
+		k++;
+	}
+	return k ? nft_msg_elems_add(b, NFT_SET_HOLD, AF_INET, 0, v, k, 0) : 0;
+}
+
+static int build_holds(struct nft *n, struct nft_batch *b, const void *arg)
+{
+	int r = nft_msg_elems_flush(b, NFT_SET_HOLD);
+
+	(void)arg;
+	return r ? r : add_holds(n, b);
+}
+
+int nft_set_holds(struct nft *n, const uint32_t *keys, const uint32_t *remaining_ms, size_t count)
+{
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+
+	if (count > NFT_HOLD_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < count; i++) {
+		n->hold_key[i] = keys[i];
+		n->hold_deadline_ns[i] = now + (uint64_t)remaining_ms[i] * 1000000u;
+	}
+	n->n_hold = count;
+	return n->have_table ? commit(n, build_holds, NULL) : 0;
+}
+
+size_t nft_old_holds(const struct nft *n, uint32_t *keys, uint32_t *left_ms, size_t max)
+{
+	size_t k = n->n_old < max ? n->n_old : max;
+
+	memcpy(keys, n->old_key, k * sizeof(*keys));
+	memcpy(left_ms, n->old_left_ms, k * sizeof(*left_ms));
+	return k;
+}
+
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct nft_config *c = &n->cfg;
@@ -124,6 +190,9 @@ static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 	if ((r = nft_msg_table_add(b)) || (r = nft_msg_table_del(b)) || (r = nft_msg_table_add(b)))
 		return r;
 	if ((r = nft_build_sets(b, c)) || (arg && (r = build_elems(n, b, arg))))
+		return r;
+	if ((r = nft_msg_set_add(b, NFT_SET_HOLD, AF_INET, HOLD_SET_ID, false, NFT_HOLD_MAX)) ||
+	    (r = add_holds(n, b)))
 		return r;
 	if ((r = nft_msg_chain_add(b, NFT_CHAIN_REFUSE)) || (r = nft_msg_rule_refuse_tcp(b)) ||
 	    (r = nft_msg_rule_refuse_other(b)))
@@ -522,13 +591,40 @@ static int collect_learned(struct nft *n, struct elem_vec *s)
 	return 0;
 }
 
+/* The old table's holds into n->old_*; a table without the set has none. */
+static int collect_holds(struct nft *n)
+{
+	struct elem_vec s = {0};
+	int r = nft_io_dump(n, req_elems, NFT_SET_HOLD, vec_msg, &s);
+
+	n->n_old = 0;
+	if (r == -ENOENT) {
+		n->err_len = 0;
+		n->err[0] = '\0';
+		r = 0;
+	}
+	if (r == 0 && s.err)
+		r = s.err;
+	for (size_t i = 0; r == 0 && i < s.n && n->n_old < NFT_HOLD_MAX; i++) {
+		if (s.v[i].family != AF_INET || s.v[i].timeout_ms == 0)
+			continue;
+		n->old_key[n->n_old] = ntohl(s.v[i].addr.v4.s_addr);
+		n->old_left_ms[n->n_old++] = s.v[i].timeout_ms;
+	}
+	free(s.v);
+	return r;
+}
+
 static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 {
 	struct elem_vec s = {0};
-	int r = nft_io_table_exists(n);
+	int exists = nft_io_table_exists(n), r = exists < 0 ? exists : 0;
 
-	if (r > 0)
+	n->n_old = 0;
+	if (exists > 0)
 		r = collect_learned(n, &s);
+	if (exists > 0 && r == 0)
+		r = collect_holds(n);
 	*v = s.v;
 	*count = s.n;
 	return r < 0 ? r : 0;

@@ -175,6 +175,19 @@ int nft_elements_flush(struct nft *nft);
  * has left and its one list (an address of two lists comes twice); *v:
  * malloc'ed, the caller frees it. */
 int nft_elements_read(struct nft *nft, struct nft_elem **v, size_t *n);
+/* The strict holds: one element per list held strictly for everyone, in the
+ * set NFT_SET_HOLD, its key the list's name hashed (nft_hold_key), timing
+ * out on the kernel's clock when its strictness does. The table is where a
+ * strict break is enforced, so it keeps the end too: a state file deleted
+ * before a restart cannot take it (nft_old_holds). Replaces the holds; they
+ * come back with the table when it is rebuilt. count <= NFT_HOLD_MAX. */
+#define NFT_HOLD_MAX 64
+uint32_t nft_hold_key(const char *list);
+int nft_set_holds(struct nft *nft, const uint32_t *keys, const uint32_t *remaining_ms,
+                  size_t count);
+/* The holds of the table nft_table_replace replaced, with the time each had
+ * left: up to max of them into keys and left_ms; returns how many. */
+size_t nft_old_holds(const struct nft *nft, uint32_t *keys, uint32_t *left_ms, size_t max);
 /* A strict break is on for remaining_ms more: from now on every element added
  * gets a timeout no shorter than what is left of it, and the elements already
  * in the learned sets that would expire sooner are extended to it (one

@@ -25,6 +25,13 @@ struct nft {
 	bool have_table;
 	bool have_cfg;              /* nft_table_replace was called: cfg is known */
 	uint64_t floor_deadline_ns; /* CLOCK_BOOTTIME; 0: no floor */
+	/* the strict holds (nft_set_holds), their ends on CLOCK_BOOTTIME */
+	uint32_t hold_key[NFT_HOLD_MAX];
+	uint64_t hold_deadline_ns[NFT_HOLD_MAX];
+	size_t n_hold;
+	/* those of the table replaced at start (nft_old_holds) */
+	uint32_t old_key[NFT_HOLD_MAX], old_left_ms[NFT_HOLD_MAX];
+	size_t n_old;
 	char err[NFT_ERROR_MAX];
 	size_t err_len;
 	struct nft_batch_stats last;

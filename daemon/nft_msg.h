@@ -22,8 +22,9 @@
 #define NFT_SET_RANGES    "ranges"
 #define NFT_SET_ENDPOINTS "endpoints"
 #define NFT_SET_RESOLVERS "resolvers"
-#define NFT_PORT_DOT      853 /* DNS over TLS (TCP) and over QUIC (UDP) */
-#define NFT_SET_NAME_MAX  48  /* "learned4_" + a list name, NUL included */
+#define NFT_SET_HOLD      "hold" /* the strict holds (nft_set_holds) */
+#define NFT_PORT_DOT      853    /* DNS over TLS (TCP) and over QUIC (UDP) */
+#define NFT_SET_NAME_MAX  48     /* "learned4_" + a list name, NUL included */
 /* The list index that stands for the endpoints in nft_elem_in and the
  * builders below (list indices are 0 .. SMB_LISTS_MAX-1). */
 #define NFT_LIST_ENDPOINTS 64u

@@ -482,6 +482,50 @@ enum policy_pause_outcome policy_pause(const struct state_adhoc *a,
 	return POLICY_PAUSE_EXTENDED;
 }
 
+static void hold_lists(time_t until[SMB_LISTS_MAX], uint64_t lists, time_t end)
+{
+	for (unsigned i = 0; i < SMB_LISTS_MAX; i++)
+		if (lists >> i & 1u && end > until[i])
+			until[i] = end;
+}
+
+void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX])
+{
+	memset(until, 0, SMB_LISTS_MAX * sizeof(*until));
+	for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++) {
+		const struct conf_break *br = &c->breaks[i];
+		if (p->breaks[i].on && br->strict && whom_everyone(&br->whom))
+			hold_lists(until, policy_break_lists(br), p->breaks[i].end);
+	}
+	if (p->pause_on && p->pause_strict && whom_everyone(&p->pause_whom))
+		hold_lists(until, p->pause_lists, p->pause_strict_end);
+}
+
+size_t policy_restore_holds(const struct conf *c, const struct policy *p,
+                            const time_t held[SMB_LISTS_MAX], const struct policy_clock *clk,
+                            uint32_t pause_default, struct state *s)
+{
+	struct policy_pause_req req = {.have_end = true, .strict = true};
+	time_t now = clk->now, until[SMB_LISTS_MAX];
+	struct state_adhoc out;
+
+	policy_strict_until(c, p, until);
+	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
+		if (held[i] <= now + 1 || held[i] <= until[i] + 1)
+			continue;
+		snprintf(req.lists[req.n_lists++], sizeof(req.lists[0]), "%s", c->lists[i].name);
+		if (held[i] > req.end)
+			req.end = held[i];
+	}
+	if (req.n_lists == 0)
+		return 0;
+	enum policy_pause_outcome o = policy_pause(&s->adhoc, &req, clk, pause_default, &out);
+	if (o == POLICY_PAUSE_OTHER || o == POLICY_PAUSE_TOGGLE)
+		return 0;
+	s->adhoc = out;
+	return req.n_lists;
+}
+
 enum policy_resume_outcome policy_resume(const struct conf *c, struct policy *p, struct state *s,
                                          const char **brk)
 {

@@ -56,6 +56,23 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
                 struct policy *p);
 void policy_clear(struct policy *p);
 
+/* Until when each list of c is held strictly for everyone at p: by a strict
+ * scheduled break on (its interval's end) or the strict part of a pause for
+ * everyone (pause_strict_end); 0 when it is not. What the table keeps as its
+ * strict holds (nft_set_holds), and what policy_restore_holds compares them
+ * with. */
+void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX]);
+
+/* The table's strict holds outlived the state (held[i]: until when list i
+ * was held, 0: not): a strict hold that p does not cover (within a second)
+ * comes back as a strict pause for everyone on those lists until the latest
+ * such end, merged into s->adhoc as `smctl pause --strict` would. Returns
+ * how many lists came back (s changed), 0 when p covers them all or a pause
+ * for some users is on (it is left alone). */
+size_t policy_restore_holds(const struct conf *c, const struct policy *p,
+                            const time_t held[SMB_LISTS_MAX], const struct policy_clock *clk,
+                            uint32_t pause_default, struct state *s);
+
 /* Adds lists to what is in force for w (NULL or everyone: in->lists; else
  * the entry of in->some with the same whom, or a new one). Past
  * INFORCE_SOME_MAX distinct whoms, the rest are in force for everyone:

@@ -96,14 +96,14 @@ expect_in "strict until" "the reply says when the strict part ends"
 [ "$(js 'j["breaks"][0].get("strict", False)' status)" = true ] && ok || fail "the first part stays strict"
 expect_rc 1 "resume within the strict part is refused" smctl resume
 kill9_daemon
-rm -f "$STATE/state"
+wipe_strict
 start_daemon
 expect_rc 0 "non-strict pause" smctl pause 30m
 expect_rc 0 "pause --strict with no length tightens it" smctl pause --strict
 [ "$(js '"breaks" in j and j["breaks"][0].get("strict", False)' status)" = true ] && ok ||
 	fail "pause --strict made the running pause strict (and did not end it)"
 kill9_daemon
-rm -f "$STATE/state"
+wipe_strict
 start_daemon
 
 until_t=$(date -d "@$(($(date +%s) + 7200))" +%H:%M)
@@ -160,7 +160,7 @@ cp "$T/conf.good" "$T/conf.restore"
 # Strict state cannot be ended by moving on: wipe it by hand for the next part.
 stop_daemon || fail "clean stop with SIGTERM"
 check "socket removed on stop" test ! -e "$SOCK"
-rm -f "$STATE/state"
+wipe_strict
 cp "$T/conf.restore" "$CONF"
 
 # --- a bad state file is set aside --------------------------------------------

@@ -95,6 +95,14 @@ kill9_daemon() {
 	DPID=
 }
 
+# wipe_strict: ends a strict break by hand for a test's next part, the way
+# only root's deliberate removal does: the state file, and the table with
+# its strict holds (smbreakd --cleanup --all), the daemon stopped.
+wipe_strict() {
+	rm -f "$STATE"/state*
+	ip netns exec "$NS" "$SMBREAKD" --cleanup --all >/dev/null 2>&1 || true
+}
+
 # wait_log TEXT SECONDS: waits until the daemon log contains TEXT.
 wait_log() {
 	local i n=$(($2 * 20))

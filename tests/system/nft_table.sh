@@ -138,7 +138,7 @@ contains "ranges merged into intervals" "$OUT" "elements = { 203.0.113.0/24 }"
 eq "a reload's ranges" "$(nft list set inet smbreak ranges4_news | grep -o 'elements = .*')" "elements = { 198.51.100.0/24 }"
 eq "after a reload: social's sets gone, video's kept, news's new" \
 	"$(q 'sorted(s["name"] for s in pick("set"))')" \
-	"['endpoints4', 'endpoints6', 'learned4_news', 'learned4_video', 'learned6_news', 'learned6_video', 'ranges4_news', 'ranges6_news']"
+	"['endpoints4', 'endpoints6', 'hold', 'learned4_news', 'learned4_video', 'learned6_news', 'learned6_video', 'ranges4_news', 'ranges6_news']"
 eq "video's elements stayed" "$(q 'sorted(e["elem"]["val"] for e in elems("learned4_video"))')" "['192.0.2.2', '192.0.2.3']"
 eq "the rules of video, still in force, stayed" "$(q 'sorted(set(json.dumps(r["expr"]).split("@")[1].split(chr(34))[0] for r in rules("block")[1:] if "@" in json.dumps(r["expr"])))')" \
 	"['endpoints4', 'endpoints6', 'learned4_video', 'learned6_video']"

@@ -46,7 +46,7 @@ end=$(js 'j["breaks"][0]["end"]' status)
 [ "$(js '"strict" in j' status)" = true ] && ok || fail "and stays strict"
 wait_log "cut to that" 1 && ok || fail "the cut is logged"
 kill9_daemon
-rm -f "$STATE"/state*
+wipe_strict
 
 # --- a full state disk ------------------------------------------------------
 FULL=$T/full

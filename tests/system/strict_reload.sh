@@ -47,7 +47,7 @@ expect_rc 0 "a reload that only adds names goes through" smctl reload
 kill9_daemon
 
 # Without the strict pause the same loosening is a plain reload.
-rm -f "$STATE/state"
+wipe_strict
 start_daemon --data-dir "$DATA"
 printf 'kept.example\n' >"$T/social.txt"
 expect_rc 0 "outside a strict break the loosening reload is accepted" smctl reload

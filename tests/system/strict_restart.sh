@@ -77,6 +77,35 @@ grep -q "would loosen" "$LOG" && fail "a tightening file is not refused" || ok
 cmp -s "$CONF" "$STATE/last-good.conf" && ok || fail "the tightening file is the last good one"
 kill9_daemon
 
+# The state file deleted (and the last good configuration with it) before a
+# restart: the table, where the strict break is enforced, keeps its end in
+# the set `hold` on the kernel's clock, and the start restores it. (First
+# a clean slate: the strict pause above, for every list, is held too.)
+rm -f "$STATE/state"
+ip netns exec "$NS" nft delete table inet smbreak
+start_daemon
+expect_rc 0 "a strict pause of one list" smctl pause 20m --strict --list social
+eq "the table holds it: one element in set hold" \
+	"$(nftj "[len(o['set'].get('elem', [])) for o in j if 'set' in o and o['set']['name'] == 'hold']")" "[1]"
+grep -q "the table holds a strict break" "$LOG" && fail "a start with its state says nothing of it" || ok
+stop_daemon
+rm -f "$STATE/state" "$STATE/last-good.conf"
+: >"$LOG"
+start_daemon
+grep -q "the table holds a strict break on 1 list that the state file does not" "$LOG" && ok ||
+	fail "the restore is said loudly"
+[ "$(js '"strict" in j and j["in_force"] == ["social"]' status)" = true ] && ok ||
+	fail "the strict pause of social is back: $(smctl status)"
+[ "$(js '"blocked" in j' check example.com)" = true ] && ok || fail "example.com blocked again"
+[ "$(js '"blocked" in j' check more.example)" = false ] && ok || fail "only the held list: more is not"
+expect_rc 1 "resume is refused: it is strict" smctl resume
+kill9_daemon
+rm -f "$STATE/state"
+start_daemon
+[ "$(js '"strict" in j and j["in_force"] == ["social"]' status)" = true ] && ok ||
+	fail "after kill -9 and the state deleted again, still held"
+kill9_daemon
+
 # No strict break: a broken file fails the start, saying what to do.
 rm -f "$STATE/state"
 printf 'bogus = 1\n' >>"$CONF"

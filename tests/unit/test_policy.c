@@ -1084,6 +1084,87 @@ static void test_veto_devices(void)
 	conf_free(oc);
 }
 
+/* The table's strict holds: what is held strictly for everyone, per list,
+ * and a hold the state lost coming back as a strict pause. */
+static void test_strict_holds(void)
+{
+	const char *night = "2026-03-09T23:00:00+01:00"; /* Monday, in `night` */
+	struct conf *c = parse(base_conf);
+	struct policy_clock clk = at(night, 5000);
+	struct state s = {0};
+	struct policy p;
+	time_t until[SMB_LISTS_MAX], held[SMB_LISTS_MAX] = {0};
+
+	if (!c)
+		return;
+	size_t social = (size_t)__builtin_ctzll(list_bit(c, "social"));
+	size_t video = (size_t)__builtin_ctzll(list_bit(c, "video"));
+	/* `night` is strict: both lists until 07:00. */
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	policy_strict_until(c, &p, until);
+	CHECK_INT(until[social], T("2026-03-10T07:00:00+01:00"));
+	CHECK_INT(until[video], T("2026-03-10T07:00:00+01:00"));
+	/* nothing held that the policy covers: no pause made */
+	held[social] = held[video] = T("2026-03-10T07:00:00+01:00");
+	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	CHECK(!s.adhoc.on);
+	policy_clear(&p);
+
+	/* At 20:00 nothing is strict; a strict pause of video until 21:30 is. */
+	clk = at("2026-03-09T20:00:00+01:00", 5000);
+	struct policy_pause_req req = {
+	    .have_end = true, .end = T("2026-03-09T21:30:00+01:00"), .strict = true, .n_lists = 1};
+	strcpy(req.lists[0], "video");
+	s.adhoc = pause_req(&s.adhoc, &req, &clk, POLICY_PAUSE_STARTED);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	policy_strict_until(c, &p, until);
+	CHECK_INT(until[social], 0);
+	CHECK_INT(until[video], T("2026-03-09T21:30:00+01:00"));
+	policy_clear(&p);
+
+	/* The state lost: the table held social until 21:00 and video until
+	 * 21:30; they come back as one strict pause of both until 21:30. */
+	memset(&s, 0, sizeof(s));
+	held[social] = T("2026-03-09T21:00:00+01:00");
+	held[video] = T("2026-03-09T21:30:00+01:00");
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 2);
+	policy_clear(&p);
+	CHECK(s.adhoc.on && s.adhoc.strict);
+	CHECK_INT(s.adhoc.end, T("2026-03-09T21:30:00+01:00"));
+	CHECK_INT(s.adhoc.n_lists, 2);
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK(p.pause_strict);
+	CHECK_INT(p.in.lists, list_bit(c, "social") | list_bit(c, "video"));
+	/* the state covers the holds again: a second restore changes nothing */
+	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	policy_clear(&p);
+
+	/* A hold that has run out, or one within a second of what is held,
+	 * brings nothing back. */
+	memset(&s, 0, sizeof(s));
+	memset(held, 0, sizeof(held));
+	held[social] = clk.now + 1;
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	policy_clear(&p);
+
+	/* A strict break for some users is no hold for everyone. */
+	struct conf *u = parse("[list social]\ndomains = x.example\n[break kids]\n"
+	                       "times = 22:00-23:30\nusers = 4242\nstrict = yes\n");
+	if (u) {
+		memset(&s, 0, sizeof(s));
+		clk = at(night, 5000);
+		CHECK_INT(policy_eval(u, &s, &clk, &p), 0);
+		CHECK(p.in.strict && p.in.n_some == 1); /* on, strict, for 4242 */
+		policy_strict_until(u, &p, until);
+		CHECK_INT(until[0], 0);
+		policy_clear(&p);
+		conf_free(u);
+	}
+	conf_free(c);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -1105,5 +1186,6 @@ int main(void)
 	test_veto_devices();
 	test_users();
 	test_pause_devices();
+	test_strict_holds();
 	CHECK_DONE();
 }

@@ -218,7 +218,7 @@ bool allowance_warn(struct allowance_state *s, const struct conf_allowance *a, t
 }
 
 void allowance_inforce(const struct conf *c, const struct allowance_state *s, time_t now,
-                       struct inforce *in, time_t *next)
+                       struct inforce *in, time_t *next, time_t *strict_until)
 {
 	for (size_t i = 0; i < c->n_allowances; i++) {
 		const struct conf_allowance *a = &c->allowances[i];
@@ -231,6 +231,12 @@ void allowance_inforce(const struct conf *c, const struct allowance_state *s, ti
 			continue;
 		policy_add_inforce(in, policy_break_lists(&a->b), &a->b.whom);
 		in->strict |= a->b.strict;
+		uint64_t lists = policy_break_lists(&a->b);
+		for (unsigned k = 0;
+		     strict_until && a->b.strict && whom_everyone(&a->b.whom) && k < SMB_LISTS_MAX;
+		     k++)
+			if (lists >> k & 1u && an.end > strict_until[k])
+				strict_until[k] = an.end;
 		if (an.end > in->end)
 			in->end = an.end;
 		size_t off = strlen(in->reason);

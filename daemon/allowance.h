@@ -88,9 +88,10 @@ const struct allowance_usage *allowance_find(const struct allowance_state *s, co
  * (for their whom, through policy_add_inforce), with their strictness, end
  * and reason; *next is lowered to the next instant any of them changes by
  * the clock (the exhaustion at the end of the last minute, a window's end,
- * a later window of a used-up day). */
+ * a later window of a used-up day). A strict one for everyone raises
+ * strict_until[i] of each of its lists i to its end (NULL: not asked). */
 void allowance_inforce(const struct conf *c, const struct allowance_state *s, time_t now,
-                       struct inforce *in, time_t *next);
+                       struct inforce *in, time_t *next, time_t *strict_until);
 
 /* A reload from oc to nc during a strict allowance of oc (in one of its
  * windows at now): removing it, making it not strict, raising per_day,

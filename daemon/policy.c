@@ -277,7 +277,7 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 		snprintf(what, sizeof(what), "break %s", br->name);
 		add_reason(&p->in, what, pb->end, now);
 	}
-	allowance_inforce(c, &s->allow, now, &p->in, &next);
+	allowance_inforce(c, &s->allow, now, &p->in, &next, p->strict_until);
 	/* Warnings are transitions too: the timer wakes for the next one. */
 	for (size_t i = 0; i < c->n_breaks; i++)
 		if (p->breaks[i].next_start)
@@ -491,7 +491,7 @@ static void hold_lists(time_t until[SMB_LISTS_MAX], uint64_t lists, time_t end)
 
 void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX])
 {
-	memset(until, 0, SMB_LISTS_MAX * sizeof(*until));
+	memcpy(until, p->strict_until, SMB_LISTS_MAX * sizeof(*until)); /* the allowances' */
 	for (size_t i = 0; i < c->n_breaks && i < p->n_breaks; i++) {
 		const struct conf_break *br = &c->breaks[i];
 		if (p->breaks[i].on && br->strict && whom_everyone(&br->whom))

@@ -43,9 +43,10 @@ struct policy {
 	time_t pause_end;        /* when it ends, seen from now */
 	time_t pause_strict_end; /* when its strict part ends, seen from now */
 	uint64_t pause_lists;
-	struct whom pause_whom;      /* whom it is for, policy_pause_whom's */
-	time_t pause_unlock_at;      /* a resume waits out its delay until then; 0: none */
-	struct policy_break *breaks; /* one per conf break, in conf order */
+	struct whom pause_whom;             /* whom it is for, policy_pause_whom's */
+	time_t pause_unlock_at;             /* a resume waits out its delay until then; 0: none */
+	time_t strict_until[SMB_LISTS_MAX]; /* policy_strict_until's */
+	struct policy_break *breaks;        /* one per conf break, in conf order */
 	size_t n_breaks;
 	ssize_t next;     /* the break that starts next (by next_start), -1 = none */
 	time_t next_warn; /* the soonest warning instant after now (policy_warn.c); 0: none */
@@ -57,8 +58,9 @@ int policy_eval(const struct conf *c, const struct state *s, const struct policy
 void policy_clear(struct policy *p);
 
 /* Until when each list of c is held strictly for everyone at p: by a strict
- * scheduled break on (its interval's end) or the strict part of a pause for
- * everyone (pause_strict_end); 0 when it is not. What the table keeps as its
+ * scheduled break on (its interval's end), the strict part of a pause for
+ * everyone (pause_strict_end) or a strict allowance used up (the end of its
+ * window); 0 when it is not. What the table keeps as its
  * strict holds (nft_set_holds), and what policy_restore_holds compares them
  * with. */
 void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX]);

@@ -378,6 +378,30 @@ static void test_warn_default(void)
 	conf_free(c);
 }
 
+/* A strict allowance used up is a strict hold of its lists until its
+ * window's end (policy_strict_until), one that is not strict is none. */
+static void test_strict_hold(void)
+{
+	struct conf *c = parse_with("[allowance kept]\nlists = social\nper_day = 1m\nstrict = yes\n"
+	                            "[allowance loose]\nlists = video\nper_day = 1m\n");
+	struct policy_clock clk = {.now = 1773133320, .boot_id = ""}; /* Tue 10:02 */
+	struct state st = {0};
+	struct policy p;
+	time_t until[SMB_LISTS_MAX];
+
+	if (!c)
+		return;
+	CHECK(allowance_mark(&st.allow, &c->allowances[0], 1773133205)); /* 10:00:05 */
+	CHECK(allowance_mark(&st.allow, &c->allowances[1], 1773133205));
+	CHECK_INT(policy_eval(c, &st, &clk, &p), 0);
+	CHECK_INT(p.in.lists, 3); /* both used up */
+	policy_strict_until(c, &p, until);
+	CHECK_INT(until[0], 1773183600); /* social: local midnight */
+	CHECK_INT(until[1], 0);          /* video: not strict */
+	policy_clear(&p);
+	conf_free(c);
+}
+
 int main(void)
 {
 	setenv("TZ", "Europe/Berlin", 1);
@@ -391,5 +415,6 @@ int main(void)
 	test_file();
 	test_warn();
 	test_warn_default();
+	test_strict_hold();
 	CHECK_DONE();
 }

@@ -185,6 +185,9 @@ void breaks_put_users(struct proto_msg *m, const struct whom *w);
 void breaks_put_devices(struct proto_msg *m, const struct conf *c, uint64_t devices);
 /* " for alice, phone1": the users and devices of the pause a; "" for everyone. */
 void breaks_pause_describe(const struct state_adhoc *a, char *buf, size_t len);
+/* The same for any whom and device names (a planned pause's). */
+void breaks_whom_describe(const struct whom *w, const char (*devices)[VALUE_NAME_MAX + 1],
+                          size_t n_devices, char *buf, size_t len);
 /* A PROTO_A_USER (a user name or uid) or PROTO_A_FOR_DEVICE (a device of c,
  * gateway mode only) of a pause request into req; other attributes are
  * ignored. 0, or -EINVAL with the usage error in reply. */

@@ -137,6 +137,9 @@ static void put_plan(const struct breaks *b, struct proto_msg *m, const struct s
 		proto_put_u32(m, PROTO_A_CYCLE, pl->cycle);
 		proto_put_u32(m, PROTO_A_CYCLES, pl->cycles);
 	}
+	breaks_put_users(m, &pl->whom);
+	for (size_t i = 0; i < pl->n_devices; i++)
+		proto_put_str(m, PROTO_A_FOR_DEVICE, pl->devices[i]);
 	proto_nest_end(m, nest);
 }
 
@@ -342,13 +345,6 @@ static int read_pause(const struct breaks *b, const uint8_t *payload, size_t len
 			return -EINVAL;
 		}
 	}
-	if ((req->whom.n_uids || req->n_devices) && (ask->at || ask->cycles)) {
-		breaks_reply_result(
-		    reply, PROTO_RESULT_USAGE,
-		    "%s goes with a pause that starts now, not with --at or --cycles",
-		    req->whom.n_uids ? "--user" : "--device");
-		return -EINVAL;
-	}
 	return resolve_pause(b, ask, reply);
 }
 
@@ -359,7 +355,7 @@ static int cmd_plan(struct breaks *b, const struct control_peer *peer, struct pa
 {
 	struct state *s = &b->state;
 	uint32_t id, n = ask->cycles ? ask->cycles : 1;
-	char from[48], until[48], lists[256], each[24], rest[24];
+	char from[48], until[48], lists[256], each[24], rest[24], who[256];
 	int r =
 	    policy_plan(s, &ask->req, ask->start, ask->length, ask->cycles, (time_t)ask->rest, &id);
 
@@ -401,21 +397,23 @@ static int cmd_plan(struct breaks *b, const struct control_peer *peer, struct pa
 	                  sizeof(lists));
 	value_format_duration((uint64_t)ask->length, each, sizeof(each));
 	value_format_duration(ask->rest, rest, sizeof(rest));
+	breaks_whom_describe(&ask->req.whom, (const char(*)[VALUE_NAME_MAX + 1]) ask->req.devices,
+	                     ask->req.n_devices, who, sizeof(who));
 	log_info("pause planned by uid %u: id %u, %u from %s until %s", (unsigned)peer->uid, id, n,
 	         from, until);
 	if (ask->cycles)
 		breaks_reply_result(reply, PROTO_RESULT_OK,
-		                    "%u cycles of %s with %s rests, from %s until %s: lists %s%s "
+		                    "%u cycles of %s with %s rests, from %s until %s: lists %s%s%s "
 		                    "(ids %u-%u; smctl cancel ID drops one)%s",
 		                    n, each, rest, from, until, lists,
-		                    ask->req.strict ? ", strict" : "", id, id + n - 1,
+		                    ask->req.strict ? ", strict" : "", who, id, id + n - 1,
 		                    saved < 0 ? UNSAVED : "");
 	else
 		breaks_reply_result(
 		    reply, PROTO_RESULT_OK,
-		    "pause %u planned from %s until %s: lists %s%s (smctl cancel %u "
+		    "pause %u planned from %s until %s: lists %s%s%s (smctl cancel %u "
 		    "drops it)%s",
-		    id, from, until, lists, ask->req.strict ? ", strict" : "", id,
+		    id, from, until, lists, ask->req.strict ? ", strict" : "", who, id,
 		    saved < 0 ? UNSAVED : "");
 	proto_put_u32(reply, PROTO_A_ID, id);
 	if (b->pol.pause_on)

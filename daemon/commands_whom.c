@@ -28,18 +28,24 @@ void breaks_put_devices(struct proto_msg *m, const struct conf *c, uint64_t devi
 			proto_put_str(m, PROTO_A_FOR_DEVICE, c->devices[i].name);
 }
 
-void breaks_pause_describe(const struct state_adhoc *a, char *buf, size_t len)
+void breaks_whom_describe(const struct whom *w, const char (*devices)[VALUE_NAME_MAX + 1],
+                          size_t n_devices, char *buf, size_t len)
 {
 	size_t off;
 
-	users_describe(&a->whom, buf, len);
+	users_describe(w, buf, len);
 	off = strlen(buf);
-	for (size_t i = 0; i < a->n_devices && off < len; i++) {
-		int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : " for ", a->devices[i]);
+	for (size_t i = 0; i < n_devices && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : " for ", devices[i]);
 		if (n < 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+void breaks_pause_describe(const struct state_adhoc *a, char *buf, size_t len)
+{
+	breaks_whom_describe(&a->whom, a->devices, a->n_devices, buf, len);
 }
 
 /* One --user into w (in ascending order, so that two requests for the same

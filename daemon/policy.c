@@ -634,6 +634,10 @@ int policy_plan(struct state *s, const struct policy_pause_req *req, time_t at, 
 		for (size_t k = 0; k < req->n_lists; k++)
 			memcpy(pl->lists[k], req->lists[k], sizeof(pl->lists[k]));
 		pl->n_lists = req->n_lists;
+		pl->whom = req->whom;
+		for (size_t k = 0; k < req->n_devices; k++)
+			memcpy(pl->devices[k], req->devices[k], sizeof(pl->devices[k]));
+		pl->n_devices = req->n_devices;
 	}
 	s->next_plan_id = *first_id + n;
 	qsort(s->plans, s->n_plans, sizeof(s->plans[0]), plan_cmp);
@@ -672,8 +676,12 @@ bool policy_start_plans(struct state *s, const struct policy_clock *clk, uint32_
 		for (size_t k = 0; k < pl->n_lists; k++)
 			memcpy(req.lists[k], pl->lists[k], sizeof(pl->lists[k]));
 		req.n_lists = pl->n_lists;
-		/* A pause for some users runs: the plan (for everyone) waits for
-		 * its end, the next evaluation, rather than lengthen it. */
+		req.whom = pl->whom;
+		for (size_t k = 0; k < pl->n_devices; k++)
+			memcpy(req.devices[k], pl->devices[k], sizeof(pl->devices[k]));
+		req.n_devices = pl->n_devices;
+		/* A pause for other users or devices runs: the plan waits for its
+		 * end, the next evaluation, rather than lengthen it for them. */
 		if (policy_pause(&s->adhoc, &req, clk, pause_default, &s->adhoc) ==
 		    POLICY_PAUSE_OTHER) {
 			s->plans[j++] = *pl;

@@ -6,7 +6,7 @@
  *   adhoc START END STRICT BOOT_START LENGTH BOOT_ID LISTS [STRICT_END]
  *   skip NAME UNTIL
  *   hold NAME START END BOOT_END BOOT_ID
- *   plan ID START END STRICT LISTS CYCLE/CYCLES
+ *   plan ID START END STRICT LISTS CYCLE/CYCLES [users=UID,...] [devices=NAME,...]
  *   cycle CYCLE/CYCLES        (of the pause on now)
  *   unlock DELAY AT           (of the pause on now: its unlock delay, and when
  *                              an asked-for resume applies, 0 for none)
@@ -83,7 +83,15 @@ int state_format(const struct state *s, char *buf, size_t len)
 		for (size_t k = 0; r == 0 && k < p->n_lists; k++)
 			r = file_appendf(buf, len, &off, "%s%s", k ? "," : "", p->lists[k]);
 		if (r == 0)
-			r = file_appendf(buf, len, &off, " %u/%u\n", p->cycle, p->cycles);
+			r = file_appendf(buf, len, &off, " %u/%u", p->cycle, p->cycles);
+		for (uint32_t k = 0; r == 0 && k < p->whom.n_uids; k++)
+			r = file_appendf(buf, len, &off, "%s%u",
+			                 k ? "," : " users=", p->whom.uids[k]);
+		for (size_t k = 0; r == 0 && k < p->n_devices; k++)
+			r = file_appendf(buf, len, &off, "%s%s",
+			                 k ? "," : " devices=", p->devices[k]);
+		if (r == 0)
+			r = file_appendf(buf, len, &off, "\n");
 	}
 	for (size_t i = 0; r == 0 && i < s->n_holds; i++) {
 		const struct state_hold *h = &s->holds[i];
@@ -195,12 +203,37 @@ static bool parse_cycle(const char *tok, uint32_t *cycle, uint32_t *cycles)
 	return true;
 }
 
+static int parse_uids(char *tok, struct whom *w);
+
+/* A plan's optional users= and devices= fields, each at most once. */
+static int parse_plan_whom(char **tok, size_t n, struct state_plan *p)
+{
+	bool users = false, devices = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(tok[i], "users=", 6) == 0 && !users) {
+			users = true;
+			if (parse_uids(tok[i] + 6, &p->whom) < 0)
+				return -EINVAL;
+		} else if (strncmp(tok[i], "devices=", 8) == 0 && !devices) {
+			devices = true;
+			if (parse_names(tok[i] + 8, p->devices, SMB_DEVICES_MAX, &p->n_devices) <
+			        0 ||
+			    p->n_devices == 0)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int parse_plan(char **tok, size_t n, struct state_plan *p)
 {
 	int64_t id, start, end, strict;
 
 	memset(p, 0, sizeof(*p));
-	if (n != 7 || !parse_i64(tok[1], &id) || !parse_i64(tok[2], &start) ||
+	if (n < 7 || n > 9 || !parse_i64(tok[1], &id) || !parse_i64(tok[2], &start) ||
 	    !parse_i64(tok[3], &end) || !parse_i64(tok[4], &strict) || id < 0 || id > UINT32_MAX ||
 	    end <= start || (strict != 0 && strict != 1))
 		return -EINVAL;
@@ -211,7 +244,7 @@ static int parse_plan(char **tok, size_t n, struct state_plan *p)
 	if (parse_names(tok[5], p->lists, STATE_PLAN_LISTS, &p->n_lists) < 0 ||
 	    !parse_cycle(tok[6], &p->cycle, &p->cycles))
 		return -EINVAL;
-	return 0;
+	return parse_plan_whom(tok + 7, n - 7, p);
 }
 
 /* "UID,UID,...": the users of the pause, at least one. */

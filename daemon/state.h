@@ -84,6 +84,10 @@ struct state_plan {
 	uint32_t cycle, cycles;
 	char lists[STATE_PLAN_LISTS][VALUE_NAME_MAX + 1];
 	size_t n_lists;
+	/* whom it is for, as the pause it becomes (struct state_adhoc) */
+	struct whom whom;
+	char devices[SMB_DEVICES_MAX][VALUE_NAME_MAX + 1];
+	size_t n_devices;
 };
 
 struct state {

@@ -30,8 +30,13 @@ free "$P2" "phone 2 before the pause"
 expect_rc 2 "pause --device of no device" smctl pause 10m --device phne1
 expect_in "no device 'phne1' (devices: phone1, phone2; did you mean 'phone1'?)" \
 	"names the devices there are, and the closest"
-expect_rc 2 "--device with --at" smctl pause 10m --device phone1 --at 23:59
-expect_in "--device goes with a pause that starts now" "says why"
+# planned for a device: kept with it, then cancelled
+expect_rc 0 "--device with --at plans it" smctl pause 10m --device phone1 --at 23:59
+expect_in "for phone1 (smctl cancel" "the reply names the device"
+PLAN=$(js '[b["id"] for b in j["breaks"] if b.get("kind") == "planned"][0]' schedule --days 2)
+eq "schedule json: the plan's device" \
+	"$(js '[b.get("device_names") for b in j["breaks"] if b.get("kind") == "planned"][0]' schedule --days 2)" '["phone1"]'
+expect_rc 0 "cancel it" smctl cancel "$PLAN"
 
 "$SMCTL" -s "$SOCK" watch >"$T/watch.out" 2>&1 &
 W=$!

@@ -187,6 +187,23 @@ eq "no uid rules left" "$(uid_rules)" "[]"
 OUT=$(dg $ALICE)
 contains "after the pause: alice's answer" "$OUT" "$SOCIAL_A"
 
+# --- a planned pause for alice: it starts for her only --------------------------
+expect_rc 0 "plan a pause for alice" smctl pause 10m --list social --user alice --at "$(clock_in 8)"
+expect_in "for alice (smctl cancel" "the plan's reply names her"
+eq "schedule json: the plan's users" \
+	"$(js '[b.get("users") for b in j["breaks"] if b.get("kind") == "planned"][0]' schedule --days 1)" '["alice"]'
+stop_daemon
+: >"$LOG"
+start_daemon
+eq "the plan's users survive a restart" \
+	"$(js '[b.get("users") for b in j["breaks"] if b.get("kind") == "planned"][0]' schedule --days 1)" '["alice"]'
+eq "before it starts: both reach it" "$(get $ALICE) $(get $BOB)" "open open"
+wait_log "pause started" 15 && ok || fail "the planned pause starts"
+sleep 0.3
+eq "planned pause for alice: alice cut, bob open" "$(get $ALICE) $(get $BOB)" "cut open"
+expect_rc 0 "resume" smctl resume
+sleep 0.3
+
 # --- a scheduled break for alice, an unknown user a warning --------------------
 write_conf "[break kids]
 times = 00:00-24:00

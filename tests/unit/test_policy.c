@@ -1084,6 +1084,50 @@ static void test_veto_devices(void)
 	conf_free(oc);
 }
 
+/* A planned pause for some users becomes a pause for them, and waits while
+ * a pause for others runs. */
+static void test_plans_whom(void)
+{
+	struct conf *c = parse(base_conf);
+	struct state s = {0};
+	struct policy_clock clk = at("2026-03-09T14:00:00+01:00", 1000);
+	struct policy_pause_req req = {.n_lists = 1};
+	struct policy p;
+	uint32_t id;
+
+	if (!c)
+		return;
+	snprintf(req.lists[0], sizeof(req.lists[0]), "video");
+	CHECK_INT(users_add(&req.whom, 4242), 0);
+	CHECK_INT(policy_plan(&s, &req, T("2026-03-09T15:00:00+01:00"), 3600, 0, 0, &id), 0);
+	CHECK_INT(s.plans[0].whom.n_uids, 1);
+	/* At 14:30 a pause for 1000 starts; at 15:00 the plan for 4242 waits. */
+	struct policy_pause_req other = {.have_end = true, .end = T("2026-03-09T15:10:00+01:00")};
+	CHECK_INT(users_add(&other.whom, 1000), 0);
+	clk = at("2026-03-09T14:30:00+01:00", 2800);
+	s.adhoc = pause_req(&s.adhoc, &other, &clk, POLICY_PAUSE_STARTED);
+	clk = at("2026-03-09T15:00:00+01:00", 4600);
+	CHECK(!policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 1);
+	CHECK_INT(s.adhoc.whom.uids[0], 1000);
+	/* At 15:10 that one is over; at 15:11 the plan starts, for 4242 only,
+	 * until its own end. */
+	s.adhoc.on = false;
+	clk = at("2026-03-09T15:11:00+01:00", 5260);
+	CHECK(policy_start_plans(&s, &clk, 3600));
+	CHECK_INT(s.n_plans, 0);
+	CHECK(s.adhoc.on);
+	CHECK_INT(s.adhoc.whom.n_uids, 1);
+	CHECK_INT(s.adhoc.whom.uids[0], 4242);
+	CHECK_INT(s.adhoc.end, T("2026-03-09T16:00:00+01:00"));
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(p.in.lists, list_bit(c, "social")); /* the work break, for everyone */
+	CHECK_INT(p.in.n_some, 1);
+	CHECK_INT(p.in.some[0].lists, list_bit(c, "video"));
+	policy_clear(&p);
+	conf_free(c);
+}
+
 /* The table's strict holds: what is held strictly for everyone, per list,
  * and a hold the state lost coming back as a strict pause. */
 static void test_strict_holds(void)
@@ -1187,5 +1231,6 @@ int main(void)
 	test_users();
 	test_pause_devices();
 	test_strict_holds();
+	test_plans_whom();
 	CHECK_DONE();
 }

@@ -127,6 +127,60 @@ static void test_bad(void)
 	CHECK_INT(state_parse(nul, sizeof(nul) - 1, &t, err, sizeof(err)), -EINVAL);
 }
 
+/* Planned pauses, for everyone (the old 7-field line) and for some users or
+ * devices (users= and devices= fields). */
+static void test_plans(void)
+{
+	struct state s = {0}, t;
+	char buf[4096], err[128];
+
+	s.plans[0] = (struct state_plan){.id = 3, .start = 100, .end = 200, .strict = true};
+	strcpy(s.plans[0].lists[0], "social");
+	s.plans[0].n_lists = 1;
+	s.plans[1] =
+	    (struct state_plan){.id = 4, .start = 300, .end = 400, .cycle = 1, .cycles = 2};
+	s.plans[1].whom.n_uids = 2;
+	s.plans[1].whom.uids[0] = 1000;
+	s.plans[1].whom.uids[1] = 1001;
+	strcpy(s.plans[1].devices[0], "phone1");
+	strcpy(s.plans[1].devices[1], "tablet");
+	s.plans[1].n_devices = 2;
+	s.n_plans = 2;
+	int len = state_format(&s, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK(strstr(buf, "plan 3 100 200 1 social 0/0\n") != NULL);
+	CHECK(strstr(buf, "plan 4 300 400 0 * 1/2 users=1000,1001 devices=phone1,tablet\n") !=
+	      NULL);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.n_plans, 2);
+	CHECK_INT(t.plans[0].whom.n_uids, 0);
+	CHECK_INT(t.plans[0].n_devices, 0);
+	CHECK_INT(t.plans[1].whom.n_uids, 2);
+	CHECK_INT(t.plans[1].whom.uids[1], 1001);
+	CHECK_INT(t.plans[1].n_devices, 2);
+	CHECK_STR(t.plans[1].devices[1], "tablet");
+	CHECK_INT(t.next_plan_id, 5);
+	/* Either field alone; each at most once, nothing else after the cycle. */
+	static const char *const good[] = {
+	    "version 1\nplan 1 10 20 0 * 0/0 users=0\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 devices=kid\n",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK_INT(state_parse(good[i], strlen(good[i]), &t, err, sizeof(err)), 0);
+	static const char *const bad[] = {
+	    "version 1\nplan 1 10 20 0 * 0/0 users=\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 users=x\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 users=1 users=2\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 devices=\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 devices=*\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 devices=bad!name\n",
+	    "version 1\nplan 1 10 20 0 * 0/0 whom=1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (state_parse(bad[i], strlen(bad[i]), &t, err, sizeof(err)) != -EINVAL)
+			CHECK_STR(bad[i], "refused");
+}
+
 static void test_files(void)
 {
 	char dir[] = "/tmp/smb-state-XXXXXX", path[256], err[128];
@@ -314,6 +368,7 @@ static void test_strict_part_and_holds(void)
 int main(void)
 {
 	test_round_trip();
+	test_plans();
 	test_strict_part_and_holds();
 	test_bad();
 	test_files();

@@ -34,6 +34,7 @@ smb_fuzz(dns_msg smb_dns_msg)
 smb_fuzz(allowance smb_event)
 smb_fuzz(cache smb_cache)
 smb_fuzz(hosts smb_resolv)
+smb_fuzz(state smb_state)
 
 # System tests
 smb_system(core)

@@ -35,6 +35,7 @@ smb_fuzz(allowance smb_event)
 smb_fuzz(cache smb_cache)
 smb_fuzz(hosts smb_resolv)
 smb_fuzz(state smb_state)
+smb_fuzz(nft smb_nft)
 
 # System tests
 smb_system(core)

@@ -88,6 +88,10 @@ expect_rc 0 "a strict pause of one list" smctl pause 20m --strict --list social
 eq "the table holds it: one element in set hold" \
 	"$(nftj "[len(o['set'].get('elem', [])) for o in j if 'set' in o and o['set']['name'] == 'hold']")" "[1]"
 grep -q "the table holds a strict break" "$LOG" && fail "a start with its state says nothing of it" || ok
+holds() { nftj "[len(o['set'].get('elem', [])) for o in j if 'set' in o and o['set']['name'] == 'hold']"; }
+ip netns exec "$NS" nft flush set inet smbreak hold
+for _ in $(seq 1 40); do [ "$(holds)" = "[1]" ] && break; sleep 0.05; done
+eq "a flushed hold set is put back while the daemon runs" "$(holds)" "[1]"
 stop_daemon
 rm -f "$STATE/state" "$STATE/last-good.conf"
 : >"$LOG"

@@ -32,8 +32,17 @@ static void on_entry(void *ctx, int family, const uint8_t *addr, const char *nam
 	uint64_t lists = domains_match(dns->domains, name, len, &m) ? m.lists : 0;
 	bool endpoint = dns->bypass && domains_match(dns->bypass, name, len, &m);
 
+	uint8_t v4[4];
+
 	if (!lists && !endpoint)
 		return;
+	/* ::ffff:a.b.c.d reaches a.b.c.d (glibc maps it for IPv4 lookups, and a
+	 * dual-stack socket sends it over IPv4) */
+	if (family == AF_INET6 && memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memcpy(v4, addr + 12, 4);
+		family = AF_INET;
+		addr = v4;
+	}
 	h->listed++;
 	struct dns_msg_learned *l = &dns->scratch;
 	l->n_names = 1;
@@ -87,8 +96,9 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
-			if (ev->len && strcmp(ev->name, dns->hosts_base) == 0)
-				ours = true;
+			if ((ev->mask & IN_Q_OVERFLOW) ||
+			    (ev->len && strcmp(ev->name, dns->hosts_base) == 0))
+				ours = true; /* an overflow may have hidden a change */
 			p += sizeof(*ev) + ev->len;
 		}
 	if (ours)
@@ -106,6 +116,7 @@ int dns_hosts_watch(struct dns *dns, const char *path)
 		return -ENOMEM;
 	}
 	dns->hosts_base = strdup(basename(b));
+	errno = ENOMEM;
 	dns->hosts_ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (!dns->hosts_base || dns->hosts_ifd < 0 ||
 	    inotify_add_watch(dns->hosts_ifd, dirname(d),
@@ -115,7 +126,7 @@ int dns_hosts_watch(struct dns *dns, const char *path)
 	    event_add(dns->hosts_ev, NULL) < 0)
 		log_warn("hosts: cannot watch %s (%s): its lines are learned at start, at a reload "
 		         "and as a break starts only",
-		         path, strerror(errno));
+		         path, strerror(errno ? errno : ENOMEM));
 	free(d);
 	free(b);
 	dns_hosts_read(dns);

@@ -49,7 +49,7 @@ static bool parse_line(const char *line, size_t n, hosts_entry_fn fn, void *ctx)
 	if (inet_pton(family, text, addr) != 1)
 		return false;
 	while ((len = field(line, n, &i, &f)) > 0)
-		if (len <= HOSTS_NAME_MAX)
+		if (len <= HOSTS_NAME_MAX && !memchr(f, '\0', len))
 			fn(ctx, family, addr, f, len);
 	return true;
 }

@@ -331,7 +331,13 @@ bad:
 int state_parse(const char *text, size_t len, struct state *out, char *err, size_t errlen)
 {
 	struct state s;
-	char line[1024];
+	/* the longest line the daemon writes: a plan with every list, user and
+	 * device, each at its longest */
+	char line[4096];
+	_Static_assert(STATE_PLAN_LISTS * (VALUE_NAME_MAX + 1) + SMB_WHOM_USERS_MAX * 11 +
+	                       SMB_DEVICES_MAX * (VALUE_NAME_MAX + 1) + 128 <
+	                   sizeof(line),
+	               "a state line the daemon writes fits the reader's buffer");
 	bool have_version = false, have_adhoc = false;
 	size_t lineno = 0, pos = 0;
 

@@ -1,5 +1,5 @@
 /* Fuzz target for the hosts(5) reader: any bytes give entries whose name
- * lies inside the input, holds no blank, '#' or newline, is 1 to 253 bytes,
+ * lies inside the input, holds no blank, '#', newline or NUL, is 1 to 253 bytes,
  * and whose address prints and parses back to itself. */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ static void on_entry(void *ctx, int family, const uint8_t *addr, const char *nam
 	    name + len > in->start + in->size)
 		abort();
 	for (size_t i = 0; i < len; i++)
-		if (strchr(" \t\r\v\f\n#", name[i]) && name[i] != '\0')
+		if (name[i] == '\0' || strchr(" \t\r\v\f\n#", name[i]))
 			abort();
 	if ((family != AF_INET && family != AF_INET6) ||
 	    !inet_ntop(family, addr, text, sizeof(text)) || inet_pton(family, text, again) != 1 ||

@@ -13,14 +13,14 @@ command -v curl >/dev/null || {
 	echo "skip: needs curl" >&2
 	exit 77
 }
-A1=10.96.1.1 A2=10.96.1.2 A3=10.96.1.3 OTHER=10.96.9.9 V6=2001:db8:96::1
+A1=10.96.1.1 A2=10.96.1.2 A3=10.96.1.3 A4=10.96.1.4 OTHER=10.96.9.9 V6=2001:db8:96::1
 NS2=smbt2-$$
 ip netns add "$NS2"
 ip link add smbv1 netns "$NS" type veth peer name smbv2 netns "$NS2"
 ip -n "$NS" addr add 10.96.0.1/24 dev smbv1
 ip -n "$NS" link set smbv1 up
 ip -n "$NS2" addr add 10.96.0.2/24 dev smbv2
-for a in $A1 $A2 $A3 $OTHER; do ip -n "$NS2" addr add "$a/32" dev smbv2; done
+for a in $A1 $A2 $A3 $A4 $OTHER; do ip -n "$NS2" addr add "$a/32" dev smbv2; done
 ip -n "$NS2" link set smbv2 up
 ip -n "$NS2" link set lo up
 ip -n "$NS" route add default via 10.96.0.2
@@ -93,5 +93,12 @@ expect_rc 0 "pause again" smctl pause 10m
 for _ in $(seq 1 40); do set_words learned4_social | grep -qw "$A1" && break; sleep 0.05; done
 set_words learned4_social | grep -qw "$A1" && ok || fail "the break's start learns the file again: $(set_words learned4_social)"
 check "and the site is cut" cut $A1
+
+# An IPv4-mapped line reaches the IPv4 address: learned as that.
+check "not yet cut" reach $A4
+echo "::ffff:$A4 mapped.social.test" >>"$HOSTS"
+for _ in $(seq 1 40); do set_words learned4_social | grep -qw "$A4" && break; sleep 0.05; done
+set_words learned4_social | grep -qw "$A4" && ok || fail "::ffff:$A4 is learned as $A4"
+check "and cut" cut $A4
 stop_daemon
 finish

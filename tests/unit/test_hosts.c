@@ -70,6 +70,13 @@ int main(void)
 		CHECK_INT(hosts_parse(t, sizeof(t) - 1, on_entry, &s), 1);
 		CHECK_STR(s.text, "5.6.7.8 m.test");
 	}
+	/* A name with a NUL byte is no name; the others of its line are. */
+	{
+		static const char t[] = "1.2.3.4 a\0b ok.test\n";
+		struct seen s = {0};
+		CHECK_INT(hosts_parse(t, sizeof(t) - 1, on_entry, &s), 0);
+		CHECK_STR(s.text, "1.2.3.4 ok.test");
+	}
 	/* A name of 253 bytes is kept, one of 254 is not. */
 	{
 		char line[600], name[260];

@@ -131,8 +131,8 @@ static void test_bad(void)
  * devices (users= and devices= fields). */
 static void test_plans(void)
 {
-	struct state s = {0}, t;
-	char buf[4096], err[128];
+	static struct state s, t;
+	char buf[8192], err[128];
 
 	s.plans[0] = (struct state_plan){.id = 3, .start = 100, .end = 200, .strict = true};
 	strcpy(s.plans[0].lists[0], "social");
@@ -160,6 +160,24 @@ static void test_plans(void)
 	CHECK_INT(t.plans[1].n_devices, 2);
 	CHECK_STR(t.plans[1].devices[1], "tablet");
 	CHECK_INT(t.next_plan_id, 5);
+	/* The longest plan line the daemon writes reads back. */
+	memset(&s, 0, sizeof(s));
+	struct state_plan *big = &s.plans[0];
+	*big = (struct state_plan){.id = 9, .start = 100, .end = 200, .strict = true};
+	for (size_t i = 0; i < STATE_PLAN_LISTS; i++)
+		snprintf(big->lists[i], sizeof(big->lists[i]), "%0*zu", VALUE_NAME_MAX, i);
+	big->n_lists = STATE_PLAN_LISTS;
+	for (uint32_t i = 0; i < SMB_WHOM_USERS_MAX; i++)
+		big->whom.uids[big->whom.n_uids++] = 4000000000u + i;
+	for (size_t i = 0; i < SMB_DEVICES_MAX; i++)
+		snprintf(big->devices[i], sizeof(big->devices[i]), "d%0*zu", VALUE_NAME_MAX - 1, i);
+	big->n_devices = SMB_DEVICES_MAX;
+	s.n_plans = 1;
+	len = state_format(&s, buf, sizeof(buf));
+	CHECK(len > 2048);
+	CHECK_INT(state_parse(buf, (size_t)len, &t, err, sizeof(err)), 0);
+	CHECK_INT(t.plans[0].n_devices, SMB_DEVICES_MAX);
+	CHECK_STR(t.plans[0].devices[SMB_DEVICES_MAX - 1], big->devices[SMB_DEVICES_MAX - 1]);
 	/* Either field alone; each at most once, nothing else after the cycle. */
 	static const char *const good[] = {
 	    "version 1\nplan 1 10 20 0 * 0/0 users=0\n",

@@ -255,9 +255,11 @@ static void on_clock(void *arg, enum clock_reason why)
 {
 	struct breaks *b = arg;
 
-	if (why == CLOCK_STEPPED)
+	if (why == CLOCK_STEPPED) {
 		log_info("clock: the system clock was set; re-evaluating breaks");
-	else if (why == CLOCK_TZ_CHANGED)
+		/* the holds' time left is counted from the wall clock: write them again */
+		memset(b->held, 0, sizeof(b->held));
+	} else if (why == CLOCK_TZ_CHANGED)
 		log_info("clock: the timezone changed; re-evaluating breaks");
 	breaks_evaluate(b);
 }
@@ -447,27 +449,35 @@ fail:
 	return r;
 }
 
-void breaks_restore_holds(struct breaks *b, const time_t *held)
+void breaks_restore_holds(struct breaks *b, const time_t *held, time_t unmatched)
 {
 	struct policy_clock clk;
 	struct policy p;
 	char when[32], lists[256];
-	size_t n;
+	int n;
 
 	breaks_clock(b, &clk);
 	if (policy_eval(b->conf, &b->state, &clk, &p) < 0)
 		return;
-	n = policy_restore_holds(b->conf, &p, held, &clk, b->conf->pause_default, &b->state);
+	n = policy_restore_holds(b->conf, &p, held, unmatched, &clk, b->conf->pause_default,
+	                         &b->state);
 	policy_clear(&p);
-	if (n == 0)
+	if (n == -EBUSY) {
+		log_warn(
+		    "state: the table holds a strict break that the state file does not, but a "
+		    "pause for some users or devices is on; it is not restored");
+		return;
+	}
+	if (n <= 0)
 		return;
 	breaks_save_state(b);
 	value_format_when(b->state.adhoc.end, clk.now, when, sizeof(when));
 	policy_list_names(b->conf, policy_pause_lists(b->conf, &b->state.adhoc), lists,
 	                  sizeof(lists));
-	log_warn("state: the table holds a strict break on %zu %s that the state file does not "
-	         "(it was deleted or replaced): kept as a strict pause of %s until %s",
-	         n, n == 1 ? "list" : "lists", lists, when);
+	log_warn("state: the table holds a strict break that the state file does not (it was "
+	         "deleted or replaced): kept as a strict pause of %s until %s%s",
+	         lists, when,
+	         unmatched ? " (every list: a held list is no longer in the configuration)" : "");
 }
 
 void breaks_keep_good(struct breaks *b, const char *text, size_t len)

@@ -484,19 +484,33 @@ void enforce_set_holds(struct enforce *e, const struct conf *c, const time_t *un
 		log_nft(e, "write the strict holds", r);
 }
 
-void enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held)
+time_t enforce_match_holds(const struct conf *c, const uint32_t *keys, const uint32_t *ms, size_t n,
+                           time_t *held)
+{
+	time_t now = time(NULL), unmatched = 0;
+
+	memset(held, 0, SMB_LISTS_MAX * sizeof(*held));
+	for (size_t k = 0; k < n; k++) {
+		time_t end = now + (time_t)((ms[k] + 999) / 1000);
+		bool found = false;
+		for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++)
+			if (nft_hold_key(c->lists[i].name) == keys[k]) {
+				found = true;
+				if (end > held[i])
+					held[i] = end;
+			}
+		if (!found && end > unmatched)
+			unmatched = end;
+	}
+	return unmatched;
+}
+
+time_t enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held)
 {
 	uint32_t keys[NFT_HOLD_MAX], ms[NFT_HOLD_MAX];
 	size_t n = nft_old_holds(e->nft, keys, ms, NFT_HOLD_MAX);
-	time_t now = time(NULL);
 
-	memset(held, 0, SMB_LISTS_MAX * sizeof(*held));
-	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
-		uint32_t key = nft_hold_key(c->lists[i].name);
-		for (size_t k = 0; k < n; k++)
-			if (keys[k] == key)
-				held[i] = now + (time_t)((ms[k] + 999) / 1000);
-	}
+	return enforce_match_holds(c, keys, ms, n, held);
 }
 
 int enforce_set_intercept(struct enforce *e, bool on)

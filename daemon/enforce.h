@@ -37,8 +37,12 @@ void enforce_take_carried(struct enforce *e, struct nft_elem **v, size_t *n);
  * none), as nft_set_holds keeps them. */
 void enforce_set_holds(struct enforce *e, const struct conf *c, const time_t *until);
 /* The holds the table replaced at start had, by c's lists: held[i], until
- * when list i was held (0: not). */
-void enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held);
+ * when list i was held (0: not); the latest end of those of no list of c
+ * (0: none). */
+time_t enforce_old_holds(const struct enforce *e, const struct conf *c, time_t *held);
+/* The same from holds read some other way (nft_read_holds). */
+time_t enforce_match_holds(const struct conf *c, const uint32_t *keys, const uint32_t *ms, size_t n,
+                           time_t *held);
 /* The forwarder's table of learned addresses (dns_learned), NULL while
  * there is none. */
 struct addrset;

@@ -605,8 +605,8 @@ static int start_enforce(struct smbd *d, const struct options *o, const struct c
 	dns_learned_seed(d->dns, carried, n);
 	free(carried);
 	time_t held[SMB_LISTS_MAX];
-	enforce_old_holds(d->enforce, c, held);
-	breaks_restore_holds(d->breaks, held);
+	time_t unmatched = enforce_old_holds(d->enforce, c, held);
+	breaks_restore_holds(d->breaks, held, unmatched);
 	if (dns_hosts_watch(d->dns, o->hosts_path) < 0)
 		return -ENOMEM;
 	(void)enforce_watch(d->enforce, d->base, on_learned, d);

@@ -615,6 +615,22 @@ static int collect_holds(struct nft *n)
 	return r;
 }
 
+int nft_read_holds(uint32_t *keys, uint32_t *left_ms, size_t max)
+{
+	struct nft *n;
+	int r = nft_new(&n);
+
+	if (r < 0)
+		return r;
+	r = nft_io_table_exists(n);
+	if (r > 0)
+		r = collect_holds(n);
+	if (r == 0)
+		r = (int)nft_old_holds(n, keys, left_ms, max);
+	nft_free(n);
+	return r;
+}
+
 static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 {
 	struct elem_vec s = {0};
@@ -625,6 +641,14 @@ static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 		r = collect_learned(n, &s);
 	if (exists > 0 && r == 0)
 		r = collect_holds(n);
+	/* the new table keeps them until the first evaluation says what holds */
+	uint64_t now = now_ns(CLOCK_BOOTTIME);
+	for (size_t i = 0; r == 0 && i < n->n_old; i++) {
+		n->hold_key[i] = n->old_key[i];
+		n->hold_deadline_ns[i] = now + (uint64_t)n->old_left_ms[i] * 1000000u;
+	}
+	if (r == 0)
+		n->n_hold = n->n_old;
 	*v = s.v;
 	*count = s.n;
 	return r < 0 ? r : 0;

@@ -188,6 +188,9 @@ int nft_set_holds(struct nft *nft, const uint32_t *keys, const uint32_t *remaini
 /* The holds of the table nft_table_replace replaced, with the time each had
  * left: up to max of them into keys and left_ms; returns how many. */
 size_t nft_old_holds(const struct nft *nft, uint32_t *keys, uint32_t *left_ms, size_t max);
+/* The same read of the table as it is now, before anything starts (a socket
+ * of its own): how many, or a negative errno (no table: 0). */
+int nft_read_holds(uint32_t *keys, uint32_t *left_ms, size_t max);
 /* A strict break is on for remaining_ms more: from now on every element added
  * gets a timeout no shorter than what is left of it, and the elements already
  * in the learned sets that would expire sooner are extended to it (one

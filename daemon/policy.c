@@ -501,13 +501,14 @@ void policy_strict_until(const struct conf *c, const struct policy *p, time_t un
 		hold_lists(until, p->pause_lists, p->pause_strict_end);
 }
 
-size_t policy_restore_holds(const struct conf *c, const struct policy *p,
-                            const time_t held[SMB_LISTS_MAX], const struct policy_clock *clk,
-                            uint32_t pause_default, struct state *s)
+int policy_restore_holds(const struct conf *c, const struct policy *p,
+                         const time_t held[SMB_LISTS_MAX], time_t unmatched,
+                         const struct policy_clock *clk, uint32_t pause_default, struct state *s)
 {
 	struct policy_pause_req req = {.have_end = true, .strict = true};
 	time_t now = clk->now, until[SMB_LISTS_MAX];
 	struct state_adhoc out;
+	bool every = false;
 
 	policy_strict_until(c, p, until);
 	for (size_t i = 0; i < c->n_lists && i < SMB_LISTS_MAX; i++) {
@@ -517,13 +518,19 @@ size_t policy_restore_holds(const struct conf *c, const struct policy *p,
 		if (held[i] > req.end)
 			req.end = held[i];
 	}
-	if (req.n_lists == 0)
+	if (unmatched > now + 1) {
+		every = true;
+		req.n_lists = 0; /* every list */
+		if (unmatched > req.end)
+			req.end = unmatched;
+	}
+	if (!every && req.n_lists == 0)
 		return 0;
 	enum policy_pause_outcome o = policy_pause(&s->adhoc, &req, clk, pause_default, &out);
 	if (o == POLICY_PAUSE_OTHER || o == POLICY_PAUSE_TOGGLE)
-		return 0;
+		return -EBUSY;
 	s->adhoc = out;
-	return req.n_lists;
+	return every ? SMB_LISTS_MAX : (int)req.n_lists;
 }
 
 enum policy_resume_outcome policy_resume(const struct conf *c, struct policy *p, struct state *s,

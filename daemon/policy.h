@@ -66,14 +66,17 @@ void policy_clear(struct policy *p);
 void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX]);
 
 /* The table's strict holds outlived the state (held[i]: until when list i
- * was held, 0: not): a strict hold that p does not cover (within a second)
- * comes back as a strict pause for everyone on those lists until the latest
- * such end, merged into s->adhoc as `smctl pause --strict` would. Returns
- * how many lists came back (s changed), 0 when p covers them all or a pause
- * for some users is on (it is left alone). */
-size_t policy_restore_holds(const struct conf *c, const struct policy *p,
-                            const time_t held[SMB_LISTS_MAX], const struct policy_clock *clk,
-                            uint32_t pause_default, struct state *s);
+ * was held, 0: not; unmatched: the latest end of holds of no list of c, 0:
+ * none): a strict hold that p does not cover (within a second) comes back
+ * as a strict pause for everyone on those lists until the latest such end,
+ * merged into s->adhoc as `smctl pause --strict` would; an unmatched one
+ * (its list renamed or removed as well) brings back every list, since what
+ * it held is no longer known. Returns how many lists came back (s changed;
+ * SMB_LISTS_MAX for every list), 0 when p covers them all, or -EBUSY when a
+ * pause for some users or devices is on (it is left alone). */
+int policy_restore_holds(const struct conf *c, const struct policy *p,
+                         const time_t held[SMB_LISTS_MAX], time_t unmatched,
+                         const struct policy_clock *clk, uint32_t pause_default, struct state *s);
 
 /* Adds lists to what is in force for w (NULL or everyone: in->lists; else
  * the entry of in->some with the same whom, or a new one). Past

@@ -11,10 +11,12 @@
 #include "allowance.h"
 #include "breaks.h"
 #include "domains.h"
+#include "enforce.h"
 #include "file.h"
 #include "inforce.h"
 #include "lists.h"
 #include "log.h"
+#include "nft.h"
 #include "policy.h"
 #include "startconf.h"
 #include "state.h"
@@ -43,9 +45,33 @@ struct guard {
 	bool on;     /* anything is in force */
 };
 
+/* The state as the start will have it: the file's, with the table's strict
+ * holds it lacks put back (breaks_restore_holds does the same after the
+ * start), so that a deleted state file does not make a loosening file look
+ * harmless. */
+static int state_now(const struct conf *g, const char *state_dir, struct guard *gu)
+{
+	uint32_t keys[NFT_HOLD_MAX], ms[NFT_HOLD_MAX];
+	time_t held[SMB_LISTS_MAX], unmatched;
+	char err[256];
+	struct policy p;
+	int n;
+
+	if (state_peek(state_dir, &gu->s, err, sizeof(err)) < 0)
+		return -1;
+	n = nft_read_holds(keys, ms, NFT_HOLD_MAX);
+	if (n <= 0)
+		return 0;
+	unmatched = enforce_match_holds(g, keys, ms, (size_t)n, held);
+	if (policy_eval(g, &gu->s, &gu->clk, &p) < 0)
+		return -1;
+	(void)policy_restore_holds(g, &p, held, unmatched, &gu->clk, g->pause_default, &gu->s);
+	policy_clear(&p);
+	return 0;
+}
+
 static void guard_now(const struct conf *g, const char *state_dir, struct guard *gu)
 {
-	char err[256];
 	struct policy p;
 
 	if (state_boot_id(gu->boot) < 0)
@@ -53,8 +79,7 @@ static void guard_now(const struct conf *g, const char *state_dir, struct guard 
 	gu->clk = (struct policy_clock){
 	    .now = time(NULL), .boottime = state_boottime(), .boot_id = gu->boot};
 	gu->strict = gu->on = false;
-	if (state_peek(state_dir, &gu->s, err, sizeof(err)) < 0 ||
-	    policy_eval(g, &gu->s, &gu->clk, &p) < 0)
+	if (state_now(g, state_dir, gu) < 0 || policy_eval(g, &gu->s, &gu->clk, &p) < 0)
 		return;
 	gu->strict = p.in.strict || allowance_strict_window(g, gu->clk.now);
 	gu->on = inforce_any(&p.in) || gu->strict;

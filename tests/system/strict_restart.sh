@@ -96,7 +96,7 @@ stop_daemon
 rm -f "$STATE/state" "$STATE/last-good.conf"
 : >"$LOG"
 start_daemon
-grep -q "the table holds a strict break on 1 list that the state file does not" "$LOG" && ok ||
+grep -q "the table holds a strict break that the state file does not (it was deleted or replaced): kept as a strict pause of social until" "$LOG" && ok ||
 	fail "the restore is said loudly"
 [ "$(js '"strict" in j and j["in_force"] == ["social"]' status)" = true ] && ok ||
 	fail "the strict pause of social is back: $(smctl status)"
@@ -110,8 +110,33 @@ start_daemon
 	fail "after kill -9 and the state deleted again, still held"
 kill9_daemon
 
-# No strict break: a broken file fails the start, saying what to do.
+# The state deleted and the held list emptied in the file: the start sees
+# the table's hold, so the file is judged against it and refused.
+cp "$CONF" "$T/held.conf"
 rm -f "$STATE/state"
+sed -i 's/^domains = example.com$/domains = other.example/' "$CONF"
+: >"$LOG"
+start_daemon
+grep -q "would loosen a strict break in force" "$LOG" && ok ||
+	fail "the emptied list is refused though the state is gone"
+[ "$(js '"blocked" in j' check example.com)" = true ] && ok || fail "example.com still blocked"
+kill9_daemon
+
+# The state and the last good configuration deleted and the held list
+# renamed: what it held is no longer known, so every list is held.
+rm -f "$STATE/state" "$STATE/last-good.conf"
+sed -i 's/^\[list social\]$/[list renamed]/' "$CONF"
+: >"$LOG"
+start_daemon
+grep -q "every list: a held list is no longer in the configuration" "$LOG" && ok ||
+	fail "the renamed list's hold brings back every list"
+[ "$(js '"strict" in j and sorted(j["in_force"]) == ["extra", "more", "renamed"]' status)" = true ] &&
+	ok || fail "every list strictly: $(smctl status)"
+kill9_daemon
+cp "$T/held.conf" "$CONF"
+
+# No strict break: a broken file fails the start, saying what to do.
+wipe_strict
 printf 'bogus = 1\n' >>"$CONF"
 expect_rc 1 "a broken file without a strict break fails the start" timeout 20 \
 	ip netns exec "$NS" "$SMBREAKD" -f "$CONF" -s "$SOCK" --state-dir "$STATE" \

@@ -1150,7 +1150,7 @@ static void test_strict_holds(void)
 	CHECK_INT(until[video], T("2026-03-10T07:00:00+01:00"));
 	/* nothing held that the policy covers: no pause made */
 	held[social] = held[video] = T("2026-03-10T07:00:00+01:00");
-	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, 0, &clk, 3600, &s), 0);
 	CHECK(!s.adhoc.on);
 	policy_clear(&p);
 
@@ -1172,7 +1172,7 @@ static void test_strict_holds(void)
 	held[social] = T("2026-03-09T21:00:00+01:00");
 	held[video] = T("2026-03-09T21:30:00+01:00");
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 2);
+	CHECK_INT(policy_restore_holds(c, &p, held, 0, &clk, 3600, &s), 2);
 	policy_clear(&p);
 	CHECK(s.adhoc.on && s.adhoc.strict);
 	CHECK_INT(s.adhoc.end, T("2026-03-09T21:30:00+01:00"));
@@ -1181,7 +1181,7 @@ static void test_strict_holds(void)
 	CHECK(p.pause_strict);
 	CHECK_INT(p.in.lists, list_bit(c, "social") | list_bit(c, "video"));
 	/* the state covers the holds again: a second restore changes nothing */
-	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, 0, &clk, 3600, &s), 0);
 	policy_clear(&p);
 
 	/* A hold that has run out, or one within a second of what is held,
@@ -1190,8 +1190,30 @@ static void test_strict_holds(void)
 	memset(held, 0, sizeof(held));
 	held[social] = clk.now + 1;
 	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
-	CHECK_INT(policy_restore_holds(c, &p, held, &clk, 3600, &s), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, 0, &clk, 3600, &s), 0);
 	policy_clear(&p);
+
+	/* A hold of no list of c (renamed, removed) brings back every list. */
+	memset(&s, 0, sizeof(s));
+	memset(held, 0, sizeof(held));
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, T("2026-03-09T20:30:00+01:00"), &clk, 3600, &s),
+	          SMB_LISTS_MAX);
+	policy_clear(&p);
+	CHECK(s.adhoc.on && s.adhoc.strict);
+	CHECK_INT(s.adhoc.n_lists, 0); /* every list */
+	CHECK_INT(s.adhoc.end, T("2026-03-09T20:30:00+01:00"));
+	/* A pause for some users is on: nothing is merged into it. */
+	memset(&s, 0, sizeof(s));
+	struct policy_pause_req some = {.have_end = true, .end = T("2026-03-09T20:10:00+01:00")};
+	CHECK_INT(users_add(&some.whom, 1000), 0);
+	s.adhoc = pause_req(&s.adhoc, &some, &clk, POLICY_PAUSE_STARTED);
+	held[social] = T("2026-03-09T21:00:00+01:00");
+	CHECK_INT(policy_eval(c, &s, &clk, &p), 0);
+	CHECK_INT(policy_restore_holds(c, &p, held, 0, &clk, 3600, &s), -EBUSY);
+	policy_clear(&p);
+	CHECK_INT(s.adhoc.whom.n_uids, 1);
+	CHECK(!s.adhoc.strict);
 
 	/* A strict break for some users is no hold for everyone. */
 	struct conf *u = parse("[list social]\ndomains = x.example\n[break kids]\n"

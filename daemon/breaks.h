@@ -117,8 +117,8 @@ int breaks_reload_async(struct breaks *b, struct proto_msg *reply);
 /* Before breaks_start: the table's strict holds (held[i], until when list i
  * was held, unmatched those of no list; enforce_old_holds) that the state
  * does not cover come back as a strict pause (policy_restore_holds), logged
- * loudly: a state file deleted
- * or replaced before a restart does not end a strict break. */
+ * loudly: a state file deleted or replaced before a restart does not end a
+ * strict break. */
 void breaks_restore_holds(struct breaks *b, const time_t *held, time_t unmatched);
 
 /* One blocked DNS attempt for the per-day stats, by service or list name. */

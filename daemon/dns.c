@@ -52,12 +52,6 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	dns->n_add = dns->n_del = 0;
 }
 
-/* An answer that passed: its addresses go into the sets of the lists of its
- * names (the question's and its CNAME chain's); when no name is listed,
- * outside breaks, the question's domain witnesses them as shared (see
- * dns_policy_learn). q_lists, q_endpoint: what the question
- * name matched when the query came in, so that its lookup in the lists is
- * not made twice. */
 /* Whether an address may be learned (dns_policy_learnable), and is none of
  * the forwarder's own. */
 static bool learnable(const struct dns *dns, int family, const uint8_t *addr)
@@ -87,18 +81,27 @@ learnable_of(const struct dns *dns, const struct dns_msg_learned *l, struct dns_
 	return keep;
 }
 
-/* l: the answer's names and addresses, extracted once by on_relay_answer. */
+/* An answer that passed: its addresses go into the sets of the lists of its
+ * names (the question's and its CNAME chain's); when no name is listed,
+ * outside breaks, the question's domain witnesses them as shared (see
+ * dns_policy_learn). all: its names and addresses, extracted once by
+ * answer_client; q_lists, q_endpoint: what the question name matched when
+ * the query came in, so that its lookup in the lists is not made twice. */
 void dns_learn_answer(struct dns *dns, const struct dns_msg_learned *all, uint64_t q_lists,
                       bool q_endpoint)
 {
 	struct dns_msg_learned keep;
-	const struct dns_msg_learned *l = learnable_of(dns, all, &keep);
+	const struct dns_msg_learned *l = all;
 	time_t now = time(NULL);
 
 	if (l->n_addrs == 0)
 		return;
 	struct dns_policy_names names = {q_lists, q_endpoint, false};
 	dns_policy_chain_names(dns->domains, dns->bypass, l, &names);
+	/* only what goes into the sets is filtered: an unlisted answer's
+	 * addresses are witnesses at most, and the common case pays nothing */
+	if (names.lists || names.endpoint)
+		l = learnable_of(dns, all, &keep);
 	if (DNS_QUEUE_MAX - dns->n_add < l->n_addrs || DNS_QUEUE_MAX - dns->n_del < l->n_addrs)
 		on_flush(-1, 0, dns);
 	struct dns_policy_learn out = {dns->add, dns->del, dns->n_add, dns->n_del, 0, 0, 0};
@@ -310,18 +313,6 @@ static unsigned blocked_zone(const struct dns *dns, const struct dns_msg_query *
 	return labels;
 }
 
-/* Who sent a query, as far as the breaks in force need to know: nobody in
- * particular unless a break is for some users or devices (inforce_lists_for
- * then gives the lists for everyone alone). In gateway mode a LAN sender is
- * its device, found by its address in the neighbour table. While a break
- * names users, a UDP query carries its
- * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
- * no cost per query); otherwise (TCP, a port the mark rule does not cover)
- * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
- * talking to the address the query came to (for an intercepted TCP query,
- * the address it was sent to before the DNAT). A sender that cannot be told
- * (another machine; a local resolver such as systemd-resolved between)
- * gets the breaks for everyone; the address layer still cuts its user. */
 /* The address the query's socket at fd was sent to, as the sender's socket
  * sees it: for TCP the destination it connected to before the intercept's
  * DNAT (SO_ORIGINAL_DST, from conntrack) when there is one, else fd's own. */
@@ -344,6 +335,18 @@ static bool query_local(int fd, bool tcp, struct sockaddr_storage *local)
 	return true;
 }
 
+/* Who sent a query, as far as the breaks in force need to know: nobody in
+ * particular unless a break is for some users or devices (inforce_lists_for
+ * then gives the lists for everyone alone). In gateway mode a LAN sender is
+ * its device, found by its address in the neighbour table. While a break
+ * names users, a UDP query carries its
+ * sender's uid as its mark (set on the output hook, read with SO_RCVMARK:
+ * no cost per query); otherwise (TCP, a port the mark rule does not cover)
+ * the kernel is asked (sockuid, sock_diag) for the local socket at `from`
+ * talking to the address the query came to (for an intercepted TCP query,
+ * the address it was sent to before the DNAT). A sender that cannot be told
+ * (another machine; a local resolver such as systemd-resolved between)
+ * gets the breaks for everyone; the address layer still cuts its user. */
 static struct whom_id sender_id(const struct dns *dns, int udp_fd, const struct tcp_client *tc,
                                 const struct sockaddr_storage *from)
 {

@@ -31,7 +31,6 @@ static void on_entry(void *ctx, int family, const uint8_t *addr, const char *nam
 	struct domains_match m;
 	uint64_t lists = domains_match(dns->domains, name, len, &m) ? m.lists : 0;
 	bool endpoint = dns->bypass && domains_match(dns->bypass, name, len, &m);
-
 	uint8_t v4[4];
 
 	if (!lists && !endpoint)

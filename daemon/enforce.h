@@ -24,9 +24,9 @@ struct enforce;
  * redirect aimed at the first IPv4 and IPv6 `listen` addresses of c
  * ([::1]:DNS_INTERCEPT_PORT when there is no IPv6 one), and routed traffic
  * at DNS_INTERCEPT_PORT, but not yet on; bypass's resolver addresses
- * (kept, the caller's until enforce_free) are blocked during every break. Fails when the kernel
- * refuses, e.g. without CAP_NET_ADMIN; the failure is logged here, with the kernel's reason, so the
- * caller only stops. */
+ * (kept, the caller's until enforce_free) are blocked during every break.
+ * Fails when the kernel refuses, e.g. without CAP_NET_ADMIN; the failure is
+ * logged here, with the kernel's reason, so the caller only stops. */
 int enforce_new(const struct conf *c, uint32_t mark, const char *state_dir,
                 const struct lists_bypass *bypass, struct enforce **out);
 /* The learned addresses read back from the table replaced at start (a

@@ -22,8 +22,8 @@ typedef void (*hosts_entry_fn)(void *ctx, int family, const uint8_t *addr, const
  * (spaces, tabs; CR is a blank too); the first field is an IPv4 dotted quad
  * or an IPv6 address and the others are names. Skipped: lines whose address
  * does not parse (an IPv6 address with a %scope included: glibc refuses it
- * too), names longer than HOSTS_NAME_MAX or holding a NUL byte. Returns the number of lines
- * skipped for a bad address. */
+ * too), names longer than HOSTS_NAME_MAX or holding a NUL byte. Returns
+ * the number of lines skipped for a bad address. */
 size_t hosts_parse(const char *text, size_t len, hosts_entry_fn fn, void *ctx);
 
 #endif

@@ -114,8 +114,6 @@ static uint32_t floor_ms(const struct nft *n)
 	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
-/* The whole table from n->cfg; arg: the elements carried from the old one
- * (a struct elems_arg), or NULL. */
 /* ---- the strict holds ---- */
 
 #define HOLD_SET_ID 0x10000u /* above every set_id of nft_build.c */
@@ -158,17 +156,24 @@ static int build_holds(struct nft *n, struct nft_batch *b, const void *arg)
 	return r ? r : add_holds(n, b);
 }
 
-int nft_set_holds(struct nft *n, const uint32_t *keys, const uint32_t *remaining_ms, size_t count)
+/* Keeps count holds (count <= NFT_HOLD_MAX), their ends on CLOCK_BOOTTIME. */
+static void keep_holds(struct nft *n, const uint32_t *keys, const uint32_t *remaining_ms,
+                       size_t count)
 {
 	uint64_t now = now_ns(CLOCK_BOOTTIME);
 
-	if (count > NFT_HOLD_MAX)
-		return -EINVAL;
 	for (size_t i = 0; i < count; i++) {
 		n->hold_key[i] = keys[i];
 		n->hold_deadline_ns[i] = now + (uint64_t)remaining_ms[i] * 1000000u;
 	}
 	n->n_hold = count;
+}
+
+int nft_set_holds(struct nft *n, const uint32_t *keys, const uint32_t *remaining_ms, size_t count)
+{
+	if (count > NFT_HOLD_MAX)
+		return -EINVAL;
+	keep_holds(n, keys, remaining_ms, count);
 	return n->have_table ? commit(n, build_holds, NULL) : 0;
 }
 
@@ -181,6 +186,8 @@ size_t nft_old_holds(const struct nft *n, uint32_t *keys, uint32_t *left_ms, siz
 	return k;
 }
 
+/* The whole table from n->cfg; arg: the elements carried from the old one
+ * (a struct elems_arg), or NULL. */
 static int build_table(struct nft *n, struct nft_batch *b, const void *arg)
 {
 	const struct nft_config *c = &n->cfg;
@@ -642,13 +649,8 @@ static int read_back(struct nft *n, struct nft_elem **v, size_t *count)
 	if (exists > 0 && r == 0)
 		r = collect_holds(n);
 	/* the new table keeps them until the first evaluation says what holds */
-	uint64_t now = now_ns(CLOCK_BOOTTIME);
-	for (size_t i = 0; r == 0 && i < n->n_old; i++) {
-		n->hold_key[i] = n->old_key[i];
-		n->hold_deadline_ns[i] = now + (uint64_t)n->old_left_ms[i] * 1000000u;
-	}
 	if (r == 0)
-		n->n_hold = n->n_old;
+		keep_holds(n, n->old_key, n->old_left_ms, n->n_old);
 	*v = s.v;
 	*count = s.n;
 	return r < 0 ? r : 0;

@@ -60,9 +60,8 @@ void policy_clear(struct policy *p);
 /* Until when each list of c is held strictly for everyone at p: by a strict
  * scheduled break on (its interval's end), the strict part of a pause for
  * everyone (pause_strict_end) or a strict allowance used up (the end of its
- * window); 0 when it is not. What the table keeps as its
- * strict holds (nft_set_holds), and what policy_restore_holds compares them
- * with. */
+ * window); 0 when it is not. What the table keeps as its strict holds
+ * (nft_set_holds), and what policy_restore_holds compares them with. */
 void policy_strict_until(const struct conf *c, const struct policy *p, time_t until[SMB_LISTS_MAX]);
 
 /* The table's strict holds outlived the state (held[i]: until when list i

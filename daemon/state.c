@@ -401,26 +401,27 @@ static int parse_file(const char *text, size_t len, void *out, char *err, size_t
 	return state_parse(text, len, out, err, errlen);
 }
 
-int state_load(const char *dir, struct state *out, char *err, size_t errlen)
+/* state_load and state_peek: set_aside chooses file_load or file_peek. */
+static int load_state(const char *dir, struct state *out, char *err, size_t errlen, bool set_aside)
 {
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = file_load(dir, "state", STATE_FILE_MAX, parse_file, out, err, errlen);
+	r = (set_aside ? file_load : file_peek)(dir, "state", STATE_FILE_MAX, parse_file, out, err,
+	                                        errlen);
 	if (r == 1)
-		memset(out, 0, sizeof(*out)); /* the bad file was set aside: start empty */
+		memset(out, 0, sizeof(*out)); /* a bad file: start empty */
 	return r;
+}
+
+int state_load(const char *dir, struct state *out, char *err, size_t errlen)
+{
+	return load_state(dir, out, err, errlen, true);
 }
 
 int state_peek(const char *dir, struct state *out, char *err, size_t errlen)
 {
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	r = file_peek(dir, "state", STATE_FILE_MAX, parse_file, out, err, errlen);
-	if (r == 1)
-		memset(out, 0, sizeof(*out));
-	return r;
+	return load_state(dir, out, err, errlen, false);
 }
 
 int state_save(const char *dir, const struct state *s)
